@@ -1,0 +1,73 @@
+# apibrake developer tasks. `make demo` and `make test` install what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Lambda runs Python 3.12: use it when this machine has one (plain or through
+# pyenv), otherwise fall back to 3.11.
+PY312 := $(shell for c in "python3.12" "env PYENV_VERSION=$$(pyenv versions --bare 2>/dev/null | grep '^3\.12' | tail -n1) python3.12"; do \
+	  $$c -c 'import sys; print(sys.executable)' 2>/dev/null && break; done)
+PYTHON ?= $(if $(PY312),$(PY312),$(shell command -v python3.11 || command -v python3))
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SAM_VENV := .venv-sam
+SAM_STAMP := $(SAM_VENV)/.installed
+export AWS_DEFAULT_REGION ?= us-east-1
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml layers/apibrake/requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $@
+
+$(SAM_STAMP):
+	@test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install -q --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install -q 'aws-sam-cli==1.170.0'
+	@touch $@
+
+venv: $(STAMP)  ## create or refresh the dev venv
+
+lint: $(STAMP)  ## ruff (lint + format check)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)  ## apply ruff formatting and fixes
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: $(STAMP)  ## mypy, strict on the apibrake package
+	$(BIN)/mypy layers/apibrake/apibrake sandbox localaws functions
+
+unit: $(STAMP)  ## the test suite without slow tests
+	$(BIN)/pytest -m "not slow" -q
+
+test-all: $(STAMP)  ## every test, slow ones included
+	$(BIN)/pytest -q
+
+# sam needs a region and some credentials to start: give it dummy ones, never
+# a profile, and no telemetry.
+SAM := env -u AWS_PROFILE -u AWS_SESSION_TOKEN AWS_ACCESS_KEY_ID=testing \
+	AWS_SECRET_ACCESS_KEY=testing SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
+
+template-check: $(STAMP) $(SAM_STAMP)  ## cfn-lint, sam validate --lint, sam build
+	$(BIN)/cfn-lint template.yaml
+	$(SAM) validate --lint --template template.yaml --region $(AWS_DEFAULT_REGION)
+	@if [ -n "$(PY312)" ]; then \
+	  echo "sam build with $(PY312)"; \
+	  PATH="$$(dirname $(PY312)):$$PATH" $(SAM) build --template template.yaml \
+	    --build-dir .aws-sam/build --region $(AWS_DEFAULT_REGION); \
+	else echo "sam build skipped: no python3.12 on this machine"; fi
+
+test: lint typecheck unit template-check  ## everything CI runs
+
+demo: $(STAMP)  ## the drill on the local stack (moto + sandbox)
+	$(BIN)/python -m drill
+
+clean:  ## remove venvs and build output
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache
+
+.PHONY: help venv lint format typecheck unit test-all template-check test demo clean

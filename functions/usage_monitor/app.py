@@ -1,0 +1,106 @@
+"""usage_monitor: on each schedule tick, check every connection's API usage, warn, brake.
+
+Thin on purpose: parse the event, wire AWS clients, run the domain, return its report.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from apibrake import wiring
+from apibrake.models.errors import InvalidInput, parse_event
+from apibrake.models.events import MonitorEvent
+from apibrake.store.allowlist import AllowlistStore
+from apibrake.store.connections import ConnectionStore
+from apibrake.store.state import StateStore
+from apibrake.warn.publisher import AlertPublisher
+from apibrake.warn.trigger import Invoker, LambdaInvoker
+from apibrake.watch.metrics import UsageMetrics
+from apibrake.watch.monitor import MonitorOptions, UsageMonitor
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+
+
+@logger.inject_lambda_context(log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:
+    result = handle(event)
+    summary = result.get("summary")
+    if summary:
+        # Per invocation; the missing-data alarm watches ChecksCompleted.
+        metrics.add_metric(name="ChecksCompleted", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(
+            name="ConnectionsChecked", unit=MetricUnit.Count, value=summary["checked"]
+        )
+        metrics.add_metric(
+            name="ConnectionsFailing", unit=MetricUnit.Count, value=summary["errors"]
+        )
+    return result
+
+
+def handle(
+    event: Any,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    invoker: Invoker | None = None,
+) -> dict[str, Any]:
+    """The handler without the Lambda decorators; tests pass the sandbox clock and a fake
+    invoker here."""
+    parsed = parse_event(MonitorEvent, {} if event is None else event)
+    if isinstance(parsed, InvalidInput):
+        logger.warning("invalid event", extra={"field": parsed.field})
+        return parsed.model_dump()
+    report = build_monitor(clock=clock, invoker=invoker).run(parsed.connection_ids)
+    summary = report.summary()
+    logger.info("usage check done", extra=summary)
+    return {"summary": summary, **report.model_dump(mode="json")}
+
+
+def build_monitor(
+    *, clock: Callable[[], datetime] | None = None, invoker: Invoker | None = None
+) -> UsageMonitor:
+    settings = wiring.settings()
+    dynamodb = wiring.aws_client("dynamodb")
+    if invoker is None and settings.incident_function_name:
+        invoker = LambdaInvoker(wiring.aws_client("lambda"), settings.incident_function_name)
+    options = MonitorOptions(
+        forecast_horizon_minutes=settings.forecast_horizon_minutes,
+        max_concurrency=settings.max_concurrency,
+        secret_prefix=settings.secret_prefix,
+        incident_function_name=settings.incident_function_name or "<IncidentResponderFunction>",
+    )
+    extra: dict[str, Any] = {} if clock is None else {"clock": clock}
+    return UsageMonitor(
+        connections=ConnectionStore(dynamodb, settings.connections_table),
+        state=StateStore(
+            dynamodb,
+            settings.state_table,
+            reading_ttl=timedelta(hours=settings.reading_ttl_hours),
+        ),
+        allowlist=AllowlistStore(dynamodb, settings.allowlist_table),
+        publisher=AlertPublisher(wiring.aws_client("sns"), settings.alert_topic_arn),
+        secrets=container_secrets(),
+        invoker=invoker,
+        metrics=UsageMetrics(
+            namespace=metrics.namespace or "ApiBrake", service=metrics.service or "apibrake"
+        ),
+        options=options,
+        **extra,
+    )
+
+
+@functools.cache
+def container_secrets() -> Callable[[str], Mapping[str, Any]]:
+    """One secrets provider per container: its cache is what spares warm invocations a
+    Secrets Manager call per connection (tests call `container_secrets.cache_clear()`)."""
+    return wiring.secret_loader()

@@ -1,0 +1,1 @@
+"""Brake: switch off allowlisted automations, journalling each prior state first."""

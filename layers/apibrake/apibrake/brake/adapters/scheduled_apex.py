@@ -1,0 +1,261 @@
+"""Salesforce scheduled Apex jobs (CronTrigger, JobType 7).
+
+An aborted job loses its schedule, so the journal keeps name, cron expression, class,
+time zone, owner and next fire time before the abort. Several `System.abortJob` (and on
+release `System.schedule`) statements share one executeAnonymous call while the URL stays
+under Salesforce's size limit.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from apibrake.brake.adapters.base import (
+    ACT,
+    RESTORE,
+    Adapter,
+    AdapterRun,
+    BrakeDecision,
+    Observed,
+    ReleaseDecision,
+)
+from apibrake.brake.adapters.flow import soql_strings
+from apibrake.http.errors import DailyLimitExhausted, PlatformError
+from apibrake.models.allowlist import AllowlistEntry, AutomationKind
+from apibrake.models.connection import Platform
+from apibrake.platforms.salesforce.execute_anonymous import (
+    ExecuteAnonymousResult,
+    fits_anonymous_url,
+)
+from apibrake.store.journal import BrakeState, JournalRow, ReleaseState
+
+_STOPPED_STATES = frozenset({"DELETED", "COMPLETE"})
+
+
+def apex_string(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def abort_statement(row: JournalRow) -> str:
+    return f"System.abortJob({apex_string(str((row.before or {}).get('id')))});"
+
+
+def schedule_statement(job: dict[str, Any]) -> str:
+    return (
+        f"System.schedule({apex_string(str(job['name']))}, {apex_string(str(job['cron']))}, "
+        f"new {job['apex_class']}());"
+    )
+
+
+def pack_statements(statements: list[str], api_version: str) -> list[list[int]]:
+    """Indexes of `statements` grouped into bodies whose URL fits (one statement per line)."""
+    bodies: list[list[int]] = []
+    current: list[int] = []
+    for index in range(len(statements)):
+        candidate = "\n".join(statements[i] for i in [*current, index])
+        if current and not fits_anonymous_url(candidate, api_version):
+            bodies.append(current)
+            current = []
+        current.append(index)
+    if current:
+        bodies.append(current)
+    return bodies
+
+
+def _constructible(symbol_table: Any) -> bool | None:
+    """A no-argument constructor, or none declared (the default one); None when unknown."""
+    if not isinstance(symbol_table, dict) or not isinstance(symbol_table.get("constructors"), list):
+        return None
+    constructors = symbol_table["constructors"]
+    return not constructors or any(
+        isinstance(c, dict) and not c.get("parameters") for c in constructors
+    )
+
+
+class ScheduledApexAdapter(Adapter):
+    kind: ClassVar[AutomationKind] = AutomationKind.SCHEDULED_APEX
+    platform: ClassVar[Platform] = Platform.SALESFORCE
+    permissions: ClassVar[tuple[str, ...]] = (
+        "API Enabled",
+        "View Setup and Configuration (CronTrigger, AsyncApexJob, ApexClass)",
+        "Author Apex (executeAnonymous: System.abortJob, System.schedule)",
+    )
+
+    async def observe(self, client: Any, names: list[str]) -> dict[str, Observed]:
+        if not names:
+            return {}
+        records = await client.query(
+            "SELECT Id, CronJobDetail.Name, CronExpression, State, NextFireTime, "  # noqa: S608
+            "TimeZoneSidKey, OwnerId FROM CronTrigger WHERE CronJobDetail.JobType = '7' "
+            f"AND CronJobDetail.Name IN ({soql_strings(names)})"
+        )
+        found: dict[str, Observed] = {}
+        for record in records:
+            detail = record.get("CronJobDetail") or {}
+            if record.get("State") in _STOPPED_STATES:
+                continue
+            name = str(detail.get("Name"))
+            found[name] = Observed(
+                {
+                    "id": record.get("Id"),
+                    "name": name,
+                    "cron": record.get("CronExpression"),
+                    "time_zone": record.get("TimeZoneSidKey"),
+                    "owner_id": record.get("OwnerId"),
+                    "next_fire_time": record.get("NextFireTime"),
+                    "state": record.get("State"),
+                }
+            )
+        return found
+
+    async def inventory(self, client: Any, names: list[str]) -> dict[str, Observed]:
+        if not names:
+            return {}
+        found = await self.observe(client, names)
+        if not found:
+            return found
+        trigger_ids = soql_strings([str(o.summary["id"]) for o in found.values()])
+        jobs = await client.query(
+            "SELECT ApexClass.Name, CronTriggerId FROM AsyncApexJob "  # noqa: S608
+            "WHERE JobType = 'ScheduledApex' AND Status = 'Queued' "
+            f"AND CronTriggerId IN ({trigger_ids})"
+        )
+        class_by_trigger = {
+            job.get("CronTriggerId"): (job.get("ApexClass") or {}).get("Name") for job in jobs
+        }
+        for observed in found.values():
+            observed.summary["apex_class"] = class_by_trigger.get(observed.summary["id"])
+        await self._check_constructors(client, found)
+        return found
+
+    async def _check_constructors(self, client: Any, found: dict[str, Observed]) -> None:
+        classes = sorted(
+            {str(o.summary["apex_class"]) for o in found.values() if o.summary.get("apex_class")}
+        )
+        if not classes:
+            return
+        try:
+            records = await client.tooling_query(
+                "SELECT Name, SymbolTable FROM ApexClass "  # noqa: S608 - values escaped
+                f"WHERE Name IN ({soql_strings(classes)})"
+            )
+        except DailyLimitExhausted:
+            raise
+        except PlatformError:
+            return  # unknown: release will find out
+        by_name = {str(r.get("Name")): _constructible(r.get("SymbolTable")) for r in records}
+        for observed in found.values():
+            observed.raw = by_name.get(str(observed.summary.get("apex_class")))
+
+    def is_off(self, observed: Observed | None) -> bool:
+        return observed is None or observed.summary.get("state") in _STOPPED_STATES
+
+    def decide_brake(self, entry: AllowlistEntry, observed: Observed | None) -> BrakeDecision:
+        if observed is None:
+            return BrakeDecision(BrakeState.ALREADY_OFF, None)
+        return ACT
+
+    def brake_calls(self, count: int) -> int:
+        # ~350 aborts fit in one URL; the org allows at most 100 scheduled jobs.
+        return 2 if count else 0
+
+    async def brake(self, run: AdapterRun, rows: list[JournalRow]) -> None:
+        for row in rows:
+            self._flag_restorable(row, run.observed.get(row.name))
+        statements = [abort_statement(row) for row in rows]
+        for body in pack_statements(statements, run.client.api_version):
+            batch = [rows[i] for i in body]
+            if not run.start_batch(batch):
+                return
+            await self._run_body(run.client, batch, [statements[i] for i in body], release=False)
+
+    def _flag_restorable(self, row: JournalRow, observed: Observed | None) -> None:
+        job = row.before or {}
+        if not job.get("apex_class"):
+            row.restorable = False
+            row.restore_note = "the job's Apex class could not be found: re-schedule it by hand"
+        elif observed is not None and observed.raw is False:
+            row.restorable = False
+            row.restore_note = (
+                f"{job['apex_class']} has no no-argument constructor: re-schedule by hand "
+                f"with System.schedule({apex_string(str(job['name']))}, "
+                f"{apex_string(str(job['cron']))}, new {job['apex_class']}(...)) "
+                f"(time zone {job.get('time_zone')})"
+            )
+
+    async def _run_body(
+        self, client: Any, rows: list[JournalRow], statements: list[str], *, release: bool
+    ) -> None:
+        result = await self._execute(client, "\n".join(statements))
+        if isinstance(result, ExecuteAnonymousResult) and result.problem is None:
+            for row in rows:
+                self._record(row, ok=True, error=None, release=release)
+            return
+        if len(rows) > 1:
+            # One statement failed the whole body: find out which, one call each.
+            for row, statement in zip(rows, statements, strict=True):
+                await self._run_body(client, [row], [statement], release=release)
+            return
+        error = result if isinstance(result, str) else result.problem
+        gone = isinstance(result, ExecuteAnonymousResult) and result.job_already_gone
+        self._record(
+            rows[0], ok=gone and not release, error=None if gone else error, release=release
+        )
+
+    async def _execute(self, client: Any, apex: str) -> ExecuteAnonymousResult | str:
+        try:
+            result: ExecuteAnonymousResult = await client.execute_anonymous(apex)
+        except DailyLimitExhausted:
+            raise
+        except PlatformError as error:
+            return str(error)
+        return result
+
+    def _record(self, row: JournalRow, *, ok: bool, error: str | None, release: bool) -> None:
+        if release:
+            row.release = ReleaseState.RELEASED if ok else ReleaseState.FAILED
+            row.release_error = error
+        else:
+            row.brake = BrakeState.BRAKED if ok else BrakeState.FAILED
+            row.error = error
+            if ok:
+                row.after = {**(row.before or {}), "state": "DELETED", "next_fire_time": None}
+
+    def decide_release(self, row: JournalRow, observed: Observed | None) -> ReleaseDecision:
+        before = row.before or {}
+        if not before or self.is_off(Observed(before)):
+            return ReleaseDecision(ReleaseState.NOTHING)
+        if observed is not None:
+            if row.brake is BrakeState.PENDING and observed.summary.get("id") == before.get("id"):
+                return ReleaseDecision(ReleaseState.NOTHING)  # the abort never reached it
+            if row.release is ReleaseState.PENDING:
+                return ReleaseDecision(ReleaseState.RELEASED)  # our earlier schedule landed
+            return ReleaseDecision(
+                ReleaseState.NEEDS_HUMAN,
+                f"re-scheduled by hand since the brake (cron {observed.summary.get('cron')}); "
+                "left as is",
+            )
+        if not row.restorable:
+            return ReleaseDecision(ReleaseState.NEEDS_HUMAN, row.restore_note)
+        return RESTORE
+
+    def release_calls(self, count: int) -> int:
+        return 2 if count else 0
+
+    async def release(self, run: AdapterRun, rows: list[JournalRow]) -> None:
+        statements = [schedule_statement(row.before or {}) for row in rows]
+        for body in pack_statements(statements, run.client.api_version):
+            batch = [rows[i] for i in body]
+            if not run.start_batch(batch, release=True):
+                return
+            await self._run_body(run.client, batch, [statements[i] for i in body], release=True)
+
+    def confirm_release(self, row: JournalRow, observed: Observed | None) -> None:
+        if row.release is not ReleaseState.RELEASED:
+            return
+        if observed is None:
+            row.release = ReleaseState.FAILED
+            row.release_error = "not scheduled after the restore (verification re-query)"
+        else:
+            before = row.before or {}
+            row.restored = {**observed.summary, "apex_class": before.get("apex_class")}

@@ -1,0 +1,86 @@
+"""Alerts of the brake and release: the incident summary and the critical "human must act"."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from apibrake.models.allowlist import AutomationKind
+from apibrake.models.reports import AutomationRow, RowStatus
+from apibrake.warn.publisher import Alert, Severity
+
+BY_HAND = {
+    AutomationKind.FLOW: "Salesforce Setup > Process Automation > Flows: deactivate",
+    AutomationKind.SCHEDULED_APEX: "Salesforce Setup > Environments > Jobs > Scheduled Jobs: "
+    "note the schedule, then delete",
+    AutomationKind.WORKFLOW: "HubSpot Automation > Workflows: turn off",
+}
+_TROUBLE = {RowStatus.FAILED, RowStatus.NEEDS_HUMAN}
+
+
+def human_must_act(
+    connection_id: str, platform: str, rows: Sequence[AutomationRow], why: str
+) -> Alert:
+    """The platform refuses calls (or too few remain): a person must switch these off now."""
+    lines = [
+        f"- {row.kind.value if row.kind else '?'}:{row.name}"
+        + (f" ({BY_HAND[row.kind]})" if row.kind else "")
+        for row in rows
+    ]
+    body = (
+        f"apibrake could not brake connection {connection_id}: {why}\n\n"
+        "Switch these off by hand now:\n" + "\n".join(lines) + "\n"
+    )
+    names = ", ".join(row.name for row in rows[:5]) + (" ..." if len(rows) > 5 else "")
+    return Alert(
+        subject=f"[apibrake] CRITICAL {connection_id}: human must act, brake blocked",
+        body=body,
+        sms=f"apibrake {connection_id}: brake blocked ({why[:60]}). Turn off by hand: {names}",
+        severity=Severity.CRITICAL,
+        connection_id=connection_id,
+        platform=platform,
+        kind="human_must_act",
+    )
+
+
+def summary_alert(
+    *,
+    action: str,
+    incident_id: str,
+    connection_id: str,
+    platform: str,
+    rows: Sequence[AutomationRow],
+    calls: int,
+    dry_run: bool,
+    complete: bool,
+) -> Alert:
+    counts = Counter(row.status.value for row in rows)
+    tally = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no automations"
+    trouble = [row for row in rows if row.status in _TROUBLE]
+    severity = Severity.INFO if dry_run else Severity.WARNING
+    if trouble:
+        severity = Severity.CRITICAL
+    label = f"{'dry run ' if dry_run else ''}{action}"
+    lines = [
+        f"{row.status.value:12} {row.kind.value if row.kind else '?'}:{row.name}"
+        + (f"  ({row.error})" if row.error else "")
+        for row in rows
+    ]
+    body = (
+        f"apibrake {label} of connection {connection_id}, incident {incident_id}: {tally}.\n"
+        f"API calls spent: {calls}."
+        + ("" if complete else "\nNot complete (deadline): invoke again to resume.")
+        + "\n\n"
+        + "\n".join(lines)
+        + "\n"
+    )
+    return Alert(
+        subject=f"[apibrake] {severity.value.upper()} {connection_id}: {label} - {tally}",
+        body=body,
+        sms=f"apibrake {label} {connection_id}: {tally}"
+        + (f"; {len(trouble)} need a human" if trouble else ""),
+        severity=severity,
+        connection_id=connection_id,
+        platform=platform,
+        kind=action,
+    )

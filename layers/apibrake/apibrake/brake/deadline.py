@@ -1,0 +1,30 @@
+"""Stop starting platform work before Lambda's timeout, so the journal stays consistent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+DEFAULT_MARGIN_MS = 10_000
+
+
+class Deadline:
+    def __init__(
+        self, remaining_ms: Callable[[], int] | None = None, *, margin_ms: int = DEFAULT_MARGIN_MS
+    ) -> None:
+        self._remaining_ms = remaining_ms
+        self._margin_ms = margin_ms
+        self.reached = False  # latched: once out of time, stay out of time
+
+    @classmethod
+    def from_context(cls, context: object, *, margin_ms: int = DEFAULT_MARGIN_MS) -> Deadline:
+        """From a Lambda context (its get_remaining_time_in_millis); no context: no deadline."""
+        remaining = getattr(context, "get_remaining_time_in_millis", None)
+        return cls(remaining if callable(remaining) else None, margin_ms=margin_ms)
+
+    def has_time(self) -> bool:
+        """True while new platform work may start."""
+        if self.reached:
+            return False
+        if self._remaining_ms is not None and self._remaining_ms() <= self._margin_ms:
+            self.reached = True
+        return not self.reached

@@ -1,0 +1,41 @@
+"""What brake and release need from outside: stores, the alert sink, platform clients."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from apibrake.models.connection import Connection, Platform
+from apibrake.models.usage import UsageReading
+from apibrake.store.allowlist import AllowlistStore
+from apibrake.store.connections import ConnectionStore
+from apibrake.store.journal import JournalStore, utcnow
+from apibrake.warn.publisher import Alert
+
+
+@dataclass
+class IncidentDeps:
+    connections: ConnectionStore
+    allowlist: AllowlistStore
+    journal: JournalStore
+    publish: Callable[[Alert], object]
+    # Connection -> SalesforceClient | HubSpotClient (secret loaded, nothing called yet).
+    open_client: Callable[[Connection], Any]
+    now: Callable[[], datetime] = utcnow
+    concurrency: int = 25
+    owner: str = field(default_factory=lambda: uuid.uuid4().hex)  # lease holder id
+
+
+async def fresh_reading(client: Any, platform: Platform, *, prefer_headers: bool) -> UsageReading:
+    """The freshest usage figure: the last response's headers when allowed, else one call."""
+    reading: UsageReading | None = client.http.last_header_reading if prefer_headers else None
+    if reading is not None:
+        return reading
+    if platform is Platform.SALESFORCE:
+        result: UsageReading = await client.limits()
+    else:
+        result = await client.daily_usage()
+    return result

@@ -1,0 +1,67 @@
+"""Journal rows -> report rows (design.md's one row per automation)."""
+
+from __future__ import annotations
+
+from apibrake.models.reports import AutomationRow, RowStatus
+from apibrake.store.journal import BrakeState, JournalRow, ReleaseState
+
+NOT_REACHED = "not reached before the deadline: invoke again to resume"
+
+_BRAKE_STATUS = {
+    BrakeState.BRAKED: RowStatus.BRAKED,
+    BrakeState.ALREADY_OFF: RowStatus.ALREADY_OFF,
+    BrakeState.FAILED: RowStatus.FAILED,
+    BrakeState.NEEDS_HUMAN: RowStatus.NEEDS_HUMAN,
+    BrakeState.SKIPPED: RowStatus.SKIPPED,
+    BrakeState.PENDING: RowStatus.SKIPPED,
+}
+_RELEASE_STATUS = {
+    ReleaseState.RELEASED: RowStatus.RELEASED,
+    ReleaseState.NEEDS_HUMAN: RowStatus.NEEDS_HUMAN,
+    ReleaseState.FAILED: RowStatus.FAILED,
+    ReleaseState.NOTHING: RowStatus.SKIPPED,
+    ReleaseState.PENDING: RowStatus.SKIPPED,
+}
+
+
+def brake_row(row: JournalRow, *, would_brake: bool = False) -> AutomationRow:
+    status = RowStatus.WOULD_BRAKE if would_brake else _BRAKE_STATUS[row.brake]
+    error = row.error
+    if row.brake is BrakeState.PENDING and not would_brake:
+        error = error or NOT_REACHED
+    if row.brake is BrakeState.BRAKED and not row.restorable:
+        error = row.restore_note
+    return AutomationRow(
+        platform=row.platform,
+        connection_id=row.connection_id,
+        kind=row.kind,
+        name=row.name,
+        before=row.before,
+        after=row.before if would_brake else row.after,
+        status=status,
+        error=error,
+    )
+
+
+def release_row(row: JournalRow, *, would_release: bool = False) -> AutomationRow:
+    if would_release:
+        status = RowStatus.WOULD_RELEASE
+    elif row.release is None:
+        status = RowStatus.SKIPPED
+    else:
+        status = _RELEASE_STATUS[row.release]
+    error = row.release_error
+    if row.release is ReleaseState.NOTHING:
+        error = error or f"nothing to restore (brake: {row.brake.value})"
+    elif row.release is ReleaseState.PENDING or (row.release is None and not would_release):
+        error = error or NOT_REACHED
+    return AutomationRow(
+        platform=row.platform,
+        connection_id=row.connection_id,
+        kind=row.kind,
+        name=row.name,
+        before=row.after,
+        after=row.restored,
+        status=status,
+        error=error,
+    )

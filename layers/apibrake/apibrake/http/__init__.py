@@ -1,0 +1,41 @@
+"""The HTTP layer both platform clients share: timeouts, retries, error classes, usage headers."""
+
+from apibrake.http.authorized import AuthorizedHttp, TokenProvider
+from apibrake.http.client import PlatformHttp, Timeouts
+from apibrake.http.errors import (
+    AuthenticationFailed,
+    DailyLimitExhausted,
+    MalformedResponse,
+    NotFound,
+    PermissionDenied,
+    PlatformError,
+    PlatformUnavailable,
+    RateLimited,
+    RequestRejected,
+)
+from apibrake.http.profile import CallKind, PlatformProfile
+from apibrake.http.retry import RetryBudget, RetryPolicy
+from apibrake.http.token_cache import TOKEN_CACHE, CachedToken, TokenCache
+
+__all__ = [
+    "TOKEN_CACHE",
+    "AuthenticationFailed",
+    "AuthorizedHttp",
+    "CachedToken",
+    "CallKind",
+    "DailyLimitExhausted",
+    "MalformedResponse",
+    "NotFound",
+    "PermissionDenied",
+    "PlatformError",
+    "PlatformHttp",
+    "PlatformProfile",
+    "PlatformUnavailable",
+    "RateLimited",
+    "RequestRejected",
+    "RetryBudget",
+    "RetryPolicy",
+    "Timeouts",
+    "TokenCache",
+    "TokenProvider",
+]

@@ -1,0 +1,1 @@
+"""Pydantic models for everything users touch: connections, secrets, allowlist, events, reports."""

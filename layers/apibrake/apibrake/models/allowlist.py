@@ -1,0 +1,65 @@
+"""Allowlist entries: the only automations apibrake may ever touch."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class AutomationKind(StrEnum):
+    FLOW = "flow"  # Salesforce FlowDefinition DeveloperName (Process Builder too)
+    SCHEDULED_APEX = "scheduled_apex"  # Salesforce CronJobDetail.Name
+    WORKFLOW = "workflow"  # HubSpot flow id
+
+
+_NAME_RULES: dict[AutomationKind, tuple[re.Pattern[str], str]] = {
+    # Optional managed-package namespace: ns__Developer_Name.
+    AutomationKind.FLOW: (
+        re.compile(r"^(?:[A-Za-z][A-Za-z0-9]*__)?[A-Za-z][A-Za-z0-9_]{0,79}$"),
+        "a flow DeveloperName (letters, digits, underscores)",
+    ),
+    AutomationKind.SCHEDULED_APEX: (
+        re.compile(r"^[^\x00-\x1f]{1,255}$"),
+        "a scheduled job name (1-255 printable characters)",
+    ),
+    AutomationKind.WORKFLOW: (re.compile(r"^[0-9]{1,20}$"), "a HubSpot flow id (digits)"),
+}
+
+
+class AllowlistEntry(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    connection_id: Annotated[str, Field(min_length=1)]
+    automation: str
+    tier: Annotated[int, Field(ge=1, le=9)] = 1
+    note: str = ""
+    added_by: str = ""
+    # Managed-package (namespaced) flows are only attempted when the entry says so.
+    allow_managed: bool = False
+
+    @field_validator("automation")
+    @classmethod
+    def _kind_and_name(cls, value: str) -> str:
+        kind_text, sep, name = value.partition(":")
+        if not sep:
+            raise ValueError("must be KIND:NAME, e.g. flow:Account_Rollup")
+        try:
+            kind = AutomationKind(kind_text)
+        except ValueError:
+            kinds = ", ".join(k.value for k in AutomationKind)
+            raise ValueError(f"unknown kind {kind_text!r}; expected one of {kinds}") from None
+        pattern, expected = _NAME_RULES[kind]
+        if not pattern.match(name):
+            raise ValueError(f"name {name!r} is not {expected}")
+        return value
+
+    @property
+    def kind(self) -> AutomationKind:
+        return AutomationKind(self.automation.partition(":")[0])
+
+    @property
+    def name(self) -> str:
+        return self.automation.partition(":")[2]

@@ -1,0 +1,51 @@
+"""A connection: one Salesforce org or one HubSpot portal (an item in the connections table)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Percent = Annotated[float, Field(gt=0, le=200)]
+
+
+class Platform(StrEnum):
+    SALESFORCE = "salesforce"
+    HUBSPOT = "hubspot"
+
+
+class Connection(BaseModel):
+    """Only `connection_id`, `platform` and `secret_id` are required."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    connection_id: Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._-]+$")]
+    platform: Platform
+    secret_id: Annotated[str, Field(min_length=1, max_length=512)]
+    enabled: bool = True
+    warn_at: tuple[Percent, ...] = (70.0, 80.0)
+    brake_at: Percent = 90.0
+    auto_brake: bool = True
+    reserve_pct: Annotated[float, Field(ge=0, lt=50)] = 5.0
+    release_below: Percent = 50.0
+    label: str = ""
+
+    @field_validator("warn_at", mode="before")
+    @classmethod
+    def _sorted_unique(cls, value: object) -> object:
+        if isinstance(value, list | tuple | set):
+            return tuple(sorted({float(v) for v in value}))
+        return value
+
+    @model_validator(mode="after")
+    def _thresholds_are_ordered(self) -> Connection:
+        if any(w >= self.brake_at for w in self.warn_at):
+            raise ValueError("warn_at: every warning threshold must be below brake_at")
+        if self.release_below >= self.brake_at:
+            raise ValueError("release_below: must be below brake_at, or release would re-trip")
+        return self
+
+    @property
+    def display_name(self) -> str:
+        return self.label or self.connection_id

@@ -1,0 +1,66 @@
+"""Credentials stored as JSON in Secrets Manager, one secret per connection.
+
+Every secret value is a SecretStr so it never shows up in a repr, a log line or a report.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, TypeAdapter
+
+DEFAULT_SALESFORCE_API_VERSION = "62.0"
+
+ApiVersion = Annotated[str, Field(pattern=r"^\d{2,3}\.0$")]
+
+
+class _Secret(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class SalesforceClientCredentials(_Secret):
+    auth: Literal["client_credentials"]
+    instance_url: HttpUrl
+    client_id: SecretStr
+    client_secret: SecretStr
+    api_version: ApiVersion = DEFAULT_SALESFORCE_API_VERSION
+
+
+class SalesforceJwtBearer(_Secret):
+    auth: Literal["jwt_bearer"]
+    instance_url: HttpUrl
+    login_url: HttpUrl = HttpUrl("https://login.salesforce.com")
+    client_id: SecretStr
+    username: str
+    private_key: SecretStr
+    api_version: ApiVersion = DEFAULT_SALESFORCE_API_VERSION
+
+
+class HubSpotToken(_Secret):
+    auth: Literal["token"]
+    base_url: HttpUrl = HttpUrl("https://api.hubapi.com")
+    access_token: SecretStr
+
+
+class HubSpotOAuth(_Secret):
+    auth: Literal["oauth_refresh"]
+    base_url: HttpUrl = HttpUrl("https://api.hubapi.com")
+    client_id: SecretStr
+    client_secret: SecretStr
+    refresh_token: SecretStr
+
+
+SalesforceCredentials = Annotated[
+    SalesforceClientCredentials | SalesforceJwtBearer, Field(discriminator="auth")
+]
+HubSpotCredentials = Annotated[HubSpotToken | HubSpotOAuth, Field(discriminator="auth")]
+
+SALESFORCE_CREDENTIALS: TypeAdapter[SalesforceClientCredentials | SalesforceJwtBearer] = (
+    TypeAdapter(SalesforceCredentials)
+)
+HUBSPOT_CREDENTIALS: TypeAdapter[HubSpotToken | HubSpotOAuth] = TypeAdapter(HubSpotCredentials)
+
+
+def base_url(url: HttpUrl) -> str:
+    """The URL without a trailing slash, ready for path concatenation."""
+    return str(url).rstrip("/")

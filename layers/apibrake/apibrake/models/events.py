@@ -1,0 +1,46 @@
+"""Events the three functions accept (samples in events/)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ConnectionId = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class MonitorEvent(BaseModel):
+    """Whatever the schedule sends; `connection_ids` optionally narrows the check."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    connection_ids: list[ConnectionId] | None = None
+
+
+class BrakeEvent(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["brake"]
+    connection_id: ConnectionId | None = None  # None: every connection
+    dry_run: bool = False
+    reason: Annotated[str, Field(max_length=500)] = ""
+    requested_by: Annotated[str, Field(max_length=200)] = ""
+    tier: Annotated[int, Field(ge=1, le=9)] = 1  # brake entries of this tier and below
+
+
+class ReleaseEvent(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["release"]
+    incident_id: Annotated[str, Field(min_length=1)]
+    dry_run: bool = False
+    force: bool = False  # operator override: release even if the window has not recovered
+
+
+class ReleaseRecoveredEvent(BaseModel):
+    """The scheduled form: release every incident whose window has recovered."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    action: Literal["release_recovered"] = "release_recovered"
+    dry_run: bool = False

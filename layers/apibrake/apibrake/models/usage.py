@@ -1,0 +1,35 @@
+"""One reading of a connection's daily API usage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ReadingSource(StrEnum):
+    LIMITS_ENDPOINT = "limits"  # Salesforce /limits
+    USAGE_ENDPOINT = "usage"  # HubSpot daily private-app usage
+    RESPONSE_HEADERS = "headers"  # captured for free from any response
+
+
+class UsageReading(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    used: int = Field(ge=0)
+    limit: int = Field(ge=0)
+    taken_at: datetime  # when the platform measured it (collectedAt) or when we read it
+    source: ReadingSource
+    resets_at: datetime | None = None  # HubSpot only; Salesforce is a rolling 24 h window
+    stale: bool = False  # HubSpot fetchStatus other than SUCCESS, or an old collectedAt
+    per_app: dict[str, tuple[int, int]] = Field(default_factory=dict)  # name -> (used, max)
+
+    @property
+    def remaining(self) -> int:
+        return max(self.limit - self.used, 0)
+
+    @property
+    def percent(self) -> float:
+        """Percent of the limit used; above 100 is real (Salesforce lets usage overshoot)."""
+        return 100.0 * self.used / self.limit if self.limit else 0.0

@@ -1,0 +1,1 @@
+"""Each platform's API knowledge in one place: auth, error bodies, endpoints."""

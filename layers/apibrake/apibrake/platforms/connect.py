@@ -1,0 +1,98 @@
+"""From a connection item and its secret to the platform client that speaks for it.
+
+The monitor, the brake and restore all connect the same way. A secret that does not
+validate raises `SecretInvalid`, naming the field and never echoing a value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from pydantic import ValidationError
+
+from apibrake.http.client import PlatformHttp, Timeouts
+from apibrake.http.retry import RetryBudget, RetryPolicy
+from apibrake.models.connection import Connection, Platform
+from apibrake.models.credentials import HUBSPOT_CREDENTIALS, SALESFORCE_CREDENTIALS
+
+if TYPE_CHECKING:
+    from apibrake.platforms.hubspot.client import HubSpotClient
+    from apibrake.platforms.salesforce.client import SalesforceClient
+
+
+class SecretInvalid(ValueError):
+    """The connection's secret is missing a field or holds a wrong one."""
+
+    def __init__(self, secret_id: str, field: str, problem: str) -> None:
+        self.secret_id = secret_id
+        self.field = field
+        self.problem = problem
+        super().__init__(f"secret {secret_id}: field '{field}': {problem}")
+
+
+def _validation_problem(exc: ValidationError) -> tuple[str, str]:
+    first = exc.errors(include_input=False, include_url=False)[0]
+    # The first location part of a discriminated union is the auth tag itself.
+    parts = [str(part) for part in first["loc"]]
+    if len(parts) > 1 and parts[0] in {
+        "client_credentials",
+        "jwt_bearer",
+        "token",
+        "oauth_refresh",
+    }:
+        parts = parts[1:]
+    field = ".".join(parts) or "auth"
+    if first["type"] == "union_tag_not_found":
+        return "auth", "missing; expected one of the documented auth kinds"
+    if first["type"] == "union_tag_invalid":
+        return "auth", f"unknown auth kind; expected {first['ctx'].get('expected_tags', '')}"
+    return field, first["msg"]
+
+
+def validate_secret(connection: Connection, secret: Mapping[str, Any]) -> Any:
+    """The typed credentials for this connection's platform, or SecretInvalid."""
+    adapter: Any = (
+        SALESFORCE_CREDENTIALS
+        if connection.platform is Platform.SALESFORCE
+        else HUBSPOT_CREDENTIALS
+    )
+    if not isinstance(secret, Mapping):
+        raise SecretInvalid(connection.secret_id, "(secret)", "must be a JSON object")
+    try:
+        return adapter.validate_python(dict(secret))
+    except ValidationError as exc:
+        field, problem = _validation_problem(exc)
+        raise SecretInvalid(connection.secret_id, field, problem) from None
+
+
+def connect(
+    connection: Connection,
+    secret: Mapping[str, Any],
+    client: httpx.AsyncClient,
+    *,
+    budget: RetryBudget | None = None,
+    retry: RetryPolicy | None = None,
+    timeouts: Timeouts | None = None,
+    now: Callable[[], datetime] | None = None,
+) -> SalesforceClient | HubSpotClient:
+    """A ready client sharing `client` (one connection pool for every connection) and
+    `budget` (one retry allowance per invocation). Platform modules load on first use:
+    they pull in JWT and crypto, which a cold start should only pay for when needed."""
+    credentials = validate_secret(connection, secret)
+    options: dict[str, Any] = {"retry": retry, "budget": budget, "timeouts": timeouts}
+    if now is not None:
+        options["now"] = now
+    if connection.platform is Platform.SALESFORCE:
+        from apibrake.platforms.salesforce.client import SalesforceClient
+        from apibrake.platforms.salesforce.profile import SALESFORCE_PROFILE
+
+        http = PlatformHttp(client, SALESFORCE_PROFILE, **options)
+        return SalesforceClient(http, credentials, connection_id=connection.connection_id)
+    from apibrake.platforms.hubspot.client import HubSpotClient
+    from apibrake.platforms.hubspot.profile import HUBSPOT_PROFILE
+
+    http = PlatformHttp(client, HUBSPOT_PROFILE, **options)
+    return HubSpotClient(http, credentials, connection_id=connection.connection_id)

@@ -1,0 +1,196 @@
+"""HubSpotClient: usage, account details and the Automation v4 workflow calls.
+
+Path version segments are configurable: numbered versions are being retired in
+favour of dated ones (`/account-info/2026-03/...`, `/automation/2026-09-beta/...`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+import httpx
+
+from apibrake.http.authorized import AuthorizedHttp, TokenProvider
+from apibrake.http.client import PlatformHttp
+from apibrake.http.errors import DailyLimitExhausted, MalformedResponse
+from apibrake.http.parsing import as_int
+from apibrake.models.credentials import HubSpotOAuth, HubSpotToken, base_url
+from apibrake.models.usage import UsageReading
+from apibrake.platforms.hubspot.auth import hubspot_token_provider
+from apibrake.platforms.hubspot.errors import HUBSPOT
+from apibrake.platforms.hubspot.usage import parse_daily_usage
+
+T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
+
+FLOW_BATCH_READ_MAX = 100  # HubSpot's usual batch size; the spec states none (unconfirmed)
+FLOW_PAGE_SIZE = 100
+_PATH_SEGMENT = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+@dataclass(frozen=True)
+class AccountDetails:
+    time_zone: str  # IANA name, e.g. "US/Eastern": the daily limit resets at its midnight
+    utc_offset: str  # e.g. "-05:00"
+    utc_offset_milliseconds: int | None = None
+    portal_id: int | None = None
+
+
+class HubSpotClient:
+    def __init__(
+        self,
+        http: PlatformHttp,
+        credentials: HubSpotToken | HubSpotOAuth,
+        *,
+        connection_id: str = "",
+        usage_api_version: str = "v3",  # account-info API: usage and details
+        flows_api_version: str = "v4",
+        tokens: TokenProvider | None = None,
+    ) -> None:
+        if http.platform != HUBSPOT:
+            raise ValueError(f"HubSpotClient needs a HubSpot PlatformHttp, not {http!r}")
+        self.http = http
+        self.base_url = base_url(credentials.base_url)
+        self._account_info = f"{self.base_url}/account-info/{_segment(usage_api_version)}"
+        self._flows = f"{self.base_url}/automation/{_segment(flows_api_version)}/flows"
+        provider = tokens or hubspot_token_provider(http, credentials, connection_id=connection_id)
+        self._authorized = AuthorizedHttp(http, provider)
+        self.resets_at: datetime | None = None  # from the last usage reading
+
+    def __repr__(self) -> str:
+        return f"HubSpotClient(base_url={self.base_url!r})"
+
+    async def daily_usage(self) -> UsageReading:
+        """The private-app daily usage entry (picked by name); stale unless fetchStatus SUCCESS."""
+        reading = await self._call(
+            "GET",
+            f"{self._account_info}/api-usage/daily/private-apps",
+            parse=lambda response: parse_daily_usage(self.http.json_body(response)),
+        )
+        if reading.resets_at is not None:
+            self.resets_at = reading.resets_at
+        return reading
+
+    async def account_details(self) -> AccountDetails:
+        return await self._call(
+            "GET",
+            f"{self._account_info}/details",
+            parse=lambda response: _account_details(self.http.json_body(response)),
+        )
+
+    async def list_flows(self, *, page_size: int = FLOW_PAGE_SIZE) -> list[dict[str, Any]]:
+        """Every flow listing (not full flows); each page is one call."""
+        flows: list[dict[str, Any]] = []
+        after: str | None = None
+        seen: set[str] = set()
+        while True:
+            params: dict[str, str | int] = {"limit": page_size}
+            if after is not None:
+                params["after"] = after
+            results, after = await self._call(
+                "GET", self._flows, params=params, parse=self._flow_page
+            )
+            flows += results
+            if after is None:
+                return flows
+            if after in seen:
+                raise MalformedResponse(HUBSPOT, "flow paging loops on the same cursor")
+            seen.add(after)
+
+    async def get_flow(self, flow_id: str) -> dict[str, Any]:
+        return await self._call("GET", f"{self._flows}/{_segment(flow_id)}", parse=self._object)
+
+    async def batch_read_flows(self, flow_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Full flows, FLOW_BATCH_READ_MAX per call. Flows HubSpot cannot read are absent."""
+        unique_ids = list(dict.fromkeys(_segment(flow_id) for flow_id in flow_ids))
+        flows: list[dict[str, Any]] = []
+        for start in range(0, len(unique_ids), FLOW_BATCH_READ_MAX):
+            chunk = unique_ids[start : start + FLOW_BATCH_READ_MAX]
+            flows += await self._call(
+                "POST",
+                f"{self._flows}/batch/read",
+                json={"inputs": [{"flowId": flow_id, "type": "FLOW_ID"} for flow_id in chunk]},
+                parse=self._batch_results,
+            )
+        return flows
+
+    async def put_flow(self, flow_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Replace the whole flow (see `flow_update_body`); returns it with a new revisionId."""
+        return await self._call(
+            "PUT", f"{self._flows}/{_segment(flow_id)}", json=body, parse=self._object
+        )
+
+    async def _call(
+        self,
+        method: str,
+        url: str,
+        *,
+        parse: Callable[[httpx.Response], T],
+        params: dict[str, str | int] | None = None,
+        json: Any = None,
+    ) -> T:
+        try:
+            return await self._authorized.request_parsed(
+                method, url, parse=parse, params=params, json=json
+            )
+        except DailyLimitExhausted as exhausted:
+            if exhausted.resets_at is None:
+                exhausted.resets_at = self.resets_at
+            raise
+
+    def _object(self, response: httpx.Response) -> dict[str, Any]:
+        body = self.http.json_body(response)
+        if not isinstance(body, dict):
+            raise MalformedResponse(HUBSPOT, "expected a JSON object")
+        return body
+
+    def _flow_page(self, response: httpx.Response) -> tuple[list[dict[str, Any]], str | None]:
+        body = self._object(response)
+        results = body.get("results")
+        if not isinstance(results, list):
+            raise MalformedResponse(HUBSPOT, "flow list without a 'results' array")
+        paging = body.get("paging")
+        next_page = paging.get("next") if isinstance(paging, dict) else None
+        after = next_page.get("after") if isinstance(next_page, dict) else None
+        cursor = str(after) if isinstance(after, str | int) and str(after) else None
+        return [flow for flow in results if isinstance(flow, dict)], cursor
+
+    def _batch_results(self, response: httpx.Response) -> list[dict[str, Any]]:
+        body = self._object(response)
+        results = body.get("results")
+        if not isinstance(results, list):
+            raise MalformedResponse(HUBSPOT, "batch read without a 'results' array")
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors:  # 207: some flows could not be read
+            logger.warning(
+                "batch read returned errors",
+                extra={"platform": HUBSPOT, "errors": len(errors), "status": response.status_code},
+            )
+        return [flow for flow in results if isinstance(flow, dict)]
+
+
+def _account_details(body: Any) -> AccountDetails:
+    if not isinstance(body, dict):
+        raise MalformedResponse(HUBSPOT, "account details are not a JSON object")
+    time_zone, utc_offset = body.get("timeZone"), body.get("utcOffset")
+    if not isinstance(time_zone, str) or not isinstance(utc_offset, str):
+        raise MalformedResponse(HUBSPOT, "account details without timeZone/utcOffset")
+    return AccountDetails(
+        time_zone=time_zone,
+        utc_offset=utc_offset,
+        utc_offset_milliseconds=as_int(body.get("utcOffsetMilliseconds")),
+        portal_id=as_int(body.get("portalId")),
+    )
+
+
+def _segment(value: str) -> str:
+    """A path segment we build URLs from (version, flow id): no slashes, no surprises."""
+    if not isinstance(value, str) or not _PATH_SEGMENT.fullmatch(value):
+        raise ValueError(f"not a safe URL path segment: {value!r}")
+    return value

@@ -1,0 +1,46 @@
+"""Reading the daily private-app usage entry out of `/account-info/{v}/api-usage/...`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apibrake.http.errors import MalformedResponse
+from apibrake.http.parsing import as_int, as_timestamp
+from apibrake.models.usage import ReadingSource, UsageReading
+from apibrake.platforms.hubspot.errors import HUBSPOT
+
+DAILY_USAGE_NAME = "private-apps-api-calls-daily"
+FRESH_STATUS = "SUCCESS"  # CACHED, FAILURE, NOTFOUND, TIMEOUT: an older or missing figure
+
+
+def parse_daily_usage(body: Any) -> UsageReading:
+    results = body.get("results") if isinstance(body, dict) else None
+    if not isinstance(results, list):
+        raise _malformed("no 'results' array")
+    entry = next(
+        (e for e in results if isinstance(e, dict) and e.get("name") == DAILY_USAGE_NAME), None
+    )
+    if entry is None:
+        raise _malformed(f"no entry named {DAILY_USAGE_NAME!r}")
+    fetch_status = str(entry.get("fetchStatus") or "missing")
+    used = as_int(entry.get("currentUsage"))
+    limit = as_int(entry.get("usageLimit"))
+    if used is None or limit is None or used < 0 or limit < 0:
+        if fetch_status != FRESH_STATUS:
+            raise _malformed(f"HubSpot could not report usage (fetchStatus={fetch_status})")
+        raise _malformed("currentUsage/usageLimit are not counts")
+    taken_at = as_timestamp(entry.get("collectedAt"))
+    if taken_at is None:
+        raise _malformed("collectedAt is not a timestamp")
+    return UsageReading(
+        used=used,
+        limit=limit,
+        taken_at=taken_at,
+        source=ReadingSource.USAGE_ENDPOINT,
+        resets_at=as_timestamp(entry.get("resetsAt")),
+        stale=fetch_status != FRESH_STATUS,
+    )
+
+
+def _malformed(detail: str) -> MalformedResponse:
+    return MalformedResponse(HUBSPOT, f"unreadable daily usage: {detail}")

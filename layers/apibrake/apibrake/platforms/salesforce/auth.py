@@ -1,0 +1,133 @@
+"""Salesforce access tokens: client credentials or JWT bearer, cached per connection.
+
+The token response also names an `instance_url`. We keep calling the configured one:
+a token is never sent to a host the operator did not configure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import jwt
+from pydantic import SecretStr
+
+from apibrake.http.client import PlatformHttp
+from apibrake.http.errors import AuthenticationFailed, MalformedResponse
+from apibrake.http.profile import CallKind
+from apibrake.http.token_cache import TOKEN_CACHE, CachedToken, TokenCache, cache_key
+from apibrake.models.credentials import (
+    SalesforceClientCredentials,
+    SalesforceJwtBearer,
+    base_url,
+)
+from apibrake.platforms.salesforce.errors import SALESFORCE
+
+TOKEN_PATH = "/services/oauth2/token"  # noqa: S105 (a path, not a password)
+JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+JWT_LIFETIME_SECONDS = 180
+
+
+def jwt_assertion(credentials: SalesforceJwtBearer, *, now: float) -> str:
+    """An RS256 assertion. `aud` is the login URL itself: https://login.salesforce.com or
+    https://test.salesforce.com in real life, the sandbox's own URL locally."""
+    claims = {
+        "iss": credentials.client_id.get_secret_value(),
+        "sub": credentials.username,
+        "aud": base_url(credentials.login_url),
+        "exp": int(now) + JWT_LIFETIME_SECONDS,
+    }
+    try:
+        return jwt.encode(claims, credentials.private_key.get_secret_value(), algorithm="RS256")
+    except Exception:  # the library's text may quote the key material
+        raise AuthenticationFailed(
+            SALESFORCE, "private_key cannot sign an RS256 JWT (not a PEM RSA private key?)"
+        ) from None
+
+
+class SalesforceTokenProvider:
+    """Salesforce issues no expiry: a token is kept until a 401 invalidates it."""
+
+    can_refresh = True
+
+    def __init__(
+        self,
+        http: PlatformHttp,
+        credentials: SalesforceClientCredentials | SalesforceJwtBearer,
+        *,
+        connection_id: str = "",
+        cache: TokenCache = TOKEN_CACHE,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._http = http
+        self._credentials = credentials
+        self._cache = cache
+        self._wall_clock = wall_clock
+        self._lock = asyncio.Lock()
+        self._key = cache_key(SALESFORCE, connection_id, *_secret_parts(credentials))
+
+    def __repr__(self) -> str:
+        return (
+            f"SalesforceTokenProvider(auth={self._credentials.auth!r}, "
+            f"instance_url={base_url(self._credentials.instance_url)!r})"
+        )
+
+    async def token(self) -> SecretStr:
+        cached = self._cache.get(self._key, now=time.monotonic())
+        if cached is not None:
+            return cached.access_token
+        async with self._lock:  # concurrent calls of one client share one token request
+            cached = self._cache.get(self._key, now=time.monotonic())
+            if cached is not None:
+                return cached.access_token
+            token = await self._request_token()
+            self._cache.put(self._key, CachedToken(token))
+            return token
+
+    def invalidate(self, token: SecretStr) -> None:
+        self._cache.invalidate(self._key, token)
+
+    async def _request_token(self) -> SecretStr:
+        credentials = self._credentials
+        if isinstance(credentials, SalesforceJwtBearer):
+            url = base_url(credentials.login_url) + TOKEN_PATH
+            form = {
+                "grant_type": JWT_BEARER_GRANT,
+                "assertion": jwt_assertion(credentials, now=self._wall_clock()),
+            }
+        else:
+            url = base_url(credentials.instance_url) + TOKEN_PATH
+            form = {
+                "grant_type": "client_credentials",
+                "client_id": credentials.client_id.get_secret_value(),
+                "client_secret": credentials.client_secret.get_secret_value(),
+            }
+        return await self._http.request_parsed(
+            "POST", url, data=form, kind=CallKind.AUTH, parse=self._access_token
+        )
+
+    def _access_token(self, response: httpx.Response) -> SecretStr:
+        body: Any = self._http.json_body(response)
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            raise MalformedResponse(SALESFORCE, "token response has no access_token")
+        return SecretStr(token)
+
+
+def _secret_parts(credentials: SalesforceClientCredentials | SalesforceJwtBearer) -> list[str]:
+    if isinstance(credentials, SalesforceJwtBearer):
+        return [
+            base_url(credentials.instance_url),
+            base_url(credentials.login_url),
+            credentials.client_id.get_secret_value(),
+            credentials.username,
+            credentials.private_key.get_secret_value(),
+        ]
+    return [
+        base_url(credentials.instance_url),
+        credentials.client_id.get_secret_value(),
+        credentials.client_secret.get_secret_value(),
+    ]

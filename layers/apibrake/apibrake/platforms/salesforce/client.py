@@ -1,0 +1,243 @@
+"""SalesforceClient: the REST and Tooling calls apibrake makes, and nothing more.
+
+Every call but `versions()` costs one call of the org's daily limit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from apibrake.http.authorized import AuthorizedHttp, TokenProvider
+from apibrake.http.client import PlatformHttp
+from apibrake.http.errors import MalformedResponse
+from apibrake.http.profile import CallKind
+from apibrake.models.credentials import (
+    SalesforceClientCredentials,
+    SalesforceJwtBearer,
+    base_url,
+)
+from apibrake.models.usage import UsageReading
+from apibrake.platforms.salesforce.auth import SalesforceTokenProvider
+from apibrake.platforms.salesforce.errors import SALESFORCE
+from apibrake.platforms.salesforce.execute_anonymous import (
+    MAX_ANONYMOUS_URL_BYTES,
+    ExecuteAnonymousResult,
+    anonymous_url_bytes,
+    parse_execute_anonymous,
+)
+from apibrake.platforms.salesforce.limits import parse_limits
+from apibrake.platforms.salesforce.models import (
+    MAX_COMPOSITE_SUBREQUESTS,
+    CompositeResult,
+    CompositeSubrequest,
+    parse_error_items,
+)
+
+CALL_OPTIONS = {"Sforce-Call-Options": "client=apibrake"}
+_RECORD_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
+
+
+class SalesforceClient:
+    def __init__(
+        self,
+        http: PlatformHttp,
+        credentials: SalesforceClientCredentials | SalesforceJwtBearer,
+        *,
+        connection_id: str = "",
+        tokens: TokenProvider | None = None,
+    ) -> None:
+        if http.platform != SALESFORCE:
+            raise ValueError(f"SalesforceClient needs a Salesforce PlatformHttp, not {http!r}")
+        self.http = http
+        self.instance_url = base_url(credentials.instance_url)
+        self.api_version = credentials.api_version
+        provider = tokens or SalesforceTokenProvider(http, credentials, connection_id=connection_id)
+        self._authorized = AuthorizedHttp(http, provider, headers=CALL_OPTIONS)
+
+    def __repr__(self) -> str:
+        return f"SalesforceClient(instance_url={self.instance_url!r}, v{self.api_version})"
+
+    @property
+    def data_path(self) -> str:
+        return f"/services/data/v{self.api_version}"
+
+    async def versions(self) -> list[dict[str, Any]]:
+        """The API versions list: free and unauthenticated."""
+        body = await self.http.request_parsed(
+            "GET",
+            f"{self.instance_url}/services/data/",
+            headers=CALL_OPTIONS,
+            kind=CallKind.FREE,
+            parse=self.http.json_body,
+        )
+        if not isinstance(body, list):
+            raise MalformedResponse(SALESFORCE, "the versions list is not a JSON array")
+        return [entry for entry in body if isinstance(entry, dict)]
+
+    async def limits(self) -> UsageReading:
+        return await self._authorized.request_parsed(
+            "GET",
+            self._url("/limits/"),
+            parse=lambda response: parse_limits(
+                self.http.json_body(response), taken_at=self.http.now()
+            ),
+        )
+
+    async def query(self, soql: str) -> list[dict[str, Any]]:
+        """Every record of a SOQL query; each page is one call."""
+        return await self._query_all(self._url("/query/"), soql)
+
+    async def tooling_query(self, soql: str) -> list[dict[str, Any]]:
+        return await self._query_all(self._url("/tooling/query/"), soql)
+
+    async def patch_flow_definition(
+        self, flow_definition_id: str, active_version_number: int
+    ) -> None:
+        """Activate version N of a flow, or deactivate it with 0. Expects 204."""
+        await self._authorized.request_parsed(
+            "PATCH",
+            self._url(f"/tooling/sobjects/FlowDefinition/{_record_id(flow_definition_id)}"),
+            json=_flow_activation(active_version_number),
+            parse=_ignore_body,
+        )
+
+    def flow_definition_subrequest(
+        self, flow_definition_id: str, active_version_number: int, reference_id: str
+    ) -> CompositeSubrequest:
+        """The same PATCH as `patch_flow_definition`, for `tooling_composite`."""
+        return CompositeSubrequest(
+            method="PATCH",
+            url=f"{self.data_path}/tooling/sobjects/FlowDefinition/"
+            f"{_record_id(flow_definition_id)}",
+            reference_id=reference_id,
+            body=_flow_activation(active_version_number),
+        )
+
+    async def tooling_composite(
+        self, subrequests: Sequence[CompositeSubrequest], all_or_none: bool = False
+    ) -> list[CompositeResult]:
+        """Up to 25 subrequests in one call; each result carries its own status and errors."""
+        if len(subrequests) > MAX_COMPOSITE_SUBREQUESTS:
+            raise ValueError(
+                f"a composite takes at most {MAX_COMPOSITE_SUBREQUESTS} subrequests, "
+                f"got {len(subrequests)}"
+            )
+        if not subrequests:
+            return []
+        payload = {
+            "allOrNone": all_or_none,
+            "compositeRequest": [subrequest.as_json() for subrequest in subrequests],
+        }
+        return await self._authorized.request_parsed(
+            "POST",
+            self._url("/tooling/composite"),
+            json=payload,
+            parse=lambda response: _composite_results(self.http.json_body(response)),
+        )
+
+    async def execute_anonymous(self, apex: str) -> ExecuteAnonymousResult:
+        """Run anonymous Apex (always HTTP 200: read the result). Not allowed in composites."""
+        size = anonymous_url_bytes(apex, self.api_version)
+        if size > MAX_ANONYMOUS_URL_BYTES:
+            raise ValueError(
+                f"anonymous Apex URL would be {size} bytes, over {MAX_ANONYMOUS_URL_BYTES}: "
+                "split the body"
+            )
+        return await self._authorized.request_parsed(
+            "GET",
+            self._url("/tooling/executeAnonymous/"),
+            params={"anonymousBody": apex},
+            parse=lambda response: parse_execute_anonymous(self.http.json_body(response)),
+        )
+
+    def _url(self, path: str) -> str:
+        return f"{self.instance_url}{self.data_path}{path}"
+
+    async def _query_all(self, url: str, soql: str) -> list[dict[str, Any]]:
+        page = await self._query_page(url, {"q": soql})
+        records = list(page.records)
+        seen = {url}
+        while not page.done:
+            next_url = self._next_records_url(page.next_records_url, seen)
+            seen.add(next_url)
+            page = await self._query_page(next_url, None)
+            records.extend(page.records)
+        return records
+
+    async def _query_page(self, url: str, params: dict[str, str] | None) -> _QueryPage:
+        return await self._authorized.request_parsed(
+            "GET",
+            url,
+            params=params,
+            parse=lambda response: _QueryPage.parse(self.http.json_body(response)),
+        )
+
+    def _next_records_url(self, next_records_url: str | None, seen: set[str]) -> str:
+        # Only a relative path on our own instance: the token never leaves the configured host.
+        if not next_records_url or not next_records_url.startswith("/services/data/"):
+            raise MalformedResponse(
+                SALESFORCE, "query page is not done but has no relative nextRecordsUrl"
+            )
+        url = self.instance_url + next_records_url
+        if url in seen:
+            raise MalformedResponse(SALESFORCE, "query paging loops on the same nextRecordsUrl")
+        return url
+
+
+class _QueryPage:
+    def __init__(self, records: list[dict[str, Any]], done: bool, next_url: str | None) -> None:
+        self.records = records
+        self.done = done
+        self.next_records_url = next_url
+
+    @classmethod
+    def parse(cls, body: Any) -> _QueryPage:
+        if not isinstance(body, dict) or not isinstance(body.get("records"), list):
+            raise MalformedResponse(SALESFORCE, "unreadable query response: no 'records' array")
+        next_url = body.get("nextRecordsUrl")
+        return cls(
+            records=[record for record in body["records"] if isinstance(record, dict)],
+            done=body.get("done") is not False,
+            next_url=next_url if isinstance(next_url, str) else None,
+        )
+
+
+def _composite_results(body: Any) -> list[CompositeResult]:
+    items = body.get("compositeResponse") if isinstance(body, dict) else None
+    if not isinstance(items, list):
+        raise MalformedResponse(SALESFORCE, "unreadable composite response: no compositeResponse")
+    results = []
+    for item in items:
+        status = item.get("httpStatusCode") if isinstance(item, dict) else None
+        if not isinstance(item, dict) or not isinstance(status, int):
+            raise MalformedResponse(SALESFORCE, "composite item without an httpStatusCode")
+        item_body = item.get("body")
+        results.append(
+            CompositeResult(
+                reference_id=str(item.get("referenceId", "")),
+                status=status,
+                body=item_body,
+                errors=parse_error_items(item_body) if status >= 400 else (),
+            )
+        )
+    return results
+
+
+def _flow_activation(active_version_number: int) -> dict[str, Any]:
+    if isinstance(active_version_number, bool) or active_version_number < 0:
+        raise ValueError("active_version_number must be 0 (deactivate) or a version number")
+    return {"Metadata": {"activeVersionNumber": active_version_number}}
+
+
+def _record_id(record_id: str) -> str:
+    if not _RECORD_ID.fullmatch(record_id):
+        raise ValueError(f"not a Salesforce record id: {record_id!r}")
+    return record_id
+
+
+def _ignore_body(response: httpx.Response) -> None:
+    return None

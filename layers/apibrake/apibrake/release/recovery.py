@@ -1,0 +1,34 @@
+"""Has a braked connection's window recovered enough to switch its automations back on?
+
+HubSpot: after the daily reset that followed the brake. Salesforce (a rolling 24 h
+window): once usage is back under `release_below`, which the connection model keeps
+below `brake_at` so that restoring cannot trip the brake again at once (hysteresis).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from apibrake.models.connection import Connection, Platform
+from apibrake.models.usage import UsageReading
+from apibrake.store.journal import IncidentMeta
+
+
+def window_recovered(
+    connection: Connection, meta: IncidentMeta, reading: UsageReading, now: datetime
+) -> tuple[bool, str]:
+    percent = reading.percent
+    below = connection.release_below
+    if connection.platform is Platform.HUBSPOT:
+        reset_passed = (meta.resets_at is not None and now >= meta.resets_at) or (
+            # The next reset is more than a day after the brake: one reset lies between.
+            reading.resets_at is not None and reading.resets_at - meta.opened_at > timedelta(days=1)
+        )
+        if not reset_passed and (meta.resets_at is not None or reading.resets_at is not None):
+            when = meta.resets_at or reading.resets_at
+            return False, f"HubSpot's daily limit has not reset since the brake (reset at {when})"
+    if percent >= below:
+        return False, f"usage {percent:.1f}% is not yet below release_below {below:g}%"
+    if meta.trip_percent is not None and percent >= meta.trip_percent:
+        return False, f"usage {percent:.1f}% would trip the brake again"
+    return True, f"usage {percent:.1f}% is below release_below {below:g}%"

@@ -1,0 +1,57 @@
+"""The allowlist table: the automations apibrake may touch, keyed by connection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from apibrake.models.allowlist import AllowlistEntry
+from apibrake.store.items import from_item, to_item
+from apibrake.store.validation import describe
+
+
+@dataclass(frozen=True)
+class InvalidEntry:
+    """An allowlist row that does not validate: reported, never braked."""
+
+    connection_id: str
+    automation: str
+    field: str
+    error: str
+
+
+class AllowlistStore:
+    def __init__(self, dynamodb: Any, table_name: str) -> None:
+        self._dynamodb = dynamodb
+        self._table = table_name
+
+    def for_connection(self, connection_id: str) -> tuple[list[AllowlistEntry], list[InvalidEntry]]:
+        entries: list[AllowlistEntry] = []
+        invalid: list[InvalidEntry] = []
+        paginator = self._dynamodb.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="connection_id = :cid",
+            ExpressionAttributeValues={":cid": {"S": connection_id}},
+        )
+        for page in pages:
+            for item in page["Items"]:
+                raw = from_item(item)
+                try:
+                    entries.append(AllowlistEntry.model_validate(raw))
+                except ValidationError as exc:
+                    field, message = describe(exc)
+                    automation = str(raw.get("automation", ""))
+                    invalid.append(InvalidEntry(connection_id, automation, field, message))
+        return entries, invalid
+
+    def put(self, entry: AllowlistEntry) -> None:
+        self._dynamodb.put_item(TableName=self._table, Item=to_item(entry.model_dump(mode="json")))
+
+    def delete(self, connection_id: str, automation: str) -> None:
+        self._dynamodb.delete_item(
+            TableName=self._table,
+            Key={"connection_id": {"S": connection_id}, "automation": {"S": automation}},
+        )

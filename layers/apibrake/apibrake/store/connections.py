@@ -1,0 +1,84 @@
+"""The connections table: one item per Salesforce org or HubSpot portal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from apibrake.models.connection import Connection
+from apibrake.models.reports import ConnectionFailure
+from apibrake.store.items import from_item, to_item
+from apibrake.store.validation import describe
+
+
+class ConnectionStore:
+    def __init__(self, dynamodb: Any, table_name: str) -> None:
+        self._dynamodb = dynamodb
+        self._table = table_name
+
+    def load(
+        self, connection_ids: list[str] | None = None, *, include_disabled: bool = False
+    ) -> tuple[list[Connection], list[ConnectionFailure]]:
+        """Valid connections, and one failure per item that does not validate."""
+        connections: list[Connection] = []
+        failures: list[ConnectionFailure] = []
+        wanted = set(connection_ids) if connection_ids else None
+        for raw in self._raw_items(connection_ids):
+            cid = str(raw.get("connection_id", "(missing connection_id)"))
+            if wanted is not None and cid not in wanted:
+                continue
+            try:
+                connection = Connection.model_validate(raw)
+            except ValidationError as exc:
+                field, message = describe(exc)
+                failures.append(ConnectionFailure(connection_id=cid, field=field, error=message))
+                continue
+            if connection.enabled or include_disabled:
+                connections.append(connection)
+        if wanted is not None:
+            found = {c.connection_id for c in connections} | {f.connection_id for f in failures}
+            failures += [
+                ConnectionFailure(
+                    connection_id=cid, field="connection_id", error="no such connection"
+                )
+                for cid in sorted(wanted - found)
+            ]
+        return connections, failures
+
+    def get(self, connection_id: str) -> Connection | None:
+        connections, failures = self.load([connection_id], include_disabled=True)
+        if failures:
+            failure = failures[0]
+            if failure.error == "no such connection":
+                return None
+            raise ValueError(f"connection {connection_id}: {failure.field}: {failure.error}")
+        return connections[0]
+
+    def put(self, connection: Connection) -> None:
+        self._dynamodb.put_item(
+            TableName=self._table, Item=to_item(connection.model_dump(mode="json"))
+        )
+
+    def delete(self, connection_id: str) -> None:
+        self._dynamodb.delete_item(
+            TableName=self._table, Key={"connection_id": {"S": connection_id}}
+        )
+
+    def _raw_items(self, connection_ids: list[str] | None) -> list[dict[str, Any]]:
+        if connection_ids:
+            keys = [{"connection_id": {"S": cid}} for cid in dict.fromkeys(connection_ids)]
+            items: list[dict[str, Any]] = []
+            for start in range(0, len(keys), 100):
+                request = {self._table: {"Keys": keys[start : start + 100]}}
+                while request:
+                    answer = self._dynamodb.batch_get_item(RequestItems=request)
+                    items += answer["Responses"].get(self._table, [])
+                    request = answer.get("UnprocessedKeys") or {}
+            return [from_item(i) for i in items]
+        paginator = self._dynamodb.get_paginator("scan")
+        return [
+            from_item(item)
+            for page in paginator.paginate(TableName=self._table)
+            for item in page["Items"]
+        ]

@@ -1,0 +1,284 @@
+"""The incident journal: what the brake changed, written before each change, on the state table.
+
+Keys follow the design at the top of `store/state.py`:
+- incident#<incident_id> / meta                the incident header (IncidentMeta)
+- incident#<incident_id> / row#<kind>:<name>   one JournalRow per automation
+- open#<connection_id>   / incident            the connection's open incident (one at most)
+
+A row is written with its prior state (`brake: pending`) before the platform call and
+updated with the outcome after it, so a crash leaves a journal that a re-invocation
+resumes from and that release restores from.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, Field
+
+from apibrake.models.allowlist import AutomationKind
+from apibrake.models.connection import Platform
+from apibrake.store.items import from_item, to_item
+
+_BATCH_WRITE_MAX = 25
+
+
+class BrakeState(StrEnum):
+    PENDING = "pending"  # prior state journalled, platform call not (known to be) done
+    BRAKED = "braked"
+    ALREADY_OFF = "already_off"
+    FAILED = "failed"
+    NEEDS_HUMAN = "needs_human"
+    SKIPPED = "skipped"
+
+
+class ReleaseState(StrEnum):
+    PENDING = "pending"  # restore call about to be made
+    RELEASED = "released"
+    NEEDS_HUMAN = "needs_human"
+    FAILED = "failed"  # may be retried by the next release
+    NOTHING = "nothing"  # the brake changed nothing here
+
+
+# Rows in these brake states were changed by us (or may have been): release looks at them.
+CHANGED_STATES = frozenset({BrakeState.BRAKED, BrakeState.PENDING})
+# A row is settled for release when it reached one of these.
+SETTLED_RELEASE = frozenset({ReleaseState.RELEASED, ReleaseState.NEEDS_HUMAN, ReleaseState.NOTHING})
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class JournalRow(BaseModel):
+    connection_id: str
+    platform: Platform
+    kind: AutomationKind
+    name: str
+    before: dict[str, Any] | None = None  # prior state, journalled before the change
+    after: dict[str, Any] | None = None  # state after the brake
+    brake: BrakeState = BrakeState.PENDING
+    error: str | None = None
+    # False when the automation cannot be put back generically (e.g. a scheduled Apex class
+    # without a no-argument constructor); restore_note says what a human must do.
+    restorable: bool = True
+    restore_note: str | None = None
+    release: ReleaseState | None = None
+    restored: dict[str, Any] | None = None  # state after release
+    release_error: str | None = None
+
+    @property
+    def automation(self) -> str:
+        return f"{self.kind.value}:{self.name}"
+
+
+class IncidentMeta(BaseModel):
+    incident_id: str
+    connection_id: str
+    platform: Platform
+    opened_at: datetime
+    reason: str = ""
+    requested_by: str = ""
+    tier: int = 1
+    status: str = "open"  # open | closed
+    brake_complete: bool = False
+    closed_at: datetime | None = None
+    # Usage when the brake ran: restore's hysteresis and HubSpot's reset come from here.
+    trip_percent: float | None = None
+    resets_at: datetime | None = None
+    api_calls: dict[str, int] = Field(default_factory=dict)  # brake | release -> calls spent
+
+
+def _incident_pk(incident_id: str) -> dict[str, str]:
+    return {"S": f"incident#{incident_id}"}
+
+
+def _conditional_failure(exc: ClientError) -> bool:
+    code = exc.response.get("Error", {}).get("Code")
+    return code in {"ConditionalCheckFailedException", "TransactionCanceledException"}
+
+
+class JournalStore:
+    def __init__(self, dynamodb: Any, table_name: str) -> None:
+        self._dynamodb = dynamodb
+        self._table = table_name
+
+    # Incidents ----------------------------------------------------------------------------
+
+    def open_incident(self, meta: IncidentMeta) -> tuple[IncidentMeta, bool]:
+        """Opens `meta`, or returns the connection's already open incident (created=False)."""
+        open_item = {
+            "pk": f"open#{meta.connection_id}",
+            "sk": "incident",
+            "incident_id": meta.incident_id,
+            "opened_at": meta.opened_at.astimezone(UTC).isoformat(),
+        }
+        try:
+            self._dynamodb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": to_item(open_item),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {"Put": {"TableName": self._table, "Item": self._meta_item(meta)}},
+                ]
+            )
+        except ClientError as exc:
+            if not _conditional_failure(exc):
+                raise
+            existing_id = self.open_incident_id(meta.connection_id)
+            existing = self.meta(existing_id) if existing_id else None
+            if existing is None:  # closed in between: try once more
+                return self.open_incident(meta)
+            return existing, False
+        return meta, True
+
+    def open_incident_id(self, connection_id: str) -> str | None:
+        answer = self._dynamodb.get_item(
+            TableName=self._table,
+            Key={"pk": {"S": f"open#{connection_id}"}, "sk": {"S": "incident"}},
+            ConsistentRead=True,
+        )
+        item = answer.get("Item")
+        return str(from_item(item)["incident_id"]) if item else None
+
+    def open_incident_ids(self, connection_ids: list[str]) -> dict[str, str]:
+        """connection_id -> open incident id, for the connections that have one."""
+        found: dict[str, str] = {}
+        keys = [{"pk": {"S": f"open#{cid}"}, "sk": {"S": "incident"}} for cid in connection_ids]
+        for start in range(0, len(keys), 100):
+            request: dict[str, Any] = {
+                self._table: {"Keys": keys[start : start + 100], "ConsistentRead": True}
+            }
+            while request:
+                answer = self._dynamodb.batch_get_item(RequestItems=request)
+                for item in answer["Responses"].get(self._table, []):
+                    values = from_item(item)
+                    found[str(values["pk"]).removeprefix("open#")] = str(values["incident_id"])
+                request = answer.get("UnprocessedKeys") or {}
+        return found
+
+    def meta(self, incident_id: str) -> IncidentMeta | None:
+        answer = self._dynamodb.get_item(
+            TableName=self._table,
+            Key={"pk": _incident_pk(incident_id), "sk": {"S": "meta"}},
+            ConsistentRead=True,
+        )
+        item = answer.get("Item")
+        return IncidentMeta.model_validate(from_item(item)) if item else None
+
+    def save_meta(self, meta: IncidentMeta) -> None:
+        """Updates the header's fields, leaving a lease held on it in place."""
+        values = {k: v for k, v in self._meta_item(meta).items() if k not in ("pk", "sk")}
+        names = {f"#f{i}": name for i, name in enumerate(values)}
+        self._dynamodb.update_item(
+            TableName=self._table,
+            Key={"pk": _incident_pk(meta.incident_id), "sk": {"S": "meta"}},
+            UpdateExpression="SET " + ", ".join(f"{n} = :v{n[2:]}" for n in names),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={f":v{i}": value for i, value in enumerate(values.values())},
+        )
+
+    def close(self, meta: IncidentMeta, *, now: datetime) -> IncidentMeta:
+        """Marks the incident closed and frees the connection for the next one."""
+        closed = meta.model_copy(update={"status": "closed", "closed_at": now})
+        self._dynamodb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": self._table, "Item": self._meta_item(closed)}},
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": {
+                            "pk": {"S": f"open#{meta.connection_id}"},
+                            "sk": {"S": "incident"},
+                        },
+                        "ConditionExpression": "incident_id = :iid",
+                        "ExpressionAttributeValues": {":iid": {"S": meta.incident_id}},
+                    }
+                },
+            ]
+        )
+        return closed
+
+    # Leases: one invocation works on an incident at a time ---------------------------------
+
+    def acquire_lease(
+        self, incident_id: str, owner: str, *, now: datetime, until: datetime
+    ) -> bool:
+        try:
+            self._dynamodb.update_item(
+                TableName=self._table,
+                Key={"pk": _incident_pk(incident_id), "sk": {"S": "meta"}},
+                UpdateExpression="SET lease_owner = :owner, lease_until = :until",
+                ConditionExpression=(
+                    "attribute_exists(pk) AND (attribute_not_exists(lease_until) "
+                    "OR lease_until < :now OR lease_owner = :owner)"
+                ),
+                ExpressionAttributeValues={
+                    ":owner": {"S": owner},
+                    ":until": {"N": str(int(until.timestamp()))},
+                    ":now": {"N": str(int(now.timestamp()))},
+                },
+            )
+        except ClientError as exc:
+            if _conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def release_lease(self, incident_id: str, owner: str) -> None:
+        try:
+            self._dynamodb.update_item(
+                TableName=self._table,
+                Key={"pk": _incident_pk(incident_id), "sk": {"S": "meta"}},
+                UpdateExpression="REMOVE lease_owner, lease_until",
+                ConditionExpression="lease_owner = :owner",
+                ExpressionAttributeValues={":owner": {"S": owner}},
+            )
+        except ClientError as exc:
+            if not _conditional_failure(exc):
+                raise
+
+    # Rows ---------------------------------------------------------------------------------
+
+    def put_rows(self, incident_id: str, rows: list[JournalRow]) -> None:
+        now = utcnow().isoformat()
+        requests = [{"PutRequest": {"Item": self._row_item(incident_id, row, now)}} for row in rows]
+        for start in range(0, len(requests), _BATCH_WRITE_MAX):
+            pending: dict[str, Any] = {self._table: requests[start : start + _BATCH_WRITE_MAX]}
+            while pending:
+                answer = self._dynamodb.batch_write_item(RequestItems=pending)
+                pending = answer.get("UnprocessedItems") or {}
+
+    def rows(self, incident_id: str) -> list[JournalRow]:
+        paginator = self._dynamodb.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :row)",
+            ExpressionAttributeValues={":pk": _incident_pk(incident_id), ":row": {"S": "row#"}},
+            ConsistentRead=True,
+        )
+        rows = []
+        for page in pages:
+            for item in page["Items"]:
+                values = from_item(item)
+                for key in ("pk", "sk", "updated_at"):
+                    values.pop(key, None)
+                rows.append(JournalRow.model_validate(values))
+        return rows
+
+    def _meta_item(self, meta: IncidentMeta) -> dict[str, Any]:
+        values = meta.model_dump(mode="json")
+        values.update(pk=f"incident#{meta.incident_id}", sk="meta")
+        return to_item(values)
+
+    def _row_item(self, incident_id: str, row: JournalRow, now: str) -> dict[str, Any]:
+        values = row.model_dump(mode="json")
+        values.update(pk=f"incident#{incident_id}", sk=f"row#{row.automation}", updated_at=now)
+        return to_item(values)

@@ -1,0 +1,117 @@
+"""The state table: usage readings, alert claims and the incident journal.
+
+Item keys (pk / sk):
+- reading#<connection_id>  / <ISO time>            one usage reading, expires with a TTL
+- alert#<connection_id>    / <alert key>           an alert claim, live until its window ends
+- incident#<incident_id>   / meta                  the incident header
+- incident#<incident_id>   / row#<kind>:<name>     one journal row per automation
+- open#<connection_id>     / incident              the connection's open incident, if any
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from apibrake.models.usage import ReadingSource, UsageReading
+from apibrake.store.items import from_item, to_item
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _conditional_failure(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+class StateStore:
+    def __init__(self, dynamodb: Any, table_name: str, *, reading_ttl: timedelta) -> None:
+        self._dynamodb = dynamodb
+        self._table = table_name
+        self._reading_ttl = reading_ttl
+
+    # Readings -----------------------------------------------------------------------------
+
+    def put_reading(self, connection_id: str, reading: UsageReading) -> None:
+        values = reading.model_dump(mode="json")
+        values.update(
+            pk=f"reading#{connection_id}",
+            # The source in the key keeps a header reading taken in the same instant as an
+            # endpoint reading from overwriting it; `sk >= <ISO time>` queries still work.
+            sk=f"{reading.taken_at.astimezone(UTC).isoformat()}#{reading.source.value}",
+            expires_at=_epoch(reading.taken_at + self._reading_ttl),
+        )
+        self._dynamodb.put_item(TableName=self._table, Item=to_item(values))
+
+    def readings_since(self, connection_id: str, since: datetime) -> list[UsageReading]:
+        """Readings taken at or after `since`, oldest first."""
+        paginator = self._dynamodb.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND sk >= :since",
+            ExpressionAttributeValues={
+                ":pk": {"S": f"reading#{connection_id}"},
+                ":since": {"S": since.astimezone(UTC).isoformat()},
+            },
+        )
+        readings = []
+        for page in pages:
+            for item in page["Items"]:
+                raw = from_item(item)
+                readings.append(
+                    UsageReading(
+                        used=raw["used"],
+                        limit=raw["limit"],
+                        taken_at=datetime.fromisoformat(raw["taken_at"]),
+                        source=ReadingSource(raw["source"]),
+                        resets_at=datetime.fromisoformat(raw["resets_at"])
+                        if raw.get("resets_at")
+                        else None,
+                        stale=raw.get("stale", False),
+                    )
+                )
+        return readings
+
+    # Alert claims -------------------------------------------------------------------------
+
+    def claim_alert(
+        self, connection_id: str, alert_key: str, *, now: datetime, window_ends: datetime
+    ) -> bool:
+        """True for exactly one caller per key and window, however many run at once."""
+        item = {
+            "pk": f"alert#{connection_id}",
+            "sk": alert_key,
+            "claimed_at": now.astimezone(UTC).isoformat(),
+            "window_ends": _epoch(window_ends),
+            "expires_at": _epoch(window_ends + timedelta(days=1)),
+        }
+        try:
+            self._dynamodb.put_item(
+                TableName=self._table,
+                Item=to_item(item),
+                ConditionExpression="attribute_not_exists(pk) OR window_ends <= :now",
+                ExpressionAttributeValues={":now": {"N": str(_epoch(now))}},
+            )
+        except ClientError as exc:
+            if _conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def release_alert_claim(self, connection_id: str, alert_key: str) -> None:
+        """Undo a claim whose alert could not be published, so the next run tries again."""
+        self._dynamodb.delete_item(
+            TableName=self._table,
+            Key={"pk": {"S": f"alert#{connection_id}"}, "sk": {"S": alert_key}},
+        )
+
+    def alert_claims(self, connection_id: str) -> list[dict[str, Any]]:
+        answer = self._dynamodb.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"alert#{connection_id}"}},
+        )
+        return [from_item(item) for item in answer["Items"]]

@@ -1,0 +1,237 @@
+"""Alert wording: a short subject, then usage, rate, forecast, reset, what the brake would
+stop, and the exact command to brake by hand. The SMS variant fits one segment where it can.
+
+Nothing here ever sees a secret: only the connection item, figures and error texts that
+the HTTP layer already stripped of credentials.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from apibrake.models.allowlist import AllowlistEntry, AutomationKind
+from apibrake.models.connection import Connection, Platform
+from apibrake.warn.publisher import Alert
+from apibrake.warn.rules import AlertKind, DueAlert
+from apibrake.watch.forecast import Forecast
+
+SMS_SEGMENT = 160
+_PLATFORM_NAMES = {Platform.SALESFORCE: "Salesforce", Platform.HUBSPOT: "HubSpot"}
+_UI_PLACES = {
+    AutomationKind.FLOW: "Salesforce Setup > Process Automation > Flows: deactivate",
+    AutomationKind.SCHEDULED_APEX: "Salesforce Setup > Environments > Jobs > Scheduled Jobs: delete"
+    " (note the schedule first)",
+    AutomationKind.WORKFLOW: "HubSpot Automation > Workflows: turn off",
+}
+
+
+@dataclass(frozen=True)
+class AlertContext:
+    """Everything an alert may mention besides the connection itself."""
+
+    forecast: Forecast | None = None
+    error: str | None = None
+    allowlist: Sequence[AllowlistEntry] = ()
+    auto_brake_triggered: bool = False
+    incident_function_name: str = "<IncidentResponderFunctionName>"
+    horizon_minutes: float = 60.0
+    also_crossed: Sequence[str] = field(default_factory=tuple)
+
+
+def compose(connection: Connection, due: DueAlert, context: AlertContext) -> Alert:
+    platform = _PLATFORM_NAMES[connection.platform]
+    subject = f"[apibrake] {due.severity.value.upper()} {connection.connection_id}: " + _headline(
+        connection, due, context
+    )
+    sections = [
+        f"{connection.display_name} ({platform}, connection {connection.connection_id})",
+        _situation(connection, due, context),
+        *_figures(connection, context.forecast),
+        _brake_scope(connection, due, context),
+        _commands(connection, due, context),
+    ]
+    return Alert(
+        subject=subject,
+        body="\n\n".join(section for section in sections if section) + "\n",
+        sms=_sms(connection, due, context),
+        severity=due.severity,
+        connection_id=connection.connection_id,
+        platform=connection.platform.value,
+        kind=due.kind.value,
+    )
+
+
+def _headline(connection: Connection, due: DueAlert, context: AlertContext) -> str:
+    forecast = context.forecast
+    percent = f"{forecast.percent:.0f}% " if forecast else ""
+    if due.kind is AlertKind.LIMIT_EXHAUSTED:
+        return "daily API limit exhausted, brake by API impossible"
+    if due.kind is AlertKind.BRAKE_THRESHOLD:
+        return f"{percent}of daily API limit used, brake threshold reached"
+    if due.kind is AlertKind.THRESHOLD:
+        return f"{percent}of daily API limit used"
+    if due.kind is AlertKind.FORECAST and forecast and forecast.minutes_to_brake is not None:
+        return f"brake threshold forecast in {_duration(forecast.minutes_to_brake)}"
+    return "usage check failing"
+
+
+def _situation(connection: Connection, due: DueAlert, context: AlertContext) -> str:
+    platform = _PLATFORM_NAMES[connection.platform]
+    if due.kind is AlertKind.CONNECTION_ERROR:
+        return (
+            f"apibrake could not read this connection's API usage: {context.error}\n"
+            "Until this is fixed the connection is not watched and will not be braked "
+            "automatically. Check the connection item, its secret and the credentials."
+        )
+    if due.kind is AlertKind.LIMIT_EXHAUSTED:
+        reason = f" ({context.error})" if context.error else ""
+        return (
+            f"The {platform} daily API limit is exhausted{reason}. API-based braking is no "
+            f"longer possible on {platform}: its API refuses every call, apibrake's included, "
+            f"{_until_recovery(connection, context.forecast)}. A human must act in the "
+            f"{platform} UI now."
+        )
+    if due.kind is AlertKind.BRAKE_THRESHOLD:
+        action = (
+            "apibrake has started the automatic brake (see the incident report that follows)."
+            if context.auto_brake_triggered
+            else "auto_brake is off for this connection: brake by hand with the command below."
+            if not connection.auto_brake
+            else "The automatic brake was already started in this window."
+        )
+        return f"Usage reached the brake threshold of {connection.brake_at:g}%. {action}"
+    if due.kind is AlertKind.THRESHOLD:
+        crossed = f"{due.threshold:g}%"
+        return (
+            f"Usage crossed the {crossed} warning threshold. The brake threshold is "
+            f"{connection.brake_at:g}%" + (" (auto-brake on)." if connection.auto_brake else ".")
+        )
+    return (
+        f"At the current rate usage reaches the brake threshold of {connection.brake_at:g}% "
+        f"within the next {context.horizon_minutes:g} minutes."
+    )
+
+
+def _until_recovery(connection: Connection, forecast: Forecast | None) -> str:
+    if connection.platform is Platform.SALESFORCE:
+        return "until calls age out of the rolling 24 hours"
+    if forecast and forecast.resets_at:
+        return f"until the daily reset at {_when(forecast.resets_at)}"
+    return "until the daily reset at midnight in the portal's time zone"
+
+
+def _figures(connection: Connection, forecast: Forecast | None) -> list[str]:
+    if forecast is None:
+        return []
+    usage = (
+        f"Usage: {forecast.used:,} of {forecast.limit:,} calls ({forecast.percent:.1f}%), "
+        f"{forecast.remaining:,} remaining."
+    )
+    if forecast.burn_rate_per_hour is None:
+        rate = "Rate: not known yet (needs two readings a few minutes apart)."
+    else:
+        rate = f"Rate: {forecast.burn_rate_per_hour:,.0f} calls/hour over the last hour."
+    parts = []
+    if forecast.minutes_to_brake is not None and forecast.minutes_to_brake > 0:
+        parts.append(
+            f"brake threshold {connection.brake_at:g}% in {_duration(forecast.minutes_to_brake)}"
+        )
+    if forecast.minutes_to_exhaustion is not None and forecast.minutes_to_exhaustion > 0:
+        parts.append(f"limit exhausted in {_duration(forecast.minutes_to_exhaustion)}")
+    if parts:
+        prediction = "Forecast at this rate: " + "; ".join(parts) + "."
+    elif forecast.percent >= 100:
+        prediction = "Forecast: the limit is already used up."
+    else:
+        prediction = "Forecast: no threshold is reached before the reset at this rate."
+    if forecast.resets_at is None:
+        reset = (
+            "Reset: none, Salesforce counts a rolling 24 hours; headroom returns as calls "
+            "made 24 hours ago age out."
+        )
+    else:
+        reset = f"Reset: {_when(forecast.resets_at)}"
+        if forecast.minutes_to_reset is not None:
+            reset += f" (in {_duration(forecast.minutes_to_reset)})."
+    return ["\n".join([usage, rate, prediction, reset])]
+
+
+def _brake_scope(connection: Connection, due: DueAlert, context: AlertContext) -> str:
+    entries = sorted(context.allowlist, key=lambda entry: (entry.tier, entry.automation))
+    if due.kind is AlertKind.LIMIT_EXHAUSTED:
+        if not entries:
+            return "No automations are allowlisted: find the busiest ones in the platform's UI."
+        lines = ["Turn these allowlisted automations off by hand:"]
+        lines += [
+            f"  - {entry.automation}: {_UI_PLACES[entry.kind]} {entry.name}" for entry in entries
+        ]
+        return "\n".join(lines)
+    if not entries:
+        return "The brake would stop nothing: no automations are allowlisted for this connection."
+    lines = [f"The brake (tier 1 at {connection.brake_at:g}%) would stop:"]
+    for entry in entries:
+        note = f" - {entry.note}" if entry.note else ""
+        lines.append(f"  - {entry.automation} (tier {entry.tier}){note}")
+    return "\n".join(lines)
+
+
+def brake_command(function_name: str, connection_id: str, *, dry_run: bool) -> str:
+    payload = json.dumps(
+        {"action": "brake", "connection_id": connection_id, "dry_run": dry_run},
+        separators=(",", ":"),
+    )
+    return (
+        f"aws lambda invoke --function-name {function_name} "
+        f"--cli-binary-format raw-in-base64-out --payload '{payload}' out.json"
+    )
+
+
+def _commands(connection: Connection, due: DueAlert, context: AlertContext) -> str:
+    if due.kind is AlertKind.LIMIT_EXHAUSTED:
+        return ""
+    name = context.incident_function_name
+    return (
+        "See what the brake would do (changes nothing):\n"
+        f"  {brake_command(name, connection.connection_id, dry_run=True)}\n"
+        "Brake now:\n"
+        f"  {brake_command(name, connection.connection_id, dry_run=False)}"
+    )
+
+
+def _sms(connection: Connection, due: DueAlert, context: AlertContext) -> str:
+    platform = _PLATFORM_NAMES[connection.platform]
+    forecast = context.forecast
+    usage = f" {forecast.percent:.0f}% ({forecast.used}/{forecast.limit})" if forecast else ""
+    prefix = f"apibrake {due.severity.value.upper()} {connection.connection_id}:"
+    if due.kind is AlertKind.LIMIT_EXHAUSTED:
+        names = ", ".join(entry.name for entry in context.allowlist)
+        text = f"{prefix} {platform} API limit exhausted. API brake impossible: turn off in UI"
+        text += f": {names}" if names else "."
+    elif due.kind is AlertKind.CONNECTION_ERROR:
+        text = f"{prefix} cannot read {platform} usage: {context.error or ''}"
+    elif due.kind is AlertKind.BRAKE_THRESHOLD:
+        action = "auto-brake started" if context.auto_brake_triggered else "brake now"
+        text = f"{prefix}{usage} of {platform} daily API limit, {action}."
+    elif due.kind is AlertKind.FORECAST and forecast and forecast.minutes_to_brake is not None:
+        within = _duration(forecast.minutes_to_brake)
+        text = f"{prefix}{usage}, brake at {connection.brake_at:g}% in {within}."
+    else:
+        text = f"{prefix}{usage} of {platform} daily API limit."
+    if due.kind is AlertKind.LIMIT_EXHAUSTED:
+        return text  # naming what to turn off is worth a second segment
+    return text if len(text) <= SMS_SEGMENT else text[: SMS_SEGMENT - 3] + "..."
+
+
+def _duration(minutes: float) -> str:
+    total = round(minutes)
+    if total < 60:
+        return f"{total} min"
+    hours, rest = divmod(total, 60)
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -1,0 +1,70 @@
+"""The one alert publisher: SNS with a readable email body and a short SMS variant."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+SMS_MAX_BYTES = 1_600  # SNS's cap; ideally one 160-character segment
+SUBJECT_MAX_CHARS = 100  # SNS rejects longer subjects
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+@dataclass(frozen=True)
+class Alert:
+    subject: str
+    body: str  # what email subscribers read
+    sms: str  # what phones get: short, plain
+    severity: Severity
+    connection_id: str
+    platform: str
+    kind: str  # threshold | forecast | connection_error | limit_exhausted | brake | release ...
+
+    def attributes(self) -> dict[str, dict[str, str]]:
+        """SNS message attributes; subscription filter policies match on these."""
+        values = {
+            "severity": self.severity.value,
+            "connection_id": self.connection_id,
+            "platform": self.platform,
+            "kind": self.kind,
+        }
+        return {k: {"DataType": "String", "StringValue": v} for k, v in values.items() if v}
+
+
+def _clip(text: str, max_bytes: int) -> str:
+    encoded = text.encode("utf-8")
+    if len(encoded) <= max_bytes:
+        return text
+    return encoded[: max_bytes - 3].decode("utf-8", "ignore") + "..."
+
+
+class AlertPublisher:
+    def __init__(self, sns: Any, topic_arn: str) -> None:
+        self._sns = sns
+        self._topic_arn = topic_arn
+
+    def publish(self, alert: Alert) -> str:
+        """Publishes one alert and returns its SNS message id."""
+        subject = alert.subject.replace("\n", " ")
+        if len(subject) > SUBJECT_MAX_CHARS:
+            subject = subject[: SUBJECT_MAX_CHARS - 3] + "..."
+        message = {
+            "default": alert.body,
+            "email": alert.body,
+            "sms": _clip(alert.sms, SMS_MAX_BYTES),
+        }
+        answer = self._sns.publish(
+            TopicArn=self._topic_arn,
+            Subject=subject,
+            Message=json.dumps(message),
+            MessageStructure="json",
+            MessageAttributes=alert.attributes(),
+        )
+        return str(answer["MessageId"])

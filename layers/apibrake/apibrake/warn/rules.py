@@ -1,0 +1,87 @@
+"""Which alerts a reading calls for. Pure: claiming and publishing happen in `dispatch`.
+
+Severity escalates: a forecast is `info`, a warn_at threshold `warning`, and brake_at,
+100 % and an exhausted limit are `critical`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from apibrake.models.connection import Connection
+from apibrake.warn.publisher import Severity
+from apibrake.watch.forecast import Forecast
+
+FULL = 100.0
+
+
+class AlertKind(StrEnum):
+    FORECAST = "forecast"
+    THRESHOLD = "threshold"
+    BRAKE_THRESHOLD = "brake_threshold"
+    LIMIT_EXHAUSTED = "limit_exhausted"
+    CONNECTION_ERROR = "connection_error"
+
+
+@dataclass(frozen=True)
+class DueAlert:
+    key: str  # claimed once per connection and window, e.g. "warn:70"
+    kind: AlertKind
+    severity: Severity
+    threshold: float | None = None
+
+    @property
+    def rank(self) -> tuple[int, float]:
+        """Higher ranks win when several alerts are due in one check."""
+        order = list(Severity)
+        return order.index(self.severity), self.threshold or 0.0
+
+
+def _pct(value: float) -> str:
+    return f"{value:g}"
+
+
+def usage_alerts(
+    connection: Connection, forecast: Forecast, *, horizon_minutes: float
+) -> list[DueAlert]:
+    """Every alert this forecast crosses, lowest first (the dispatcher claims them all and
+    publishes the highest, so a jump from 50 % to 95 % sends one message, not three)."""
+    percent = forecast.percent
+    due = [
+        DueAlert(f"warn:{_pct(level)}", AlertKind.THRESHOLD, Severity.WARNING, level)
+        for level in connection.warn_at
+        if percent >= level
+    ]
+    if percent >= connection.brake_at:
+        due.append(
+            DueAlert(
+                f"brake:{_pct(connection.brake_at)}",
+                AlertKind.BRAKE_THRESHOLD,
+                Severity.CRITICAL,
+                connection.brake_at,
+            )
+        )
+    if percent >= FULL:
+        due.append(exhausted_alert())
+    minutes = forecast.minutes_to_brake
+    if percent < connection.brake_at and minutes is not None and minutes <= horizon_minutes:
+        due.append(
+            DueAlert(
+                f"forecast:{_pct(connection.brake_at)}",
+                AlertKind.FORECAST,
+                Severity.INFO,
+                connection.brake_at,
+            )
+        )
+    return sorted(due, key=lambda alert: alert.rank)
+
+
+def exhausted_alert() -> DueAlert:
+    """100 % reached, or the platform already refuses calls: braking by API is over."""
+    return DueAlert("limit:100", AlertKind.LIMIT_EXHAUSTED, Severity.CRITICAL, FULL)
+
+
+def connection_error_alert(error_type: str) -> DueAlert:
+    """One per kind of failure and window, so a new kind of failure is news again."""
+    return DueAlert(f"error:{error_type}", AlertKind.CONNECTION_ERROR, Severity.WARNING)

@@ -1,0 +1,40 @@
+"""Starting the brake: the monitor invokes incident_responder asynchronously.
+
+The Invoker protocol keeps the monitor testable without Lambda: tests pass a fake that
+records the events it was given.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from apibrake.models.events import BrakeEvent
+
+
+class Invoker(Protocol):
+    def invoke(self, event: BrakeEvent) -> None: ...
+
+
+class LambdaInvoker:
+    """Fire-and-forget (`InvocationType=Event`): the monitor must not wait for a brake."""
+
+    def __init__(self, lambda_client: Any, function_name: str) -> None:
+        self._lambda = lambda_client
+        self.function_name = function_name
+
+    def invoke(self, event: BrakeEvent) -> None:
+        self._lambda.invoke(
+            FunctionName=self.function_name,
+            InvocationType="Event",
+            Payload=event.model_dump_json().encode(),
+        )
+
+
+class RecordingInvoker:
+    """In-process invoker that only records: for tests, dry runs and the drill."""
+
+    def __init__(self) -> None:
+        self.events: list[BrakeEvent] = []
+
+    def invoke(self, event: BrakeEvent) -> None:
+        self.events.append(event)

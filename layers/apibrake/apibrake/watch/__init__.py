@@ -1,0 +1,1 @@
+"""Watch: read each connection's daily API usage, keep the readings, forecast the breach."""

@@ -1,0 +1,413 @@
+"""The usage monitor: check every connection concurrently, store, forecast, warn, brake.
+
+Platform calls run concurrently on one shared httpx.AsyncClient, bounded by a semaphore.
+AWS calls (boto3, blocking) run in worker threads so they never stall the event loop.
+A connection that fails in any way becomes an error row; the others carry on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import httpx
+
+from apibrake.http.client import Timeouts
+from apibrake.http.errors import DailyLimitExhausted, PlatformError
+from apibrake.http.retry import RetryBudget, RetryPolicy
+from apibrake.models.allowlist import AllowlistEntry
+from apibrake.models.connection import Connection, Platform
+from apibrake.models.events import BrakeEvent
+from apibrake.models.reports import ConnectionFailure
+from apibrake.models.usage import UsageReading
+from apibrake.platforms.connect import SecretInvalid, connect
+from apibrake.warn.dispatch import AlertDispatcher, Publisher
+from apibrake.warn.messages import AlertContext
+from apibrake.warn.publisher import Alert, Severity
+from apibrake.warn.rules import (
+    AlertKind,
+    DueAlert,
+    connection_error_alert,
+    exhausted_alert,
+    usage_alerts,
+)
+from apibrake.warn.trigger import Invoker
+from apibrake.watch.forecast import DEFAULT_RATE_WINDOW, Forecast, forecast
+from apibrake.watch.report import ConnectionCheck, HeaderReading, MonitorReport
+from apibrake.watch.reset import window_end
+from apibrake.watch.usage import UsageRead, cached_portal_offset, read_usage
+
+logger = logging.getLogger(__name__)
+
+AUTO_BRAKE_KEY = "auto_brake"
+INVALID_ITEM_WINDOW = timedelta(hours=24)
+
+
+class ConnectionSource(Protocol):
+    def load(
+        self, connection_ids: list[str] | None = None, *, include_disabled: bool = False
+    ) -> tuple[list[Connection], list[ConnectionFailure]]: ...
+
+
+class ReadingStore(Protocol):
+    def put_reading(self, connection_id: str, reading: UsageReading) -> None: ...
+
+    def readings_since(self, connection_id: str, since: datetime) -> list[UsageReading]: ...
+
+    def claim_alert(
+        self, connection_id: str, alert_key: str, *, now: datetime, window_ends: datetime
+    ) -> bool: ...
+
+    def release_alert_claim(self, connection_id: str, alert_key: str) -> None: ...
+
+
+class AllowlistSource(Protocol):
+    def for_connection(self, connection_id: str) -> tuple[list[AllowlistEntry], list[Any]]: ...
+
+
+class MetricsSink(Protocol):
+    def record(self, check: ConnectionCheck) -> None: ...
+
+
+@dataclass(frozen=True)
+class MonitorOptions:
+    forecast_horizon_minutes: float = 60.0
+    max_concurrency: int = 25
+    secret_prefix: str = "apibrake/"  # noqa: S105 - a name prefix, not a secret
+    incident_function_name: str = "<IncidentResponderFunctionName>"
+    rate_window: timedelta = DEFAULT_RATE_WINDOW
+    retry: RetryPolicy | None = None
+    timeouts: Timeouts | None = None
+    max_retries_per_run: int = 20
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UsageMonitor:
+    def __init__(
+        self,
+        *,
+        connections: ConnectionSource,
+        state: ReadingStore,
+        allowlist: AllowlistSource,
+        publisher: Publisher,
+        secrets: Callable[[str], Mapping[str, Any]],
+        invoker: Invoker | None = None,
+        metrics: MetricsSink | None = None,
+        options: MonitorOptions | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+        http_client: Callable[[], httpx.AsyncClient] | None = None,
+    ) -> None:
+        self._connections = connections
+        self._state = state
+        self._secrets = secrets
+        self._invoker = invoker
+        self._metrics = metrics
+        self._options = options or MonitorOptions()
+        self._clock = clock
+        self._http_client = http_client or _default_http_client
+        self._alerts = AlertDispatcher(
+            state, publisher, lambda cid: allowlist.for_connection(cid)[0]
+        )
+        self._publisher = publisher
+
+    def run(self, connection_ids: list[str] | None = None) -> MonitorReport:
+        return asyncio.run(self.check(connection_ids))
+
+    async def check(self, connection_ids: list[str] | None = None) -> MonitorReport:
+        checked_at = self._clock()
+        connections, failures = await asyncio.to_thread(self._connections.load, connection_ids)
+        budget = RetryBudget(self._options.max_retries_per_run)
+        gate = asyncio.Semaphore(self._options.max_concurrency)
+        async with self._http_client() as client:
+
+            async def bounded(connection: Connection) -> ConnectionCheck:
+                async with gate:
+                    return await self._check_one(connection, client, budget)
+
+            checks = list(await asyncio.gather(*(bounded(c) for c in connections)))
+        checks += await asyncio.gather(
+            *(asyncio.to_thread(self._invalid_item, failure) for failure in failures)
+        )
+        report = MonitorReport(
+            checked_at=checked_at,
+            connections=sorted(checks, key=lambda check: check.connection_id),
+        )
+        if self._metrics is not None:
+            for check in report.connections:
+                self._metrics.record(check)
+        return report
+
+    # one connection -----------------------------------------------------------------------
+
+    async def _check_one(
+        self, connection: Connection, client: httpx.AsyncClient, budget: RetryBudget
+    ) -> ConnectionCheck:
+        row = ConnectionCheck(connection_id=connection.connection_id, platform=connection.platform)
+        platform_client: Any = None
+        try:
+            secret = await self._load_secret(connection)
+            platform_client = connect(
+                connection,
+                secret,
+                client,
+                budget=budget,
+                retry=self._options.retry,
+                timeouts=self._options.timeouts,
+                now=self._clock,
+            )
+            read = await read_usage(connection, platform_client, now=self._clock())
+        except DailyLimitExhausted as error:
+            _count_calls(row, platform_client)
+            return await asyncio.to_thread(self._exhausted, connection, row, error)
+        except SecretInvalid as error:
+            return await self._failed(connection, row, str(error), "SecretInvalid", error.field)
+        except _SecretUnreadable as error:
+            return await self._failed(connection, row, str(error), "SecretUnreadable", error.field)
+        except PlatformError as error:
+            _count_calls(row, platform_client)
+            return await self._failed(connection, row, str(error), type(error).__name__, None)
+        except Exception as error:  # a bug or a surprise must not stop the other connections
+            logger.exception(
+                "connection check failed", extra={"connection_id": connection.connection_id}
+            )
+            _count_calls(row, platform_client)
+            message = f"unexpected {type(error).__name__} while reading usage"
+            return await self._failed(connection, row, message, type(error).__name__, None)
+        _count_calls(row, platform_client)
+        try:
+            return await asyncio.to_thread(self._evaluate, connection, row, read)
+        except Exception as error:
+            logger.exception(
+                "storing or alerting failed", extra={"connection_id": connection.connection_id}
+            )
+            row.error = f"reading taken but not processed: {type(error).__name__}"
+            return row
+
+    async def _load_secret(self, connection: Connection) -> Mapping[str, Any]:
+        prefix = self._options.secret_prefix
+        if prefix and not connection.secret_id.startswith(prefix):
+            raise _SecretUnreadable(
+                "secret_id",
+                f"secret_id {connection.secret_id} is outside the prefix {prefix!r} the "
+                "functions may read",
+            )
+        try:
+            return await asyncio.to_thread(self._secrets, connection.secret_id)
+        except Exception as error:
+            # Secrets Manager and JSON errors name the secret, never its value.
+            raise _SecretUnreadable(
+                "secret_id",
+                f"secret {connection.secret_id} could not be read: {type(error).__name__}: "
+                f"{str(error)[:200]}",
+            ) from None
+
+    def _evaluate(
+        self, connection: Connection, row: ConnectionCheck, read: UsageRead
+    ) -> ConnectionCheck:
+        now = self._clock()
+        for reading in read.readings:
+            self._state.put_reading(connection.connection_id, reading)
+        history = self._state.readings_since(
+            connection.connection_id, now - self._options.rate_window
+        )
+        outlook = forecast(
+            read.reading,
+            history,
+            now=now,
+            brake_at=connection.brake_at,
+            resets_at=read.resets_at,
+            window=self._options.rate_window,
+        )
+        _fill(row, outlook, read)
+        due = usage_alerts(
+            connection, outlook, horizon_minutes=self._options.forecast_horizon_minutes
+        )
+        won = self._alerts.claim(connection, due, now=now, window_ends=read.window_ends)
+        if any(alert.kind is AlertKind.BRAKE_THRESHOLD for alert in due):
+            row.auto_brake_triggered = self._maybe_brake(connection, outlook, now, read.window_ends)
+        context = self._context(outlook, None, row.auto_brake_triggered)
+        row.alerts_sent = self._alerts.send(connection, won, context)
+        return row
+
+    def _maybe_brake(
+        self, connection: Connection, outlook: Forecast, now: datetime, window_ends: datetime
+    ) -> bool:
+        if not connection.auto_brake or self._invoker is None:
+            return False
+        cid = connection.connection_id
+        if not self._state.claim_alert(cid, AUTO_BRAKE_KEY, now=now, window_ends=window_ends):
+            return False  # already started in this window, by this or a concurrent run
+        event = BrakeEvent(
+            action="brake",
+            connection_id=cid,
+            reason=f"usage {outlook.percent:.1f}% reached brake_at {connection.brake_at:g}%",
+            requested_by="usage_monitor",
+        )
+        try:
+            self._invoker.invoke(event)
+        except Exception:
+            logger.exception("auto-brake invoke failed", extra={"connection_id": cid})
+            self._state.release_alert_claim(cid, AUTO_BRAKE_KEY)
+            return False
+        logger.info("auto-brake started", extra={"connection_id": cid})
+        return True
+
+    def _exhausted(
+        self, connection: Connection, row: ConnectionCheck, error: DailyLimitExhausted
+    ) -> ConnectionCheck:
+        now = self._clock()
+        row.limit_exhausted = True
+        row.error = str(error)
+        row.percent = 100.0
+        resets_at = None if connection.platform is Platform.SALESFORCE else error.resets_at
+        row.resets_at = resets_at
+        ends = self._window_ends(connection, now, resets_at)
+        logger.error("daily API limit exhausted", extra={"connection_id": connection.connection_id})
+        won = self._alerts.claim(connection, [exhausted_alert()], now=now, window_ends=ends)
+        context = self._context(None, error.message, False)
+        row.alerts_sent = self._alerts.send(connection, won, context)
+        return row
+
+    async def _failed(
+        self,
+        connection: Connection,
+        row: ConnectionCheck,
+        message: str,
+        error_type: str,
+        field: str | None,
+    ) -> ConnectionCheck:
+        row.error = message
+        row.error_field = field
+        logger.warning(
+            "connection check failed",
+            extra={"connection_id": connection.connection_id, "error": message, "field": field},
+        )
+
+        def alert() -> ConnectionCheck:
+            now = self._clock()
+            ends = self._window_ends(connection, now, None)
+            won = self._alerts.claim(
+                connection, [connection_error_alert(error_type)], now=now, window_ends=ends
+            )
+            row.alerts_sent = self._alerts.send(
+                connection, won, self._context(None, message, False)
+            )
+            return row
+
+        try:
+            return await asyncio.to_thread(alert)
+        except Exception:
+            logger.exception(
+                "connection error alert failed", extra={"connection_id": row.connection_id}
+            )
+            return row
+
+    def _invalid_item(self, failure: ConnectionFailure) -> ConnectionCheck:
+        """A connection item that does not validate: reported, metered, alerted once a day."""
+        where = f"field '{failure.field}': " if failure.field else ""
+        message = f"connection item invalid: {where}{failure.error}"
+        row = ConnectionCheck(
+            connection_id=failure.connection_id, error=message, error_field=failure.field
+        )
+        logger.warning(
+            "connection item invalid",
+            extra={"connection_id": failure.connection_id, "field": failure.field},
+        )
+        now = self._clock()
+        key = "error:InvalidItem"
+        try:
+            if self._state.claim_alert(
+                failure.connection_id, key, now=now, window_ends=now + INVALID_ITEM_WINDOW
+            ):
+                self._publisher.publish(_invalid_item_alert(failure.connection_id, message))
+                row.alerts_sent = [key]
+        except Exception:
+            logger.exception(
+                "invalid item alert failed", extra={"connection_id": failure.connection_id}
+            )
+        return row
+
+    def _window_ends(
+        self, connection: Connection, now: datetime, resets_at: datetime | None
+    ) -> datetime:
+        return window_end(
+            now=now,
+            resets_at=resets_at,
+            rolling=connection.platform is Platform.SALESFORCE,
+            utc_offset=cached_portal_offset(connection.connection_id),
+        )
+
+    def _context(self, outlook: Forecast | None, error: str | None, braked: bool) -> AlertContext:
+        return AlertContext(
+            forecast=outlook,
+            error=error,
+            auto_brake_triggered=braked,
+            incident_function_name=self._options.incident_function_name,
+            horizon_minutes=self._options.forecast_horizon_minutes,
+        )
+
+
+class _SecretUnreadable(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+def _default_http_client() -> httpx.AsyncClient:
+    # Enough pooled connections for the concurrency bound; no env proxies (trust_env off):
+    # platform traffic goes where the connection item says, nowhere else.
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=50)
+    return httpx.AsyncClient(limits=limits, trust_env=False, follow_redirects=False)
+
+
+def _count_calls(row: ConnectionCheck, platform_client: Any) -> None:
+    if platform_client is not None:
+        row.api_calls = platform_client.http.billable_calls
+        row.auth_calls = platform_client.http.auth_calls
+
+
+def _fill(row: ConnectionCheck, outlook: Forecast, read: UsageRead) -> None:
+    row.used = outlook.used
+    row.limit = outlook.limit
+    row.percent = round(outlook.percent, 2)
+    row.remaining = outlook.remaining
+    row.burn_rate_per_hour = (
+        round(outlook.burn_rate_per_hour, 1) if outlook.burn_rate_per_hour is not None else None
+    )
+    row.minutes_to_brake = _round(outlook.minutes_to_brake)
+    row.minutes_to_exhaustion = _round(outlook.minutes_to_exhaustion)
+    row.resets_at = read.resets_at
+    row.source = read.reading.source
+    row.stale = read.reading.stale
+    if read.header is not None:
+        row.header_reading = HeaderReading(used=read.header.used, limit=read.header.limit)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _invalid_item_alert(connection_id: str, message: str) -> Alert:
+    return Alert(
+        subject=f"[apibrake] WARNING {connection_id}: connection item invalid, not watched",
+        body=(
+            f"The connections table item {connection_id} does not validate, so apibrake "
+            f"neither watches nor brakes it.\n\n{message}\n\nFix the item (see the README's "
+            "connection contract); the next check picks it up.\n"
+        ),
+        sms=f"apibrake WARNING {connection_id}: {message}"[:160],
+        severity=Severity.WARNING,
+        connection_id=connection_id,
+        platform="",
+        kind=AlertKind.CONNECTION_ERROR.value,
+    )
+
+
+__all__ = ["DueAlert", "MonitorOptions", "UsageMonitor"]

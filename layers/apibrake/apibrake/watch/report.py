@@ -1,0 +1,57 @@
+"""What the monitor returns: one row per connection, healthy or not."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from apibrake.models.connection import Platform
+from apibrake.models.usage import ReadingSource
+
+
+class HeaderReading(BaseModel):
+    """The usage the response headers reported, captured at no extra cost."""
+
+    used: int
+    limit: int
+
+
+class ConnectionCheck(BaseModel):
+    connection_id: str
+    platform: Platform | None = None  # None when the connection item itself is invalid
+    used: int | None = None
+    limit: int | None = None
+    percent: float | None = None
+    remaining: int | None = None
+    burn_rate_per_hour: float | None = None
+    minutes_to_brake: float | None = None  # None: not reached (before the reset) at this rate
+    minutes_to_exhaustion: float | None = None
+    resets_at: datetime | None = None  # None for Salesforce: a rolling 24 h window
+    source: ReadingSource | None = None
+    stale: bool = False
+    header_reading: HeaderReading | None = None
+    api_calls: int = 0  # calls that count against the platform's daily limit
+    auth_calls: int = 0
+    alerts_sent: list[str] = Field(default_factory=list)
+    auto_brake_triggered: bool = False
+    limit_exhausted: bool = False
+    error: str | None = None
+    error_field: str | None = None  # the connection item or secret field at fault
+
+
+class MonitorReport(BaseModel):
+    checked_at: datetime
+    connections: list[ConnectionCheck] = Field(default_factory=list)
+
+    @property
+    def errors(self) -> list[ConnectionCheck]:
+        return [check for check in self.connections if check.error]
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "checked": len(self.connections),
+            "errors": len(self.errors),
+            "alerts_sent": sum(len(check.alerts_sent) for check in self.connections),
+            "auto_brakes": sum(check.auto_brake_triggered for check in self.connections),
+        }

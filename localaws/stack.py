@@ -1,0 +1,316 @@
+"""The local AWS stack: moto in server mode plus the resources of template.yaml.
+
+moto cannot deploy a SAM template, so LocalAws reads the template and creates
+its tables and topics itself, named `{stack_name}-{LogicalId}` the way a
+stack would name them, and computes the environment each function would get.
+Every boto3 client created while it runs talks to it (AWS_ENDPOINT_URL).
+moto keeps its state per process: run one LocalAws per process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from localaws.inbox import AlertInbox
+from localaws.intrinsics import IntrinsicResolver
+from localaws.resources import TABLE_TYPE, TOPIC_TYPE, create_table, create_topic
+from localaws.template import TEMPLATE_PATH, Template, function_properties, load_template
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
+
+ACCOUNT_ID = "123456789012"  # moto's default account
+FUNCTION_TYPE = "AWS::Serverless::Function"
+LAYER_TYPE = "AWS::Serverless::LayerVersion"
+_CLEARED_VARIABLES = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+
+
+class LocalAws:
+    """moto server on 127.0.0.1 with the template's tables and topics.
+
+    Use as a context manager, or call start() and stop().
+    """
+
+    def __init__(
+        self,
+        template_path: Path | str = TEMPLATE_PATH,
+        *,
+        stack_name: str = "apibrake",
+        region: str = "us-east-1",
+        parameters: Mapping[str, str] | None = None,
+        port: int = 0,
+    ) -> None:
+        self.template: Template = load_template(template_path)
+        self.stack_name = stack_name
+        self.region = region
+        self.account_id = ACCOUNT_ID
+        self._parameters = self._parameter_values(dict(parameters or {}))
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        self._saved_environment: dict[str, str | None] = {}
+        self._clients: dict[str, Any] = {}
+        self._inbox_count = 0
+        self.endpoint_url = ""
+        # Names are known before anything runs, as in a stack: {stack_name}-{LogicalId}.
+        self.table_names: dict[str, str] = {
+            logical_id: self._physical_name(logical_id)
+            for logical_id in self._live_resources(TABLE_TYPE)
+        }
+        self.topic_arns: dict[str, str] = {
+            logical_id: self._arn("sns", self._physical_name(logical_id))
+            for logical_id in self._live_resources(TOPIC_TYPE)
+        }
+        self.function_names: dict[str, str] = {
+            logical_id: self._physical_name(logical_id)
+            for logical_id in self._live_resources(FUNCTION_TYPE)
+        }
+
+    # lifecycle
+
+    def start(self) -> Self:
+        """Start moto, point this process's AWS SDKs at it, create the resources."""
+        # werkzeug would log every request to stderr.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint_url = f"http://{host}:{port}"
+        self._point_sdks_here()
+        self._create_resources()
+        return self
+
+    def stop(self) -> None:
+        """Stop moto and put the process environment back as it was."""
+        self._server.stop()
+        for name, value in self._saved_environment.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_environment.clear()
+        self._clients.clear()
+
+    def reset(self) -> None:
+        """Wipe every item, message and secret; recreate the template's resources.
+
+        Inboxes and secrets created before a reset are gone after it.
+        """
+        # Loopback moto only, hence the noqa on the URL checks.
+        reset_url = f"{self.endpoint_url}/moto-api/reset"
+        request = urllib.request.Request(reset_url, method="POST")  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310
+            pass
+        self._create_resources()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # what the template declares
+
+    def table_name(self, logical_id: str) -> str:
+        """Local name of a table, e.g. table_name("StateTable")."""
+        return self.table_names[logical_id]
+
+    @property
+    def alert_topic_arn(self) -> str:
+        return self.topic_arns["AlertTopic"]
+
+    def function_environment(self, logical_id: str) -> dict[str, str]:
+        """The environment variables the deployed function would see."""
+        variables = function_properties(self.template, logical_id)["Environment"]["Variables"]
+        resolved = self._resolver().resolve(variables)
+        return {name: _as_text(value) for name, value in resolved.items()}
+
+    def resolve(self, value: Any) -> Any:
+        """`value` (any piece of the template) with its intrinsics evaluated locally."""
+        return self._resolver().resolve(value)
+
+    def outputs(self) -> dict[str, str]:
+        """The template's Outputs, as `aws cloudformation describe-stacks` would list them."""
+        resolver = self._resolver()
+        return {
+            name: _as_text(resolver.resolve(output["Value"]))
+            for name, output in self.template.get("Outputs", {}).items()
+            if "Condition" not in output or resolver.condition(output["Condition"])
+        }
+
+    # helpers for tests, the drill and users
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for this stack (cached)."""
+        if service not in self._clients:
+            self._clients[service] = boto3.client(
+                service,  # type: ignore[call-overload]
+                region_name=self.region,
+                endpoint_url=self.endpoint_url,
+            )
+        return self._clients[service]
+
+    def create_secret(self, name: str, value: Mapping[str, Any]) -> str:
+        """Store `value` as a JSON secret (replacing an existing one); returns its ARN."""
+        secrets: SecretsManagerClient = self.client("secretsmanager")
+        text = json.dumps(dict(value))
+        try:
+            return secrets.create_secret(Name=name, SecretString=text)["ARN"]
+        except secrets.exceptions.ResourceExistsException:
+            return secrets.put_secret_value(SecretId=name, SecretString=text)["ARN"]
+
+    def alert_inbox(
+        self, filter_policy: Mapping[str, Any] | None = None, topic: str = "AlertTopic"
+    ) -> AlertInbox:
+        """A fresh SQS queue subscribed to the topic (optionally through a filter policy)."""
+        sqs: SQSClient = self.client("sqs")
+        sns: SNSClient = self.client("sns")
+        self._inbox_count += 1
+        queue_name = f"{self.stack_name}-inbox-{self._inbox_count}"
+        queue_url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        attributes = {"RawMessageDelivery": "false"}
+        if filter_policy is not None:
+            attributes |= {
+                "FilterPolicy": json.dumps(dict(filter_policy)),
+                "FilterPolicyScope": "MessageAttributes",
+            }
+        subscription = sns.subscribe(
+            TopicArn=self.topic_arns[topic],
+            Protocol="sqs",
+            Endpoint=queue_arn,
+            Attributes=attributes,
+            ReturnSubscriptionArn=True,
+        )
+        return AlertInbox(sqs, queue_url, subscription["SubscriptionArn"])
+
+    # internals
+
+    def _point_sdks_here(self) -> None:
+        settings: dict[str, str | None] = {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
+            # Nothing from ~/.aws may leak in: no profile, no real credentials.
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            **dict.fromkeys(_CLEARED_VARIABLES),
+            # Per-service endpoints would beat AWS_ENDPOINT_URL.
+            **dict.fromkeys(name for name in os.environ if name.startswith("AWS_ENDPOINT_URL_")),
+        }
+        for name, value in settings.items():
+            self._saved_environment.setdefault(name, os.environ.get(name))
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    def _create_resources(self) -> None:
+        # Every name is known up front, so one pass resolves any reference.
+        resolver = self._resolver()
+        dynamodb: DynamoDBClient = self.client("dynamodb")
+        sns: SNSClient = self.client("sns")
+        for logical_id, resource in self._live_resources(TABLE_TYPE).items():
+            properties = resolver.resolve(resource.get("Properties", {}))
+            create_table(dynamodb, self.table_names[logical_id], logical_id, properties)
+        for logical_id, resource in self._live_resources(TOPIC_TYPE).items():
+            properties = resolver.resolve(resource.get("Properties", {}))
+            arn = create_topic(sns, self._physical_name(logical_id), logical_id, properties)
+            if arn != self.topic_arns[logical_id]:
+                raise RuntimeError(f"moto named {logical_id} {arn}, expected {self.topic_arns}")
+
+    def _resolver(self) -> IntrinsicResolver:
+        refs: dict[str, Any] = {
+            **self._parameters,
+            "AWS::Region": self.region,
+            "AWS::AccountId": self.account_id,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": self.stack_name,
+            "AWS::StackId": f"arn:aws:cloudformation:{self.region}:{self.account_id}"
+            f":stack/{self.stack_name}/local",
+            **self.table_names,
+            **self.topic_arns,
+            **self.function_names,
+            **{
+                logical_id: self._arn("lambda", f"layer:{self._physical_name(logical_id)}:1")
+                for logical_id in self._live_resources(LAYER_TYPE)
+            },
+        }
+        attributes: dict[tuple[str, str], Any] = {}
+        for logical_id, name in self.table_names.items():
+            attributes[(logical_id, "Arn")] = self._arn("dynamodb", f"table/{name}")
+        for logical_id, arn in self.topic_arns.items():
+            attributes[(logical_id, "TopicArn")] = arn
+            attributes[(logical_id, "TopicName")] = arn.rsplit(":", 1)[1]
+        for logical_id, name in self.function_names.items():
+            attributes[(logical_id, "Arn")] = self._arn("lambda", f"function:{name}")
+        return IntrinsicResolver(self.template, refs, attributes)
+
+    def _live_resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        """Resources of a type whose Condition (if any) holds."""
+        resources: dict[str, dict[str, Any]] = self.template.get("Resources", {})
+        typed = {
+            logical_id: resource
+            for logical_id, resource in resources.items()
+            if resource.get("Type") == resource_type
+        }
+        if not any("Condition" in resource for resource in typed.values()):
+            return typed
+        conditions = IntrinsicResolver(self.template, self._parameters, {})
+        return {
+            logical_id: resource
+            for logical_id, resource in typed.items()
+            if "Condition" not in resource or conditions.condition(resource["Condition"])
+        }
+
+    def _parameter_values(self, overrides: dict[str, str]) -> dict[str, Any]:
+        declared: dict[str, dict[str, Any]] = self.template.get("Parameters", {})
+        unknown = set(overrides) - set(declared)
+        if unknown:
+            raise ValueError(f"unknown template parameters: {', '.join(sorted(unknown))}")
+        values: dict[str, Any] = {}
+        for name, declaration in declared.items():
+            if name in overrides:
+                value: Any = overrides[name]
+            elif "Default" in declaration:
+                value = declaration["Default"]
+            else:
+                continue  # a Ref to it fails loudly when resolved
+            text = _as_text(value)
+            values[name] = text.split(",") if declaration["Type"].endswith("List") else text
+        return values
+
+    def _physical_name(self, logical_id: str) -> str:
+        return f"{self.stack_name}-{logical_id}"
+
+    def _arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{self.region}:{self.account_id}:{resource}"
+
+
+def _as_text(value: Any) -> str:
+    """CloudFormation hands every parameter and env value over as a string."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return ",".join(_as_text(item) for item in value)
+    return str(value)

@@ -1,0 +1,239 @@
+"""The HTTP endpoints: OAuth refresh, account usage and details, v4 flows.
+
+The version segment is a route parameter, so dated twins (`/automation/2026-09-beta/flows`,
+`/account-info/2026-03/...`) answer like v3/v4.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sandbox.http import Request, Response, Router
+from sandbox.hubspot import errors, flows
+from sandbox.hubspot.timestamps import iso_millis, iso_seconds
+
+if TYPE_CHECKING:
+    from sandbox.hubspot.portal import HubSpotPortal
+
+USAGE_NAME = "private-apps-api-calls-daily"
+
+
+def register_endpoints(portal: HubSpotPortal, open_routes: Router, routes: Router) -> None:
+    open_routes.add("POST", "/oauth/{version}/token", lambda r: _refresh_token(portal, r))
+    routes.add(
+        "GET",
+        "/account-info/{version}/api-usage/daily/private-apps",
+        lambda r: _daily_usage(portal, r),
+    )
+    routes.add("GET", "/account-info/{version}/details", lambda r: _details(portal, r))
+    routes.add("GET", "/automation/{version}/flows", lambda r: _list_flows(portal, r))
+    routes.add("POST", "/automation/{version}/flows/batch/read", lambda r: _batch_read(portal, r))
+    routes.add("GET", "/automation/{version}/flows/{flowId}", lambda r: _get_flow(portal, r))
+    routes.add("PUT", "/automation/{version}/flows/{flowId}", lambda r: _put_flow(portal, r))
+
+
+def _refresh_token(portal: HubSpotPortal, request: Request) -> Response:
+    form, settings = request.form(), portal.settings
+    if form.get("grant_type") != "refresh_token":
+        return errors.oauth_error("BAD_GRANT_TYPE", "missing or unknown grant type")
+    if form.get("client_id") != settings.oauth_client_id:
+        return errors.oauth_error("BAD_CLIENT_ID", "missing or unknown client ID")
+    if form.get("client_secret") != settings.oauth_client_secret:
+        return errors.oauth_error("BAD_CLIENT_SECRET", "missing or invalid client secret")
+    if form.get("refresh_token") != settings.refresh_token:
+        return errors.oauth_error("BAD_REFRESH_TOKEN", "missing or invalid refresh token")
+    return Response.json(
+        200,
+        {
+            "token_type": "bearer",
+            "refresh_token": settings.refresh_token,
+            "access_token": portal.tokens.issue(),
+            "expires_in": int(settings.oauth_token_ttl.total_seconds()),
+        },
+    )
+
+
+def _daily_usage(portal: HubSpotPortal, request: Request) -> Response:
+    settings, now = portal.settings, portal.clock.now()
+    reset = portal.counter.next_reset(now)
+    collected_at, figure = now, portal.counter.calls
+    status = settings.usage_fetch_status
+    if settings.usage_cache_minutes > 0:
+        snapshot = portal.usage_snapshot
+        cache_age = timedelta(minutes=settings.usage_cache_minutes)
+        day_start = reset - timedelta(days=1)
+        if snapshot is None or now - snapshot[0] >= cache_age or snapshot[0] < day_start:
+            portal.usage_snapshot = (now, figure)
+        else:
+            collected_at, figure = snapshot
+            if status == "SUCCESS":
+                status = "CACHED"
+    entry: dict[str, Any] = {
+        "name": USAGE_NAME,
+        "usageLimit": settings.daily_limit,
+        "currentUsage": figure,
+        "collectedAt": iso_millis(collected_at),
+        "fetchStatus": status,
+    }
+    if settings.include_resets_at:
+        entry["resetsAt"] = iso_seconds(reset)
+    results = [entry]
+    if settings.extra_usage_entries:
+        # Other limits first: a client trusting results[0] reads the wrong figure.
+        others = [
+            ("search-api-calls-daily", 50_000, 42),
+            ("private-apps-api-calls-ten-secondly", settings.burst_limit, 1),
+        ]
+        results = [
+            {
+                "name": name,
+                "usageLimit": limit,
+                "currentUsage": used,
+                "collectedAt": iso_millis(now),
+                "fetchStatus": "SUCCESS",
+            }
+            for name, limit, used in others
+        ] + results
+    return Response.json(200, {"results": results})
+
+
+def _details(portal: HubSpotPortal, request: Request) -> Response:
+    offset = portal.clock.now().astimezone(portal.zone).utcoffset() or timedelta(0)
+    offset_ms = int(offset.total_seconds() * 1000)
+    sign, minutes = ("-" if offset_ms < 0 else "+"), abs(offset_ms) // 60_000
+    return Response.json(
+        200,
+        {
+            "portalId": portal.settings.portal_id,
+            "accountType": "STANDARD",
+            "timeZone": portal.settings.time_zone,
+            "companyCurrency": "USD",
+            "additionalCurrencies": [],
+            "utcOffset": f"{sign}{minutes // 60:02d}:{minutes % 60:02d}",
+            "utcOffsetMilliseconds": offset_ms,
+            "uiDomain": "app.hubspot.com",
+            "dataHostingLocation": "na1",
+        },
+    )
+
+
+def _list_flows(portal: HubSpotPortal, request: Request) -> Response:
+    after, limit_arg = request.arg("after", "0") or "0", request.arg("limit", "100") or "100"
+    if not after.isdigit() or not limit_arg.isdigit() or int(limit_arg) < 1:
+        return errors.error(
+            400,
+            "Invalid paging parameters",
+            "VALIDATION_ERROR",
+            context={"after": [after], "limit": [limit_arg]},
+        )
+    start, limit = int(after), min(int(limit_arg), portal.settings.list_page_max)
+    ordered = list(portal.flows.values())
+    page = ordered[start : start + limit]
+    body: dict[str, Any] = {"results": [flows.listing(flow) for flow in page]}
+    if start + limit < len(ordered):
+        next_after = str(start + limit)
+        host = request.headers.get("Host", "api.hubapi.com")
+        link = f"http://{host}{request.path}?after={next_after}&limit={limit}"
+        body["paging"] = {"next": {"after": next_after, "link": link}}
+    return Response.json(200, body)
+
+
+def _flow_not_found(flow_id: str) -> Response:
+    return errors.error(
+        404, f"Could not find flow with id {flow_id}", "OBJECT_NOT_FOUND", context={"id": [flow_id]}
+    )
+
+
+def _get_flow(portal: HubSpotPortal, request: Request) -> Response:
+    flow = portal.flows.get(request.params["flowId"])
+    if flow is None:
+        return _flow_not_found(request.params["flowId"])
+    return Response.json(200, flow)
+
+
+def _batch_read(portal: HubSpotPortal, request: Request) -> Response:
+    body = request.json()
+    inputs = body.get("inputs") if isinstance(body, dict) else None
+    valid = isinstance(inputs, list) and all(
+        isinstance(item, dict)
+        and isinstance(item.get("flowId"), str)
+        and item.get("type", "FLOW_ID") == "FLOW_ID"
+        for item in inputs
+    )
+    if not valid or inputs is None:
+        return errors.error(
+            400,
+            'Invalid input: expected {"inputs":[{"flowId":"<id>","type":"FLOW_ID"}]}',
+            "VALIDATION_ERROR",
+        )
+    if len(inputs) > portal.settings.batch_read_max_inputs:
+        return errors.error(
+            400,
+            f"Batch input must contain at most {portal.settings.batch_read_max_inputs} inputs",
+            "VALIDATION_ERROR",
+            context={"inputs": [str(len(inputs))]},
+        )
+    started = iso_millis(portal.clock.now())
+    wanted = list(dict.fromkeys(item["flowId"] for item in inputs))
+    missing = [flow_id for flow_id in wanted if flow_id not in portal.flows]
+    result: dict[str, Any] = {
+        "status": "COMPLETE",
+        "results": [copy.deepcopy(portal.flows[i]) for i in wanted if i in portal.flows],
+        "startedAt": started,
+        "completedAt": iso_millis(portal.clock.now()),
+    }
+    if not missing:
+        return Response.json(200, result)
+    result["numErrors"] = 1
+    result["errors"] = [
+        {
+            "status": "error",
+            "category": "OBJECT_NOT_FOUND",
+            "message": "Could not find some flows, they may be deleted or not exist.",
+            "context": {"ids": missing},
+            "errors": [],
+            "links": {},
+        }
+    ]
+    return Response.json(207, result)
+
+
+def _put_flow(portal: HubSpotPortal, request: Request) -> Response:
+    flow_id = request.params["flowId"]
+    stored = portal.flows.get(flow_id)
+    if stored is None:
+        return _flow_not_found(flow_id)
+    body = request.json()
+    problems = flows.put_problems(body, stored)
+    if problems:
+        context: dict[str, list[str]] = {}
+        for problem in problems:
+            context.setdefault(problem.get("code", "INVALID"), []).append(problem.get("in", ""))
+        return errors.error(
+            400, errors.UPDATE_REJECTED, "VALIDATION_ERROR", context=context, errors=problems
+        )
+    if body["revisionId"] != stored["revisionId"]:
+        status = portal.settings.stale_revision_status
+        return errors.error(
+            status,
+            errors.UPDATE_REJECTED,
+            "CONFLICT" if status == 409 else "VALIDATION_ERROR",
+            context={
+                "revisionId": [body["revisionId"]],
+                "currentRevisionId": [stored["revisionId"]],
+            },
+            errors=[
+                {
+                    "message": f"revisionId {body['revisionId']} is not the latest revision",
+                    "in": "revisionId",
+                    "code": "STALE_REVISION",
+                }
+            ],
+        )
+    portal.accrue()  # calls up to now were spent with the flow as it was
+    updated = flows.replaced(stored, body, portal.clock.now())
+    portal.flows[flow_id] = updated
+    portal.record_put(stored, updated)
+    return Response.json(200, updated)

@@ -1,0 +1,417 @@
+"""A simulated Salesforce org: its flows and scheduled jobs, the API calls they burn, and the
+state API tests and scenarios drive it with."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from enum import Enum
+from typing import Literal
+
+from sandbox.audit import AuditLog, Mutation
+from sandbox.clock import VirtualClock
+from sandbox.faults import Fault, FaultKind
+from sandbox.http import Request, Response
+from sandbox.salesforce import errors, ids
+from sandbox.salesforce.auth import Sessions
+from sandbox.salesforce.cron import CronError, parse
+from sandbox.salesforce.records import (
+    ApexClass,
+    AsyncApexJob,
+    FlowDefinition,
+    FlowVersion,
+    OrgRecords,
+    ScheduledJob,
+)
+from sandbox.salesforce.settings import SalesforceSettings
+from sandbox.salesforce.usage import RollingUsage
+
+_RUNNING_STATES = ("WAITING", "ACQUIRED", "EXECUTING")
+
+
+class _Default(Enum):
+    LATEST = "latest"
+
+
+LATEST = _Default.LATEST
+
+
+class ApexException(Exception):
+    """An exception anonymous Apex would throw; the message starts with its type."""
+
+
+class SalesforceOrg:
+    name = "salesforce"
+
+    def __init__(self, clock: VirtualClock, audit: AuditLog, settings: SalesforceSettings) -> None:
+        from sandbox.salesforce.api import SalesforceApi  # the API drives the org it serves
+
+        self.lock = threading.RLock()
+        self.clock = clock
+        self.audit = audit
+        self.settings = settings
+        self.records = OrgRecords()
+        self.sessions = Sessions(settings)
+        self.ids = ids.IdFactory()
+        self._usage = RollingUsage()
+        self._background_per_hour = 0.0
+        self._accrued_to = clock.now()
+        self._ignored_activations: set[str] = set()
+        self._pending: list[Mutation] | None = None
+        self._undo: list[Callable[[], None]] = []
+        self._api = SalesforceApi(self)
+
+    # --- PlatformApp -----------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Response:
+        with self.lock:
+            self.accrue()
+            return self._api.handle(request)
+
+    def fault_response(self, fault: Fault, request: Request) -> Response | None:
+        if fault.kind is FaultKind.STATUS:
+            return errors.server_error(fault.status)
+        if fault.kind is FaultKind.DAILY_LIMIT:
+            return errors.total_requests_exceeded()
+        if fault.kind is FaultKind.CONCURRENT_LIMIT:
+            return errors.concurrent_requests_exceeded()
+        if fault.kind is FaultKind.EXPIRED_TOKEN:
+            return errors.invalid_session()
+        return None  # BURST_LIMIT is not a Salesforce answer
+
+    # --- usage -----------------------------------------------------------------------------
+
+    def accrue(self) -> None:
+        """Burn the calls active automations and background traffic made up to the clock's now."""
+        with self.lock:
+            now = self.clock.now()
+            start = self._accrued_to
+            if now <= start:
+                return
+            active_flows = [f for f in self.records.flows.values() if f.active is not None]
+            rate = self._background_per_hour
+            rate += sum(flow.calls_per_hour for flow in active_flows)
+            rate += sum(
+                job.calls_per_hour
+                for job in self.records.jobs.values()
+                if job.state in _RUNNING_STATES
+            )
+            self._usage.add_rate(start, now, rate)
+            for flow in active_flows:
+                if flow.calls_per_run <= 0:
+                    continue
+                # Runs happen at whole periods after the flow was created.
+                period = timedelta(minutes=flow.run_every_minutes)
+                first_run = (start - flow.created_at) // period + 1
+                last_run = (now - flow.created_at) // period
+                for run in range(max(first_run, 1), last_run + 1):
+                    self._usage.add(flow.created_at + run * period, flow.calls_per_run)
+            self._accrued_to = now
+
+    def usage(self) -> tuple[int, int]:
+        """(calls used in the rolling 24 hours, daily limit) at the clock's now."""
+        with self.lock:
+            self.accrue()
+            return self._usage.used(self.clock.now()), self.settings.daily_limit
+
+    def add_usage(self, calls: int) -> None:
+        with self.lock:
+            self.accrue()
+            self._usage.add(self.clock.now(), calls)
+
+    def set_background_rate(self, calls_per_hour: float) -> None:
+        """Traffic from consumers apibrake cannot brake (integrations, users)."""
+        with self.lock:
+            self.accrue()
+            self._background_per_hour = calls_per_hour
+
+    def count_call(self) -> None:
+        self._usage.add(self.clock.now(), 1)
+
+    # --- building the org ------------------------------------------------------------------
+
+    def add_flow(
+        self,
+        developer_name: str,
+        *,
+        versions: int = 1,
+        active_version: int | Literal[_Default.LATEST] | None = LATEST,
+        process_type: str = "AutoLaunchedFlow",
+        trigger_type: str | None = "RecordAfterSave",
+        namespace: str | None = None,
+        calls_per_hour: float = 0.0,
+        calls_per_run: int = 0,
+        run_every_minutes: int = 60,
+        latest_is_draft: bool = False,
+    ) -> FlowDefinition:
+        if versions < 1:
+            raise ValueError("a flow has at least one version")
+        with self.lock:
+            self.accrue()
+            if developer_name in self.records.flows:
+                raise ValueError(f"flow {developer_name} already exists")
+            flow_versions = [
+                FlowVersion(self.ids.new(ids.FLOW_VERSION), number)
+                for number in range(1, versions + 1)
+            ]
+            flow_versions[-1].is_draft = latest_is_draft
+            if active_version is LATEST:
+                newest_final = versions - 1 if latest_is_draft else versions
+                active_version = newest_final or None
+            if active_version is not None and not 1 <= active_version <= versions:
+                raise ValueError(f"active_version {active_version} is not one of 1..{versions}")
+            flow = FlowDefinition(
+                id=self.ids.new(ids.FLOW_DEFINITION),
+                developer_name=developer_name,
+                process_type=process_type,
+                trigger_type=trigger_type,
+                namespace=namespace,
+                versions=flow_versions,
+                active_version=active_version,
+                created_at=self.clock.now(),
+                calls_per_hour=calls_per_hour,
+                calls_per_run=calls_per_run,
+                run_every_minutes=run_every_minutes,
+                label=developer_name.replace("_", " "),
+            )
+            self.records.flows[developer_name] = flow
+            return flow
+
+    def add_apex_class(self, name: str, constructible: bool = True) -> ApexClass:
+        with self.lock:
+            existing = self.records.apex_classes.get(name)
+            if existing:
+                existing.constructible = constructible
+                return existing
+            apex_class = ApexClass(self.ids.new(ids.APEX_CLASS), name, constructible)
+            self.records.apex_classes[name] = apex_class
+            return apex_class
+
+    def add_scheduled_job(
+        self,
+        name: str,
+        *,
+        cron: str = "0 0 * * * ?",
+        apex_class: str = "ScheduledJob",
+        time_zone: str = "America/New_York",
+        calls_per_hour: float = 0.0,
+        state: str = "WAITING",
+        owner_id: str | None = None,
+        constructible: bool = True,
+    ) -> ScheduledJob:
+        with self.lock:
+            self.accrue()
+            if apex_class not in self.records.apex_classes:
+                self.add_apex_class(apex_class, constructible)
+            job = self._schedule(name, cron, self.records.apex_classes[apex_class], time_zone)
+            job.calls_per_hour, job.state = calls_per_hour, state
+            job.owner_id = owner_id or job.owner_id
+            return job
+
+    # --- reading state ---------------------------------------------------------------------
+
+    def flow(self, developer_name: str) -> FlowDefinition:
+        with self.lock:
+            return self.records.flows[developer_name]
+
+    def flow_by_id(self, flow_id: str) -> FlowDefinition | None:
+        with self.lock:
+            key = ids.short(flow_id)
+            return next((f for f in self.records.flows.values() if ids.short(f.id) == key), None)
+
+    def jobs(self) -> list[ScheduledJob]:
+        with self.lock:
+            return list(self.records.jobs.values())
+
+    def job(self, name: str) -> ScheduledJob | None:
+        """The scheduled job by name, or None once it has been aborted."""
+        with self.lock:
+            return self.records.jobs.get(name)
+
+    # --- changes made by people, between brake and release ---------------------------------
+
+    def expire_tokens(self) -> None:
+        with self.lock:
+            self.sessions.expire_all()
+
+    def activate_flow_by_hand(self, developer_name: str, version: int | None) -> None:
+        """Activate `version` (0 or None: deactivate) as an admin would in Setup."""
+        with self.lock:
+            self.accrue()
+            flow = self.flow(developer_name)
+            if version and flow.version(version) is None:
+                raise ValueError(f"{developer_name} has no version {version}")
+            self.set_active_version(flow, version or None, actor="human")
+
+    def abort_job_by_hand(self, name: str) -> None:
+        with self.lock:
+            self.accrue()
+            job = self.records.jobs.get(name)
+            if job is None:
+                raise KeyError(name)
+            self.abort_job(job.cron_trigger_id, actor="human")
+
+    def ignore_next_activation(self, developer_name: str) -> None:
+        """The next activation PATCH for this flow answers 204 and changes nothing (seen live)."""
+        with self.lock:
+            self._ignored_activations.add(developer_name)
+
+    # --- mutations the API performs ----------------------------------------------------------
+
+    def set_active_version(
+        self, flow: FlowDefinition, version: int | None, actor: str = "api"
+    ) -> None:
+        if actor == "api" and flow.developer_name in self._ignored_activations:
+            self._ignored_activations.discard(flow.developer_name)
+            self._on_rollback(lambda: self._ignored_activations.add(flow.developer_name))
+            return
+        before = flow.active_version
+        drafts = [v.is_draft for v in flow.versions]
+        last_modified = flow.last_modified
+
+        def undo() -> None:
+            flow.active_version, flow.last_modified = before, last_modified
+            for flow_version, was_draft in zip(flow.versions, drafts, strict=True):
+                flow_version.is_draft = was_draft
+
+        self._on_rollback(undo)
+        flow.active_version = version
+        if version is not None:
+            active = flow.version(version)
+            if active:
+                active.is_draft = False
+        flow.last_modified = self.clock.now()
+        self._record(
+            Mutation(
+                at=self.clock.now(),
+                platform=self.name,
+                kind="flow_activation",
+                target=flow.developer_name,
+                before={"active_version": before},
+                after={"active_version": version},
+                actor=actor,
+            )
+        )
+
+    def abort_job(self, job_id: str, actor: str = "api") -> None:
+        if not ids.looks_like_id(job_id):
+            raise ApexException(f"System.StringException: Invalid id: {job_id}")
+        key = ids.short(job_id)
+        job = next(
+            (j for j in self.records.jobs.values() if ids.short(j.cron_trigger_id) == key), None
+        )
+        if job is None:
+            raise ApexException("System.StringException: Job does not exist or is already aborted.")
+        del self.records.jobs[job.name]
+        queued = [
+            a
+            for a in self.records.async_jobs
+            if a.cron_trigger_id == job.cron_trigger_id and a.status == "Queued"
+        ]
+        for async_job in queued:
+            async_job.status = "Aborted"
+
+        def undo() -> None:
+            self.records.jobs[job.name] = job
+            for async_job in queued:
+                async_job.status = "Queued"
+
+        self._on_rollback(undo)
+        self._record(
+            Mutation(
+                at=self.clock.now(),
+                platform=self.name,
+                kind="job_abort",
+                target=job.name,
+                before=job.describe(),
+                after={},
+                actor=actor,
+            )
+        )
+
+    def schedule_job(
+        self, name: str, cron: str, class_name: str, actor: str = "api"
+    ) -> ScheduledJob:
+        apex_class = self.records.apex_classes[class_name]
+        job = self._schedule(name, cron, apex_class, None)
+        self._record(
+            Mutation(
+                at=self.clock.now(),
+                platform=self.name,
+                kind="job_schedule",
+                target=name,
+                before={},
+                after=job.describe(),
+                actor=actor,
+            )
+        )
+        return job
+
+    def _schedule(
+        self, name: str, cron: str, apex_class: ApexClass, time_zone: str | None
+    ) -> ScheduledJob:
+        if name in self.records.jobs:
+            raise ApexException(
+                f'System.AsyncException: The Apex job named "{name}" is already scheduled for '
+                "execution."
+            )
+        scheduled = sum(1 for job in self.records.jobs.values() if job.job_type == "7")
+        if scheduled >= self.settings.max_scheduled_jobs:
+            raise ApexException(
+                "System.AsyncException: You have exceeded the maximum number "
+                f"({self.settings.max_scheduled_jobs}) of Apex scheduled jobs."
+            )
+        try:
+            parse(cron)
+        except CronError as exc:
+            raise ApexException(f"System.StringException: {exc}") from None
+        job = ScheduledJob(
+            cron_trigger_id=self.ids.new(ids.CRON_TRIGGER),
+            cron_job_detail_id=self.ids.new(ids.CRON_JOB_DETAIL),
+            async_apex_job_id=self.ids.new(ids.ASYNC_APEX_JOB),
+            name=name,
+            cron_expression=cron,
+            apex_class=apex_class,
+            # System.schedule runs in the user's time zone.
+            time_zone=time_zone or self.settings.user_time_zone,
+            owner_id=self.settings.user_id,
+            state="WAITING",
+            created_at=self.clock.now(),
+        )
+        async_job = AsyncApexJob(job.async_apex_job_id, apex_class, job.cron_trigger_id)
+        self.records.jobs[name] = job
+        self.records.async_jobs.append(async_job)
+
+        def undo() -> None:
+            del self.records.jobs[name]
+            self.records.async_jobs.remove(async_job)
+
+        self._on_rollback(undo)
+        return job
+
+    # --- all-or-nothing changes --------------------------------------------------------------
+
+    def begin(self) -> None:
+        """Start a transaction: changes stay undoable and unaudited until commit."""
+        self._pending, self._undo = [], []
+
+    def commit(self) -> None:
+        pending, self._pending, self._undo = self._pending or [], None, []
+        for mutation in pending:
+            self.audit.record(mutation)
+
+    def rollback(self) -> None:
+        for undo in reversed(self._undo):
+            undo()
+        self._pending, self._undo = None, []
+
+    def _on_rollback(self, undo: Callable[[], None]) -> None:
+        if self._pending is not None:
+            self._undo.append(undo)
+
+    def _record(self, mutation: Mutation) -> None:
+        if self._pending is not None:
+            self._pending.append(mutation)
+        else:
+            self.audit.record(mutation)

@@ -1,0 +1,165 @@
+"""Runs a parsed SOQL query against the org's records and shapes the records as the API does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sandbox.salesforce.records import OrgRecords
+from sandbox.salesforce.sobjects import SOBJECT_TYPES, Row, SObjectType
+from sandbox.salesforce.soql import Condition, Query, SoqlError, parse
+
+_CUSTOM_FIELD_HINT = (
+    "If you are attempting to use a custom field, be sure to append the '__c' after the custom "
+    "field name. Please reference your WSDL or the describe call for the appropriate names."
+)
+
+
+@dataclass(frozen=True)
+class _Path:
+    relationship: str | None  # canonical relationship name, or None for a plain field
+    field: str  # canonical field name
+
+    @property
+    def label(self) -> str:
+        return f"{self.relationship}.{self.field}" if self.relationship else self.field
+
+    def value(self, row: Row) -> Any:
+        if self.relationship is None:
+            return row.get(self.field)
+        related = row.get(self.relationship)
+        return None if related is None else related.get(self.field)
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    object_name: str
+    records: list[dict[str, Any]]
+
+
+def run(soql: str, records: OrgRecords, now: datetime, *, tooling: bool, base: str) -> QueryResult:
+    """`base` is the API root records' urls hang from, e.g. /services/data/v62.0/tooling."""
+    query = parse(soql)
+    sobject = _sobject(query.object_name, tooling)
+    selected = [_resolve(sobject, name) for name in query.fields]
+    labels = [path.label.lower() for path in selected]
+    duplicate = next((label for label in labels if labels.count(label) > 1), None)
+    if duplicate:
+        raise SoqlError(f"duplicate field selected: {duplicate}")
+    rows = [row for row in sobject.rows(records, now) if _matches(sobject, query, row)]
+    if query.order_by:
+        order_path = _resolve(sobject, query.order_by[0])
+        rows.sort(key=lambda row: _sort_key(order_path.value(row)), reverse=query.order_by[1])
+    if query.limit is not None:
+        rows = rows[: query.limit]
+    return QueryResult(sobject.name, [_render(sobject, selected, row, base) for row in rows])
+
+
+def _sobject(name: str, tooling: bool) -> SObjectType:
+    sobject = SOBJECT_TYPES.get(name.lower())
+    if sobject is None or not (sobject.tooling if tooling else sobject.rest):
+        raise SoqlError(
+            f"sObject type '{name}' is not supported. If you are attempting to use a custom "
+            "object, be sure to append the '__c' after the entity name. Please reference your "
+            "WSDL or the describe call for the appropriate names.",
+            "INVALID_TYPE",
+        )
+    return sobject
+
+
+def _resolve(sobject: SObjectType, name: str) -> _Path:
+    head, _, tail = name.partition(".")
+    if not tail:
+        field = sobject.field(head)
+        if field:
+            return _Path(None, field)
+    else:
+        relationship = sobject.relationship(head)
+        if relationship and "." not in tail:
+            field = next((f for f in relationship.fields if f.lower() == tail.lower()), None)
+            if field:
+                return _Path(relationship.name, field)
+        if relationship is None:
+            raise SoqlError(
+                f"Didn't understand relationship '{head}' in field path. {_CUSTOM_FIELD_HINT}",
+                "INVALID_FIELD",
+            )
+    related = sobject.relationship(head) if tail else None
+    entity = related.type_name if related else sobject.name
+    column = tail or name
+    raise SoqlError(
+        f"No such column '{column}' on entity '{entity}'. {_CUSTOM_FIELD_HINT}", "INVALID_FIELD"
+    )
+
+
+def _matches(sobject: SObjectType, query: Query, row: Row) -> bool:
+    return all(_holds(_resolve(sobject, c.field).value(row), c) for c in query.conditions)
+
+
+def _holds(value: Any, condition: Condition) -> bool:
+    operator, literal = condition.operator, condition.value
+    if operator == "IN":
+        return any(_equal(value, item) for item in literal)
+    if operator == "NOT IN":
+        return not any(_equal(value, item) for item in literal)
+    if operator == "=":
+        return _equal(value, literal)
+    if operator == "!=":
+        return not _equal(value, literal)
+    if value is None or literal is None:
+        return False
+    left, right = _comparable(value, literal)
+    comparisons = {"<": left < right, ">": left > right, "<=": left <= right, ">=": left >= right}
+    return bool(comparisons[operator])
+
+
+def _equal(value: Any, literal: Any) -> bool:
+    if value is None or literal is None:
+        return value is literal
+    if isinstance(value, str) and isinstance(literal, str):
+        # Ids match in their 15- or 18-character forms; other text compares case-insensitively.
+        return value.lower() == literal.lower() or (
+            len(value) == 18 and len(literal) == 15 and value[:15] == literal
+        )
+    left, right = _comparable(value, literal)
+    return bool(left == right)
+
+
+def _comparable(value: Any, literal: Any) -> tuple[Any, Any]:
+    if isinstance(value, bool) or isinstance(literal, bool):
+        return str(value).lower(), str(literal).lower()
+    if isinstance(value, int | float) and isinstance(literal, int | float):
+        return value, literal
+    return str(value), str(literal)
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    # SOQL sorts nulls first in ascending order.
+    return (
+        (0, "") if value is None else (1, value if isinstance(value, int | float) else str(value))
+    )
+
+
+def _render(sobject: SObjectType, selected: list[_Path], row: Row, base: str) -> dict[str, Any]:
+    record: dict[str, Any] = {"attributes": _attributes(sobject.name, row[sobject.url_key], base)}
+    for path in selected:
+        if path.relationship is None:
+            record[path.field] = row.get(path.field)
+            continue
+        related = row.get(path.relationship)
+        if related is None:
+            record[path.relationship] = None
+            continue
+        relationship = sobject.relationship(path.relationship)
+        assert relationship is not None
+        nested = record.get(path.relationship) or {
+            "attributes": _attributes(relationship.type_name, related["Id"], base)
+        }
+        nested[path.field] = related.get(path.field)
+        record[path.relationship] = nested
+    return record
+
+
+def _attributes(type_name: str, record_id: str, base: str) -> dict[str, str]:
+    return {"type": type_name, "url": f"{base}/sobjects/{type_name}/{record_id}"}

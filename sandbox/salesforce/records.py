@@ -1,0 +1,100 @@
+"""The org's records: flows with their versions, Apex classes and scheduled jobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class FlowVersion:
+    id: str
+    version_number: int
+    is_draft: bool = False
+
+
+@dataclass
+class FlowDefinition:
+    id: str
+    developer_name: str
+    process_type: str
+    trigger_type: str | None
+    namespace: str | None
+    versions: list[FlowVersion]
+    active_version: int | None
+    created_at: datetime
+    calls_per_hour: float = 0.0
+    calls_per_run: int = 0
+    run_every_minutes: int = 60
+    label: str = ""
+    last_modified: datetime | None = None
+
+    def version(self, number: int) -> FlowVersion | None:
+        return next((v for v in self.versions if v.version_number == number), None)
+
+    @property
+    def latest(self) -> FlowVersion:
+        return self.versions[-1]
+
+    @property
+    def active(self) -> FlowVersion | None:
+        return None if self.active_version is None else self.version(self.active_version)
+
+    def status_of(self, version: FlowVersion) -> str:
+        if version.version_number == self.active_version:
+            return "Active"
+        return "Draft" if version.is_draft else "Obsolete"
+
+
+@dataclass
+class ApexClass:
+    id: str
+    name: str
+    constructible: bool = True  # has a no-argument constructor
+
+
+@dataclass
+class ScheduledJob:
+    """A CronTrigger with its CronJobDetail and the queued AsyncApexJob pointing to it."""
+
+    cron_trigger_id: str
+    cron_job_detail_id: str
+    async_apex_job_id: str
+    name: str
+    cron_expression: str
+    apex_class: ApexClass
+    time_zone: str
+    owner_id: str
+    state: str
+    created_at: datetime
+    calls_per_hour: float = 0.0
+    times_triggered: int = 0
+    job_type: str = "7"  # 7 = scheduled Apex
+
+    def describe(self) -> dict[str, object]:
+        """What the audit records about the job."""
+        return {
+            "id": self.cron_trigger_id,
+            "name": self.name,
+            "cron": self.cron_expression,
+            "apex_class": self.apex_class.name,
+            "time_zone": self.time_zone,
+            "state": self.state,
+        }
+
+
+@dataclass
+class AsyncApexJob:
+    id: str
+    apex_class: ApexClass
+    cron_trigger_id: str | None
+    status: str = "Queued"
+    job_type: str = "ScheduledApex"
+
+
+@dataclass
+class OrgRecords:
+    flows: dict[str, FlowDefinition] = field(default_factory=dict)  # by DeveloperName
+    apex_classes: dict[str, ApexClass] = field(default_factory=dict)  # by Name
+    jobs: dict[str, ScheduledJob] = field(default_factory=dict)  # by CronJobDetail.Name
+    async_jobs: list[AsyncApexJob] = field(default_factory=list)

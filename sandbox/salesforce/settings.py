@@ -1,0 +1,55 @@
+"""What a simulated Salesforce org is configured with: credentials, limits and API quirks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+SUPPORTED_VERSIONS = tuple(f"{major}.0" for major in range(53, 68))
+
+VERSION_LABELS = {
+    "53.0": "Winter '22",
+    "54.0": "Spring '22",
+    "55.0": "Summer '22",
+    "56.0": "Winter '23",
+    "57.0": "Spring '23",
+    "58.0": "Summer '23",
+    "59.0": "Winter '24",
+    "60.0": "Spring '24",
+    "61.0": "Summer '24",
+    "62.0": "Winter '25",
+    "63.0": "Spring '25",
+    "64.0": "Summer '25",
+    "65.0": "Winter '26",
+    "66.0": "Spring '26",
+    "67.0": "Summer '26",
+}
+
+
+@dataclass
+class SalesforceSettings:
+    client_id: str = "sandbox-sf-client-id"
+    client_secret: str = "sandbox-sf-client-secret"
+    username: str = "integration@apibrake.sandbox"
+    # JWT bearer is accepted only when the RS256 assertion verifies with this key.
+    jwt_public_key_pem: str | None = None
+    daily_limit: int = 100_000
+    api_versions: tuple[str, ...] = SUPPORTED_VERSIONS
+    # Virtual time; None: tokens never expire unless `SalesforceOrg.expire_tokens()`.
+    token_ttl: timedelta | None = None
+    # name -> (Max, Remaining): nested inside DailyApiRequests by `/limits` when set.
+    per_app_entries: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # Very old API versions sent the `/limits` figures as strings.
+    numbers_as_strings: bool = False
+    org_id: str = "00D5g000004Sandbox"
+    user_id: str = "0055g00000IntgUser"
+    # The integration user's time zone: what System.schedule gives new jobs.
+    user_time_zone: str = "America/New_York"
+    # Whether namespaced (managed package) flows may be (de)activated through the API.
+    managed_flows_editable: bool = True
+    query_page_size: int = 2000
+    # Appended verbatim to Sforce-Limit-Info, e.g. "; api-bursts=3/40".
+    limit_info_extra: str = ""
+    max_scheduled_jobs: int = 100
+    # Longest request URL (path + query) served; longer ones get 414.
+    max_url_chars: int = 16_384

@@ -1,0 +1,268 @@
+"""The sObject types the sandbox can query, and each record's fields as SOQL sees them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sandbox.salesforce.cron import CronError, parse
+from sandbox.salesforce.records import FlowDefinition, FlowVersion, OrgRecords
+
+Row = dict[str, Any]  # field -> value; relationship -> Row or None
+
+
+@dataclass(frozen=True)
+class Relationship:
+    name: str
+    type_name: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SObjectType:
+    name: str
+    fields: tuple[str, ...]
+    relationships: tuple[Relationship, ...]
+    rows: Callable[[OrgRecords, datetime], list[Row]]
+    rest: bool = True
+    tooling: bool = True
+    url_key: str = "Id"  # the field the record's attributes.url ends with
+
+    def field(self, name: str) -> str | None:
+        return next((f for f in self.fields if f.lower() == name.lower()), None)
+
+    def relationship(self, name: str) -> Relationship | None:
+        return next((r for r in self.relationships if r.name.lower() == name.lower()), None)
+
+
+def timestamp(moment: datetime | None) -> str | None:
+    """Salesforce's datetime format: 2026-11-02T06:00:00.000+0000."""
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+
+
+_FLOW_VERSION_FIELDS = ("Id", "VersionNumber", "Status", "ProcessType", "MasterLabel")
+
+
+def _version_row(flow: FlowDefinition, version: FlowVersion | None) -> Row | None:
+    if version is None:
+        return None
+    return {
+        "Id": version.id,
+        "VersionNumber": version.version_number,
+        "Status": flow.status_of(version),
+        "ProcessType": flow.process_type,
+        "MasterLabel": flow.label,
+        "DefinitionId": flow.id,
+    }
+
+
+def _flow_definitions(records: OrgRecords, now: datetime) -> list[Row]:
+    return [
+        {
+            "Id": flow.id,
+            "DeveloperName": flow.developer_name,
+            "MasterLabel": flow.label,
+            "NamespacePrefix": flow.namespace,
+            "Description": None,
+            "ActiveVersionId": flow.active.id if flow.active else None,
+            "LatestVersionId": flow.latest.id,
+            "LastModifiedDate": timestamp(flow.last_modified or flow.created_at),
+            "ActiveVersion": _version_row(flow, flow.active),
+            "LatestVersion": _version_row(flow, flow.latest),
+        }
+        for flow in records.flows.values()
+    ]
+
+
+def _flow_versions(records: OrgRecords, now: datetime) -> list[Row]:
+    rows = []
+    for flow in records.flows.values():
+        definition: Row = {
+            "Id": flow.id,
+            "DeveloperName": flow.developer_name,
+            "NamespacePrefix": flow.namespace,
+        }
+        for version in flow.versions:
+            row = _version_row(flow, version) or {}
+            rows.append({**row, "Definition": definition})
+    return rows
+
+
+def _flow_definition_views(records: OrgRecords, now: datetime) -> list[Row]:
+    return [
+        {
+            "Id": "000000000000000AAA",
+            "DurableId": flow.id,
+            "ApiName": flow.developer_name,
+            "Label": flow.label,
+            "ProcessType": flow.process_type,
+            "TriggerType": flow.trigger_type,
+            # "The latest version is the active one", not "the flow is on".
+            "IsActive": flow.active_version == flow.latest.version_number,
+            "ActiveVersionId": flow.active.id if flow.active else None,
+            "LatestVersionId": flow.latest.id,
+            "NamespacePrefix": flow.namespace,
+            "ManageableState": "installed" if flow.namespace else "unmanaged",
+            "LastModifiedDate": timestamp(flow.last_modified or flow.created_at),
+        }
+        for flow in records.flows.values()
+    ]
+
+
+def _next_fire(expression: str, time_zone: str, now: datetime) -> str | None:
+    try:
+        return timestamp(parse(expression).next_fire(now, time_zone))
+    except CronError:
+        return None
+
+
+def _cron_triggers(records: OrgRecords, now: datetime) -> list[Row]:
+    return [
+        {
+            "Id": job.cron_trigger_id,
+            "CronJobDetailId": job.cron_job_detail_id,
+            "CronExpression": job.cron_expression,
+            "State": job.state,
+            "NextFireTime": _next_fire(job.cron_expression, job.time_zone, now)
+            if job.state in ("WAITING", "ACQUIRED", "EXECUTING")
+            else None,
+            "PreviousFireTime": None,
+            "TimesTriggered": job.times_triggered,
+            "TimeZoneSidKey": job.time_zone,
+            "OwnerId": job.owner_id,
+            "StartTime": timestamp(job.created_at),
+            "EndTime": None,
+            "CreatedDate": timestamp(job.created_at),
+            "CronJobDetail": {
+                "Id": job.cron_job_detail_id,
+                "Name": job.name,
+                "JobType": job.job_type,
+            },
+        }
+        for job in records.jobs.values()
+    ]
+
+
+def _cron_job_details(records: OrgRecords, now: datetime) -> list[Row]:
+    return [
+        {"Id": job.cron_job_detail_id, "Name": job.name, "JobType": job.job_type}
+        for job in records.jobs.values()
+    ]
+
+
+def _async_apex_jobs(records: OrgRecords, now: datetime) -> list[Row]:
+    return [
+        {
+            "Id": job.id,
+            "ApexClassId": job.apex_class.id,
+            "CronTriggerId": job.cron_trigger_id,
+            "JobType": job.job_type,
+            "Status": job.status,
+            "MethodName": None,
+            "ApexClass": {"Id": job.apex_class.id, "Name": job.apex_class.name},
+        }
+        for job in records.async_jobs
+    ]
+
+
+def _symbol_table(name: str, constructible: bool) -> dict[str, Any]:
+    """Tooling's compiled outline; only the constructors matter here."""
+    parameters = [] if constructible else [{"name": "config", "type": "String"}]
+    return {"name": name, "constructors": [{"name": name, "parameters": parameters}]}
+
+
+def _apex_classes(records: OrgRecords, now: datetime) -> list[Row]:
+    return [
+        {
+            "Id": cls.id,
+            "Name": cls.name,
+            "NamespacePrefix": None,
+            "Status": "Active",
+            "SymbolTable": _symbol_table(cls.name, cls.constructible),
+        }
+        for cls in records.apex_classes.values()
+    ]
+
+
+_TYPES = [
+    SObjectType(
+        "FlowDefinition",
+        (
+            "Id",
+            "DeveloperName",
+            "MasterLabel",
+            "NamespacePrefix",
+            "Description",
+            "ActiveVersionId",
+            "LatestVersionId",
+            "LastModifiedDate",
+        ),
+        (
+            Relationship("ActiveVersion", "Flow", _FLOW_VERSION_FIELDS),
+            Relationship("LatestVersion", "Flow", _FLOW_VERSION_FIELDS),
+        ),
+        _flow_definitions,
+        rest=False,
+    ),
+    SObjectType(
+        "Flow",
+        (*_FLOW_VERSION_FIELDS, "DefinitionId"),
+        (Relationship("Definition", "FlowDefinition", ("Id", "DeveloperName", "NamespacePrefix")),),
+        _flow_versions,
+        rest=False,
+    ),
+    SObjectType(
+        "FlowDefinitionView",
+        (
+            "Id",
+            "DurableId",
+            "ApiName",
+            "Label",
+            "ProcessType",
+            "TriggerType",
+            "IsActive",
+            "ActiveVersionId",
+            "LatestVersionId",
+            "NamespacePrefix",
+            "ManageableState",
+            "LastModifiedDate",
+        ),
+        (),
+        _flow_definition_views,
+        tooling=False,
+        url_key="DurableId",
+    ),
+    SObjectType(
+        "CronTrigger",
+        (
+            "Id",
+            "CronJobDetailId",
+            "CronExpression",
+            "State",
+            "NextFireTime",
+            "PreviousFireTime",
+            "TimesTriggered",
+            "TimeZoneSidKey",
+            "OwnerId",
+            "StartTime",
+            "EndTime",
+            "CreatedDate",
+        ),
+        (Relationship("CronJobDetail", "CronJobDetail", ("Id", "Name", "JobType")),),
+        _cron_triggers,
+    ),
+    SObjectType("CronJobDetail", ("Id", "Name", "JobType"), (), _cron_job_details),
+    SObjectType(
+        "AsyncApexJob",
+        ("Id", "ApexClassId", "CronTriggerId", "JobType", "Status", "MethodName"),
+        (Relationship("ApexClass", "ApexClass", ("Id", "Name")),),
+        _async_apex_jobs,
+    ),
+    SObjectType(
+        "ApexClass", ("Id", "Name", "NamespacePrefix", "Status", "SymbolTable"), (), _apex_classes
+    ),
+]
+
+SOBJECT_TYPES = {t.name.lower(): t for t in _TYPES}

@@ -1,4 +1,4 @@
-"""`python -m sandbox`: serve a Salesforce org and a HubSpot portal on 127.0.0.1 until interrupted."""
+"""`python -m sandbox`: serve a Salesforce org and a HubSpot portal on 127.0.0.1."""
 
 from __future__ import annotations
 

@@ -41,8 +41,8 @@ def runaway_rollups(sandbox: Sandbox) -> None:
     )
     hs.add_workflow("Chatty contact enrichment", flow_id="2001", enabled=True, calls_per_hour=9_000)
     hs.add_workflow("Welcome series", flow_id="2002", enabled=True)
-    sf.set_background_rate(400)
-    hs.set_background_rate(4_000)
+    sf.set_background_rate(250)
+    hs.set_background_rate(2_500)
 
 
 SCENARIOS: dict[str, Callable[[Sandbox], None]] = {

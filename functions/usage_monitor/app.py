@@ -1,37 +1,46 @@
 """usage_monitor: on each schedule tick, check every connection's API usage, warn, brake.
 
 Thin on purpose: parse the event, wire AWS clients, run the domain, return its report.
+Only Powertools' logger and metrics load at import; the domain (pydantic, httpx, boto3)
+loads on the first invocation, and X-Ray only when tracing is switched on.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.util
+import os
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from apibrake import wiring
-from apibrake.models.errors import InvalidInput, parse_event
-from apibrake.models.events import MonitorEvent
-from apibrake.store.allowlist import AllowlistStore
-from apibrake.store.connections import ConnectionStore
-from apibrake.store.state import StateStore
-from apibrake.warn.publisher import AlertPublisher
-from apibrake.warn.trigger import Invoker, LambdaInvoker
-from apibrake.watch.metrics import UsageMetrics
-from apibrake.watch.monitor import MonitorOptions, UsageMonitor
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from apibrake.warn.trigger import Invoker
+    from apibrake.watch.monitor import UsageMonitor
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
+
+
+def _tracing(handler: Handler) -> Handler:
+    """Tracer imports the X-Ray SDK even when disabled: only build it when asked for."""
+    disabled = os.environ.get("POWERTOOLS_TRACE_DISABLED", "true").lower() in {"1", "true"}
+    if disabled or importlib.util.find_spec("aws_xray_sdk") is None:
+        return handler
+    from aws_lambda_powertools import Tracer
+
+    return cast(Handler, Tracer().capture_lambda_handler(handler, capture_response=False))
 
 
 @logger.inject_lambda_context(log_event=False)
-@tracer.capture_lambda_handler(capture_response=False)
+@_tracing
 @metrics.log_metrics
 def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     result = handle(event)
@@ -56,6 +65,9 @@ def handle(
 ) -> dict[str, Any]:
     """The handler without the Lambda decorators; tests pass the sandbox clock and a fake
     invoker here."""
+    from apibrake.models.errors import InvalidInput, parse_event
+    from apibrake.models.events import MonitorEvent
+
     parsed = parse_event(MonitorEvent, {} if event is None else event)
     if isinstance(parsed, InvalidInput):
         logger.warning("invalid event", extra={"field": parsed.field})
@@ -69,6 +81,15 @@ def handle(
 def build_monitor(
     *, clock: Callable[[], datetime] | None = None, invoker: Invoker | None = None
 ) -> UsageMonitor:
+    from apibrake import wiring
+    from apibrake.store.allowlist import AllowlistStore
+    from apibrake.store.connections import ConnectionStore
+    from apibrake.store.state import StateStore
+    from apibrake.warn.publisher import AlertPublisher
+    from apibrake.warn.trigger import LambdaInvoker
+    from apibrake.watch.metrics import UsageMetrics
+    from apibrake.watch.monitor import MonitorOptions, UsageMonitor
+
     settings = wiring.settings()
     dynamodb = wiring.aws_client("dynamodb")
     if invoker is None and settings.incident_function_name:
@@ -103,4 +124,6 @@ def build_monitor(
 def container_secrets() -> Callable[[str], Mapping[str, Any]]:
     """One secrets provider per container: its cache is what spares warm invocations a
     Secrets Manager call per connection (tests call `container_secrets.cache_clear()`)."""
+    from apibrake import wiring
+
     return wiring.secret_loader()

@@ -42,6 +42,10 @@ class ScheduleJob:
 Statement = AbortJob | ScheduleJob
 
 
+class ApexException(Exception):
+    """An exception the statements would throw at run time; the message starts with its type."""
+
+
 class ApexCompileError(Exception):
     def __init__(self, problem: str, line: int, column: int) -> None:
         super().__init__(problem)

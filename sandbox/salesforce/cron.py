@@ -89,7 +89,7 @@ def _parse_field(text: str, index: int) -> frozenset[int] | None:
     values: set[int] = set()
     for item in text.upper().split(","):
         base, _, step_text = item.partition("/")
-        step = _number(step_text, index) if step_text else 1
+        step = _number(step_text) if step_text else 1
         if base in ("*", ""):
             first, last = low, high
         elif "-" in base:
@@ -109,10 +109,10 @@ def _value(text: str, index: int) -> int:
         return _MONTHS.index(text) + 1
     if index == 5 and text in _DAYS:
         return _DAYS.index(text) + 1
-    return _number(text, index)
+    return _number(text)
 
 
-def _number(text: str, index: int) -> int:
+def _number(text: str) -> int:
     if not text.isdigit():
         raise CronError(f"Illegal characters for this position: '{text}'")
     return int(text)

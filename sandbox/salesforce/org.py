@@ -14,6 +14,8 @@ from sandbox.clock import VirtualClock
 from sandbox.faults import Fault, FaultKind
 from sandbox.http import Request, Response
 from sandbox.salesforce import errors, ids
+from sandbox.salesforce.apex import ApexException
+from sandbox.salesforce.api import SalesforceApi
 from sandbox.salesforce.auth import Sessions
 from sandbox.salesforce.cron import CronError, parse
 from sandbox.salesforce.records import (
@@ -37,16 +39,10 @@ class _Default(Enum):
 LATEST = _Default.LATEST
 
 
-class ApexException(Exception):
-    """An exception anonymous Apex would throw; the message starts with its type."""
-
-
 class SalesforceOrg:
     name = "salesforce"
 
     def __init__(self, clock: VirtualClock, audit: AuditLog, settings: SalesforceSettings) -> None:
-        from sandbox.salesforce.api import SalesforceApi  # the API drives the org it serves
-
         self.lock = threading.RLock()
         self.clock = clock
         self.audit = audit

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox.http import Response
 from sandbox.salesforce import errors
-from sandbox.salesforce.apex import AbortJob, ApexCompileError, ApexResult, Statement, parse
+from sandbox.salesforce.apex import (
+    AbortJob,
+    ApexCompileError,
+    ApexException,
+    ApexResult,
+    Statement,
+    parse,
+)
 
 if TYPE_CHECKING:
     from sandbox.salesforce.org import SalesforceOrg
@@ -117,8 +124,6 @@ class ToolingWrites:
             self._compile(statements)
         except ApexCompileError as exc:
             return ApexResult.compile_failure(exc)
-        from sandbox.salesforce.org import ApexException
-
         # An unhandled exception rolls back everything the block did.
         self._org.begin()
         for statement in statements:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 import httpx
@@ -11,13 +12,15 @@ from sandbox.server import Sandbox
 API = "/services/data/v62.0"
 TOOLING = f"{API}/tooling"
 TOKEN = "/services/oauth2/token"
+# The sandbox speaks plain HTTP; sharing one TLS context spares each client ~50 ms of set-up.
+_TLS = ssl.create_default_context()
 
 
 class OrgClient:
     def __init__(self, sandbox: Sandbox, *, timeout: float = 5) -> None:
         self.sandbox = sandbox
         self.org = sandbox.salesforce
-        self.http = httpx.Client(base_url=sandbox.salesforce_url, timeout=timeout)
+        self.http = httpx.Client(base_url=sandbox.salesforce_url, timeout=timeout, verify=_TLS)
         self.token: str | None = None
 
     def close(self) -> None:

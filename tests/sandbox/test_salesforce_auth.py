@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -26,7 +27,9 @@ def sf(sandbox: Sandbox) -> Iterator[OrgClient]:
     client.close()
 
 
-def _key_pair() -> tuple[rsa.RSAPrivateKey, str]:
+@functools.cache
+def _key_pair(name: str = "registered") -> tuple[rsa.RSAPrivateKey, str]:
+    """An RSA key pair per name, made once per session (generating one takes a while)."""
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     public_pem = private.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -178,7 +181,7 @@ def test_jwt_signed_with_another_key_or_without_a_registered_key_is_refused(
     sandbox_factory: Callable[..., Sandbox],
 ) -> None:
     key, _ = _key_pair()
-    _, other_public_pem = _key_pair()
+    _, other_public_pem = _key_pair("another")
     with_other_key = sandbox_factory(
         salesforce=SalesforceSettings(jwt_public_key_pem=other_public_pem)
     )

@@ -16,8 +16,12 @@ from botocore.config import Config
 from apibrake.settings import Settings
 
 # Fail fast inside a Lambda timeout; the platform calls, not AWS, are the slow part.
+# The monitor's worker threads share each client: give the pool room for them.
 _AWS_CONFIG = Config(
-    connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 3}
+    connect_timeout=3,
+    read_timeout=10,
+    retries={"mode": "standard", "max_attempts": 3},
+    max_pool_connections=50,
 )
 SECRET_CACHE_SECONDS = 300
 

@@ -29,6 +29,4 @@ def window_recovered(
             return False, f"HubSpot's daily limit has not reset since the brake (reset at {when})"
     if percent >= below:
         return False, f"usage {percent:.1f}% is not yet below release_below {below:g}%"
-    if meta.trip_percent is not None and percent >= meta.trip_percent:
-        return False, f"usage {percent:.1f}% would trip the brake again"
     return True, f"usage {percent:.1f}% is below release_below {below:g}%"

@@ -36,6 +36,23 @@ class StateStore:
     # Readings -----------------------------------------------------------------------------
 
     def put_reading(self, connection_id: str, reading: UsageReading) -> None:
+        self._dynamodb.put_item(
+            TableName=self._table, Item=self._reading_item(connection_id, reading)
+        )
+
+    def put_readings(self, connection_id: str, readings: list[UsageReading]) -> None:
+        """Several readings in one request (the monitor's endpoint + header pair)."""
+        requests = [
+            {"PutRequest": {"Item": self._reading_item(connection_id, reading)}}
+            for reading in readings
+        ]
+        for start in range(0, len(requests), 25):
+            pending: dict[str, Any] = {self._table: requests[start : start + 25]}
+            while pending:
+                answer = self._dynamodb.batch_write_item(RequestItems=pending)
+                pending = answer.get("UnprocessedItems") or {}
+
+    def _reading_item(self, connection_id: str, reading: UsageReading) -> dict[str, Any]:
         values = reading.model_dump(mode="json")
         values.update(
             pk=f"reading#{connection_id}",
@@ -44,7 +61,7 @@ class StateStore:
             sk=f"{reading.taken_at.astimezone(UTC).isoformat()}#{reading.source.value}",
             expires_at=_epoch(reading.taken_at + self._reading_ttl),
         )
-        self._dynamodb.put_item(TableName=self._table, Item=to_item(values))
+        return to_item(values)
 
     def readings_since(self, connection_id: str, since: datetime) -> list[UsageReading]:
         """Readings taken at or after `since`, oldest first."""

@@ -8,11 +8,13 @@ A connection that fails in any way becomes an error row; the others carry on.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
@@ -42,8 +44,10 @@ from apibrake.watch.reset import window_end
 from apibrake.watch.usage import UsageRead, cached_portal_offset, read_usage
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 AUTO_BRAKE_KEY = "auto_brake"
+AWS_THREADS = 10
 INVALID_ITEM_WINDOW = timedelta(hours=24)
 
 
@@ -54,7 +58,7 @@ class ConnectionSource(Protocol):
 
 
 class ReadingStore(Protocol):
-    def put_reading(self, connection_id: str, reading: UsageReading) -> None: ...
+    def put_readings(self, connection_id: str, readings: list[UsageReading]) -> None: ...
 
     def readings_since(self, connection_id: str, since: datetime) -> list[UsageReading]: ...
 
@@ -116,25 +120,31 @@ class UsageMonitor:
             state, publisher, lambda cid: allowlist.for_connection(cid)[0]
         )
         self._publisher = publisher
+        self._executor: ThreadPoolExecutor | None = None
 
     def run(self, connection_ids: list[str] | None = None) -> MonitorReport:
         return asyncio.run(self.check(connection_ids))
 
     async def check(self, connection_ids: list[str] | None = None) -> MonitorReport:
         checked_at = self._clock()
-        connections, failures = await asyncio.to_thread(self._connections.load, connection_ids)
-        budget = RetryBudget(self._options.max_retries_per_run)
-        gate = asyncio.Semaphore(self._options.max_concurrency)
-        async with self._http_client() as client:
+        # AWS calls block, so they run in threads; a few more than the default pool, but
+        # not one per task: boto3 is CPU-heavy and more threads only fight over the GIL.
+        workers = min(self._options.max_concurrency, AWS_THREADS)
+        with ThreadPoolExecutor(workers, "monitor") as executor:
+            self._executor = executor
+            connections, failures = await self._in_thread(self._connections.load, connection_ids)
+            budget = RetryBudget(self._options.max_retries_per_run)
+            gate = asyncio.Semaphore(self._options.max_concurrency)
+            async with self._http_client() as client:
 
-            async def bounded(connection: Connection) -> ConnectionCheck:
-                async with gate:
-                    return await self._check_one(connection, client, budget)
+                async def bounded(connection: Connection) -> ConnectionCheck:
+                    async with gate:
+                        return await self._check_one(connection, client, budget)
 
-            checks = list(await asyncio.gather(*(bounded(c) for c in connections)))
-        checks += await asyncio.gather(
-            *(asyncio.to_thread(self._invalid_item, failure) for failure in failures)
-        )
+                checks = list(await asyncio.gather(*(bounded(c) for c in connections)))
+            checks += await asyncio.gather(
+                *(self._in_thread(self._invalid_item, failure) for failure in failures)
+            )
         report = MonitorReport(
             checked_at=checked_at,
             connections=sorted(checks, key=lambda check: check.connection_id),
@@ -143,6 +153,10 @@ class UsageMonitor:
             for check in report.connections:
                 self._metrics.record(check)
         return report
+
+    async def _in_thread(self, function: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(function, *args))
 
     # one connection -----------------------------------------------------------------------
 
@@ -165,7 +179,7 @@ class UsageMonitor:
             read = await read_usage(connection, platform_client, now=self._clock())
         except DailyLimitExhausted as error:
             _count_calls(row, platform_client)
-            return await asyncio.to_thread(self._exhausted, connection, row, error)
+            return await self._in_thread(self._exhausted, connection, row, error)
         except SecretInvalid as error:
             return await self._failed(connection, row, str(error), "SecretInvalid", error.field)
         except _SecretUnreadable as error:
@@ -182,7 +196,7 @@ class UsageMonitor:
             return await self._failed(connection, row, message, type(error).__name__, None)
         _count_calls(row, platform_client)
         try:
-            return await asyncio.to_thread(self._evaluate, connection, row, read)
+            return await self._in_thread(self._evaluate, connection, row, read)
         except Exception as error:
             logger.exception(
                 "storing or alerting failed", extra={"connection_id": connection.connection_id}
@@ -199,7 +213,7 @@ class UsageMonitor:
                 "functions may read",
             )
         try:
-            return await asyncio.to_thread(self._secrets, connection.secret_id)
+            return await self._in_thread(self._secrets, connection.secret_id)
         except Exception as error:
             # Secrets Manager and JSON errors name the secret, never its value.
             raise _SecretUnreadable(
@@ -212,8 +226,7 @@ class UsageMonitor:
         self, connection: Connection, row: ConnectionCheck, read: UsageRead
     ) -> ConnectionCheck:
         now = self._clock()
-        for reading in read.readings:
-            self._state.put_reading(connection.connection_id, reading)
+        self._state.put_readings(connection.connection_id, list(read.readings))
         history = self._state.readings_since(
             connection.connection_id, now - self._options.rate_window
         )
@@ -302,7 +315,7 @@ class UsageMonitor:
             return row
 
         try:
-            return await asyncio.to_thread(alert)
+            return await self._in_thread(alert)
         except Exception:
             logger.exception(
                 "connection error alert failed", extra={"connection_id": row.connection_id}

@@ -1,0 +1,35 @@
+"""`python -m drill`: rehearse an API-limit incident end to end on the local stack."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import timedelta
+
+from drill.engine import DrillOptions, run_drill
+from drill.printer import LivePrinter, print_summary
+from drill.scenarios import DRILL_SCENARIOS
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m drill", description=__doc__)
+    parser.add_argument("--scenario", choices=sorted(DRILL_SCENARIOS), default="runaway-rollups")
+    parser.add_argument("--hours", type=float, default=None, help="simulated hours to run")
+    parser.add_argument("--check-minutes", type=int, default=5, help="usage_monitor period")
+    args = parser.parse_args(argv)
+
+    # The handlers log JSON for CloudWatch; in a terminal the drill's own lines say more.
+    quiet = {"POWERTOOLS_LOG_LEVEL": "CRITICAL", "POWERTOOLS_METRICS_DISABLED": "true"}
+    logging.disable(logging.ERROR)
+
+    scenario = DRILL_SCENARIOS[args.scenario]
+    print(f"Drill: {scenario.name}\n  {scenario.description}\n")
+    options = DrillOptions(check_every=timedelta(minutes=args.check_minutes), hours=args.hours)
+    result = run_drill(scenario, options, on_step=LivePrinter(sys.stdout), environment=quiet)
+    print_summary(result, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

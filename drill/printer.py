@@ -1,0 +1,94 @@
+"""What the drill shows in a terminal: usage climbing, alerts as delivered, brake, release."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, TextIO
+
+from drill.engine import DrillResult, Event, Sample
+
+BAR_WIDTH = 20
+ICONS = {"alert": "!", "brake": "■", "release": "▶"}
+
+
+def _bar(percent: float) -> str:
+    filled = min(round(percent / 100 * BAR_WIDTH), BAR_WIDTH)
+    return "█" * filled + "░" * (BAR_WIDTH - filled)
+
+
+class LivePrinter:
+    """Prints one usage line per connection per simulated hour and every event as it happens."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._last_hour: dict[str, datetime] = {}
+
+    def __call__(self, item: Sample | Event) -> None:
+        if isinstance(item, Event):
+            severity = f"[{item.severity}] " if item.severity else ""
+            print(
+                f"  {ICONS.get(item.kind, '*')} {item.at:%a %H:%M}  {item.kind:<7} "
+                f"{item.connection_id:<10} {severity}{item.text}",
+                file=self._out,
+            )
+            return
+        hour = item.at.replace(minute=0, second=0, microsecond=0)
+        if self._last_hour.get(item.connection_id) == hour:
+            return
+        self._last_hour[item.connection_id] = hour
+        burn = f"{item.burn_per_hour:>8,.0f}/h" if item.burn_per_hour is not None else " " * 10
+        print(
+            f"    {item.at:%a %H:%M}  {item.connection_id:<10} {_bar(item.percent)} "
+            f"{item.percent:6.1f}%  {item.used:>9,}/{item.limit:,}  {burn}",
+            file=self._out,
+        )
+
+
+def _state(value: Any) -> str:
+    if not value:
+        return "-"
+    return ", ".join(f"{k}={v}" for k, v in value.items() if k in _SHOWN)
+
+
+_SHOWN = (
+    "active_version",
+    "state",
+    "cron_expression",
+    "is_enabled",
+    "isEnabled",
+    "revision_id",
+    "revisionId",
+    "version",
+)
+
+
+def print_summary(result: DrillResult, out: TextIO) -> None:
+    alerts: dict[str, int] = {}
+    for event in result.events:
+        if event.kind == "alert":
+            alerts[event.severity or "?"] = alerts.get(event.severity or "?", 0) + 1
+    peak: dict[str, float] = {}
+    for sample in result.samples:
+        peak[sample.connection_id] = max(peak.get(sample.connection_id, 0.0), sample.percent)
+    print("\nSummary", file=out)
+    print("  peak usage: " + ", ".join(f"{c} {p:.1f}%" for c, p in sorted(peak.items())), file=out)
+    print(
+        "  alerts: " + (", ".join(f"{n} {s}" for s, n in sorted(alerts.items())) or "none"),
+        file=out,
+    )
+    released = {
+        (row["connection_id"], row["kind"], row["name"]): row
+        for report in result.release_reports
+        for row in report.get("rows", [])
+    }
+    print(f"\n  {'automation':<48} {'braked from':<24} {'brake':<12} {'release':<10}", file=out)
+    for report in result.brake_reports:
+        for row in report.get("rows", []):
+            key = (row["connection_id"], row["kind"], row["name"])
+            after = released.get(key, {})
+            name = f"{row['connection_id']} {row['kind']}:{row['name']}"
+            print(
+                f"  {name:<48} {_state(row.get('before')):<24} {row['status']:<12} "
+                f"{after.get('status', 'not yet'):<10}",
+                file=out,
+            )

@@ -1,0 +1,59 @@
+"""Drill scenarios: a sandbox starting state plus the connections and allowlist that watch it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from drill.stack import LocalStack
+from sandbox import scenarios as sandbox_scenarios
+from sandbox.server import Sandbox
+
+
+@dataclass(frozen=True)
+class DrillScenario:
+    name: str
+    description: str
+    platform_state: Callable[[Sandbox], None]
+    salesforce: dict[str, Any] | None = None  # connection item overrides; None: not watched
+    hubspot: dict[str, Any] | None = None
+    allowlist: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    starting_usage: dict[str, int] = field(default_factory=dict)  # platform -> calls already used
+    hours: float = 27.0
+
+    def set_up(self, stack: LocalStack) -> None:
+        self.platform_state(stack.sandbox)
+        for platform, calls in self.starting_usage.items():
+            getattr(stack.sandbox, platform).add_usage(calls)
+        if self.salesforce is not None:
+            stack.add_salesforce("sf-prod", **self.salesforce)
+        if self.hubspot is not None:
+            stack.add_hubspot("hs-portal", **self.hubspot)
+        for connection_id, automations in self.allowlist.items():
+            stack.allow(connection_id, *automations, added_by="drill")
+
+
+RUNAWAY_ROLLUPS = DrillScenario(
+    name="runaway-rollups",
+    description=(
+        "Four hourly rollup flows and an hourly Apex job burn a Salesforce org's calls while a "
+        "chatty enrichment workflow burns the HubSpot portal's; both start the day half used."
+    ),
+    platform_state=sandbox_scenarios.runaway_rollups,
+    salesforce={"label": "Salesforce production"},
+    hubspot={"label": "HubSpot marketing portal"},
+    allowlist={
+        "sf-prod": (
+            "flow:Account_Rollup_Hourly",
+            "flow:Opportunity_Rollup_Hourly",
+            "flow:Contact_Rollup_Hourly",
+            "flow:Case_Rollup_Hourly",
+            "scheduled_apex:Hourly Territory Recalc",
+        ),
+        "hs-portal": ("workflow:2001",),
+    },
+    starting_usage={"salesforce": 50_000, "hubspot": 110_000},
+)
+
+DRILL_SCENARIOS = {scenario.name: scenario for scenario in (RUNAWAY_ROLLUPS,)}

@@ -1,0 +1,159 @@
+"""The whole product on one machine: moto server, the sandbox, and the three real handlers.
+
+Handlers run in-process with the environment template.yaml gives them; the monitor's
+asynchronous invoke of incident_responder is queued and run right after the check, as
+Lambda's event invoke would. Used by the drill and by end-to-end tests.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+from types import ModuleType
+from typing import Any
+
+from apibrake import wiring
+from apibrake.http.token_cache import TOKEN_CACHE
+from apibrake.models.allowlist import AllowlistEntry
+from apibrake.models.connection import Connection
+from apibrake.models.events import BrakeEvent
+from apibrake.store.allowlist import AllowlistStore
+from apibrake.store.connections import ConnectionStore
+from apibrake.store.journal import JournalStore
+from apibrake.store.state import StateStore
+from localaws import LocalAws
+from localaws.lambda_context import LocalLambdaContext
+from sandbox.server import Sandbox
+
+FUNCTIONS = ("UsageMonitorFunction", "IncidentResponderFunction", "RestoreFunction")
+
+
+class QueuedInvoker:
+    """Stands in for Lambda's `InvocationType=Event`: events wait until the caller drains them."""
+
+    def __init__(self) -> None:
+        self.pending: list[BrakeEvent] = []
+
+    def invoke(self, event: BrakeEvent) -> None:
+        self.pending.append(event)
+
+    def drain(self) -> list[BrakeEvent]:
+        events, self.pending = self.pending, []
+        return events
+
+
+def _handler(folder: str) -> ModuleType:
+    return importlib.import_module(f"functions.{folder}.app")
+
+
+class LocalStack:
+    def __init__(
+        self, aws: LocalAws, sandbox: Sandbox, environment: Mapping[str, str] | None = None
+    ) -> None:
+        self.aws = aws
+        self.sandbox = sandbox
+        self.invoker = QueuedInvoker()
+        dynamodb = aws.client("dynamodb")
+        self.connections = ConnectionStore(dynamodb, aws.table_name("ConnectionsTable"))
+        self.allowlist = AllowlistStore(dynamodb, aws.table_name("AllowlistTable"))
+        self.state = StateStore(
+            dynamodb, aws.table_name("StateTable"), reading_ttl=timedelta(hours=48)
+        )
+        self.journal = JournalStore(dynamodb, aws.table_name("StateTable"))
+        self._apply_function_environment(environment or {})
+        self.monitor_app = _handler("usage_monitor")
+        self.responder_app = _handler("incident_responder")
+        self.restore_app = _handler("restore")
+        self.forget_caches()
+
+    def _apply_function_environment(self, overrides: Mapping[str, str]) -> None:
+        # One process plays all three functions: the union of their environments.
+        for logical_id in FUNCTIONS:
+            os.environ.update(self.aws.function_environment(logical_id))
+        os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
+        os.environ.update(overrides)
+
+    def _flush_metrics(self) -> None:
+        # lambda_handler's log_metrics would flush per invocation; handle() leaves them queued.
+        for app in (self.monitor_app, self.responder_app, self.restore_app):
+            app.metrics.clear_metrics()
+
+    def forget_caches(self) -> None:
+        """What a cold start forgets: settings, secrets, tokens, idempotency stores."""
+        wiring.settings.cache_clear()
+        self.monitor_app.container_secrets.cache_clear()
+        self.responder_app._once.cache_clear()
+        self.restore_app._once.cache_clear()
+        TOKEN_CACHE.clear()
+
+    # Setup ---------------------------------------------------------------------------------
+
+    def add_salesforce(self, connection_id: str = "sf-prod", **item: Any) -> Connection:
+        settings = self.sandbox.salesforce.settings
+        secret = {
+            "auth": "client_credentials",
+            "instance_url": self.sandbox.salesforce_url,
+            "client_id": settings.client_id,
+            "client_secret": settings.client_secret,
+        }
+        return self._add(connection_id, "salesforce", secret, item)
+
+    def add_hubspot(self, connection_id: str = "hs-portal", **item: Any) -> Connection:
+        secret = {
+            "auth": "token",
+            "base_url": self.sandbox.hubspot_url,
+            "access_token": self.sandbox.hubspot.settings.token,
+        }
+        return self._add(connection_id, "hubspot", secret, item)
+
+    def _add(
+        self, connection_id: str, platform: str, secret: dict[str, str], item: dict[str, Any]
+    ) -> Connection:
+        secret_id = f"apibrake/{connection_id}"
+        self.aws.create_secret(secret_id, secret)
+        connection = Connection.model_validate(
+            {"connection_id": connection_id, "platform": platform, "secret_id": secret_id, **item}
+        )
+        self.connections.put(connection)
+        return connection
+
+    def allow(self, connection_id: str, *automations: str, **extra: Any) -> None:
+        for automation in automations:
+            self.allowlist.put(
+                AllowlistEntry(connection_id=connection_id, automation=automation, **extra)
+            )
+
+    # The three functions --------------------------------------------------------------------
+
+    def check(self, event: dict[str, Any] | None = None) -> dict[str, Any]:
+        """One scheduled usage_monitor run; returns its report."""
+        report: dict[str, Any] = self.monitor_app.handle(
+            event or {}, clock=self.sandbox.clock.now, invoker=self.invoker
+        )
+        self._flush_metrics()
+        return report
+
+    def run_auto_brakes(self) -> list[dict[str, Any]]:
+        """Delivers the monitor's queued asynchronous invokes to incident_responder."""
+        return [self.brake(event.model_dump(mode="json")) for event in self.invoker.drain()]
+
+    def brake(self, event: dict[str, Any]) -> dict[str, Any]:
+        context = LocalLambdaContext(self.aws.function_names["IncidentResponderFunction"])
+        report: dict[str, Any] = self.responder_app.handle(
+            {"action": "brake", **event}, context, clock=self.sandbox.clock.now
+        )
+        self._flush_metrics()
+        return report
+
+    def release(self, event: dict[str, Any]) -> dict[str, Any]:
+        context = LocalLambdaContext(self.aws.function_names["RestoreFunction"])
+        report: dict[str, Any] = self.restore_app.handle(
+            event, context, clock=self.sandbox.clock.now
+        )
+        self._flush_metrics()
+        return report
+
+    def release_recovered(self) -> dict[str, Any]:
+        return self.release({"action": "release_recovered"})

@@ -40,7 +40,7 @@ format: $(STAMP)  ## apply ruff formatting and fixes
 	$(BIN)/ruff format .
 
 typecheck: $(STAMP)  ## mypy, strict on the apibrake package
-	$(BIN)/mypy layers/apibrake/apibrake sandbox localaws functions
+	$(BIN)/mypy layers/apibrake/apibrake sandbox localaws functions drill
 
 unit: $(STAMP)  ## the test suite without slow tests
 	$(BIN)/pytest -m "not slow" -q

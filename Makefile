@@ -64,10 +64,14 @@ template-check: $(STAMP) $(SAM_STAMP)  ## cfn-lint, sam validate --lint, sam bui
 
 test: lint typecheck unit template-check  ## everything CI runs
 
+bench: $(STAMP)  ## benchmark tables (API calls, wall time, memory, import time)
+	$(BIN)/python -m benchmarks.monitor
+	$(BIN)/python -m benchmarks.brake
+
 demo: $(STAMP)  ## the drill on the local stack (moto + sandbox)
 	$(BIN)/python -m drill
 
 clean:  ## remove venvs and build output
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache
 
-.PHONY: help venv lint format typecheck unit test-all template-check test demo clean
+.PHONY: help venv lint format typecheck unit test-all template-check test bench demo clean

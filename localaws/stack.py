@@ -23,6 +23,7 @@ from moto.server import ThreadedMotoServer
 
 from localaws.inbox import AlertInbox
 from localaws.intrinsics import IntrinsicResolver
+from localaws.placeholders import KMS_KEY_TYPE, NAME_PROPERTIES, kms_key_id
 from localaws.resources import TABLE_TYPE, TOPIC_TYPE, create_table, create_topic
 from localaws.template import TEMPLATE_PATH, Template, function_properties, load_template
 
@@ -75,6 +76,11 @@ class LocalAws:
         self.function_names: dict[str, str] = {
             logical_id: self._physical_name(logical_id)
             for logical_id in self._live_resources(FUNCTION_TYPE)
+        }
+        # Declared, never created: see localaws.placeholders.
+        self.kms_key_ids: dict[str, str] = {
+            logical_id: kms_key_id(stack_name, logical_id)
+            for logical_id in self._live_resources(KMS_KEY_TYPE)
         }
 
     # lifecycle
@@ -251,6 +257,7 @@ class LocalAws:
             **self.table_names,
             **self.topic_arns,
             **self.function_names,
+            **self.kms_key_ids,
             **{
                 logical_id: self._arn("lambda", f"layer:{self._physical_name(logical_id)}:1")
                 for logical_id in self._live_resources(LAYER_TYPE)
@@ -264,6 +271,16 @@ class LocalAws:
             attributes[(logical_id, "TopicName")] = arn.rsplit(":", 1)[1]
         for logical_id, name in self.function_names.items():
             attributes[(logical_id, "Arn")] = self._arn("lambda", f"function:{name}")
+        for logical_id, key_id in self.kms_key_ids.items():
+            attributes[(logical_id, "Arn")] = self._arn("kms", f"key/{key_id}")
+            attributes[(logical_id, "KeyId")] = key_id
+        # Names of dashboards, alarms and log groups may refer to everything above
+        # (`/aws/lambda/${Function}`), never to each other.
+        names = IntrinsicResolver(self.template, dict(refs), attributes)
+        for resource_type, name_property in NAME_PROPERTIES.items():
+            for logical_id, resource in self._live_resources(resource_type).items():
+                name = resource.get("Properties", {}).get(name_property)
+                refs[logical_id] = names.resolve(name) if name else self._physical_name(logical_id)
         return IntrinsicResolver(self.template, refs, attributes)
 
     def _live_resources(self, resource_type: str) -> dict[str, dict[str, Any]]:

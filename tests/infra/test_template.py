@@ -158,12 +158,3 @@ def test_sms_subscription_only_carries_chosen_severities() -> None:
     assert subscription["Properties"]["FilterPolicyScope"] == "MessageAttributes"
     assert subscription["Properties"]["FilterPolicy"] == {"severity": {"Ref": "SmsSeverities"}}
     assert TEMPLATE["Parameters"]["SmsSeverities"]["Default"] == "critical"
-
-
-@pytest.mark.parametrize("function_id", sorted(FUNCTIONS))
-def test_inline_policies_grant_no_wildcard_action(function_id: str) -> None:
-    for policy in FUNCTIONS[function_id]["Properties"]["Policies"]:
-        statements = (policy.get("Fn::If", [None, policy])[1]).get("Statement", [])
-        for statement in statements:
-            assert all("*" not in action for action in statement["Action"])
-            assert statement["Resource"] != "*"

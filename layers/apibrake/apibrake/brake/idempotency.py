@@ -1,7 +1,7 @@
-"""The idempotency key of a brake: the connection (or all) and the window it falls in.
+"""The idempotency keys of a brake and of a release: what they act on and the window they fall in.
 
 A repeated trigger in the same window (SNS or async retries, two operators at once)
-gets the first run's report instead of a second brake. The journal's one-open-incident
+gets the first run's report instead of a second run. The journal's one-open-incident
 rule covers triggers that straddle a window boundary.
 """
 
@@ -11,9 +11,10 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from apibrake.models.events import BrakeEvent
+from apibrake.models.events import BrakeEvent, ReleaseEvent, ReleaseRecoveredEvent
 
 WINDOW_SECONDS = 3600
+RELEASE_WINDOW_SECONDS = 300  # a schedule period is 15 min: repeated deliveries land well inside
 
 
 class BrakeKey(BaseModel):
@@ -28,6 +29,34 @@ class BrakeKey(BaseModel):
             tier=request.tier,
             window=now.strftime("%Y-%m-%dT%H"),
         )
+
+    def already_running(self) -> dict[str, str]:
+        return {
+            "error": "already_in_progress",
+            "field": "connection_id",
+            "message": f"a brake of {self.connection_id} is already running in this window",
+        }
+
+
+class ReleaseKey(BaseModel):
+    incident_id: str  # "*" for the scheduled form
+    force: bool
+    window: str  # UTC five-minute slot of the request
+
+    @classmethod
+    def of(cls, request: ReleaseEvent | ReleaseRecoveredEvent, now: datetime) -> ReleaseKey:
+        return cls(
+            incident_id=getattr(request, "incident_id", "*"),
+            force=getattr(request, "force", False),
+            window=f"{now:%Y-%m-%dT%H}:{now.minute // 5:02d}",
+        )
+
+    def already_running(self) -> dict[str, str]:
+        return {
+            "error": "already_in_progress",
+            "field": "incident_id",
+            "message": f"a release of {self.incident_id} is already running",
+        }
 
 
 class IncompleteRun(Exception):

@@ -49,8 +49,7 @@ class AuthorizedHttp:
         json: Any = None,
         kind: CallKind = CallKind.API,
     ) -> T:
-        token = await self.tokens.token()
-        try:
+        async def send(token: SecretStr) -> T:
             return await self.http.request_parsed(
                 method,
                 url,
@@ -60,20 +59,15 @@ class AuthorizedHttp:
                 headers=self._with(token),
                 kind=kind,
             )
+
+        token = await self.tokens.token()
+        try:
+            return await send(token)
         except AuthenticationFailed as error:
             if error.status != 401 or not self.tokens.can_refresh:
                 raise
             self.tokens.invalidate(token)
-        token = await self.tokens.token()
-        return await self.http.request_parsed(
-            method,
-            url,
-            parse=parse,
-            params=params,
-            json=json,
-            headers=self._with(token),
-            kind=kind,
-        )
+        return await send(await self.tokens.token())
 
     def _with(self, token: SecretStr) -> dict[str, str]:
         return {**self._headers, "Authorization": f"Bearer {token.get_secret_value()}"}

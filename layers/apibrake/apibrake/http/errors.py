@@ -7,9 +7,17 @@ secret, a header or a request body.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, TypedDict, Unpack
 
 MAX_MESSAGE_CHARS = 500
+
+
+class ErrorDetails(TypedDict, total=False):
+    """What every platform error may carry besides its message."""
+
+    status: int | None
+    code: str | None
+    correlation_id: str | None
 
 
 class PlatformError(Exception):
@@ -18,20 +26,12 @@ class PlatformError(Exception):
     retryable: ClassVar[bool] = False
     max_retries: ClassVar[int | None] = None  # per request; None: as many as the policy allows
 
-    def __init__(
-        self,
-        platform: str,
-        message: str,
-        *,
-        status: int | None = None,
-        code: str | None = None,
-        correlation_id: str | None = None,
-    ) -> None:
+    def __init__(self, platform: str, message: str, **details: Unpack[ErrorDetails]) -> None:
         self.platform = str(platform)
         self.message = _clip(message)
-        self.status = status
-        self.code = code
-        self.correlation_id = correlation_id
+        self.status = details.get("status")
+        self.code = details.get("code")
+        self.correlation_id = details.get("correlation_id")
         super().__init__(self.message)
 
     def __str__(self) -> str:
@@ -61,12 +61,10 @@ class PermissionDenied(PlatformError):
         platform: str,
         message: str,
         *,
-        status: int | None = None,
-        code: str | None = None,
-        correlation_id: str | None = None,
         missing_scopes: tuple[str, ...] = (),
+        **details: Unpack[ErrorDetails],
     ) -> None:
-        super().__init__(platform, message, status=status, code=code, correlation_id=correlation_id)
+        super().__init__(platform, message, **details)
         self.missing_scopes = missing_scopes
 
 
@@ -78,12 +76,10 @@ class DailyLimitExhausted(PlatformError):
         platform: str,
         message: str,
         *,
-        status: int | None = None,
-        code: str | None = None,
-        correlation_id: str | None = None,
         resets_at: datetime | None = None,
+        **details: Unpack[ErrorDetails],
     ) -> None:
-        super().__init__(platform, message, status=status, code=code, correlation_id=correlation_id)
+        super().__init__(platform, message, **details)
         self.resets_at = resets_at  # HubSpot's next reset when known; Salesforce rolls
 
 
@@ -97,12 +93,10 @@ class RateLimited(PlatformError):
         platform: str,
         message: str,
         *,
-        status: int | None = None,
-        code: str | None = None,
-        correlation_id: str | None = None,
         retry_after: float | None = None,
+        **details: Unpack[ErrorDetails],
     ) -> None:
-        super().__init__(platform, message, status=status, code=code, correlation_id=correlation_id)
+        super().__init__(platform, message, **details)
         self.retry_after = retry_after  # seconds to wait at least, when the platform says
 
 

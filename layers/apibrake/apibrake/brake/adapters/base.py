@@ -103,8 +103,9 @@ class Adapter(ABC):
     @abstractmethod
     def decide_release(self, row: JournalRow, observed: Observed | None) -> ReleaseDecision: ...
 
-    @abstractmethod
-    def release_calls(self, count: int) -> int: ...
+    def release_calls(self, count: int) -> int:
+        """API calls releasing `count` automations spends; by default what braking them does."""
+        return self.brake_calls(count)
 
     @abstractmethod
     async def release(self, run: AdapterRun, rows: list[JournalRow]) -> None:

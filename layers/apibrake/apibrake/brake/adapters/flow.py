@@ -122,9 +122,6 @@ class FlowAdapter(Adapter):
             "left as is",
         )
 
-    def release_calls(self, count: int) -> int:
-        return self.brake_calls(count)
-
     async def release(self, run: AdapterRun, rows: list[JournalRow]) -> None:
         await self._patch_all(run, rows, release=True)
 

@@ -85,7 +85,7 @@ class ScheduledApexAdapter(Adapter):
         if not names:
             return {}
         records = await client.query(
-            "SELECT Id, CronJobDetail.Name, CronExpression, State, NextFireTime, "  # noqa: S608
+            "SELECT Id, CronJobDetail.Name, CronExpression, State, NextFireTime, "  # noqa: S608 - soql_strings escapes
             "TimeZoneSidKey, OwnerId FROM CronTrigger WHERE CronJobDetail.JobType = '7' "
             f"AND CronJobDetail.Name IN ({soql_strings(names)})"
         )
@@ -116,7 +116,7 @@ class ScheduledApexAdapter(Adapter):
             return found
         trigger_ids = soql_strings([str(o.summary["id"]) for o in found.values()])
         jobs = await client.query(
-            "SELECT ApexClass.Name, CronTriggerId FROM AsyncApexJob "  # noqa: S608
+            "SELECT ApexClass.Name, CronTriggerId FROM AsyncApexJob "  # noqa: S608 - soql_strings escapes
             "WHERE JobType = 'ScheduledApex' AND Status = 'Queued' "
             f"AND CronTriggerId IN ({trigger_ids})"
         )

@@ -95,9 +95,6 @@ class WorkflowAdapter(Adapter):
             )
         return RESTORE
 
-    def release_calls(self, count: int) -> int:
-        return self.brake_calls(count)
-
     async def release(self, run: AdapterRun, rows: list[JournalRow]) -> None:
         await self._toggle_all(run, rows, enable=True)
 

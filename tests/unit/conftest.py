@@ -1,4 +1,5 @@
-"""Fixtures for the platform clients: a respx router behind an httpx client, recorded sleeps."""
+"""Fixtures for the HTTP layer and the platform clients: a respx router behind an httpx client,
+recorded sleeps, an empty token cache for every test."""
 
 from __future__ import annotations
 

@@ -78,7 +78,6 @@ def run_drill(
     with LocalAws() as aws, Sandbox(clock=VirtualClock(DRILL_START)) as sandbox:
         stack = LocalStack(aws, sandbox, environment=environment)
         scenario.set_up(stack)
-        inbox = aws.alert_inbox()
         end = DRILL_START + timedelta(hours=hours)
         next_release = DRILL_START + options.release_every
         while sandbox.clock.now() < end:
@@ -105,7 +104,7 @@ def run_drill(
                 if any(row["status"] != "skipped" for row in report.get("rows", [])):
                     result.release_reports.append(report)
                     emit(Event(now, "release", _connections(report), _summary(report)))
-            for alert in inbox.receive():
+            for alert in stack.alerts():
                 emit(
                     Event(
                         now,

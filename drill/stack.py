@@ -21,9 +21,11 @@ from apibrake.models.connection import Connection
 from apibrake.models.events import BrakeEvent
 from apibrake.store.allowlist import AllowlistStore
 from apibrake.store.connections import ConnectionStore
+from apibrake.store.items import to_item
 from apibrake.store.journal import JournalStore
 from apibrake.store.state import StateStore
-from localaws import LocalAws
+from apibrake.watch.usage import forget_portal_offsets
+from localaws import LocalAws, ReceivedAlert
 from localaws.lambda_context import LocalLambdaContext
 from sandbox.server import Sandbox
 
@@ -35,9 +37,11 @@ class QueuedInvoker:
 
     def __init__(self) -> None:
         self.pending: list[BrakeEvent] = []
+        self.events: list[BrakeEvent] = []  # every event ever invoked, drained or not
 
     def invoke(self, event: BrakeEvent) -> None:
         self.pending.append(event)
+        self.events.append(event)
 
     def drain(self) -> list[BrakeEvent]:
         events, self.pending = self.pending, []
@@ -55,6 +59,7 @@ class LocalStack:
         self.aws = aws
         self.sandbox = sandbox
         self.invoker = QueuedInvoker()
+        self.inbox = aws.alert_inbox()
         dynamodb = aws.client("dynamodb")
         self.connections = ConnectionStore(dynamodb, aws.table_name("ConnectionsTable"))
         self.allowlist = AllowlistStore(dynamodb, aws.table_name("AllowlistTable"))
@@ -80,12 +85,14 @@ class LocalStack:
         for app in (self.monitor_app, self.responder_app, self.restore_app):
             app.metrics.clear_metrics()
 
-    def forget_caches(self) -> None:
+    @staticmethod
+    def forget_caches() -> None:
         """What a cold start forgets: settings, secrets, tokens, idempotency stores."""
         wiring.settings.cache_clear()
-        self.monitor_app.container_secrets.cache_clear()
-        self.responder_app._once.cache_clear()
-        self.restore_app._once.cache_clear()
+        wiring.secret_loader.cache_clear()
+        forget_portal_offsets()
+        _handler("incident_responder")._once.cache_clear()
+        _handler("restore")._once.cache_clear()
         TOKEN_CACHE.clear()
 
     # Setup ---------------------------------------------------------------------------------
@@ -100,7 +107,7 @@ class LocalStack:
         }
         return self._add(connection_id, "salesforce", secret, item)
 
-    def add_hubspot(self, connection_id: str = "hs-portal", **item: Any) -> Connection:
+    def add_hubspot(self, connection_id: str = "hs-main", **item: Any) -> Connection:
         secret = {
             "auth": "token",
             "base_url": self.sandbox.hubspot_url,
@@ -118,6 +125,12 @@ class LocalStack:
         )
         self.connections.put(connection)
         return connection
+
+    def put_connection_item(self, item: dict[str, Any]) -> None:
+        """A raw connections-table item, as a user might write one (malformed ones too)."""
+        self.aws.client("dynamodb").put_item(
+            TableName=self.aws.table_name("ConnectionsTable"), Item=to_item(item)
+        )
 
     def allow(self, connection_id: str, *automations: str, **extra: Any) -> None:
         for automation in automations:
@@ -139,21 +152,37 @@ class LocalStack:
         """Delivers the monitor's queued asynchronous invokes to incident_responder."""
         return [self.brake(event.model_dump(mode="json")) for event in self.invoker.drain()]
 
-    def brake(self, event: dict[str, Any]) -> dict[str, Any]:
-        context = LocalLambdaContext(self.aws.function_names["IncidentResponderFunction"])
+    def brake(
+        self, event: Mapping[str, Any] | None = None, context: Any = None, **fields: Any
+    ) -> dict[str, Any]:
+        """One incident_responder run; `context` stands in for Lambda's (remaining time)."""
+        context = context or LocalLambdaContext(
+            self.aws.function_names["IncidentResponderFunction"]
+        )
         report: dict[str, Any] = self.responder_app.handle(
-            {"action": "brake", **event}, context, clock=self.sandbox.clock.now
+            {"action": "brake", **(event or {}), **fields}, context, clock=self.sandbox.clock.now
         )
         self._flush_metrics()
         return report
 
-    def release(self, event: dict[str, Any]) -> dict[str, Any]:
-        context = LocalLambdaContext(self.aws.function_names["RestoreFunction"])
+    def release(self, event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
+        context = context or LocalLambdaContext(self.aws.function_names["RestoreFunction"])
         report: dict[str, Any] = self.restore_app.handle(
-            event, context, clock=self.sandbox.clock.now
+            dict(event), context, clock=self.sandbox.clock.now
         )
         self._flush_metrics()
         return report
 
-    def release_recovered(self) -> dict[str, Any]:
-        return self.release({"action": "release_recovered"})
+    def release_incident(
+        self, incident_id: str, context: Any = None, **fields: Any
+    ) -> dict[str, Any]:
+        """The manual release of one incident."""
+        return self.release({"action": "release", "incident_id": incident_id, **fields}, context)
+
+    def release_recovered(self, **fields: Any) -> dict[str, Any]:
+        """The scheduled release: every incident whose window has recovered."""
+        return self.release({"action": "release_recovered", **fields})
+
+    def alerts(self) -> list[ReceivedAlert]:
+        """The alerts published since the last call, read back from the SNS topic."""
+        return self.inbox.receive()

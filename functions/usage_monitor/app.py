@@ -7,10 +7,9 @@ loads on the first invocation, and X-Ray only when tracing is switched on.
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -110,7 +109,7 @@ def build_monitor(
         ),
         allowlist=AllowlistStore(dynamodb, settings.allowlist_table),
         publisher=AlertPublisher(wiring.aws_client("sns"), settings.alert_topic_arn),
-        secrets=container_secrets(),
+        secrets=wiring.secret_loader(),
         invoker=invoker,
         metrics=UsageMetrics(
             namespace=metrics.namespace or "ApiBrake", service=metrics.service or "apibrake"
@@ -118,12 +117,3 @@ def build_monitor(
         options=options,
         **extra,
     )
-
-
-@functools.cache
-def container_secrets() -> Callable[[str], Mapping[str, Any]]:
-    """One secrets provider per container: its cache is what spares warm invocations a
-    Secrets Manager call per connection (tests call `container_secrets.cache_clear()`)."""
-    from apibrake import wiring
-
-    return wiring.secret_loader()

@@ -7,10 +7,10 @@ import itertools
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from drill.stack import LocalStack
 from localaws import LocalAws
 from sandbox.server import Sandbox
 from tests.integration.brake_support import (
-    BrakeStack,
     api_mutations,
 )
 
@@ -34,7 +34,7 @@ JOBS = [f"Job {n}" for n in range(4)]
 )
 def test_only_allowlisted_automations_change(
     aws: LocalAws,
-    brake_env: None,
+    function_env: None,
     flows_on: list[bool],
     allowed_flows: set[str],
     allowed_jobs: set[str],
@@ -43,7 +43,7 @@ def test_only_allowlisted_automations_change(
     missing: set[str],
 ) -> None:
     with Sandbox() as sandbox:
-        stack = BrakeStack(aws, sandbox)
+        stack = LocalStack(aws, sandbox)
         n = next(_ids)
         sf_id, hs_id = f"sf-{n}", f"hs-{n}"
         for name, on in zip(FLOWS, flows_on, strict=True):
@@ -65,7 +65,7 @@ def test_only_allowlisted_automations_change(
 
         for connection_id in (sf_id, hs_id):
             report = stack.brake(connection_id=connection_id)
-            stack.release(report["incident_id"], force=True)
+            stack.release_incident(report["incident_id"], force=True)
 
         touched = {m.target for m in api_mutations(sandbox)}
         assert touched <= allowed_flows | allowed_jobs | allowed_wf

@@ -8,23 +8,13 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from apibrake import wiring
-from apibrake.http.token_cache import TOKEN_CACHE
-from apibrake.models.allowlist import AllowlistEntry
-from apibrake.models.connection import Connection
-from apibrake.store.allowlist import AllowlistStore
-from apibrake.store.connections import ConnectionStore
-from apibrake.store.items import to_item
-from apibrake.store.state import StateStore
-from apibrake.warn.trigger import RecordingInvoker
-from apibrake.watch.usage import forget_portal_offsets
-from localaws import LocalAws, ReceivedAlert
+from drill.stack import LocalStack
 from sandbox.faults import Fault, FaultKind
 from sandbox.hubspot.settings import HubSpotSettings
 from sandbox.server import Sandbox
@@ -32,121 +22,26 @@ from sandbox.server import Sandbox
 app = importlib.import_module("functions.usage_monitor.app")
 
 
-class Stack:
-    """The local stack wired for the monitor, plus helpers to add connections and run it."""
-
-    def __init__(self, aws: LocalAws, sandbox: Sandbox) -> None:
-        self.aws = aws
-        self.sandbox = sandbox
-        self.invoker = RecordingInvoker()
-        self.inbox = aws.alert_inbox()
-        dynamodb = aws.client("dynamodb")
-        self.connections = ConnectionStore(dynamodb, aws.table_name("ConnectionsTable"))
-        self.allowlist = AllowlistStore(dynamodb, aws.table_name("AllowlistTable"))
-        self.state = StateStore(
-            dynamodb, aws.table_name("StateTable"), reading_ttl=timedelta(hours=48)
-        )
-
-    def add_salesforce(self, connection_id: str = "sf-prod", **item: Any) -> Connection:
-        secret_id = f"apibrake/{connection_id}"
-        self.aws.create_secret(
-            secret_id,
-            {
-                "auth": "client_credentials",
-                "instance_url": self.sandbox.salesforce_url,
-                "client_id": self.sandbox.salesforce.settings.client_id,
-                "client_secret": self.sandbox.salesforce.settings.client_secret,
-            },
-        )
-        return self._put(connection_id, "salesforce", secret_id, item)
-
-    def add_hubspot(self, connection_id: str = "hs-main", **item: Any) -> Connection:
-        secret_id = f"apibrake/{connection_id}"
-        self.aws.create_secret(
-            secret_id,
-            {
-                "auth": "token",
-                "base_url": self.sandbox.hubspot_url,
-                "access_token": self.sandbox.hubspot.settings.token,
-            },
-        )
-        return self._put(connection_id, "hubspot", secret_id, item)
-
-    def _put(self, cid: str, platform: str, secret_id: str, item: dict[str, Any]) -> Connection:
-        connection = Connection.model_validate(
-            {"connection_id": cid, "platform": platform, "secret_id": secret_id, **item}
-        )
-        self.connections.put(connection)
-        return connection
-
-    def put_raw_item(self, item: dict[str, Any]) -> None:
-        self.aws.client("dynamodb").put_item(
-            TableName=self.aws.table_name("ConnectionsTable"), Item=to_item(item)
-        )
-
-    def allow(self, connection_id: str, automation: str, **extra: Any) -> None:
-        self.allowlist.put(
-            AllowlistEntry(connection_id=connection_id, automation=automation, **extra)
-        )
-
-    def run(self, event: Any = None) -> dict[str, Any]:
-        return app.handle(event or {}, clock=self.sandbox.clock.now, invoker=self.invoker)
-
-    def row(self, report: dict[str, Any], connection_id: str) -> dict[str, Any]:
-        return next(r for r in report["connections"] if r["connection_id"] == connection_id)
-
-    def alerts(self) -> list[ReceivedAlert]:
-        return self.inbox.receive()
+def row_of(report: dict[str, Any], connection_id: str) -> dict[str, Any]:
+    return next(r for r in report["connections"] if r["connection_id"] == connection_id)
 
 
-@pytest.fixture
-def monitor_env(aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name, value in aws.function_environment("UsageMonitorFunction").items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "ApiBrake")
-    wiring.settings.cache_clear()
-    app.container_secrets.cache_clear()
-    TOKEN_CACHE.clear()
-    forget_portal_offsets()
-    yield
-    wiring.settings.cache_clear()
-    app.container_secrets.cache_clear()
-    TOKEN_CACHE.clear()
-    forget_portal_offsets()
-
-
-@pytest.fixture
-def stack(aws: LocalAws, sandbox: Sandbox, monitor_env: None) -> Stack:
-    return Stack(aws, sandbox)
-
-
-@pytest.fixture
-def stack_factory(
-    aws: LocalAws, sandbox_factory: Callable[..., Sandbox], monitor_env: None
-) -> Callable[..., Stack]:
-    def make(**sandbox_options: Any) -> Stack:
-        return Stack(aws, sandbox_factory(**sandbox_options))
-
-    return make
-
-
-def tick(stack: Stack, minutes: float) -> None:
+def tick(stack: LocalStack, minutes: float) -> None:
     stack.sandbox.advance(timedelta(minutes=minutes))
 
 
 # Readings and forecasts -------------------------------------------------------------------
 
 
-def test_salesforce_reading_and_forecast(stack: Stack) -> None:
+def test_salesforce_reading_and_forecast(stack: LocalStack) -> None:
     # Given an org at 50 % of 100,000 burning 6,000 calls an hour
     stack.add_salesforce()
     stack.sandbox.salesforce.add_usage(50_000)
     stack.sandbox.salesforce.set_background_rate(6_000)
     # When the monitor checks twice, 10 minutes apart
-    first = stack.row(stack.run(), "sf-prod")
+    first = row_of(stack.check(), "sf-prod")
     tick(stack, 10)
-    second = stack.row(stack.run(), "sf-prod")
+    second = row_of(stack.check(), "sf-prod")
     # Then it read usage with one /limits call each time and forecast from the rate
     assert first["api_calls"] == 1
     assert second["api_calls"] == 1
@@ -164,14 +59,14 @@ def test_salesforce_reading_and_forecast(stack: Stack) -> None:
     assert {r.source.value for r in readings} == {"limits", "headers"}
 
 
-def test_hubspot_reading_forecast_and_headers(stack: Stack) -> None:
+def test_hubspot_reading_forecast_and_headers(stack: LocalStack) -> None:
     # Given a portal (limit 250,000) at 40 % burning 12,000 calls an hour
     stack.add_hubspot()
     stack.sandbox.hubspot.add_usage(100_000)
     stack.sandbox.hubspot.set_background_rate(12_000)
-    stack.run()
+    stack.check()
     tick(stack, 15)
-    row = stack.row(stack.run(), "hs-main")
+    row = row_of(stack.check(), "hs-main")
     # Then: one usage call, HubSpot's reset, a rate, and the daily headers captured
     assert row["api_calls"] == 1
     assert row["limit"] == 250_000
@@ -183,15 +78,15 @@ def test_hubspot_reading_forecast_and_headers(stack: Stack) -> None:
     assert row["header_reading"]["used"] >= row["used"]
 
 
-def test_hubspot_forecast_ignores_a_breach_after_the_reset(stack: Stack) -> None:
+def test_hubspot_forecast_ignores_a_breach_after_the_reset(stack: LocalStack) -> None:
     # Given 23:00 in New York (04:00 UTC), an hour before HubSpot's reset
     stack.sandbox.clock.set(stack.sandbox.clock.now() + timedelta(hours=22))
     stack.add_hubspot()
     stack.sandbox.hubspot.add_usage(100_000)
     stack.sandbox.hubspot.set_background_rate(6_000)  # 125,000 calls to brake: ~21 h
-    stack.run()
+    stack.check()
     tick(stack, 10)
-    row = stack.row(stack.run(), "hs-main")
+    row = row_of(stack.check(), "hs-main")
     # Then the brake threshold is not forecast: the day resets long before
     assert row["burn_rate_per_hour"] == pytest.approx(6_000, rel=0.01)
     assert row["minutes_to_brake"] is None
@@ -202,11 +97,11 @@ def test_hubspot_forecast_ignores_a_breach_after_the_reset(stack: Stack) -> None
 # Thresholds, windows, concurrency ---------------------------------------------------------
 
 
-def test_each_salesforce_threshold_alerts_once_per_rolling_day(stack: Stack) -> None:
+def test_each_salesforce_threshold_alerts_once_per_rolling_day(stack: LocalStack) -> None:
     stack.add_salesforce(warn_at=[70, 80], brake_at=90, auto_brake=False)
     org = stack.sandbox.salesforce
     org.add_usage(70_000)
-    assert stack.row(stack.run(), "sf-prod")["alerts_sent"] == ["warn:70"]
+    assert row_of(stack.check(), "sf-prod")["alerts_sent"] == ["warn:70"]
     (first,) = stack.alerts()
     assert first.attributes == {
         "severity": "warning",
@@ -217,40 +112,40 @@ def test_each_salesforce_threshold_alerts_once_per_rolling_day(stack: Stack) -> 
     assert first.subject == "[apibrake] WARNING sf-prod: 70% of daily API limit used"
     assert "Usage: 70,001 of 100,000 calls" in first.body  # the email/default text
     tick(stack, 5)
-    assert stack.row(stack.run(), "sf-prod")["alerts_sent"] == []
+    assert row_of(stack.check(), "sf-prod")["alerts_sent"] == []
     org.add_usage(10_000)
     tick(stack, 5)
     # A 10,000-call jump in 5 minutes also forecasts the brake: one message, the warning.
-    assert stack.row(stack.run(), "sf-prod")["alerts_sent"] == ["forecast:90", "warn:80"]
+    assert row_of(stack.check(), "sf-prod")["alerts_sent"] == ["forecast:90", "warn:80"]
     assert [a.attributes["kind"] for a in stack.alerts()] == ["threshold"]
     # A day later the calls have aged out; climbing again alerts again.
     tick(stack, 24 * 60)
     org.add_usage(75_000)
-    assert stack.row(stack.run(), "sf-prod")["alerts_sent"] == ["warn:70"]
+    assert row_of(stack.check(), "sf-prod")["alerts_sent"] == ["warn:70"]
     assert len(stack.alerts()) == 1
 
 
-def test_each_hubspot_threshold_alerts_once_and_again_after_the_reset(stack: Stack) -> None:
+def test_each_hubspot_threshold_alerts_once_and_again_after_the_reset(stack: LocalStack) -> None:
     stack.add_hubspot(auto_brake=False)
     portal = stack.sandbox.hubspot
     portal.add_usage(180_000)  # 72 %
-    assert stack.row(stack.run(), "hs-main")["alerts_sent"] == ["warn:70"]
-    assert stack.row(stack.run(), "hs-main")["alerts_sent"] == []
+    assert row_of(stack.check(), "hs-main")["alerts_sent"] == ["warn:70"]
+    assert row_of(stack.check(), "hs-main")["alerts_sent"] == []
     # Midnight in New York (05:00 UTC tomorrow): the counter and the window reset.
     stack.sandbox.clock.set(stack.sandbox.clock.now().replace(hour=5, minute=1) + timedelta(days=1))
     assert portal.usage()[0] == 0
     portal.add_usage(180_000)
-    row = stack.row(stack.run(), "hs-main")
+    row = row_of(stack.check(), "hs-main")
     assert row["alerts_sent"] == ["warn:70"]
     assert row["resets_at"] == "2026-11-04T05:00:00Z"
     assert len(stack.alerts()) == 2
 
 
-def test_brake_threshold_is_critical_and_starts_the_brake_once(stack: Stack) -> None:
+def test_brake_threshold_is_critical_and_starts_the_brake_once(stack: LocalStack) -> None:
     stack.add_salesforce()
     stack.allow("sf-prod", "flow:Account_Rollup", note="hourly rollup")
     stack.sandbox.salesforce.add_usage(91_000)
-    row = stack.row(stack.run(), "sf-prod")
+    row = row_of(stack.check(), "sf-prod")
     assert row["alerts_sent"] == ["warn:70", "warn:80", "brake:90"]
     assert row["auto_brake_triggered"] is True
     (alert,) = stack.alerts()  # one message for the jump, the most severe
@@ -261,25 +156,25 @@ def test_brake_threshold_is_critical_and_starts_the_brake_once(stack: Stack) -> 
     (event,) = stack.invoker.events
     assert (event.action, event.connection_id, event.dry_run) == ("brake", "sf-prod", False)
     tick(stack, 5)
-    again = stack.row(stack.run(), "sf-prod")
+    again = row_of(stack.check(), "sf-prod")
     assert again["auto_brake_triggered"] is False
     assert len(stack.invoker.events) == 1
 
 
-def test_forecast_alert_is_info(stack: Stack) -> None:
+def test_forecast_alert_is_info(stack: LocalStack) -> None:
     stack.add_salesforce()
     stack.sandbox.salesforce.add_usage(60_000)
     stack.sandbox.salesforce.set_background_rate(30_000)  # 90 % in ~60 min from 60 %
-    stack.run()
+    stack.check()
     tick(stack, 10)
-    row = stack.row(stack.run(), "sf-prod")
+    row = row_of(stack.check(), "sf-prod")
     assert row["alerts_sent"] == ["forecast:90"]
     (alert,) = stack.alerts()
     assert alert.attributes["severity"] == "info"
     assert "brake threshold forecast in" in (alert.subject or "")
 
 
-def test_concurrent_runs_do_not_duplicate_alerts(stack: Stack) -> None:
+def test_concurrent_runs_do_not_duplicate_alerts(stack: LocalStack) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     stack.add_salesforce()
@@ -287,7 +182,7 @@ def test_concurrent_runs_do_not_duplicate_alerts(stack: Stack) -> None:
     stack.sandbox.salesforce.add_usage(85_000)
     stack.sandbox.hubspot.add_usage(230_000)  # 92 %: brake
     with ThreadPoolExecutor(max_workers=2) as pool:
-        reports = list(pool.map(lambda _: stack.run(), range(2)))
+        reports = list(pool.map(lambda _: stack.check(), range(2)))
     sent = [
         key for report in reports for row in report["connections"] for key in row["alerts_sent"]
     ]
@@ -303,26 +198,28 @@ def test_concurrent_runs_do_not_duplicate_alerts(stack: Stack) -> None:
 # Resets and staleness ---------------------------------------------------------------------
 
 
-def test_hubspot_timezone_reset_without_resets_at(stack_factory: Callable[..., Stack]) -> None:
+def test_hubspot_timezone_reset_without_resets_at(stack_factory: Callable[..., LocalStack]) -> None:
     stack = stack_factory(
         hubspot=HubSpotSettings(include_resets_at=False, time_zone="Asia/Kolkata")
     )
     stack.add_hubspot()
-    first = stack.row(stack.run(), "hs-main")
+    first = row_of(stack.check(), "hs-main")
     # 06:00 UTC is 11:30 in Kolkata (UTC+5:30): midnight there is 18:30 UTC.
     assert first["resets_at"] == "2026-11-02T18:30:00Z"
     assert first["api_calls"] == 2  # usage + the portal's details, once per container
-    assert stack.row(stack.run(), "hs-main")["api_calls"] == 1
+    assert row_of(stack.check(), "hs-main")["api_calls"] == 1
 
 
-def test_stale_hubspot_cache_yields_to_fresh_headers(stack_factory: Callable[..., Stack]) -> None:
+def test_stale_hubspot_cache_yields_to_fresh_headers(
+    stack_factory: Callable[..., LocalStack],
+) -> None:
     stack = stack_factory(hubspot=HubSpotSettings(usage_cache_minutes=30))
     stack.add_hubspot()
     stack.sandbox.hubspot.add_usage(10_000)
-    stack.run()
+    stack.check()
     stack.sandbox.hubspot.add_usage(5_000)
     tick(stack, 10)
-    row = stack.row(stack.run(), "hs-main")
+    row = row_of(stack.check(), "hs-main")
     # The usage endpoint still serves the 10-minute-old CACHED figure; the headers are fresh.
     assert row["source"] == "headers"
     assert row["used"] >= 15_000
@@ -332,13 +229,13 @@ def test_stale_hubspot_cache_yields_to_fresh_headers(stack_factory: Callable[...
 # Over the limit ---------------------------------------------------------------------------
 
 
-def test_salesforce_over_limit_is_critical_without_retry_storm(stack: Stack) -> None:
+def test_salesforce_over_limit_is_critical_without_retry_storm(stack: LocalStack) -> None:
     stack.add_salesforce()
     stack.allow("sf-prod", "flow:Account_Rollup")
     stack.allow("sf-prod", "scheduled_apex:Nightly Sync")
     stack.sandbox.salesforce.add_usage(100_000)
     served = stack.sandbox.salesforce_server.requests_served
-    row = stack.row(stack.run(), "sf-prod")
+    row = row_of(stack.check(), "sf-prod")
     assert stack.sandbox.salesforce_server.requests_served - served == 2  # token + /limits
     assert row["limit_exhausted"] is True
     assert row["alerts_sent"] == ["limit:100"]
@@ -350,16 +247,16 @@ def test_salesforce_over_limit_is_critical_without_retry_storm(stack: Stack) -> 
     assert "flow:Account_Rollup" in alert.body
     assert "Nightly Sync" in alert.body
     served = stack.sandbox.salesforce_server.requests_served
-    assert stack.row(stack.run(), "sf-prod")["alerts_sent"] == []
+    assert row_of(stack.check(), "sf-prod")["alerts_sent"] == []
     assert stack.sandbox.salesforce_server.requests_served - served == 1  # warm token
 
 
-def test_hubspot_over_limit_is_critical_without_retry_storm(stack: Stack) -> None:
+def test_hubspot_over_limit_is_critical_without_retry_storm(stack: LocalStack) -> None:
     stack.add_hubspot()
     stack.allow("hs-main", "workflow:12345")
     stack.sandbox.hubspot.add_usage(250_000)
     served = stack.sandbox.hubspot_server.requests_served
-    row = stack.row(stack.run(), "hs-main")
+    row = row_of(stack.check(), "hs-main")
     assert stack.sandbox.hubspot_server.requests_served - served == 1
     assert row["limit_exhausted"] is True
     (alert,) = stack.alerts()
@@ -372,7 +269,7 @@ def test_hubspot_over_limit_is_critical_without_retry_storm(stack: Stack) -> Non
 
 
 def test_a_broken_connection_among_healthy_ones(
-    stack: Stack, sandbox_factory: Callable[..., Sandbox]
+    stack: LocalStack, sandbox_factory: Callable[..., Sandbox]
 ) -> None:
     stack.add_salesforce("sf-ok")
     stack.add_hubspot("hs-ok")
@@ -385,14 +282,14 @@ def test_a_broken_connection_among_healthy_ones(
             "client_secret": "wrong-secret-value",
         },
     )
-    stack.put_raw_item(
+    stack.put_connection_item(
         {"connection_id": "sf-wrong", "platform": "salesforce", "secret_id": "apibrake/sf-wrong"}
     )
     stack.aws.create_secret(
         "apibrake/hs-down",
         {"auth": "token", "base_url": "http://127.0.0.1:9", "access_token": "pat-x"},
     )
-    stack.put_raw_item(
+    stack.put_connection_item(
         {"connection_id": "hs-down", "platform": "hubspot", "secret_id": "apibrake/hs-down"}
     )
     garbage = sandbox_factory()
@@ -405,14 +302,14 @@ def test_a_broken_connection_among_healthy_ones(
             "access_token": garbage.hubspot.settings.token,
         },
     )
-    stack.put_raw_item(
+    stack.put_connection_item(
         {"connection_id": "hs-garbage", "platform": "hubspot", "secret_id": "apibrake/hs-garbage"}
     )
-    stack.put_raw_item(
+    stack.put_connection_item(
         {"connection_id": "sf-nosecret", "platform": "salesforce", "secret_id": "apibrake/none"}
     )
 
-    report = stack.run()
+    report = stack.check()
     rows = {row["connection_id"]: row for row in report["connections"]}
     assert rows["sf-ok"]["error"] is None
     assert rows["sf-ok"]["used"] is not None
@@ -438,12 +335,12 @@ def test_a_broken_connection_among_healthy_ones(
     assert {a.attributes["kind"] for a in alerts} == {"connection_error"}
     assert all("wrong-secret-value" not in a.body for a in alerts)
     # Once per window: the next check reports the errors again but sends nothing new.
-    stack.run()
+    stack.check()
     assert stack.alerts() == []
 
 
-def test_malformed_items_and_secrets_name_the_field(stack: Stack) -> None:
-    stack.put_raw_item(
+def test_malformed_items_and_secrets_name_the_field(stack: LocalStack) -> None:
+    stack.put_connection_item(
         {
             "connection_id": "sf-bad",
             "platform": "salesforce",
@@ -451,7 +348,7 @@ def test_malformed_items_and_secrets_name_the_field(stack: Stack) -> None:
             "brake_at": "soon",
         }
     )
-    stack.put_raw_item(
+    stack.put_connection_item(
         {"connection_id": "xx-bad", "platform": "zendesk", "secret_id": "apibrake/x"}
     )
     stack.aws.create_secret(
@@ -463,18 +360,18 @@ def test_malformed_items_and_secrets_name_the_field(stack: Stack) -> None:
             "client_secret_typo": "hunter2-secret",
         },
     )
-    stack.put_raw_item(
+    stack.put_connection_item(
         {"connection_id": "sf-half", "platform": "salesforce", "secret_id": "apibrake/sf-half"}
     )
     stack.aws.create_secret("apibrake/hs-noauth", {"access_token": "pat-hunter2"})
-    stack.put_raw_item(
+    stack.put_connection_item(
         {"connection_id": "hs-noauth", "platform": "hubspot", "secret_id": "apibrake/hs-noauth"}
     )
-    stack.put_raw_item(
+    stack.put_connection_item(
         {"connection_id": "sf-elsewhere", "platform": "salesforce", "secret_id": "prod/salesforce"}
     )
 
-    report = stack.run()
+    report = stack.check()
     rows = {row["connection_id"]: row for row in report["connections"]}
     assert rows["sf-bad"]["error_field"] == "brake_at"
     assert rows["xx-bad"]["error_field"] == "platform"
@@ -491,20 +388,20 @@ def test_malformed_items_and_secrets_name_the_field(stack: Stack) -> None:
 # Tokens -----------------------------------------------------------------------------------
 
 
-def test_token_expiry_mid_run_refreshes_once(stack: Stack) -> None:
+def test_token_expiry_mid_run_refreshes_once(stack: LocalStack) -> None:
     stack.add_salesforce()
-    first = stack.row(stack.run(), "sf-prod")
+    first = row_of(stack.check(), "sf-prod")
     assert (first["auth_calls"], first["api_calls"]) == (1, 1)
-    warm = stack.row(stack.run(), "sf-prod")
+    warm = row_of(stack.check(), "sf-prod")
     assert (warm["auth_calls"], warm["api_calls"]) == (0, 1)  # cached across invocations
     stack.sandbox.salesforce.expire_tokens()
-    row = stack.row(stack.run(), "sf-prod")
+    row = row_of(stack.check(), "sf-prod")
     assert row["error"] is None
     assert row["auth_calls"] == 1
     assert row["used"] is not None
 
 
-def test_hubspot_oauth_token_expiry(stack: Stack) -> None:
+def test_hubspot_oauth_token_expiry(stack: LocalStack) -> None:
     settings = stack.sandbox.hubspot.settings
     stack.aws.create_secret(
         "apibrake/hs-oauth",
@@ -516,12 +413,12 @@ def test_hubspot_oauth_token_expiry(stack: Stack) -> None:
             "refresh_token": settings.refresh_token,
         },
     )
-    stack.put_raw_item(
+    stack.put_connection_item(
         {"connection_id": "hs-oauth", "platform": "hubspot", "secret_id": "apibrake/hs-oauth"}
     )
-    assert stack.row(stack.run(), "hs-oauth")["auth_calls"] == 1
+    assert row_of(stack.check(), "hs-oauth")["auth_calls"] == 1
     stack.sandbox.hubspot.expire_tokens()
-    row = stack.row(stack.run(), "hs-oauth")
+    row = row_of(stack.check(), "hs-oauth")
     assert row["error"] is None
     assert row["auth_calls"] == 1
 
@@ -529,17 +426,19 @@ def test_hubspot_oauth_token_expiry(stack: Stack) -> None:
 # The handler itself -----------------------------------------------------------------------
 
 
-def test_narrowed_event_and_invalid_event(stack: Stack) -> None:
+def test_narrowed_event_and_invalid_event(stack: LocalStack) -> None:
     stack.add_salesforce()
     stack.add_hubspot()
-    report = stack.run({"connection_ids": ["hs-main"]})
+    report = stack.check({"connection_ids": ["hs-main"]})
     assert [row["connection_id"] for row in report["connections"]] == ["hs-main"]
     invalid = app.handle({"connection_ids": "hs-main"})
     assert invalid["error"] == "invalid_event"
     assert invalid["field"] == "connection_ids"
 
 
-def test_lambda_handler_emits_emf_metrics(stack: Stack, capsys: pytest.CaptureFixture[str]) -> None:
+def test_lambda_handler_emits_emf_metrics(
+    stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
     from dataclasses import dataclass
 
     @dataclass

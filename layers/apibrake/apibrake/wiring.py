@@ -36,8 +36,11 @@ def settings() -> Settings:
     return Settings.from_env()
 
 
+@functools.cache
 def secret_loader() -> Callable[[str], dict[str, Any]]:
-    """Reads a connection's JSON secret via Powertools Parameters, cached across invocations."""
+    """Reads a connection's JSON secret via Powertools Parameters. One provider per container:
+    its cache spares warm invocations a Secrets Manager call per connection (a cold start,
+    or a test, begins afresh with `secret_loader.cache_clear()`)."""
     provider = parameters.SecretsProvider(boto3_client=aws_client("secretsmanager"))
 
     def load(secret_id: str) -> dict[str, Any]:

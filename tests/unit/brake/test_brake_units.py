@@ -17,7 +17,7 @@ from apibrake.models.errors import InvalidInput, parse_event
 from apibrake.models.events import BrakeEvent, ReleaseEvent, ReleaseRecoveredEvent
 from apibrake.models.usage import ReadingSource, UsageReading
 from apibrake.platforms.salesforce.execute_anonymous import fits_anonymous_url
-from apibrake.release.recovery import window_recovered
+from apibrake.release.recovery import recovery_from_stored, window_recovered
 from apibrake.store.journal import IncidentMeta
 
 EVENTS = Path(__file__).parents[3] / "events"
@@ -73,6 +73,31 @@ def test_hubspot_recovers_after_the_reset_that_followed_the_brake() -> None:
     next_day = _reading(10, resets_at=T0 + timedelta(hours=47))
     assert not window_recovered(hs, _meta(Platform.HUBSPOT), same_day, T0)[0]
     assert window_recovered(hs, _meta(Platform.HUBSPOT), next_day, T0 + timedelta(days=1))[0]
+
+
+def test_stored_readings_decide_recovery_while_fresh() -> None:
+    sf = Connection(connection_id="c", platform="salesforce", secret_id="s", release_below=50)
+    meta = _meta(Platform.SALESFORCE)
+    later = T0 + timedelta(minutes=10)
+    assert recovery_from_stored(sf, meta, [_reading(600)], later) == (
+        False,
+        "usage 60.0% is not yet below release_below 50%",
+    )
+    assert recovery_from_stored(sf, meta, [_reading(600), _reading(400)], later) is not None
+    assert recovery_from_stored(sf, meta, [_reading(400)], T0 + timedelta(minutes=16)) is None
+    assert recovery_from_stored(sf, meta, [], later) is None
+
+
+def test_stored_hubspot_decision_needs_no_reading_before_the_recorded_reset() -> None:
+    hs = Connection(connection_id="c", platform="hubspot", secret_id="s")
+    meta = _meta(Platform.HUBSPOT).model_copy(update={"resets_at": T0 + timedelta(hours=20)})
+    waiting = recovery_from_stored(hs, meta, [], T0 + timedelta(hours=19))
+    assert waiting is not None
+    assert not waiting[0]
+    assert "reset" in waiting[1]
+    old_day = _reading(900, resets_at=T0 + timedelta(hours=20))
+    # A reading from before the reset no longer describes the day: ask the platform.
+    assert recovery_from_stored(hs, meta, [old_day], T0 + timedelta(hours=20, minutes=5)) is None
 
 
 @pytest.mark.parametrize("path", sorted(EVENTS.glob("incident_brake*.json")))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,6 +16,7 @@ from apibrake.settings import Settings
 from apibrake.store.allowlist import AllowlistStore
 from apibrake.store.connections import ConnectionStore
 from apibrake.store.journal import JournalStore, utcnow
+from apibrake.store.state import StateStore
 from apibrake.warn.publisher import Alert, AlertPublisher
 
 
@@ -42,6 +43,9 @@ def incident_deps(
         connections=ConnectionStore(dynamodb, settings.connections_table),
         allowlist=AllowlistStore(dynamodb, settings.allowlist_table),
         journal=JournalStore(dynamodb, settings.state_table),
+        state=StateStore(
+            dynamodb, settings.state_table, reading_ttl=timedelta(hours=settings.reading_ttl_hours)
+        ),
         publish=publish,
         open_client=open_client,
         concurrency=settings.max_concurrency,

@@ -13,6 +13,7 @@ from apibrake.models.usage import UsageReading
 from apibrake.store.allowlist import AllowlistStore
 from apibrake.store.connections import ConnectionStore
 from apibrake.store.journal import JournalStore, utcnow
+from apibrake.store.state import StateStore
 from apibrake.warn.publisher import Alert
 
 
@@ -25,6 +26,8 @@ class IncidentDeps:
     # Connection -> SalesforceClient | HubSpotClient (secret loaded, nothing called yet).
     open_client: Callable[[Connection], Any]
     now: Callable[[], datetime] = utcnow
+    # The monitor's stored readings: restore decides recovery from them without a call.
+    state: StateStore | None = None
     concurrency: int = 25
     owner: str = field(default_factory=lambda: uuid.uuid4().hex)  # lease holder id
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from apibrake.brake.adapters import ADAPTERS, Adapter
 from apibrake.brake.adapters.base import AdapterRun, Observed
@@ -22,6 +22,7 @@ from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Connection
 from apibrake.models.events import BrakeEvent
 from apibrake.models.reports import AutomationRow, ConnectionFailure, IncidentReport, RowStatus
+from apibrake.release.recovery import STORED_READING_MAX_AGE, current_reset
 from apibrake.store.journal import CHANGED_STATES, BrakeState, IncidentMeta, JournalRow
 
 logger = logging.getLogger(__name__)
@@ -252,6 +253,7 @@ class _ConnectionBrake:
             except DailyLimitExhausted as error:
                 return self._exhausted(settled, fresh, error)
             self.meta.trip_percent = round(reading.percent, 2)
+            self.meta.resets_at = reading.resets_at or self._stored_reset()
             if reading.remaining < needed:
                 self._trim(plans, reading.remaining, needed)
         # Journal what needs no change now; the rest is journalled batch by batch.
@@ -260,6 +262,16 @@ class _ConnectionBrake:
         )
         await self._act_and_verify(client, plans, fresh, settled)
         return [brake_row(r) for r in settled + fresh]
+
+    def _stored_reset(self) -> datetime | None:
+        """HubSpot's next reset from the monitor's readings (header readings lack it)."""
+        if self.deps.state is None:
+            return None
+        now = self.deps.now()
+        since = now - STORED_READING_MAX_AGE
+        return current_reset(
+            self.deps.state.readings_since(self.connection.connection_id, since), now
+        )
 
     def _decide(
         self,

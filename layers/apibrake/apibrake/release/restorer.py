@@ -22,7 +22,11 @@ from apibrake.models.allowlist import AutomationKind
 from apibrake.models.connection import Connection
 from apibrake.models.events import ReleaseEvent, ReleaseRecoveredEvent
 from apibrake.models.reports import AutomationRow, ConnectionFailure, IncidentReport
-from apibrake.release.recovery import window_recovered
+from apibrake.release.recovery import (
+    STORED_READING_MAX_AGE,
+    recovery_from_stored,
+    window_recovered,
+)
 from apibrake.store.journal import (
     CHANGED_STATES,
     SETTLED_RELEASE,
@@ -99,6 +103,14 @@ async def _safely(
         )
 
 
+def _open_rows(rows: list[JournalRow]) -> list[JournalRow]:
+    """The rows release still has to settle (rows the brake never changed settle at once)."""
+    for row in rows:
+        if row.brake not in CHANGED_STATES and row.release is None:
+            row.release = ReleaseState.NOTHING
+    return [r for r in rows if r.release not in SETTLED_RELEASE]
+
+
 class _IncidentRelease:
     def __init__(
         self, incident_id: str, deps: IncidentDeps, deadline: Deadline, dry_run: bool, force: bool
@@ -110,6 +122,7 @@ class _IncidentRelease:
         self.force = force
         self.outcome = _Outcome(incident_id)
         self.worked = False  # past the recovery check: something to tell subscribers
+        self.recovered_by_stored_data = False
 
     def _fail(self, error: str, field: str | None = None) -> _Outcome:
         cid = self.outcome.connection_id or self.incident_id
@@ -131,6 +144,10 @@ class _IncidentRelease:
         if connection is None:
             return self._fail(f"connection {meta.connection_id} no longer exists", "connection_id")
         now = self.deps.now()
+        waiting = None if self.force else self._waiting_by_stored_data(connection, meta, rows)
+        if waiting is not None:  # not recovered: no lease, no client, no platform call
+            self.outcome.rows = [release_row(r) for r in rows]
+            return self._fail(f"not released yet: {waiting}")
         if not self.dry_run and not journal.acquire_lease(
             self.incident_id, self.deps.owner, now=now, until=now + LEASE
         ):
@@ -152,6 +169,25 @@ class _IncidentRelease:
                 self._unlease()
         return self.outcome
 
+    def _waiting_by_stored_data(
+        self, connection: Connection, meta: IncidentMeta, rows: list[JournalRow]
+    ) -> str | None:
+        """Why the window has not recovered, if stored data already says so; else None."""
+        if not _open_rows(rows):
+            return None
+        now = self.deps.now()
+        state = self.deps.state
+        readings = (
+            state.readings_since(connection.connection_id, now - STORED_READING_MAX_AGE)
+            if state is not None
+            else []
+        )
+        decision = recovery_from_stored(connection, meta, readings, now)
+        if decision is None or decision[0]:
+            self.recovered_by_stored_data = decision is not None
+            return None
+        return decision[1]
+
     def _unlease(self) -> None:
         if not self.dry_run:
             self.deps.journal.release_lease(self.incident_id, self.deps.owner)
@@ -159,15 +195,12 @@ class _IncidentRelease:
     async def _release(
         self, client: object, connection: Connection, meta: IncidentMeta, rows: list[JournalRow]
     ) -> None:
-        for row in rows:
-            if row.brake not in CHANGED_STATES and row.release is None:
-                row.release = ReleaseState.NOTHING
-        open_rows = [r for r in rows if r.release not in SETTLED_RELEASE]
+        open_rows = _open_rows(rows)
         if not open_rows:
             self.outcome.rows = [release_row(r) for r in rows]
             self._journal(rows)
             return
-        if not self.force:
+        if not self.force and not self.recovered_by_stored_data:
             try:
                 reading = await fresh_reading(client, connection.platform, prefer_headers=False)
             except DailyLimitExhausted as error:

@@ -1,0 +1,274 @@
+"""`apibrake allowlist add|remove|list|import`: the only automations the brake may touch."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import ValidationError
+
+from apibrake.models.allowlist import AllowlistEntry
+from apibrake.store.allowlist import InvalidEntry
+from apibrake_cli.connections import require_connection
+from apibrake_cli.context import common_options, fail, output, target
+from apibrake_cli.errors import CliError, ExitCode, field_error
+
+CSV_COLUMNS = ("connection_id", "automation", "tier", "note", "added_by", "allow_managed")
+_TRUE, _FALSE = {"true", "yes", "1", "y"}, {"false", "no", "0", "n", ""}
+
+
+@dataclass(frozen=True)
+class BadRow:
+    line: int
+    field: str
+    message: str
+
+
+@click.group()
+def allowlist() -> None:
+    """The automations the brake may switch off (KIND:NAME per connection)."""
+
+
+def _entry_json(entry: AllowlistEntry) -> dict[str, Any]:
+    return entry.model_dump(mode="json")
+
+
+@allowlist.command("add")
+@click.argument("connection_id")
+@click.argument("automation")
+@click.option("--tier", type=int, default=1, show_default=True)
+@click.option("--note", default="")
+@click.option("--added-by", default="")
+@click.option("--allow-managed", is_flag=True, help="Let the brake try a managed-package flow.")
+@common_options
+def add(
+    connection_id: str, automation: str, tier: int, note: str, added_by: str, allow_managed: bool
+) -> None:
+    """Allow the brake to switch AUTOMATION off (flow:NAME, scheduled_apex:NAME, workflow:ID)."""
+    out = output()
+    try:
+        entry = AllowlistEntry(
+            connection_id=connection_id,
+            automation=automation,
+            tier=tier,
+            note=note,
+            added_by=added_by,
+            allow_managed=allow_managed,
+        )
+    except ValidationError as exc:
+        raise field_error(exc, f"allowlist entry {automation}") from None
+    with target(out) as stack:
+        require_connection(stack, connection_id)
+        stack.allowlist.put(entry)
+    if out.json_mode:
+        out.json({"added": _entry_json(entry)})
+    else:
+        out.say(f"Allowlisted {automation} on {connection_id} (tier {tier}).")
+
+
+@allowlist.command("remove")
+@click.argument("connection_id")
+@click.argument("automation")
+@common_options
+def remove(connection_id: str, automation: str) -> None:
+    """Take AUTOMATION off the allowlist."""
+    out = output()
+    with target(out) as stack:
+        entries, invalid = stack.allowlist.for_connection(connection_id)
+        known = {e.automation for e in entries} | {i.automation for i in invalid}
+        if automation not in known:
+            raise CliError(
+                f"{automation} is not on the allowlist of {connection_id}",
+                code=ExitCode.NOT_FOUND,
+                hint=f"see apibrake allowlist list {connection_id}",
+            )
+        stack.allowlist.delete(connection_id, automation)
+    if out.json_mode:
+        out.json({"removed": {"connection_id": connection_id, "automation": automation}})
+    else:
+        out.say(f"Removed {automation} from the allowlist of {connection_id}.")
+
+
+@allowlist.command("list")
+@click.argument("connection_id", required=False)
+@common_options
+def list_entries(connection_id: str | None) -> None:
+    """The allowlist of one connection, or of every connection."""
+    out = output()
+    with target(out) as stack:
+        if connection_id:
+            require_connection(stack, connection_id)
+            ids = [connection_id]
+        else:
+            connections, _ = stack.connections.load(include_disabled=True)
+            ids = [c.connection_id for c in connections]
+        entries: list[AllowlistEntry] = []
+        invalid: list[InvalidEntry] = []
+        for cid in ids:
+            valid, broken = stack.allowlist.for_connection(cid)
+            entries += valid
+            invalid += broken
+    if out.json_mode:
+        out.json(
+            {"entries": [_entry_json(e) for e in entries], "invalid": [vars(i) for i in invalid]}
+        )
+        return
+    out.table(
+        "Allowlist",
+        ["connection", "automation", "tier", "note", "added by", "managed ok"],
+        [
+            [e.connection_id, e.automation, e.tier, e.note, e.added_by, e.allow_managed]
+            for e in entries
+        ],
+    )
+    for bad in invalid:
+        out.say(
+            f"invalid entry {bad.connection_id} {bad.automation}: field '{bad.field}': {bad.error}"
+        )
+
+
+def _read_csv(text: str) -> list[tuple[int, dict[str, Any]]]:
+    reader = csv.DictReader(text.splitlines())
+    missing = {"connection_id", "automation"} - set(reader.fieldnames or [])
+    if missing:
+        raise CliError(
+            f"CSV header (line 1) lacks {', '.join(sorted(missing))}",
+            code=ExitCode.BAD_INPUT,
+            hint=f"columns: {','.join(CSV_COLUMNS)}",
+        )
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for raw in reader:
+        values = {k: (v or "").strip() for k, v in raw.items() if k is not None}
+        if not any(values.values()):
+            continue  # blank line
+        row: dict[str, Any] = {
+            k: v for k, v in values.items() if v != "" or k in ("connection_id", "automation")
+        }
+        if "allow_managed" in values:
+            flag = values["allow_managed"].lower()
+            row["allow_managed"] = True if flag in _TRUE else False if flag in _FALSE else flag
+        rows.append((reader.line_num, row))
+    return rows
+
+
+def _read_json(text: str) -> list[tuple[int, Any]]:
+    """Entries with the line each starts on: a JSON array, {"entries": [...]}, or JSON Lines."""
+    decoder = json.JSONDecoder()
+    stripped = text.lstrip()
+    if not stripped.startswith(("[", "{")) or (
+        stripped.startswith("{") and "\n{" in stripped.strip()
+    ):
+        return _read_json_lines(text)
+    try:
+        whole = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CliError(
+            f"not valid JSON: {exc.msg} at line {exc.lineno}", code=ExitCode.BAD_INPUT
+        ) from None
+    if isinstance(whole, dict):
+        if not isinstance(whole.get("entries"), list):
+            raise CliError('a JSON object must hold an "entries" array', code=ExitCode.BAD_INPUT)
+        start = text.index("[", text.index('"entries"'))
+    elif isinstance(whole, list):
+        start = text.index("[")
+    else:
+        raise CliError("expected a JSON array of entries", code=ExitCode.BAD_INPUT)
+    items: list[tuple[int, Any]] = []
+    index = start + 1
+    while True:
+        while index < len(text) and text[index] in " \t\r\n,":
+            index += 1
+        if index >= len(text) or text[index] == "]":
+            return items
+        value, end = decoder.raw_decode(text, index)
+        items.append((text.count("\n", 0, index) + 1, value))
+        index = end
+
+
+def _read_json_lines(text: str) -> list[tuple[int, Any]]:
+    items: list[tuple[int, Any]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            items.append((number, json.loads(line)))
+        except json.JSONDecodeError as exc:
+            items.append((number, ValueError(f"not valid JSON: {exc.msg}")))
+    return items
+
+
+def parse_file(path: Path) -> tuple[list[tuple[int, AllowlistEntry]], list[BadRow]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}", code=ExitCode.BAD_INPUT) from None
+    rows = _read_csv(text) if path.suffix.lower() == ".csv" else _read_json(text)
+    good: list[tuple[int, AllowlistEntry]] = []
+    bad: list[BadRow] = []
+    for line, raw in rows:
+        if isinstance(raw, ValueError):
+            bad.append(BadRow(line, "(line)", str(raw)))
+            continue
+        if not isinstance(raw, dict):
+            bad.append(
+                BadRow(line, "(entry)", "must be an object with connection_id and automation")
+            )
+            continue
+        try:
+            good.append((line, AllowlistEntry.model_validate(raw)))
+        except ValidationError as exc:
+            first = exc.errors(include_input=False, include_url=False)[0]
+            bad.append(
+                BadRow(line, ".".join(str(p) for p in first["loc"]) or "(entry)", first["msg"])
+            )
+    return good, bad
+
+
+@allowlist.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@common_options
+def import_file(file: Path) -> None:
+    """Import entries from CSV (header: connection_id,automation,tier,note,added_by,allow_managed)
+    or JSON (an array, {"entries": [...]}, or one object per line). Every row is validated
+    first; if any is bad, nothing is imported."""
+    out = output()
+    good, bad = parse_file(file)
+    with target(out) as stack:
+        connections, _ = stack.connections.load(include_disabled=True)
+        known = {c.connection_id for c in connections}
+        bad += [
+            BadRow(
+                line,
+                "connection_id",
+                f"no connection {e.connection_id!r} (apibrake connections list)",
+            )
+            for line, e in good
+            if e.connection_id not in known
+        ]
+        if bad:
+            bad.sort(key=lambda row: row.line)
+            if not out.json_mode:
+                out.table(
+                    f"{file}: {len(bad)} bad rows, nothing imported",
+                    ["line", "field", "problem"],
+                    [[b.line, b.field, b.message] for b in bad],
+                )
+            fail(
+                CliError(
+                    f"{len(bad)} bad rows in {file}; nothing imported",
+                    code=ExitCode.BAD_INPUT,
+                    hint="fix those lines and import the file again",
+                ),
+                out,
+                {"imported": 0, "bad_rows": [vars(b) for b in bad]},
+            )
+        for _, entry in good:
+            stack.allowlist.put(entry)
+    if out.json_mode:
+        out.json({"imported": len(good), "bad_rows": []})
+    else:
+        out.say(f"Imported {len(good)} entries from {file}.")

@@ -1,0 +1,171 @@
+"""`connections test`: what a connection's credentials can do, proven with cheap calls.
+
+Read permissions are proven by one small read each (usage, a one-row query, a one-flow
+page). Write permissions (Manage Flows, Author Apex) only a real change could prove, so
+they are listed as not checked: a dry-run brake shows the plan without changing anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from apibrake.brake.adapters import required_permissions
+from apibrake.http.errors import (
+    AuthenticationFailed,
+    DailyLimitExhausted,
+    PermissionDenied,
+    PlatformError,
+)
+from apibrake.models.allowlist import AutomationKind
+from apibrake.models.connection import Connection, Platform
+from apibrake.platforms.connect import connect
+from apibrake_cli.errors import ExitCode
+
+OK, MISSING, FAILED, NOT_CHECKED = "ok", "missing", "failed", "not checked"
+
+
+@dataclass
+class Check:
+    name: str
+    outcome: str
+    detail: str = ""
+    code: ExitCode = ExitCode.OK
+
+
+@dataclass
+class CheckResult:
+    connection_id: str
+    checks: list[Check] = field(default_factory=list)
+    api_calls: int = 0
+
+    def exit_code(self) -> ExitCode:
+        codes = {check.code for check in self.checks}
+        for code in (ExitCode.LIMIT_EXHAUSTED, ExitCode.PERMISSION, ExitCode.FAILED):
+            if code in codes:
+                return code
+        return ExitCode.OK
+
+    def advice(self) -> str:
+        code = self.exit_code()
+        if code is ExitCode.LIMIT_EXHAUSTED:
+            return "the daily limit is spent; see the runbook (switch automations off by hand)"
+        if code is ExitCode.PERMISSION:
+            return (
+                "grant what is missing to the integration user or app (docs: setup), "
+                f"then run apibrake connections test {self.connection_id} again"
+            )
+        return f"run apibrake connections test {self.connection_id} --debug for details"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "connection_id": self.connection_id,
+            "ok": self.exit_code() is ExitCode.OK,
+            "api_calls": self.api_calls,
+            "checks": [
+                {"check": c.name, "outcome": c.outcome, "detail": c.detail} for c in self.checks
+            ],
+        }
+
+
+def _failure(name: str, error: PlatformError) -> Check:
+    if isinstance(error, DailyLimitExhausted):
+        return Check(name, FAILED, str(error), ExitCode.LIMIT_EXHAUSTED)
+    if isinstance(error, AuthenticationFailed):
+        return Check(name, FAILED, str(error), ExitCode.PERMISSION)
+    if isinstance(error, PermissionDenied):
+        scopes = (
+            f"; missing scopes: {', '.join(error.missing_scopes)}" if error.missing_scopes else ""
+        )
+        return Check(name, MISSING, f"{error}{scopes}", ExitCode.PERMISSION)
+    return Check(name, FAILED, str(error), ExitCode.FAILED)
+
+
+async def _hubspot_flow_page(client: Any) -> None:
+    # One page of one flow: list_flows() would page through every workflow.
+    await client._call("GET", client._flows, params={"limit": 1}, parse=client._flow_page)
+
+
+def _probes(client: Any) -> dict[AutomationKind, tuple[str, Callable[[], Awaitable[Any]]]]:
+    return {
+        AutomationKind.FLOW: (
+            "Tooling query of FlowDefinition (LIMIT 1)",
+            lambda: client.tooling_query("SELECT Id FROM FlowDefinition LIMIT 1"),
+        ),
+        AutomationKind.SCHEDULED_APEX: (
+            "query of CronTrigger (LIMIT 1)",
+            lambda: client.query("SELECT Id FROM CronTrigger LIMIT 1"),
+        ),
+        AutomationKind.WORKFLOW: ("flows list, page of 1", lambda: _hubspot_flow_page(client)),
+    }
+
+
+def _proven_by(permission: str) -> str:
+    """'usage' (the usage read proves it), 'probe' (the kind's read), or 'none' (a write)."""
+    if permission.startswith(("API Enabled", "oauth")):
+        return "usage"
+    if permission.startswith(("Manage", "Author")):
+        return "none"
+    return "probe"
+
+
+async def run_checks(
+    connection: Connection, secret: dict[str, Any], kinds: set[AutomationKind]
+) -> CheckResult:
+    result = CheckResult(connection.connection_id)
+    needed = required_permissions(connection.platform)
+    wanted = sorted(kinds & set(needed)) or sorted(needed)
+    async with httpx.AsyncClient() as http:
+        client: Any = connect(connection, secret, http)
+        read_usage = (
+            client.limits if connection.platform is Platform.SALESFORCE else client.daily_usage
+        )
+        result.api_calls += 1
+        try:
+            reading = await read_usage()
+        except AuthenticationFailed as error:
+            result.checks.append(_failure("authenticate", error))
+            return result
+        except PlatformError as error:
+            result.checks.append(Check("authenticate", OK))
+            result.checks.append(_failure("read usage", error))
+            return result
+        result.checks.append(Check("authenticate", OK))
+        result.checks.append(
+            Check(
+                "read usage",
+                OK,
+                f"{reading.used:,}/{reading.limit:,} calls ({reading.percent:.1f}%)",
+            )
+        )
+        if not kinds:
+            result.checks.append(
+                Check("allowlist", NOT_CHECKED, "empty: checking what every kind needs")
+            )
+        probes = _probes(client)
+        for kind in wanted:
+            description, probe = probes[kind]
+            result.api_calls += 1
+            try:
+                await probe()
+                outcome = Check(f"{kind.value}: {description}", OK)
+            except PlatformError as error:
+                outcome = _failure(f"{kind.value}: {description}", error)
+            result.checks.append(outcome)
+            for permission in needed[kind]:
+                proof = _proven_by(permission)
+                name = f"{kind.value} needs {permission}"
+                if proof == "usage":
+                    result.checks.append(Check(name, OK, "proven by the usage read"))
+                elif proof == "none":
+                    result.checks.append(
+                        Check(name, NOT_CHECKED, "a write: only a real brake proves it")
+                    )
+                else:
+                    result.checks.append(
+                        Check(name, outcome.outcome, outcome.detail or description, outcome.code)
+                    )
+    return result

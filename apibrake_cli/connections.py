@@ -1,0 +1,266 @@
+"""`apibrake connections add|list|remove|test`: the orgs and portals apibrake watches."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import ValidationError
+
+from apibrake.models.connection import Connection
+from apibrake.platforms.connect import validate_secret
+from apibrake_cli.checks import run_checks
+from apibrake_cli.context import common_options, confirm, output, target
+from apibrake_cli.errors import CliError, ExitCode, field_error
+from apibrake_cli.target import Target
+
+SHAPES_HELP = (
+    'Salesforce: {"auth": "client_credentials", "instance_url": "https://acme.my.salesforce.com", '
+    '"client_id": "...", "client_secret": "..."}; HubSpot: {"auth": "token", '
+    '"base_url": "https://api.hubapi.com", "access_token": "pat-..."} (see design.md for JWT '
+    "and OAuth)"
+)
+
+
+@click.group()
+def connections() -> None:
+    """The Salesforce orgs and HubSpot portals apibrake watches."""
+
+
+def require_connection(target: Target, connection_id: str) -> Connection:
+    try:
+        connection = target.connections.get(connection_id)
+    except ValueError as exc:
+        raise CliError(
+            str(exc),
+            code=ExitCode.BAD_INPUT,
+            hint=f"rewrite it with apibrake connections add {connection_id} ...",
+        ) from None
+    if connection is None:
+        raise CliError(
+            f"no connection {connection_id!r} in {target.describe()}",
+            code=ExitCode.NOT_FOUND,
+            hint="list them with apibrake connections list, or add one with "
+            "apibrake connections add",
+        )
+    return connection
+
+
+def _read_secret(secret_file: Path | None) -> dict[str, Any]:
+    if secret_file is not None:
+        try:
+            text = secret_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CliError(
+                f"cannot read {secret_file}: {exc.strerror}", code=ExitCode.BAD_INPUT
+            ) from None
+        where = str(secret_file)
+    else:
+        text = click.prompt("Secret JSON (input hidden)", hide_input=True, err=True)
+        where = "the secret typed"
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        # Never echo the text: it holds the credentials.
+        raise CliError(
+            f"{where} is not JSON (line {getattr(exc, 'lineno', '?')})",
+            code=ExitCode.BAD_INPUT,
+            hint=SHAPES_HELP,
+        ) from None
+    if not isinstance(value, dict):
+        raise CliError(f"{where} must be a JSON object", code=ExitCode.BAD_INPUT, hint=SHAPES_HELP)
+    return value
+
+
+@connections.command("add")
+@click.argument("connection_id")
+@click.option("--platform", type=click.Choice(["salesforce", "hubspot"]), required=True)
+@click.option(
+    "--secret-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="JSON credentials (else a hidden prompt).",
+)
+@click.option("--from-sandbox", is_flag=True, help="Local only: the sandbox's own credentials.")
+@click.option("--secret-id", help="Secrets Manager name [default: apibrake/CONNECTION_ID].")
+@click.option("--label", default="")
+@click.option(
+    "--warn-at", type=float, multiple=True, help="Warning threshold %, repeatable [70, 80]."
+)
+@click.option("--brake-at", type=float, help="Brake threshold % [90].")
+@click.option("--release-below", type=float, help="Release below this % (Salesforce) [50].")
+@click.option("--reserve-pct", type=float, help="% of the limit held back for the brake [5].")
+@click.option(
+    "--auto-brake/--no-auto-brake", default=None, help="Brake automatically at brake_at [on]."
+)
+@click.option("--disabled", is_flag=True, help="Store it switched off.")
+@common_options
+def add(
+    connection_id: str,
+    platform: str,
+    secret_file: Path | None,
+    from_sandbox: bool,
+    secret_id: str | None,
+    label: str,
+    warn_at: tuple[float, ...],
+    brake_at: float | None,
+    release_below: float | None,
+    reserve_pct: float | None,
+    auto_brake: bool | None,
+    disabled: bool,
+) -> None:
+    """Add or update a connection and store its secret (from --secret-file or a prompt,
+    never from the command line)."""
+    out = output()
+    item: dict[str, Any] = {
+        "connection_id": connection_id,
+        "platform": platform,
+        "secret_id": secret_id or f"apibrake/{connection_id}",
+        "label": label,
+        "enabled": not disabled,
+    }
+    optional = {
+        "warn_at": list(warn_at) or None,
+        "brake_at": brake_at,
+        "release_below": release_below,
+        "reserve_pct": reserve_pct,
+        "auto_brake": auto_brake,
+    }
+    item.update({key: value for key, value in optional.items() if value is not None})
+    try:
+        connection = Connection.model_validate(item)
+    except ValidationError as exc:
+        raise field_error(exc, f"connection {connection_id}") from None
+    with target(out) as stack:
+        if from_sandbox:
+            secret = stack.sandbox_secret(platform)
+            if secret is None:
+                raise CliError("--from-sandbox needs --local", code=ExitCode.BAD_INPUT)
+        else:
+            secret = _read_secret(secret_file)
+        validate_secret(connection, secret)  # SecretInvalid names the field, never a value
+        action = stack.put_secret(connection.secret_id, secret)
+        stack.connections.put(connection)
+    result = {
+        "connection": connection.model_dump(mode="json"),
+        "secret_id": connection.secret_id,
+        "secret": action,
+    }
+    if out.json_mode:
+        out.json(result)
+        return
+    out.say(
+        f"Connection {connection_id} ({platform}) saved; secret {connection.secret_id} {action}."
+    )
+    out.say(
+        f"Next: apibrake connections test {connection_id}   then: apibrake discover {connection_id}"
+    )
+
+
+@connections.command("list")
+@common_options
+def list_connections() -> None:
+    """Every connection, with its thresholds; items that do not validate are shown too."""
+    out = output()
+    with target(out) as stack:
+        valid, invalid = stack.connections.load(include_disabled=True)
+    if out.json_mode:
+        out.json(
+            {
+                "connections": [c.model_dump(mode="json") for c in valid],
+                "invalid": [f.model_dump(mode="json") for f in invalid],
+            }
+        )
+        return
+    if not valid and not invalid:
+        out.say(
+            "No connections yet. Add one: "
+            "apibrake connections add ID --platform salesforce --secret-file FILE"
+        )
+        return
+    out.table(
+        "Connections",
+        [
+            "connection",
+            "platform",
+            "label",
+            "enabled",
+            "warn at",
+            "brake at",
+            "auto brake",
+            "release below",
+            "secret",
+        ],
+        [
+            [
+                c.connection_id,
+                c.platform.value,
+                c.label,
+                c.enabled,
+                ", ".join(f"{w:g}" for w in c.warn_at),
+                f"{c.brake_at:g}",
+                c.auto_brake,
+                f"{c.release_below:g}",
+                c.secret_id,
+            ]
+            for c in valid
+        ],
+    )
+    for failure in invalid:
+        out.say(f"invalid item {failure.connection_id}: field '{failure.field}': {failure.error}")
+    if invalid:
+        raise click.exceptions.Exit(int(ExitCode.BAD_INPUT))
+
+
+@connections.command("remove")
+@click.argument("connection_id")
+@click.option(
+    "--delete-secret", is_flag=True, help="Also schedule its secret for deletion (7 days)."
+)
+@click.option("--yes", is_flag=True, help="Do not ask.")
+@common_options
+def remove(connection_id: str, delete_secret: bool, yes: bool) -> None:
+    """Stop watching a connection (its allowlist entries stay until removed)."""
+    out = output()
+    with target(out) as stack:
+        connection = require_connection(stack, connection_id)
+        confirm(f"Remove connection {connection_id}?", yes=yes)
+        stack.connections.delete(connection_id)
+        if delete_secret:
+            stack.delete_secret(connection.secret_id)
+    if out.json_mode:
+        out.json({"removed": connection_id, "secret_deleted": delete_secret})
+    else:
+        out.say(
+            f"Removed {connection_id}."
+            + (f" Secret {connection.secret_id} scheduled for deletion." if delete_secret else "")
+        )
+
+
+@connections.command("test")
+@click.argument("connection_id")
+@common_options
+def test(connection_id: str) -> None:
+    """Authenticate, read usage once, and check what each allowlisted kind needs."""
+    out = output()
+    with target(out) as stack:
+        connection = require_connection(stack, connection_id)
+        secret = stack.secret(connection.secret_id)
+        entries, _ = stack.allowlist.for_connection(connection_id)
+        result = asyncio.run(run_checks(connection, secret, {entry.kind for entry in entries}))
+    if out.json_mode:
+        out.json(result.as_json())
+    else:
+        out.table(
+            f"Checks of {connection_id} ({connection.platform.value})",
+            ["check", "result", "detail"],
+            [[c.name, c.outcome, c.detail] for c in result.checks],
+            caption=f"{result.api_calls} API calls spent",
+        )
+    code = result.exit_code()
+    if code is not ExitCode.OK:
+        if not out.json_mode:
+            out.note(f"Some checks failed: {result.advice()}")
+        raise click.exceptions.Exit(int(code))

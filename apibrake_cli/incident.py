@@ -1,0 +1,271 @@
+"""`apibrake brake`, `apibrake release` and `apibrake incidents`: the incident commands."""
+
+from __future__ import annotations
+
+import getpass
+from typing import Any
+
+import click
+
+from apibrake.store.items import from_item
+from apibrake_cli.connections import require_connection
+from apibrake_cli.context import common_options, confirm, output, target
+from apibrake_cli.errors import LIMIT_ADVICE, CliError, ExitCode
+from apibrake_cli.output import Output
+from apibrake_cli.target import Target
+
+FAILED_STATES = {"failed", "needs_human"}
+
+
+def _state(value: Any) -> str:
+    if not value:
+        return "-"
+    shown = ("active_version", "state", "cron", "isEnabled", "revisionId")
+    return ", ".join(f"{k}={v}" for k, v in value.items() if k in shown) or "-"
+
+
+def report_exit_code(report: dict[str, Any]) -> ExitCode:
+    if report.get("error") == "invalid_event":
+        return ExitCode.BAD_INPUT
+    errors = " ".join(str(e.get("error", "")) for e in report.get("errors", []))
+    rows = " ".join(str(r.get("error") or "") for r in report.get("rows", []))
+    if "limit" in (errors + rows).lower() and "exhaust" in (errors + rows).lower():
+        return ExitCode.LIMIT_EXHAUSTED
+    if "no such connection" in errors:
+        return ExitCode.NOT_FOUND
+    if report.get("errors") or not report.get("complete", True):
+        return ExitCode.FAILED
+    if any(row.get("status") in FAILED_STATES for row in report.get("rows", [])):
+        return ExitCode.FAILED
+    return ExitCode.OK
+
+
+def show_report(out: Output, report: dict[str, Any], title: str) -> ExitCode:
+    code = report_exit_code(report)
+    if out.json_mode:
+        out.json(report)
+    elif report.get("error") == "invalid_event":
+        out.say(
+            "The function refused the event: "
+            f"field '{report.get('field')}': {report.get('message')}"
+        )
+    else:
+        spent = report.get("planned_calls") if report.get("dry_run") else report.get("api_calls")
+        calls = ", ".join(f"{cid} {n}" for cid, n in (spent or {}).items()) or "none"
+        out.table(
+            f"{title} — incident {report.get('incident_id')}"
+            + (" (dry run)" if report.get("dry_run") else ""),
+            ["connection", "automation", "status", "before", "after", "error"],
+            [
+                [
+                    r["connection_id"],
+                    f"{r.get('kind')}:{r['name']}",
+                    r["status"],
+                    _state(r.get("before")),
+                    _state(r.get("after")),
+                    r.get("error"),
+                ]
+                for r in report.get("rows", [])
+            ],
+            caption=("API calls it would spend: " if report.get("dry_run") else "API calls spent: ")
+            + calls,
+        )
+        for failure in report.get("errors", []):
+            out.say(f"{failure['connection_id']}: {failure['error']}")
+        if not report.get("complete", True):
+            out.say("Stopped at the function's deadline: run the same command again to resume.")
+    if code is ExitCode.LIMIT_EXHAUSTED:
+        out.note(f"Daily limit exhausted: {LIMIT_ADVICE}")
+    return code
+
+
+@click.command()
+@click.option("--connection", "connection_id", help="One connection [default: every connection].")
+@click.option("--dry-run", is_flag=True, help="Read and plan only; change nothing.")
+@click.option(
+    "--tier",
+    type=click.IntRange(1, 9),
+    default=1,
+    show_default=True,
+    help="Brake entries of this tier and below.",
+)
+@click.option("--reason", required=True, help="Why (goes to the journal and the alert).")
+@click.option("--requested-by", default=None, help="Who asks [default: your user name].")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@common_options
+def brake(
+    connection_id: str | None,
+    dry_run: bool,
+    tier: int,
+    reason: str,
+    requested_by: str | None,
+    yes: bool,
+) -> None:
+    """Switch off the allowlisted automations (dry run first: it plans and changes nothing)."""
+    out = output()
+    event: dict[str, Any] = {
+        "action": "brake",
+        "dry_run": dry_run,
+        "reason": reason,
+        "tier": tier,
+        "requested_by": requested_by or getpass.getuser(),
+    }
+    with target(out) as stack:
+        if connection_id:
+            require_connection(stack, connection_id)
+            event["connection_id"] = connection_id
+        if not dry_run:
+            count = _allowlisted(stack, connection_id, tier)
+            out.note(
+                f"The brake switches off up to {count} allowlisted automations (tier <= {tier}) "
+                f"of {connection_id or 'every connection'} in {stack.describe()}."
+            )
+            confirm("Brake now?", yes=yes)
+        with out.err.status("incident_responder is working…"):
+            report = stack.invoke("brake", event)
+    code = show_report(out, report, "Brake")
+    if code is ExitCode.OK and not out.json_mode:
+        if dry_run:
+            out.say("Nothing changed. Brake for real: the same command without --dry-run.")
+        else:
+            out.say(f"Release later with: apibrake release --incident {report.get('incident_id')}")
+    raise click.exceptions.Exit(int(code))
+
+
+def _allowlisted(stack: Target, connection_id: str | None, tier: int) -> int:
+    if connection_id:
+        ids = [connection_id]
+    else:
+        ids = [c.connection_id for c in stack.connections.load()[0]]
+    return sum(1 for cid in ids for e in stack.allowlist.for_connection(cid)[0] if e.tier <= tier)
+
+
+@click.command()
+@click.option(
+    "--incident", "incident_id", help="The incident to release [default: every recovered one]."
+)
+@click.option("--dry-run", is_flag=True, help="Plan only; change nothing.")
+@click.option("--force", is_flag=True, help="Release even if the window has not recovered.")
+@common_options
+def release(incident_id: str | None, dry_run: bool, force: bool) -> None:
+    """Put back what a brake switched off, exactly as it was."""
+    out = output()
+    if force and not incident_id:
+        raise CliError(
+            "--force needs --incident ID",
+            code=ExitCode.BAD_INPUT,
+            hint="list them with apibrake incidents",
+        )
+    if incident_id:
+        event: dict[str, Any] = {
+            "action": "release",
+            "incident_id": incident_id,
+            "dry_run": dry_run,
+            "force": force,
+        }
+    else:
+        event = {"action": "release_recovered", "dry_run": dry_run}
+    with target(out) as stack:
+        if incident_id and stack.journal.meta(incident_id) is None:
+            raise CliError(
+                f"no incident {incident_id!r}",
+                code=ExitCode.NOT_FOUND,
+                hint="list them with apibrake incidents",
+            )
+        with out.err.status("restore is working…"):
+            report = stack.invoke("restore", event)
+    raise click.exceptions.Exit(int(show_report(out, report, "Release")))
+
+
+def incident_list(stack: Target) -> list[dict[str, Any]]:
+    dynamodb = stack.client("dynamodb")
+    metas: list[dict[str, Any]] = []
+    for page in dynamodb.get_paginator("scan").paginate(
+        TableName=stack.names.state_table,
+        FilterExpression="begins_with(pk, :incident) AND sk = :meta",
+        ExpressionAttributeValues={":incident": {"S": "incident#"}, ":meta": {"S": "meta"}},
+    ):
+        for item in page["Items"]:
+            values = from_item(item)
+            for key in ("pk", "sk", "lease_owner", "lease_until"):
+                values.pop(key, None)
+            metas.append(values)
+    return sorted(metas, key=lambda m: str(m.get("opened_at")), reverse=True)
+
+
+@click.command()
+@click.argument("incident_id", required=False)
+@common_options
+def incidents(incident_id: str | None) -> None:
+    """Incident history, or the journal of one incident (what was changed, before and after)."""
+    out = output()
+    with target(out) as stack:
+        if incident_id is None:
+            metas = incident_list(stack)
+            if out.json_mode:
+                out.json({"incidents": metas})
+            else:
+                out.table(
+                    "Incidents",
+                    [
+                        "incident",
+                        "connection",
+                        "opened",
+                        "status",
+                        "tier",
+                        "reason",
+                        "calls",
+                        "closed",
+                    ],
+                    [
+                        [
+                            m["incident_id"],
+                            m["connection_id"],
+                            m.get("opened_at"),
+                            m.get("status"),
+                            m.get("tier"),
+                            m.get("reason"),
+                            m.get("api_calls"),
+                            m.get("closed_at"),
+                        ]
+                        for m in metas
+                    ],
+                )
+            return
+        meta = stack.journal.meta(incident_id)
+        if meta is None:
+            raise CliError(
+                f"no incident {incident_id!r}",
+                code=ExitCode.NOT_FOUND,
+                hint="list them with apibrake incidents",
+            )
+        rows = stack.journal.rows(incident_id)
+    if out.json_mode:
+        out.json(
+            {
+                "incident": meta.model_dump(mode="json"),
+                "rows": [r.model_dump(mode="json") for r in rows],
+            }
+        )
+        return
+    out.say(
+        f"Incident {meta.incident_id} on {meta.connection_id}: {meta.status}, "
+        f"opened {meta.opened_at:%Y-%m-%d %H:%M} UTC"
+        f", tier {meta.tier}, reason: {meta.reason or '-'} (by {meta.requested_by or '-'})"
+    )
+    out.table(
+        "Journal",
+        ["automation", "before", "brake", "after", "release", "restored", "error"],
+        [
+            [
+                r.automation,
+                _state(r.before),
+                r.brake.value,
+                _state(r.after),
+                r.release.value if r.release else "-",
+                _state(r.restored),
+                r.error or r.release_error or r.restore_note,
+            ]
+            for r in rows
+        ],
+    )

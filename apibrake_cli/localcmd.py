@@ -1,0 +1,66 @@
+"""`apibrake local up`: moto and the sandbox in the foreground, for --local commands."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import click
+
+
+@click.group()
+def local() -> None:
+    """The local stack: moto (AWS) and the sandbox (Salesforce + HubSpot) on 127.0.0.1."""
+
+
+@local.command("up")
+@click.option(
+    "--scenario",
+    default="quiet",
+    show_default=True,
+    help="Sandbox starting state (quiet, runaway-rollups).",
+)
+@click.option("--port", type=int, default=0, help="moto's port [default: a free one].")
+@click.option(
+    "--state-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Where --local commands find it [.apibrake/local.json].",
+)
+def up(scenario: str, port: int, state_file: Path | None) -> None:
+    """Serve the local stack until Ctrl-C; `--local` commands run in this directory use it."""
+    from apibrake_cli.local import STATE_FILE, local_state, real_time_sandbox, write_state
+    from localaws import LocalAws
+    from sandbox.scenarios import SCENARIOS
+
+    if scenario not in SCENARIOS:
+        raise click.BadParameter(
+            f"choose one of {', '.join(sorted(SCENARIOS))}", param_hint="--scenario"
+        )
+    path = state_file or STATE_FILE
+    with LocalAws(port=port) as aws, real_time_sandbox() as sandbox:
+        SCENARIOS[scenario](sandbox)
+        state = local_state(aws, sandbox)
+        write_state(state, path)
+        creds = state["sandbox"]
+        click.echo(f"moto (AWS)   {aws.endpoint_url}")
+        click.echo(
+            f"salesforce   {sandbox.salesforce_url}  client_id={creds['salesforce_client_id']} "
+            f"client_secret={creds['salesforce_client_secret']}"
+        )
+        click.echo(f"hubspot      {sandbox.hubspot_url}  token={creds['hubspot_token']}")
+        click.echo(f"state file   {path} (sandbox scenario: {scenario})")
+        click.echo("\nIn another terminal, in this directory:")
+        click.echo(
+            "  apibrake connections add sf-local --platform salesforce --from-sandbox --local"
+        )
+        click.echo("  apibrake connections add hs-local --platform hubspot --from-sandbox --local")
+        click.echo("  apibrake connections test sf-local --local")
+        click.echo("  apibrake discover sf-local --local --yes --write allowlist.csv")
+        click.echo("\nCtrl-C to stop.")
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            click.echo("stopped")
+        finally:
+            path.unlink(missing_ok=True)

@@ -1,0 +1,151 @@
+"""`apibrake status`: one row per connection from the state table the monitor keeps."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import click
+
+from apibrake.watch.forecast import forecast
+from apibrake_cli.context import common_options, output, target
+from apibrake_cli.output import age, duration
+from apibrake_cli.target import Target
+
+HISTORY = timedelta(hours=25)  # a rolling day and a little: enough for the burn rate
+
+
+def _minutes(value: float | None) -> str:
+    return "-" if value is None else duration(timedelta(minutes=value))
+
+
+def connection_rows(stack: Target, now: datetime) -> list[dict[str, Any]]:
+    connections, failures = stack.connections.load(include_disabled=True)
+    open_incidents = stack.journal.open_incident_ids([c.connection_id for c in connections])
+    rows: list[dict[str, Any]] = []
+    for connection in connections:
+        cid = connection.connection_id
+        readings = stack.state.readings_since(cid, now - HISTORY)
+        claims = sorted(stack.state.alert_claims(cid), key=lambda c: str(c.get("claimed_at")))
+        row: dict[str, Any] = {
+            "connection_id": cid,
+            "platform": connection.platform.value,
+            "enabled": connection.enabled,
+            "brake_at": connection.brake_at,
+            "used": None,
+            "limit": None,
+            "percent": None,
+            "burn_rate_per_hour": None,
+            "minutes_to_brake": None,
+            "minutes_to_exhaustion": None,
+            "last_check": None,
+            "open_incident": open_incidents.get(cid),
+            "last_alert": claims[-1]["sk"] if claims else None,
+            "last_alert_at": claims[-1].get("claimed_at") if claims else None,
+        }
+        if readings:
+            latest = max(readings, key=lambda r: r.taken_at)
+            outlook = forecast(
+                latest, readings, now=now, brake_at=connection.brake_at, resets_at=latest.resets_at
+            )
+            row.update(
+                used=latest.used,
+                limit=latest.limit,
+                percent=round(latest.percent, 1),
+                burn_rate_per_hour=outlook.burn_rate_per_hour,
+                minutes_to_brake=outlook.minutes_to_brake,
+                minutes_to_exhaustion=outlook.minutes_to_exhaustion,
+                last_check=latest.taken_at.isoformat(),
+            )
+        rows.append(row)
+    rows += [
+        {"connection_id": f.connection_id, "error": f"field '{f.field}': {f.error}"}
+        for f in failures
+    ]
+    return rows
+
+
+def _table_row(row: dict[str, Any], now: datetime) -> list[Any]:
+    if "error" in row:
+        return [row["connection_id"], "-", "-", "-", "-", "-", "-", row["error"]]
+    usage = f"{row['used']:,}/{row['limit']:,}" if row["used"] is not None else "never checked"
+    percent = (
+        f"{row['percent']:.1f}% (brake {row['brake_at']:g}%)" if row["percent"] is not None else "-"
+    )
+    burn = f"{row['burn_rate_per_hour']:,.0f}/h" if row["burn_rate_per_hour"] is not None else "-"
+    outlook = (
+        f"brake in {_minutes(row['minutes_to_brake'])}, "
+        f"100% in {_minutes(row['minutes_to_exhaustion'])}"
+        if row["burn_rate_per_hour"] is not None
+        else "-"
+    )
+    checked = age(datetime.fromisoformat(row["last_check"]), now) if row["last_check"] else "-"
+    alert = (
+        f"{row['last_alert']} ({age(datetime.fromisoformat(row['last_alert_at']), now)})"
+        if row["last_alert"]
+        else "-"
+    )
+    return [
+        row["connection_id"],
+        usage,
+        percent,
+        burn,
+        outlook,
+        checked,
+        row["open_incident"] or "-",
+        alert,
+    ]
+
+
+@click.command()
+@click.option(
+    "--check", is_flag=True, help="Run the usage monitor first (one call per connection)."
+)
+@click.option(
+    "--watch",
+    "watch_seconds",
+    type=click.IntRange(min=1),
+    help="Refresh every N seconds until Ctrl-C.",
+)
+@common_options
+def status(check: bool, watch_seconds: int | None) -> None:
+    """Usage, burn rate, forecast, last check, open incident and last alert per connection."""
+    out = output()
+    with target(out) as stack:
+        while True:
+            if check:
+                stack.invoke("monitor", {})
+            now = datetime.now(UTC)
+            rows = connection_rows(stack, now)
+            if out.json_mode:
+                out.json({"at": now.isoformat(), "connections": rows})
+            else:
+                if watch_seconds:
+                    out.console.clear()
+                if not rows:
+                    out.say(
+                        "No connections yet: "
+                        "apibrake connections add ID --platform ... --secret-file FILE"
+                    )
+                else:
+                    out.table(
+                        f"Status at {now:%Y-%m-%d %H:%M:%S} UTC ({stack.describe()})",
+                        [
+                            "connection",
+                            "used/limit",
+                            "percent",
+                            "burn rate",
+                            "forecast",
+                            "last check",
+                            "open incident",
+                            "last alert",
+                        ],
+                        [_table_row(row, now) for row in rows],
+                    )
+            if not watch_seconds:
+                return
+            try:
+                time.sleep(watch_seconds)
+            except KeyboardInterrupt:
+                return

@@ -1,0 +1,98 @@
+"""connections add, list, test and remove; secrets never echoed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from apibrake_cli.errors import ExitCode
+from sandbox.faults import Fault, FaultKind
+from sandbox.server import Sandbox
+from tests.cli.conftest import Run, as_json
+
+
+def test_add_from_file_list_and_remove(run: Run, sandbox: Sandbox, tmp_path: Path) -> None:
+    # Given a secret file for the sandbox's org
+    secret = {
+        "auth": "client_credentials",
+        "instance_url": sandbox.salesforce_url,
+        "client_id": sandbox.salesforce.settings.client_id,
+        "client_secret": sandbox.salesforce.settings.client_secret,
+    }
+    (tmp_path / "sf.json").write_text(json.dumps(secret))
+    # When it is added, listed and removed
+    added = run(
+        "connections", "add", "sf-prod", "--platform", "salesforce",
+        "--secret-file", "sf.json", "--brake-at", "85", "--label", "Prod",
+    )  # fmt: skip
+    listed = run("connections", "list", "--json")
+    removed = run("connections", "remove", "sf-prod", "--yes")
+    after = run("connections", "list", "--json")
+    # Then the item held the options, the secret never showed, and it is gone after remove
+    assert added.exit_code == 0, added.output
+    assert secret["client_secret"] not in added.output + listed.output
+    (item,) = as_json(listed)["connections"]
+    assert (item["connection_id"], item["brake_at"], item["label"]) == ("sf-prod", 85.0, "Prod")
+    assert removed.exit_code == 0
+    assert as_json(after)["connections"] == []
+
+
+def test_secret_from_prompt_is_validated_without_echo(run: Run) -> None:
+    typed = json.dumps({"auth": "token", "access_token": ""}) + "\n"
+    typed = json.dumps({"auth": "token", "base_url": "not a url", "access_token": "pat-xyz-123"})
+    result = run("connections", "add", "hs", "--platform", "hubspot", input=typed + "\n")
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "base_url" in result.stderr
+    assert "pat-xyz-123" not in result.output
+
+
+def test_bad_connection_field_names_it(run: Run) -> None:
+    result = run(
+        "connections", "add", "sf", "--platform", "salesforce", "--from-sandbox",
+        "--brake-at", "60", "--warn-at", "70",
+    )  # fmt: skip
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "warn_at" in result.stderr
+
+
+def test_test_reports_what_works(connected: Run) -> None:
+    connected("allowlist", "add", "sf-local", "flow:Account_Revenue_Rollup")
+    result = connected("connections", "test", "sf-local", "--json")
+    assert result.exit_code == 0, result.output
+    report = as_json(result)
+    outcomes = {check["check"]: check["outcome"] for check in report["checks"]}
+    assert outcomes["authenticate"] == "ok"
+    assert outcomes["read usage"] == "ok"
+    assert outcomes["flow: Tooling query of FlowDefinition (LIMIT 1)"] == "ok"
+    assert any(o == "not checked" and "Manage Flows" in c for c, o in outcomes.items())
+    assert report["api_calls"] == 2
+
+
+def test_missing_scope_is_named(connected: Run, sandbox: Sandbox) -> None:
+    # Given a portal token without the automation scope
+    sandbox.hubspot_server.faults.add(
+        Fault(kind=FaultKind.STATUS, status=403, path="/automation/", times=None)
+    )
+    # When the connection is tested
+    result = connected("connections", "test", "hs-local")
+    # Then the check fails with the permission exit code and names the scope
+    assert result.exit_code == ExitCode.PERMISSION
+    assert "automation" in result.stdout
+    assert "missing" in result.stdout
+    assert "connections test hs-local" in result.stderr
+
+
+def test_refused_credentials_exit_with_permission_code(run: Run, tmp_path: Path) -> None:
+    secret = {"auth": "token", "base_url": "http://127.0.0.1:9", "access_token": "pat-wrong"}
+    (tmp_path / "hs.json").write_text(json.dumps(secret))
+    run("connections", "add", "hs", "--platform", "hubspot", "--secret-file", "hs.json")
+    result = run("connections", "test", "hs")
+    assert result.exit_code in {ExitCode.FAILED, ExitCode.PERMISSION}
+    assert "Traceback" not in result.output
+    assert "pat-wrong" not in result.output
+
+
+def test_unknown_connection_is_not_found(run: Run) -> None:
+    result = run("connections", "test", "nope", "--json")
+    assert result.exit_code == ExitCode.NOT_FOUND
+    assert "connections list" in as_json(result)["hint"]

@@ -1,0 +1,90 @@
+"""discover (with --yes and --write) and allowlist import of good and bad files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from apibrake_cli.errors import ExitCode
+from tests.cli.conftest import Run, as_json
+
+
+def test_discover_lists_and_marks_allowlisted(connected: Run) -> None:
+    connected("allowlist", "add", "sf-local", "flow:Account_Revenue_Rollup", "--tier", "2")
+    result = connected("discover", "sf-local", "--yes", "--json")
+    assert result.exit_code == 0, result.output
+    rows = {row["automation"]: row for row in as_json(result)["automations"]}
+    assert rows["flow:Account_Revenue_Rollup"]["active"] == 3
+    assert rows["flow:Account_Revenue_Rollup"]["allowlisted"] == 2
+    assert rows["flow:Lead_Assignment_Process"]["type"] == "Process Builder"
+    job = rows["scheduled_apex:Nightly Opportunity Sync"]
+    assert (job["trigger"], job["apex_class"]) == ("0 0 2 * * ?", "OppSyncJob")
+    assert job["next_fire_time"]
+    assert "4 Salesforce API calls" in result.stderr
+
+
+def test_discover_asks_before_spending(connected: Run) -> None:
+    result = connected("discover", "hs-local", input="n\n")
+    assert result.exit_code == ExitCode.FAILED
+    assert "1 HubSpot API call per 100 workflows" in result.stderr
+
+
+def test_discover_writes_a_starter_file_that_imports(connected: Run, tmp_path: Path) -> None:
+    discovered = connected("discover", "hs-local", "--yes", "--write", "starter.csv")
+    assert discovered.exit_code == 0, discovered.output
+    assert "workflow:101" in discovered.stdout
+    imported = connected("allowlist", "import", "starter.csv")
+    listed = connected("allowlist", "list", "hs-local", "--json")
+    assert imported.exit_code == 0, imported.output
+    assert [e["automation"] for e in as_json(listed)["entries"]] == ["workflow:101"]
+
+
+def test_import_json_array(connected: Run, tmp_path: Path) -> None:
+    entries = [
+        {"connection_id": "sf-local", "automation": "flow:Account_Revenue_Rollup", "tier": 1},
+        {"connection_id": "sf-local", "automation": "scheduled_apex:Nightly Opportunity Sync"},
+    ]
+    (tmp_path / "allow.json").write_text(json.dumps(entries, indent=2))
+    result = connected("allowlist", "import", "allow.json", "--json")
+    assert result.exit_code == 0, result.output
+    assert as_json(result) == {"imported": 2, "bad_rows": []}
+
+
+def test_bad_csv_reports_lines_and_imports_nothing(connected: Run, tmp_path: Path) -> None:
+    (tmp_path / "allow.csv").write_text(
+        "connection_id,automation,tier,note\n"
+        "sf-local,flow:Account_Revenue_Rollup,1,fine\n"
+        "sf-local,flows:Typo,1,unknown kind\n"
+        "sf-local,flow:Lead_Assignment_Process,12,tier too high\n"
+        "nobody,flow:Other,1,unknown connection\n"
+    )
+    result = connected("allowlist", "import", "allow.csv", "--json")
+    listed = connected("allowlist", "list", "--json")
+    assert result.exit_code == ExitCode.BAD_INPUT
+    bad = {(row["line"], row["field"]) for row in as_json(result)["bad_rows"]}
+    assert bad == {(3, "automation"), (4, "tier"), (5, "connection_id")}
+    assert as_json(listed)["entries"] == []
+
+
+def test_bad_json_says_where(connected: Run, tmp_path: Path) -> None:
+    (tmp_path / "broken.json").write_text(
+        '[\n  {"connection_id": "sf-local",\n  "automation": }\n]'
+    )
+    broken = connected("allowlist", "import", "broken.json")
+    (tmp_path / "wrong.json").write_text(
+        '[\n  {"connection_id": "sf-local", "automation": "flow:A"},\n'
+        '  {"connection_id": "sf-local", "automation": "workflow:abc"}\n]'
+    )
+    wrong = connected("allowlist", "import", "wrong.json")
+    assert broken.exit_code == ExitCode.BAD_INPUT
+    assert "line 3" in broken.stderr
+    assert wrong.exit_code == ExitCode.BAD_INPUT
+    assert "3" in wrong.stdout
+    assert "HubSpot flow id" in wrong.stdout
+    assert "nothing imported" in wrong.stderr
+
+
+def test_allowlist_add_validates_the_name(connected: Run) -> None:
+    result = connected("allowlist", "add", "hs-local", "workflow:not-a-number")
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "automation" in result.stderr

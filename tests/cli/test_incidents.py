@@ -1,0 +1,71 @@
+"""status, brake (dry run and real), release --force and incidents, with their exit codes."""
+
+from __future__ import annotations
+
+from sandbox.server import Sandbox
+from tests.cli.conftest import Run, as_json
+
+
+def test_status_before_and_after_a_check(connected: Run) -> None:
+    before = connected("status", "--json")
+    after = connected("status", "--check", "--json")
+    table = connected("status")
+    assert before.exit_code == 0, before.output
+    assert {row["used"] for row in as_json(before)["connections"]} == {None}
+    rows = {row["connection_id"]: row for row in as_json(after)["connections"]}
+    assert rows["sf-local"]["limit"] == 100_000
+    assert rows["hs-local"]["percent"] is not None
+    assert "sf-local" in table.stdout
+    assert "never checked" not in table.stdout
+
+
+def test_dry_run_changes_nothing(connected: Run, sandbox: Sandbox) -> None:
+    connected("allowlist", "add", "sf-local", "flow:Account_Revenue_Rollup")
+    result = connected(
+        "brake", "--connection", "sf-local", "--dry-run", "--reason", "rehearsal", "--json"
+    )
+    assert result.exit_code == 0, result.output
+    report = as_json(result)
+    assert report["dry_run"] is True
+    assert [row["status"] for row in report["rows"]] == ["would_brake"]
+    assert sandbox.salesforce.flow("Account_Revenue_Rollup").active_version == 3
+
+
+def test_brake_then_release_and_the_journal(connected: Run, sandbox: Sandbox) -> None:
+    connected("allowlist", "add", "sf-local", "flow:Account_Revenue_Rollup")
+    connected("allowlist", "add", "hs-local", "workflow:101")
+    # When braked (confirmed by --yes), then released by force
+    braked = connected("brake", "--reason", "usage at 92%", "--yes", "--json")
+    assert braked.exit_code == 0, braked.output
+    incidents = as_json(braked)["incidents"]
+    assert sandbox.salesforce.flow("Account_Revenue_Rollup").active_version is None
+    assert sandbox.hubspot.flows["101"]["isEnabled"] is False
+    history = connected("incidents", "--json")
+    journal = connected("incidents", incidents["sf-local"])
+    released = connected("release", "--incident", incidents["sf-local"], "--force")
+    # Then the org is back as recorded and the history shows both incidents
+    assert released.exit_code == 0, released.output
+    assert "released" in released.stdout
+    assert sandbox.salesforce.flow("Account_Revenue_Rollup").active_version == 3
+    assert {i["connection_id"] for i in as_json(history)["incidents"]} == {"sf-local", "hs-local"}
+    assert "flow:Account_Revenue_Rollup" in journal.stdout
+    assert "braked" in journal.stdout
+
+
+def test_brake_asks_first(connected: Run, sandbox: Sandbox) -> None:
+    connected("allowlist", "add", "sf-local", "flow:Account_Revenue_Rollup")
+    result = connected("brake", "--connection", "sf-local", "--reason", "x", input="n\n")
+    assert result.exit_code == 1
+    assert "up to 1 allowlisted automations" in result.stderr
+    assert sandbox.salesforce.flow("Account_Revenue_Rollup").active_version == 3
+
+
+def test_unknown_incident_and_bad_options(connected: Run) -> None:
+    missing = connected("release", "--incident", "nope", "--json")
+    no_reason = connected("brake", "--dry-run")
+    forced = connected("release", "--force")
+    assert missing.exit_code == 3
+    assert as_json(missing)["exit_code"] == 3
+    assert no_reason.exit_code == 2
+    assert "--reason" in no_reason.stderr
+    assert forced.exit_code == 2

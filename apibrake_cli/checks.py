@@ -86,7 +86,7 @@ def _failure(name: str, error: PlatformError) -> Check:
 
 async def _hubspot_flow_page(client: Any) -> None:
     # One page of one flow: list_flows() would page through every workflow.
-    await client._call("GET", client._flows, params={"limit": 1}, parse=client._flow_page)
+    await client.flows_page(limit=1)
 
 
 def _probes(client: Any) -> dict[AutomationKind, tuple[str, Callable[[], Awaitable[Any]]]]:

@@ -84,18 +84,22 @@ class HubSpotClient:
             parse=lambda response: _account_details(self.http.json_body(response)),
         )
 
+    async def flows_page(
+        self, *, limit: int = FLOW_PAGE_SIZE, after: str | None = None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of flow listings (one call) and the cursor of the next page, if any."""
+        params: dict[str, str | int] = {"limit": limit}
+        if after is not None:
+            params["after"] = after
+        return await self._call("GET", self._flows, params=params, parse=self._flow_page)
+
     async def list_flows(self, *, page_size: int = FLOW_PAGE_SIZE) -> list[dict[str, Any]]:
         """Every flow listing (not full flows); each page is one call."""
         flows: list[dict[str, Any]] = []
         after: str | None = None
         seen: set[str] = set()
         while True:
-            params: dict[str, str | int] = {"limit": page_size}
-            if after is not None:
-                params["after"] = after
-            results, after = await self._call(
-                "GET", self._flows, params=params, parse=self._flow_page
-            )
+            results, after = await self.flows_page(limit=page_size, after=after)
             flows += results
             if after is None:
                 return flows

@@ -12,6 +12,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAM_VENV := .venv-sam
 SAM_STAMP := $(SAM_VENV)/.installed
+# checkov pins many libraries of its own: it gets a venv apart from the dev one.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 export AWS_DEFAULT_REGION ?= us-east-1
 
 help:  ## list targets
@@ -29,6 +32,12 @@ $(SAM_STAMP):
 	$(SAM_VENV)/bin/python -m pip install -q 'aws-sam-cli==1.170.0'
 	@touch $@
 
+$(CHECKOV_STAMP):
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install -q --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install -q 'checkov==3.3.30'
+	@touch $@
+
 venv: $(STAMP)  ## create or refresh the dev venv
 
 lint: $(STAMP)  ## ruff (lint + format check)
@@ -40,7 +49,7 @@ format: $(STAMP)  ## apply ruff formatting and fixes
 	$(BIN)/ruff format .
 
 typecheck: $(STAMP)  ## mypy, strict on the apibrake package
-	$(BIN)/mypy layers/apibrake/apibrake sandbox localaws functions drill
+	$(BIN)/mypy layers/apibrake/apibrake sandbox localaws functions drill apibrake_cli
 
 unit: $(STAMP)  ## the test suite without slow tests
 	$(BIN)/pytest -m "not slow" -q
@@ -62,7 +71,13 @@ template-check: $(STAMP) $(SAM_STAMP)  ## cfn-lint, sam validate --lint, sam bui
 	    --build-dir .aws-sam/build --region $(AWS_DEFAULT_REGION); \
 	else echo "sam build skipped: no python3.12 on this machine"; fi
 
-test: lint typecheck unit template-check  ## everything CI runs
+# checkov on the SAM template and on the plain CloudFormation SAM makes of it (.checkov.yaml).
+security: $(STAMP) $(CHECKOV_STAMP)  ## IaC scan (checkov) and ruff's security rules
+	$(BIN)/python -m tests.security.cloudformation .aws-sam/plain/template.json
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
+	$(BIN)/ruff check --select S --ignore S101 layers sandbox localaws functions drill
+
+test: lint typecheck unit template-check security  ## everything CI runs
 
 bench: $(STAMP)  ## benchmark tables (API calls, wall time, memory, import time)
 	$(BIN)/python -m benchmarks.monitor
@@ -72,6 +87,6 @@ demo: $(STAMP)  ## the drill on the local stack (moto + sandbox)
 	$(BIN)/python -m drill
 
 clean:  ## remove venvs and build output
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache
 
-.PHONY: help venv lint format typecheck unit test-all template-check test bench demo clean
+.PHONY: help venv lint format typecheck unit test-all template-check security test bench demo clean

@@ -35,7 +35,10 @@ class Connection(BaseModel):
     @classmethod
     def _sorted_unique(cls, value: object) -> object:
         if isinstance(value, list | tuple | set):
-            return tuple(sorted({float(v) for v in value}))
+            try:
+                return tuple(sorted({float(v) for v in value}))
+            except (TypeError, ValueError):
+                return value  # the field's own validation names the bad element
         return value
 
     @model_validator(mode="after")

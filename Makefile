@@ -83,10 +83,16 @@ bench: $(STAMP)  ## benchmark tables (API calls, wall time, memory, import time)
 	$(BIN)/python -m benchmarks.monitor
 	$(BIN)/python -m benchmarks.brake
 
+reliability: $(STAMP)  ## fault matrix (printed as a table), crash safety, deadlines and load
+	$(BIN)/pytest tests/reliability -q -p no:cacheprovider
+
 demo: $(STAMP)  ## the drill on the local stack (moto + sandbox)
 	$(BIN)/python -m drill
+
+score: $(STAMP)  ## containment score: the runaway scenarios, table + drill-report/score.json
+	$(BIN)/python -m drill.score --json drill-report/score.json
 
 clean:  ## remove venvs and build output
 	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache
 
-.PHONY: help venv lint format typecheck unit test-all template-check security test bench demo clean
+.PHONY: help venv lint format typecheck unit test-all template-check security test bench reliability demo score clean

@@ -17,7 +17,7 @@ from apibrake_cli.connections import require_connection
 from apibrake_cli.context import common_options, fail, output, target
 from apibrake_cli.errors import CliError, ExitCode, field_error
 
-CSV_COLUMNS = ("connection_id", "automation", "tier", "note", "added_by", "allow_managed")
+CSV_COLUMNS = ("connection_id", "automation", "tier", "note", "added_by", "allow_managed", "drives")
 _TRUE, _FALSE = {"true", "yes", "1", "y"}, {"false", "no", "0", "n", ""}
 
 
@@ -151,6 +151,9 @@ def _read_csv(text: str) -> list[tuple[int, dict[str, Any]]]:
         if "allow_managed" in values:
             flag = values["allow_managed"].lower()
             row["allow_managed"] = True if flag in _TRUE else False if flag in _FALSE else flag
+        if values.get("drives"):
+            # Connection ids this automation also spends calls on, separated by ; or spaces.
+            row["drives"] = values["drives"].replace(";", " ").split()
         rows.append((reader.line_num, row))
     return rows
 
@@ -232,9 +235,11 @@ def parse_file(path: Path) -> tuple[list[tuple[int, AllowlistEntry]], list[BadRo
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @common_options
 def import_file(file: Path) -> None:
-    """Import entries from CSV (header: connection_id,automation,tier,note,added_by,allow_managed)
-    or JSON (an array, {"entries": [...]}, or one object per line). Every row is validated
-    first; if any is bad, nothing is imported."""
+    """Import entries from CSV or JSON; if any row is bad, nothing is imported.
+
+    CSV header: connection_id,automation,tier,note,added_by,allow_managed,drives (drives:
+    connection ids separated by ;). JSON: an array, {"entries": [...]}, or one object per line.
+    """
     out = output()
     good, bad = parse_file(file)
     with target(out) as stack:

@@ -137,7 +137,9 @@ def write_starter(path: Path, connection_id: str, rows: list[dict[str, Any]]) ->
             automation=row["automation"],
             note=f"review: {row.get('label') or ''} ({row.get('type')})".strip(),
         )
-        entries.append(entry.model_dump(mode="json", exclude={"added_by", "allow_managed"}))
+        entries.append(
+            entry.model_dump(mode="json", exclude={"added_by", "allow_managed", "drives"})
+        )
     if path.suffix.lower() == ".csv":
         with path.open("w", newline="", encoding="utf-8") as stream:
             writer = csv.DictWriter(

@@ -6,9 +6,11 @@ import argparse
 import logging
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 from drill.engine import DrillOptions, run_drill
 from drill.printer import LivePrinter, print_summary
+from drill.report import default_folder, scenario_thresholds, write_report
 from drill.scenarios import DRILL_SCENARIOS
 
 
@@ -17,6 +19,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario", choices=sorted(DRILL_SCENARIOS), default="runaway-rollups")
     parser.add_argument("--hours", type=float, default=None, help="simulated hours to run")
     parser.add_argument("--check-minutes", type=int, default=5, help="usage_monitor period")
+    parser.add_argument(
+        "--report-dir",
+        type=Path,
+        default=None,
+        help="where to write the chart and summary (default drill-report/<scenario>-<time>/)",
+    )
     args = parser.parse_args(argv)
 
     # The handlers log JSON for CloudWatch; in a terminal the drill's own lines say more.
@@ -28,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     options = DrillOptions(check_every=timedelta(minutes=args.check_minutes), hours=args.hours)
     result = run_drill(scenario, options, on_step=LivePrinter(sys.stdout), environment=quiet)
     print_summary(result, sys.stdout)
+    folder = args.report_dir or default_folder(scenario.name)
+    write_report(result, folder, scenario_thresholds(scenario))
+    print(f"\nReport: {folder}/summary.md, chart {folder}/usage.png")
     return 0
 
 

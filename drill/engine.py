@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -52,6 +53,8 @@ class DrillResult:
 
 
 Listener = Callable[[Sample | Event], None]
+TickHook = Callable[[LocalStack], None]
+StackFactory = Callable[[LocalAws, Sandbox, Mapping[str, str] | None], LocalStack]
 
 
 def _ignore(_: Sample | Event) -> None:
@@ -63,7 +66,15 @@ def run_drill(
     options: DrillOptions | None = None,
     on_step: Listener = _ignore,
     environment: Mapping[str, str] | None = None,
+    *,
+    start: datetime = DRILL_START,
+    on_tick: TickHook | None = None,
+    tick: timedelta | None = None,
+    stack_factory: StackFactory = LocalStack,
 ) -> DrillResult:
+    """`on_tick` runs every `tick` of simulated time (default: each check) before the check,
+    so a caller can sample usage, start a spike or inject faults; `stack_factory` lets it
+    observe every report. Both default to the plain drill."""
     options = options or DrillOptions()
     hours = options.hours if options.hours is not None else scenario.hours
     result = DrillResult(scenario.name)
@@ -75,50 +86,73 @@ def run_drill(
             result.events.append(item)
         on_step(item)
 
-    with LocalAws() as aws, Sandbox(clock=VirtualClock(DRILL_START)) as sandbox:
-        stack = LocalStack(aws, sandbox, environment=environment)
-        scenario.set_up(stack)
-        end = DRILL_START + timedelta(hours=hours)
-        next_release = DRILL_START + options.release_every
-        while sandbox.clock.now() < end:
-            sandbox.advance(options.check_every)
-            now = sandbox.clock.now()
-            for row in stack.check().get("connections", []):
-                if row.get("used") is not None and row.get("percent") is not None:
+    saved_environment = dict(os.environ)
+    try:
+        with LocalAws() as aws, Sandbox(clock=VirtualClock(start)) as sandbox:
+            stack = stack_factory(aws, sandbox, environment)
+            scenario.set_up(stack)
+            end = start + timedelta(hours=hours)
+            next_release = start + options.release_every
+            while sandbox.clock.now() < end:
+                _advance(stack, options.check_every, tick, on_tick)
+                now = sandbox.clock.now()
+                for row in stack.check().get("connections", []):
+                    if row.get("used") is not None and row.get("percent") is not None:
+                        emit(
+                            Sample(
+                                now,
+                                row["connection_id"],
+                                row["percent"],
+                                row["used"],
+                                row["limit"],
+                                row.get("burn_rate_per_hour"),
+                            )
+                        )
+                for report in stack.run_auto_brakes():
+                    result.brake_reports.append(report)
+                    emit(Event(now, "brake", _connections(report), _summary(report)))
+                if now >= next_release:
+                    next_release += options.release_every
+                    report = stack.release_recovered()
+                    if any(row["status"] != "skipped" for row in report.get("rows", [])):
+                        result.release_reports.append(report)
+                        emit(Event(now, "release", _connections(report), _summary(report)))
+                for alert in stack.alerts():
                     emit(
-                        Sample(
+                        Event(
                             now,
-                            row["connection_id"],
-                            row["percent"],
-                            row["used"],
-                            row["limit"],
-                            row.get("burn_rate_per_hour"),
+                            "alert",
+                            alert.attributes.get("connection_id", ""),
+                            alert.subject or "",
+                            alert.attributes.get("severity", ""),
                         )
                     )
-            for report in stack.run_auto_brakes():
-                result.brake_reports.append(report)
-                emit(Event(now, "brake", _connections(report), _summary(report)))
-            if now >= next_release:
-                next_release += options.release_every
-                report = stack.release_recovered()
-                if any(row["status"] != "skipped" for row in report.get("rows", [])):
-                    result.release_reports.append(report)
-                    emit(Event(now, "release", _connections(report), _summary(report)))
-            for alert in stack.alerts():
-                emit(
-                    Event(
-                        now,
-                        "alert",
-                        alert.attributes.get("connection_id", ""),
-                        alert.subject or "",
-                        alert.attributes.get("severity", ""),
-                    )
-                )
+    finally:
+        # The drill's moto is gone and its function environment was its own: leave neither.
+        LocalStack.forget_caches()
+        os.environ.clear()
+        os.environ.update(saved_environment)
     return result
 
 
+def _advance(
+    stack: LocalStack, span: timedelta, tick: timedelta | None, on_tick: TickHook | None
+) -> None:
+    if on_tick is None:
+        stack.sandbox.advance(span)
+        return
+    step = min(tick or span, span)
+    target = stack.sandbox.clock.now() + span
+    while (now := stack.sandbox.clock.now()) < target:
+        stack.sandbox.advance(min(step, target - now))
+        on_tick(stack)
+
+
 def _connections(report: dict[str, Any]) -> str:
-    return ", ".join(sorted({row["connection_id"] for row in report.get("rows", [])}))
+    """The connections a report acted on (a scheduled release skips the unrecovered ones)."""
+    rows = report.get("rows", [])
+    acted = {row["connection_id"] for row in rows if row["status"] != "skipped"}
+    return ", ".join(sorted(acted or {row["connection_id"] for row in rows}))
 
 
 def _summary(report: dict[str, Any]) -> str:

@@ -87,8 +87,10 @@ class LocalStack:
 
     @staticmethod
     def forget_caches() -> None:
-        """What a cold start forgets: settings, secrets, tokens, idempotency stores."""
+        """What a cold start forgets: settings, clients, secrets, tokens, idempotency stores."""
         wiring.settings.cache_clear()
+        # Each LocalAws is its own moto process: a client cached for another one talks to it.
+        wiring.aws_client.cache_clear()
         wiring.secret_loader.cache_clear()
         forget_portal_offsets()
         _handler("incident_responder")._once.cache_clear()

@@ -4,13 +4,12 @@ moto cannot deploy a SAM template, so LocalAws reads the template and creates
 its tables and topics itself, named `{stack_name}-{LogicalId}` the way a
 stack would name them, and computes the environment each function would get.
 Every boto3 client created while it runs talks to it (AWS_ENDPOINT_URL).
-moto keeps its state per process: run one LocalAws per process.
+moto runs in a child process (localaws.moto_process), one per LocalAws.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import urllib.request
 from collections.abc import Mapping
@@ -19,10 +18,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 import boto3
-from moto.server import ThreadedMotoServer
 
 from localaws.inbox import AlertInbox
 from localaws.intrinsics import IntrinsicResolver
+from localaws.moto_process import MotoProcess
 from localaws.placeholders import KMS_KEY_TYPE, NAME_PROPERTIES, kms_key_id
 from localaws.resources import TABLE_TYPE, TOPIC_TYPE, create_table, create_topic
 from localaws.template import TEMPLATE_PATH, Template, function_properties, load_template
@@ -59,7 +58,7 @@ class LocalAws:
         self.region = region
         self.account_id = ACCOUNT_ID
         self._parameters = self._parameter_values(dict(parameters or {}))
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        self._server = MotoProcess("127.0.0.1", port)
         self._saved_environment: dict[str, str | None] = {}
         self._clients: dict[str, Any] = {}
         self._inbox_count = 0
@@ -87,11 +86,8 @@ class LocalAws:
 
     def start(self) -> Self:
         """Start moto, point this process's AWS SDKs at it, create the resources."""
-        # werkzeug would log every request to stderr.
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server.start()
-        host, port = self._server.get_host_and_port()
-        self.endpoint_url = f"http://{host}:{port}"
+        self.endpoint_url = f"http://{self._server.host}:{self._server.port}"
         self._point_sdks_here()
         self._create_resources()
         return self

@@ -11,6 +11,7 @@ import socket
 import struct
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
@@ -120,6 +121,7 @@ class PlatformServer:
         self.app = app
         self.faults = FaultInjector()
         self.requests_served = 0
+        self.responses_by_status: Counter[int] = Counter()  # e.g. [403]: calls refused
         handler = _make_handler(self)
         self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True
@@ -192,6 +194,7 @@ def _make_handler(server: PlatformServer) -> type[BaseHTTPRequestHandler]:
             if isinstance(outcome, Fault):
                 self._act_out(outcome, request)
                 return
+            server.responses_by_status[outcome.status] += 1
             self.send_response(outcome.status)
             for name, value in outcome.headers.items():
                 self.send_header(name, value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -49,3 +50,82 @@ SCENARIOS: dict[str, Callable[[Sandbox], None]] = {
     "quiet": quiet,
     "runaway-rollups": runaway_rollups,
 }
+
+
+# --- starting states of the containment score (drill/score) ------------------------------
+
+
+def _backdate(sandbox: Sandbox, calls_per_hour: float, hours: int) -> None:
+    """Yesterday's steady traffic still inside the org's rolling 24 hours."""
+    now = sandbox.clock.now()
+    for hour in range(1, hours + 1):
+        sandbox.salesforce.add_usage(int(calls_per_hour), at=now - timedelta(hours=hour))
+
+
+def slow_creep(sandbox: Sandbox) -> None:
+    """A dedupe flow whose volume creeps: the org reaches its limit over 20 hours; the
+    creep has been running for 16 of them."""
+    sf = sandbox.salesforce
+    sf.add_flow("Duplicate_Check_Creep", trigger_type="Scheduled", calls_per_hour=4_000)
+    sf.add_flow("Lead_Assignment_Process", versions=2, active_version=2, process_type="Workflow")
+    sf.set_background_rate(1_000)
+    _backdate(sandbox, 5_000, 16)
+
+
+def hubspot_spike(sandbox: Sandbox) -> None:
+    """A lead-scoring workflow at its normal rate plus other apps' traffic (spikes later)."""
+    hs = sandbox.hubspot
+    hs.add_workflow("Lead scoring sync", flow_id="3001", enabled=True, calls_per_hour=5_000)
+    hs.add_workflow("Welcome series", flow_id="3002", enabled=True)
+    hs.add_workflow("Old nurture (off)", flow_id="3003", enabled=False)
+    hs.set_background_rate(3_000)
+
+
+def already_over(sandbox: Sandbox) -> None:
+    """The org used 101 % of its calls before anyone looked."""
+    sf = sandbox.salesforce
+    sf.add_flow("Account_Rollup_Hourly", trigger_type="Scheduled", calls_per_hour=3_000)
+    sf.set_background_rate(500)
+    _backdate(sandbox, 101_000 / 20, 20)
+
+
+def linked_sync(sandbox: Sandbox) -> None:
+    """A HubSpot workflow syncing contacts into Salesforce, and the Salesforce flow each
+    synced write triggers (the link itself is driven by the score's tick hook)."""
+    hs, sf = sandbox.hubspot, sandbox.salesforce
+    hs.add_workflow("Sync contacts to Salesforce", flow_id="4001", calls_per_hour=24_000)
+    hs.add_workflow("Welcome series", flow_id="4002", enabled=True)
+    hs.set_background_rate(2_000)
+    sf.add_flow("Contact_After_Save_Enrichment", versions=2, active_version=2)
+    sf.set_background_rate(500)
+    _backdate(sandbox, 70_000 / 20, 20)
+
+
+def noisy_neighbour(sandbox: Sandbox) -> None:
+    """An external ETL (not an automation apibrake may touch) floods the org."""
+    sf = sandbox.salesforce
+    sf.add_flow("Opportunity_Rollup_Hourly", trigger_type="Scheduled", calls_per_hour=2_000)
+    sf.set_background_rate(20_000)  # the ETL's integration user
+    _backdate(sandbox, 80_000 / 12, 12)
+
+
+def late_detection(sandbox: Sandbox) -> None:
+    """A quiet org at 60 %; a mass-update flow exists but is not running yet."""
+    sf = sandbox.salesforce
+    sf.add_flow(
+        "Mass_Update_Accounts", trigger_type="Scheduled", active_version=None, calls_per_hour=60_000
+    )
+    sf.set_background_rate(300)
+    _backdate(sandbox, 60_000 / 20, 20)
+
+
+SCENARIOS.update(
+    {
+        "slow-creep": slow_creep,
+        "hubspot-spike": hubspot_spike,
+        "already-over": already_over,
+        "linked-sync": linked_sync,
+        "noisy-neighbour": noisy_neighbour,
+        "late-detection": late_detection,
+    }
+)

@@ -23,7 +23,10 @@ brake = IncidentInvocation(
     responder.brake,
     key=BrakeKey.of,
     window_seconds=WINDOW_SECONDS,
-    settled=lambda report: report.complete,
+    # Failed rows are not cached either: the next trigger tries them again.
+    settled=lambda report: (
+        report.complete and not any(row.status is RowStatus.FAILED for row in report.rows)
+    ),
     counted={
         "AutomationsBraked": {RowStatus.BRAKED},
         "AutomationsFailed": {RowStatus.FAILED, RowStatus.NEEDS_HUMAN},

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Literal
 
@@ -111,10 +111,11 @@ class SalesforceOrg:
             self.accrue()
             return self._usage.used(self.clock.now()), self.settings.daily_limit
 
-    def add_usage(self, calls: int) -> None:
+    def add_usage(self, calls: int, at: datetime | None = None) -> None:
+        """Calls made at `at` (default now); earlier ones age out of the 24 hours sooner."""
         with self.lock:
             self.accrue()
-            self._usage.add(self.clock.now(), calls)
+            self._usage.add(at or self.clock.now(), calls)
 
     def set_background_rate(self, calls_per_hour: float) -> None:
         """Traffic from consumers apibrake cannot brake (integrations, users)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from apibrake.store.connections import ConnectionStore
 from apibrake.store.journal import JournalStore, utcnow
 from apibrake.store.state import StateStore
 from apibrake.warn.publisher import Alert
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -42,3 +45,14 @@ async def fresh_reading(client: Any, platform: Platform, *, prefer_headers: bool
     else:
         result = await client.daily_usage()
     return result
+
+
+def publish_safely(deps: IncidentDeps, alert: Alert) -> str | None:
+    """Publishes `alert`; on failure logs it and returns what went wrong (no secrets: the
+    AWS error names the topic and the problem only)."""
+    try:
+        deps.publish(alert)
+    except Exception as error:
+        logger.exception("alert not published", extra={"connection_id": alert.connection_id})
+        return f"{alert.kind} alert not published: {type(error).__name__}: {str(error)[:200]}"
+    return None

@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable, Mapping, Set
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
-import httpx
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import (
@@ -32,6 +31,7 @@ from apibrake.brake.assembly import incident_deps
 from apibrake.brake.deadline import Deadline
 from apibrake.brake.deps import IncidentDeps
 from apibrake.brake.idempotency import IncompleteRun
+from apibrake.http.transport import platform_client
 from apibrake.models.reports import IncidentReport, RowStatus
 
 Clock = Callable[[], datetime]
@@ -125,7 +125,7 @@ class IncidentInvocation(Generic[RequestT]):
     async def _with_clients(
         self, request: RequestT, deadline: Deadline, clock: Clock
     ) -> IncidentReport:
-        async with httpx.AsyncClient() as http_client:
+        async with platform_client() as http_client:
             deps = incident_deps(
                 wiring.settings(),
                 dynamodb=wiring.aws_client("dynamodb"),

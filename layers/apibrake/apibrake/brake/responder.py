@@ -15,7 +15,8 @@ from apibrake.brake.adapters import ADAPTERS, Adapter
 from apibrake.brake.adapters.base import AdapterRun, Observed
 from apibrake.brake.alerts import human_must_act, summary_alert
 from apibrake.brake.deadline import Deadline
-from apibrake.brake.deps import IncidentDeps, fresh_reading
+from apibrake.brake.deps import IncidentDeps, fresh_reading, publish_safely
+from apibrake.brake.drives import linked_brakes
 from apibrake.brake.rows import brake_row
 from apibrake.http.errors import DailyLimitExhausted, PlatformError
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
@@ -23,11 +24,16 @@ from apibrake.models.connection import Connection
 from apibrake.models.events import BrakeEvent
 from apibrake.models.reports import AutomationRow, ConnectionFailure, IncidentReport, RowStatus
 from apibrake.release.recovery import STORED_READING_MAX_AGE, current_reset
+from apibrake.store.allowlist import InvalidEntry
 from apibrake.store.journal import CHANGED_STATES, BrakeState, IncidentMeta, JournalRow
+from apibrake.warn.publisher import Alert
 
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=15)  # Lambda's longest run; a crashed holder frees it by then
+# Journal rows a new brake looks at again: interrupted ones and failed ones (a sick
+# platform, a refused change) - the rest are settled.
+_RETRIED_STATES = frozenset({BrakeState.PENDING, BrakeState.FAILED})
 
 
 @dataclass
@@ -54,13 +60,37 @@ def incident_id_for(connection_id: str, deps: IncidentDeps) -> str:
 
 
 async def brake(request: BrakeEvent, deps: IncidentDeps, deadline: Deadline) -> IncidentReport:
-    ids = [request.connection_id] if request.connection_id else None
-    connections, failures = deps.connections.load(ids)
+    every, every_failures = deps.connections.load(include_disabled=True)
+    if request.connection_id:
+        connections, failures = deps.connections.load([request.connection_id])
+    else:
+        connections, failures = [c for c in every if c.enabled], every_failures
+    known = frozenset(c.connection_id for c in every)
+    # Automations of other connections that drive these: braked in their own incidents.
+    links = await linked_brakes(deps, [c.connection_id for c in connections], every, request.tier)
     outcomes = await asyncio.gather(
-        *(_safely(connection, request, deps, deadline) for connection in connections)
+        *(_safely(connection, request, deps, deadline, known) for connection in connections),
+        *(
+            _safely(
+                link.connection,
+                request.model_copy(
+                    update={
+                        "connection_id": link.connection.connection_id,
+                        "reason": f"{link.reason}; {request.reason}".strip("; "),
+                    }
+                ),
+                deps,
+                deadline,
+                known,
+                linked=link.entries,
+            )
+            for link in links
+        ),
     )
     incidents = {o.connection_id: o.incident_id for o in outcomes if o.incident_id}
-    if len(incidents) == 1:
+    if request.connection_id in incidents:
+        run_id = incidents[request.connection_id]
+    elif len(incidents) == 1:
         run_id = next(iter(incidents.values()))
     else:
         run_id = f"{'dry-run' if request.dry_run else 'brake'}-{deps.now():%Y%m%dT%H%M%SZ}"
@@ -80,11 +110,16 @@ async def brake(request: BrakeEvent, deps: IncidentDeps, deadline: Deadline) -> 
 
 
 async def _safely(
-    connection: Connection, request: BrakeEvent, deps: IncidentDeps, deadline: Deadline
+    connection: Connection,
+    request: BrakeEvent,
+    deps: IncidentDeps,
+    deadline: Deadline,
+    known: frozenset[str],
+    linked: list[AllowlistEntry] | None = None,
 ) -> ConnectionOutcome:
     """One broken connection never stops the others."""
     try:
-        return await _ConnectionBrake(connection, request, deps, deadline).run()
+        return await _ConnectionBrake(connection, request, deps, deadline, known, linked).run()
     except Exception as error:
         logger.exception("brake failed", extra={"connection_id": connection.connection_id})
         return ConnectionOutcome(
@@ -96,9 +131,19 @@ async def _safely(
 
 class _ConnectionBrake:
     def __init__(
-        self, connection: Connection, request: BrakeEvent, deps: IncidentDeps, deadline: Deadline
+        self,
+        connection: Connection,
+        request: BrakeEvent,
+        deps: IncidentDeps,
+        deadline: Deadline,
+        known: frozenset[str],
+        linked: list[AllowlistEntry] | None = None,
     ) -> None:
         self.connection = connection
+        self.known = known  # every connection id: `drives` may only name these
+        # A linked brake: only these entries (they drive a connection braked now).
+        self.linked = linked
+        self.unknown_drives: dict[str, list[str]] = {}  # automation -> unknown ids
         self.cid = connection.connection_id
         self.request = request
         self.deps = deps
@@ -131,14 +176,18 @@ class _ConnectionBrake:
             self.outcome.calls = client.http.calls_made
             if self.meta is not None:
                 self._finish()
-        self.outcome.rows += rows
+        self.outcome.rows += [self._note_unknown_drives(row) for row in rows]
         self._publish_summary()
         return self.outcome
 
     # Steps -------------------------------------------------------------------------------
 
     def _allowlist(self) -> tuple[list[AllowlistEntry], list[AutomationRow]]:
-        entries, invalid = self.deps.allowlist.for_connection(self.cid)
+        invalid: list[InvalidEntry] = []  # a linked brake leaves these to the own brake
+        if self.linked is not None:
+            entries = self.linked
+        else:
+            entries, invalid = self.deps.allowlist.for_connection(self.cid)
         rows = [
             AutomationRow(
                 platform=self.connection.platform,
@@ -168,7 +217,22 @@ class _ConnectionBrake:
                 )
                 continue
             usable.append(entry)
+            unknown = [d for d in entry.drives if d not in self.known]
+            if unknown:
+                self.unknown_drives[entry.automation] = unknown
         return usable, rows
+
+    def _note_unknown_drives(self, row: AutomationRow) -> AutomationRow:
+        """The entry is still braked; the ids `drives` names that match no connection are
+        reported, and neither linked nor waited for."""
+        unknown = self.unknown_drives.get(f"{row.kind.value}:{row.name}") if row.kind else None
+        if not unknown:
+            return row
+        note = (
+            f"allowlist entry: drives names unknown connection(s) {', '.join(unknown)}: "
+            "ignored, fix the entry"
+        )
+        return row.model_copy(update={"error": f"{row.error}; {note}" if row.error else note})
 
     def _open_incident(self) -> bool:
         deps = self.deps
@@ -195,6 +259,7 @@ class _ConnectionBrake:
                 error=f"incident {busy} is being worked on by another invocation; "
                 "nothing done here",
             )
+            self.outcome.complete = False  # not cached: a later trigger does the work
             return False
         return True
 
@@ -206,7 +271,7 @@ class _ConnectionBrake:
         to_look: dict[AutomationKind, list[AllowlistEntry]] = {}
         for entry in entries:
             row = existing.get(entry.automation)
-            if row is not None and row.brake is not BrakeState.PENDING:
+            if row is not None and row.brake not in _RETRIED_STATES:
                 settled.append(row)  # done by an earlier invocation
             else:
                 to_look.setdefault(entry.kind, []).append(entry)
@@ -280,11 +345,16 @@ class _ConnectionBrake:
         observed: Observed | None,
         row: JournalRow | None,
     ) -> JournalRow:
-        if row is not None:  # pending from an interrupted run: the journal's `before` stands
+        if row is not None and row.brake is BrakeState.FAILED and row.before is None:
+            row = None  # its inventory failed last time: nothing journalled worth keeping
+        if row is not None:  # pending or failed earlier: the journal's `before` stands
             if adapter.is_off(observed) and not adapter.is_off(Observed(row.before or {})):
                 row.brake, row.after = BrakeState.BRAKED, observed.summary if observed else None
+                row.error = None
             elif adapter.is_off(observed):
                 row.brake = BrakeState.ALREADY_OFF
+            elif row.brake is BrakeState.FAILED:
+                row.brake, row.error = BrakeState.PENDING, None  # still on: try once more
             return row
         row = self._new_row(entry, observed)
         decision = adapter.decide_brake(entry, observed)
@@ -298,6 +368,7 @@ class _ConnectionBrake:
             platform=self.connection.platform,
             kind=entry.kind,
             name=entry.name,
+            drives=[d for d in entry.drives if d in self.known],
             before=dict(observed.summary) if observed else None,
         )
 
@@ -398,7 +469,15 @@ class _ConnectionBrake:
             self._alert_human([brake_row(r) for r in rows], why)
 
     def _alert_human(self, rows: list[AutomationRow], why: str) -> None:
-        self.deps.publish(human_must_act(self.cid, self.connection.platform.value, rows, why))
+        self._publish(human_must_act(self.cid, self.connection.platform.value, rows, why))
+
+    def _publish(self, alert: Alert) -> None:
+        """An alert that cannot go out must not undo or stop the brake: it is reported."""
+        problem = publish_safely(self.deps, alert)
+        if problem is not None and self.outcome.failure is None:
+            self.outcome.failure = ConnectionFailure(
+                connection_id=self.cid, field="alert_topic", error=problem
+            )
 
     def _finish(self) -> None:
         assert self.meta is not None
@@ -416,7 +495,7 @@ class _ConnectionBrake:
     def _publish_summary(self) -> None:
         if not self.worked and not self.request.dry_run:
             return  # a repeated trigger that found everything done: nothing new to say
-        self.deps.publish(
+        self._publish(
             summary_alert(
                 action="brake",
                 incident_id=self.outcome.incident_id or "dry-run",

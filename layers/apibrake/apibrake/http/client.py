@@ -180,7 +180,7 @@ class PlatformHttp:
             ) from None
 
     def _may_retry(self, error: PlatformError, attempt: int, done_for_this_error: int) -> bool:
-        if not error.retryable or attempt >= self._retry.max_attempts:
+        if not error.retryable or attempt >= self._retry.attempts_for(error):
             return False
         if error.max_retries is not None and done_for_this_error >= error.max_retries:
             return False

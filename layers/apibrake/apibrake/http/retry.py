@@ -11,6 +11,8 @@ from apibrake.http.errors import PlatformError, RateLimited
 @dataclass(frozen=True)
 class RetryPolicy:
     max_attempts: int = 3  # per request, the first one included
+    # A burst 429 only says "wait for the window": the brake must outlast a burst of them.
+    max_rate_limited_attempts: int = 6
     base_delay: float = 0.2  # seconds; doubles per retry, full jitter below the cap
     max_delay: float = 2.0
     burst_wait_scale: float = 1.0  # times the platform's burst interval (tests shrink it)
@@ -24,6 +26,11 @@ class RetryPolicy:
             floor = min(error.retry_after * self.burst_wait_scale, self.max_burst_wait)
             return max(jittered, floor)
         return jittered
+
+    def attempts_for(self, error: PlatformError) -> int:
+        return (
+            self.max_rate_limited_attempts if isinstance(error, RateLimited) else self.max_attempts
+        )
 
 
 class RetryBudget:

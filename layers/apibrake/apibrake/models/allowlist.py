@@ -6,7 +6,7 @@ import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class AutomationKind(StrEnum):
@@ -28,6 +28,9 @@ _NAME_RULES: dict[AutomationKind, tuple[re.Pattern[str], str]] = {
     AutomationKind.WORKFLOW: (re.compile(r"^[0-9]{1,20}$"), "a HubSpot flow id (digits)"),
 }
 
+# The connections table's own rule for connection_id.
+ConnectionRef = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._-]+$")]
+
 
 class AllowlistEntry(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -39,6 +42,10 @@ class AllowlistEntry(BaseModel):
     added_by: str = ""
     # Managed-package (namespaced) flows are only attempted when the entry says so.
     allow_managed: bool = False
+    # Other connections whose API calls this automation also spends (a HubSpot workflow
+    # writing to Salesforce): their brake brakes it too, and it is released only once
+    # they have recovered as well.
+    drives: tuple[ConnectionRef, ...] = ()
 
     @field_validator("automation")
     @classmethod
@@ -55,6 +62,17 @@ class AllowlistEntry(BaseModel):
         if not pattern.match(name):
             raise ValueError(f"name {name!r} is not {expected}")
         return value
+
+    @field_validator("drives")
+    @classmethod
+    def _unique(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(value))
+
+    @model_validator(mode="after")
+    def _drives_others(self) -> AllowlistEntry:
+        if self.connection_id in self.drives:
+            raise ValueError("drives: must name other connections, not the entry's own")
+        return self
 
     @property
     def kind(self) -> AutomationKind:

@@ -14,7 +14,7 @@ from apibrake.brake.adapters import ADAPTERS
 from apibrake.brake.adapters.base import AdapterRun, Observed
 from apibrake.brake.alerts import summary_alert
 from apibrake.brake.deadline import Deadline
-from apibrake.brake.deps import IncidentDeps, fresh_reading
+from apibrake.brake.deps import IncidentDeps, fresh_reading, publish_safely
 from apibrake.brake.responder import LEASE
 from apibrake.brake.rows import release_row
 from apibrake.http.errors import DailyLimitExhausted, PlatformError
@@ -22,6 +22,7 @@ from apibrake.models.allowlist import AutomationKind
 from apibrake.models.connection import Connection
 from apibrake.models.events import ReleaseEvent, ReleaseRecoveredEvent
 from apibrake.models.reports import AutomationRow, ConnectionFailure, IncidentReport
+from apibrake.release.driven import DrivenWindows
 from apibrake.release.recovery import (
     STORED_READING_MAX_AGE,
     recovery_from_stored,
@@ -34,6 +35,7 @@ from apibrake.store.journal import (
     JournalRow,
     ReleaseState,
 )
+from apibrake.warn.publisher import Alert
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +46,7 @@ class _Outcome:
     connection_id: str = ""
     rows: list[AutomationRow] = field(default_factory=list)
     calls: int = 0
+    driven_calls: dict[str, int] = field(default_factory=dict)  # recovery reads elsewhere
     planned_calls: int = 0
     complete: bool = True
     closed: bool = False
@@ -76,11 +79,15 @@ async def release_recovered(
 
 
 def _report(run_id: str, outcomes: list[_Outcome], dry_run: bool) -> IncidentReport:
+    calls = {o.connection_id: o.calls for o in outcomes if o.connection_id}
+    for outcome in outcomes:
+        for cid, spent in outcome.driven_calls.items():
+            calls[cid] = calls.get(cid, 0) + spent
     return IncidentReport(
         incident_id=run_id,
         action="release",
         dry_run=dry_run,
-        api_calls={o.connection_id: o.calls for o in outcomes if o.connection_id},
+        api_calls=calls,
         planned_calls={o.connection_id: o.planned_calls for o in outcomes} if dry_run else {},
         incidents={o.connection_id: o.incident_id for o in outcomes if o.connection_id},
         rows=[row for o in outcomes for row in o.rows],
@@ -123,6 +130,8 @@ class _IncidentRelease:
         self.outcome = _Outcome(incident_id)
         self.worked = False  # past the recovery check: something to tell subscribers
         self.recovered_by_stored_data = False
+        self.driven: DrivenWindows | None = None  # set once the incident is known
+        self.held: dict[int, str] = {}  # id(row) -> why it waits for a driven connection
 
     def _fail(self, error: str, field: str | None = None) -> _Outcome:
         cid = self.outcome.connection_id or self.incident_id
@@ -148,6 +157,10 @@ class _IncidentRelease:
         if waiting is not None:  # not recovered: no lease, no client, no platform call
             self.outcome.rows = [release_row(r) for r in rows]
             return self._fail(f"not released yet: {waiting}")
+        self.driven = DrivenWindows(self.deps, meta)
+        if not self.force and self._hold_driving_rows(_open_rows(rows)) == "all":
+            self.outcome.rows = self._rows(rows)
+            return self._fail(f"not released yet: {self._held_reasons()}")
         if not self.dry_run and not journal.acquire_lease(
             self.incident_id, self.deps.owner, now=now, until=now + LEASE
         ):
@@ -162,8 +175,10 @@ class _IncidentRelease:
             await self._release(client, connection, meta, rows)
         finally:
             self.outcome.calls = client.http.calls_made
+            self.outcome.driven_calls = dict(self.driven.calls)
             if not self.dry_run:
-                meta.api_calls["release"] = meta.api_calls.get("release", 0) + self.outcome.calls
+                spent = self.outcome.calls + sum(self.outcome.driven_calls.values())
+                meta.api_calls["release"] = meta.api_calls.get("release", 0) + spent
                 journal.save_meta(meta)
                 self._close_if_settled(meta)
                 self._unlease()
@@ -187,6 +202,31 @@ class _IncidentRelease:
             self.recovered_by_stored_data = decision is not None
             return None
         return decision[1]
+
+    def _hold_driving_rows(self, open_rows: list[JournalRow]) -> str:
+        """Holds back the rows that drive a connection not recovered yet; "all", "some" or
+        "none" of `open_rows` are held."""
+        assert self.driven is not None
+        self.driven.decide_from_stored({cid for row in open_rows for cid in row.drives})
+        for row in open_rows:
+            why = self.driven.waiting_for(row)
+            if why is not None:
+                self.held[id(row)] = why
+        held = sum(1 for row in open_rows if id(row) in self.held)
+        return "none" if not held else "all" if held == len(open_rows) else "some"
+
+    def _held_reasons(self) -> str:
+        return "; ".join(dict.fromkeys(self.held.values()))
+
+    def _rows(self, rows: list[JournalRow], acting: set[int] | None = None) -> list[AutomationRow]:
+        """Report rows; a held row says what it waits for."""
+        report = []
+        for row in rows:
+            line = release_row(row, would_release=acting is not None and id(row) in acting)
+            if id(row) in self.held:
+                line = line.model_copy(update={"error": f"not released yet: {self.held[id(row)]}"})
+            report.append(line)
+        return report
 
     def _unlease(self) -> None:
         if not self.dry_run:
@@ -214,6 +254,14 @@ class _IncidentRelease:
                     connection_id=connection.connection_id, error=f"not released yet: {why}"
                 )
                 return
+        if not self.force:
+            assert self.driven is not None
+            await self.driven.decide_fresh()
+            if self._hold_driving_rows(open_rows) == "all":
+                self.outcome.rows = self._rows(rows)
+                self._fail(f"not released yet: {self._held_reasons()}")
+                return
+            open_rows = [r for r in open_rows if id(r) not in self.held]
         self.worked = True
         groups: dict[AutomationKind, list[JournalRow]] = {}
         for row in open_rows:
@@ -242,13 +290,15 @@ class _IncidentRelease:
         self.outcome.planned_calls = sum(
             ADAPTERS[k].release_calls(len(rows_)) for k, (rows_, _) in act.items()
         )
+        if self.held:
+            self._fail(f"partly released; the rest {self._held_reasons()}")
         if self.dry_run:
-            self.outcome.rows = [release_row(r, would_release=id(r) in acting) for r in rows]
+            self.outcome.rows = self._rows(rows, acting)
             return
         self._journal([r for r in open_rows if id(r) not in acting])
         await self._act_and_verify(client, act)
         self._journal(open_rows)
-        self.outcome.rows = [release_row(r) for r in rows]
+        self.outcome.rows = self._rows(rows)
 
     async def _act_and_verify(
         self,
@@ -296,6 +346,15 @@ class _IncidentRelease:
                 else:
                     ADAPTERS[kind].confirm_release(row, look.get(row.name))
 
+    def _publish(self, alert: Alert) -> None:
+        """A summary that cannot go out is reported; the restore itself stands."""
+        problem = publish_safely(self.deps, alert)
+        if problem is not None and self.outcome.failure is None:
+            cid = self.outcome.connection_id or self.incident_id
+            self.outcome.failure = ConnectionFailure(
+                connection_id=cid, field="alert_topic", error=problem
+            )
+
     def _journal(self, rows: list[JournalRow]) -> None:
         if rows and not self.dry_run:
             self.deps.journal.put_rows(self.incident_id, rows)
@@ -307,7 +366,7 @@ class _IncidentRelease:
             self.deps.journal.close(meta, now=self.deps.now())
             self.outcome.closed = True
         if self.worked:
-            self.deps.publish(
+            self._publish(
                 summary_alert(
                     action="release",
                     incident_id=self.incident_id,

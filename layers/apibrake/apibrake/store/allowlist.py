@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +47,33 @@ class AllowlistStore:
                     automation = str(raw.get("automation", ""))
                     invalid.append(InvalidEntry(connection_id, automation, field, message))
         return entries, invalid
+
+    def driving(self, connection_id: str, targets: Collection[str]) -> list[AllowlistEntry]:
+        """`connection_id`'s valid entries whose `drives` names any of `targets`: one query
+        of that connection's items, filtered by DynamoDB (malformed entries are left to the
+        connection's own brake to report)."""
+        wanted = sorted(targets)
+        if not wanted:
+            return []
+        values: dict[str, Any] = {":cid": {"S": connection_id}}
+        values.update({f":t{i}": {"S": target} for i, target in enumerate(wanted)})
+        paginator = self._dynamodb.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="connection_id = :cid",
+            FilterExpression=" OR ".join(f"contains(drives, :t{i})" for i in range(len(wanted))),
+            ExpressionAttributeValues=values,
+        )
+        found: list[AllowlistEntry] = []
+        for page in pages:
+            for item in page["Items"]:
+                try:
+                    entry = AllowlistEntry.model_validate(from_item(item))
+                except ValidationError:
+                    continue
+                if any(target in entry.drives for target in wanted):
+                    found.append(entry)
+        return found
 
     def put(self, entry: AllowlistEntry) -> None:
         self._dynamodb.put_item(TableName=self._table, Item=to_item(entry.model_dump(mode="json")))

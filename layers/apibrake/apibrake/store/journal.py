@@ -58,6 +58,8 @@ class JournalRow(BaseModel):
     platform: Platform
     kind: AutomationKind
     name: str
+    # The allowlist entry's `drives` at brake time: release waits for these connections too.
+    drives: list[str] = Field(default_factory=list)
     before: dict[str, Any] | None = None  # prior state, journalled before the change
     after: dict[str, Any] | None = None  # state after the brake
     brake: BrakeState = BrakeState.PENDING

@@ -18,6 +18,8 @@ from botocore.exceptions import ClientError
 from apibrake.models.usage import ReadingSource, UsageReading
 from apibrake.store.items import from_item, to_item
 
+_READING_FIELDS = "used, #limit, taken_at, #source, resets_at, stale"
+
 
 def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
@@ -73,6 +75,10 @@ class StateStore:
                 ":pk": {"S": f"reading#{connection_id}"},
                 ":since": {"S": since.astimezone(UTC).isoformat()},
             },
+            # Only what a forecast reads: every check asks for an hour of readings, and the
+            # bulky per-app breakdown would cost a read unit and a response's bytes each time.
+            ProjectionExpression=_READING_FIELDS,
+            ExpressionAttributeNames={"#limit": "limit", "#source": "source"},  # reserved words
         )
         readings = []
         for page in pages:

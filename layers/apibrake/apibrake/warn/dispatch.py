@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
@@ -71,15 +72,7 @@ class AlertDispatcher:
         top = max(won, key=lambda alert: alert.rank)
         others = [alert.key for alert in won if alert is not top]
         entries = self._allowlist(connection.connection_id)
-        full = AlertContext(
-            forecast=context.forecast,
-            error=context.error,
-            allowlist=entries,
-            auto_brake_triggered=context.auto_brake_triggered,
-            incident_function_name=context.incident_function_name,
-            horizon_minutes=context.horizon_minutes,
-            also_crossed=others,
-        )
+        full = replace(context, allowlist=entries, also_crossed=others)
         try:
             self._publisher.publish(compose(connection, top, full))
         except Exception:

@@ -20,6 +20,13 @@ from apibrake.watch.forecast import Forecast
 
 SMS_SEGMENT = 160
 _PLATFORM_NAMES = {Platform.SALESFORCE: "Salesforce", Platform.HUBSPOT: "HubSpot"}
+# Where a person sees which consumer is spending the calls.
+_WHO_CALLS = {
+    Platform.SALESFORCE: "Salesforce Setup > Connected Apps OAuth Usage (or the API Total "
+    "Usage event log) shows which user or app is calling",
+    Platform.HUBSPOT: "HubSpot Settings > Integrations > Private Apps and Connected Apps "
+    "show each app's call log",
+}
 _UI_PLACES = {
     AutomationKind.FLOW: "Salesforce Setup > Process Automation > Flows: deactivate",
     AutomationKind.SCHEDULED_APEX: "Salesforce Setup > Environments > Jobs > Scheduled Jobs: delete"
@@ -39,6 +46,9 @@ class AlertContext:
     incident_function_name: str = "<IncidentResponderFunctionName>"
     horizon_minutes: float = 60.0
     also_crossed: Sequence[str] = field(default_factory=tuple)
+    rate_now_per_hour: float | None = None  # since the last check (after a brake)
+    # (minutes ago, percent) of the last reading before the limit ran out
+    previous_check: tuple[float, float] | None = None
 
 
 def compose(connection: Connection, due: DueAlert, context: AlertContext) -> Alert:
@@ -69,6 +79,8 @@ def _headline(connection: Connection, due: DueAlert, context: AlertContext) -> s
     percent = f"{forecast.percent:.0f}% " if forecast else ""
     if due.kind is AlertKind.LIMIT_EXHAUSTED:
         return "daily API limit exhausted, brake by API impossible"
+    if due.kind is AlertKind.OUTSIDE_REACH:
+        return f"{percent}and still climbing after the brake: outside apibrake's reach"
     if due.kind is AlertKind.BRAKE_THRESHOLD:
         return f"{percent}of daily API limit used, brake threshold reached"
     if due.kind is AlertKind.THRESHOLD:
@@ -92,7 +104,17 @@ def _situation(connection: Connection, due: DueAlert, context: AlertContext) -> 
             f"The {platform} daily API limit is exhausted{reason}. API-based braking is no "
             f"longer possible on {platform}: its API refuses every call, apibrake's included, "
             f"{_until_recovery(connection, context.forecast)}. A human must act in the "
-            f"{platform} UI now."
+            f"{platform} UI now." + _late_detection(connection, context)
+        )
+    if due.kind is AlertKind.OUTSIDE_REACH:
+        rate = context.rate_now_per_hour or 0.0
+        return (
+            f"apibrake braked the allowlisted automations, yet usage is still climbing at "
+            f"{rate:,.0f} calls/hour since the last check. What still burns is not on the "
+            "allowlist (an integration, an external ETL, another app, users) or could not be "
+            "braked (see the incident report): it is outside apibrake's reach, and braking "
+            "again will not stop it. Find the consumer and stop it now: "
+            f"{_WHO_CALLS[connection.platform]}."
         )
     if due.kind is AlertKind.BRAKE_THRESHOLD:
         action = (
@@ -112,6 +134,21 @@ def _situation(connection: Connection, due: DueAlert, context: AlertContext) -> 
     return (
         f"At the current rate usage reaches the brake threshold of {connection.brake_at:g}% "
         f"within the next {context.horizon_minutes:g} minutes."
+    )
+
+
+def _late_detection(connection: Connection, context: AlertContext) -> str:
+    if context.previous_check is None:
+        return ""
+    minutes_ago, percent = context.previous_check
+    if percent >= connection.brake_at:
+        return ""
+    return (
+        f"\n\nDetection came too late: the previous check, {_duration(minutes_ago)} earlier, "
+        f"saw {percent:.0f}%, below brake_at {connection.brake_at:g}%. The limit ran out "
+        "between two checks, faster than the check interval, so the brake never had a chance. "
+        "Run usage_monitor more often: the check interval must be shorter than the time to "
+        "exhaustion (CheckSchedule in template.yaml; the default is every 5 minutes)."
     )
 
 
@@ -190,7 +227,7 @@ def brake_command(function_name: str, connection_id: str, *, dry_run: bool) -> s
 
 
 def _commands(connection: Connection, due: DueAlert, context: AlertContext) -> str:
-    if due.kind is AlertKind.LIMIT_EXHAUSTED:
+    if due.kind in (AlertKind.LIMIT_EXHAUSTED, AlertKind.OUTSIDE_REACH):
         return ""
     name = context.incident_function_name
     return (
@@ -210,6 +247,14 @@ def _sms(connection: Connection, due: DueAlert, context: AlertContext) -> str:
         names = ", ".join(entry.name for entry in context.allowlist)
         text = f"{prefix} {platform} API limit exhausted. API brake impossible: turn off in UI"
         text += f": {names}" if names else "."
+        if context.previous_check and context.previous_check[1] < connection.brake_at:
+            text += " Detected too late: check more often."
+    elif due.kind is AlertKind.OUTSIDE_REACH:
+        rate = context.rate_now_per_hour or 0.0
+        text = (
+            f"{prefix}{usage} still climbing {rate:,.0f}/h after brake: not on allowlist, "
+            "outside apibrake's reach. Stop that consumer by hand."
+        )
     elif due.kind is AlertKind.CONNECTION_ERROR:
         text = f"{prefix} cannot read {platform} usage: {context.error or ''}"
     elif due.kind is AlertKind.BRAKE_THRESHOLD:

@@ -21,6 +21,7 @@ class AlertKind(StrEnum):
     THRESHOLD = "threshold"
     BRAKE_THRESHOLD = "brake_threshold"
     LIMIT_EXHAUSTED = "limit_exhausted"
+    OUTSIDE_REACH = "outside_reach"
     CONNECTION_ERROR = "connection_error"
 
 
@@ -80,6 +81,21 @@ def usage_alerts(
 def exhausted_alert() -> DueAlert:
     """100 % reached, or the platform already refuses calls: braking by API is over."""
     return DueAlert("limit:100", AlertKind.LIMIT_EXHAUSTED, Severity.CRITICAL, FULL)
+
+
+def outside_reach_alert(
+    forecast: Forecast, rate_since_last_check: float | None, *, horizon_minutes: float
+) -> DueAlert | None:
+    """The brake has run, yet usage still heads for 100 % within the horizon: what burns
+    is outside apibrake's reach, and only a person can stop it."""
+    if rate_since_last_check is None or rate_since_last_check <= 0 or forecast.percent >= FULL:
+        return None
+    minutes = forecast.remaining / rate_since_last_check * 60.0
+    if minutes > horizon_minutes:
+        return None
+    if forecast.minutes_to_reset is not None and minutes > forecast.minutes_to_reset:
+        return None
+    return DueAlert("outside_reach", AlertKind.OUTSIDE_REACH, Severity.CRITICAL, FULL)
 
 
 def connection_error_alert(error_type: str) -> DueAlert:

@@ -117,3 +117,22 @@ def forecast(
         resets_at=resets_at,
         minutes_to_reset=minutes_to_reset,
     )
+
+
+def rate_since_last_check(
+    readings: Sequence[UsageReading], *, now: datetime, resets: bool
+) -> float | None:
+    """Calls per hour between the newest reading and the one before it at least a minute
+    older: what is burning right now (after a brake, only what the brake did not stop)."""
+    ordered = sorted((r for r in readings if r.taken_at <= now), key=lambda r: r.taken_at)
+    if resets:
+        ordered = since_last_reset(ordered)
+    if not ordered:
+        return None
+    last = ordered[-1]
+    earlier = [r for r in ordered if last.taken_at - r.taken_at >= MIN_RATE_SPAN]
+    if not earlier:
+        return None
+    previous = earlier[-1]
+    hours = (last.taken_at - previous.taken_at).total_seconds() / 3600.0
+    return (last.used - previous.used) / hours

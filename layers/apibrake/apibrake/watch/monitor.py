@@ -12,12 +12,13 @@ import functools
 import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 import httpx
 
+from apibrake.http import transport
 from apibrake.http.client import Timeouts
 from apibrake.http.errors import DailyLimitExhausted, PlatformError
 from apibrake.http.retry import RetryBudget, RetryPolicy
@@ -35,10 +36,16 @@ from apibrake.warn.rules import (
     DueAlert,
     connection_error_alert,
     exhausted_alert,
+    outside_reach_alert,
     usage_alerts,
 )
 from apibrake.warn.trigger import Invoker
-from apibrake.watch.forecast import DEFAULT_RATE_WINDOW, Forecast, forecast
+from apibrake.watch.forecast import (
+    DEFAULT_RATE_WINDOW,
+    Forecast,
+    forecast,
+    rate_since_last_check,
+)
 from apibrake.watch.report import ConnectionCheck, HeaderReading, MonitorReport
 from apibrake.watch.reset import window_end
 from apibrake.watch.usage import UsageRead, cached_portal_offset, read_usage
@@ -49,6 +56,7 @@ T = TypeVar("T")
 AUTO_BRAKE_KEY = "auto_brake"
 AWS_THREADS = 10
 INVALID_ITEM_WINDOW = timedelta(hours=24)
+PREVIOUS_CHECK_LOOKBACK = timedelta(hours=6)
 
 
 class ConnectionSource(Protocol):
@@ -115,7 +123,7 @@ class UsageMonitor:
         self._metrics = metrics
         self._options = options or MonitorOptions()
         self._clock = clock
-        self._http_client = http_client or _default_http_client
+        self._http_client = http_client or transport.platform_client
         self._alerts = AlertDispatcher(
             state, publisher, lambda cid: allowlist.for_connection(cid)[0]
         )
@@ -243,9 +251,25 @@ class UsageMonitor:
             connection, outlook, horizon_minutes=self._options.forecast_horizon_minutes
         )
         won = self._alerts.claim(connection, due, now=now, window_ends=read.window_ends)
+        rate_now = None
         if any(alert.kind is AlertKind.BRAKE_THRESHOLD for alert in due):
             row.auto_brake_triggered = self._maybe_brake(connection, outlook, now, read.window_ends)
-        context = self._context(outlook, None, row.auto_brake_triggered)
+            if connection.auto_brake and self._invoker is not None and not row.auto_brake_triggered:
+                # Braked earlier in this window: is usage still heading for 100 %?
+                same_source = [r for r in history if r.source is read.reading.source]
+                rate_now = rate_since_last_check(
+                    [*same_source, read.reading], now=now, resets=read.resets_at is not None
+                )
+                reach = outside_reach_alert(
+                    outlook, rate_now, horizon_minutes=self._options.forecast_horizon_minutes
+                )
+                if reach is not None:
+                    won += self._alerts.claim(
+                        connection, [reach], now=now, window_ends=read.window_ends
+                    )
+        context = replace(
+            self._context(outlook, None, row.auto_brake_triggered), rate_now_per_hour=rate_now
+        )
         row.alerts_sent = self._alerts.send(connection, won, context)
         return row
 
@@ -284,7 +308,10 @@ class UsageMonitor:
         ends = self._window_ends(connection, now, resets_at)
         logger.error("daily API limit exhausted", extra={"connection_id": connection.connection_id})
         won = self._alerts.claim(connection, [exhausted_alert()], now=now, window_ends=ends)
-        context = self._context(None, error.message, False)
+        context = replace(
+            self._context(None, error.message, False),
+            previous_check=self._previous_check(connection.connection_id, now) if won else None,
+        )
         row.alerts_sent = self._alerts.send(connection, won, context)
         return row
 
@@ -347,6 +374,19 @@ class UsageMonitor:
             )
         return row
 
+    def _previous_check(self, connection_id: str, now: datetime) -> tuple[float, float] | None:
+        """(minutes ago, percent) of the last reading before the limit ran out: was it
+        exhausted between two checks (detection too late)?"""
+        readings = self._state.readings_since(connection_id, now - PREVIOUS_CHECK_LOOKBACK)
+        last = max(
+            (r for r in readings if r.taken_at < now and not r.stale),
+            key=lambda r: r.taken_at,
+            default=None,
+        )
+        if last is None:
+            return None
+        return (now - last.taken_at).total_seconds() / 60.0, last.percent
+
     def _window_ends(
         self, connection: Connection, now: datetime, resets_at: datetime | None
     ) -> datetime:
@@ -371,13 +411,6 @@ class _SecretUnreadable(Exception):
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         super().__init__(message)
-
-
-def _default_http_client() -> httpx.AsyncClient:
-    # Enough pooled connections for the concurrency bound; no env proxies (trust_env off):
-    # platform traffic goes where the connection item says, nowhere else.
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=50)
-    return httpx.AsyncClient(limits=limits, trust_env=False, follow_redirects=False)
 
 
 def _count_calls(row: ConnectionCheck, platform_client: Any) -> None:

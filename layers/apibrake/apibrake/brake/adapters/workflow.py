@@ -36,6 +36,15 @@ def _summary(flow: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _landed(sent: dict[str, Any], flow: dict[str, Any]) -> bool:
+    """Whether `flow` is what we PUT, only with the revision HubSpot gave it since."""
+    current = flow_update_body(flow, is_enabled=bool(flow.get("isEnabled")))
+    ignored = ("revisionId",)
+    return {k: v for k, v in current.items() if k not in ignored} == {
+        k: v for k, v in sent.items() if k not in ignored
+    }
+
+
 class WorkflowAdapter(Adapter):
     kind: ClassVar[AutomationKind] = AutomationKind.WORKFLOW
     platform: ClassVar[Platform] = Platform.HUBSPOT
@@ -126,13 +135,15 @@ class WorkflowAdapter(Adapter):
         try:
             if not isinstance(flow, dict):
                 flow = await run.client.get_flow(row.name)
+            sent = flow_update_body(flow, is_enabled=enable)
             try:
-                updated = await run.client.put_flow(
-                    row.name, flow_update_body(flow, is_enabled=enable)
-                )
+                updated = await run.client.put_flow(row.name, sent)
             except RequestRejected:
                 # Stale revisionId or a body HubSpot refuses: re-read once, retry once.
                 flow = await run.client.get_flow(row.name)
+                if _landed(sent, flow):  # a retried PUT whose first send had landed
+                    self._record(row, _summary(flow), None, enable, human=False)
+                    return
                 if enable and not self._still_ours(row, flow):
                     self._record(
                         row, None, "edited while being restored; left as is", enable, human=True

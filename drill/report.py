@@ -1,0 +1,228 @@
+"""The drill's report folder: a chart of usage over time, a markdown summary, the raw result.
+
+`usage.png` shows each connection's usage with its warn and brake thresholds and marks every
+alert, brake and release; `summary.md` is the timeline and the before/after table of every
+braked automation; `result.json` is the DrillResult as data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display, no GUI toolkit
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+
+from apibrake.models.connection import Connection
+from drill.engine import DrillResult, Event
+from drill.scenarios import DrillScenario
+
+DEFAULT_ROOT = Path("drill-report")
+MARKERS = {"alert": ("v", "tab:orange"), "brake": ("s", "tab:red"), "release": ("^", "tab:green")}
+SEVERITY_COLOURS = {"info": "tab:blue", "warning": "tab:orange", "critical": "tab:red"}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    warn_at: tuple[float, ...]
+    brake_at: float
+
+
+def scenario_thresholds(scenario: DrillScenario) -> dict[str, Thresholds]:
+    """connection_id -> thresholds, as the scenario's connection items set them."""
+    found = {}
+    watched = {"sf-prod": ("salesforce", scenario.salesforce)}
+    watched["hs-portal"] = ("hubspot", scenario.hubspot)  # the ids DrillScenario.set_up uses
+    for connection_id, (platform, item) in watched.items():
+        if item is None:
+            continue
+        connection = Connection.model_validate(
+            {"connection_id": connection_id, "platform": platform, "secret_id": "-", **item}
+        )
+        found[connection_id] = Thresholds(tuple(connection.warn_at), connection.brake_at)
+    return found
+
+
+def default_folder(scenario: str, now: datetime | None = None) -> Path:
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
+    return DEFAULT_ROOT / f"{scenario}-{stamp}"
+
+
+def write_report(result: DrillResult, folder: Path, thresholds: Mapping[str, Thresholds]) -> Path:
+    """Writes usage.png, summary.md and result.json into `folder` (created); returns it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_chart(result, folder / "usage.png", thresholds)
+    (folder / "summary.md").write_text(summary_markdown(result, thresholds), encoding="utf-8")
+    raw = json.dumps(asdict(result), indent=2, default=_json_default)
+    (folder / "result.json").write_text(raw + "\n", encoding="utf-8")
+    return folder
+
+
+# The chart ----------------------------------------------------------------------------------
+
+
+def write_chart(result: DrillResult, path: Path, thresholds: Mapping[str, Thresholds]) -> None:
+    connections = sorted({sample.connection_id for sample in result.samples} | set(thresholds))
+    figure, axes_list = plt.subplots(
+        len(connections), 1, figsize=(12, 3.6 * len(connections)), sharex=True, squeeze=False
+    )
+    try:
+        for axes, connection_id in zip(axes_list[:, 0], connections, strict=True):
+            _plot_connection(axes, result, connection_id, thresholds.get(connection_id))
+        axes_list[-1, 0].set_xlabel("simulated time (UTC)")
+        figure.suptitle(f"apibrake drill: {result.scenario}", fontsize=13)
+        figure.tight_layout()
+        figure.savefig(path, dpi=110)
+    finally:
+        plt.close(figure)
+
+
+def _plot_connection(
+    axes: Axes, result: DrillResult, connection_id: str, thresholds: Thresholds | None
+) -> None:
+    samples = [s for s in result.samples if s.connection_id == connection_id]
+    times = [s.at for s in samples]
+    axes.plot(times, [s.percent for s in samples], color="tab:blue", lw=1.8, label="usage")
+    if thresholds is not None:
+        for warn in thresholds.warn_at:
+            axes.axhline(warn, color="tab:orange", ls="--", lw=1, label=f"warn {warn:g} %")
+        brake = thresholds.brake_at
+        axes.axhline(brake, color="tab:red", ls="--", lw=1.2, label=f"brake {brake:g} %")
+    axes.axhline(100, color="black", lw=0.8, alpha=0.4)
+    for event in _events_for(result, connection_id):
+        marker, colour = MARKERS.get(event.kind, ("o", "grey"))
+        if event.kind == "alert":
+            colour = SEVERITY_COLOURS.get(event.severity, colour)
+        if event.kind in ("brake", "release"):
+            axes.axvline(event.at, color=colour, lw=1, alpha=0.6)  # type: ignore[arg-type]
+        axes.plot(
+            [event.at],
+            [_percent_at(samples, event.at)],
+            marker=marker,
+            color=colour,
+            markersize=9 if event.kind != "alert" else 7,
+            zorder=4 if event.kind != "alert" else 3,  # brake and release on top
+            ls="none",
+            label=_legend_label(event),
+        )
+    axes.set_title(connection_id, loc="left", fontsize=11)
+    axes.set_ylabel("% of daily limit")
+    axes.set_ylim(0, 105)
+    axes.grid(alpha=0.3)
+    axes.xaxis.set_major_formatter(mdates.DateFormatter("%a %H:%M", tz=UTC))  # type: ignore[no-untyped-call]
+    handles, labels = axes.get_legend_handles_labels()
+    unique = dict(zip(labels, handles, strict=True))  # one legend entry per label
+    axes.legend(
+        unique.values(), unique.keys(), loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8
+    )
+
+
+def _events_for(result: DrillResult, connection_id: str) -> list[Event]:
+    # Brake and release reports may span connections ("sf-prod, hs-portal").
+    return [e for e in result.events if connection_id in e.connection_id.split(", ")]
+
+
+def _percent_at(samples: list[Any], moment: datetime) -> float:
+    before = [s.percent for s in samples if s.at <= moment]
+    return before[-1] if before else 0.0
+
+
+def _legend_label(event: Event) -> str:
+    if event.kind == "alert":
+        return f"{event.severity or 'alert'} alert"
+    return event.kind
+
+
+# The summary --------------------------------------------------------------------------------
+
+
+def summary_markdown(result: DrillResult, thresholds: Mapping[str, Thresholds]) -> str:
+    lines = [f"# Drill report: {result.scenario}", ""]
+    if result.samples:
+        first, last = result.samples[0].at, result.samples[-1].at
+        lines += [f"Simulated {_when(first)} to {_when(last)} (UTC).", ""]
+    lines += ["![usage over time](usage.png)", "", "## Peak usage", ""]
+    lines += ["| connection | peak | warn at | brake at |", "|---|---|---|---|"]
+    for connection_id in sorted({s.connection_id for s in result.samples}):
+        peak = max(s.percent for s in result.samples if s.connection_id == connection_id)
+        limits = thresholds.get(connection_id)
+        warn = ", ".join(f"{w:g} %" for w in limits.warn_at) if limits else "-"
+        brake = f"{limits.brake_at:g} %" if limits else "-"
+        lines.append(f"| {connection_id} | {peak:.1f} % | {warn} | {brake} |")
+    lines += ["", "## Timeline", "", "| time | event | connection | what |", "|---|---|---|---|"]
+    for event in result.events:
+        kind = f"{event.kind} ({event.severity})" if event.severity else event.kind
+        lines.append(
+            f"| {_when(event.at)} | {kind} | {event.connection_id} | {_cell(event.text)} |"
+        )
+    if not result.events:
+        lines.append("| - | nothing happened | - | - |")
+    lines += ["", "## Automations braked and released", ""]
+    lines += _automation_table(result)
+    return "\n".join(lines) + "\n"
+
+
+def _automation_table(result: DrillResult) -> list[str]:
+    released = {
+        _key(row): row for report in result.release_reports for row in report.get("rows", [])
+    }
+    rows = [row for report in result.brake_reports for row in report.get("rows", [])]
+    if not rows:
+        return ["No automation was braked."]
+    lines = [
+        "| automation | before the brake | after the brake | brake | after release | release |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        back = released.get(_key(row), {})
+        name = f"{row['connection_id']} {row['kind']}:{row['name']}"
+        lines.append(
+            f"| {_cell(name)} | {_state(row.get('before'))} | {_state(row.get('after'))} "
+            f"| {row['status']} | {_state(back.get('after'))} | {back.get('status', 'not yet')} |"
+        )
+    return lines
+
+
+def _key(row: Mapping[str, Any]) -> tuple[str, str, str]:
+    return (row["connection_id"], row["kind"], row["name"])
+
+
+_SHOWN = (
+    "active_version",
+    "state",
+    "cron_expression",
+    "apex_class",
+    "is_enabled",
+    "isEnabled",
+    "version",
+)
+
+
+def _state(value: Mapping[str, Any] | None) -> str:
+    if not value:
+        return "-"
+    shown = [f"{k}={v}" for k, v in value.items() if k in _SHOWN]
+    return _cell(", ".join(shown) or "-")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%a %Y-%m-%d %H:%M")
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

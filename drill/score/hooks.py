@@ -1,0 +1,115 @@
+"""What happens to a scenario's platforms while it runs: spikes, a cross-platform link,
+wobbling traffic, a runaway that starts between two checks, faults while braking.
+
+A hook object is made fresh for every run; `on_tick` runs every simulated minute before
+the checks, `before_brake` right before incident_responder runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from drill.stack import LocalStack
+from sandbox.faults import Fault, FaultKind
+
+TICK = timedelta(minutes=1)
+
+
+class Hooks:
+    def on_tick(self, stack: LocalStack) -> None:
+        """Called every TICK of simulated time."""
+
+    def before_brake(self, stack: LocalStack) -> None:
+        """Called right before each incident_responder run."""
+
+
+@dataclass
+class WorkflowSpike(Hooks):
+    """A HubSpot workflow starts burning `calls_per_hour` once usage reaches `at_percent`."""
+
+    flow_id: str
+    at_percent: float
+    calls_per_hour: float
+    started: bool = False
+
+    def on_tick(self, stack: LocalStack) -> None:
+        portal = stack.sandbox.hubspot
+        used, limit = portal.usage()
+        if not self.started and used >= limit * self.at_percent / 100:
+            portal.set_workflow_rate(self.flow_id, self.calls_per_hour)
+            self.started = True
+
+
+@dataclass
+class LinkedSync(Hooks):
+    """Each call of a running HubSpot sync workflow writes to Salesforce, and each write
+    fires a Salesforce flow while that flow is active: one workflow, two counters."""
+
+    flow_id: str
+    salesforce_calls_per_hour: float
+    triggered_flow: str
+    triggered_calls_per_hour: float
+    _carry: float = 0.0
+
+    def on_tick(self, stack: LocalStack) -> None:
+        sandbox = stack.sandbox
+        if not sandbox.hubspot.workflow(self.flow_id)["isEnabled"]:
+            return
+        hours = TICK.total_seconds() / 3600
+        calls = self.salesforce_calls_per_hour * hours
+        if sandbox.salesforce.flow(self.triggered_flow).active is not None:
+            calls += self.triggered_calls_per_hour * hours
+        self._carry += calls
+        whole = int(self._carry)
+        self._carry -= whole
+        sandbox.salesforce.add_usage(whole)
+
+
+@dataclass
+class WobblingTraffic(Hooks):
+    """Other apps' traffic switches between two rates every `period`: usage creeps up to
+    the brake threshold in fits and starts, and keeps hovering there."""
+
+    rates: tuple[float, float]
+    period: timedelta = timedelta(minutes=10)
+    _elapsed: timedelta = timedelta(0)
+
+    def on_tick(self, stack: LocalStack) -> None:
+        self._elapsed += TICK
+        phase = int(self._elapsed / self.period) % 2
+        stack.sandbox.hubspot.set_background_rate(self.rates[phase])
+
+
+@dataclass
+class RunawayStartsAfter(Hooks):
+    """An admin activates a mass-update flow `after` the start: right after a check."""
+
+    flow: str
+    after: timedelta
+    _elapsed: timedelta = timedelta(0)
+    started: bool = False
+
+    def on_tick(self, stack: LocalStack) -> None:
+        self._elapsed += TICK
+        if not self.started and self._elapsed >= self.after:
+            stack.sandbox.salesforce.activate_flow_by_hand(self.flow, 1)
+            self.started = True
+
+
+@dataclass
+class FaultsWhileBraking(Hooks):
+    """Burst 429s and a 503 hit the platform exactly while the brake runs."""
+
+    spike: Hooks
+
+    def on_tick(self, stack: LocalStack) -> None:
+        self.spike.on_tick(stack)
+
+    def before_brake(self, stack: LocalStack) -> None:
+        server = stack.sandbox.hubspot_server
+        server.faults.add(Fault(FaultKind.BURST_LIMIT, path="/automation/v4/flows", times=3))
+        server.faults.add(
+            Fault(FaultKind.STATUS, path="/automation/v4/flows/", method="PUT", status=503)
+        )
+        server.faults.add(Fault(FaultKind.BURST_LIMIT, path="/automation/v4/flows", skip=2))

@@ -1,0 +1,94 @@
+"""A LocalStack that keeps every report and alert, and what the automations looked like
+just before the first brake (to tell whether the release put them back exactly)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from drill.stack import LocalStack
+from localaws import LocalAws, ReceivedAlert
+from sandbox.server import Sandbox
+
+
+@dataclass(frozen=True)
+class Recorded:
+    at: datetime
+    report: dict[str, Any]
+
+
+def automation_state(sandbox: Sandbox) -> dict[str, Any]:
+    """What brake and release may change, minus what the platform renumbers on its own
+    (a rescheduled job's ids, a workflow's revision and update time)."""
+    sf, hs = sandbox.salesforce, sandbox.hubspot
+    with sf.lock:
+        flows = {name: flow.active_version for name, flow in sf.records.flows.items()}
+        jobs = {
+            job.name: (job.cron_expression, job.apex_class.name, job.time_zone)
+            for job in sf.records.jobs.values()
+        }
+    ignored = ("revisionId", "updatedAt")
+    workflows = {
+        flow["id"]: {key: value for key, value in flow.items() if key not in ignored}
+        for flow in hs.workflows()
+    }
+    return {"flows": flows, "jobs": jobs, "workflows": workflows}
+
+
+class RecordingStack(LocalStack):
+    def __init__(
+        self,
+        aws: LocalAws,
+        sandbox: Sandbox,
+        environment: Mapping[str, str] | None = None,
+        before_brake: Callable[[LocalStack], None] | None = None,
+    ) -> None:
+        super().__init__(aws, sandbox, environment=environment)
+        self.checks: list[Recorded] = []
+        self.brakes: list[Recorded] = []
+        self.releases: list[Recorded] = []
+        self.received: list[Recorded] = []
+        self.state_before_brake: dict[str, Any] | None = None
+        self._before_brake = before_brake
+
+    def _now(self) -> datetime:
+        return self.sandbox.clock.now()
+
+    def check(self, event: dict[str, Any] | None = None) -> dict[str, Any]:
+        report = super().check(event)
+        self.checks.append(Recorded(self._now(), report))
+        return report
+
+    def brake(
+        self, event: Mapping[str, Any] | None = None, context: Any = None, **fields: Any
+    ) -> dict[str, Any]:
+        if self.state_before_brake is None:
+            self.state_before_brake = automation_state(self.sandbox)
+        if self._before_brake is not None:
+            self._before_brake(self)
+        report = super().brake(event, context, **fields)
+        self.brakes.append(Recorded(self._now(), report))
+        return report
+
+    def release(self, event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
+        report = super().release(event, context)
+        self.releases.append(Recorded(self._now(), report))
+        return report
+
+    def alerts(self) -> list[ReceivedAlert]:
+        alerts = super().alerts()
+        for alert in alerts:
+            self.received.append(
+                Recorded(
+                    self._now(),
+                    {
+                        "subject": alert.subject or "",
+                        "body": alert.body,
+                        "severity": alert.attributes.get("severity", ""),
+                        "connection_id": alert.attributes.get("connection_id", ""),
+                    },
+                )
+            )
+        return alerts

@@ -1,0 +1,51 @@
+"""Cross-connection links: allowlist entries whose automation also spends another
+connection's calls (`drives`), so that connection's brake must reach them too.
+
+Finding them costs one allowlist query per other enabled connection, filtered by DynamoDB
+(`contains(drives, ...)`), run concurrently: for the tens of connections one deployment
+watches that is cheaper than a scan of the whole allowlist, and needs no extra index.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from apibrake.brake.deps import IncidentDeps
+from apibrake.models.allowlist import AllowlistEntry
+from apibrake.models.connection import Connection
+
+
+@dataclass(frozen=True)
+class LinkedBrake:
+    """Entries of `connection` to brake because they drive connections braked now."""
+
+    connection: Connection
+    entries: list[AllowlistEntry]
+    driven: tuple[str, ...]  # the braked connections these entries drive
+
+    @property
+    def reason(self) -> str:
+        return f"linked brake: these automations drive {', '.join(self.driven)}"
+
+
+async def linked_brakes(
+    deps: IncidentDeps, braking: Collection[str], every: list[Connection], tier: int
+) -> list[LinkedBrake]:
+    """For each enabled connection not braked in this run, its entries (of `tier` or
+    below) that drive a connection in `braking`."""
+    targets = set(braking)
+    candidates = [c for c in every if c.enabled and c.connection_id not in targets]
+    if not targets or not candidates:
+        return []
+    found = await asyncio.gather(
+        *(asyncio.to_thread(deps.allowlist.driving, c.connection_id, targets) for c in candidates)
+    )
+    links = []
+    for connection, entries in zip(candidates, found, strict=True):
+        usable = [e for e in entries if e.tier <= tier]
+        if usable:
+            driven = sorted({d for e in usable for d in e.drives if d in targets})
+            links.append(LinkedBrake(connection, usable, tuple(driven)))
+    return links

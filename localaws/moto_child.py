@@ -1,0 +1,32 @@
+"""The child process localaws.moto_process starts: moto's server on a port it reports.
+
+Kept apart from the package's other modules so `python -m` runs it without importing
+itself twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from localaws.moto_process import READY
+
+
+def serve(host: str, port: int) -> None:
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    # werkzeug would log every request to stderr.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    app = DomainDispatcherApplication(create_backend_app)
+    server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+    print(f"{READY}{server.server_port}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1], int(sys.argv[2]))

@@ -1,0 +1,154 @@
+"""The rehearsal end to end: the real handlers, on their schedule, against the sandbox.
+
+A short runaway-rollups drill: it starts late in the HubSpot portal's day with both
+platforms already near the brake threshold, and with the Salesforce org's earlier calls
+about to age out of its rolling 24 hours, so warning, brake and release (both the
+Salesforce hysteresis and the HubSpot reset) all happen within a few simulated hours.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drill.engine import DrillOptions, DrillResult, run_drill
+from drill.report import scenario_thresholds, write_report
+from drill.scenarios import RUNAWAY_ROLLUPS
+from drill.stack import LocalStack
+from sandbox import scenarios as sandbox_scenarios
+from sandbox.server import Sandbox
+
+START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # 20:00 in New York; the portal resets at 05:00
+HOURS = 4.5
+QUIET = {"POWERTOOLS_LOG_LEVEL": "CRITICAL", "POWERTOOLS_METRICS_DISABLED": "true"}
+
+
+def _near_the_brake(sandbox: Sandbox) -> None:
+    sandbox_scenarios.runaway_rollups(sandbox)
+    # 86 % used, made 22 hours ago: it ages out of the org's rolling day two hours in.
+    sandbox.salesforce.add_usage(86_000, at=sandbox.clock.now() - timedelta(hours=22))
+    sandbox.hubspot.add_usage(205_000)  # 82 % of the portal's day
+
+
+SHORT_DRILL = replace(
+    RUNAWAY_ROLLUPS,
+    platform_state=_near_the_brake,
+    starting_usage={},
+    hours=HOURS,
+)
+
+
+def _automations(sandbox: Sandbox) -> dict[str, Any]:
+    """Everything the brake may touch, minus what the platforms renew on every change."""
+    org, portal = sandbox.salesforce.records, sandbox.hubspot
+    return {
+        "flows": {name: flow.active_version for name, flow in org.flows.items()},
+        "jobs": {
+            name: (job.cron_expression, job.apex_class.name, job.time_zone, job.state)
+            for name, job in org.jobs.items()
+        },
+        "workflows": {
+            flow_id: {k: v for k, v in flow.items() if k not in ("revisionId", "updatedAt")}
+            for flow_id, flow in portal.flows.items()
+        },
+    }
+
+
+class _Observer:
+    """Keeps the stack the drill built and the automations as they were before any check."""
+
+    def __init__(self) -> None:
+        self.stack: LocalStack | None = None
+        self.before: dict[str, Any] | None = None
+
+    def __call__(self, stack: LocalStack) -> None:
+        if self.stack is None:
+            self.stack = stack
+            self.before = copy.deepcopy(_automations(stack.sandbox))
+
+
+@pytest.fixture(scope="module")
+def drill() -> tuple[DrillResult, _Observer]:
+    observer = _Observer()
+    result = run_drill(
+        SHORT_DRILL, DrillOptions(), environment=QUIET, start=START, on_tick=observer
+    )
+    return result, observer
+
+
+def _first(result: DrillResult, kind: str, severity: str | None = None) -> datetime:
+    return min(
+        event.at
+        for event in result.events
+        if event.kind == kind and (severity is None or event.severity == severity)
+    )
+
+
+def test_warnings_come_before_the_critical_alert_and_the_brake(
+    drill: tuple[DrillResult, _Observer],
+) -> None:
+    result, _ = drill
+    assert _first(result, "alert", "warning") < _first(result, "alert", "critical")
+    assert _first(result, "brake") <= _first(result, "alert", "critical")
+    assert {e.connection_id for e in result.events if e.severity == "critical"} == {
+        "sf-prod",
+        "hs-portal",
+    }
+
+
+def test_the_brake_lands_before_any_call_is_refused(
+    drill: tuple[DrillResult, _Observer],
+) -> None:
+    result, observer = drill
+    assert observer.stack is not None
+    sandbox = observer.stack.sandbox
+    for server in (sandbox.salesforce_server, sandbox.hubspot_server):
+        refused = {s: n for s, n in server.responses_by_status.items() if s in (403, 429)}
+        assert refused == {}
+    peak = max(sample.percent for sample in result.samples)
+    assert peak < 100
+    braked = [row for report in result.brake_reports for row in report["rows"]]
+    assert {row["status"] for row in braked} == {"braked"}
+    assert len(braked) == 6
+
+
+def test_every_braked_automation_is_released_exactly(
+    drill: tuple[DrillResult, _Observer],
+) -> None:
+    result, observer = drill
+    assert observer.stack is not None
+    braked = {
+        (row["connection_id"], row["kind"], row["name"])
+        for report in result.brake_reports
+        for row in report["rows"]
+    }
+    released = {
+        (row["connection_id"], row["kind"], row["name"])
+        for report in result.release_reports
+        for row in report["rows"]
+        if row["status"] == "released"
+    }
+    assert released == braked
+    assert _automations(observer.stack.sandbox) == observer.before
+
+
+def test_the_report_holds_a_chart_and_a_summary_naming_every_braked_automation(
+    drill: tuple[DrillResult, _Observer], tmp_path: Path
+) -> None:
+    result, _ = drill
+    folder = write_report(result, tmp_path / "report", scenario_thresholds(SHORT_DRILL))
+    chart = (folder / "usage.png").read_bytes()
+    assert chart.startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(chart) > 20_000
+    summary = (folder / "summary.md").read_text()
+    for report in result.brake_reports:
+        for row in report["rows"]:
+            assert f"{row['connection_id']} {row['kind']}:{row['name']}" in summary
+    raw = json.loads((folder / "result.json").read_text())
+    assert len(raw["samples"]) == len(result.samples)

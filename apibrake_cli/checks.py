@@ -11,8 +11,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
 from apibrake.brake.adapters import required_permissions
 from apibrake.http.errors import (
     AuthenticationFailed,
@@ -20,8 +18,9 @@ from apibrake.http.errors import (
     PermissionDenied,
     PlatformError,
 )
+from apibrake.http.transport import platform_client
 from apibrake.models.allowlist import AutomationKind
-from apibrake.models.connection import Connection, Platform
+from apibrake.models.connection import Connection
 from apibrake.platforms.connect import connect
 from apibrake_cli.errors import ExitCode
 
@@ -118,54 +117,63 @@ async def run_checks(
     result = CheckResult(connection.connection_id)
     needed = required_permissions(connection.platform)
     wanted = sorted(kinds & set(needed)) or sorted(needed)
-    async with httpx.AsyncClient() as http:
+    async with platform_client() as http:
         client: Any = connect(connection, secret, http)
-        read_usage = (
-            client.limits if connection.platform is Platform.SALESFORCE else client.daily_usage
-        )
-        result.api_calls += 1
         try:
-            reading = await read_usage()
-        except AuthenticationFailed as error:
-            result.checks.append(_failure("authenticate", error))
-            return result
-        except PlatformError as error:
-            result.checks.append(Check("authenticate", OK))
-            result.checks.append(_failure("read usage", error))
-            return result
-        result.checks.append(Check("authenticate", OK))
-        result.checks.append(
-            Check(
-                "read usage",
-                OK,
-                f"{reading.used:,}/{reading.limit:,} calls ({reading.percent:.1f}%)",
-            )
-        )
-        if not kinds:
-            result.checks.append(
-                Check("allowlist", NOT_CHECKED, "empty: checking what every kind needs")
-            )
-        probes = _probes(client)
-        for kind in wanted:
-            description, probe = probes[kind]
-            result.api_calls += 1
-            try:
-                await probe()
-                outcome = Check(f"{kind.value}: {description}", OK)
-            except PlatformError as error:
-                outcome = _failure(f"{kind.value}: {description}", error)
-            result.checks.append(outcome)
-            for permission in needed[kind]:
-                proof = _proven_by(permission)
-                name = f"{kind.value} needs {permission}"
-                if proof == "usage":
-                    result.checks.append(Check(name, OK, "proven by the usage read"))
-                elif proof == "none":
-                    result.checks.append(
-                        Check(name, NOT_CHECKED, "a write: only a real brake proves it")
-                    )
-                else:
-                    result.checks.append(
-                        Check(name, outcome.outcome, outcome.detail or description, outcome.code)
-                    )
+            await _check_all(client, result, needed, wanted, allowlist_empty=not kinds)
+        finally:
+            # The client's own count: calls the platform bills, retries included.
+            result.api_calls = client.http.billable_calls
     return result
+
+
+async def _check_all(
+    client: Any,
+    result: CheckResult,
+    needed: dict[AutomationKind, tuple[str, ...]],
+    wanted: list[AutomationKind],
+    *,
+    allowlist_empty: bool,
+) -> None:
+    try:
+        reading = await client.usage()
+    except AuthenticationFailed as error:
+        result.checks.append(_failure("authenticate", error))
+        return
+    except PlatformError as error:
+        result.checks.append(Check("authenticate", OK))
+        result.checks.append(_failure("read usage", error))
+        return
+    result.checks.append(Check("authenticate", OK))
+    result.checks.append(
+        Check(
+            "read usage", OK, f"{reading.used:,}/{reading.limit:,} calls ({reading.percent:.1f}%)"
+        )
+    )
+    if allowlist_empty:
+        result.checks.append(
+            Check("allowlist", NOT_CHECKED, "empty: checking what every kind needs")
+        )
+    probes = _probes(client)
+    for kind in wanted:
+        description, probe = probes[kind]
+        try:
+            await probe()
+            outcome = Check(f"{kind.value}: {description}", OK)
+        except PlatformError as error:
+            outcome = _failure(f"{kind.value}: {description}", error)
+        result.checks.append(outcome)
+        for permission in needed[kind]:
+            result.checks.append(_permission_check(kind, permission, outcome, description))
+
+
+def _permission_check(
+    kind: AutomationKind, permission: str, outcome: Check, description: str
+) -> Check:
+    proof = _proven_by(permission)
+    name = f"{kind.value} needs {permission}"
+    if proof == "usage":
+        return Check(name, OK, "proven by the usage read")
+    if proof == "none":
+        return Check(name, NOT_CHECKED, "a write: only a real brake proves it")
+    return Check(name, outcome.outcome, outcome.detail or description, outcome.code)

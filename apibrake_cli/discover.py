@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-import httpx
 
+from apibrake.http.transport import platform_client
 from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.connection import Connection, Platform
 from apibrake.platforms.connect import connect
@@ -115,7 +115,7 @@ def _qualified(name: Any, namespace: Any) -> str:
 
 
 async def inventory(connection: Connection, secret: dict[str, Any]) -> list[dict[str, Any]]:
-    async with httpx.AsyncClient() as http:
+    async with platform_client() as http:
         client: Any = connect(connection, secret, http)
         if connection.platform is Platform.SALESFORCE:
             return await _salesforce(client)

@@ -17,11 +17,10 @@ import time
 from datetime import timedelta
 from typing import Any
 
-import httpx
-
 from apibrake import wiring
 from apibrake.http.retry import RetryBudget
 from apibrake.http.token_cache import TOKEN_CACHE
+from apibrake.http.transport import platform_client
 from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.connection import Connection
 from apibrake.platforms.connect import connect
@@ -90,7 +89,7 @@ async def _naive(
     """One query and one call per automation, one after the other."""
     flows, jobs, workflows = names
     results: dict[str, tuple[int, float]] = {}
-    async with httpx.AsyncClient() as http_client:
+    async with platform_client() as http_client:
         TOKEN_CACHE.clear()
         sf_client: Any = connect(sf, _secret(aws, sf.secret_id), http_client, budget=RetryBudget())
         started = time.perf_counter()

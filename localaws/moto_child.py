@@ -8,8 +8,26 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from localaws.moto_process import READY
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def serialised(app: WsgiApp) -> WsgiApp:
+    """One request at a time inside moto: its backends are not thread-safe (concurrent
+    TransactWriteItems fail with "dictionary changed size during iteration"). Connections
+    are still accepted concurrently; only moto's own work is serialised."""
+    lock = threading.Lock()
+
+    def handle(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        with lock:
+            return list(app(environ, start_response))
+
+    return handle
 
 
 def serve(host: str, port: int) -> None:
@@ -23,7 +41,9 @@ def serve(host: str, port: int) -> None:
     # werkzeug would log every request to stderr.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     app = DomainDispatcherApplication(create_backend_app)
-    server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+    server = make_server(
+        host, port, serialised(app), threaded=True, request_handler=MotoRequestHandler
+    )
     print(f"{READY}{server.server_port}", flush=True)
     server.serve_forever()
 

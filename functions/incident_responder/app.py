@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from apibrake import wiring
 from apibrake.brake import responder
 from apibrake.brake.idempotency import WINDOW_SECONDS, BrakeKey
 from apibrake.brake.invocation import Clock, IncidentInvocation
 from apibrake.models.errors import InvalidInput, parse_event
 from apibrake.models.events import BrakeEvent
 from apibrake.models.reports import RowStatus
-from apibrake.store.journal import utcnow
+from apibrake.store.journal import JournalStore, utcnow
 
 logger = Logger()
 metrics = Metrics()
 
+
+def _brake_key(request: BrakeEvent, now: datetime) -> BrakeKey:
+    """Scoped to the journal's generation: a brake after a release is a new run."""
+    journal = JournalStore(wiring.aws_client("dynamodb"), wiring.settings().state_table)
+    return BrakeKey.of(request, now, generation=journal.generation())
+
+
 brake = IncidentInvocation(
     "brake",
     responder.brake,
-    key=BrakeKey.of,
+    key=_brake_key,
     window_seconds=WINDOW_SECONDS,
     # Failed rows are not cached either: the next trigger tries them again.
     settled=lambda report: (

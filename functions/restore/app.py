@@ -7,10 +7,10 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from apibrake.brake.deadline import Deadline
 from apibrake.brake.deps import IncidentDeps
 from apibrake.brake.idempotency import RELEASE_WINDOW_SECONDS, ReleaseKey
 from apibrake.brake.invocation import Clock, IncidentInvocation
+from apibrake.deadline import Deadline
 from apibrake.models.errors import InvalidInput, parse_event
 from apibrake.models.events import ReleaseEvent, ReleaseRecoveredEvent
 from apibrake.models.reports import IncidentReport, RowStatus

@@ -42,7 +42,7 @@ def _tracing(handler: Handler) -> Handler:
 @_tracing
 @metrics.log_metrics
 def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:
-    result = handle(event)
+    result = handle(event, context)
     summary = result.get("summary")
     if summary:
         # Per invocation; the missing-data alarm watches ChecksCompleted.
@@ -53,17 +53,22 @@ def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:
         metrics.add_metric(
             name="ConnectionsFailing", unit=MetricUnit.Count, value=summary["errors"]
         )
+        metrics.add_metric(
+            name="ConnectionsNotReached", unit=MetricUnit.Count, value=summary["not_reached"]
+        )
     return result
 
 
 def handle(
     event: Any,
+    context: Any = None,
     *,
     clock: Callable[[], datetime] | None = None,
     invoker: Invoker | None = None,
 ) -> dict[str, Any]:
     """The handler without the Lambda decorators; tests pass the sandbox clock and a fake
-    invoker here."""
+    invoker here. `context` gives the remaining time (no context: no deadline)."""
+    from apibrake.deadline import Deadline
     from apibrake.models.errors import InvalidInput, parse_event
     from apibrake.models.events import MonitorEvent
 
@@ -71,10 +76,14 @@ def handle(
     if isinstance(parsed, InvalidInput):
         logger.warning("invalid event", extra={"field": parsed.field})
         return parsed.model_dump()
-    report = build_monitor(clock=clock, invoker=invoker).run(parsed.connection_ids)
+    monitor = build_monitor(clock=clock, invoker=invoker)
+    report = monitor.run(parsed.connection_ids, Deadline.from_context(context))
     summary = report.summary()
-    logger.info("usage check done", extra=summary)
-    return {"summary": summary, **report.model_dump(mode="json")}
+    if report.complete:
+        logger.info("usage check done", extra=summary)
+    else:
+        logger.warning("usage check stopped at the deadline", extra=summary)
+    return {"summary": summary, "complete": report.complete, **report.model_dump(mode="json")}
 
 
 def build_monitor(

@@ -9,7 +9,7 @@ from typing import Any
 
 from apibrake.brake import responder
 from apibrake.brake.assembly import incident_deps
-from apibrake.brake.deadline import Deadline
+from apibrake.deadline import Deadline
 from apibrake.models.events import BrakeEvent
 from apibrake.store.journal import JournalRow, JournalStore
 from drill.stack import LocalStack

@@ -20,8 +20,8 @@ import pytest
 from apibrake import wiring
 from apibrake.brake import responder
 from apibrake.brake.assembly import incident_deps
-from apibrake.brake.deadline import Deadline
 from apibrake.brake.deps import IncidentDeps
+from apibrake.deadline import Deadline
 from apibrake.models.events import BrakeEvent, ReleaseEvent
 from apibrake.release import restorer
 from apibrake.store.journal import JournalRow, JournalStore

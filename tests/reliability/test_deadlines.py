@@ -1,13 +1,19 @@
-"""Deadlines: restore stops starting platform work before the Lambda timeout, leaves the
-journal consistent, and the next invocation resumes (the brake's twin is in
+"""Deadlines: restore and the monitor stop starting platform work before the Lambda
+timeout; restore leaves the journal consistent, the monitor reports what it did not reach,
+and the next invocation covers the rest (the brake's twin is in
 tests/integration/test_brake_safety.py)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 from drill.stack import LocalStack
+from localaws.lambda_context import LocalLambdaContext
 from tests.reliability.scenario import HUBSPOT, Scenario, statuses
 
 WORKFLOWS = 30
+CONNECTIONS = 6
 
 
 class RunsOutAfter:
@@ -46,3 +52,64 @@ def test_restore_stops_at_the_deadline_and_the_next_run_finishes(stack: LocalSta
     assert all(scenario.states().values())
     assert len(scenario.mutations()) - released_before == WORKFLOWS
     scenario.assert_journal_matches_platform(incident_id)
+
+
+def _check(stack: LocalStack, context: Any) -> dict[str, Any]:
+    """One usage_monitor run with a Lambda context (stack.check() passes none)."""
+    report: dict[str, Any] = stack.monitor_app.handle(
+        {}, context, clock=stack.sandbox.clock.now, invoker=stack.invoker
+    )
+    stack.monitor_app.metrics.clear_metrics()
+    return report
+
+
+def _salesforce_connections(stack: LocalStack) -> list[str]:
+    ids = [f"sf-{n}" for n in range(CONNECTIONS)]
+    for cid in ids:
+        stack.add_salesforce(cid)
+    return ids
+
+
+def _readings(stack: LocalStack, cid: str) -> int:
+    since = stack.sandbox.clock.now() - timedelta(hours=1)
+    return len(stack.state.readings_since(cid, since))
+
+
+def test_monitor_stops_at_the_deadline_and_the_next_run_checks_the_rest(
+    stack: LocalStack,
+) -> None:
+    ids = _salesforce_connections(stack)
+    served = stack.sandbox.salesforce_server.requests_served
+    # Given a monitor run whose Lambda runs out of time after two connections started
+    first = _check(stack, RunsOutAfter(2))
+    # Then it checked those two, started nothing more, and said which ones it did not reach
+    rows = {row["connection_id"]: row for row in first["connections"]}
+    reached = {cid for cid in ids if not rows[cid]["not_reached"]}
+    assert len(reached) == 2
+    assert first["complete"] is False
+    assert first["summary"]["checked"] == 2
+    assert first["summary"]["not_reached"] == CONNECTIONS - 2
+    assert first["summary"]["errors"] == 0  # not reached is not broken: no error alarm
+    for cid in set(ids) - reached:
+        assert "next scheduled run" in (rows[cid]["note"] or "")
+        assert rows[cid]["percent"] is None
+        assert _readings(stack, cid) == 0
+    assert all(_readings(stack, cid) >= 1 for cid in reached)
+    assert stack.sandbox.salesforce_server.requests_served > served
+    # When the next scheduled run has its full time, it checks every connection
+    stack.sandbox.advance(timedelta(minutes=5))
+    second = _check(stack, LocalLambdaContext("usage-monitor", timeout_seconds=60))
+    assert second["complete"] is True
+    assert second["summary"]["checked"] == CONNECTIONS
+    assert all(_readings(stack, cid) >= 1 for cid in ids)
+
+
+def test_monitor_with_no_time_left_calls_no_platform(stack: LocalStack) -> None:
+    ids = _salesforce_connections(stack)
+    served = stack.sandbox.salesforce_server.requests_served
+    # Given a Lambda context with less time than the margin the layer keeps
+    report = _check(stack, LocalLambdaContext("usage-monitor", timeout_seconds=5))
+    # Then no connection was started: no platform request, every row not reached
+    assert stack.sandbox.salesforce_server.requests_served == served
+    assert report["complete"] is False
+    assert {row["connection_id"] for row in report["connections"] if row["not_reached"]} == set(ids)

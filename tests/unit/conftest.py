@@ -11,8 +11,8 @@ import pytest
 import respx
 
 from apibrake.http import TOKEN_CACHE, PlatformHttp, PlatformProfile
-from apibrake.platforms.hubspot import HUBSPOT_PROFILE
-from apibrake.platforms.salesforce import SALESFORCE_PROFILE
+from apibrake.platforms.hubspot.profile import HUBSPOT_PROFILE
+from apibrake.platforms.salesforce.profile import SALESFORCE_PROFILE
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 
 from apibrake.brake.adapters import ADAPTERS, required_permissions
 from apibrake.brake.adapters.scheduled_apex import apex_string, pack_statements
-from apibrake.brake.deadline import Deadline
+from apibrake.deadline import Deadline
 from apibrake.models.connection import Connection, Platform
 from apibrake.models.errors import InvalidInput, parse_event
 from apibrake.models.events import BrakeEvent, ReleaseEvent, ReleaseRecoveredEvent

@@ -13,7 +13,7 @@ import respx
 from apibrake.http import DailyLimitExhausted, MalformedResponse, PlatformHttp
 from apibrake.models.credentials import HUBSPOT_CREDENTIALS
 from apibrake.models.usage import ReadingSource
-from apibrake.platforms.hubspot import FLOW_BATCH_READ_MAX, HubSpotClient
+from apibrake.platforms.hubspot.client import FLOW_BATCH_READ_MAX, HubSpotClient
 
 pytestmark = pytest.mark.anyio
 

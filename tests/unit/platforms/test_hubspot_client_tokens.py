@@ -9,7 +9,8 @@ import respx
 
 from apibrake.http import TOKEN_CACHE, AuthenticationFailed, PlatformHttp
 from apibrake.models.credentials import HUBSPOT_CREDENTIALS, HubSpotOAuth
-from apibrake.platforms.hubspot import HubSpotClient, OAuthTokenProvider
+from apibrake.platforms.hubspot.auth import OAuthTokenProvider
+from apibrake.platforms.hubspot.client import HubSpotClient
 
 pytestmark = pytest.mark.anyio
 

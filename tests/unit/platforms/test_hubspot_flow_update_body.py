@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from apibrake.platforms.hubspot import READ_ONLY_FLOW_FIELDS, flow_update_body
+from apibrake.platforms.hubspot.flows import READ_ONLY_FLOW_FIELDS, flow_update_body
 
 
 def platform_flow() -> dict[str, Any]:

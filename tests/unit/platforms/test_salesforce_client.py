@@ -11,12 +11,12 @@ import respx
 from apibrake.http import DailyLimitExhausted, MalformedResponse, PlatformHttp
 from apibrake.models.credentials import SALESFORCE_CREDENTIALS
 from apibrake.models.usage import ReadingSource
-from apibrake.platforms.salesforce import (
+from apibrake.platforms.salesforce.client import SalesforceClient
+from apibrake.platforms.salesforce.execute_anonymous import (
     MAX_ANONYMOUS_URL_BYTES,
-    CompositeSubrequest,
-    SalesforceClient,
     fits_anonymous_url,
 )
+from apibrake.platforms.salesforce.models import CompositeSubrequest
 
 pytestmark = pytest.mark.anyio
 

@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from apibrake.http import AuthenticationFailed, PlatformHttp
 from apibrake.models.credentials import SALESFORCE_CREDENTIALS
-from apibrake.platforms.salesforce import SalesforceClient
 from apibrake.platforms.salesforce.auth import JWT_BEARER_GRANT, jwt_assertion
+from apibrake.platforms.salesforce.client import SalesforceClient
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,7 @@ import httpx
 from apibrake.brake.deps import IncidentDeps
 from apibrake.http.retry import RetryBudget
 from apibrake.models.connection import Connection
-from apibrake.platforms.connect import connect
+from apibrake.platforms.connect import connect, load_connection_secret
 from apibrake.settings import Settings
 from apibrake.store.allowlist import AllowlistStore
 from apibrake.store.connections import ConnectionStore
@@ -33,7 +33,7 @@ def incident_deps(
     publisher = AlertPublisher(sns, settings.alert_topic_arn) if settings.alert_topic_arn else None
 
     def open_client(connection: Connection) -> Any:
-        secret = load_secret(connection.secret_id)
+        secret = load_connection_secret(connection, load_secret, settings.secret_prefix)
         return connect(connection, secret, http_client, budget=budget, now=now)
 
     def publish(alert: Alert) -> object:

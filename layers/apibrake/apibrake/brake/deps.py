@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from apibrake.models.connection import Connection, Platform
+from apibrake.models.connection import Connection
 from apibrake.models.usage import UsageReading
 from apibrake.store.allowlist import AllowlistStore
 from apibrake.store.connections import ConnectionStore
@@ -35,15 +35,12 @@ class IncidentDeps:
     owner: str = field(default_factory=lambda: uuid.uuid4().hex)  # lease holder id
 
 
-async def fresh_reading(client: Any, platform: Platform, *, prefer_headers: bool) -> UsageReading:
+async def fresh_reading(client: Any, *, prefer_headers: bool) -> UsageReading:
     """The freshest usage figure: the last response's headers when allowed, else one call."""
     reading: UsageReading | None = client.http.last_header_reading if prefer_headers else None
     if reading is not None:
         return reading
-    if platform is Platform.SALESFORCE:
-        result: UsageReading = await client.limits()
-    else:
-        result = await client.daily_usage()
+    result: UsageReading = await client.usage()
     return result
 
 

@@ -3,6 +3,15 @@
 A repeated trigger in the same window (SNS or async retries, two operators at once)
 gets the first run's report instead of a second run. The journal's one-open-incident
 rule covers triggers that straddle a window boundary.
+
+A brake's key also holds the journal's generation (the count of closed incidents, read
+before the run): a release closes the incident and bumps it, so a brake after a release
+is a new run, never the cached report of the brake before. Duplicates of one trigger read
+the same generation, since the incident they all join stays open while they arrive.
+
+A release's key needs no generation: incidents are never re-opened (a closed incident's
+id is never reused), so a cached release report of an incident stays true; the scheduled
+form's five-minute slot is shorter than the schedule's period.
 """
 
 from __future__ import annotations
@@ -21,13 +30,15 @@ class BrakeKey(BaseModel):
     connection_id: str  # "*" for every connection
     tier: int
     window: str  # UTC hour of the request
+    generation: str  # JournalStore.generation(): incidents closed before the request
 
     @classmethod
-    def of(cls, request: BrakeEvent, now: datetime) -> BrakeKey:
+    def of(cls, request: BrakeEvent, now: datetime, *, generation: str) -> BrakeKey:
         return cls(
             connection_id=request.connection_id or "*",
             tier=request.tier,
             window=now.strftime("%Y-%m-%dT%H"),
+            generation=generation,
         )
 
     def already_running(self) -> dict[str, str]:

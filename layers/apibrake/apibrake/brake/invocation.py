@@ -28,9 +28,9 @@ from pydantic import BaseModel
 
 from apibrake import wiring
 from apibrake.brake.assembly import incident_deps
-from apibrake.brake.deadline import Deadline
 from apibrake.brake.deps import IncidentDeps
 from apibrake.brake.idempotency import IncompleteRun
+from apibrake.deadline import Deadline
 from apibrake.http.transport import platform_client
 from apibrake.models.reports import IncidentReport, RowStatus
 

@@ -2,6 +2,9 @@
 
 Per connection: open (or resume) the connection's one incident, inventory what the
 allowlist names, plan, check the reserve, journal each prior state, change, verify.
+Connections are braked concurrently (a bounded number at once); their AWS calls (boto3,
+blocking) run in the invocation's worker threads, so one connection's journal writes never
+hold up another's platform calls. Within one connection the steps stay in order.
 """
 
 from __future__ import annotations
@@ -11,13 +14,14 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from apibrake.aws_threads import AWS_THREADS, AwsThreads
 from apibrake.brake.adapters import ADAPTERS, Adapter
 from apibrake.brake.adapters.base import AdapterRun, Observed
 from apibrake.brake.alerts import human_must_act, summary_alert
-from apibrake.brake.deadline import Deadline
 from apibrake.brake.deps import IncidentDeps, fresh_reading, publish_safely
-from apibrake.brake.drives import linked_brakes
+from apibrake.brake.drives import LinkedBrake, linked_brakes
 from apibrake.brake.rows import brake_row
+from apibrake.deadline import Deadline
 from apibrake.http.errors import DailyLimitExhausted, PlatformError
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Connection
@@ -31,6 +35,8 @@ from apibrake.warn.publisher import Alert
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=15)  # Lambda's longest run; a crashed holder frees it by then
+# Connections braked at once: each holds platform connections and journal calls in flight.
+CONNECTIONS_AT_ONCE = 25
 # Journal rows a new brake looks at again: interrupted ones and failed ones (a sick
 # platform, a refused change) - the rest are settled.
 _RETRIED_STATES = frozenset({BrakeState.PENDING, BrakeState.FAILED})
@@ -60,32 +66,32 @@ def incident_id_for(connection_id: str, deps: IncidentDeps) -> str:
 
 
 async def brake(request: BrakeEvent, deps: IncidentDeps, deadline: Deadline) -> IncidentReport:
-    every, every_failures = deps.connections.load(include_disabled=True)
+    with AwsThreads(min(deps.concurrency, AWS_THREADS)) as aws:
+        return await _brake_all(request, deps, deadline, aws)
+
+
+async def _brake_all(
+    request: BrakeEvent, deps: IncidentDeps, deadline: Deadline, aws: AwsThreads
+) -> IncidentReport:
+    every, every_failures = await aws.call(deps.connections.load, include_disabled=True)
     if request.connection_id:
-        connections, failures = deps.connections.load([request.connection_id])
+        connections, failures = await aws.call(deps.connections.load, [request.connection_id])
     else:
         connections, failures = [c for c in every if c.enabled], every_failures
     known = frozenset(c.connection_id for c in every)
     # Automations of other connections that drive these: braked in their own incidents.
     links = await linked_brakes(deps, [c.connection_id for c in connections], every, request.tier)
+    gate = asyncio.Semaphore(CONNECTIONS_AT_ONCE)
+
+    async def bounded(
+        connection: Connection, asked: BrakeEvent, linked: list[AllowlistEntry] | None = None
+    ) -> ConnectionOutcome:
+        async with gate:
+            return await _safely(connection, asked, deps, deadline, known, aws, linked)
+
     outcomes = await asyncio.gather(
-        *(_safely(connection, request, deps, deadline, known) for connection in connections),
-        *(
-            _safely(
-                link.connection,
-                request.model_copy(
-                    update={
-                        "connection_id": link.connection.connection_id,
-                        "reason": f"{link.reason}; {request.reason}".strip("; "),
-                    }
-                ),
-                deps,
-                deadline,
-                known,
-                linked=link.entries,
-            )
-            for link in links
-        ),
+        *(bounded(connection, request) for connection in connections),
+        *(bounded(link.connection, _linked_request(request, link), link.entries) for link in links),
     )
     incidents = {o.connection_id: o.incident_id for o in outcomes if o.incident_id}
     if request.connection_id in incidents:
@@ -109,17 +115,28 @@ async def brake(request: BrakeEvent, deps: IncidentDeps, deadline: Deadline) -> 
     )
 
 
+def _linked_request(request: BrakeEvent, link: LinkedBrake) -> BrakeEvent:
+    return request.model_copy(
+        update={
+            "connection_id": link.connection.connection_id,
+            "reason": f"{link.reason}; {request.reason}".strip("; "),
+        }
+    )
+
+
 async def _safely(
     connection: Connection,
     request: BrakeEvent,
     deps: IncidentDeps,
     deadline: Deadline,
     known: frozenset[str],
+    aws: AwsThreads,
     linked: list[AllowlistEntry] | None = None,
 ) -> ConnectionOutcome:
     """One broken connection never stops the others."""
     try:
-        return await _ConnectionBrake(connection, request, deps, deadline, known, linked).run()
+        brake = _ConnectionBrake(connection, request, deps, deadline, known, aws, linked)
+        return await brake.run()
     except Exception as error:
         logger.exception("brake failed", extra={"connection_id": connection.connection_id})
         return ConnectionOutcome(
@@ -137,8 +154,10 @@ class _ConnectionBrake:
         deps: IncidentDeps,
         deadline: Deadline,
         known: frozenset[str],
+        aws: AwsThreads,
         linked: list[AllowlistEntry] | None = None,
     ) -> None:
+        self.aws = aws  # AWS calls go through it: blocking, they must leave the event loop
         self.connection = connection
         self.known = known  # every connection id: `drives` may only name these
         # A linked brake: only these entries (they drive a connection braked now).
@@ -153,10 +172,10 @@ class _ConnectionBrake:
         self.worked = False  # this invocation looked at or changed something
 
     async def run(self) -> ConnectionOutcome:
-        entries, invalid_rows = self._allowlist()
+        entries, invalid_rows = await self.aws.call(self._allowlist)
         self.outcome.rows += invalid_rows
         try:
-            client = self.deps.open_client(self.connection)
+            client = await self.aws.call(self.deps.open_client, self.connection)
         except Exception as error:  # secret missing or invalid: names the field, no value
             self.outcome.failure = ConnectionFailure(
                 connection_id=self.cid, field="secret_id", error=str(error)
@@ -164,20 +183,21 @@ class _ConnectionBrake:
             return self.outcome
         existing: dict[str, JournalRow] = {}
         if not self.request.dry_run:
-            if not self._open_incident():
+            if not await self.aws.call(self._open_incident):
                 return self.outcome
             assert self.meta is not None
             existing = {
-                row.automation: row for row in self.deps.journal.rows(self.meta.incident_id)
+                row.automation: row
+                for row in await self.aws.call(self.deps.journal.rows, self.meta.incident_id)
             }
         try:
             rows = await self._brake(client, entries, existing)
         finally:
             self.outcome.calls = client.http.calls_made
             if self.meta is not None:
-                self._finish()
+                await self.aws.call(self._finish)
         self.outcome.rows += [self._note_unknown_drives(row) for row in rows]
-        self._publish_summary()
+        await self.aws.call(self._publish_summary)
         return self.outcome
 
     # Steps -------------------------------------------------------------------------------
@@ -290,7 +310,7 @@ class _ConnectionBrake:
             if isinstance(look, DailyLimitExhausted):
                 every = [e for g in to_look.values() for e in g]
                 unknown = [existing.get(e.automation) or self._new_row(e, None) for e in every]
-                return self._exhausted(settled, unknown, look)
+                return await self.aws.call(self._exhausted, settled, unknown, look)
             for entry in group:
                 row = existing.get(entry.automation)
                 if isinstance(look, BaseException):
@@ -314,16 +334,18 @@ class _ConnectionBrake:
         assert self.meta is not None
         if needed:
             try:
-                reading = await fresh_reading(client, self.connection.platform, prefer_headers=True)
+                reading = await fresh_reading(client, prefer_headers=True)
             except DailyLimitExhausted as error:
-                return self._exhausted(settled, fresh, error)
+                return await self.aws.call(self._exhausted, settled, fresh, error)
             self.meta.trip_percent = round(reading.percent, 2)
-            self.meta.resets_at = reading.resets_at or self._stored_reset()
+            self.meta.resets_at = reading.resets_at or await self.aws.call(self._stored_reset)
             if reading.remaining < needed:
-                self._trim(plans, reading.remaining, needed)
+                await self.aws.call(self._trim, plans, reading.remaining, needed)
         # Journal what needs no change now; the rest is journalled batch by batch.
-        self.deps.journal.put_rows(
-            self.meta.incident_id, [r for r in fresh if r.brake is not BrakeState.PENDING]
+        await self.aws.call(
+            self.deps.journal.put_rows,
+            self.meta.incident_id,
+            [r for r in fresh if r.brake is not BrakeState.PENDING],
         )
         await self._act_and_verify(client, plans, fresh, settled)
         return [brake_row(r) for r in settled + fresh]
@@ -432,10 +454,10 @@ class _ConnectionBrake:
                 for r in p.act
                 if r.brake is BrakeState.PENDING and r not in run.stopped
             ]
-            self._exhausted_rows(stuck, exhausted)
+            await self.aws.call(self._exhausted_rows, stuck, exhausted)
         else:
             await self._verify(client, runs)
-        self.deps.journal.put_rows(incident_id, fresh)
+        await self.aws.call(self.deps.journal.put_rows, incident_id, fresh)
 
     async def _verify(self, client: object, runs: list[tuple[_Plan, AdapterRun]]) -> None:
         checks = [(p, [r for r in p.act if r.brake is BrakeState.BRAKED]) for p, _ in runs]

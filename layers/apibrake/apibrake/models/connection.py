@@ -50,5 +50,11 @@ class Connection(BaseModel):
         return self
 
     @property
+    def effective_brake_at(self) -> float:
+        """Where the brake really trips: early enough that `reserve_pct` of the limit is
+        still left for the brake's own calls (brake_at 98 with reserve_pct 5 trips at 95)."""
+        return min(self.brake_at, 100.0 - self.reserve_pct)
+
+    @property
     def display_name(self) -> str:
         return self.label or self.connection_id

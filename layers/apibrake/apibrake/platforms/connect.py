@@ -1,7 +1,8 @@
 """From a connection item and its secret to the platform client that speaks for it.
 
-The monitor, the brake and restore all connect the same way. A secret that does not
-validate raises `SecretInvalid`, naming the field and never echoing a value.
+The monitor, the brake and restore all load secrets and connect the same way. A secret
+that may not be read raises `SecretUnreadable`, one that does not validate `SecretInvalid`:
+both name the secret id or field, never a value.
 """
 
 from __future__ import annotations
@@ -31,6 +32,43 @@ class SecretInvalid(ValueError):
         self.field = field
         self.problem = problem
         super().__init__(f"secret {secret_id}: field '{field}': {problem}")
+
+
+class SecretUnreadable(ValueError):
+    """The connection's secret may not or could not be read. The message names the secret
+    id and the kind of failure, never a value."""
+
+    field = "secret_id"
+
+    def __init__(self, secret_id: str, message: str) -> None:
+        self.secret_id = secret_id
+        super().__init__(message)
+
+
+ERROR_TEXT_LIMIT = 200
+
+
+def load_connection_secret(
+    connection: Connection, loader: Callable[[str], Mapping[str, Any]], prefix: str
+) -> Mapping[str, Any]:
+    """The connection's secret through `loader`, if its id starts with `prefix` (the
+    functions' IAM scope), else SecretUnreadable. The one way every path loads a secret:
+    a loader's error becomes SecretUnreadable with its text clipped."""
+    secret_id = connection.secret_id
+    if prefix and not secret_id.startswith(prefix):
+        raise SecretUnreadable(
+            secret_id,
+            f"secret_id {secret_id} is outside the prefix {prefix!r} the functions may read",
+        )
+    try:
+        return loader(secret_id)
+    except Exception as error:
+        # Secrets Manager and JSON errors name the secret, never its value.
+        raise SecretUnreadable(
+            secret_id,
+            f"secret {secret_id} could not be read: {type(error).__name__}: "
+            f"{str(error)[:ERROR_TEXT_LIMIT]}",
+        ) from None
 
 
 def _validation_problem(exc: ValidationError) -> tuple[str, str]:

@@ -70,7 +70,7 @@ class DrivenWindows:
                 del self._undecided[cid]
                 continue
             try:
-                reading = await fresh_reading(client, connection.platform, prefer_headers=False)
+                reading = await fresh_reading(client, prefer_headers=False)
                 self.decisions[cid] = window_recovered(connection, meta, reading, self._now())
             except DailyLimitExhausted as error:
                 self.decisions[cid] = (False, f"the platform refuses calls ({error.message})")

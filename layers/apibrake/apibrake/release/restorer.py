@@ -13,16 +13,17 @@ from dataclasses import dataclass, field
 from apibrake.brake.adapters import ADAPTERS
 from apibrake.brake.adapters.base import AdapterRun, Observed
 from apibrake.brake.alerts import summary_alert
-from apibrake.brake.deadline import Deadline
 from apibrake.brake.deps import IncidentDeps, fresh_reading, publish_safely
 from apibrake.brake.responder import LEASE
 from apibrake.brake.rows import release_row
+from apibrake.deadline import Deadline
 from apibrake.http.errors import DailyLimitExhausted, PlatformError
 from apibrake.models.allowlist import AutomationKind
 from apibrake.models.connection import Connection
 from apibrake.models.events import ReleaseEvent, ReleaseRecoveredEvent
 from apibrake.models.reports import AutomationRow, ConnectionFailure, IncidentReport
 from apibrake.release.driven import DrivenWindows
+from apibrake.release.rearm import rearm_brake
 from apibrake.release.recovery import (
     STORED_READING_MAX_AGE,
     recovery_from_stored,
@@ -242,7 +243,7 @@ class _IncidentRelease:
             return
         if not self.force and not self.recovered_by_stored_data:
             try:
-                reading = await fresh_reading(client, connection.platform, prefer_headers=False)
+                reading = await fresh_reading(client, prefer_headers=False)
             except DailyLimitExhausted as error:
                 self.outcome.rows = [release_row(r) for r in rows]
                 self._fail(f"not released: the platform refuses calls ({error.message})")
@@ -346,6 +347,16 @@ class _IncidentRelease:
                 else:
                     ADAPTERS[kind].confirm_release(row, look.get(row.name))
 
+    def _rearm(self, connection_id: str) -> None:
+        """The incident is over: usage climbing past the brake again is a new one. A claim
+        left behind only delays the next auto-brake, so a failure here is logged."""
+        if self.deps.state is None:
+            return
+        try:
+            rearm_brake(self.deps.state, connection_id)
+        except Exception:
+            logger.exception("brake not re-armed", extra={"connection_id": connection_id})
+
     def _publish(self, alert: Alert) -> None:
         """A summary that cannot go out is reported; the restore itself stands."""
         problem = publish_safely(self.deps, alert)
@@ -365,6 +376,7 @@ class _IncidentRelease:
         if settled and self.outcome.failure is None:
             self.deps.journal.close(meta, now=self.deps.now())
             self.outcome.closed = True
+            self._rearm(meta.connection_id)
         if self.worked:
             self._publish(
                 summary_alert(

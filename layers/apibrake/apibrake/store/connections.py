@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from apibrake.models.connection import Connection
 from apibrake.models.reports import ConnectionFailure
-from apibrake.store.items import from_item, to_item
+from apibrake.store.items import batch_get, from_item, to_item
 from apibrake.store.validation import describe
 
 
@@ -68,14 +68,7 @@ class ConnectionStore:
     def _raw_items(self, connection_ids: list[str] | None) -> list[dict[str, Any]]:
         if connection_ids:
             keys = [{"connection_id": {"S": cid}} for cid in dict.fromkeys(connection_ids)]
-            items: list[dict[str, Any]] = []
-            for start in range(0, len(keys), 100):
-                request = {self._table: {"Keys": keys[start : start + 100]}}
-                while request:
-                    answer = self._dynamodb.batch_get_item(RequestItems=request)
-                    items += answer["Responses"].get(self._table, [])
-                    request = answer.get("UnprocessedKeys") or {}
-            return [from_item(i) for i in items]
+            return [from_item(item) for item in batch_get(self._dynamodb, self._table, keys)]
         paginator = self._dynamodb.get_paginator("scan")
         return [
             from_item(item)

@@ -4,6 +4,14 @@ Keys follow the design at the top of `store/state.py`:
 - incident#<incident_id> / meta                the incident header (IncidentMeta)
 - incident#<incident_id> / row#<kind>:<name>   one JournalRow per automation
 - open#<connection_id>   / incident            the connection's open incident (one at most)
+- generation             / closed              how many incidents have closed, deployment-wide,
+                                               and the last one (not yet listed in state.py)
+
+The generation is the brake's idempotency scope (`brake/idempotency.py`): every close bumps
+it in the same transaction, so a brake after a release never meets the report of the
+brake before it, while duplicates of one trigger (read before any close) share a key.
+It counts closes of every connection because one brake also opens incidents on the
+connections it drives, and "brake everything" spans them all.
 
 A row is written with its prior state (`brake: pending`) before the platform call and
 updated with the outcome after it, so a crash leaves a journal that a re-invocation
@@ -21,9 +29,16 @@ from pydantic import BaseModel, Field
 
 from apibrake.models.allowlist import AutomationKind
 from apibrake.models.connection import Platform
-from apibrake.store.items import from_item, to_item
+from apibrake.store.items import (
+    batch_get,
+    batch_write,
+    from_item,
+    is_conditional_failure,
+    to_item,
+)
 
-_BATCH_WRITE_MAX = 25
+_GENERATION_KEY = {"pk": {"S": "generation"}, "sk": {"S": "closed"}}
+_ID_ATTEMPTS = 5  # an id already used by a closed incident (same second) gets a suffix
 
 
 class BrakeState(StrEnum):
@@ -98,11 +113,6 @@ def _incident_pk(incident_id: str) -> dict[str, str]:
     return {"S": f"incident#{incident_id}"}
 
 
-def _conditional_failure(exc: ClientError) -> bool:
-    code = exc.response.get("Error", {}).get("Code")
-    return code in {"ConditionalCheckFailedException", "TransactionCanceledException"}
-
-
 class JournalStore:
     def __init__(self, dynamodb: Any, table_name: str) -> None:
         self._dynamodb = dynamodb
@@ -110,8 +120,9 @@ class JournalStore:
 
     # Incidents ----------------------------------------------------------------------------
 
-    def open_incident(self, meta: IncidentMeta) -> tuple[IncidentMeta, bool]:
-        """Opens `meta`, or returns the connection's already open incident (created=False)."""
+    def open_incident(self, meta: IncidentMeta, _attempt: int = 1) -> tuple[IncidentMeta, bool]:
+        """Opens `meta`, or returns the connection's already open incident (created=False).
+        A closed incident's id is never reused: its journal would pass for this one's."""
         open_item = {
             "pk": f"open#{meta.connection_id}",
             "sk": "incident",
@@ -128,17 +139,26 @@ class JournalStore:
                             "ConditionExpression": "attribute_not_exists(pk)",
                         }
                     },
-                    {"Put": {"TableName": self._table, "Item": self._meta_item(meta)}},
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": self._meta_item(meta),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
                 ]
             )
         except ClientError as exc:
-            if not _conditional_failure(exc):
+            if not is_conditional_failure(exc) or _attempt >= _ID_ATTEMPTS:
                 raise
             existing_id = self.open_incident_id(meta.connection_id)
             existing = self.meta(existing_id) if existing_id else None
-            if existing is None:  # closed in between: try once more
-                return self.open_incident(meta)
-            return existing, False
+            if existing is not None:
+                return existing, False
+            if self.meta(meta.incident_id) is not None:  # the id of a closed incident
+                base = meta.incident_id if _attempt == 1 else meta.incident_id.rsplit("-", 1)[0]
+                meta = meta.model_copy(update={"incident_id": f"{base}-{_attempt + 1}"})
+            return self.open_incident(meta, _attempt + 1)  # or closed in between: once more
         return meta, True
 
     def open_incident_id(self, connection_id: str) -> str | None:
@@ -154,16 +174,9 @@ class JournalStore:
         """connection_id -> open incident id, for the connections that have one."""
         found: dict[str, str] = {}
         keys = [{"pk": {"S": f"open#{cid}"}, "sk": {"S": "incident"}} for cid in connection_ids]
-        for start in range(0, len(keys), 100):
-            request: dict[str, Any] = {
-                self._table: {"Keys": keys[start : start + 100], "ConsistentRead": True}
-            }
-            while request:
-                answer = self._dynamodb.batch_get_item(RequestItems=request)
-                for item in answer["Responses"].get(self._table, []):
-                    values = from_item(item)
-                    found[str(values["pk"]).removeprefix("open#")] = str(values["incident_id"])
-                request = answer.get("UnprocessedKeys") or {}
+        for item in batch_get(self._dynamodb, self._table, keys, consistent=True):
+            values = from_item(item)
+            found[str(values["pk"]).removeprefix("open#")] = str(values["incident_id"])
         return found
 
     def meta(self, incident_id: str) -> IncidentMeta | None:
@@ -187,8 +200,18 @@ class JournalStore:
             ExpressionAttributeValues={f":v{i}": value for i, value in enumerate(values.values())},
         )
 
+    def generation(self) -> str:
+        """The count of incidents closed so far (one consistent read): the brake's
+        idempotency scope, see the module docstring."""
+        answer = self._dynamodb.get_item(
+            TableName=self._table, Key=_GENERATION_KEY, ConsistentRead=True
+        )
+        item = answer.get("Item")
+        return str(from_item(item)["closes"]) if item else "0"
+
     def close(self, meta: IncidentMeta, *, now: datetime) -> IncidentMeta:
-        """Marks the incident closed and frees the connection for the next one."""
+        """Marks the incident closed, frees the connection for the next one and bumps the
+        generation."""
         closed = meta.model_copy(update={"status": "closed", "closed_at": now})
         self._dynamodb.transact_write_items(
             TransactItems=[
@@ -202,6 +225,17 @@ class JournalStore:
                         },
                         "ConditionExpression": "incident_id = :iid",
                         "ExpressionAttributeValues": {":iid": {"S": meta.incident_id}},
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": _GENERATION_KEY,
+                        "UpdateExpression": "ADD closes :one SET last_incident_id = :iid",
+                        "ExpressionAttributeValues": {
+                            ":one": {"N": "1"},
+                            ":iid": {"S": meta.incident_id},
+                        },
                     }
                 },
             ]
@@ -229,7 +263,7 @@ class JournalStore:
                 },
             )
         except ClientError as exc:
-            if _conditional_failure(exc):
+            if is_conditional_failure(exc):
                 return False
             raise
         return True
@@ -244,7 +278,7 @@ class JournalStore:
                 ExpressionAttributeValues={":owner": {"S": owner}},
             )
         except ClientError as exc:
-            if not _conditional_failure(exc):
+            if not is_conditional_failure(exc):
                 raise
 
     # Rows ---------------------------------------------------------------------------------
@@ -252,11 +286,7 @@ class JournalStore:
     def put_rows(self, incident_id: str, rows: list[JournalRow]) -> None:
         now = utcnow().isoformat()
         requests = [{"PutRequest": {"Item": self._row_item(incident_id, row, now)}} for row in rows]
-        for start in range(0, len(requests), _BATCH_WRITE_MAX):
-            pending: dict[str, Any] = {self._table: requests[start : start + _BATCH_WRITE_MAX]}
-            while pending:
-                answer = self._dynamodb.batch_write_item(RequestItems=pending)
-                pending = answer.get("UnprocessedItems") or {}
+        batch_write(self._dynamodb, self._table, requests)
 
     def rows(self, incident_id: str) -> list[JournalRow]:
         paginator = self._dynamodb.get_paginator("query")

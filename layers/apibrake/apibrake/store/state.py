@@ -16,17 +16,13 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from apibrake.models.usage import ReadingSource, UsageReading
-from apibrake.store.items import from_item, to_item
+from apibrake.store.items import batch_write, from_item, is_conditional_failure, to_item
 
 _READING_FIELDS = "used, #limit, taken_at, #source, resets_at, stale"
 
 
 def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
-
-
-def _conditional_failure(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
 class StateStore:
@@ -48,11 +44,7 @@ class StateStore:
             {"PutRequest": {"Item": self._reading_item(connection_id, reading)}}
             for reading in readings
         ]
-        for start in range(0, len(requests), 25):
-            pending: dict[str, Any] = {self._table: requests[start : start + 25]}
-            while pending:
-                answer = self._dynamodb.batch_write_item(RequestItems=pending)
-                pending = answer.get("UnprocessedItems") or {}
+        batch_write(self._dynamodb, self._table, requests)
 
     def _reading_item(self, connection_id: str, reading: UsageReading) -> dict[str, Any]:
         values = reading.model_dump(mode="json")
@@ -119,7 +111,7 @@ class StateStore:
                 ExpressionAttributeValues={":now": {"N": str(_epoch(now))}},
             )
         except ClientError as exc:
-            if _conditional_failure(exc):
+            if is_conditional_failure(exc):
                 return False
             raise
         return True

@@ -124,16 +124,17 @@ def _situation(connection: Connection, due: DueAlert, context: AlertContext) -> 
             if not connection.auto_brake
             else "The automatic brake was already started in this window."
         )
-        return f"Usage reached the brake threshold of {connection.brake_at:g}%. {action}"
+        return f"Usage reached the brake threshold of {connection.effective_brake_at:g}%. {action}"
     if due.kind is AlertKind.THRESHOLD:
         crossed = f"{due.threshold:g}%"
         return (
             f"Usage crossed the {crossed} warning threshold. The brake threshold is "
-            f"{connection.brake_at:g}%" + (" (auto-brake on)." if connection.auto_brake else ".")
+            f"{connection.effective_brake_at:g}%"
+            + (" (auto-brake on)." if connection.auto_brake else ".")
         )
     return (
-        f"At the current rate usage reaches the brake threshold of {connection.brake_at:g}% "
-        f"within the next {context.horizon_minutes:g} minutes."
+        "At the current rate usage reaches the brake threshold of "
+        f"{connection.effective_brake_at:g}% within the next {context.horizon_minutes:g} minutes."
     )
 
 
@@ -141,11 +142,11 @@ def _late_detection(connection: Connection, context: AlertContext) -> str:
     if context.previous_check is None:
         return ""
     minutes_ago, percent = context.previous_check
-    if percent >= connection.brake_at:
+    if percent >= connection.effective_brake_at:
         return ""
     return (
         f"\n\nDetection came too late: the previous check, {_duration(minutes_ago)} earlier, "
-        f"saw {percent:.0f}%, below brake_at {connection.brake_at:g}%. The limit ran out "
+        f"saw {percent:.0f}%, below brake_at {connection.effective_brake_at:g}%. The limit ran out "
         "between two checks, faster than the check interval, so the brake never had a chance. "
         "Run usage_monitor more often: the check interval must be shorter than the time to "
         "exhaustion (CheckSchedule in template.yaml; the default is every 5 minutes)."
@@ -174,7 +175,8 @@ def _figures(connection: Connection, forecast: Forecast | None) -> list[str]:
     parts = []
     if forecast.minutes_to_brake is not None and forecast.minutes_to_brake > 0:
         parts.append(
-            f"brake threshold {connection.brake_at:g}% in {_duration(forecast.minutes_to_brake)}"
+            f"brake threshold {connection.effective_brake_at:g}% "
+            f"in {_duration(forecast.minutes_to_brake)}"
         )
     if forecast.minutes_to_exhaustion is not None and forecast.minutes_to_exhaustion > 0:
         parts.append(f"limit exhausted in {_duration(forecast.minutes_to_exhaustion)}")
@@ -208,7 +210,7 @@ def _brake_scope(connection: Connection, due: DueAlert, context: AlertContext) -
         return "\n".join(lines)
     if not entries:
         return "The brake would stop nothing: no automations are allowlisted for this connection."
-    lines = [f"The brake (tier 1 at {connection.brake_at:g}%) would stop:"]
+    lines = [f"The brake (tier 1 at {connection.effective_brake_at:g}%) would stop:"]
     for entry in entries:
         note = f" - {entry.note}" if entry.note else ""
         lines.append(f"  - {entry.automation} (tier {entry.tier}){note}")
@@ -247,7 +249,7 @@ def _sms(connection: Connection, due: DueAlert, context: AlertContext) -> str:
         names = ", ".join(entry.name for entry in context.allowlist)
         text = f"{prefix} {platform} API limit exhausted. API brake impossible: turn off in UI"
         text += f": {names}" if names else "."
-        if context.previous_check and context.previous_check[1] < connection.brake_at:
+        if context.previous_check and context.previous_check[1] < connection.effective_brake_at:
             text += " Detected too late: check more often."
     elif due.kind is AlertKind.OUTSIDE_REACH:
         rate = context.rate_now_per_hour or 0.0
@@ -262,7 +264,7 @@ def _sms(connection: Connection, due: DueAlert, context: AlertContext) -> str:
         text = f"{prefix}{usage} of {platform} daily API limit, {action}."
     elif due.kind is AlertKind.FORECAST and forecast and forecast.minutes_to_brake is not None:
         within = _duration(forecast.minutes_to_brake)
-        text = f"{prefix}{usage}, brake at {connection.brake_at:g}% in {within}."
+        text = f"{prefix}{usage}, brake at {connection.effective_brake_at:g}% in {within}."
     else:
         text = f"{prefix}{usage} of {platform} daily API limit."
     if due.kind is AlertKind.LIMIT_EXHAUSTED:

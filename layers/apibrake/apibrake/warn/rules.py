@@ -1,7 +1,9 @@
 """Which alerts a reading calls for. Pure: claiming and publishing happen in `dispatch`.
 
 Severity escalates: a forecast is `info`, a warn_at threshold `warning`, and brake_at,
-100 % and an exhausted limit are `critical`.
+100 % and an exhausted limit are `critical`. The brake threshold is the connection's
+`effective_brake_at`: brake_at, lowered so that `reserve_pct` of the limit is left for the
+brake's own calls.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from apibrake.warn.publisher import Severity
 from apibrake.watch.forecast import Forecast
 
 FULL = 100.0
+BRAKE_KEY_PREFIX = "brake:"
+OUTSIDE_REACH_KEY = "outside_reach"
 
 
 class AlertKind(StrEnum):
@@ -49,30 +53,31 @@ def usage_alerts(
     """Every alert this forecast crosses, lowest first (the dispatcher claims them all and
     publishes the highest, so a jump from 50 % to 95 % sends one message, not three)."""
     percent = forecast.percent
+    brake_at = connection.effective_brake_at
     due = [
         DueAlert(f"warn:{_pct(level)}", AlertKind.THRESHOLD, Severity.WARNING, level)
         for level in connection.warn_at
         if percent >= level
     ]
-    if percent >= connection.brake_at:
+    if percent >= brake_at:
         due.append(
             DueAlert(
-                f"brake:{_pct(connection.brake_at)}",
+                f"{BRAKE_KEY_PREFIX}{_pct(brake_at)}",
                 AlertKind.BRAKE_THRESHOLD,
                 Severity.CRITICAL,
-                connection.brake_at,
+                brake_at,
             )
         )
     if percent >= FULL:
         due.append(exhausted_alert())
     minutes = forecast.minutes_to_brake
-    if percent < connection.brake_at and minutes is not None and minutes <= horizon_minutes:
+    if percent < brake_at and minutes is not None and minutes <= horizon_minutes:
         due.append(
             DueAlert(
-                f"forecast:{_pct(connection.brake_at)}",
+                f"forecast:{_pct(brake_at)}",
                 AlertKind.FORECAST,
                 Severity.INFO,
-                connection.brake_at,
+                brake_at,
             )
         )
     return sorted(due, key=lambda alert: alert.rank)
@@ -95,9 +100,15 @@ def outside_reach_alert(
         return None
     if forecast.minutes_to_reset is not None and minutes > forecast.minutes_to_reset:
         return None
-    return DueAlert("outside_reach", AlertKind.OUTSIDE_REACH, Severity.CRITICAL, FULL)
+    return DueAlert(OUTSIDE_REACH_KEY, AlertKind.OUTSIDE_REACH, Severity.CRITICAL, FULL)
 
 
 def connection_error_alert(error_type: str) -> DueAlert:
     """One per kind of failure and window, so a new kind of failure is news again."""
     return DueAlert(f"error:{error_type}", AlertKind.CONNECTION_ERROR, Severity.WARNING)
+
+
+def rearmed_by_release(alert_key: str) -> bool:
+    """Claims a closed incident gives back: if usage climbs over the brake threshold again,
+    that is a new incident and deserves its critical alert (warnings stay once a window)."""
+    return alert_key.startswith(BRAKE_KEY_PREFIX) or alert_key == OUTSIDE_REACH_KEY

@@ -8,16 +8,16 @@ A connection that fails in any way becomes an error row; the others carry on.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 import httpx
 
+from apibrake.aws_threads import AWS_THREADS, AwsThreads
+from apibrake.deadline import Deadline
 from apibrake.http import transport
 from apibrake.http.client import Timeouts
 from apibrake.http.errors import DailyLimitExhausted, PlatformError
@@ -27,7 +27,12 @@ from apibrake.models.connection import Connection, Platform
 from apibrake.models.events import BrakeEvent
 from apibrake.models.reports import ConnectionFailure
 from apibrake.models.usage import UsageReading
-from apibrake.platforms.connect import SecretInvalid, connect
+from apibrake.platforms.connect import (
+    SecretInvalid,
+    SecretUnreadable,
+    connect,
+    load_connection_secret,
+)
 from apibrake.warn.dispatch import AlertDispatcher, Publisher
 from apibrake.warn.messages import AlertContext
 from apibrake.warn.publisher import Alert, Severity
@@ -54,7 +59,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 AUTO_BRAKE_KEY = "auto_brake"
-AWS_THREADS = 10
+NOT_REACHED = "not checked before the deadline: the next scheduled run checks it"
 INVALID_ITEM_WINDOW = timedelta(hours=24)
 PREVIOUS_CHECK_LOOKBACK = timedelta(hours=6)
 
@@ -128,18 +133,22 @@ class UsageMonitor:
             state, publisher, lambda cid: allowlist.for_connection(cid)[0]
         )
         self._publisher = publisher
-        self._executor: ThreadPoolExecutor | None = None
+        self._threads: AwsThreads | None = None
 
-    def run(self, connection_ids: list[str] | None = None) -> MonitorReport:
-        return asyncio.run(self.check(connection_ids))
+    def run(
+        self, connection_ids: list[str] | None = None, deadline: Deadline | None = None
+    ) -> MonitorReport:
+        return asyncio.run(self.check(connection_ids, deadline))
 
-    async def check(self, connection_ids: list[str] | None = None) -> MonitorReport:
+    async def check(
+        self, connection_ids: list[str] | None = None, deadline: Deadline | None = None
+    ) -> MonitorReport:
+        """Checks the connections; once `deadline` has no time left, the ones not started
+        yet are reported as not reached (the next scheduled run checks them)."""
         checked_at = self._clock()
-        # AWS calls block, so they run in threads; a few more than the default pool, but
-        # not one per task: boto3 is CPU-heavy and more threads only fight over the GIL.
-        workers = min(self._options.max_concurrency, AWS_THREADS)
-        with ThreadPoolExecutor(workers, "monitor") as executor:
-            self._executor = executor
+        deadline = deadline or Deadline()
+        with AwsThreads(min(self._options.max_concurrency, AWS_THREADS)) as threads:
+            self._threads = threads
             connections, failures = await self._in_thread(self._connections.load, connection_ids)
             budget = RetryBudget(self._options.max_retries_per_run)
             gate = asyncio.Semaphore(self._options.max_concurrency)
@@ -147,6 +156,8 @@ class UsageMonitor:
 
                 async def bounded(connection: Connection) -> ConnectionCheck:
                     async with gate:
+                        if not deadline.has_time():
+                            return _not_reached(connection)
                         return await self._check_one(connection, client, budget)
 
                 checks = list(await asyncio.gather(*(bounded(c) for c in connections)))
@@ -157,14 +168,18 @@ class UsageMonitor:
             checked_at=checked_at,
             connections=sorted(checks, key=lambda check: check.connection_id),
         )
+        if not report.complete:
+            skipped = [check.connection_id for check in report.connections if check.not_reached]
+            logger.warning("deadline: connections left unchecked", extra={"connections": skipped})
         if self._metrics is not None:
             for check in report.connections:
-                self._metrics.record(check)
+                if not check.not_reached:  # no reading: no data point rather than a wrong one
+                    self._metrics.record(check)
         return report
 
     async def _in_thread(self, function: Callable[..., T], *args: Any) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(function, *args))
+        assert self._threads is not None  # set for the whole of check()
+        return await self._threads.call(function, *args)
 
     # one connection -----------------------------------------------------------------------
 
@@ -190,7 +205,7 @@ class UsageMonitor:
             return await self._in_thread(self._exhausted, connection, row, error)
         except SecretInvalid as error:
             return await self._failed(connection, row, str(error), "SecretInvalid", error.field)
-        except _SecretUnreadable as error:
+        except SecretUnreadable as error:
             return await self._failed(connection, row, str(error), "SecretUnreadable", error.field)
         except PlatformError as error:
             _count_calls(row, platform_client)
@@ -213,22 +228,9 @@ class UsageMonitor:
             return row
 
     async def _load_secret(self, connection: Connection) -> Mapping[str, Any]:
-        prefix = self._options.secret_prefix
-        if prefix and not connection.secret_id.startswith(prefix):
-            raise _SecretUnreadable(
-                "secret_id",
-                f"secret_id {connection.secret_id} is outside the prefix {prefix!r} the "
-                "functions may read",
-            )
-        try:
-            return await self._in_thread(self._secrets, connection.secret_id)
-        except Exception as error:
-            # Secrets Manager and JSON errors name the secret, never its value.
-            raise _SecretUnreadable(
-                "secret_id",
-                f"secret {connection.secret_id} could not be read: {type(error).__name__}: "
-                f"{str(error)[:200]}",
-            ) from None
+        return await self._in_thread(
+            load_connection_secret, connection, self._secrets, self._options.secret_prefix
+        )
 
     def _evaluate(
         self, connection: Connection, row: ConnectionCheck, read: UsageRead
@@ -407,10 +409,13 @@ class UsageMonitor:
         )
 
 
-class _SecretUnreadable(Exception):
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        super().__init__(message)
+def _not_reached(connection: Connection) -> ConnectionCheck:
+    return ConnectionCheck(
+        connection_id=connection.connection_id,
+        platform=connection.platform,
+        not_reached=True,
+        note=NOT_REACHED,
+    )
 
 
 def _count_calls(row: ConnectionCheck, platform_client: Any) -> None:

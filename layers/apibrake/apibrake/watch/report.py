@@ -38,6 +38,8 @@ class ConnectionCheck(BaseModel):
     limit_exhausted: bool = False
     error: str | None = None
     error_field: str | None = None  # the connection item or secret field at fault
+    not_reached: bool = False  # the deadline came first: the next scheduled run checks it
+    note: str | None = None
 
 
 class MonitorReport(BaseModel):
@@ -48,9 +50,16 @@ class MonitorReport(BaseModel):
     def errors(self) -> list[ConnectionCheck]:
         return [check for check in self.connections if check.error]
 
+    @property
+    def complete(self) -> bool:
+        """False when the deadline left connections unchecked."""
+        return not any(check.not_reached for check in self.connections)
+
     def summary(self) -> dict[str, int]:
+        not_reached = sum(check.not_reached for check in self.connections)
         return {
-            "checked": len(self.connections),
+            "checked": len(self.connections) - not_reached,
+            "not_reached": not_reached,
             "errors": len(self.errors),
             "alerts_sent": sum(len(check.alerts_sent) for check in self.connections),
             "auto_brakes": sum(check.auto_brake_triggered for check in self.connections),

@@ -35,10 +35,7 @@ class UsageRead:
 
 
 async def read_usage(connection: Connection, client: Any, *, now: datetime) -> UsageRead:
-    if connection.platform is Platform.SALESFORCE:
-        endpoint: UsageReading = await client.limits()
-    else:
-        endpoint = await client.daily_usage()
+    endpoint: UsageReading = await client.usage()
     header: UsageReading | None = client.http.last_header_reading
     stale = endpoint.stale or now - endpoint.taken_at > STALE_AFTER
     if stale != endpoint.stale:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple
 
-from apibrake.brake.deadline import Deadline
+from apibrake.deadline import Deadline
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Platform
 from apibrake.store.journal import BrakeState, JournalRow, ReleaseState

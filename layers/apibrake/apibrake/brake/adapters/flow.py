@@ -25,17 +25,13 @@ from apibrake.http.errors import DailyLimitExhausted, PlatformError
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Platform
 from apibrake.platforms.salesforce.models import MAX_COMPOSITE_SUBREQUESTS, CompositeResult
+from apibrake.platforms.salesforce.soql import soql_strings
 from apibrake.store.journal import BrakeState, JournalRow, ReleaseState
 
 _FIELDS = (
     "Id, DeveloperName, NamespacePrefix, ActiveVersionId, LatestVersionId, "
     "ActiveVersion.VersionNumber, LatestVersion.VersionNumber"
 )
-
-
-def soql_strings(values: list[str]) -> str:
-    escaped = (value.replace("\\", "\\\\").replace("'", "\\'") for value in values)
-    return ", ".join(f"'{value}'" for value in escaped)
 
 
 def _version(record: dict[str, Any], relationship: str) -> int | None:

@@ -19,7 +19,6 @@ from apibrake.brake.adapters.base import (
     Observed,
     ReleaseDecision,
 )
-from apibrake.brake.adapters.flow import soql_strings
 from apibrake.http.errors import DailyLimitExhausted, PlatformError
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Platform
@@ -27,13 +26,10 @@ from apibrake.platforms.salesforce.execute_anonymous import (
     ExecuteAnonymousResult,
     fits_anonymous_url,
 )
+from apibrake.platforms.salesforce.soql import apex_string, soql_strings
 from apibrake.store.journal import BrakeState, JournalRow, ReleaseState
 
 _STOPPED_STATES = frozenset({"DELETED", "COMPLETE"})
-
-
-def apex_string(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def abort_statement(row: JournalRow) -> str:

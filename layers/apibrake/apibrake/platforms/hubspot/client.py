@@ -77,6 +77,10 @@ class HubSpotClient:
             self.resets_at = reading.resets_at
         return reading
 
+    async def usage(self) -> UsageReading:
+        """The daily API usage: one daily-usage call (the same name on every platform client)."""
+        return await self.daily_usage()
+
     async def account_details(self) -> AccountDetails:
         return await self._call(
             "GET",

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-import jwt
 from pydantic import SecretStr
 
 from apibrake.http.client import PlatformHttp
@@ -34,6 +33,8 @@ JWT_LIFETIME_SECONDS = 180
 def jwt_assertion(credentials: SalesforceJwtBearer, *, now: float) -> str:
     """An RS256 assertion. `aud` is the login URL itself: https://login.salesforce.com or
     https://test.salesforce.com in real life, the sandbox's own URL locally."""
+    import jwt  # here, not at the top: PyJWT + cryptography cost a cold start ~50-100 ms
+
     claims = {
         "iss": credentials.client_id.get_secret_value(),
         "sub": credentials.username,

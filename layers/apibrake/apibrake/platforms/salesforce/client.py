@@ -87,6 +87,10 @@ class SalesforceClient:
             ),
         )
 
+    async def usage(self) -> UsageReading:
+        """The daily API usage: one `/limits` call (the same name on every platform client)."""
+        return await self.limits()
+
     async def query(self, soql: str) -> list[dict[str, Any]]:
         """Every record of a SOQL query; each page is one call."""
         return await self._query_all(self._url("/query/"), soql)

@@ -1,4 +1,5 @@
-"""Stop starting platform work before Lambda's timeout, so the journal stays consistent."""
+"""Stop starting platform work before Lambda's timeout: the brake and release leave their
+journal consistent, the monitor leaves unchecked connections to the next scheduled run."""
 
 from __future__ import annotations
 

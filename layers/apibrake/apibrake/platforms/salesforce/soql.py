@@ -1,0 +1,23 @@
+"""Quoting values into SOQL queries and anonymous Apex: one place for Salesforce's escaping.
+
+Both use single-quoted string literals in which a backslash and a single quote must be
+escaped with a backslash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def _escaped(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("'", "\\'")
+
+
+def soql_strings(values: Iterable[str]) -> str:
+    """Values as a SOQL `IN (...)` list body: `'a', 'b'`."""
+    return ", ".join(f"'{_escaped(value)}'" for value in values)
+
+
+def apex_string(value: str) -> str:
+    """One value as an Apex string literal."""
+    return f"'{_escaped(value)}'"

@@ -1,0 +1,139 @@
+"""A release ends an incident: the next brake, and the next auto-brake, act again.
+
+Powertools Idempotency keys a brake by the journal's generation, so a brake after a
+release is a new run; restore gives back the monitor's auto-brake and brake-alert claims.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Any
+
+from drill.stack import LocalStack
+from tests.integration.brake_support import api_mutations, statuses
+
+
+def _flow_org(stack: LocalStack, **connection: Any) -> None:
+    stack.sandbox.salesforce.add_flow("Account_Rollup", versions=2)
+    stack.add_salesforce(**connection)
+    stack.allow("sf-prod", "flow:Account_Rollup")
+
+
+def test_brake_after_a_forced_release_in_the_same_instant_brakes_again(
+    stack: LocalStack,
+) -> None:
+    # Given a braked flow, released by force (the sandbox clock stands still: same hour,
+    # same second)
+    _flow_org(stack)
+    first = stack.brake(connection_id="sf-prod", reason="first")
+    assert statuses(first) == {"Account_Rollup": "braked"}
+    released = stack.release_incident(first["incident_id"], force=True)
+    assert statuses(released) == {"Account_Rollup": "released"}
+    assert stack.sandbox.salesforce.flow("Account_Rollup").active_version == 2
+    # When the brake is triggered again
+    second = stack.brake(connection_id="sf-prod", reason="second")
+    # Then it brakes again, in a new incident, and the flow is really off
+    assert statuses(second) == {"Account_Rollup": "braked"}
+    assert second["incident_id"] != first["incident_id"]
+    assert stack.journal.open_incident_id("sf-prod") == second["incident_id"]
+    assert stack.sandbox.salesforce.flow("Account_Rollup").active_version is None
+    # And the audit shows deactivate, restore, deactivate
+    assert len(api_mutations(stack.sandbox, "salesforce")) == 3
+    # And a duplicate of the second trigger is answered without touching the org
+    stack.sandbox.advance(timedelta(minutes=1))
+    duplicate = stack.brake(connection_id="sf-prod", reason="second, redelivered")
+    assert duplicate["incident_id"] == second["incident_id"]
+    assert len(api_mutations(stack.sandbox, "salesforce")) == 3
+
+
+def test_brake_after_a_release_later_in_the_hour_brakes_again(stack: LocalStack) -> None:
+    _flow_org(stack)
+    first = stack.brake(connection_id="sf-prod")
+    stack.sandbox.advance(timedelta(minutes=10))
+    stack.release_incident(first["incident_id"], force=True)
+    stack.sandbox.advance(timedelta(minutes=10))
+    second = stack.brake(connection_id="sf-prod")
+    assert statuses(second) == {"Account_Rollup": "braked"}
+    assert second["incident_id"] != first["incident_id"]
+    assert stack.sandbox.salesforce.flow("Account_Rollup").active_version is None
+
+
+def test_brake_everything_after_a_release_brakes_again(stack: LocalStack) -> None:
+    _flow_org(stack)
+    workflow = stack.sandbox.hubspot.add_workflow("Chatty")["id"]
+    stack.add_hubspot()
+    stack.allow("hs-main", f"workflow:{workflow}")
+    first = stack.brake()
+    assert first["incidents"].keys() == {"sf-prod", "hs-main"}
+    stack.release_incident(first["incidents"]["hs-main"], force=True)
+    assert stack.sandbox.hubspot.workflow(workflow)["isEnabled"] is True
+    second = stack.brake()
+    assert stack.sandbox.hubspot.workflow(workflow)["isEnabled"] is False
+    assert second["incidents"]["sf-prod"] == first["incidents"]["sf-prod"]  # still open
+    assert second["incidents"]["hs-main"] != first["incidents"]["hs-main"]
+    assert len(api_mutations(stack.sandbox, "salesforce")) == 1  # sf-prod braked once
+
+
+def test_concurrent_duplicates_after_a_release_brake_once(stack: LocalStack) -> None:
+    _flow_org(stack)
+    first = stack.brake(connection_id="sf-prod")
+    stack.release_incident(first["incident_id"], force=True)
+    stack.sandbox.set_latency(50)
+    results: list[dict[str, Any]] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(stack.brake(connection_id="sf-prod")))
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(results) == 3
+    assert len(api_mutations(stack.sandbox, "salesforce")) == 3  # off, on, off: once each
+    assert stack.sandbox.salesforce.flow("Account_Rollup").active_version is None
+
+
+def test_auto_brake_triggers_again_after_a_release(stack: LocalStack) -> None:
+    # Given an auto-brake at 91 %
+    _flow_org(stack)
+    stack.sandbox.salesforce.add_usage(91_000)
+    assert _row(stack.check())["auto_brake_triggered"] is True
+    (braked,) = stack.run_auto_brakes()
+    assert stack.alerts()  # the critical alert and the brake summary
+    # When an operator releases by force while usage is still over brake_at
+    stack.release_incident(braked["incident_id"], force=True)
+    assert stack.sandbox.salesforce.flow("Account_Rollup").active_version == 2
+    stack.alerts()
+    # Then the next check starts the auto-brake again and alerts, critically
+    stack.sandbox.advance(timedelta(minutes=5))
+    row = _row(stack.check())
+    assert row["auto_brake_triggered"] is True
+    assert "brake:90" in row["alerts_sent"]
+    critical = [a for a in stack.alerts() if a.attributes["kind"] == "brake_threshold"]
+    assert [a.attributes["severity"] for a in critical] == ["critical"]
+    (again,) = stack.run_auto_brakes()
+    assert statuses(again) == {"Account_Rollup": "braked"}
+    assert again["incident_id"] != braked["incident_id"]
+    assert stack.sandbox.salesforce.flow("Account_Rollup").active_version is None
+    # And while that incident is open, the next check does not start another
+    stack.sandbox.advance(timedelta(minutes=5))
+    assert _row(stack.check())["auto_brake_triggered"] is False
+
+
+def test_brake_at_98_with_reserve_5_brakes_at_95(stack: LocalStack) -> None:
+    _flow_org(stack, brake_at=98, reserve_pct=5)
+    stack.sandbox.salesforce.add_usage(94_000)
+    assert _row(stack.check())["auto_brake_triggered"] is False
+    stack.sandbox.advance(timedelta(minutes=5))
+    stack.sandbox.salesforce.add_usage(1_000)  # 95 %: the reserve is all that is left
+    row = _row(stack.check())
+    assert row["auto_brake_triggered"] is True
+    assert "brake:95" in row["alerts_sent"]
+    (braked,) = stack.run_auto_brakes()
+    assert statuses(braked) == {"Account_Rollup": "braked"}
+
+
+def _row(report: dict[str, Any]) -> dict[str, Any]:
+    (row,) = [r for r in report["connections"] if r["connection_id"] == "sf-prod"]
+    return row

@@ -217,17 +217,9 @@ def ensure_source_tree() -> None:
 
 def _forget_caches() -> None:
     """What a cold start forgets: settings, clients, secrets, tokens, idempotency."""
-    from apibrake import wiring
-    from apibrake.http.token_cache import TOKEN_CACHE
-    from apibrake.watch.usage import forget_portal_offsets
+    from apibrake import container
 
-    wiring.settings.cache_clear()
-    wiring.secret_loader.cache_clear()
-    wiring.aws_client.cache_clear()
-    forget_portal_offsets()
-    TOKEN_CACHE.clear()
-    for folder in ("incident_responder", "restore"):
-        _handler(folder)._once.cache_clear()
+    container.forget()
 
 
 @contextmanager

@@ -14,8 +14,7 @@ from datetime import timedelta
 from types import ModuleType
 from typing import Any
 
-from apibrake import wiring
-from apibrake.http.token_cache import TOKEN_CACHE
+from apibrake import container
 from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.connection import Connection
 from apibrake.models.events import BrakeEvent
@@ -24,7 +23,6 @@ from apibrake.store.connections import ConnectionStore
 from apibrake.store.items import to_item
 from apibrake.store.journal import JournalStore
 from apibrake.store.state import StateStore
-from apibrake.watch.usage import forget_portal_offsets
 from localaws import LocalAws, ReceivedAlert
 from localaws.lambda_context import LocalLambdaContext
 from sandbox.server import Sandbox
@@ -88,14 +86,7 @@ class LocalStack:
     @staticmethod
     def forget_caches() -> None:
         """What a cold start forgets: settings, clients, secrets, tokens, idempotency stores."""
-        wiring.settings.cache_clear()
-        # Each LocalAws is its own moto process: a client cached for another one talks to it.
-        wiring.aws_client.cache_clear()
-        wiring.secret_loader.cache_clear()
-        forget_portal_offsets()
-        _handler("incident_responder")._once.cache_clear()
-        _handler("restore")._once.cache_clear()
-        TOKEN_CACHE.clear()
+        container.forget()
 
     # Setup ---------------------------------------------------------------------------------
 

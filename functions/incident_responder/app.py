@@ -42,7 +42,6 @@ brake = IncidentInvocation(
     },
     metrics=metrics,
 )
-_once = brake.idempotent  # a cold start forgets it: tests and the drill clear it
 
 
 @logger.inject_lambda_context

@@ -39,7 +39,6 @@ release = IncidentInvocation(
     counted={"AutomationsReleased": {RowStatus.RELEASED}},
     metrics=metrics,
 )
-_once = release.idempotent  # a cold start forgets it: tests and the drill clear it
 
 
 def _parse(event: Any) -> Request | InvalidInput:

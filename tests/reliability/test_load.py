@@ -2,10 +2,10 @@
 connections. No platform change may be made twice and no journal row may be lost.
 
 APIBRAKE_LOAD_CONNECTIONS sets the number of connections (two allowlisted flows each). The
-default, 50, is what passes reliably on a 2-core machine: at 200 and more the local moto
-server (one process, not thread-safe under concurrent TransactWriteItems) answers HTTP 500
-("dictionary changed size during iteration"); set 500 for the issue's full size once
-localaws serialises its requests. Timings are printed after the run, never asserted.
+default, 50, keeps `make reliability` short; the issue's full size is
+`APIBRAKE_LOAD_CONNECTIONS=500` (about 11 minutes on a 2-core machine, nearly all of it in
+the local moto server, which serialises its requests because its backends are not
+thread-safe). Timings are printed after the run, never asserted.
 """
 
 from __future__ import annotations

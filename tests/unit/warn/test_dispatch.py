@@ -12,8 +12,19 @@ from apibrake.warn.dispatch import AlertDispatcher
 from apibrake.warn.messages import AlertContext
 from apibrake.warn.publisher import Alert
 from apibrake.warn.rules import usage_alerts
-from apibrake.warn.trigger import LambdaInvoker, RecordingInvoker
+from apibrake.warn.trigger import LambdaInvoker
 from apibrake.watch.forecast import Forecast
+
+
+class RecordingInvoker:
+    """Records the brake events the monitor would send to incident_responder."""
+
+    def __init__(self) -> None:
+        self.events: list[BrakeEvent] = []
+
+    def invoke(self, event: BrakeEvent) -> None:
+        self.events.append(event)
+
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 SF = Connection(connection_id="sf-prod", platform="salesforce", secret_id="apibrake/sf")

@@ -52,6 +52,15 @@ RequestT = TypeVar("RequestT", bound=IncidentRequest)
 Work = Callable[[RequestT, IncidentDeps, Deadline], Awaitable[IncidentReport]]
 
 
+_INVOCATIONS: list[IncidentInvocation[Any]] = []
+
+
+def forget_idempotency_stores() -> None:
+    """Every invocation builds its idempotency store again on next use (a cold start)."""
+    for invocation in _INVOCATIONS:
+        invocation.idempotent.cache_clear()
+
+
 class IncidentInvocation(Generic[RequestT]):
     def __init__(
         self,
@@ -75,6 +84,7 @@ class IncidentInvocation(Generic[RequestT]):
         self.config = IdempotencyConfig(expires_after_seconds=window_seconds)
         # Built on first use (it needs settings); a cold start, or a test, clears it.
         self.idempotent = functools.cache(self._idempotent)
+        _INVOCATIONS.append(self)
 
     def __call__(self, request: RequestT, context: Any, clock: Clock) -> dict[str, Any]:
         deadline = Deadline.from_context(context)

@@ -1,7 +1,7 @@
 """Starting the brake: the monitor invokes incident_responder asynchronously.
 
-The Invoker protocol keeps the monitor testable without Lambda: tests pass a fake that
-records the events it was given.
+The Invoker protocol keeps the monitor testable without Lambda: tests and the drill pass
+an in-process invoker.
 """
 
 from __future__ import annotations
@@ -28,13 +28,3 @@ class LambdaInvoker:
             InvocationType="Event",
             Payload=event.model_dump_json().encode(),
         )
-
-
-class RecordingInvoker:
-    """In-process invoker that only records: for tests, dry runs and the drill."""
-
-    def __init__(self) -> None:
-        self.events: list[BrakeEvent] = []
-
-    def invoke(self, event: BrakeEvent) -> None:
-        self.events.append(event)

@@ -23,8 +23,7 @@ class UsageMetrics:
         )
         if check.error and not check.limit_exhausted:
             metrics.add_metric(name="ConnectionErrors", unit=MetricUnit.Count, value=1)
-        if check.limit_exhausted:
-            metrics.add_metric(name="UsagePercent", unit=MetricUnit.Percent, value=100.0)
+        if check.limit_exhausted and check.remaining is None:
             metrics.add_metric(name="CallsRemaining", unit=MetricUnit.Count, value=0)
         if check.percent is not None:
             metrics.add_metric(name="UsagePercent", unit=MetricUnit.Percent, value=check.percent)

@@ -8,6 +8,7 @@ under Salesforce's size limit.
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from apibrake.brake.adapters.base import (
@@ -36,7 +37,14 @@ def abort_statement(row: JournalRow) -> str:
     return f"System.abortJob({apex_string(str((row.before or {}).get('id')))});"
 
 
+# An Apex class name, optionally namespaced or nested (ns.Outer): nothing else may reach
+# the anonymous Apex body unquoted.
+APEX_CLASS_NAME = re.compile(r"^[A-Za-z]\w{0,39}(\.[A-Za-z]\w{0,39})?$")
+
+
 def schedule_statement(job: dict[str, Any]) -> str:
+    if not APEX_CLASS_NAME.match(str(job.get("apex_class") or "")):
+        raise ValueError(f"not an Apex class name: {job.get('apex_class')!r}")
     return (
         f"System.schedule({apex_string(str(job['name']))}, {apex_string(str(job['cron']))}, "
         f"new {job['apex_class']}());"
@@ -170,6 +178,9 @@ class ScheduledApexAdapter(Adapter):
         if not job.get("apex_class"):
             row.restorable = False
             row.restore_note = "the job's Apex class could not be found: re-schedule it by hand"
+        elif not APEX_CLASS_NAME.match(str(job["apex_class"])):
+            row.restorable = False
+            row.restore_note = "the Apex class name is not a plain identifier: re-schedule by hand"
         elif observed is not None and observed.raw is False:
             row.restorable = False
             row.restore_note = (

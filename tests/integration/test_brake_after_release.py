@@ -6,12 +6,11 @@ release is a new run; restore gives back the monitor's auto-brake and brake-aler
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from typing import Any
 
 from drill.stack import LocalStack
-from tests.integration.brake_support import api_mutations, statuses
+from tests.integration.brake_support import api_mutations, brake_concurrently, statuses
 
 
 def _flow_org(stack: LocalStack, **connection: Any) -> None:
@@ -80,15 +79,7 @@ def test_concurrent_duplicates_after_a_release_brake_once(stack: LocalStack) -> 
     first = stack.brake(connection_id="sf-prod")
     stack.release_incident(first["incident_id"], force=True)
     stack.sandbox.set_latency(50)
-    results: list[dict[str, Any]] = []
-    threads = [
-        threading.Thread(target=lambda: results.append(stack.brake(connection_id="sf-prod")))
-        for _ in range(3)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = brake_concurrently(stack, "sf-prod", times=3)
     assert len(results) == 3
     assert len(api_mutations(stack.sandbox, "salesforce")) == 3  # off, on, off: once each
     assert stack.sandbox.salesforce.flow("Account_Rollup").active_version is None

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
-from typing import Any
 
 from apibrake.brake import responder
 from apibrake.brake.assembly import incident_deps
@@ -16,6 +14,7 @@ from drill.stack import LocalStack
 from sandbox.faults import Fault, FaultKind
 from tests.integration.brake_support import (
     api_mutations,
+    brake_concurrently,
     rows_by_name,
     statuses,
 )
@@ -51,15 +50,7 @@ def test_repeated_trigger_brakes_once(stack: LocalStack) -> None:
 def test_concurrent_triggers_brake_once(stack: LocalStack) -> None:
     _flows(stack, 5)
     stack.sandbox.set_latency(50)
-    results: list[dict[str, Any]] = []
-    threads = [
-        threading.Thread(target=lambda: results.append(stack.brake(connection_id="sf-prod")))
-        for _ in range(3)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = brake_concurrently(stack, "sf-prod", times=3)
     assert len(results) == 3
     assert len(api_mutations(stack.sandbox)) == 5  # each flow deactivated exactly once
 

@@ -7,11 +7,9 @@ they are listed as not checked: a dry-run brake shows the plan without changing 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from apibrake.brake.adapters import required_permissions
 from apibrake.http.errors import (
     AuthenticationFailed,
     DailyLimitExhausted,
@@ -19,6 +17,7 @@ from apibrake.http.errors import (
     PlatformError,
 )
 from apibrake.http.transport import platform_client
+from apibrake.incident.adapters import adapter_for, required_permissions
 from apibrake.models.allowlist import AutomationKind
 from apibrake.models.connection import Connection
 from apibrake.platforms.connect import connect
@@ -83,25 +82,6 @@ def _failure(name: str, error: PlatformError) -> Check:
     return Check(name, FAILED, str(error), ExitCode.FAILED)
 
 
-async def _hubspot_flow_page(client: Any) -> None:
-    # One page of one flow: list_flows() would page through every workflow.
-    await client.flows_page(limit=1)
-
-
-def _probes(client: Any) -> dict[AutomationKind, tuple[str, Callable[[], Awaitable[Any]]]]:
-    return {
-        AutomationKind.FLOW: (
-            "Tooling query of FlowDefinition (LIMIT 1)",
-            lambda: client.tooling_query("SELECT Id FROM FlowDefinition LIMIT 1"),
-        ),
-        AutomationKind.SCHEDULED_APEX: (
-            "query of CronTrigger (LIMIT 1)",
-            lambda: client.query("SELECT Id FROM CronTrigger LIMIT 1"),
-        ),
-        AutomationKind.WORKFLOW: ("flows list, page of 1", lambda: _hubspot_flow_page(client)),
-    }
-
-
 def _proven_by(permission: str) -> str:
     """'usage' (the usage read proves it), 'probe' (the kind's read), or 'none' (a write)."""
     if permission.startswith(("API Enabled", "oauth")):
@@ -154,11 +134,11 @@ async def _check_all(
         result.checks.append(
             Check("allowlist", NOT_CHECKED, "empty: checking what every kind needs")
         )
-    probes = _probes(client)
     for kind in wanted:
-        description, probe = probes[kind]
+        adapter = adapter_for(kind)
+        description = adapter.probe_description
         try:
-            await probe()
+            await adapter.probe(client)
             outcome = Check(f"{kind.value}: {description}", OK)
         except PlatformError as error:
             outcome = _failure(f"{kind.value}: {description}", error)

@@ -1,8 +1,7 @@
 """`apibrake discover CONNECTION`: the automations that exist on the platform.
 
-Salesforce: flows and Process Builder processes (FlowDefinitionView for type and trigger,
-Tooling FlowDefinition for the active version number) and scheduled Apex jobs (CronTrigger
-and the AsyncApexJob that names each job's class). HubSpot: every workflow, 100 a page.
+Each automation kind's adapter owns its discovery query (`Adapter.discover`): Salesforce
+flows and Process Builder processes, scheduled Apex jobs; HubSpot workflows.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from typing import Any
 import click
 
 from apibrake.http.transport import platform_client
+from apibrake.incident.adapters import adapters_for
 from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.connection import Connection, Platform
 from apibrake.platforms.connect import connect
@@ -23,7 +23,6 @@ from apibrake_cli.connections import require_connection
 from apibrake_cli.context import common_options, confirm, output, target
 
 SALESFORCE_CALLS = 4  # flows view, flow versions, cron triggers, their classes (2000 rows a page)
-HUBSPOT_OBJECT_TYPES = {"0-1": "contact", "0-2": "company", "0-3": "deal", "0-5": "ticket"}
 FIELDS = ("automation", "type", "trigger", "active", "detail", "allowlisted")
 
 
@@ -33,93 +32,14 @@ def planned_calls(platform: Platform) -> str:
     return "1 HubSpot API call per 100 workflows (at least 1)"
 
 
-async def _salesforce(client: Any) -> list[dict[str, Any]]:
-    views = await client.query(
-        "SELECT ApiName, Label, ProcessType, TriggerType, ActiveVersionId, NamespacePrefix "
-        "FROM FlowDefinitionView"
-    )
-    versions = await client.tooling_query(
-        "SELECT DeveloperName, NamespacePrefix, ActiveVersion.VersionNumber FROM FlowDefinition"
-    )
-    jobs = await client.query(
-        "SELECT Id, CronJobDetail.Name, CronExpression, NextFireTime, State, TimeZoneSidKey "
-        "FROM CronTrigger WHERE CronJobDetail.JobType = '7'"
-    )
-    classes = await client.query(
-        "SELECT ApexClass.Name, CronTriggerId FROM AsyncApexJob "
-        "WHERE JobType = 'ScheduledApex' AND Status = 'Queued'"
-    )
-    active_version = {
-        _qualified(v.get("DeveloperName"), v.get("NamespacePrefix")): (
-            v.get("ActiveVersion") or {}
-        ).get("VersionNumber")
-        for v in versions
-    }
-    found = [
-        {
-            "automation": f"flow:{_qualified(view.get('ApiName'), view.get('NamespacePrefix'))}",
-            "label": view.get("Label"),
-            "type": "Process Builder"
-            if view.get("ProcessType") == "Workflow"
-            else view.get("ProcessType"),
-            "trigger": view.get("TriggerType"),
-            "active": active_version.get(
-                _qualified(view.get("ApiName"), view.get("NamespacePrefix"))
-            ),
-            "detail": "",
-        }
-        for view in views
-    ]
-    class_of = {
-        job.get("CronTriggerId"): (job.get("ApexClass") or {}).get("Name") for job in classes
-    }
-    for job in jobs:
-        if job.get("State") in {"DELETED", "COMPLETE"}:
-            continue
-        found.append(
-            {
-                "automation": f"scheduled_apex:{(job.get('CronJobDetail') or {}).get('Name')}",
-                "label": class_of.get(job.get("Id")),
-                "type": "Scheduled Apex",
-                "trigger": job.get("CronExpression"),
-                "active": job.get("State"),
-                "detail": f"class {class_of.get(job.get('Id')) or '?'}, "
-                f"next {job.get('NextFireTime') or '-'}"
-                f" ({job.get('TimeZoneSidKey') or '?'})",
-                "apex_class": class_of.get(job.get("Id")),
-                "next_fire_time": job.get("NextFireTime"),
-            }
-        )
-    return found
-
-
-async def _hubspot(client: Any) -> list[dict[str, Any]]:
-    flows = await client.list_flows()
-    return [
-        {
-            "automation": f"workflow:{flow.get('id')}",
-            "label": flow.get("name"),
-            "type": flow.get("flowType") or "WORKFLOW",
-            "trigger": HUBSPOT_OBJECT_TYPES.get(
-                str(flow.get("objectTypeId")), flow.get("objectTypeId")
-            ),
-            "active": "enabled" if flow.get("isEnabled") else "disabled",
-            "detail": flow.get("name") or "",
-        }
-        for flow in flows
-    ]
-
-
-def _qualified(name: Any, namespace: Any) -> str:
-    return f"{namespace}__{name}" if namespace else str(name)
-
-
 async def inventory(connection: Connection, secret: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every adapter's discovery query for the connection's platform, in turn."""
     async with platform_client() as http:
         client: Any = connect(connection, secret, http)
-        if connection.platform is Platform.SALESFORCE:
-            return await _salesforce(client)
-        return await _hubspot(client)
+        found = []
+        for adapter in adapters_for(connection.platform):
+            found += [item.as_dict() for item in await adapter.discover(client)]
+        return found
 
 
 def is_on(row: dict[str, Any]) -> bool:

@@ -7,7 +7,6 @@ from typing import Any
 
 import click
 
-from apibrake.store.items import from_item
 from apibrake_cli.connections import require_connection
 from apibrake_cli.context import common_options, confirm, output, target
 from apibrake_cli.errors import LIMIT_ADVICE, CliError, ExitCode
@@ -24,15 +23,21 @@ def _state(value: Any) -> str:
     return ", ".join(f"{k}={v}" for k, v in value.items() if k in shown) or "-"
 
 
+# A failure's machine-readable code -> the exit code, most serious first.
+_EXIT_BY_FAILURE = {
+    "limit_exhausted": ExitCode.LIMIT_EXHAUSTED,
+    "not_found": ExitCode.NOT_FOUND,
+    "invalid": ExitCode.BAD_INPUT,
+}
+
+
 def report_exit_code(report: dict[str, Any]) -> ExitCode:
     if report.get("error") == "invalid_event":
         return ExitCode.BAD_INPUT
-    errors = " ".join(str(e.get("error", "")) for e in report.get("errors", []))
-    rows = " ".join(str(r.get("error") or "") for r in report.get("rows", []))
-    if "limit" in (errors + rows).lower() and "exhaust" in (errors + rows).lower():
-        return ExitCode.LIMIT_EXHAUSTED
-    if "no such connection" in errors:
-        return ExitCode.NOT_FOUND
+    codes = {str(failure.get("code")) for failure in report.get("errors", [])}
+    for code, exit_code in _EXIT_BY_FAILURE.items():
+        if code in codes:
+            return exit_code
     if report.get("errors") or not report.get("complete", True):
         return ExitCode.FAILED
     if any(row.get("status") in FAILED_STATES for row in report.get("rows", [])):
@@ -178,19 +183,7 @@ def release(incident_id: str | None, dry_run: bool, force: bool) -> None:
 
 
 def incident_list(stack: Target) -> list[dict[str, Any]]:
-    dynamodb = stack.client("dynamodb")
-    metas: list[dict[str, Any]] = []
-    for page in dynamodb.get_paginator("scan").paginate(
-        TableName=stack.names.state_table,
-        FilterExpression="begins_with(pk, :incident) AND sk = :meta",
-        ExpressionAttributeValues={":incident": {"S": "incident#"}, ":meta": {"S": "meta"}},
-    ):
-        for item in page["Items"]:
-            values = from_item(item)
-            for key in ("pk", "sk", "lease_owner", "lease_until"):
-                values.pop(key, None)
-            metas.append(values)
-    return sorted(metas, key=lambda m: str(m.get("opened_at")), reverse=True)
+    return [meta.model_dump(mode="json") for meta in stack.journal.incidents()]
 
 
 @click.command()

@@ -217,7 +217,7 @@ def ensure_source_tree() -> None:
 
 def _forget_caches() -> None:
     """What a cold start forgets: settings, clients, secrets, tokens, idempotency."""
-    from apibrake import container
+    from apibrake.runtime import container
 
     container.forget()
 

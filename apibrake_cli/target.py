@@ -18,9 +18,9 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from apibrake.incident.journal import JournalStore
 from apibrake.store.allowlist import AllowlistStore
 from apibrake.store.connections import ConnectionStore
-from apibrake.store.journal import JournalStore
 from apibrake.store.state import StateStore
 from apibrake_cli.errors import CliError, ExitCode
 from apibrake_cli.output import Output

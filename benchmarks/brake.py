@@ -17,7 +17,6 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from apibrake import wiring
 from apibrake.http.retry import RetryBudget
 from apibrake.http.token_cache import TOKEN_CACHE
 from apibrake.http.transport import platform_client
@@ -25,6 +24,7 @@ from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.connection import Connection
 from apibrake.platforms.connect import connect
 from apibrake.platforms.hubspot.flows import flow_update_body
+from apibrake.runtime import container
 from apibrake.store.allowlist import AllowlistStore
 from apibrake.store.connections import ConnectionStore
 from localaws import LocalAws
@@ -131,7 +131,7 @@ def main() -> None:
             os.environ[name] = value
         os.environ["POWERTOOLS_IDEMPOTENCY_DISABLED"] = "true"
         os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ApiBrake")
-        wiring.settings.cache_clear()
+        container.forget()
         responder_app = importlib.import_module("functions.incident_responder.app")
         restore_app = importlib.import_module("functions.restore.app")
         names = _org(sandbox)

@@ -136,7 +136,7 @@ def main() -> None:
     app_s = import_seconds("import app", paths)
     # What the first invocation adds: the domain, loaded lazily by the handler.
     init_s = import_seconds(
-        "import app, apibrake.wiring, apibrake.watch.monitor, apibrake.store.state, "
+        "import app, apibrake.runtime.watch, apibrake.watch.monitor, apibrake.store.state, "
         "apibrake.platforms.salesforce.client, apibrake.platforms.hubspot.client",
         paths,
     )

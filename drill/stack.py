@@ -14,14 +14,14 @@ from datetime import timedelta
 from types import ModuleType
 from typing import Any
 
-from apibrake import container
+from apibrake.incident.journal import JournalStore
 from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.connection import Connection
 from apibrake.models.events import BrakeEvent
+from apibrake.runtime import container
 from apibrake.store.allowlist import AllowlistStore
 from apibrake.store.connections import ConnectionStore
 from apibrake.store.items import to_item
-from apibrake.store.journal import JournalStore
 from apibrake.store.state import StateStore
 from localaws import LocalAws, ReceivedAlert
 from localaws.lambda_context import LocalLambdaContext

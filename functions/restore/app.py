@@ -2,61 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from apibrake.brake.deps import IncidentDeps
-from apibrake.brake.idempotency import RELEASE_WINDOW_SECONDS, ReleaseKey
-from apibrake.brake.invocation import Clock, IncidentInvocation
-from apibrake.deadline import Deadline
-from apibrake.models.errors import InvalidInput, parse_event
-from apibrake.models.events import ReleaseEvent, ReleaseRecoveredEvent
-from apibrake.models.reports import IncidentReport, RowStatus
-from apibrake.release import restorer
-from apibrake.store.journal import utcnow
+from apibrake.runtime.logs import route_layer_logs
+from apibrake.runtime.tracing import traced
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = Logger()
 metrics = Metrics()
-
-Request = ReleaseEvent | ReleaseRecoveredEvent
-
-
-async def _release(request: Request, deps: IncidentDeps, deadline: Deadline) -> IncidentReport:
-    if isinstance(request, ReleaseEvent):
-        return await restorer.release(request, deps, deadline)
-    return await restorer.release_recovered(request, deps, deadline)
+route_layer_logs(logger)
 
 
-release = IncidentInvocation(
-    "release",
-    _release,
-    key=ReleaseKey.of,
-    window_seconds=RELEASE_WINDOW_SECONDS,
-    # Errors are not cached either: the next scheduled run tries those connections again.
-    settled=lambda report: report.complete and not report.errors,
-    counted={"AutomationsReleased": {RowStatus.RELEASED}},
-    metrics=metrics,
-)
-
-
-def _parse(event: Any) -> Request | InvalidInput:
-    if isinstance(event, dict) and event.get("action") == "release":
-        return parse_event(ReleaseEvent, event)
-    return parse_event(ReleaseRecoveredEvent, event)
-
-
-@logger.inject_lambda_context
+@logger.inject_lambda_context(log_event=False)
+@traced
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     return handle(event, context)
 
 
-def handle(event: Any, context: Any = None, *, clock: Clock = utcnow) -> dict[str, Any]:
-    """The handler's work; tests call it with the sandbox's clock and a fake context."""
-    request = _parse(event)
+def handle(
+    event: Any, context: Any = None, *, clock: Callable[[], datetime] | None = None
+) -> dict[str, Any]:
+    """The handler's work; tests call it with the sandbox's clock and a fake context.
+    The domain loads on the first invocation, not at import."""
+    from apibrake.models.errors import InvalidInput, parse_event
+    from apibrake.runtime import entry, incidents
+
+    request = parse_event(incidents.release_request(event), event)
     if isinstance(request, InvalidInput):
-        logger.warning("invalid event", extra={"field": request.field})
-        return request.model_dump()
-    return release(request, context, clock)
+        return entry.rejected(logger, request)
+    return incidents.release(request, context, clock)

@@ -18,7 +18,8 @@ FUNCTIONS = resources_of_type(TEMPLATE, "AWS::Serverless::Function")
 ALARMS = resources_of_type(TEMPLATE, "AWS::CloudWatch::Alarm")
 LOG_GROUPS = resources_of_type(TEMPLATE, "AWS::Logs::LogGroup")
 GLOBAL_ENVIRONMENT = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
-MONITOR_APP = Path(__file__).resolve().parents[2] / "functions" / "usage_monitor" / "app.py"
+# Where the monitor function emits its per-run metrics.
+MONITOR_APP = Path(__file__).resolve().parents[2] / "layers/apibrake/apibrake/runtime/watch.py"
 _SEARCH_NAMESPACE = re.compile(r"SEARCH\('\{([^,}]+),")
 
 

@@ -6,10 +6,11 @@ import asyncio
 import contextlib
 
 from apibrake.brake import responder
-from apibrake.brake.assembly import incident_deps
 from apibrake.deadline import Deadline
+from apibrake.incident.journal import JournalStore
+from apibrake.incident.records import JournalRow
 from apibrake.models.events import BrakeEvent
-from apibrake.store.journal import JournalRow, JournalStore
+from apibrake.runtime.assembly import incident_deps
 from drill.stack import LocalStack
 from sandbox.faults import Fault, FaultKind
 from tests.integration.brake_support import (
@@ -178,17 +179,17 @@ class _CrashingJournal(JournalStore):
 def test_crash_after_k_actions_then_resume_and_release(stack: LocalStack) -> None:
     names = _flows(stack, 60)  # three composites
     stack.sandbox.set_latency(0)
-    from apibrake import wiring
+    from apibrake.runtime import aws, container
 
     async def crash_once() -> None:
         import httpx
 
         async with httpx.AsyncClient() as client:
             deps = incident_deps(
-                wiring.settings(),
+                container.incident_settings(),
                 dynamodb=stack.aws.client("dynamodb"),
                 sns=stack.aws.client("sns"),
-                load_secret=wiring.secret_loader(),
+                load_secret=aws.secret_loader(),
                 http_client=client,
                 now=stack.sandbox.clock.now,
             )

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from apibrake.incident.records import BrakeState, JournalRow
 from apibrake.models.connection import Connection
-from apibrake.store.journal import BrakeState, JournalRow
 from drill.stack import LocalStack
 from sandbox.faults import Fault, FaultKind
 from sandbox.http import PlatformServer

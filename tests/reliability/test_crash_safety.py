@@ -17,14 +17,15 @@ from typing import Any
 import httpx
 import pytest
 
-from apibrake import wiring
 from apibrake.brake import responder
-from apibrake.brake.assembly import incident_deps
-from apibrake.brake.deps import IncidentDeps
 from apibrake.deadline import Deadline
+from apibrake.incident.deps import IncidentDeps
+from apibrake.incident.journal import JournalStore
+from apibrake.incident.records import JournalRow
 from apibrake.models.events import BrakeEvent, ReleaseEvent
 from apibrake.release import restorer
-from apibrake.store.journal import JournalRow, JournalStore
+from apibrake.runtime import aws, container
+from apibrake.runtime.assembly import incident_deps
 from drill.stack import LocalStack
 from tests.reliability.scenario import HUBSPOT, SALESFORCE, Scenario, statuses
 
@@ -85,10 +86,10 @@ def _run_killed(stack: LocalStack, scenario: Scenario, phase: str, kill: Kill, *
     async def run() -> None:
         async with httpx.AsyncClient() as http_client:
             deps: IncidentDeps = incident_deps(
-                wiring.settings(),
+                container.incident_settings(),
                 dynamodb=stack.aws.client("dynamodb"),
                 sns=stack.aws.client("sns"),
-                load_secret=wiring.secret_loader(),
+                load_secret=aws.secret_loader(),
                 http_client=http_client,
                 now=stack.sandbox.clock.now,
             )

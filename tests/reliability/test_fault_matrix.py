@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from apibrake.incident.records import IncidentMeta
 from apibrake.models.connection import Platform
-from apibrake.store.journal import IncidentMeta
 from drill.stack import LocalStack
 from sandbox.faults import FaultKind
 from tests.reliability.matrix import Cell, applicable_cells

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from apibrake.store.journal import BrakeState
+from apibrake.incident.records import BrakeState
 from drill.stack import LocalStack
 
 CONNECTIONS = int(os.environ.get("APIBRAKE_LOAD_CONNECTIONS", "50"))

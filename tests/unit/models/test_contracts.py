@@ -10,7 +10,7 @@ from apibrake.models.connection import Connection, Platform
 from apibrake.models.credentials import HUBSPOT_CREDENTIALS, SALESFORCE_CREDENTIALS
 from apibrake.models.errors import InvalidInput, parse_event
 from apibrake.models.events import BrakeEvent, MonitorEvent, ReleaseEvent
-from apibrake.settings import Settings
+from apibrake.runtime.settings import IncidentSettings, MonitorSettings, Settings
 
 
 def test_connection_needs_only_three_fields_and_takes_design_defaults() -> None:
@@ -101,9 +101,15 @@ def test_parse_event_names_the_bad_field() -> None:
 
 
 def test_settings_name_missing_variables() -> None:
+    tables = {"CONNECTIONS_TABLE": "c", "ALLOWLIST_TABLE": "a", "STATE_TABLE": "s"}
     with pytest.raises(RuntimeError, match="CONNECTIONS_TABLE"):
         Settings.from_env({"ALLOWLIST_TABLE": "a", "STATE_TABLE": "s"})
-    settings = Settings.from_env(
-        {"CONNECTIONS_TABLE": "c", "ALLOWLIST_TABLE": "a", "STATE_TABLE": "s"}
-    )
-    assert settings.forecast_horizon_minutes == 60
+    assert MonitorSettings.from_env(tables).forecast_horizon_minutes == 60
+
+
+def test_incident_functions_require_the_idempotency_table_and_the_monitor_does_not() -> None:
+    tables = {"CONNECTIONS_TABLE": "c", "ALLOWLIST_TABLE": "a", "STATE_TABLE": "s"}
+    with pytest.raises(RuntimeError, match="IDEMPOTENCY_TABLE"):
+        IncidentSettings.from_env(tables)
+    assert IncidentSettings.from_env({**tables, "IDEMPOTENCY_TABLE": "i"}).idempotency_table == "i"
+    assert MonitorSettings.from_env(tables).incident_function_name == ""

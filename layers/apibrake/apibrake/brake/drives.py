@@ -12,7 +12,8 @@ import asyncio
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from apibrake.brake.deps import IncidentDeps
+from apibrake.aws_threads import AwsThreads
+from apibrake.incident.deps import IncidentDeps
 from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.connection import Connection
 
@@ -31,7 +32,11 @@ class LinkedBrake:
 
 
 async def linked_brakes(
-    deps: IncidentDeps, braking: Collection[str], every: list[Connection], tier: int
+    deps: IncidentDeps,
+    aws: AwsThreads,
+    braking: Collection[str],
+    every: list[Connection],
+    tier: int,
 ) -> list[LinkedBrake]:
     """For each enabled connection not braked in this run, its entries (of `tier` or
     below) that drive a connection in `braking`."""
@@ -40,7 +45,7 @@ async def linked_brakes(
     if not targets or not candidates:
         return []
     found = await asyncio.gather(
-        *(asyncio.to_thread(deps.allowlist.driving, c.connection_id, targets) for c in candidates)
+        *(aws.call(deps.allowlist.driving, c.connection_id, targets) for c in candidates)
     )
     links = []
     for connection, entries in zip(candidates, found, strict=True):

@@ -33,10 +33,25 @@ class AutomationRow(BaseModel):
     error: str | None = None
 
 
+class FailureCode(StrEnum):
+    """What kind of trouble a connection-level failure is, for programs (the CLI's exit
+    codes, alarms, pagers); `error` says it for people."""
+
+    LIMIT_EXHAUSTED = "limit_exhausted"  # the platform refuses calls: a person must act
+    NOT_FOUND = "not_found"  # no such incident or connection
+    BUSY = "busy"  # another invocation works on the incident: nothing done here
+    SECRET = "secret"  # noqa: S105 - a failure code: the connection's secret is missing or invalid
+    NOT_RECOVERED = "not_recovered"  # release waits: the window has not recovered yet
+    ALERT = "alert"  # the alert could not be published; the action itself stands
+    INVALID = "invalid"  # a stored item (a connection) does not validate: `field` names it
+    FAILED = "failed"  # anything else (the error says what)
+
+
 class ConnectionFailure(BaseModel):
     """A connection that could not be processed; the others still were."""
 
     connection_id: str
+    code: FailureCode = FailureCode.FAILED
     field: str | None = None
     error: str
 

@@ -11,15 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from apibrake.brake.deps import IncidentDeps, fresh_reading
+from apibrake.aws_threads import AwsThreads
 from apibrake.http.errors import DailyLimitExhausted
+from apibrake.incident.deps import IncidentDeps
+from apibrake.incident.readings import fresh_reading
+from apibrake.incident.records import IncidentMeta, JournalRow
 from apibrake.models.connection import Connection
-from apibrake.release.recovery import (
-    STORED_READING_MAX_AGE,
-    recovery_from_stored,
-    window_recovered,
-)
-from apibrake.store.journal import IncidentMeta, JournalRow
+from apibrake.release.recovery import recovery_from_stored, window_recovered
 
 Decision = tuple[bool, str]  # (recovered, why)
 
@@ -35,6 +33,7 @@ class DrivenWindows:
         self._undecided: dict[str, tuple[Connection, IncidentMeta]] = {}
 
     def decide_from_stored(self, connection_ids: Iterable[str]) -> None:
+        """Blocking (DynamoDB reads): run it in the invocation's AWS threads."""
         now = self._deps.now()
         for cid in connection_ids:
             if cid in self.decisions or cid in self._undecided:
@@ -49,22 +48,17 @@ class DrivenWindows:
                 self.decisions[cid] = (False, f"{problem}: release by hand (force)")
                 continue
             meta = self._their_meta(connection)
-            readings = (
-                self._deps.state.readings_since(cid, now - STORED_READING_MAX_AGE)
-                if self._deps.state is not None
-                else []
-            )
-            decision = recovery_from_stored(connection, meta, readings, now)
+            decision = recovery_from_stored(connection, meta, self._deps.recent_readings(cid), now)
             if decision is None:
                 self._undecided[cid] = (connection, meta)
             else:
                 self.decisions[cid] = decision
 
-    async def decide_fresh(self) -> None:
+    async def decide_fresh(self, aws: AwsThreads) -> None:
         """One usage call on each driven connection the stored readings left undecided."""
         for cid, (connection, meta) in list(self._undecided.items()):
             try:
-                client = self._deps.open_client(connection)
+                client = await aws.call(self._deps.open_client, connection)
             except Exception as error:  # the secret: names the field, no value
                 self.decisions[cid] = (False, f"cannot read its usage: {error}")
                 del self._undecided[cid]

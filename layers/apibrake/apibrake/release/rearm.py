@@ -10,8 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
-from apibrake.warn.rules import rearmed_by_release
-from apibrake.watch.monitor import AUTO_BRAKE_KEY
+from apibrake.warn.rules import AUTO_BRAKE_KEY, rearmed_by_release
 
 logger = logging.getLogger(__name__)
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from apibrake.incident.readings import latest_usable_reading
+from apibrake.incident.records import IncidentMeta
 from apibrake.models.connection import Connection, Platform
-from apibrake.models.usage import ReadingSource, UsageReading
-from apibrake.store.journal import IncidentMeta
+from apibrake.models.usage import UsageReading
 
 
 def window_recovered(
@@ -37,10 +38,6 @@ def window_recovered(
     return True, f"usage {percent:.1f}% is below release_below {below:g}%"
 
 
-# The monitor stores a reading every 5 minutes: older means it stopped watching.
-STORED_READING_MAX_AGE = timedelta(minutes=15)
-
-
 def recovery_from_stored(
     connection: Connection,
     meta: IncidentMeta,
@@ -57,24 +54,3 @@ def recovery_from_stored(
     if latest is None:
         return None
     return window_recovered(connection, meta, latest, now)
-
-
-def latest_usable_reading(readings: Sequence[UsageReading], now: datetime) -> UsageReading | None:
-    """The newest reading still describing the current window (fresh, and from before no
-    reset that has since passed); endpoint readings first, headers being a free extra."""
-    usable = [
-        r
-        for r in readings
-        if not r.stale
-        and r.taken_at <= now
-        and now - r.taken_at <= STORED_READING_MAX_AGE
-        and (r.resets_at is None or now < r.resets_at)
-    ]
-    endpoint = [r for r in usable if r.source is not ReadingSource.RESPONSE_HEADERS]
-    return max(endpoint or usable, key=lambda r: r.taken_at, default=None)
-
-
-def current_reset(readings: Sequence[UsageReading], now: datetime) -> datetime | None:
-    """The next reset the stored readings know of (HubSpot), for the incident to keep."""
-    latest = latest_usable_reading(readings, now)
-    return latest.resets_at if latest is not None else None

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from apibrake.models.connection import Connection
-from apibrake.models.reports import ConnectionFailure
+from apibrake.models.reports import ConnectionFailure, FailureCode
 from apibrake.store.items import batch_get, from_item, to_item
 from apibrake.store.validation import describe
 
@@ -32,7 +32,11 @@ class ConnectionStore:
                 connection = Connection.model_validate(raw)
             except ValidationError as exc:
                 field, message = describe(exc)
-                failures.append(ConnectionFailure(connection_id=cid, field=field, error=message))
+                failures.append(
+                    ConnectionFailure(
+                        connection_id=cid, code=FailureCode.INVALID, field=field, error=message
+                    )
+                )
                 continue
             if connection.enabled or include_disabled:
                 connections.append(connection)
@@ -40,7 +44,10 @@ class ConnectionStore:
             found = {c.connection_id for c in connections} | {f.connection_id for f in failures}
             failures += [
                 ConnectionFailure(
-                    connection_id=cid, field="connection_id", error="no such connection"
+                    connection_id=cid,
+                    code=FailureCode.NOT_FOUND,
+                    field="connection_id",
+                    error="no such connection",
                 )
                 for cid in sorted(wanted - found)
             ]
@@ -50,7 +57,7 @@ class ConnectionStore:
         connections, failures = self.load([connection_id], include_disabled=True)
         if failures:
             failure = failures[0]
-            if failure.error == "no such connection":
+            if failure.code is FailureCode.NOT_FOUND:
                 return None
             raise ValueError(f"connection {connection_id}: {failure.field}: {failure.error}")
         return connections[0]

@@ -3,39 +3,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
+
+from apibrake.models.alert import Alert, Severity
+
+__all__ = ["Alert", "AlertPublisher", "Severity"]
 
 SMS_MAX_BYTES = 1_600  # SNS's cap; ideally one 160-character segment
 SUBJECT_MAX_CHARS = 100  # SNS rejects longer subjects
-
-
-class Severity(StrEnum):
-    INFO = "info"
-    WARNING = "warning"
-    CRITICAL = "critical"
-
-
-@dataclass(frozen=True)
-class Alert:
-    subject: str
-    body: str  # what email subscribers read
-    sms: str  # what phones get: short, plain
-    severity: Severity
-    connection_id: str
-    platform: str
-    kind: str  # threshold | forecast | connection_error | limit_exhausted | brake | release ...
-
-    def attributes(self) -> dict[str, dict[str, str]]:
-        """SNS message attributes; subscription filter policies match on these."""
-        values = {
-            "severity": self.severity.value,
-            "connection_id": self.connection_id,
-            "platform": self.platform,
-            "kind": self.kind,
-        }
-        return {k: {"DataType": "String", "StringValue": v} for k, v in values.items() if v}
 
 
 def _clip(text: str, max_bytes: int) -> str:

@@ -18,6 +18,8 @@ from apibrake.watch.forecast import Forecast
 FULL = 100.0
 BRAKE_KEY_PREFIX = "brake:"
 OUTSIDE_REACH_KEY = "outside_reach"
+# The monitor claims the auto-brake once per window; closing an incident gives it back.
+AUTO_BRAKE_KEY = "auto_brake"
 
 
 class AlertKind(StrEnum):

@@ -37,6 +37,7 @@ from apibrake.warn.dispatch import AlertDispatcher, Publisher
 from apibrake.warn.messages import AlertContext
 from apibrake.warn.publisher import Alert, Severity
 from apibrake.warn.rules import (
+    AUTO_BRAKE_KEY,
     AlertKind,
     DueAlert,
     connection_error_alert,
@@ -58,7 +59,6 @@ from apibrake.watch.usage import UsageRead, cached_portal_offset, read_usage
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-AUTO_BRAKE_KEY = "auto_brake"
 NOT_REACHED = "not checked before the deadline: the next scheduled run checks it"
 INVALID_ITEM_WINDOW = timedelta(hours=24)
 PREVIOUS_CHECK_LOOKBACK = timedelta(hours=6)

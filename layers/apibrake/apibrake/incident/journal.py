@@ -7,7 +7,7 @@ Keys follow the design at the top of `store/state.py`:
 - generation             / closed              how many incidents have closed, deployment-wide,
                                                and the last one (not yet listed in state.py)
 
-The generation is the brake's idempotency scope (`brake/idempotency.py`): every close bumps
+The generation is the brake's idempotency scope (`incident/keys.py`): every close bumps
 it in the same transaction, so a brake after a release never meets the report of the
 brake before it, while duplicates of one trigger (read before any close) share a key.
 It counts closes of every connection because one brake also opens incidents on the
@@ -21,14 +21,11 @@ resumes from and that release restores from.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, Field
 
-from apibrake.models.allowlist import AutomationKind
-from apibrake.models.connection import Platform
+from apibrake.incident.records import IncidentMeta, JournalRow, utcnow
 from apibrake.store.items import (
     batch_get,
     batch_write,
@@ -39,74 +36,6 @@ from apibrake.store.items import (
 
 _GENERATION_KEY = {"pk": {"S": "generation"}, "sk": {"S": "closed"}}
 _ID_ATTEMPTS = 5  # an id already used by a closed incident (same second) gets a suffix
-
-
-class BrakeState(StrEnum):
-    PENDING = "pending"  # prior state journalled, platform call not (known to be) done
-    BRAKED = "braked"
-    ALREADY_OFF = "already_off"
-    FAILED = "failed"
-    NEEDS_HUMAN = "needs_human"
-    SKIPPED = "skipped"
-
-
-class ReleaseState(StrEnum):
-    PENDING = "pending"  # restore call about to be made
-    RELEASED = "released"
-    NEEDS_HUMAN = "needs_human"
-    FAILED = "failed"  # may be retried by the next release
-    NOTHING = "nothing"  # the brake changed nothing here
-
-
-# Rows in these brake states were changed by us (or may have been): release looks at them.
-CHANGED_STATES = frozenset({BrakeState.BRAKED, BrakeState.PENDING})
-# A row is settled for release when it reached one of these.
-SETTLED_RELEASE = frozenset({ReleaseState.RELEASED, ReleaseState.NEEDS_HUMAN, ReleaseState.NOTHING})
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class JournalRow(BaseModel):
-    connection_id: str
-    platform: Platform
-    kind: AutomationKind
-    name: str
-    # The allowlist entry's `drives` at brake time: release waits for these connections too.
-    drives: list[str] = Field(default_factory=list)
-    before: dict[str, Any] | None = None  # prior state, journalled before the change
-    after: dict[str, Any] | None = None  # state after the brake
-    brake: BrakeState = BrakeState.PENDING
-    error: str | None = None
-    # False when the automation cannot be put back generically (e.g. a scheduled Apex class
-    # without a no-argument constructor); restore_note says what a human must do.
-    restorable: bool = True
-    restore_note: str | None = None
-    release: ReleaseState | None = None
-    restored: dict[str, Any] | None = None  # state after release
-    release_error: str | None = None
-
-    @property
-    def automation(self) -> str:
-        return f"{self.kind.value}:{self.name}"
-
-
-class IncidentMeta(BaseModel):
-    incident_id: str
-    connection_id: str
-    platform: Platform
-    opened_at: datetime
-    reason: str = ""
-    requested_by: str = ""
-    tier: int = 1
-    status: str = "open"  # open | closed
-    brake_complete: bool = False
-    closed_at: datetime | None = None
-    # Usage when the brake ran: restore's hysteresis and HubSpot's reset come from here.
-    trip_percent: float | None = None
-    resets_at: datetime | None = None
-    api_calls: dict[str, int] = Field(default_factory=dict)  # brake | release -> calls spent
 
 
 def _incident_pk(incident_id: str) -> dict[str, str]:
@@ -178,6 +107,21 @@ class JournalStore:
             values = from_item(item)
             found[str(values["pk"]).removeprefix("open#")] = str(values["incident_id"])
         return found
+
+    def incidents(self) -> list[IncidentMeta]:
+        """Every incident header, newest first (a scan: for the CLI's history, not the
+        functions, which always know the incident or connection they work on)."""
+        paginator = self._dynamodb.get_paginator("scan")
+        metas = [
+            IncidentMeta.model_validate(from_item(item))
+            for page in paginator.paginate(
+                TableName=self._table,
+                FilterExpression="begins_with(pk, :incident) AND sk = :meta",
+                ExpressionAttributeValues={":incident": {"S": "incident#"}, ":meta": {"S": "meta"}},
+            )
+            for item in page["Items"]
+        ]
+        return sorted(metas, key=lambda meta: meta.opened_at, reverse=True)
 
     def meta(self, incident_id: str) -> IncidentMeta | None:
         answer = self._dynamodb.get_item(

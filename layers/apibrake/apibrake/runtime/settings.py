@@ -1,9 +1,15 @@
-"""The functions' environment, parsed once (set by template.yaml; see design.md)."""
+"""Each function's environment, parsed once (set by template.yaml; see design.md).
+
+`Settings` is what every function reads; `MonitorSettings` and `IncidentSettings` add
+what only one kind of function needs, so a missing variable fails that function's first
+invocation with the variable's name instead of a later, vaguer error.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -14,16 +20,13 @@ class Settings(BaseModel):
     connections_table: str = Field(min_length=1)
     allowlist_table: str = Field(min_length=1)
     state_table: str = Field(min_length=1)
-    idempotency_table: str = ""
     alert_topic_arn: str = ""
-    incident_function_name: str = ""
     secret_prefix: str = "apibrake/"  # noqa: S105 - a name prefix, not a secret
-    forecast_horizon_minutes: int = Field(default=60, ge=1, le=24 * 60)
     reading_ttl_hours: int = Field(default=48, ge=25)  # > 24 h: burn rates span the window
     max_concurrency: int = Field(default=25, ge=1, le=200)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Self:
         source = os.environ if env is None else env
         fields = {name: source[name.upper()] for name in cls.model_fields if name.upper() in source}
         try:
@@ -31,3 +34,12 @@ class Settings(BaseModel):
         except ValidationError as exc:
             names = ", ".join(str(err["loc"][0]).upper() for err in exc.errors())
             raise RuntimeError(f"missing or invalid environment variables: {names}") from None
+
+
+class MonitorSettings(Settings):
+    incident_function_name: str = ""  # empty: no auto-brake (alerts only)
+    forecast_horizon_minutes: int = Field(default=60, ge=1, le=24 * 60)
+
+
+class IncidentSettings(Settings):
+    idempotency_table: str = Field(min_length=1)  # brake and release run once per trigger

@@ -1,6 +1,7 @@
-"""The composition root shared by the handlers: AWS clients and secrets, created once per container.
+"""AWS clients and the secret loader, created once per warm container.
 
-Handlers call these and pass the results into domain code, which never creates clients itself.
+Only the composition root (`runtime/`) calls these; it passes the results into domain
+code, which never creates clients itself.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.utilities import parameters
 from botocore.config import Config
-
-from apibrake.settings import Settings
 
 # Fail fast inside a Lambda timeout; the platform calls, not AWS, are the slow part.
 # The monitor's worker threads share each client: give the pool room for them.
@@ -29,11 +28,6 @@ SECRET_CACHE_SECONDS = 300
 @functools.cache
 def aws_client(service: str) -> Any:
     return boto3.client(service, config=_AWS_CONFIG)  # type: ignore[call-overload]
-
-
-@functools.cache
-def settings() -> Settings:
-    return Settings.from_env()
 
 
 @functools.cache

@@ -10,21 +10,25 @@ from __future__ import annotations
 import asyncio
 from typing import Any, ClassVar
 
-from apibrake.brake.adapters.base import (
+from apibrake.http.errors import DailyLimitExhausted, PlatformError, RequestRejected
+from apibrake.incident.adapters.base import (
     ACT,
     RESTORE,
     Adapter,
     AdapterRun,
     BrakeDecision,
+    Discovered,
     Observed,
     ReleaseDecision,
     chunks,
 )
-from apibrake.http.errors import DailyLimitExhausted, PlatformError, RequestRejected
+from apibrake.incident.records import BrakeState, Direction, JournalRow, ReleaseState
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Platform
+from apibrake.platforms.hubspot.client import HubSpotClient
 from apibrake.platforms.hubspot.flows import flow_update_body
-from apibrake.store.journal import BrakeState, JournalRow, ReleaseState
+
+OBJECT_TYPES = {"0-1": "contact", "0-2": "company", "0-3": "deal", "0-5": "ticket"}
 
 
 def _summary(flow: dict[str, Any]) -> dict[str, Any]:
@@ -45,15 +49,35 @@ def _landed(sent: dict[str, Any], flow: dict[str, Any]) -> bool:
     }
 
 
-class WorkflowAdapter(Adapter):
+class WorkflowAdapter(Adapter[HubSpotClient]):
     kind: ClassVar[AutomationKind] = AutomationKind.WORKFLOW
     platform: ClassVar[Platform] = Platform.HUBSPOT
     permissions: ClassVar[tuple[str, ...]] = (
         "automation (read and update workflows)",
         "oauth (daily API usage)",
     )
+    by_hand: ClassVar[str] = "HubSpot Automation > Workflows: turn off"
+    probe_description: ClassVar[str] = "flows list, page of 1"
 
-    async def inventory(self, client: Any, names: list[str]) -> dict[str, Observed]:
+    async def probe(self, client: HubSpotClient) -> None:
+        # One page of one flow: list_flows() would page through every workflow.
+        await client.flows_page(limit=1)
+
+    async def discover(self, client: HubSpotClient) -> list[Discovered]:
+        """Every workflow, 100 a page."""
+        return [
+            Discovered(
+                automation=f"{self.kind.value}:{flow.get('id')}",
+                label=flow.get("name"),
+                type=str(flow.get("flowType") or "WORKFLOW"),
+                trigger=OBJECT_TYPES.get(str(flow.get("objectTypeId")), flow.get("objectTypeId")),
+                active="enabled" if flow.get("isEnabled") else "disabled",
+                detail=str(flow.get("name") or ""),
+            )
+            for flow in await client.list_flows()
+        ]
+
+    async def inventory(self, client: HubSpotClient, names: list[str]) -> dict[str, Observed]:
         if not names:
             return {}
         flows = await client.batch_read_flows(names)
@@ -70,11 +94,14 @@ class WorkflowAdapter(Adapter):
             return BrakeDecision(BrakeState.ALREADY_OFF)
         return ACT
 
+    def is_restored(self, row: JournalRow, observed: Observed | None) -> bool:
+        return observed is not None and observed.summary.get("isEnabled") is True
+
     def brake_calls(self, count: int) -> int:
         return count + 1 if count else 0  # one PUT each, one batch read to verify
 
-    async def brake(self, run: AdapterRun, rows: list[JournalRow]) -> None:
-        await self._toggle_all(run, rows, enable=False)
+    async def brake(self, run: AdapterRun[HubSpotClient], rows: list[JournalRow]) -> None:
+        await self._toggle_all(run, rows, enabled=False)
 
     def decide_release(self, row: JournalRow, observed: Observed | None) -> ReleaseDecision:
         before, after = row.before or {}, row.after or {}
@@ -104,96 +131,63 @@ class WorkflowAdapter(Adapter):
             )
         return RESTORE
 
-    async def release(self, run: AdapterRun, rows: list[JournalRow]) -> None:
-        await self._toggle_all(run, rows, enable=True)
+    async def release(self, run: AdapterRun[HubSpotClient], rows: list[JournalRow]) -> None:
+        await self._toggle_all(run, rows, enabled=True)
 
-    def confirm_release(self, row: JournalRow, observed: Observed | None) -> None:
-        if row.release is not ReleaseState.RELEASED:
-            return
-        if observed is None or observed.summary.get("isEnabled") is not True:
-            row.release = ReleaseState.FAILED
-            row.release_error = "not enabled after the restore (verification re-read)"
-        else:
-            row.restored = observed.summary
+    def missed(self, direction: Direction, row: JournalRow, observed: Observed | None) -> str:
+        if direction is Direction.BRAKE:
+            return super().missed(direction, row, observed)
+        return "not enabled after the restore (verification re-read)"
 
-    async def _toggle_all(self, run: AdapterRun, rows: list[JournalRow], *, enable: bool) -> None:
+    async def _toggle_all(
+        self, run: AdapterRun[HubSpotClient], rows: list[JournalRow], *, enabled: bool
+    ) -> None:
         # Journal a batch of concurrency-many rows, then PUT them at once: never more in
         # flight than the burst limit allows, never a change without its journal row.
         for batch in chunks(rows, run.concurrency):
-            if not run.start_batch(batch, release=enable):
+            if not await run.start_batch(batch):
                 return
             outcomes = await asyncio.gather(
-                *(self._toggle(run, row, enable=enable) for row in batch), return_exceptions=True
+                *(self._toggle(run, row, enabled=enabled) for row in batch),
+                return_exceptions=True,
             )
             for outcome in outcomes:
                 if isinstance(outcome, BaseException):
                     raise outcome
 
-    async def _toggle(self, run: AdapterRun, row: JournalRow, *, enable: bool) -> None:
+    async def _toggle(
+        self, run: AdapterRun[HubSpotClient], row: JournalRow, *, enabled: bool
+    ) -> None:
+        """PUTs the flow with `isEnabled` set to `enabled` and nothing else changed."""
         observed = run.observed.get(row.name)
         flow = observed.raw if observed is not None else None
         try:
             if not isinstance(flow, dict):
                 flow = await run.client.get_flow(row.name)
-            sent = flow_update_body(flow, is_enabled=enable)
+            sent = flow_update_body(flow, is_enabled=enabled)
             try:
                 updated = await run.client.put_flow(row.name, sent)
             except RequestRejected:
                 # Stale revisionId or a body HubSpot refuses: re-read once, retry once.
                 flow = await run.client.get_flow(row.name)
                 if _landed(sent, flow):  # a retried PUT whose first send had landed
-                    self._record(row, _summary(flow), None, enable, human=False)
+                    run.changed(row, _summary(flow))
                     return
-                if enable and not self._still_ours(row, flow):
-                    self._record(
-                        row, None, "edited while being restored; left as is", enable, human=True
-                    )
+                if enabled and flow.get("isEnabled") is True:  # someone else switched it on
+                    run.needs_human(row, "edited while being restored; left as is")
                     return
                 updated = await run.client.put_flow(
-                    row.name, flow_update_body(flow, is_enabled=enable)
+                    row.name, flow_update_body(flow, is_enabled=enabled)
                 )
         except DailyLimitExhausted:
             raise
         except RequestRejected as error:
-            self._record(row, None, f"refused twice: {error}", enable, human=True)
+            run.needs_human(row, f"refused twice: {error}")
             return
         except PlatformError as error:
-            self._record(row, None, str(error), enable, human=False)
+            run.failed(row, str(error))
             return
         except ValueError as error:  # not a full flow: a partial PUT would wipe it
-            self._record(row, None, str(error), enable, human=True)
+            run.needs_human(row, str(error))
             return
-        self._record(row, _summary(updated), None, enable, human=False)
-
-    def _still_ours(self, row: JournalRow, flow: dict[str, Any]) -> bool:
-        return flow.get("isEnabled") is not True
-
-    def _record(
-        self,
-        row: JournalRow,
-        state: dict[str, Any] | None,
-        error: str | None,
-        enable: bool,
-        *,
-        human: bool,
-    ) -> None:
-        if enable:
-            row.release = (
-                ReleaseState.RELEASED
-                if state is not None
-                else ReleaseState.NEEDS_HUMAN
-                if human
-                else ReleaseState.FAILED
-            )
-            row.release_error = error
-            row.restored = state
-        else:
-            row.brake = (
-                BrakeState.BRAKED
-                if state is not None
-                else BrakeState.NEEDS_HUMAN
-                if human
-                else BrakeState.FAILED
-            )
-            row.error = error
-            row.after = state
+        run.changed(row, _summary(updated))

@@ -9,13 +9,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from apibrake.incident.journal import JournalStore
+from apibrake.incident.readings import STORED_READING_MAX_AGE
+from apibrake.incident.records import utcnow
+from apibrake.models.alert import Alert
 from apibrake.models.connection import Connection
 from apibrake.models.usage import UsageReading
 from apibrake.store.allowlist import AllowlistStore
 from apibrake.store.connections import ConnectionStore
-from apibrake.store.journal import JournalStore, utcnow
 from apibrake.store.state import StateStore
-from apibrake.warn.publisher import Alert
 
 logger = logging.getLogger(__name__)
 
@@ -34,14 +36,11 @@ class IncidentDeps:
     concurrency: int = 25
     owner: str = field(default_factory=lambda: uuid.uuid4().hex)  # lease holder id
 
-
-async def fresh_reading(client: Any, *, prefer_headers: bool) -> UsageReading:
-    """The freshest usage figure: the last response's headers when allowed, else one call."""
-    reading: UsageReading | None = client.http.last_header_reading if prefer_headers else None
-    if reading is not None:
-        return reading
-    result: UsageReading = await client.usage()
-    return result
+    def recent_readings(self, connection_id: str) -> list[UsageReading]:
+        """The monitor's readings young enough to decide from (blocking: a DynamoDB query)."""
+        if self.state is None:
+            return []
+        return self.state.readings_since(connection_id, self.now() - STORED_READING_MAX_AGE)
 
 
 def publish_safely(deps: IncidentDeps, alert: Alert) -> str | None:

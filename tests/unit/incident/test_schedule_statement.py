@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from apibrake.brake.adapters.scheduled_apex import schedule_statement
+from apibrake.incident.adapters.scheduled_apex import schedule_statement
 
 
 def test_a_recorded_job_becomes_one_schedule_statement() -> None:

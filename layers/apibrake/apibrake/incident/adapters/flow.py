@@ -9,24 +9,27 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Callable
 from typing import Any, ClassVar
 
-from apibrake.brake.adapters.base import (
+from apibrake.http.errors import DailyLimitExhausted, PlatformError
+from apibrake.incident.adapters.base import (
     ACT,
     RESTORE,
     Adapter,
     AdapterRun,
     BrakeDecision,
+    Discovered,
     Observed,
     ReleaseDecision,
     chunks,
 )
-from apibrake.http.errors import DailyLimitExhausted, PlatformError
+from apibrake.incident.records import BrakeState, Direction, JournalRow, ReleaseState
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Platform
+from apibrake.platforms.salesforce.client import SalesforceClient
 from apibrake.platforms.salesforce.models import MAX_COMPOSITE_SUBREQUESTS, CompositeResult
 from apibrake.platforms.salesforce.soql import soql_strings
-from apibrake.store.journal import BrakeState, JournalRow, ReleaseState
 
 _FIELDS = (
     "Id, DeveloperName, NamespacePrefix, ActiveVersionId, LatestVersionId, "
@@ -44,7 +47,12 @@ def _qualified(developer_name: str, namespace: str | None) -> str:
     return f"{namespace}__{developer_name}" if namespace else developer_name
 
 
-class FlowAdapter(Adapter):
+def _recorded_version(row: JournalRow) -> int | None:
+    version = (row.before or {}).get("active_version")
+    return int(version) if version is not None else None
+
+
+class FlowAdapter(Adapter[SalesforceClient]):
     kind: ClassVar[AutomationKind] = AutomationKind.FLOW
     platform: ClassVar[Platform] = Platform.SALESFORCE
     permissions: ClassVar[tuple[str, ...]] = (
@@ -52,8 +60,44 @@ class FlowAdapter(Adapter):
         "View Setup and Configuration (Tooling query of FlowDefinition)",
         "Manage Flows (PATCH FlowDefinition activeVersionNumber)",
     )
+    by_hand: ClassVar[str] = "Salesforce Setup > Process Automation > Flows: deactivate"
+    probe_description: ClassVar[str] = "Tooling query of FlowDefinition (LIMIT 1)"
 
-    async def inventory(self, client: Any, names: list[str]) -> dict[str, Observed]:
+    async def probe(self, client: SalesforceClient) -> None:
+        await client.tooling_query("SELECT Id FROM FlowDefinition LIMIT 1")
+
+    async def discover(self, client: SalesforceClient) -> list[Discovered]:
+        """Flows and Process Builder processes: FlowDefinitionView for type and trigger,
+        Tooling FlowDefinition for the active version number (2 calls, 2,000 rows a page)."""
+        views = await client.query(
+            "SELECT ApiName, Label, ProcessType, TriggerType, ActiveVersionId, NamespacePrefix "
+            "FROM FlowDefinitionView"
+        )
+        versions = await client.tooling_query(
+            "SELECT DeveloperName, NamespacePrefix, ActiveVersion.VersionNumber FROM FlowDefinition"
+        )
+        active = {
+            _qualified(str(v.get("DeveloperName")), v.get("NamespacePrefix")): _version(
+                v, "ActiveVersion"
+            )
+            for v in versions
+        }
+        found = []
+        for view in views:
+            name = _qualified(str(view.get("ApiName")), view.get("NamespacePrefix"))
+            process = view.get("ProcessType")
+            found.append(
+                Discovered(
+                    automation=f"{self.kind.value}:{name}",
+                    label=view.get("Label"),
+                    type="Process Builder" if process == "Workflow" else process,
+                    trigger=view.get("TriggerType"),
+                    active=active.get(name),
+                )
+            )
+        return found
+
+    async def inventory(self, client: SalesforceClient, names: list[str]) -> dict[str, Observed]:
         if not names:
             return {}
         bare = sorted({name.rpartition("__")[2] if "__" in name else name for name in names})
@@ -93,11 +137,15 @@ class FlowAdapter(Adapter):
             )
         return ACT
 
+    def is_restored(self, row: JournalRow, observed: Observed | None) -> bool:
+        active = observed.summary.get("active_version") if observed else None
+        return active is not None and active == _recorded_version(row)
+
     def brake_calls(self, count: int) -> int:
         return math.ceil(count / MAX_COMPOSITE_SUBREQUESTS) + 1 if count else 0
 
-    async def brake(self, run: AdapterRun, rows: list[JournalRow]) -> None:
-        await self._patch_all(run, rows, release=False)
+    async def brake(self, run: AdapterRun[SalesforceClient], rows: list[JournalRow]) -> None:
+        await self._patch_all(run, rows, version=lambda row: None)
 
     def decide_release(self, row: JournalRow, observed: Observed | None) -> ReleaseDecision:
         recorded = (row.before or {}).get("active_version")
@@ -118,25 +166,30 @@ class FlowAdapter(Adapter):
             "left as is",
         )
 
-    async def release(self, run: AdapterRun, rows: list[JournalRow]) -> None:
-        await self._patch_all(run, rows, release=True)
+    async def release(self, run: AdapterRun[SalesforceClient], rows: list[JournalRow]) -> None:
+        await self._patch_all(run, rows, version=_recorded_version)
 
-    def confirm_release(self, row: JournalRow, observed: Observed | None) -> None:
-        if row.release is not ReleaseState.RELEASED:
-            return
-        recorded = (row.before or {}).get("active_version")
+    def missed(self, direction: Direction, row: JournalRow, observed: Observed | None) -> str:
+        if direction is Direction.BRAKE:
+            return super().missed(direction, row, observed)
         active = observed.summary.get("active_version") if observed else None
-        if active != recorded:
-            row.release = ReleaseState.FAILED
-            row.release_error = f"version {recorded} not active after the restore (found {active})"
-        elif observed is not None:
-            row.restored = observed.summary
+        return f"version {_recorded_version(row)} not active after the restore (found {active})"
 
-    async def _patch_all(self, run: AdapterRun, rows: list[JournalRow], *, release: bool) -> None:
-        batches = chunks(rows, MAX_COMPOSITE_SUBREQUESTS)
-        started = [batch for batch in batches if run.start_batch(batch, release=release)]
+    async def _patch_all(
+        self,
+        run: AdapterRun[SalesforceClient],
+        rows: list[JournalRow],
+        *,
+        version: Callable[[JournalRow], int | None],
+    ) -> None:
+        """Sets each row's active version to `version(row)` (None: deactivate), up to 25
+        flows per composite call, the batches concurrently."""
+        started = []
+        for batch in chunks(rows, MAX_COMPOSITE_SUBREQUESTS):
+            if await run.start_batch(batch):
+                started.append(batch)
         outcomes = await asyncio.gather(
-            *(self._patch_batch(run.client, batch, release=release) for batch in started),
+            *(self._patch_batch(run, batch, version) for batch in started),
             return_exceptions=True,
         )
         for outcome in outcomes:
@@ -145,42 +198,33 @@ class FlowAdapter(Adapter):
             if isinstance(outcome, BaseException) and not isinstance(outcome, PlatformError):
                 raise outcome
 
-    async def _patch_batch(self, client: Any, rows: list[JournalRow], *, release: bool) -> None:
-        subrequests = []
-        for index, row in enumerate(rows):
-            version = int((row.before or {}).get("active_version") or 0) if release else 0
-            flow_id = str((row.before or {}).get("id"))
-            subrequests.append(client.flow_definition_subrequest(flow_id, version, f"f{index}"))
+    async def _patch_batch(
+        self,
+        run: AdapterRun[SalesforceClient],
+        rows: list[JournalRow],
+        version: Callable[[JournalRow], int | None],
+    ) -> None:
+        subrequests = [
+            run.client.flow_definition_subrequest(
+                str((row.before or {}).get("id")), version(row) or 0, f"f{index}"
+            )
+            for index, row in enumerate(rows)
+        ]
         try:
-            results: list[CompositeResult] = await client.tooling_composite(subrequests)
+            results: list[CompositeResult] = await run.client.tooling_composite(subrequests)
         except DailyLimitExhausted:
             raise
         except PlatformError as error:
             for row in rows:
-                _record(row, ok=False, error=str(error), release=release)
+                run.failed(row, str(error))
             return
         by_reference = {result.reference_id: result for result in results}
         for index, row in enumerate(rows):
             result = by_reference.get(f"f{index}")
             if result is None:
-                _record(
-                    row, ok=False, error="no result for this flow in the composite", release=release
-                )
+                run.failed(row, "no result for this flow in the composite")
             elif result.ok:
-                _record(row, ok=True, error=None, release=release)
+                run.changed(row, {**(row.before or {}), "active_version": version(row)})
             else:
                 message = "; ".join(f"{e.error_code}: {e.message}" for e in result.errors)
-                _record(row, ok=False, error=message or f"HTTP {result.status}", release=release)
-
-
-def _record(row: JournalRow, *, ok: bool, error: str | None, release: bool) -> None:
-    if release:
-        row.release = ReleaseState.RELEASED if ok else ReleaseState.FAILED
-        row.release_error = error
-        if ok:
-            row.restored = {**(row.before or {})}
-    else:
-        row.brake = BrakeState.BRAKED if ok else BrakeState.FAILED
-        row.error = error
-        if ok:
-            row.after = {**(row.before or {}), "active_version": None}
+                run.failed(row, message or f"HTTP {result.status}")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from apibrake.incident.records import BrakeState, JournalRow, ReleaseState
 from apibrake.models.reports import AutomationRow, RowStatus
-from apibrake.store.journal import BrakeState, JournalRow, ReleaseState
 
 NOT_REACHED = "not reached before the deadline: invoke again to resume"
 

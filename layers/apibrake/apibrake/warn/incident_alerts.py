@@ -5,16 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from apibrake.models.allowlist import AutomationKind
+from apibrake.incident.adapters import adapter_for
+from apibrake.models.alert import Alert, Severity
 from apibrake.models.reports import AutomationRow, RowStatus
-from apibrake.warn.publisher import Alert, Severity
 
-BY_HAND = {
-    AutomationKind.FLOW: "Salesforce Setup > Process Automation > Flows: deactivate",
-    AutomationKind.SCHEDULED_APEX: "Salesforce Setup > Environments > Jobs > Scheduled Jobs: "
-    "note the schedule, then delete",
-    AutomationKind.WORKFLOW: "HubSpot Automation > Workflows: turn off",
-}
 _TROUBLE = {RowStatus.FAILED, RowStatus.NEEDS_HUMAN}
 
 
@@ -24,7 +18,7 @@ def human_must_act(
     """The platform refuses calls (or too few remain): a person must switch these off now."""
     lines = [
         f"- {row.kind.value if row.kind else '?'}:{row.name}"
-        + (f" ({BY_HAND[row.kind]})" if row.kind else "")
+        + (f" ({adapter_for(row.kind).by_hand})" if row.kind else "")
         for row in rows
     ]
     body = (

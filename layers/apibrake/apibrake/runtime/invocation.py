@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Set
 from datetime import datetime
@@ -26,20 +27,24 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from pydantic import BaseModel
 
-from apibrake import wiring
-from apibrake.brake.assembly import incident_deps
-from apibrake.brake.deps import IncidentDeps
-from apibrake.brake.idempotency import IncompleteRun
 from apibrake.deadline import Deadline
 from apibrake.http.transport import platform_client
+from apibrake.incident.deps import IncidentDeps
+from apibrake.incident.keys import IncompleteRun
+from apibrake.incident.records import utcnow
 from apibrake.models.reports import IncidentReport, RowStatus
+from apibrake.runtime import aws, container
+from apibrake.runtime.assembly import incident_deps
 
 Clock = Callable[[], datetime]
+logger = logging.getLogger(__name__)
 
 
 class IncidentRequest(Protocol):
     @property
     def dry_run(self) -> bool: ...
+
+    def model_dump(self, *, mode: str) -> dict[str, Any]: ...
 
 
 class RunKey(Protocol):
@@ -50,15 +55,6 @@ class RunKey(Protocol):
 
 RequestT = TypeVar("RequestT", bound=IncidentRequest)
 Work = Callable[[RequestT, IncidentDeps, Deadline], Awaitable[IncidentReport]]
-
-
-_INVOCATIONS: list[IncidentInvocation[Any]] = []
-
-
-def forget_idempotency_stores() -> None:
-    """Every invocation builds its idempotency store again on next use (a cold start)."""
-    for invocation in _INVOCATIONS:
-        invocation.idempotent.cache_clear()
 
 
 class IncidentInvocation(Generic[RequestT]):
@@ -84,9 +80,13 @@ class IncidentInvocation(Generic[RequestT]):
         self.config = IdempotencyConfig(expires_after_seconds=window_seconds)
         # Built on first use (it needs settings); a cold start, or a test, clears it.
         self.idempotent = functools.cache(self._idempotent)
-        _INVOCATIONS.append(self)
+        container.on_forget(self.idempotent.cache_clear)
 
-    def __call__(self, request: RequestT, context: Any, clock: Clock) -> dict[str, Any]:
+    def __call__(
+        self, request: RequestT, context: Any, clock: Clock | None = None
+    ) -> dict[str, Any]:
+        clock = clock or utcnow
+        logger.info(f"{self.name} requested", extra={"request": request.model_dump(mode="json")})
         deadline = Deadline.from_context(context)
         if request.dry_run:  # changes nothing: no idempotency needed
             return self._run(request, deadline, clock).model_dump(mode="json")
@@ -105,8 +105,8 @@ class IncidentInvocation(Generic[RequestT]):
 
     def _idempotent(self) -> Callable[..., dict[str, Any]]:
         store = DynamoDBPersistenceLayer(
-            table_name=wiring.settings().idempotency_table,
-            boto3_client=wiring.aws_client("dynamodb"),
+            table_name=container.incident_settings().idempotency_table,
+            boto3_client=aws.aws_client("dynamodb"),
         )
 
         def run_once(
@@ -118,10 +118,12 @@ class IncidentInvocation(Generic[RequestT]):
                 raise IncompleteRun(result)  # not cached: the next trigger resumes
             return result
 
-        # The function's name prefixes its records: brake and release keep theirs apart.
-        run_once.__name__ = run_once.__qualname__ = f"{self.name}_once"
+        # The prefix keeps brake's and release's records apart in the one table.
         once = idempotent_function(
-            data_keyword_argument="key", persistence_store=store, config=self.config
+            data_keyword_argument="key",
+            persistence_store=store,
+            config=self.config,
+            key_prefix=f"apibrake-{self.name}",
         )
         return once(run_once)  # type: ignore[no-any-return]
 
@@ -137,10 +139,10 @@ class IncidentInvocation(Generic[RequestT]):
     ) -> IncidentReport:
         async with platform_client() as http_client:
             deps = incident_deps(
-                wiring.settings(),
-                dynamodb=wiring.aws_client("dynamodb"),
-                sns=wiring.aws_client("sns"),
-                load_secret=wiring.secret_loader(),
+                container.incident_settings(),
+                dynamodb=aws.aws_client("dynamodb"),
+                sns=aws.aws_client("sns"),
+                load_secret=aws.secret_loader(),
                 http_client=http_client,
                 now=clock,
             )

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from apibrake.brake.adapters import ADAPTERS, required_permissions
-from apibrake.brake.adapters.scheduled_apex import apex_string, pack_statements
 from apibrake.deadline import Deadline
+from apibrake.incident.adapters import ADAPTERS, required_permissions
+from apibrake.incident.adapters.scheduled_apex import apex_string, pack_statements
+from apibrake.incident.records import IncidentMeta
 from apibrake.models.connection import Connection, Platform
 from apibrake.models.errors import InvalidInput, parse_event
 from apibrake.models.events import BrakeEvent, ReleaseEvent, ReleaseRecoveredEvent
 from apibrake.models.usage import ReadingSource, UsageReading
 from apibrake.platforms.salesforce.execute_anonymous import fits_anonymous_url
 from apibrake.release.recovery import recovery_from_stored, window_recovered
-from apibrake.store.journal import IncidentMeta
 
 EVENTS = Path(__file__).parents[3] / "events"
 T0 = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)

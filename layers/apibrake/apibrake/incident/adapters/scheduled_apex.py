@@ -11,24 +11,26 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from apibrake.brake.adapters.base import (
+from apibrake.http.errors import DailyLimitExhausted, PlatformError
+from apibrake.incident.adapters.base import (
     ACT,
     RESTORE,
     Adapter,
     AdapterRun,
     BrakeDecision,
+    Discovered,
     Observed,
     ReleaseDecision,
 )
-from apibrake.http.errors import DailyLimitExhausted, PlatformError
+from apibrake.incident.records import BrakeState, Direction, JournalRow, ReleaseState
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Platform
+from apibrake.platforms.salesforce.client import SalesforceClient
 from apibrake.platforms.salesforce.execute_anonymous import (
     ExecuteAnonymousResult,
     fits_anonymous_url,
 )
 from apibrake.platforms.salesforce.soql import apex_string, soql_strings
-from apibrake.store.journal import BrakeState, JournalRow, ReleaseState
 
 _STOPPED_STATES = frozenset({"DELETED", "COMPLETE"})
 
@@ -76,7 +78,7 @@ def _constructible(symbol_table: Any) -> bool | None:
     )
 
 
-class ScheduledApexAdapter(Adapter):
+class ScheduledApexAdapter(Adapter[SalesforceClient]):
     kind: ClassVar[AutomationKind] = AutomationKind.SCHEDULED_APEX
     platform: ClassVar[Platform] = Platform.SALESFORCE
     permissions: ClassVar[tuple[str, ...]] = (
@@ -84,8 +86,47 @@ class ScheduledApexAdapter(Adapter):
         "View Setup and Configuration (CronTrigger, AsyncApexJob, ApexClass)",
         "Author Apex (executeAnonymous: System.abortJob, System.schedule)",
     )
+    by_hand: ClassVar[str] = (
+        "Salesforce Setup > Environments > Jobs > Scheduled Jobs: note the schedule, then delete"
+    )
+    probe_description: ClassVar[str] = "query of CronTrigger (LIMIT 1)"
 
-    async def observe(self, client: Any, names: list[str]) -> dict[str, Observed]:
+    async def probe(self, client: SalesforceClient) -> None:
+        await client.query("SELECT Id FROM CronTrigger LIMIT 1")
+
+    async def discover(self, client: SalesforceClient) -> list[Discovered]:
+        """Scheduled Apex jobs and the class each runs (2 calls, 2,000 rows a page)."""
+        jobs = await client.query(
+            "SELECT Id, CronJobDetail.Name, CronExpression, NextFireTime, State, TimeZoneSidKey "
+            "FROM CronTrigger WHERE CronJobDetail.JobType = '7'"
+        )
+        classes = await client.query(
+            "SELECT ApexClass.Name, CronTriggerId FROM AsyncApexJob "
+            "WHERE JobType = 'ScheduledApex' AND Status = 'Queued'"
+        )
+        class_of = {
+            job.get("CronTriggerId"): (job.get("ApexClass") or {}).get("Name") for job in classes
+        }
+        found = []
+        for job in jobs:
+            if job.get("State") in _STOPPED_STATES:
+                continue
+            apex_class = class_of.get(job.get("Id"))
+            found.append(
+                Discovered(
+                    automation=f"{self.kind.value}:{(job.get('CronJobDetail') or {}).get('Name')}",
+                    label=apex_class,
+                    type="Scheduled Apex",
+                    trigger=job.get("CronExpression"),
+                    active=job.get("State"),
+                    detail=f"class {apex_class or '?'}, next {job.get('NextFireTime') or '-'}"
+                    f" ({job.get('TimeZoneSidKey') or '?'})",
+                    extra={"apex_class": apex_class, "next_fire_time": job.get("NextFireTime")},
+                )
+            )
+        return found
+
+    async def observe(self, client: SalesforceClient, names: list[str]) -> dict[str, Observed]:
         if not names:
             return {}
         records = await client.query(
@@ -112,7 +153,7 @@ class ScheduledApexAdapter(Adapter):
             )
         return found
 
-    async def inventory(self, client: Any, names: list[str]) -> dict[str, Observed]:
+    async def inventory(self, client: SalesforceClient, names: list[str]) -> dict[str, Observed]:
         if not names:
             return {}
         found = await self.observe(client, names)
@@ -132,7 +173,9 @@ class ScheduledApexAdapter(Adapter):
         await self._check_constructors(client, found)
         return found
 
-    async def _check_constructors(self, client: Any, found: dict[str, Observed]) -> None:
+    async def _check_constructors(
+        self, client: SalesforceClient, found: dict[str, Observed]
+    ) -> None:
         classes = sorted(
             {str(o.summary["apex_class"]) for o in found.values() if o.summary.get("apex_class")}
         )
@@ -154,6 +197,9 @@ class ScheduledApexAdapter(Adapter):
     def is_off(self, observed: Observed | None) -> bool:
         return observed is None or observed.summary.get("state") in _STOPPED_STATES
 
+    def is_restored(self, row: JournalRow, observed: Observed | None) -> bool:
+        return not self.is_off(observed)
+
     def decide_brake(self, entry: AllowlistEntry, observed: Observed | None) -> BrakeDecision:
         if observed is None:
             return BrakeDecision(BrakeState.ALREADY_OFF, None)
@@ -163,15 +209,10 @@ class ScheduledApexAdapter(Adapter):
         # ~350 aborts fit in one URL; the org allows at most 100 scheduled jobs.
         return 2 if count else 0
 
-    async def brake(self, run: AdapterRun, rows: list[JournalRow]) -> None:
+    async def brake(self, run: AdapterRun[SalesforceClient], rows: list[JournalRow]) -> None:
         for row in rows:
             self._flag_restorable(row, run.observed.get(row.name))
-        statements = [abort_statement(row) for row in rows]
-        for body in pack_statements(statements, run.client.api_version):
-            batch = [rows[i] for i in body]
-            if not run.start_batch(batch):
-                return
-            await self._run_body(run.client, batch, [statements[i] for i in body], release=False)
+        await self._run_all(run, rows, [abort_statement(row) for row in rows])
 
     def _flag_restorable(self, row: JournalRow, observed: Observed | None) -> None:
         job = row.before or {}
@@ -190,26 +231,43 @@ class ScheduledApexAdapter(Adapter):
                 f"(time zone {job.get('time_zone')})"
             )
 
-    async def _run_body(
-        self, client: Any, rows: list[JournalRow], statements: list[str], *, release: bool
+    async def _run_all(
+        self, run: AdapterRun[SalesforceClient], rows: list[JournalRow], statements: list[str]
     ) -> None:
-        result = await self._execute(client, "\n".join(statements))
+        """Runs one statement per row, as few executeAnonymous calls as the URL allows."""
+        for body in pack_statements(statements, run.client.api_version):
+            batch = [rows[i] for i in body]
+            if not await run.start_batch(batch):
+                return
+            await self._run_body(run, batch, [statements[i] for i in body])
+
+    async def _run_body(
+        self, run: AdapterRun[SalesforceClient], rows: list[JournalRow], statements: list[str]
+    ) -> None:
+        result = await self._execute(run.client, "\n".join(statements))
         if isinstance(result, ExecuteAnonymousResult) and result.problem is None:
             for row in rows:
-                self._record(row, ok=True, error=None, release=release)
+                run.changed(row, self._expected(run.direction, row))
             return
         if len(rows) > 1:
             # One statement failed the whole body: find out which, one call each.
             for row, statement in zip(rows, statements, strict=True):
-                await self._run_body(client, [row], [statement], release=release)
+                await self._run_body(run, [row], [statement])
             return
-        error = result if isinstance(result, str) else result.problem
-        gone = isinstance(result, ExecuteAnonymousResult) and result.job_already_gone
-        self._record(
-            rows[0], ok=gone and not release, error=None if gone else error, release=release
-        )
+        if isinstance(result, ExecuteAnonymousResult) and result.job_already_gone:
+            # An abort of a job that is gone already: off, as the brake wanted.
+            run.changed(rows[0], self._expected(run.direction, rows[0]))
+        else:
+            run.failed(rows[0], result if isinstance(result, str) else str(result.problem))
 
-    async def _execute(self, client: Any, apex: str) -> ExecuteAnonymousResult | str:
+    def _expected(self, direction: Direction, row: JournalRow) -> dict[str, Any] | None:
+        """The job's state once the call has worked; a re-created job's id is known only
+        from the verification re-read."""
+        if direction is Direction.BRAKE:
+            return {**(row.before or {}), "state": "DELETED", "next_fire_time": None}
+        return None
+
+    async def _execute(self, client: SalesforceClient, apex: str) -> ExecuteAnonymousResult | str:
         try:
             result: ExecuteAnonymousResult = await client.execute_anonymous(apex)
         except DailyLimitExhausted:
@@ -217,16 +275,6 @@ class ScheduledApexAdapter(Adapter):
         except PlatformError as error:
             return str(error)
         return result
-
-    def _record(self, row: JournalRow, *, ok: bool, error: str | None, release: bool) -> None:
-        if release:
-            row.release = ReleaseState.RELEASED if ok else ReleaseState.FAILED
-            row.release_error = error
-        else:
-            row.brake = BrakeState.BRAKED if ok else BrakeState.FAILED
-            row.error = error
-            if ok:
-                row.after = {**(row.before or {}), "state": "DELETED", "next_fire_time": None}
 
     def decide_release(self, row: JournalRow, observed: Observed | None) -> ReleaseDecision:
         before = row.before or {}
@@ -249,20 +297,17 @@ class ScheduledApexAdapter(Adapter):
     def release_calls(self, count: int) -> int:
         return 2 if count else 0
 
-    async def release(self, run: AdapterRun, rows: list[JournalRow]) -> None:
-        statements = [schedule_statement(row.before or {}) for row in rows]
-        for body in pack_statements(statements, run.client.api_version):
-            batch = [rows[i] for i in body]
-            if not run.start_batch(batch, release=True):
-                return
-            await self._run_body(run.client, batch, [statements[i] for i in body], release=True)
+    async def release(self, run: AdapterRun[SalesforceClient], rows: list[JournalRow]) -> None:
+        await self._run_all(run, rows, [schedule_statement(row.before or {}) for row in rows])
 
-    def confirm_release(self, row: JournalRow, observed: Observed | None) -> None:
-        if row.release is not ReleaseState.RELEASED:
-            return
-        if observed is None:
-            row.release = ReleaseState.FAILED
-            row.release_error = "not scheduled after the restore (verification re-query)"
-        else:
-            before = row.before or {}
-            row.restored = {**observed.summary, "apex_class": before.get("apex_class")}
+    def shown(
+        self, direction: Direction, row: JournalRow, observed: Observed | None
+    ) -> dict[str, Any] | None:
+        if direction is Direction.BRAKE or observed is None:
+            return super().shown(direction, row, observed)
+        return {**observed.summary, "apex_class": (row.before or {}).get("apex_class")}
+
+    def missed(self, direction: Direction, row: JournalRow, observed: Observed | None) -> str:
+        if direction is Direction.BRAKE:
+            return super().missed(direction, row, observed)
+        return "not scheduled after the restore (verification re-query)"

@@ -1,0 +1,35 @@
+"""The registry: one adapter per automation kind (cloud-custodian style).
+
+Each adapter declares the permissions or scopes it needs next to the calls that need them;
+`required_permissions` collects them for the setup docs and for connection checks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apibrake.incident.adapters.base import Adapter
+from apibrake.incident.adapters.flow import FlowAdapter
+from apibrake.incident.adapters.scheduled_apex import ScheduledApexAdapter
+from apibrake.incident.adapters.workflow import WorkflowAdapter
+from apibrake.models.allowlist import AutomationKind
+from apibrake.models.connection import Platform
+
+ADAPTERS: dict[AutomationKind, Adapter[Any]] = {
+    adapter.kind: adapter for adapter in (FlowAdapter(), ScheduledApexAdapter(), WorkflowAdapter())
+}
+
+
+def adapter_for(kind: AutomationKind) -> Adapter[Any]:
+    return ADAPTERS[kind]
+
+
+def adapters_for(platform: Platform) -> list[Adapter[Any]]:
+    return [adapter for adapter in ADAPTERS.values() if adapter.platform is platform]
+
+
+def required_permissions(platform: Platform) -> dict[AutomationKind, tuple[str, ...]]:
+    return {adapter.kind: adapter.permissions for adapter in adapters_for(platform)}
+
+
+__all__ = ["ADAPTERS", "Adapter", "adapter_for", "adapters_for", "required_permissions"]

@@ -1,0 +1,204 @@
+"""What every automation kind's adapter knows, in both directions.
+
+The engine (`incident/engine.py`) owns the journal and the order of steps; an adapter owns
+the platform calls of one kind: how to read it, whether to act on each automation, how to
+switch it off (`brake`) and back (`release`), and what "done" looks like when it is read
+again (`reached`). Next to its calls it declares what a person and the CLI need: the
+permissions or scopes, the by-hand steps for alerts, a read probe for
+`apibrake connections test` and the discovery query for `apibrake discover`.
+Adding a kind is one file beside this one, registered in `__init__.py`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
+
+from apibrake.deadline import Deadline
+from apibrake.incident.records import (
+    BrakeState,
+    Direction,
+    JournalRow,
+    Outcome,
+    ReleaseState,
+)
+from apibrake.models.allowlist import AllowlistEntry, AutomationKind
+from apibrake.models.connection import Platform
+
+ClientT = TypeVar("ClientT")
+
+LANDED = "the change landed although its call reported an error (verification re-read)"
+
+
+@dataclass
+class Observed:
+    """One automation as the platform showed it just now."""
+
+    summary: dict[str, Any]  # what the journal and the report record
+    raw: Any = None  # what a later call needs (e.g. the full HubSpot flow for its PUT)
+
+
+class BrakeDecision(NamedTuple):
+    state: BrakeState | None  # None: act on it
+    error: str | None = None
+
+
+class ReleaseDecision(NamedTuple):
+    state: ReleaseState | None  # None: restore it
+    error: str | None = None
+
+
+ACT = BrakeDecision(None)
+RESTORE = ReleaseDecision(None)
+
+
+@dataclass
+class Discovered:
+    """One automation `apibrake discover` lists."""
+
+    automation: str  # kind:name, as the allowlist names it
+    label: str | None
+    type: str | None
+    trigger: str | None
+    active: Any  # the platform's own word: a version, a state, enabled/disabled
+    detail: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        values = {k: v for k, v in self.__dict__.items() if k != "extra"}
+        return {**values, **self.extra}
+
+
+@dataclass
+class AdapterRun(Generic[ClientT]):
+    """What an adapter gets for one direction of one connection's incident."""
+
+    client: ClientT
+    direction: Direction
+    deadline: Deadline
+    journal: Callable[[list[JournalRow]], Awaitable[None]]  # persists rows, off the event loop
+    observed: dict[str, Observed] = field(default_factory=dict)  # by name, from the plan's read
+    concurrency: int = 25
+    stopped: list[JournalRow] = field(default_factory=list)  # rows left untouched at the deadline
+
+    async def start_batch(self, rows: list[JournalRow]) -> bool:
+        """Journals the batch as pending before its platform call; False when out of time."""
+        if not self.deadline.has_time():
+            self.stopped += rows
+            return False
+        for row in rows:
+            row.record(self.direction, Outcome.PENDING)
+        await self.journal(rows)
+        return True
+
+    def changed(self, row: JournalRow, state: dict[str, Any] | None = None) -> None:
+        row.record(self.direction, Outcome.CHANGED, state=state)
+
+    def failed(self, row: JournalRow, error: str) -> None:
+        row.record(self.direction, Outcome.FAILED, error=error)
+
+    def needs_human(self, row: JournalRow, error: str) -> None:
+        row.record(self.direction, Outcome.NEEDS_HUMAN, error=error)
+
+
+class Adapter(ABC, Generic[ClientT]):
+    kind: ClassVar[AutomationKind]
+    platform: ClassVar[Platform]
+    # Least privilege, declared next to the calls that need it (setup docs list them).
+    permissions: ClassVar[tuple[str, ...]]
+    # What a person does in the platform's UI when apibrake cannot (alerts, runbook).
+    by_hand: ClassVar[str]
+    # The read `apibrake connections test` makes to prove the read permission.
+    probe_description: ClassVar[str]
+
+    # Reading --------------------------------------------------------------------------
+
+    @abstractmethod
+    async def inventory(self, client: ClientT, names: list[str]) -> dict[str, Observed]:
+        """The current state of the named automations, all a brake needs to decide and to
+        journal; absent names were not found."""
+
+    async def observe(self, client: ClientT, names: list[str]) -> dict[str, Observed]:
+        """A cheaper re-read for release and verification; by default the inventory."""
+        return await self.inventory(client, names)
+
+    @abstractmethod
+    async def probe(self, client: ClientT) -> None:
+        """One small read that needs the kind's read permission (`connections test`)."""
+
+    @abstractmethod
+    async def discover(self, client: ClientT) -> list[Discovered]:
+        """Every automation of this kind the connection can see (`apibrake discover`)."""
+
+    # Deciding ---------------------------------------------------------------------------
+
+    @abstractmethod
+    def is_off(self, observed: Observed | None) -> bool: ...
+
+    @abstractmethod
+    def is_restored(self, row: JournalRow, observed: Observed | None) -> bool:
+        """Whether `observed` is the row's recorded state again."""
+
+    @abstractmethod
+    def decide_brake(self, entry: AllowlistEntry, observed: Observed | None) -> BrakeDecision: ...
+
+    @abstractmethod
+    def decide_release(self, row: JournalRow, observed: Observed | None) -> ReleaseDecision: ...
+
+    # Acting -----------------------------------------------------------------------------
+
+    @abstractmethod
+    def brake_calls(self, count: int) -> int:
+        """API calls braking `count` automations spends, verification included."""
+
+    def release_calls(self, count: int) -> int:
+        """API calls releasing `count` automations spends; by default what braking them does."""
+        return self.brake_calls(count)
+
+    @abstractmethod
+    async def brake(self, run: AdapterRun[ClientT], rows: list[JournalRow]) -> None:
+        """Switches the rows' automations off, recording each outcome through `run`."""
+
+    @abstractmethod
+    async def release(self, run: AdapterRun[ClientT], rows: list[JournalRow]) -> None:
+        """Puts back each row's recorded state, recording each outcome through `run`."""
+
+    # Verifying --------------------------------------------------------------------------
+
+    def reached(self, direction: Direction, row: JournalRow, observed: Observed | None) -> bool:
+        if direction is Direction.BRAKE:
+            return self.is_off(observed)
+        return self.is_restored(row, observed)
+
+    def shown(
+        self, direction: Direction, row: JournalRow, observed: Observed | None
+    ) -> dict[str, Any] | None:
+        """What the journal records as the platform's state after the change."""
+        return observed.summary if observed is not None else None
+
+    def missed(self, direction: Direction, row: JournalRow, observed: Observed | None) -> str:
+        """Why the re-read does not show the change the act step reported."""
+        if direction is Direction.BRAKE:
+            return "still on after the change (verification re-read)"
+        return "not back as recorded after the restore (verification re-read)"
+
+    def verify(self, direction: Direction, row: JournalRow, observed: Observed | None) -> None:
+        """Records what the platform shows now for a row the act step touched or tried:
+        a change reported done but absent fails; a change whose call failed (or whose
+        answer was lost) but which landed counts as made, so release puts it back."""
+        outcome = row.outcome(direction)
+        if self.reached(direction, row, observed):
+            landed = outcome in (Outcome.FAILED, Outcome.PENDING)
+            if landed or outcome is Outcome.CHANGED:
+                state = self.shown(direction, row, observed)
+                row.record(
+                    direction, Outcome.CHANGED, error=LANDED if landed else None, state=state
+                )
+        elif outcome is Outcome.CHANGED:
+            row.record(direction, Outcome.FAILED, error=self.missed(direction, row, observed))
+
+
+def chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]

@@ -1,0 +1,83 @@
+"""One connection's incident in one invocation: what brake and release policies share.
+
+It holds the invocation's dependencies, its AWS worker threads (every DynamoDB, SNS and
+Secrets Manager call leaves the event loop through them) and the connection's outcome,
+and runs the engine's act-and-verify on a plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from apibrake.aws_threads import AwsThreads
+from apibrake.deadline import Deadline
+from apibrake.incident import engine
+from apibrake.incident.deps import IncidentDeps, publish_safely
+from apibrake.incident.outcome import ConnectionOutcome
+from apibrake.incident.records import JournalRow
+from apibrake.models.alert import Alert
+from apibrake.models.connection import Connection
+from apibrake.models.reports import ConnectionFailure, FailureCode
+
+T = TypeVar("T")
+
+
+class IncidentWork:
+    def __init__(
+        self,
+        deps: IncidentDeps,
+        aws: AwsThreads,
+        deadline: Deadline,
+        outcome: ConnectionOutcome,
+        *,
+        dry_run: bool,
+    ) -> None:
+        self.deps = deps
+        self.aws = aws
+        self.deadline = deadline
+        self.outcome = outcome
+        self.dry_run = dry_run
+
+    async def off_loop(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A blocking AWS call, in the invocation's worker threads."""
+        return await self.aws.call(function, *args, **kwargs)
+
+    def fail(self, code: FailureCode, error: str, field: str | None = None) -> ConnectionOutcome:
+        self.outcome.failure = ConnectionFailure(
+            connection_id=self.outcome.connection_id or str(self.outcome.incident_id),
+            code=code,
+            field=field,
+            error=error,
+        )
+        return self.outcome
+
+    async def open_client(self, connection: Connection) -> Any | None:
+        """The connection's platform client; None (and the failure recorded) when its secret
+        cannot be read. The error names the field, never a value."""
+        try:
+            return await self.off_loop(self.deps.open_client, connection)
+        except Exception as error:
+            self.fail(FailureCode.SECRET, str(error), "secret_id")
+            return None
+
+    async def journal(self, rows: list[JournalRow]) -> None:
+        if rows and not self.dry_run and self.outcome.incident_id:
+            await self.off_loop(self.deps.journal.put_rows, self.outcome.incident_id, rows)
+
+    async def act_and_verify(self, client: Any, work: engine.Plan) -> engine.Execution:
+        """Journals what needs no change, then changes and verifies the rest."""
+        acting = {id(row) for row in work.acting}
+        await self.journal([row for row in work.rows if id(row) not in acting])
+        execution = await engine.execute(
+            work, client, self.deadline, self.journal, concurrency=self.deps.concurrency
+        )
+        self.outcome.complete = self.outcome.complete and execution.complete
+        await engine.verify(work, execution, client, self.deadline)
+        return execution
+
+    def publish(self, alert: Alert) -> None:
+        """An alert that cannot go out never undoes or stops the work: it is reported."""
+        problem = publish_safely(self.deps, alert)
+        if problem is not None and self.outcome.failure is None:
+            self.fail(FailureCode.ALERT, problem, "alert_topic")

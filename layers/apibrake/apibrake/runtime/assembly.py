@@ -1,0 +1,96 @@
+"""Builds each function's domain objects from settings and clients (no AWS lookups here).
+
+The one place that knows which store reads which table: handlers, the drill and the CLI
+all come through here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from apibrake.http.retry import RetryBudget
+from apibrake.incident.deps import IncidentDeps
+from apibrake.incident.journal import JournalStore
+from apibrake.incident.records import utcnow
+from apibrake.models.alert import Alert
+from apibrake.models.connection import Connection
+from apibrake.platforms.connect import connect, load_connection_secret
+from apibrake.runtime.settings import MonitorSettings, Settings
+from apibrake.store.allowlist import AllowlistStore
+from apibrake.store.connections import ConnectionStore
+from apibrake.store.state import StateStore
+from apibrake.warn.publisher import AlertPublisher
+from apibrake.warn.trigger import Invoker
+from apibrake.watch.metrics import UsageMetrics
+from apibrake.watch.monitor import MonitorOptions, UsageMonitor
+
+
+def state_store(settings: Settings, dynamodb: Any) -> StateStore:
+    return StateStore(
+        dynamodb, settings.state_table, reading_ttl=timedelta(hours=settings.reading_ttl_hours)
+    )
+
+
+def incident_deps(
+    settings: Settings,
+    *,
+    dynamodb: Any,
+    sns: Any,
+    load_secret: Callable[[str], dict[str, Any]],
+    http_client: httpx.AsyncClient,
+    now: Callable[[], datetime] = utcnow,
+) -> IncidentDeps:
+    budget = RetryBudget()  # one retry allowance for the whole invocation
+    publisher = AlertPublisher(sns, settings.alert_topic_arn) if settings.alert_topic_arn else None
+
+    def open_client(connection: Connection) -> Any:
+        secret = load_connection_secret(connection, load_secret, settings.secret_prefix)
+        return connect(connection, secret, http_client, budget=budget, now=now)
+
+    def publish(alert: Alert) -> object:
+        return publisher.publish(alert) if publisher else None
+
+    return IncidentDeps(
+        connections=ConnectionStore(dynamodb, settings.connections_table),
+        allowlist=AllowlistStore(dynamodb, settings.allowlist_table),
+        journal=JournalStore(dynamodb, settings.state_table),
+        state=state_store(settings, dynamodb),
+        publish=publish,
+        open_client=open_client,
+        concurrency=settings.max_concurrency,
+        now=now,
+    )
+
+
+def usage_monitor(
+    settings: MonitorSettings,
+    *,
+    dynamodb: Any,
+    sns: Any,
+    load_secret: Callable[[str], dict[str, Any]],
+    invoker: Invoker | None,
+    metrics: UsageMetrics,
+    clock: Callable[[], datetime] | None = None,
+) -> UsageMonitor:
+    options = MonitorOptions(
+        forecast_horizon_minutes=settings.forecast_horizon_minutes,
+        max_concurrency=settings.max_concurrency,
+        secret_prefix=settings.secret_prefix,
+        incident_function_name=settings.incident_function_name or "<IncidentResponderFunction>",
+    )
+    extra: dict[str, Any] = {} if clock is None else {"clock": clock}
+    return UsageMonitor(
+        connections=ConnectionStore(dynamodb, settings.connections_table),
+        state=state_store(settings, dynamodb),
+        allowlist=AllowlistStore(dynamodb, settings.allowlist_table),
+        publisher=AlertPublisher(sns, settings.alert_topic_arn),
+        secrets=load_secret,
+        invoker=invoker,
+        metrics=metrics,
+        options=options,
+        **extra,
+    )

@@ -1,0 +1,70 @@
+"""The usage monitor's work (usage_monitor): one call for its handler.
+
+Loaded on the monitor's first invocation, not at import: its cold start pays for the
+watch and warn code only, never for brake or release.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from apibrake.deadline import Deadline
+from apibrake.models.events import MonitorEvent
+from apibrake.runtime import aws, container
+from apibrake.runtime.assembly import usage_monitor
+from apibrake.warn.trigger import Invoker, LambdaInvoker
+from apibrake.watch.metrics import UsageMetrics
+
+_metrics = Metrics()  # Powertools metrics share one set per process: the handler flushes it
+
+
+def check_usage(
+    request: MonitorEvent,
+    context: Any,
+    logger: Logger,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    invoker: Invoker | None = None,
+) -> dict[str, Any]:
+    """One monitor run: every due connection checked, warned about and braked if needed."""
+    settings = container.monitor_settings()
+    if invoker is None and settings.incident_function_name:
+        invoker = LambdaInvoker(aws.aws_client("lambda"), settings.incident_function_name)
+    monitor = usage_monitor(
+        settings,
+        dynamodb=aws.aws_client("dynamodb"),
+        sns=aws.aws_client("sns"),
+        load_secret=aws.secret_loader(),
+        invoker=invoker,
+        metrics=UsageMetrics(
+            namespace=_metrics.namespace or "ApiBrake", service=_metrics.service or "apibrake"
+        ),
+        clock=clock,
+    )
+    report = monitor.run(request.connection_ids, Deadline.from_context(context))
+    summary = report.summary()
+    if report.complete:
+        logger.info("usage check done", extra=summary)
+    else:
+        logger.warning("usage check stopped at the deadline", extra=summary)
+    _count_check(summary)
+    return {"summary": summary, "complete": report.complete, **report.model_dump(mode="json")}
+
+
+def _count_check(summary: dict[str, Any]) -> None:
+    # Per invocation; the missing-data alarm watches ChecksCompleted.
+    _metrics.add_metric(name="ChecksCompleted", unit=MetricUnit.Count, value=1)
+    for name, key in (
+        ("ConnectionsChecked", "checked"),
+        ("ConnectionsFailing", "errors"),
+        ("ConnectionsNotReached", "not_reached"),
+    ):
+        _metrics.add_metric(name=name, unit=MetricUnit.Count, value=summary[key])
+
+
+__all__ = ["Invoker", "check_usage"]

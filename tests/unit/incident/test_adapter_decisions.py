@@ -248,4 +248,6 @@ def test_verification_knows_off_and_restored_for_every_kind(
 @pytest.mark.parametrize("platform", list(Platform))
 def test_every_adapter_declares_what_people_and_the_cli_need(platform: Platform) -> None:
     for adapter in adapters_for(platform):
-        assert adapter.permissions and adapter.by_hand and adapter.probe_description
+        assert adapter.permissions
+        assert adapter.by_hand
+        assert adapter.probe_description

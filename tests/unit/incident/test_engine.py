@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import pytest
@@ -102,9 +101,8 @@ class FakeAdapter(Adapter[FakePlatform]):
 
 
 @pytest.fixture(autouse=True)
-def fake_kind(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def fake_kind(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(ADAPTERS, KIND, FakeAdapter())
-    yield
 
 
 def _row(name: str, *, on: bool | None = True) -> JournalRow:
@@ -188,7 +186,8 @@ def test_a_change_reported_done_but_absent_fails_verification() -> None:
 
     asyncio.run(go())
     assert row.outcome(Direction.BRAKE) is Outcome.FAILED
-    assert row.error is not None and "still on" in row.error
+    assert row.error is not None
+    assert "still on" in row.error
 
 
 def test_a_refused_read_is_reported_once_on_the_plan_and_nothing_is_decided() -> None:
@@ -202,7 +201,9 @@ def test_a_refused_read_is_reported_once_on_the_plan_and_nothing_is_decided() ->
 
     work = asyncio.run(engine.plan(Direction.BRAKE, platform, [_row("a"), _row("b")], decide))
     assert isinstance(work.exhausted, DailyLimitExhausted)
-    assert decided == [] and work.acting == [] and work.calls == 0
+    assert decided == []
+    assert work.acting == []
+    assert work.calls == 0
     assert platform.reads == 1
 
 
@@ -212,7 +213,7 @@ def test_a_failed_read_fails_each_row_with_the_direction_s_wording() -> None:
     rows = [_row("a")]
     work = asyncio.run(engine.plan(Direction.RELEASE, platform, rows, _act_on_all))
     assert work.acting == []
-    assert rows[0].release_error is not None and rows[0].release_error.startswith("re-read failed")
+    assert str(rows[0].release_error).startswith("re-read failed")
 
 
 def test_the_deadline_stops_new_batches_and_leaves_them_untouched() -> None:
@@ -226,7 +227,7 @@ def test_the_deadline_stops_new_batches_and_leaves_them_untouched() -> None:
 
 
 def test_a_trimmed_plan_keeps_what_the_budget_pays_for_in_order() -> None:
-    platform = FakePlatform({n: True for n in "abcd"})
+    platform = FakePlatform(dict.fromkeys("abcd", True))
     rows = [_row(n) for n in "abcd"]
     work = asyncio.run(engine.plan(Direction.BRAKE, platform, rows, _act_on_all))
     assert work.calls == 5

@@ -82,6 +82,7 @@ test: lint typecheck unit template-check security  ## everything CI runs
 bench: $(STAMP)  ## benchmark tables (API calls, wall time, memory, import time)
 	$(BIN)/python -m benchmarks.monitor
 	$(BIN)/python -m benchmarks.brake
+	$(BIN)/python -m benchmarks.release_many
 
 reliability: $(STAMP)  ## fault matrix (printed as a table), crash safety, deadlines and load
 	$(BIN)/pytest tests/reliability -q -p no:cacheprovider

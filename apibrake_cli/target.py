@@ -8,24 +8,25 @@ runs its handler in-process with the environment template.yaml gives it.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
 from apibrake.incident.journal import JournalStore
+from apibrake.runtime.assembly import Stores, stores
+from apibrake.runtime.settings import Settings
 from apibrake.store.allowlist import AllowlistStore
 from apibrake.store.connections import ConnectionStore
 from apibrake.store.state import StateStore
 from apibrake_cli.errors import CliError, ExitCode
 from apibrake_cli.output import Output
 
-READING_TTL = timedelta(hours=48)  # only used when writing readings, which the CLI never does
 OUTPUTS = {
     "connections_table": "ConnectionsTableName",
     "allowlist_table": "AllowlistTableName",
@@ -89,21 +90,30 @@ class Target:
             self._clients[service] = self._session.client(service, config=config)  # type: ignore[call-overload]
         return self._clients[service]
 
+    @functools.cached_property
+    def _stores(self) -> Stores:
+        settings = Settings(
+            connections_table=self.names.connections_table,
+            allowlist_table=self.names.allowlist_table,
+            state_table=self.names.state_table,
+        )
+        return stores(settings, self.client("dynamodb"))
+
     @property
     def connections(self) -> ConnectionStore:
-        return ConnectionStore(self.client("dynamodb"), self.names.connections_table)
+        return self._stores.connections
 
     @property
     def allowlist(self) -> AllowlistStore:
-        return AllowlistStore(self.client("dynamodb"), self.names.allowlist_table)
+        return self._stores.allowlist
 
     @property
     def state(self) -> StateStore:
-        return StateStore(self.client("dynamodb"), self.names.state_table, reading_ttl=READING_TTL)
+        return self._stores.state
 
     @property
     def journal(self) -> JournalStore:
-        return JournalStore(self.client("dynamodb"), self.names.state_table)
+        return self._stores.journal
 
     def secret(self, secret_id: str) -> dict[str, Any]:
         secrets = self.client("secretsmanager")

@@ -10,19 +10,16 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Mapping
-from datetime import timedelta
 from types import ModuleType
 from typing import Any
 
-from apibrake.incident.journal import JournalStore
 from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.connection import Connection
 from apibrake.models.events import BrakeEvent
 from apibrake.runtime import container
-from apibrake.store.allowlist import AllowlistStore
-from apibrake.store.connections import ConnectionStore
+from apibrake.runtime.assembly import stores
+from apibrake.runtime.settings import Settings
 from apibrake.store.items import to_item
-from apibrake.store.state import StateStore
 from localaws import LocalAws, ReceivedAlert
 from localaws.lambda_context import LocalLambdaContext
 from sandbox.server import Sandbox
@@ -58,14 +55,13 @@ class LocalStack:
         self.sandbox = sandbox
         self.invoker = QueuedInvoker()
         self.inbox = aws.alert_inbox()
-        dynamodb = aws.client("dynamodb")
-        self.connections = ConnectionStore(dynamodb, aws.table_name("ConnectionsTable"))
-        self.allowlist = AllowlistStore(dynamodb, aws.table_name("AllowlistTable"))
-        self.state = StateStore(
-            dynamodb, aws.table_name("StateTable"), reading_ttl=timedelta(hours=48)
-        )
-        self.journal = JournalStore(dynamodb, aws.table_name("StateTable"))
         self._apply_function_environment(environment or {})
+        # The tables and reading TTL the functions themselves use, from their environment.
+        tables = stores(Settings.from_env(), aws.client("dynamodb"))
+        self.connections = tables.connections
+        self.allowlist = tables.allowlist
+        self.state = tables.state
+        self.journal = tables.journal
         self.monitor_app = _handler("usage_monitor")
         self.responder_app = _handler("incident_responder")
         self.restore_app = _handler("restore")

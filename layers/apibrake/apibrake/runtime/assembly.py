@@ -7,6 +7,7 @@ all come through here.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,9 +30,26 @@ from apibrake.watch.metrics import UsageMetrics
 from apibrake.watch.monitor import MonitorOptions, UsageMonitor
 
 
-def state_store(settings: Settings, dynamodb: Any) -> StateStore:
-    return StateStore(
-        dynamodb, settings.state_table, reading_ttl=timedelta(hours=settings.reading_ttl_hours)
+@dataclass(frozen=True)
+class Stores:
+    """Every table's store, built once from the settings that name the tables."""
+
+    connections: ConnectionStore
+    allowlist: AllowlistStore
+    state: StateStore
+    journal: JournalStore
+
+
+def stores(settings: Settings, dynamodb: Any) -> Stores:
+    return Stores(
+        connections=ConnectionStore(dynamodb, settings.connections_table),
+        allowlist=AllowlistStore(dynamodb, settings.allowlist_table),
+        state=StateStore(
+            dynamodb,
+            settings.state_table,
+            reading_ttl=timedelta(hours=settings.reading_ttl_hours),
+        ),
+        journal=JournalStore(dynamodb, settings.state_table),
     )
 
 
@@ -54,11 +72,12 @@ def incident_deps(
     def publish(alert: Alert) -> object:
         return publisher.publish(alert) if publisher else None
 
+    tables = stores(settings, dynamodb)
     return IncidentDeps(
-        connections=ConnectionStore(dynamodb, settings.connections_table),
-        allowlist=AllowlistStore(dynamodb, settings.allowlist_table),
-        journal=JournalStore(dynamodb, settings.state_table),
-        state=state_store(settings, dynamodb),
+        connections=tables.connections,
+        allowlist=tables.allowlist,
+        journal=tables.journal,
+        state=tables.state,
         publish=publish,
         open_client=open_client,
         concurrency=settings.max_concurrency,
@@ -83,10 +102,11 @@ def usage_monitor(
         incident_function_name=settings.incident_function_name or "<IncidentResponderFunction>",
     )
     extra: dict[str, Any] = {} if clock is None else {"clock": clock}
+    tables = stores(settings, dynamodb)
     return UsageMonitor(
-        connections=ConnectionStore(dynamodb, settings.connections_table),
-        state=state_store(settings, dynamodb),
-        allowlist=AllowlistStore(dynamodb, settings.allowlist_table),
+        connections=tables.connections,
+        state=tables.state,
+        allowlist=tables.allowlist,
         publisher=AlertPublisher(sns, settings.alert_topic_arn),
         secrets=load_secret,
         invoker=invoker,

@@ -10,7 +10,6 @@ drive them (`drives`) braked in their own incidents.
 from __future__ import annotations
 
 import asyncio
-import logging
 from datetime import datetime
 
 from apibrake.aws_threads import AWS_THREADS, AwsThreads
@@ -39,8 +38,6 @@ from apibrake.models.events import BrakeEvent
 from apibrake.models.reports import AutomationRow, FailureCode, IncidentReport, RowStatus
 from apibrake.store.allowlist import InvalidEntry
 from apibrake.warn.incident_alerts import human_must_act, summary_alert
-
-logger = logging.getLogger(__name__)
 
 # Connections braked at once: each holds platform connections and journal calls in flight.
 CONNECTIONS_AT_ONCE = 25
@@ -109,6 +106,8 @@ def _linked_request(request: BrakeEvent, link: LinkedBrake) -> BrakeEvent:
 
 
 class _ConnectionBrake(IncidentWork):
+    action = "brake"
+
     def __init__(
         self,
         connection: Connection,
@@ -137,15 +136,6 @@ class _ConnectionBrake(IncidentWork):
         self.resumed: set[int] = set()  # id(row) of rows an earlier invocation journalled
         self.meta: IncidentMeta | None = None
         self.worked = False  # this invocation looked at or changed something
-
-    async def safely(self) -> ConnectionOutcome:
-        """One broken connection never stops the others."""
-        try:
-            return await self.run()
-        except Exception as error:
-            logger.exception("brake failed", extra={"connection_id": self.cid})
-            self.outcome.complete = False
-            return self.fail(FailureCode.FAILED, str(error))
 
     async def run(self) -> ConnectionOutcome:
         entries, invalid_rows = await self.off_loop(self._allowlist)

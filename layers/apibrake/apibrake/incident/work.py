@@ -7,8 +7,10 @@ and runs the engine's act-and-verify on a plan.
 
 from __future__ import annotations
 
+import logging
+from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from apibrake.aws_threads import AwsThreads
 from apibrake.deadline import Deadline
@@ -21,9 +23,12 @@ from apibrake.models.connection import Connection
 from apibrake.models.reports import ConnectionFailure, FailureCode
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
-class IncidentWork:
+class IncidentWork(ABC):
+    action: ClassVar[str]  # brake | release, for the logs
+
     def __init__(
         self,
         deps: IncidentDeps,
@@ -38,6 +43,22 @@ class IncidentWork:
         self.deadline = deadline
         self.outcome = outcome
         self.dry_run = dry_run
+
+    @abstractmethod
+    async def run(self) -> ConnectionOutcome: ...
+
+    async def safely(self) -> ConnectionOutcome:
+        """One broken connection or incident never stops the others."""
+        try:
+            return await self.run()
+        except Exception as error:
+            where = {
+                "connection_id": self.outcome.connection_id,
+                "incident_id": self.outcome.incident_id,
+            }
+            logger.exception(f"{self.action} failed", extra=where)
+            self.outcome.complete = False
+            return self.fail(FailureCode.FAILED, str(error))
 
     async def off_loop(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """A blocking AWS call, in the invocation's worker threads."""

@@ -85,6 +85,8 @@ def _open_rows(rows: list[JournalRow]) -> list[JournalRow]:
 
 
 class _IncidentRelease(IncidentWork):
+    action = "release"
+
     def __init__(
         self,
         incident_id: str,
@@ -103,15 +105,6 @@ class _IncidentRelease(IncidentWork):
         self.driven: DrivenWindows | None = None  # set once the incident is known
         self.held: dict[int, str] = {}  # id(row) -> why it waits for a driven connection
         self.waiting: str | None = None  # why nothing is released yet
-
-    async def safely(self) -> ConnectionOutcome:
-        """One broken incident never stops the others."""
-        try:
-            return await self.run()
-        except Exception as error:
-            logger.exception("release failed", extra={"incident_id": self.incident_id})
-            self.outcome.complete = False
-            return self.fail(FailureCode.FAILED, str(error))
 
     async def run(self) -> ConnectionOutcome:
         journal = self.deps.journal

@@ -13,6 +13,9 @@ class FaultKind(StrEnum):
     STATUS = "status"  # the platform's own error body for `status` (500, 502, 503, ...)
     RESET = "reset"  # TCP reset before any response
     TIMEOUT = "timeout"  # hold the request for `delay_ms`, then drop it unanswered
+    # The platform applies the request, then its answer is lost: held for `delay_ms` (past
+    # the client's read timeout, say), then the connection is reset.
+    APPLIED_LOST = "applied_lost"
     HTML_ERROR = "html_error"  # a proxy's HTML error page with `status`
     MALFORMED_JSON = "malformed_json"  # 200 with a body that is not JSON
     TRUNCATED_BODY = "truncated_body"  # the real answer, cut short mid-body

@@ -154,6 +154,10 @@ class PlatformServer:
         )
         if delay:
             time.sleep(delay / 1000)
+        if fault and fault.kind is FaultKind.APPLIED_LOST:
+            with self.app.lock:
+                self.app.handle(request)  # the change lands; its answer never leaves
+            return fault
         if fault and fault.kind in (FaultKind.RESET, FaultKind.TIMEOUT, FaultKind.TRUNCATED_BODY):
             return fault
         if fault and fault.kind is FaultKind.HTML_ERROR:
@@ -203,7 +207,7 @@ def _make_handler(server: PlatformServer) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(outcome.body)
 
         def _act_out(self, fault: Fault, request: Request) -> None:
-            if fault.kind is FaultKind.TIMEOUT:
+            if fault.kind in (FaultKind.TIMEOUT, FaultKind.APPLIED_LOST):
                 time.sleep(fault.delay_ms / 1000)
             elif fault.kind is FaultKind.TRUNCATED_BODY:
                 with server.app.lock:

@@ -6,7 +6,10 @@ Rows are faults, columns phase x platform. A cell's expected outcome is one of
 - `reported`: the phase finished and its report names the problem (row or connection error);
 - `alerted`: a critical alert reached the topic's subscribers;
 - `resumed`: after the fault cleared, running the phase again converged;
-- `once`: of two racing writers exactly one won (DynamoDB conditional write).
+- `once`: of two racing writers exactly one won (DynamoDB conditional write);
+- `settled`: the change landed but its answer was lost; the journal still ends equal to the
+  platform (resent only where sending twice is harmless, else re-read) and the release
+  after it is exact.
 Several joined by `+` must all hold. `n/a` cells say why the combination cannot occur.
 """
 
@@ -62,6 +65,7 @@ CELLS: list[Cell] = [
     *_row("HTML error page", _ALL_RETRIED),
     *_row("malformed JSON", _ALL_RETRIED),
     *_row("truncated body", _ALL_RETRIED),
+    *_row("applied, response lost", {("watch", "*"): NOT_APPLICABLE, ("*", "*"): "settled"}),
     *_row("401 expiry", _ALL_RETRIED),
     *_row("burst 429", _ALL_RETRIED),
     *_row(
@@ -95,6 +99,8 @@ CELLS: list[Cell] = [
 ]
 
 NOTES = {
+    "applied, response lost": "watch changes nothing; scheduled Apex (never resent) is "
+    "covered in tests/integration/test_lost_answers.py",
     "stale revision": "HubSpot's revisionId guards flow PUTs; Salesforce has none; "
     "watch never PUTs",
     "composite partial failure": "only Salesforce's tooling composite changes many at once; "

@@ -101,6 +101,24 @@ def check_transient(scenario: Scenario, cell: Cell) -> None:
         assert target.clean_hits + 1 <= hits <= target.clean_hits + 2
 
 
+def check_applied_lost(scenario: Scenario, cell: Cell) -> None:
+    """The platform applies the change, then the connection drops before its answer."""
+    before = {name: scenario.is_on(name) for name in scenario.names}
+    incident_id = _prepare(scenario, cell.phase)
+    scenario.aim(cell.phase, FaultKind.APPLIED_LOST)
+    target = TARGETS[(cell.phase, cell.platform)]
+    start = _log(scenario).mark()
+    result = _run_phase(scenario, cell.phase, incident_id)
+    _assert_phase_succeeded(scenario, cell.phase, result, incident_id)
+    # Resent at most once, and only because sending twice is harmless here.
+    assert _log(scenario).count(target.path, target.method, since=start) <= target.clean_hits + 1
+    incident_id = incident_id or str(result["incident_id"])
+    if cell.phase == "brake":
+        released = scenario.release(incident_id)
+        _assert_phase_succeeded(scenario, "release", released, incident_id)
+    assert {name: scenario.is_on(name) for name in scenario.names} == before  # exact
+
+
 def check_persistent_503(scenario: Scenario, cell: Cell) -> None:
     incident_id = _prepare(scenario, cell.phase)
     scenario.aim(cell.phase, FaultKind.STATUS, times=None, status=503)
@@ -279,6 +297,7 @@ def _point_alerts_at(topic_arn: str) -> None:
 CHECKS: dict[str, Callable[[Scenario, Cell], None]] = {
     **dict.fromkeys(TRANSIENT, check_transient),
     "HTTP 503 persistent": check_persistent_503,
+    "applied, response lost": check_applied_lost,
     "daily limit": check_daily_limit,
     "stale revision": check_stale_revision,
     "composite partial failure": check_composite_partial,

@@ -3,6 +3,7 @@
 from apibrake.http.authorized import AuthorizedHttp, TokenProvider
 from apibrake.http.client import PlatformHttp, Timeouts
 from apibrake.http.errors import (
+    AnswerLost,
     AuthenticationFailed,
     DailyLimitExhausted,
     MalformedResponse,
@@ -13,16 +14,18 @@ from apibrake.http.errors import (
     RateLimited,
     RequestRejected,
 )
-from apibrake.http.profile import CallKind, PlatformProfile
+from apibrake.http.profile import CallKind, Change, PlatformProfile
 from apibrake.http.retry import RetryBudget, RetryPolicy
 from apibrake.http.token_cache import TOKEN_CACHE, CachedToken, TokenCache
 
 __all__ = [
     "TOKEN_CACHE",
+    "AnswerLost",
     "AuthenticationFailed",
     "AuthorizedHttp",
     "CachedToken",
     "CallKind",
+    "Change",
     "DailyLimitExhausted",
     "MalformedResponse",
     "NotFound",

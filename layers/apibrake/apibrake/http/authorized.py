@@ -10,7 +10,7 @@ from pydantic import SecretStr
 
 from apibrake.http.client import PlatformHttp
 from apibrake.http.errors import AuthenticationFailed
-from apibrake.http.profile import CallKind
+from apibrake.http.profile import CallKind, Change
 
 T = TypeVar("T")
 
@@ -48,6 +48,7 @@ class AuthorizedHttp:
         params: Mapping[str, str | int] | None = None,
         json: Any = None,
         kind: CallKind = CallKind.API,
+        change: Change | None = None,
     ) -> T:
         async def send(token: SecretStr) -> T:
             return await self.http.request_parsed(
@@ -58,6 +59,7 @@ class AuthorizedHttp:
                 json=json,
                 headers=self._with(token),
                 kind=kind,
+                change=change,
             )
 
         token = await self.tokens.token()

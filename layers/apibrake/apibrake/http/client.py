@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 
 import httpx
 
-from apibrake.http.errors import MalformedResponse, PlatformError, PlatformUnavailable
-from apibrake.http.profile import CallKind, PlatformProfile
+from apibrake.http.errors import AnswerLost, MalformedResponse, PlatformError, PlatformUnavailable
+from apibrake.http.profile import CallKind, Change, PlatformProfile
 from apibrake.http.retry import RetryBudget, RetryPolicy
 from apibrake.models.usage import UsageReading
 
@@ -34,9 +34,12 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 class Timeouts:
     connect: float = 3.0
     read: float = 15.0  # also used for write and for waiting on a pooled connection
+    # Calls that change something wait longer: a composite of 25 flow saves is 25 metadata
+    # deployments, and an answer given up on may still have landed.
+    work: float = 60.0
 
-    def as_httpx(self) -> httpx.Timeout:
-        return httpx.Timeout(self.read, connect=self.connect)
+    def as_httpx(self, *, work: bool = False) -> httpx.Timeout:
+        return httpx.Timeout(self.work if work else self.read, connect=self.connect)
 
 
 def _utcnow() -> datetime:
@@ -73,7 +76,7 @@ class PlatformHttp:
         self._profile = profile
         self._retry = retry or RetryPolicy()
         self.budget = budget or RetryBudget()
-        self._timeout = (timeouts or Timeouts()).as_httpx()
+        self._timeouts = timeouts or Timeouts()
         self._sleep = sleep
         self._rand = rand
         self.now = now
@@ -109,6 +112,7 @@ class PlatformHttp:
         headers: Mapping[str, str] | None = None,
         kind: CallKind = CallKind.API,
         retry: bool = True,
+        change: Change | None = None,
     ) -> httpx.Response:
         """Send until a 2xx arrives (returned) or an error is final (raised)."""
         return await self.request_parsed(
@@ -121,6 +125,7 @@ class PlatformHttp:
             headers=headers,
             kind=kind,
             retry=retry,
+            change=change,
         )
 
     async def request_parsed(
@@ -135,20 +140,30 @@ class PlatformHttp:
         headers: Mapping[str, str] | None = None,
         kind: CallKind = CallKind.API,
         retry: bool = True,
+        change: Change | None = None,
     ) -> T:
-        """Like `request`, with `parse` inside the retry loop so a malformed body is retried."""
+        """Like `request`, with `parse` inside the retry loop so a malformed body is retried.
+        `change` marks a call that changes something (see `Change`)."""
         retries_by_error: dict[type[PlatformError], int] = {}
         attempt = 0
         while True:
             attempt += 1
             try:
                 response = await self._send(
-                    method, url, params=params, json=json, data=data, headers=headers, kind=kind
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    data=data,
+                    headers=headers,
+                    kind=kind,
+                    work=change is not None,
                 )
                 return parse(response)
             except PlatformError as error:
                 done_for_this_error = retries_by_error.get(type(error), 0)
-                if not (retry and self._may_retry(error, attempt, done_for_this_error)):
+                resend = not (isinstance(error, AnswerLost) and change is Change.ONCE)
+                if not (retry and resend and self._may_retry(error, attempt, done_for_this_error)):
                     raise
                 retries_by_error[type(error)] = done_for_this_error + 1
                 self.retries += 1
@@ -202,6 +217,7 @@ class PlatformHttp:
         data: Mapping[str, str] | None,
         headers: Mapping[str, str] | None,
         kind: CallKind,
+        work: bool,
     ) -> httpx.Response:
         path = httpx.URL(url).path
         try:
@@ -212,7 +228,7 @@ class PlatformHttp:
                 json=json,
                 data=data,
                 headers=headers,
-                timeout=self._timeout,
+                timeout=self._timeouts.as_httpx(work=work),
             )
         except _NOT_SENT as exc:
             raise PlatformUnavailable(
@@ -220,8 +236,9 @@ class PlatformHttp:
             ) from None
         except httpx.TransportError as exc:
             self._count(kind)
-            raise PlatformUnavailable(
-                self.platform, f"{method} {path} failed in transit ({type(exc).__name__})"
+            raise AnswerLost(
+                self.platform,
+                f"{method} {path} sent, but no answer came back ({type(exc).__name__})",
             ) from None
         self._count(kind)
         if kind is not CallKind.AUTH:

@@ -106,6 +106,11 @@ class PlatformUnavailable(PlatformError):
     retryable = True
 
 
+class AnswerLost(PlatformUnavailable):
+    """The request was sent but no whole answer came back (a read timeout, a reset, a cut
+    body): the platform may have applied it. Resent only when sending twice is harmless."""
+
+
 class MalformedResponse(PlatformError):
     """A 2xx body we cannot read (HTML page, broken JSON, wrong shape). One retry at most."""
 

@@ -19,6 +19,15 @@ class CallKind(StrEnum):
     FREE = "free"  # documented as free (Salesforce versions list)
 
 
+class Change(StrEnum):
+    """A call that changes something on the platform. It gets the longer `work` read
+    timeout (a composite of 25 metadata saves, anonymous Apex), and an unanswered ONCE call
+    is never sent again: the caller re-reads to learn whether it landed."""
+
+    IDEMPOTENT = "idempotent"  # twice does no harm: set a value, a PUT guarded by a revision
+    ONCE = "once"  # twice does harm: System.schedule fails as "already scheduled"
+
+
 ErrorClassifier = Callable[[httpx.Response, CallKind], PlatformError]
 HeaderReader = Callable[[Mapping[str, str], datetime], UsageReading | None]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from apibrake.http.errors import DailyLimitExhausted, PlatformError
+from apibrake.http.errors import AnswerLost, DailyLimitExhausted, PlatformError
 from apibrake.incident.adapters.base import (
     ACT,
     RESTORE,
@@ -242,9 +242,28 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
             await self._run_body(run, batch, [statements[i] for i in body])
 
     async def _run_body(
-        self, run: AdapterRun[SalesforceClient], rows: list[JournalRow], statements: list[str]
+        self,
+        run: AdapterRun[SalesforceClient],
+        rows: list[JournalRow],
+        statements: list[str],
+        *,
+        resent: bool = False,
     ) -> None:
         result = await self._execute(run.client, "\n".join(statements))
+        if isinstance(result, AnswerLost) and not resent:
+            # It may have run: never send it blind again (a second System.schedule fails as
+            # "already scheduled"); re-read, and send once more only what did not land.
+            try:
+                rows, statements = await self._not_landed(run, rows, statements)
+            except DailyLimitExhausted:
+                raise
+            except PlatformError:  # cannot tell: the verification re-read settles it
+                for row in rows:
+                    run.failed(row, str(result))
+                return
+            if rows:
+                await self._run_body(run, rows, statements, resent=True)
+            return
         if isinstance(result, ExecuteAnonymousResult) and result.problem is None:
             for row in rows:
                 run.changed(row, self._expected(run.direction, row))
@@ -252,13 +271,29 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
         if len(rows) > 1:
             # One statement failed the whole body: find out which, one call each.
             for row, statement in zip(rows, statements, strict=True):
-                await self._run_body(run, [row], [statement])
+                await self._run_body(run, [row], [statement], resent=resent)
             return
         if isinstance(result, ExecuteAnonymousResult) and result.job_already_gone:
             # An abort of a job that is gone already: off, as the brake wanted.
             run.changed(rows[0], self._expected(run.direction, rows[0]))
         else:
-            run.failed(rows[0], result if isinstance(result, str) else str(result.problem))
+            run.failed(
+                rows[0], str(result) if isinstance(result, PlatformError) else str(result.problem)
+            )
+
+    async def _not_landed(
+        self, run: AdapterRun[SalesforceClient], rows: list[JournalRow], statements: list[str]
+    ) -> tuple[list[JournalRow], list[str]]:
+        """Records the rows whose change the platform shows; returns the others."""
+        seen = await self.observe(run.client, [row.name for row in rows])
+        rest: tuple[list[JournalRow], list[str]] = ([], [])
+        for row, statement in zip(rows, statements, strict=True):
+            if self.reached(run.direction, row, seen.get(row.name)):
+                run.changed(row, self.shown(run.direction, row, seen.get(row.name)))
+            else:
+                rest[0].append(row)
+                rest[1].append(statement)
+        return rest
 
     def _expected(self, direction: Direction, row: JournalRow) -> dict[str, Any] | None:
         """The job's state once the call has worked; a re-created job's id is known only
@@ -267,13 +302,15 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
             return {**(row.before or {}), "state": "DELETED", "next_fire_time": None}
         return None
 
-    async def _execute(self, client: SalesforceClient, apex: str) -> ExecuteAnonymousResult | str:
+    async def _execute(
+        self, client: SalesforceClient, apex: str
+    ) -> ExecuteAnonymousResult | PlatformError:
         try:
             result: ExecuteAnonymousResult = await client.execute_anonymous(apex)
         except DailyLimitExhausted:
             raise
         except PlatformError as error:
-            return str(error)
+            return error
         return result
 
     def decide_release(self, row: JournalRow, observed: Observed | None) -> ReleaseDecision:

@@ -19,6 +19,7 @@ from apibrake.http.authorized import AuthorizedHttp, TokenProvider
 from apibrake.http.client import PlatformHttp
 from apibrake.http.errors import DailyLimitExhausted, MalformedResponse
 from apibrake.http.parsing import as_int
+from apibrake.http.profile import Change
 from apibrake.models.credentials import HubSpotOAuth, HubSpotToken, base_url
 from apibrake.models.usage import UsageReading
 from apibrake.platforms.hubspot.auth import hubspot_token_provider
@@ -130,8 +131,14 @@ class HubSpotClient:
 
     async def put_flow(self, flow_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """Replace the whole flow (see `flow_update_body`); returns it with a new revisionId."""
+        # Guarded by the body's revisionId: a resent PUT that had landed is refused as
+        # stale, and the workflow adapter re-reads to see it landed.
         return await self._call(
-            "PUT", f"{self._flows}/{_segment(flow_id)}", json=body, parse=self._object
+            "PUT",
+            f"{self._flows}/{_segment(flow_id)}",
+            json=body,
+            parse=self._object,
+            change=Change.IDEMPOTENT,
         )
 
     async def _call(
@@ -142,10 +149,11 @@ class HubSpotClient:
         parse: Callable[[httpx.Response], T],
         params: dict[str, str | int] | None = None,
         json: Any = None,
+        change: Change | None = None,
     ) -> T:
         try:
             return await self._authorized.request_parsed(
-                method, url, parse=parse, params=params, json=json
+                method, url, parse=parse, params=params, json=json, change=change
             )
         except DailyLimitExhausted as exhausted:
             if exhausted.resets_at is None:

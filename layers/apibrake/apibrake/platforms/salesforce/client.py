@@ -14,7 +14,7 @@ import httpx
 from apibrake.http.authorized import AuthorizedHttp, TokenProvider
 from apibrake.http.client import PlatformHttp
 from apibrake.http.errors import MalformedResponse
-from apibrake.http.profile import CallKind
+from apibrake.http.profile import CallKind, Change
 from apibrake.models.credentials import (
     SalesforceClientCredentials,
     SalesforceJwtBearer,
@@ -136,15 +136,21 @@ class SalesforceClient:
             "allOrNone": all_or_none,
             "compositeRequest": [subrequest.as_json() for subrequest in subrequests],
         }
+        # FlowDefinition PATCHes set a value: sending them twice does no harm.
         return await self._authorized.request_parsed(
             "POST",
             self._url("/tooling/composite"),
             json=payload,
             parse=lambda response: _composite_results(self.http.json_body(response)),
+            change=Change.IDEMPOTENT,
         )
 
-    async def execute_anonymous(self, apex: str) -> ExecuteAnonymousResult:
-        """Run anonymous Apex (always HTTP 200: read the result). Not allowed in composites."""
+    async def execute_anonymous(
+        self, apex: str, *, change: Change = Change.ONCE
+    ) -> ExecuteAnonymousResult:
+        """Run anonymous Apex (always HTTP 200: read the result). Not allowed in composites.
+        By default a body whose answer was lost is not sent again (`System.schedule` twice
+        fails as "already scheduled"); `System.abortJob` may say IDEMPOTENT."""
         size = anonymous_url_bytes(apex, self.api_version)
         if size > MAX_ANONYMOUS_URL_BYTES:
             raise ValueError(
@@ -156,6 +162,7 @@ class SalesforceClient:
             self._url("/tooling/executeAnonymous/"),
             params={"anonymousBody": apex},
             parse=lambda response: parse_execute_anonymous(self.http.json_body(response)),
+            change=change,
         )
 
     def _url(self, path: str) -> str:

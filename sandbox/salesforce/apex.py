@@ -1,7 +1,7 @@
 """The two anonymous Apex statements the sandbox understands, and the executeAnonymous result.
 
     System.abortJob('<CronTrigger id>');
-    System.schedule('<name>', '<cron>', new <Class>());
+    System.schedule('<name>', '<cron>', new <Class>());   (or new <namespace>.<Class>())
 
 One or many per body, whitespace tolerant, case-insensitive like Apex. Anything else does not
 compile.
@@ -17,7 +17,7 @@ _STRING = r"'((?:[^'\\]|\\.)*)'"
 _ABORT = re.compile(rf"System\s*\.\s*abortJob\s*\(\s*{_STRING}\s*\)\s*;", re.IGNORECASE)
 _SCHEDULE = re.compile(
     rf"(?:\w+\s+\w+\s*=\s*)?System\s*\.\s*schedule\s*\(\s*{_STRING}\s*,\s*{_STRING}\s*,"
-    r"\s*new\s+(\w+)\s*\(\s*\)\s*\)\s*;",
+    r"\s*new\s+(\w+(?:\s*\.\s*\w+)?)\s*\(\s*\)\s*\)\s*;",
     re.IGNORECASE,
 )
 _SPACE_OR_COMMENT = re.compile(r"(?:\s+|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
@@ -92,6 +92,7 @@ def parse(body: str) -> list[Statement]:
             statements.append(AbortJob(_unescape(found.group(1)), line, column))
         elif found := _SCHEDULE.match(body, position):
             name, cron, class_name = found.groups()
+            class_name = re.sub(r"\s+", "", class_name)
             statements.append(
                 ScheduleJob(_unescape(name), _unescape(cron), class_name, line, column)
             )

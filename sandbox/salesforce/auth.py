@@ -94,7 +94,8 @@ class Sessions:
             raise _Refused("invalid_grant", "invalid assertion") from None
         if claims["iss"] != self._settings.client_id:
             raise _Refused("invalid_client_id", "client identifier invalid")
-        if claims.get("aud") not in (*_ACCEPTED_AUDIENCES, instance_url):
+        # As Salesforce: login or test.salesforce.com, whichever host the token is asked from.
+        if claims.get("aud") not in _ACCEPTED_AUDIENCES:
             raise _Refused("invalid_grant", "audience is invalid")
         if claims["sub"] != self._settings.username:
             raise _Refused("invalid_grant", "authentication failure")

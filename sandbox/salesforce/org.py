@@ -25,6 +25,7 @@ from sandbox.salesforce.records import (
     FlowVersion,
     OrgRecords,
     ScheduledJob,
+    User,
 )
 from sandbox.salesforce.settings import SalesforceSettings
 from sandbox.salesforce.usage import RollingUsage
@@ -48,6 +49,8 @@ class SalesforceOrg:
         self.audit = audit
         self.settings = settings
         self.records = OrgRecords()
+        # The integration user: who System.schedule runs as, in whose time zone.
+        self.add_user(settings.user_id, settings.username, settings.user_time_zone)
         self.sessions = Sessions(settings)
         self.ids = ids.IdFactory()
         self._usage = RollingUsage()
@@ -175,15 +178,33 @@ class SalesforceOrg:
             self.records.flows[developer_name] = flow
             return flow
 
-    def add_apex_class(self, name: str, constructible: bool = True) -> ApexClass:
+    def add_apex_class(
+        self,
+        name: str,
+        constructible: bool = True,
+        *,
+        namespace: str | None = None,
+        constructor_access: str = "public",
+    ) -> ApexClass:
+        qualified = f"{namespace}.{name}" if namespace else name
         with self.lock:
-            existing = self.records.apex_classes.get(name)
+            existing = self.records.apex_classes.get(qualified)
             if existing:
                 existing.constructible = constructible
+                existing.constructor_access = constructor_access
                 return existing
-            apex_class = ApexClass(self.ids.new(ids.APEX_CLASS), name, constructible)
-            self.records.apex_classes[name] = apex_class
+            apex_class = ApexClass(
+                self.ids.new(ids.APEX_CLASS), name, constructible, constructor_access, namespace
+            )
+            self.records.apex_classes[qualified] = apex_class
             return apex_class
+
+    def add_user(self, user_id: str, username: str, time_zone: str) -> User:
+        """A user of the org (a job's owner, say)."""
+        with self.lock:
+            user = User(user_id, username, time_zone)
+            self.records.users[user_id] = user
+            return user
 
     def add_scheduled_job(
         self,
@@ -196,13 +217,24 @@ class SalesforceOrg:
         state: str = "WAITING",
         owner_id: str | None = None,
         constructible: bool = True,
+        namespace: str | None = None,
+        constructor_access: str = "public",
     ) -> ScheduledJob:
+        """A job scheduled before apibrake came (by anyone, in any time zone)."""
         with self.lock:
             self.accrue()
-            if apex_class not in self.records.apex_classes:
-                self.add_apex_class(apex_class, constructible)
-            job = self._schedule(name, cron, self.records.apex_classes[apex_class], time_zone)
+            qualified = f"{namespace}.{apex_class}" if namespace else apex_class
+            cls = self.records.apex_classes.get(qualified) or self.add_apex_class(
+                apex_class,
+                constructible,
+                namespace=namespace,
+                constructor_access=constructor_access,
+            )
+            job = self._schedule(name, cron, cls, time_zone)
             job.calls_per_hour, job.state = calls_per_hour, state
+            if owner_id and owner_id not in self.records.users:
+                # Someone else scheduled it, from their own time zone.
+                self.add_user(owner_id, f"{owner_id.lower()}@apibrake.sandbox", time_zone)
             job.owner_id = owner_id or job.owner_id
             return job
 

@@ -49,8 +49,25 @@ class FlowDefinition:
 @dataclass
 class ApexClass:
     id: str
-    name: str
+    name: str  # ApexClass.Name: no namespace
     constructible: bool = True  # has a no-argument constructor
+    # The no-argument constructor's access: public, global or private. Anonymous Apex
+    # reaches a managed (namespaced) class only through a global one.
+    constructor_access: str = "public"
+    namespace: str | None = None
+
+    @property
+    def qualified_name(self) -> str:
+        """How Apex names it: `ns.Name` for a managed class."""
+        return f"{self.namespace}.{self.name}" if self.namespace else self.name
+
+
+@dataclass
+class User:
+    id: str
+    username: str
+    time_zone: str  # TimeZoneSidKey
+    is_active: bool = True
 
 
 @dataclass
@@ -95,6 +112,7 @@ class AsyncApexJob:
 @dataclass
 class OrgRecords:
     flows: dict[str, FlowDefinition] = field(default_factory=dict)  # by DeveloperName
-    apex_classes: dict[str, ApexClass] = field(default_factory=dict)  # by Name
+    apex_classes: dict[str, ApexClass] = field(default_factory=dict)  # by qualified name
+    users: dict[str, User] = field(default_factory=dict)  # by Id
     jobs: dict[str, ScheduledJob] = field(default_factory=dict)  # by CronJobDetail.Name
     async_jobs: list[AsyncApexJob] = field(default_factory=list)

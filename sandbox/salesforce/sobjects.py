@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sandbox.salesforce.cron import CronError, parse
-from sandbox.salesforce.records import FlowDefinition, FlowVersion, OrgRecords
+from sandbox.salesforce.records import ApexClass, FlowDefinition, FlowVersion, OrgRecords
 
 Row = dict[str, Any]  # field -> value; relationship -> Row or None
 
@@ -132,6 +132,7 @@ def _cron_triggers(records: OrgRecords, now: datetime) -> list[Row]:
             "TimesTriggered": job.times_triggered,
             "TimeZoneSidKey": job.time_zone,
             "OwnerId": job.owner_id,
+            "Owner": _user_row(records, job.owner_id),
             "StartTime": timestamp(job.created_at),
             "EndTime": None,
             "CreatedDate": timestamp(job.created_at),
@@ -161,16 +162,25 @@ def _async_apex_jobs(records: OrgRecords, now: datetime) -> list[Row]:
             "JobType": job.job_type,
             "Status": job.status,
             "MethodName": None,
-            "ApexClass": {"Id": job.apex_class.id, "Name": job.apex_class.name},
+            "ApexClass": {
+                "Id": job.apex_class.id,
+                "Name": job.apex_class.name,
+                "NamespacePrefix": job.apex_class.namespace,
+            },
         }
         for job in records.async_jobs
     ]
 
 
-def _symbol_table(name: str, constructible: bool) -> dict[str, Any]:
+def _symbol_table(cls: ApexClass) -> dict[str, Any]:
     """Tooling's compiled outline; only the constructors matter here."""
-    parameters = [] if constructible else [{"name": "config", "type": "String"}]
-    return {"name": name, "constructors": [{"name": name, "parameters": parameters}]}
+    constructor: dict[str, Any]
+    if cls.constructible:
+        constructor = {"name": cls.name, "parameters": [], "modifiers": [cls.constructor_access]}
+    else:
+        parameters = [{"name": "config", "type": "String"}]
+        constructor = {"name": cls.name, "parameters": parameters, "modifiers": ["public"]}
+    return {"name": cls.name, "constructors": [constructor]}
 
 
 def _apex_classes(records: OrgRecords, now: datetime) -> list[Row]:
@@ -178,11 +188,30 @@ def _apex_classes(records: OrgRecords, now: datetime) -> list[Row]:
         {
             "Id": cls.id,
             "Name": cls.name,
-            "NamespacePrefix": None,
+            "NamespacePrefix": cls.namespace,
             "Status": "Active",
-            "SymbolTable": _symbol_table(cls.name, cls.constructible),
+            "SymbolTable": _symbol_table(cls),
         }
         for cls in records.apex_classes.values()
+    ]
+
+
+def _user_row(records: OrgRecords, user_id: str) -> Row | None:
+    user = records.users.get(user_id)
+    if user is None:
+        return None
+    return {"Id": user.id, "Username": user.username, "TimeZoneSidKey": user.time_zone}
+
+
+def _users(records: OrgRecords, now: datetime) -> list[Row]:
+    return [
+        {
+            "Id": user.id,
+            "Username": user.username,
+            "TimeZoneSidKey": user.time_zone,
+            "IsActive": user.is_active,
+        }
+        for user in records.users.values()
     ]
 
 
@@ -250,16 +279,20 @@ _TYPES = [
             "EndTime",
             "CreatedDate",
         ),
-        (Relationship("CronJobDetail", "CronJobDetail", ("Id", "Name", "JobType")),),
+        (
+            Relationship("CronJobDetail", "CronJobDetail", ("Id", "Name", "JobType")),
+            Relationship("Owner", "User", ("Id", "Username", "TimeZoneSidKey")),
+        ),
         _cron_triggers,
     ),
     SObjectType("CronJobDetail", ("Id", "Name", "JobType"), (), _cron_job_details),
     SObjectType(
         "AsyncApexJob",
         ("Id", "ApexClassId", "CronTriggerId", "JobType", "Status", "MethodName"),
-        (Relationship("ApexClass", "ApexClass", ("Id", "Name")),),
+        (Relationship("ApexClass", "ApexClass", ("Id", "Name", "NamespacePrefix")),),
         _async_apex_jobs,
     ),
+    SObjectType("User", ("Id", "Username", "TimeZoneSidKey", "IsActive"), (), _users),
     SObjectType(
         "ApexClass", ("Id", "Name", "NamespacePrefix", "Status", "SymbolTable"), (), _apex_classes
     ),

@@ -153,6 +153,15 @@ class ToolingWrites:
                     statement.line,
                     statement.column,
                 )
+            # Anonymous Apex stands outside every namespace: a managed class needs a
+            # global constructor, any class at least a public one.
+            needed = {"global"} if apex_class.namespace else {"public", "global"}
+            if apex_class.constructor_access not in needed:
+                raise ApexCompileError(
+                    f"Constructor not visible: [{apex_class.qualified_name}].<Constructor>()",
+                    statement.line,
+                    statement.column,
+                )
 
 
 def _result(item: Any, response: Response) -> dict[str, Any]:

@@ -104,7 +104,7 @@ def test_already_aborted_job_counts_as_done(stack: LocalStack) -> None:
     assert statuses(report) == {"Gone": "already_off", "Here": "braked"}
 
 
-def test_job_without_no_arg_constructor_is_flagged_at_brake_time(stack: LocalStack) -> None:
+def test_job_without_no_arg_constructor_is_not_aborted_without_consent(stack: LocalStack) -> None:
     stack.sandbox.salesforce.add_scheduled_job(
         "Configured", apex_class="NeedsConfig", constructible=False
     )
@@ -112,8 +112,23 @@ def test_job_without_no_arg_constructor_is_flagged_at_brake_time(stack: LocalSta
     stack.allow("sf-prod", "scheduled_apex:Configured")
     report = stack.brake(connection_id="sf-prod")
     row = rows_by_name(report)["Configured"]
+    assert row["status"] == "needs_human"
+    assert "no public no-argument constructor" in row["error"]
+    assert stack.sandbox.salesforce.job("Configured") is not None  # left running
+
+
+def test_job_without_no_arg_constructor_is_flagged_when_the_entry_allows_it(
+    stack: LocalStack,
+) -> None:
+    stack.sandbox.salesforce.add_scheduled_job(
+        "Configured", apex_class="NeedsConfig", constructible=False
+    )
+    stack.add_salesforce()
+    stack.allow("sf-prod", "scheduled_apex:Configured", allow_inexact_restore=True)
+    report = stack.brake(connection_id="sf-prod")
+    row = rows_by_name(report)["Configured"]
     assert row["status"] == "braked"
-    assert "no no-argument constructor" in row["error"]
+    assert "no public no-argument constructor" in row["error"]
     released = stack.release_incident(report["incident_id"])
     assert statuses(released) == {"Configured": "needs_human"}
     assert stack.journal.open_incident_id("sf-prod") is None  # settled: closed

@@ -11,13 +11,18 @@ import pytest
 
 from apibrake.deadline import Deadline
 from apibrake.incident.adapters import ADAPTERS, required_permissions
-from apibrake.incident.adapters.scheduled_apex import apex_string, pack_statements
+from apibrake.incident.adapters.apex_restore import pack_statements
 from apibrake.incident.records import IncidentMeta
+from apibrake.models.allowlist import AutomationKind
 from apibrake.models.connection import Connection, Platform
 from apibrake.models.errors import InvalidInput, parse_event
 from apibrake.models.events import BrakeEvent, ReleaseEvent, ReleaseRecoveredEvent
 from apibrake.models.usage import ReadingSource, UsageReading
-from apibrake.platforms.salesforce.execute_anonymous import fits_anonymous_url
+from apibrake.platforms.salesforce.execute_anonymous import (
+    fits_anonymous_url,
+    within_recommended_uri,
+)
+from apibrake.platforms.salesforce.soql import apex_string
 from apibrake.release.recovery import recovery_from_stored, window_recovered
 
 EVENTS = Path(__file__).parents[3] / "events"
@@ -30,12 +35,20 @@ def test_one_adapter_per_kind_each_declaring_permissions() -> None:
     assert all(adapter.permissions for adapter in ADAPTERS.values())
 
 
-def test_abort_statements_are_packed_under_the_url_limit() -> None:
-    statements = [f"System.abortJob('08e5g00000ABCDE{n:03d}');" for n in range(1000)]
-    bodies = pack_statements(statements, "62.0")
-    assert sorted(i for body in bodies for i in body) == list(range(1000))
+def test_abort_statements_are_packed_within_the_recommended_uri() -> None:
+    host = "https://acme--uat.sandbox.my.salesforce.com"
+    statements = [f"System.abortJob('08e5g00000ABCDE{n:03d}');" for n in range(100)]
+
+    def fits(body: str) -> bool:
+        return within_recommended_uri(body, host, "62.0")
+
+    bodies = pack_statements(statements, fits)
+    assert sorted(i for body in bodies for i in body) == list(range(100))
     assert len(bodies) > 1
+    assert all(fits("\n".join(statements[i] for i in b)) for b in bodies)
     assert all(fits_anonymous_url("\n".join(statements[i] for i in b)) for b in bodies)
+    # The plan's estimate is never below what packing needs.
+    assert ADAPTERS[AutomationKind.SCHEDULED_APEX].brake_calls(100) >= len(bodies) + 1
 
 
 def test_apex_strings_are_escaped() -> None:

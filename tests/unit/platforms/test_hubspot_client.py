@@ -73,7 +73,7 @@ async def test_daily_usage_picks_the_entry_by_name(
     assert client.http.last_header_reading.used == 2000
 
 
-async def test_cached_usage_is_stale_and_reset_is_optional(
+async def test_cached_usage_is_a_usable_reading_and_reset_is_optional(
     router: respx.MockRouter, client: HubSpotClient
 ) -> None:
     entry = usage_entry(fetchStatus="CACHED")
@@ -82,7 +82,7 @@ async def test_cached_usage_is_stale_and_reset_is_optional(
 
     reading = await client.daily_usage()
 
-    assert reading.stale
+    assert not reading.stale  # HubSpot's cache: as old as collectedAt, which readers judge
     assert reading.resets_at is None
 
 

@@ -202,7 +202,7 @@ def test_jwt_assertion_claims(rsa_key: rsa.RSAPrivateKey) -> None:
     }
 
 
-async def test_jwt_bearer_posts_to_the_login_url_and_calls_the_instance(
+async def test_jwt_bearer_posts_to_the_login_host_with_salesforce_s_audience(
     router: respx.MockRouter, make_http: MakeHttp, rsa_key: rsa.RSAPrivateKey
 ) -> None:
     sandbox = "http://127.0.0.1:8765"
@@ -228,10 +228,41 @@ async def test_jwt_bearer_posts_to_the_login_url_and_calls_the_instance(
     form = parse_qs(token.calls.last.request.content.decode())
     assert form["grant_type"] == [JWT_BEARER_GRANT]
     claims = jwt.decode(
-        form["assertion"][0], rsa_key.public_key(), algorithms=["RS256"], audience=sandbox
+        form["assertion"][0],
+        rsa_key.public_key(),
+        algorithms=["RS256"],
+        audience="https://login.salesforce.com",
     )
-    assert claims["aud"] == sandbox
+    # Asked from the login host (here the sandbox, in life a My Domain host), while `aud`
+    # stays Salesforce's own login host.
+    assert claims["aud"] == "https://login.salesforce.com"
     assert limits.calls.last.request.headers["Authorization"] == "Bearer jwt-token"
+
+
+@pytest.mark.parametrize(
+    ("login_url", "audience", "expected"),
+    [
+        ("https://acme.my.salesforce.com", None, "https://login.salesforce.com"),
+        ("https://acme--uat.sandbox.my.salesforce.com", None, "https://test.salesforce.com"),
+        ("https://test.salesforce.com", None, "https://test.salesforce.com"),
+        ("https://acme.my.salesforce.com", "https://acme.my.site.com/partners", None),
+    ],
+)
+def test_the_jwt_audience_is_a_setting_of_its_own(
+    rsa_key: rsa.RSAPrivateKey, login_url: str, audience: str | None, expected: str | None
+) -> None:
+    secret = {
+        "auth": "jwt_bearer",
+        "instance_url": "https://acme.my.salesforce.com",
+        "login_url": login_url,
+        "client_id": "key",
+        "username": "user@acme.com",
+        "private_key": pem(rsa_key),
+    }
+    if audience is not None:
+        secret["audience"] = audience
+    credentials = SALESFORCE_CREDENTIALS.validate_python(secret)
+    assert credentials.jwt_audience == (expected or audience)
 
 
 async def test_an_unusable_private_key_fails_without_quoting_it(

@@ -13,6 +13,8 @@ from pydantic import SecretStr
 class CachedToken:
     access_token: SecretStr
     expires_at: float | None = None  # monotonic seconds; None: valid until a 401 says not
+    # Salesforce's identity URL (.../id/<org id>/<user id>): who the token acts as.
+    identity: str | None = None
 
 
 class TokenCache:

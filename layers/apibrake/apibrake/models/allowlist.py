@@ -42,6 +42,9 @@ class AllowlistEntry(BaseModel):
     added_by: str = ""
     # Managed-package (namespaced) flows are only attempted when the entry says so.
     allow_managed: bool = False
+    # A scheduled Apex job apibrake cannot re-create exactly (another time zone or owner,
+    # a managed class) is aborted only when the entry says so, in calm time.
+    allow_inexact_restore: bool = False
     # Other connections whose API calls this automation also spends (a HubSpot workflow
     # writing to Salesforce): their brake brakes it too, and it is released only once
     # they have recovered as well.

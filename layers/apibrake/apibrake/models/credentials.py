@@ -26,14 +26,30 @@ class SalesforceClientCredentials(_Secret):
     api_version: ApiVersion = DEFAULT_SALESFORCE_API_VERSION
 
 
+PRODUCTION_AUDIENCE = "https://login.salesforce.com"
+SANDBOX_AUDIENCE = "https://test.salesforce.com"
+
+
 class SalesforceJwtBearer(_Secret):
     auth: Literal["jwt_bearer"]
     instance_url: HttpUrl
-    login_url: HttpUrl = HttpUrl("https://login.salesforce.com")
+    # Where the token is asked for (a My Domain host works) ...
+    login_url: HttpUrl = HttpUrl(PRODUCTION_AUDIENCE)
+    # ... and the JWT's `aud`, which Salesforce wants as login or test.salesforce.com (or
+    # an Experience Cloud site) whatever the host. Default: from login_url, see `jwt_audience`.
+    audience: HttpUrl | None = None
     client_id: SecretStr
     username: str
     private_key: SecretStr
     api_version: ApiVersion = DEFAULT_SALESFORCE_API_VERSION
+
+    @property
+    def jwt_audience(self) -> str:
+        if self.audience is not None:
+            return base_url(self.audience)
+        host = self.login_url.host or ""
+        sandbox = host == "test.salesforce.com" or ".sandbox.my.salesforce.com" in host
+        return SANDBOX_AUDIENCE if sandbox else PRODUCTION_AUDIENCE
 
 
 class HubSpotToken(_Secret):

@@ -1,17 +1,29 @@
 """Salesforce scheduled Apex jobs (CronTrigger, JobType 7).
 
-An aborted job loses its schedule, so the journal keeps name, cron expression, class,
-time zone, owner and next fire time before the abort. Several `System.abortJob` (and on
-release `System.schedule`) statements share one executeAnonymous call while the URL stays
-under Salesforce's size limit.
+An aborted job loses its schedule, so the journal keeps name, cron expression, class and
+its namespace and constructor, time zone, owner and next fire time before the abort, and
+whether apibrake can re-create it exactly (`apex_restore.py`); a job it cannot is aborted
+only when its allowlist entry allows an inexact restore. Several `System.abortJob` (on
+release `System.schedule`) statements share one executeAnonymous call while the URI stays
+within Salesforce's recommended 2,000 characters.
 """
 
 from __future__ import annotations
 
-import re
+import math
 from typing import Any, ClassVar
 
 from apibrake.http.errors import AnswerLost, DailyLimitExhausted, PlatformError
+from apibrake.incident.adapters.apex_restore import (
+    abort_statement,
+    by_hand,
+    cannot_recreate,
+    constructor_access,
+    differences,
+    pack_statements,
+    restored_differently,
+    schedule_statement,
+)
 from apibrake.incident.adapters.base import (
     ACT,
     RESTORE,
@@ -22,60 +34,32 @@ from apibrake.incident.adapters.base import (
     Observed,
     ReleaseDecision,
 )
-from apibrake.incident.records import BrakeState, Direction, JournalRow, ReleaseState
+from apibrake.incident.records import (
+    BrakeState,
+    Direction,
+    JournalRow,
+    Outcome,
+    ReleaseState,
+)
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Platform
 from apibrake.platforms.salesforce.client import SalesforceClient
-from apibrake.platforms.salesforce.execute_anonymous import (
-    ExecuteAnonymousResult,
-    fits_anonymous_url,
-)
-from apibrake.platforms.salesforce.soql import apex_string, soql_strings
+from apibrake.platforms.salesforce.execute_anonymous import ExecuteAnonymousResult
+from apibrake.platforms.salesforce.soql import soql_strings
 
 _STOPPED_STATES = frozenset({"DELETED", "COMPLETE"})
-
-
-def abort_statement(row: JournalRow) -> str:
-    return f"System.abortJob({apex_string(str((row.before or {}).get('id')))});"
-
-
-# An Apex class name, optionally namespaced or nested (ns.Outer): nothing else may reach
-# the anonymous Apex body unquoted.
-APEX_CLASS_NAME = re.compile(r"^[A-Za-z]\w{0,39}(\.[A-Za-z]\w{0,39})?$")
-
-
-def schedule_statement(job: dict[str, Any]) -> str:
-    if not APEX_CLASS_NAME.match(str(job.get("apex_class") or "")):
-        raise ValueError(f"not an Apex class name: {job.get('apex_class')!r}")
-    return (
-        f"System.schedule({apex_string(str(job['name']))}, {apex_string(str(job['cron']))}, "
-        f"new {job['apex_class']}());"
-    )
-
-
-def pack_statements(statements: list[str], api_version: str) -> list[list[int]]:
-    """Indexes of `statements` grouped into bodies whose URL fits (one statement per line)."""
-    bodies: list[list[int]] = []
-    current: list[int] = []
-    for index in range(len(statements)):
-        candidate = "\n".join(statements[i] for i in [*current, index])
-        if current and not fits_anonymous_url(candidate, api_version):
-            bodies.append(current)
-            current = []
-        current.append(index)
-    if current:
-        bodies.append(current)
-    return bodies
-
-
-def _constructible(symbol_table: Any) -> bool | None:
-    """A no-argument constructor, or none declared (the default one); None when unknown."""
-    if not isinstance(symbol_table, dict) or not isinstance(symbol_table.get("constructors"), list):
-        return None
-    constructors = symbol_table["constructors"]
-    return not constructors or any(
-        isinstance(c, dict) and not c.get("parameters") for c in constructors
-    )
+# A job in ERROR does not fire: the brake leaves it alone (nothing to stop, and aborting
+# would lose it), release has nothing to put back.
+_NOT_FIRING = frozenset({*_STOPPED_STATES, "ERROR"})
+# Statements one executeAnonymous body takes within the 2,000-character URI, for planning
+# (the packing measures the real URI): an abort is ~50 encoded characters, a schedule ~100,
+# and a My Domain host takes ~60.
+ABORTS_PER_BODY = 30
+SCHEDULES_PER_BODY = 15
+_CRON_FIELDS = (
+    "Id, CronJobDetail.Name, CronExpression, State, NextFireTime, TimeZoneSidKey, OwnerId, "
+    "Owner.Username, Owner.TimeZoneSidKey"
+)
 
 
 class ScheduledApexAdapter(Adapter[SalesforceClient]):
@@ -130,16 +114,15 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
         if not names:
             return {}
         records = await client.query(
-            "SELECT Id, CronJobDetail.Name, CronExpression, State, NextFireTime, "  # noqa: S608 - soql_strings escapes
-            "TimeZoneSidKey, OwnerId FROM CronTrigger WHERE CronJobDetail.JobType = '7' "
-            f"AND CronJobDetail.Name IN ({soql_strings(names)})"
+            f"SELECT {_CRON_FIELDS} FROM CronTrigger "  # noqa: S608 - soql_strings escapes
+            f"WHERE CronJobDetail.JobType = '7' AND CronJobDetail.Name IN ({soql_strings(names)})"
         )
         found: dict[str, Observed] = {}
         for record in records:
-            detail = record.get("CronJobDetail") or {}
             if record.get("State") in _STOPPED_STATES:
                 continue
-            name = str(detail.get("Name"))
+            name = str((record.get("CronJobDetail") or {}).get("Name"))
+            owner = record.get("Owner") or {}
             found[name] = Observed(
                 {
                     "id": record.get("Id"),
@@ -147,6 +130,8 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
                     "cron": record.get("CronExpression"),
                     "time_zone": record.get("TimeZoneSidKey"),
                     "owner_id": record.get("OwnerId"),
+                    "owner_username": owner.get("Username"),
+                    "owner_time_zone": owner.get("TimeZoneSidKey"),  # the owner's zone now
                     "next_fire_time": record.get("NextFireTime"),
                     "state": record.get("State"),
                 }
@@ -154,6 +139,8 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
         return found
 
     async def inventory(self, client: SalesforceClient, names: list[str]) -> dict[str, Observed]:
+        """The jobs, their classes (namespace, constructor) and whether each comes back
+        exactly: 3 queries, the integration user's id from the token (free)."""
         if not names:
             return {}
         found = await self.observe(client, names)
@@ -161,19 +148,22 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
             return found
         trigger_ids = soql_strings([str(o.summary["id"]) for o in found.values()])
         jobs = await client.query(
-            "SELECT ApexClass.Name, CronTriggerId FROM AsyncApexJob "  # noqa: S608 - soql_strings escapes
-            "WHERE JobType = 'ScheduledApex' AND Status = 'Queued' "
+            "SELECT ApexClass.Name, ApexClass.NamespacePrefix, CronTriggerId "  # noqa: S608 - soql_strings escapes
+            "FROM AsyncApexJob WHERE JobType = 'ScheduledApex' AND Status = 'Queued' "
             f"AND CronTriggerId IN ({trigger_ids})"
         )
-        class_by_trigger = {
-            job.get("CronTriggerId"): (job.get("ApexClass") or {}).get("Name") for job in jobs
-        }
+        class_by_trigger = {job.get("CronTriggerId"): job.get("ApexClass") or {} for job in jobs}
         for observed in found.values():
-            observed.summary["apex_class"] = class_by_trigger.get(observed.summary["id"])
-        await self._check_constructors(client, found)
+            apex_class = class_by_trigger.get(observed.summary["id"], {})
+            observed.summary["apex_class"] = apex_class.get("Name")
+            observed.summary["namespace"] = apex_class.get("NamespacePrefix") or None
+        await self._read_constructors(client, found)
+        user_id = await client.running_user_id()
+        for observed in found.values():
+            observed.summary["inexact"] = differences(observed.summary, user_id)
         return found
 
-    async def _check_constructors(
+    async def _read_constructors(
         self, client: SalesforceClient, found: dict[str, Observed]
     ) -> None:
         classes = sorted(
@@ -183,19 +173,25 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
             return
         try:
             records = await client.tooling_query(
-                "SELECT Name, SymbolTable FROM ApexClass "  # noqa: S608 - values escaped
+                "SELECT Name, NamespacePrefix, SymbolTable FROM ApexClass "  # noqa: S608 - values escaped
                 f"WHERE Name IN ({soql_strings(classes)})"
             )
         except DailyLimitExhausted:
             raise
         except PlatformError:
-            return  # unknown: release will find out
-        by_name = {str(r.get("Name")): _constructible(r.get("SymbolTable")) for r in records}
+            records = []  # unknown: reported as a difference, decided on that
+        access = {
+            (r.get("NamespacePrefix") or None, str(r.get("Name"))): constructor_access(
+                r.get("SymbolTable")
+            )
+            for r in records
+        }
         for observed in found.values():
-            observed.raw = by_name.get(str(observed.summary.get("apex_class")))
+            key = (observed.summary.get("namespace"), str(observed.summary.get("apex_class")))
+            observed.summary["constructor"] = access.get(key)
 
     def is_off(self, observed: Observed | None) -> bool:
-        return observed is None or observed.summary.get("state") in _STOPPED_STATES
+        return observed is None or observed.summary.get("state") in _NOT_FIRING
 
     def is_restored(self, row: JournalRow, observed: Observed | None) -> bool:
         return not self.is_off(observed)
@@ -203,39 +199,47 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
     def decide_brake(self, entry: AllowlistEntry, observed: Observed | None) -> BrakeDecision:
         if observed is None:
             return BrakeDecision(BrakeState.ALREADY_OFF, None)
+        job = observed.summary
+        if job.get("state") in _NOT_FIRING:
+            return BrakeDecision(
+                BrakeState.ALREADY_OFF,
+                f"state {job.get('state')}: the job does not fire; left as is (re-schedule or "
+                "delete it in Setup > Scheduled Jobs)",
+            )
+        inexact = job.get("inexact") or []
+        if inexact and not entry.allow_inexact_restore:
+            return BrakeDecision(
+                BrakeState.NEEDS_HUMAN,
+                f"not aborted: apibrake could not put it back exactly ({'; '.join(inexact)}). "
+                "Delete it by hand in Setup > Scheduled Jobs and re-create it later "
+                f"{by_hand(job)}, or set allow_inexact_restore on the allowlist entry",
+            )
         return ACT
 
     def brake_calls(self, count: int) -> int:
-        # ~350 aborts fit in one URL; the org allows at most 100 scheduled jobs.
-        return 2 if count else 0
+        # Bodies within the 2,000-character URI, plus the verification re-read.
+        return math.ceil(count / ABORTS_PER_BODY) + 1 if count else 0
 
     async def brake(self, run: AdapterRun[SalesforceClient], rows: list[JournalRow]) -> None:
         for row in rows:
-            self._flag_restorable(row, run.observed.get(row.name))
-        await self._run_all(run, rows, [abort_statement(row) for row in rows])
+            self._note_restore(row)
+        await self._run_all(run, rows, [abort_statement(row.before or {}) for row in rows])
 
-    def _flag_restorable(self, row: JournalRow, observed: Observed | None) -> None:
+    def _note_restore(self, row: JournalRow) -> None:
+        """What release will be able to do, said at brake time (the entry allowed it)."""
         job = row.before or {}
-        if not job.get("apex_class"):
+        blocked = cannot_recreate(job)
+        if blocked:
             row.restorable = False
-            row.restore_note = "the job's Apex class could not be found: re-schedule it by hand"
-        elif not APEX_CLASS_NAME.match(str(job["apex_class"])):
-            row.restorable = False
-            row.restore_note = "the Apex class name is not a plain identifier: re-schedule by hand"
-        elif observed is not None and observed.raw is False:
-            row.restorable = False
-            row.restore_note = (
-                f"{job['apex_class']} has no no-argument constructor: re-schedule by hand "
-                f"with System.schedule({apex_string(str(job['name']))}, "
-                f"{apex_string(str(job['cron']))}, new {job['apex_class']}(...)) "
-                f"(time zone {job.get('time_zone')})"
-            )
+            row.restore_note = f"{blocked}: re-schedule it by hand {by_hand(job)}"
+        elif job.get("inexact"):
+            row.restore_note = "will come back inexactly: " + "; ".join(job["inexact"])
 
     async def _run_all(
         self, run: AdapterRun[SalesforceClient], rows: list[JournalRow], statements: list[str]
     ) -> None:
         """Runs one statement per row, as few executeAnonymous calls as the URL allows."""
-        for body in pack_statements(statements, run.client.api_version):
+        for body in pack_statements(statements, run.client.anonymous_body_fits):
             batch = [rows[i] for i in body]
             if not await run.start_batch(batch):
                 return
@@ -277,9 +281,8 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
             # An abort of a job that is gone already: off, as the brake wanted.
             run.changed(rows[0], self._expected(run.direction, rows[0]))
         else:
-            run.failed(
-                rows[0], str(result) if isinstance(result, PlatformError) else str(result.problem)
-            )
+            problem = result if isinstance(result, PlatformError) else result.problem
+            run.failed(rows[0], str(problem))
 
     async def _not_landed(
         self, run: AdapterRun[SalesforceClient], rows: list[JournalRow], statements: list[str]
@@ -332,7 +335,7 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
         return RESTORE
 
     def release_calls(self, count: int) -> int:
-        return 2 if count else 0
+        return math.ceil(count / SCHEDULES_PER_BODY) + 1 if count else 0
 
     async def release(self, run: AdapterRun[SalesforceClient], rows: list[JournalRow]) -> None:
         await self._run_all(run, rows, [schedule_statement(row.before or {}) for row in rows])
@@ -342,9 +345,24 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
     ) -> dict[str, Any] | None:
         if direction is Direction.BRAKE or observed is None:
             return super().shown(direction, row, observed)
-        return {**observed.summary, "apex_class": (row.before or {}).get("apex_class")}
+        before = row.before or {}
+        return {
+            **observed.summary,
+            "apex_class": before.get("apex_class"),
+            "namespace": before.get("namespace"),
+        }
 
     def missed(self, direction: Direction, row: JournalRow, observed: Observed | None) -> str:
         if direction is Direction.BRAKE:
             return super().missed(direction, row, observed)
         return "not scheduled after the restore (verification re-query)"
+
+    def verify(self, direction: Direction, row: JournalRow, observed: Observed | None) -> None:
+        """A re-created job is compared with the journal: a difference is reported on the
+        row, never called exact."""
+        super().verify(direction, row, observed)
+        if direction is Direction.RELEASE and row.outcome(direction) is Outcome.CHANGED:
+            differs = restored_differently(row.before or {}, row.restored or {})
+            if differs:
+                note = "re-created, not exactly as it was: " + "; ".join(differs)
+                row.record(direction, Outcome.CHANGED, error=note)

@@ -10,7 +10,9 @@ from apibrake.models.usage import ReadingSource, UsageReading
 from apibrake.platforms.hubspot.errors import HUBSPOT
 
 DAILY_USAGE_NAME = "private-apps-api-calls-daily"
-FRESH_STATUS = "SUCCESS"  # CACHED, FAILURE, NOTFOUND, TIMEOUT: an older or missing figure
+# SUCCESS: just taken; CACHED: from HubSpot's cache, as old as `collectedAt` says (the
+# readers judge its age from that). FAILURE, NOTFOUND, TIMEOUT: no usable figure.
+USABLE_STATUSES = frozenset({"SUCCESS", "CACHED"})
 
 
 def parse_daily_usage(body: Any) -> UsageReading:
@@ -26,7 +28,7 @@ def parse_daily_usage(body: Any) -> UsageReading:
     used = as_int(entry.get("currentUsage"))
     limit = as_int(entry.get("usageLimit"))
     if used is None or limit is None or used < 0 or limit < 0:
-        if fetch_status != FRESH_STATUS:
+        if fetch_status not in USABLE_STATUSES:
             raise _malformed(f"HubSpot could not report usage (fetchStatus={fetch_status})")
         raise _malformed("currentUsage/usageLimit are not counts")
     taken_at = as_timestamp(entry.get("collectedAt"))
@@ -38,7 +40,7 @@ def parse_daily_usage(body: Any) -> UsageReading:
         taken_at=taken_at,
         source=ReadingSource.USAGE_ENDPOINT,
         resets_at=as_timestamp(entry.get("resetsAt")),
-        stale=fetch_status != FRESH_STATUS,
+        stale=fetch_status not in USABLE_STATUSES,
     )
 
 

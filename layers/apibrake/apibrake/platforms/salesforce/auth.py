@@ -31,14 +31,14 @@ JWT_LIFETIME_SECONDS = 180
 
 
 def jwt_assertion(credentials: SalesforceJwtBearer, *, now: float) -> str:
-    """An RS256 assertion. `aud` is the login URL itself: https://login.salesforce.com or
-    https://test.salesforce.com in real life, the sandbox's own URL locally."""
+    """An RS256 assertion for `username`. `aud` is Salesforce's login or test host (or the
+    secret's `audience`), never the My Domain host the token is asked from."""
     import jwt  # here, not at the top: PyJWT + cryptography cost a cold start ~50-100 ms
 
     claims = {
         "iss": credentials.client_id.get_secret_value(),
         "sub": credentials.username,
-        "aud": base_url(credentials.login_url),
+        "aud": credentials.jwt_audience,
         "exp": int(now) + JWT_LIFETIME_SECONDS,
     }
     try:
@@ -77,21 +77,28 @@ class SalesforceTokenProvider:
         )
 
     async def token(self) -> SecretStr:
+        return (await self._current()).access_token
+
+    async def user_id(self) -> str | None:
+        """The id of the user the token acts as (from the token's identity URL)."""
+        identity = (await self._current()).identity
+        return identity.rstrip("/").rsplit("/", 1)[-1] if identity else None
+
+    async def _current(self) -> CachedToken:
         cached = self._cache.get(self._key, now=time.monotonic())
         if cached is not None:
-            return cached.access_token
+            return cached
         async with self._lock:  # concurrent calls of one client share one token request
             cached = self._cache.get(self._key, now=time.monotonic())
-            if cached is not None:
-                return cached.access_token
-            token = await self._request_token()
-            self._cache.put(self._key, CachedToken(token))
-            return token
+            if cached is None:
+                cached = await self._request_token()
+                self._cache.put(self._key, cached)
+            return cached
 
     def invalidate(self, token: SecretStr) -> None:
         self._cache.invalidate(self._key, token)
 
-    async def _request_token(self) -> SecretStr:
+    async def _request_token(self) -> CachedToken:
         credentials = self._credentials
         if isinstance(credentials, SalesforceJwtBearer):
             url = base_url(credentials.login_url) + TOKEN_PATH
@@ -110,12 +117,15 @@ class SalesforceTokenProvider:
             "POST", url, data=form, kind=CallKind.AUTH, parse=self._access_token
         )
 
-    def _access_token(self, response: httpx.Response) -> SecretStr:
+    def _access_token(self, response: httpx.Response) -> CachedToken:
         body: Any = self._http.json_body(response)
         token = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
             raise MalformedResponse(SALESFORCE, "token response has no access_token")
-        return SecretStr(token)
+        identity = body.get("id")
+        return CachedToken(
+            SecretStr(token), identity=identity if isinstance(identity, str) else None
+        )
 
 
 def _secret_parts(credentials: SalesforceClientCredentials | SalesforceJwtBearer) -> list[str]:

@@ -28,6 +28,7 @@ from apibrake.platforms.salesforce.execute_anonymous import (
     ExecuteAnonymousResult,
     anonymous_url_bytes,
     parse_execute_anonymous,
+    within_recommended_uri,
 )
 from apibrake.platforms.salesforce.limits import parse_limits
 from apibrake.platforms.salesforce.models import (
@@ -38,6 +39,8 @@ from apibrake.platforms.salesforce.models import (
 )
 
 CALL_OPTIONS = {"Sforce-Call-Options": "client=apibrake"}
+
+
 _RECORD_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
 
 
@@ -77,6 +80,13 @@ class SalesforceClient:
         if not isinstance(body, list):
             raise MalformedResponse(SALESFORCE, "the versions list is not a JSON array")
         return [entry for entry in body if isinstance(entry, dict)]
+
+    async def running_user_id(self) -> str | None:
+        """The id of the user this connection's calls run as (System.schedule makes it a
+        re-created job's owner), from the token's identity URL: no API call."""
+        find_user = getattr(self._authorized.tokens, "user_id", None)
+        user_id: str | None = await find_user() if find_user is not None else None
+        return user_id
 
     async def limits(self) -> UsageReading:
         return await self._authorized.request_parsed(
@@ -144,6 +154,10 @@ class SalesforceClient:
             parse=lambda response: _composite_results(self.http.json_body(response)),
             change=Change.IDEMPOTENT,
         )
+
+    def anonymous_body_fits(self, apex: str) -> bool:
+        """Whether `apex` keeps the executeAnonymous URI within Salesforce's recommendation."""
+        return within_recommended_uri(apex, self.instance_url, self.api_version)
 
     async def execute_anonymous(
         self, apex: str, *, change: Change = Change.ONCE

@@ -10,8 +10,11 @@ from apibrake.http.errors import MalformedResponse
 from apibrake.http.parsing import as_int
 from apibrake.platforms.salesforce.errors import SALESFORCE
 
-# Salesforce refuses URLs of about 16 KB; this leaves room for the host name.
+# Salesforce refuses a URI and headers over 16,384 bytes together: this is the hard stop...
 MAX_ANONYMOUS_URL_BYTES = 16000
+# ... and it recommends URIs of at most 2,000 characters (help article 000386264): bodies
+# are packed to stay inside that, the host included.
+RECOMMENDED_URI_CHARS = 2000
 ALREADY_ABORTED = "Job does not exist or is already aborted"
 
 
@@ -27,6 +30,11 @@ def anonymous_url_bytes(apex: str, api_version: str) -> int:
 
 def fits_anonymous_url(apex: str, api_version: str = "62.0") -> bool:
     return anonymous_url_bytes(apex, api_version) <= MAX_ANONYMOUS_URL_BYTES
+
+
+def within_recommended_uri(apex: str, instance_url: str, api_version: str) -> bool:
+    """Whether the whole URI (scheme and host included) stays within 2,000 characters."""
+    return len(instance_url) + anonymous_url_bytes(apex, api_version) <= RECOMMENDED_URI_CHARS
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 from dataclasses import dataclass
@@ -11,13 +12,23 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-from apibrake.models.allowlist import AllowlistEntry
+from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.store.allowlist import InvalidEntry
+from apibrake_cli.apex_exactness import CHECK_CALLS, advice, inexact_jobs
 from apibrake_cli.connections import require_connection
 from apibrake_cli.context import common_options, fail, output, target
 from apibrake_cli.errors import CliError, ExitCode, field_error
 
-CSV_COLUMNS = ("connection_id", "automation", "tier", "note", "added_by", "allow_managed", "drives")
+CSV_COLUMNS = (
+    "connection_id",
+    "automation",
+    "tier",
+    "note",
+    "added_by",
+    "allow_managed",
+    "allow_inexact_restore",
+    "drives",
+)
 _TRUE, _FALSE = {"true", "yes", "1", "y"}, {"false", "no", "0", "n", ""}
 
 
@@ -44,9 +55,27 @@ def _entry_json(entry: AllowlistEntry) -> dict[str, Any]:
 @click.option("--note", default="")
 @click.option("--added-by", default="")
 @click.option("--allow-managed", is_flag=True, help="Let the brake try a managed-package flow.")
+@click.option(
+    "--allow-inexact-restore",
+    is_flag=True,
+    help="Let the brake abort a scheduled Apex job it cannot re-create exactly (another owner "
+    "or time zone); release says what differs.",
+)
+@click.option(
+    "--no-check",
+    is_flag=True,
+    help=f"Skip the exact-restore check of a scheduled Apex job ({CHECK_CALLS} API calls).",
+)
 @common_options
 def add(
-    connection_id: str, automation: str, tier: int, note: str, added_by: str, allow_managed: bool
+    connection_id: str,
+    automation: str,
+    tier: int,
+    note: str,
+    added_by: str,
+    allow_managed: bool,
+    allow_inexact_restore: bool,
+    no_check: bool,
 ) -> None:
     """Allow the brake to switch AUTOMATION off (flow:NAME, scheduled_apex:NAME, workflow:ID)."""
     out = output()
@@ -58,16 +87,29 @@ def add(
             note=note,
             added_by=added_by,
             allow_managed=allow_managed,
+            allow_inexact_restore=allow_inexact_restore,
         )
     except ValidationError as exc:
         raise field_error(exc, f"allowlist entry {automation}") from None
+    warnings: list[str] = []
     with target(out) as stack:
-        require_connection(stack, connection_id)
+        connection = require_connection(stack, connection_id)
         stack.allowlist.put(entry)
+        checked = entry.kind is AutomationKind.SCHEDULED_APEX and not (
+            no_check or allow_inexact_restore
+        )
+        if checked:
+            secret = stack.secret(connection.secret_id)
+            found = asyncio.run(inexact_jobs(connection, secret, [entry.name]))
+            warnings = [advice(name, differs) for name, differs in found.items()]
     if out.json_mode:
-        out.json({"added": _entry_json(entry)})
-    else:
-        out.say(f"Allowlisted {automation} on {connection_id} (tier {tier}).")
+        out.json({"added": _entry_json(entry), "warnings": warnings})
+        return
+    out.say(f"Allowlisted {automation} on {connection_id} (tier {tier}).")
+    if checked:
+        out.note(f"Checked whether it can be put back exactly ({CHECK_CALLS} API calls).")
+    for warning in warnings:
+        out.say(f"Warning: {warning}")
 
 
 @allowlist.command("remove")
@@ -148,9 +190,10 @@ def _read_csv(text: str) -> list[tuple[int, dict[str, Any]]]:
         row: dict[str, Any] = {
             k: v for k, v in values.items() if v != "" or k in ("connection_id", "automation")
         }
-        if "allow_managed" in values:
-            flag = values["allow_managed"].lower()
-            row["allow_managed"] = True if flag in _TRUE else False if flag in _FALSE else flag
+        for option in ("allow_managed", "allow_inexact_restore"):
+            if option in values:
+                flag = values[option].lower()
+                row[option] = True if flag in _TRUE else False if flag in _FALSE else flag
         if values.get("drives"):
             # Connection ids this automation also spends calls on, separated by ; or spaces.
             row["drives"] = values["drives"].replace(";", " ").split()
@@ -237,7 +280,8 @@ def parse_file(path: Path) -> tuple[list[tuple[int, AllowlistEntry]], list[BadRo
 def import_file(file: Path) -> None:
     """Import entries from CSV or JSON; if any row is bad, nothing is imported.
 
-    CSV header: connection_id,automation,tier,note,added_by,allow_managed,drives (drives:
+    CSV header: connection_id,automation,tier,note,added_by,allow_managed,
+    allow_inexact_restore,drives (drives:
     connection ids separated by ;). JSON: an array, {"entries": [...]}, or one object per line.
     """
     out = output()

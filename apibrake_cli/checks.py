@@ -18,12 +18,13 @@ from apibrake.http.errors import (
 )
 from apibrake.http.transport import platform_client
 from apibrake.incident.adapters import adapter_for, required_permissions
-from apibrake.models.allowlist import AutomationKind
+from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Connection
 from apibrake.platforms.connect import connect
+from apibrake_cli.apex_exactness import advice
 from apibrake_cli.errors import ExitCode
 
-OK, MISSING, FAILED, NOT_CHECKED = "ok", "missing", "failed", "not checked"
+OK, MISSING, FAILED, NOT_CHECKED, WARNING = "ok", "missing", "failed", "not checked", "warning"
 
 
 @dataclass
@@ -92,15 +93,24 @@ def _proven_by(permission: str) -> str:
 
 
 async def run_checks(
-    connection: Connection, secret: dict[str, Any], kinds: set[AutomationKind]
+    connection: Connection, secret: dict[str, Any], entries: list[AllowlistEntry]
 ) -> CheckResult:
     result = CheckResult(connection.connection_id)
+    kinds = {entry.kind for entry in entries}
     needed = required_permissions(connection.platform)
     wanted = sorted(kinds & set(needed)) or sorted(needed)
+    # Scheduled Apex jobs braked only if they come back exactly: worth knowing at setup.
+    jobs = [
+        e.name
+        for e in entries
+        if e.kind is AutomationKind.SCHEDULED_APEX and not e.allow_inexact_restore
+    ]
     async with platform_client() as http:
         client: Any = connect(connection, secret, http)
         try:
             await _check_all(client, result, needed, wanted, allowlist_empty=not kinds)
+            if jobs and result.exit_code() is ExitCode.OK:
+                await _check_exact_restore(client, result, jobs)
         finally:
             # The client's own count: calls the platform bills, retries included.
             result.api_calls = client.http.billable_calls
@@ -145,6 +155,23 @@ async def _check_all(
         result.checks.append(outcome)
         for permission in needed[kind]:
             result.checks.append(_permission_check(kind, permission, outcome, description))
+
+
+async def _check_exact_restore(client: Any, result: CheckResult, jobs: list[str]) -> None:
+    adapter = adapter_for(AutomationKind.SCHEDULED_APEX)
+    try:
+        found = await adapter.inventory(client, jobs)
+    except PlatformError as error:
+        result.checks.append(_failure("scheduled_apex: exact restore", error))
+        return
+    for name in jobs:
+        differs = found[name].summary.get("inexact") if name in found else None
+        if differs:
+            result.checks.append(
+                Check(f"scheduled_apex:{name} exact restore", WARNING, advice(name, differs))
+            )
+        elif name in found:
+            result.checks.append(Check(f"scheduled_apex:{name} exact restore", OK))
 
 
 def _permission_check(

@@ -249,7 +249,7 @@ def test(connection_id: str) -> None:
         connection = require_connection(stack, connection_id)
         secret = stack.secret(connection.secret_id)
         entries, _ = stack.allowlist.for_connection(connection_id)
-        result = asyncio.run(run_checks(connection, secret, {entry.kind for entry in entries}))
+        result = asyncio.run(run_checks(connection, secret, entries))
     if out.json_mode:
         out.json(result.as_json())
     else:

@@ -22,7 +22,7 @@ from apibrake.platforms.connect import connect
 from apibrake_cli.connections import require_connection
 from apibrake_cli.context import common_options, confirm, output, target
 
-SALESFORCE_CALLS = 4  # flows view, flow versions, cron triggers, their classes (2000 rows a page)
+SALESFORCE_CALLS = 5  # flows view, flow versions, cron triggers, their classes and constructors
 FIELDS = ("automation", "type", "trigger", "active", "detail", "allowlisted")
 
 
@@ -58,7 +58,10 @@ def write_starter(path: Path, connection_id: str, rows: list[dict[str, Any]]) ->
             note=f"review: {row.get('label') or ''} ({row.get('type')})".strip(),
         )
         entries.append(
-            entry.model_dump(mode="json", exclude={"added_by", "allow_managed", "drives"})
+            entry.model_dump(
+                mode="json",
+                exclude={"added_by", "allow_managed", "allow_inexact_restore", "drives"},
+            )
         )
     if path.suffix.lower() == ".csv":
         with path.open("w", newline="", encoding="utf-8") as stream:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from apibrake_cli.errors import ExitCode
+from sandbox.server import Sandbox
 from tests.cli.conftest import Run, as_json
 
 
@@ -20,7 +21,8 @@ def test_discover_lists_and_marks_allowlisted(connected: Run) -> None:
     job = rows["scheduled_apex:Nightly Opportunity Sync"]
     assert (job["trigger"], job["apex_class"]) == ("0 0 2 * * ?", "OppSyncJob")
     assert job["next_fire_time"]
-    assert "4 Salesforce API calls" in result.stderr
+    assert job["exact_restore"] is True  # owned by the integration user, in its zone
+    assert "5 Salesforce API calls" in result.stderr
 
 
 def test_discover_asks_before_spending(connected: Run) -> None:
@@ -88,3 +90,23 @@ def test_allowlist_add_validates_the_name(connected: Run) -> None:
     result = connected("allowlist", "add", "hs-local", "workflow:not-a-number")
     assert result.exit_code == ExitCode.BAD_INPUT
     assert "automation" in result.stderr
+
+
+def test_allowlisting_a_job_that_would_not_come_back_exactly_warns(
+    connected: Run, sandbox: Sandbox
+) -> None:
+    sandbox.salesforce.add_scheduled_job(
+        "Paris Export", apex_class="ExportJob", time_zone="Europe/Paris", owner_id="005PARIS00001"
+    )
+    added = connected("allowlist", "add", "sf-local", "scheduled_apex:Paris Export", "--json")
+    assert added.exit_code == 0, added.output
+    (warning,) = as_json(added)["warnings"]
+    assert "owner" in warning
+    assert "--allow-inexact-restore" in warning
+    tested = connected("connections", "test", "sf-local", "--json")
+    checks = {c["check"]: c for c in as_json(tested)["checks"]}
+    assert checks["scheduled_apex:Paris Export exact restore"]["outcome"] == "warning"
+    allowed = connected(
+        "allowlist", "add", "sf-local", "scheduled_apex:Paris Export", "--allow-inexact-restore"
+    )
+    assert "Warning" not in allowed.stdout

@@ -79,43 +79,46 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
         await client.query("SELECT Id FROM CronTrigger LIMIT 1")
 
     async def discover(self, client: SalesforceClient) -> list[Discovered]:
-        """Scheduled Apex jobs and the class each runs (2 calls, 2,000 rows a page)."""
-        jobs = await client.query(
-            "SELECT Id, CronJobDetail.Name, CronExpression, NextFireTime, State, TimeZoneSidKey "
-            "FROM CronTrigger WHERE CronJobDetail.JobType = '7'"
-        )
-        classes = await client.query(
-            "SELECT ApexClass.Name, CronTriggerId FROM AsyncApexJob "
-            "WHERE JobType = 'ScheduledApex' AND Status = 'Queued'"
-        )
-        class_of = {
-            job.get("CronTriggerId"): (job.get("ApexClass") or {}).get("Name") for job in classes
-        }
-        found = []
-        for job in jobs:
-            if job.get("State") in _STOPPED_STATES:
-                continue
-            apex_class = class_of.get(job.get("Id"))
-            found.append(
+        """Every scheduled Apex job, its class and whether apibrake can put it back exactly
+        (3 calls, 2,000 rows a page): a job it cannot is best fixed now, in calm time."""
+        found = await self._read(client, "")
+        await self._complete(client, found, trigger_filter="")
+        rows = []
+        for name, observed in found.items():
+            job = observed.summary
+            inexact = job.get("inexact") or []
+            rows.append(
                 Discovered(
-                    automation=f"{self.kind.value}:{(job.get('CronJobDetail') or {}).get('Name')}",
-                    label=apex_class,
+                    automation=f"{self.kind.value}:{name}",
+                    label=job.get("apex_class"),
                     type="Scheduled Apex",
-                    trigger=job.get("CronExpression"),
-                    active=job.get("State"),
-                    detail=f"class {apex_class or '?'}, next {job.get('NextFireTime') or '-'}"
-                    f" ({job.get('TimeZoneSidKey') or '?'})",
-                    extra={"apex_class": apex_class, "next_fire_time": job.get("NextFireTime")},
+                    trigger=job.get("cron"),
+                    active=job.get("state"),
+                    detail=f"class {job.get('apex_class') or '?'}, next "
+                    f"{job.get('next_fire_time') or '-'} ({job.get('time_zone') or '?'}); "
+                    + (
+                        "restore: exact"
+                        if not inexact
+                        else "restore NOT exact: " + "; ".join(inexact)
+                    ),
+                    extra={
+                        "apex_class": job.get("apex_class"),
+                        "next_fire_time": job.get("next_fire_time"),
+                        "exact_restore": not inexact,
+                    },
                 )
             )
-        return found
+        return rows
 
     async def observe(self, client: SalesforceClient, names: list[str]) -> dict[str, Observed]:
         if not names:
             return {}
+        return await self._read(client, f"AND CronJobDetail.Name IN ({soql_strings(names)})")
+
+    async def _read(self, client: SalesforceClient, where: str) -> dict[str, Observed]:
         records = await client.query(
-            f"SELECT {_CRON_FIELDS} FROM CronTrigger "  # noqa: S608 - soql_strings escapes
-            f"WHERE CronJobDetail.JobType = '7' AND CronJobDetail.Name IN ({soql_strings(names)})"
+            f"SELECT {_CRON_FIELDS} FROM CronTrigger "  # noqa: S608 - the callers escape
+            f"WHERE CronJobDetail.JobType = '7' {where}".rstrip()
         )
         found: dict[str, Observed] = {}
         for record in records:
@@ -141,16 +144,21 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
     async def inventory(self, client: SalesforceClient, names: list[str]) -> dict[str, Observed]:
         """The jobs, their classes (namespace, constructor) and whether each comes back
         exactly: 3 queries, the integration user's id from the token (free)."""
-        if not names:
-            return {}
         found = await self.observe(client, names)
-        if not found:
-            return found
-        trigger_ids = soql_strings([str(o.summary["id"]) for o in found.values()])
+        if found:
+            ids = soql_strings([str(o.summary["id"]) for o in found.values()])
+            await self._complete(client, found, trigger_filter=f"AND CronTriggerId IN ({ids})")
+        return found
+
+    async def _complete(
+        self, client: SalesforceClient, found: dict[str, Observed], *, trigger_filter: str
+    ) -> None:
+        """Adds each job's class, namespace and constructor, and what a re-created job
+        would not keep."""
         jobs = await client.query(
-            "SELECT ApexClass.Name, ApexClass.NamespacePrefix, CronTriggerId "  # noqa: S608 - soql_strings escapes
-            "FROM AsyncApexJob WHERE JobType = 'ScheduledApex' AND Status = 'Queued' "
-            f"AND CronTriggerId IN ({trigger_ids})"
+            "SELECT ApexClass.Name, ApexClass.NamespacePrefix, CronTriggerId "  # noqa: S608 - the callers escape
+            f"FROM AsyncApexJob WHERE JobType = 'ScheduledApex' AND Status = 'Queued' "
+            f"{trigger_filter}".rstrip()
         )
         class_by_trigger = {job.get("CronTriggerId"): job.get("ApexClass") or {} for job in jobs}
         for observed in found.values():
@@ -161,7 +169,6 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
         user_id = await client.running_user_id()
         for observed in found.values():
             observed.summary["inexact"] = differences(observed.summary, user_id)
-        return found
 
     async def _read_constructors(
         self, client: SalesforceClient, found: dict[str, Observed]

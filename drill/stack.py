@@ -96,16 +96,29 @@ class LocalStack:
         }
         return self._add(connection_id, "salesforce", secret, item)
 
-    def add_hubspot(self, connection_id: str = "hs-main", **item: Any) -> Connection:
-        secret = {
+    def add_hubspot(
+        self,
+        connection_id: str = "hs-main",
+        *,
+        service_key: bool = False,
+        api_versions: dict[str, str] | None = None,
+        **item: Any,
+    ) -> Connection:
+        """A private-app connection, or a service-key one; `api_versions` as in the secret."""
+        settings = self.sandbox.hubspot.settings
+        secret: dict[str, Any] = {
             "auth": "token",
             "base_url": self.sandbox.hubspot_url,
-            "access_token": self.sandbox.hubspot.settings.token,
+            "access_token": settings.service_key if service_key else settings.token,
         }
+        if service_key:
+            secret["token_type"] = "service_key"  # noqa: S105 - a credential kind
+        if api_versions:
+            secret["api_versions"] = api_versions
         return self._add(connection_id, "hubspot", secret, item)
 
     def _add(
-        self, connection_id: str, platform: str, secret: dict[str, str], item: dict[str, Any]
+        self, connection_id: str, platform: str, secret: dict[str, Any], item: dict[str, Any]
     ) -> Connection:
         secret_id = f"apibrake/{connection_id}"
         self.aws.create_secret(secret_id, secret)

@@ -108,8 +108,8 @@ class FaultsWhileBraking(Hooks):
 
     def before_brake(self, stack: LocalStack) -> None:
         server = stack.sandbox.hubspot_server
-        server.faults.add(Fault(FaultKind.BURST_LIMIT, path="/automation/v4/flows", times=3))
+        server.faults.add(Fault(FaultKind.BURST_LIMIT, path=r"/automation/[^/]+/flows", times=3))
         server.faults.add(
-            Fault(FaultKind.STATUS, path="/automation/v4/flows/", method="PUT", status=503)
+            Fault(FaultKind.STATUS, path=r"/automation/[^/]+/flows/", method="PUT", status=503)
         )
-        server.faults.add(Fault(FaultKind.BURST_LIMIT, path="/automation/v4/flows", skip=2))
+        server.faults.add(Fault(FaultKind.BURST_LIMIT, path=r"/automation/[^/]+/flows", skip=2))

@@ -12,6 +12,7 @@ from sandbox.hubspot.settings import HubSpotSettings
 
 class Caller(StrEnum):
     PRIVATE_APP = "private_app"
+    SERVICE_KEY = "service_key"
     OAUTH = "oauth"
     EXPIRED = "expired"
     UNKNOWN = "unknown"
@@ -33,6 +34,8 @@ class TokenBook:
             return Caller.UNKNOWN
         if secrets.compare_digest(token, self._settings.token):
             return Caller.PRIVATE_APP
+        if secrets.compare_digest(token, self._settings.service_key):
+            return Caller.SERVICE_KEY
         expiry = self._expiry.get(token)
         if expiry is None:
             return Caller.UNKNOWN

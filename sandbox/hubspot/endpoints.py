@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import copy
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from sandbox.http import Request, Response, Router
+from sandbox.http import Handler, Request, Response, Router
 from sandbox.hubspot import errors, flows
+from sandbox.hubspot.settings import SERVED_VERSIONS
 from sandbox.hubspot.timestamps import iso_millis, iso_seconds
 
 if TYPE_CHECKING:
@@ -21,45 +23,94 @@ USAGE_NAME = "private-apps-api-calls-daily"
 
 
 def register_endpoints(portal: HubSpotPortal, open_routes: Router, routes: Router) -> None:
-    open_routes.add("POST", "/oauth/{version}/token", lambda r: _refresh_token(portal, r))
+    def served(api: str, handler: Handler) -> Handler:
+        """Only the versions HubSpot serves; a retired one answers as a removed endpoint."""
+
+        def gate(request: Request) -> Response:
+            version = request.params.get("version", "")
+            retired = f"{api}:{version}" in portal.settings.retired_versions
+            if version not in SERVED_VERSIONS[api] or retired:
+                return errors.error(404, f"No route for /{api}/{version}", "OBJECT_NOT_FOUND")
+            return handler(request)
+
+        return gate
+
+    open_routes.add(
+        "POST", "/oauth/{version}/token", served("oauth", lambda r: _refresh_token(portal, r))
+    )
     routes.add(
         "GET",
         "/account-info/{version}/api-usage/daily/private-apps",
-        lambda r: _daily_usage(portal, r),
+        served("account-info", lambda r: _daily_usage(portal, r)),
     )
-    routes.add("GET", "/account-info/{version}/details", lambda r: _details(portal, r))
-    routes.add("GET", "/automation/{version}/flows", lambda r: _list_flows(portal, r))
-    routes.add("POST", "/automation/{version}/flows/batch/read", lambda r: _batch_read(portal, r))
-    routes.add("GET", "/automation/{version}/flows/{flowId}", lambda r: _get_flow(portal, r))
-    routes.add("PUT", "/automation/{version}/flows/{flowId}", lambda r: _put_flow(portal, r))
+    routes.add(
+        "GET",
+        "/account-info/{version}/details",
+        served("account-info", lambda r: _details(portal, r)),
+    )
+    flows_api = [
+        ("GET", "/automation/{version}/flows", _list_flows),
+        ("POST", "/automation/{version}/flows/batch/read", _batch_read),
+        ("GET", "/automation/{version}/flows/{flowId}", _get_flow),
+        ("PUT", "/automation/{version}/flows/{flowId}", _put_flow),
+    ]
+    for method, path, handler in flows_api:
+        routes.add(method, path, served("automation", partial(handler, portal)))
 
 
 def _refresh_token(portal: HubSpotPortal, request: Request) -> Response:
     form, settings = request.form(), portal.settings
+    dated = request.params.get("version") != "v1"  # /oauth/2026-03/token answers richer
+    problem = None
     if form.get("grant_type") != "refresh_token":
-        return errors.oauth_error("BAD_GRANT_TYPE", "missing or unknown grant type")
-    if form.get("client_id") != settings.oauth_client_id:
-        return errors.oauth_error("BAD_CLIENT_ID", "missing or unknown client ID")
-    if form.get("client_secret") != settings.oauth_client_secret:
-        return errors.oauth_error("BAD_CLIENT_SECRET", "missing or invalid client secret")
-    if form.get("refresh_token") != settings.refresh_token:
-        return errors.oauth_error("BAD_REFRESH_TOKEN", "missing or invalid refresh token")
-    return Response.json(
-        200,
-        {
-            "token_type": "bearer",
-            "refresh_token": settings.refresh_token,
-            "access_token": portal.tokens.issue(),
-            "expires_in": int(settings.oauth_token_ttl.total_seconds()),
-        },
-    )
+        problem = ("BAD_GRANT_TYPE", "missing or unknown grant type")
+    elif form.get("client_id") != settings.oauth_client_id:
+        problem = ("BAD_CLIENT_ID", "missing or unknown client ID")
+    elif form.get("client_secret") != settings.oauth_client_secret:
+        problem = ("BAD_CLIENT_SECRET", "missing or invalid client secret")
+    elif form.get("refresh_token") != settings.refresh_token:
+        problem = ("BAD_REFRESH_TOKEN", "refresh token is invalid, expired or revoked")
+    if problem is not None:
+        if not dated:
+            return errors.oauth_error(*problem)
+        status, message = problem
+        return Response.json(
+            400,
+            {
+                "error": "invalid_grant" if status == "BAD_REFRESH_TOKEN" else "invalid_client",
+                "error_description": message,
+                "status": status,
+                "message": message,
+            },
+        )
+    body = {
+        "token_type": "bearer",
+        "refresh_token": settings.refresh_token,
+        "access_token": portal.tokens.issue(),
+        "expires_in": int(settings.oauth_token_ttl.total_seconds()),
+    }
+    if dated:
+        body["token_use"] = "access_token"
+        body.update(hub_id=settings.portal_id, scopes=["automation", "oauth"])
+    return Response.json(200, body)
 
 
 def _daily_usage(portal: HubSpotPortal, request: Request) -> Response:
+    """Up to 2026-09 the figure counts legacy private apps only; 2027-03-beta counts every
+    app type (service keys too) in one pool and breaks it down in usageByAppType."""
     settings, now = portal.settings, portal.clock.now()
+    every_app = request.params.get("version") == "2027-03-beta"
+    if every_app and settings.beta_usage == "refused":
+        return errors.error(
+            403, "This portal is not enrolled in the 2027-03 beta", "MISSING_SCOPES"
+        )
     reset = portal.counter.next_reset(now)
-    collected_at, figure = now, portal.counter.calls
+    service_keys = portal.service_key_counter.calls
+    total = portal.counter.calls
+    collected_at, figure = now, total if every_app else total - service_keys
     status = settings.usage_fetch_status
+    if every_app and settings.beta_usage == "notfound":
+        status = "NOTFOUND"
     if settings.usage_cache_minutes > 0:
         snapshot = portal.usage_snapshot
         cache_age = timedelta(minutes=settings.usage_cache_minutes)
@@ -77,6 +128,13 @@ def _daily_usage(portal: HubSpotPortal, request: Request) -> Response:
         "collectedAt": iso_millis(collected_at),
         "fetchStatus": status,
     }
+    if every_app:
+        entry["usageByAppType"] = [
+            {"appType": "LEGACY_PRIVATE_APP", "currentUsage": total - service_keys},
+            {"appType": "SERVICE_KEY", "currentUsage": service_keys},
+        ]
+    if status == "NOTFOUND":
+        del entry["currentUsage"]
     if settings.include_resets_at:
         entry["resetsAt"] = iso_seconds(reset)
     results = [entry]

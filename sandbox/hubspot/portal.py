@@ -34,7 +34,9 @@ class HubSpotPortal:
         self.settings = settings or HubSpotSettings()
         self.zone = ZoneInfo(self.settings.time_zone)
         self.tokens = TokenBook(self.settings, clock)
-        self.counter = DailyCounter(self.zone, clock.now())
+        self.counter = DailyCounter(self.zone, clock.now())  # every call, one daily pool
+        # Of which service-key calls: only the 2027-03-beta usage figure counts these.
+        self.service_key_counter = DailyCounter(self.zone, clock.now())
         self.burst = BurstWindow()
         self.flows: dict[str, dict[str, Any]] = {}
         self.usage_snapshot: tuple[datetime, int] | None = None  # (collectedAt, figure)
@@ -66,6 +68,8 @@ class HubSpotPortal:
             ):
                 return errors.burst_limit_reached(self._limit_headers(token, caller))
             self.counter.add(1)
+            if caller is Caller.SERVICE_KEY:
+                self.service_key_counter.add(1)
             found = self._routes.match(request.method, request.path)
             if found:
                 response = self._dispatch(request, *found)
@@ -124,6 +128,7 @@ class HubSpotPortal:
                 if self.flows[flow_id]["isEnabled"]
             )
             self.counter.run_until(self.clock.now(), rate)
+            self.service_key_counter.run_until(self.clock.now(), 0.0)  # its midnight reset
 
     def add_workflow(
         self,

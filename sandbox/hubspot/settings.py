@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+
+# The versions HubSpot serves: its OpenAPI files (shared/specs/hubspot/) and the account
+# information guide (2026-03 is GA there too).
+SERVED_VERSIONS = {
+    "oauth": frozenset({"v1", "2026-03"}),
+    "account-info": frozenset({"v3", "2026-03", "2026-09", "2027-03-beta"}),
+    "automation": frozenset({"v4", "2026-09-beta"}),
+}
 
 
 @dataclass
 class HubSpotSettings:
     token: str = "pat-na1-sandbox-token"  # the private-app token
+    service_key: str = "pat-na2-sandbox-service-key"  # a service key (Development > Keys)
     oauth_client_id: str = "sandbox-hs-client-id"
     oauth_client_secret: str = "sandbox-hs-client-secret"
     refresh_token: str = "sandbox-hs-refresh-token"
@@ -29,3 +38,8 @@ class HubSpotSettings:
     stale_revision_status: int = 400
     batch_read_max_inputs: int = 100
     list_page_max: int = 100
+    # "api:version" pairs past their sunset: HubSpot answers 404 for a removed endpoint.
+    retired_versions: set[str] = field(default_factory=set)
+    # How the 2027-03-beta usage endpoint answers: "available", "refused" (403, the portal
+    # is not in the beta) or "notfound" (fetchStatus NOTFOUND, no figure).
+    beta_usage: str = "available"

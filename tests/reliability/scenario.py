@@ -32,9 +32,9 @@ TARGETS = {
     ("watch", SALESFORCE): Target(r"/limits/?$", "GET", 1),
     ("watch", HUBSPOT): Target(r"/api-usage/", "GET", 1),
     ("brake", SALESFORCE): Target(r"/tooling/composite$", "POST", 1),
-    ("brake", HUBSPOT): Target(r"/automation/v4/flows/\d+$", "PUT", AUTOMATIONS),
+    ("brake", HUBSPOT): Target(r"/automation/[^/]+/flows/\d+$", "PUT", AUTOMATIONS),
     ("release", SALESFORCE): Target(r"/tooling/composite$", "POST", 1),
-    ("release", HUBSPOT): Target(r"/automation/v4/flows/\d+$", "PUT", AUTOMATIONS),
+    ("release", HUBSPOT): Target(r"/automation/[^/]+/flows/\d+$", "PUT", AUTOMATIONS),
 }
 API_PATHS = {SALESFORCE: r"/services/data/", HUBSPOT: r"/automation/|/account-info/"}
 # Usage that crosses the first warning threshold (70 %) and stays below brake_at (90 %).

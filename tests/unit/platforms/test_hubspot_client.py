@@ -19,8 +19,8 @@ pytestmark = pytest.mark.anyio
 
 MakeHttp = Callable[..., PlatformHttp]
 BASE = "https://api.hubapi.com"
-USAGE_URL = f"{BASE}/account-info/v3/api-usage/daily/private-apps"
-FLOWS = f"{BASE}/automation/v4/flows"
+USAGE_URL = f"{BASE}/account-info/2026-09/api-usage/daily/private-apps"
+FLOWS = f"{BASE}/automation/2026-09-beta/flows"
 
 
 @pytest.fixture
@@ -151,7 +151,7 @@ async def test_daily_exhaustion_carries_the_last_known_reset(
 
 
 async def test_account_details(router: respx.MockRouter, client: HubSpotClient) -> None:
-    router.get(f"{BASE}/account-info/v3/details").mock(
+    router.get(f"{BASE}/account-info/2026-09/details").mock(
         return_value=httpx.Response(
             200,
             json={

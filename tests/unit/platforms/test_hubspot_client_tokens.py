@@ -16,8 +16,8 @@ pytestmark = pytest.mark.anyio
 
 MakeHttp = Callable[..., PlatformHttp]
 BASE = "http://127.0.0.1:8766"
-TOKEN_URL = f"{BASE}/oauth/v1/token"
-FLOW_URL = f"{BASE}/automation/v4/flows/77"
+TOKEN_URL = f"{BASE}/oauth/2026-03/token"
+FLOW_URL = f"{BASE}/automation/2026-09-beta/flows/77"
 REFRESH_TOKEN = "refresh-secret-value"
 CLIENT_SECRET = "client-secret-value"
 
@@ -123,7 +123,7 @@ async def test_expired_authentication_refreshes_once_then_retries(
 async def test_a_static_token_is_not_refreshed_on_401(
     router: respx.MockRouter, make_http: MakeHttp
 ) -> None:
-    flow = router.get("https://api.hubapi.com/automation/v4/flows/77").mock(
+    flow = router.get("https://api.hubapi.com/automation/2026-09-beta/flows/77").mock(
         return_value=httpx.Response(
             401,
             json={

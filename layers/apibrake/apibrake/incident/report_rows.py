@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from apibrake.incident.adapters import adapter_for
 from apibrake.incident.records import BrakeState, JournalRow, ReleaseState
 from apibrake.models.reports import AutomationRow, RowStatus
 
@@ -29,8 +30,11 @@ def brake_row(row: JournalRow, *, would_brake: bool = False) -> AutomationRow:
     error = row.error
     if row.brake is BrakeState.PENDING and not would_brake:
         error = error or NOT_REACHED
+    note = None
     if row.brake is BrakeState.BRAKED and not row.restorable:
         error = row.restore_note
+    elif status in (RowStatus.BRAKED, RowStatus.WOULD_BRAKE):
+        note = row.restore_note or adapter_for(row.kind).off_note
     return AutomationRow(
         platform=row.platform,
         connection_id=row.connection_id,
@@ -40,6 +44,7 @@ def brake_row(row: JournalRow, *, would_brake: bool = False) -> AutomationRow:
         after=row.before if would_brake else row.after,
         status=status,
         error=error,
+        note=note,
     )
 
 
@@ -64,4 +69,7 @@ def release_row(row: JournalRow, *, would_release: bool = False) -> AutomationRo
         after=row.restored,
         status=status,
         error=error,
+        note=adapter_for(row.kind).off_note
+        if status in (RowStatus.RELEASED, RowStatus.WOULD_RELEASE)
+        else None,
     )

@@ -52,10 +52,39 @@ class SalesforceJwtBearer(_Secret):
         return SANDBOX_AUDIENCE if sandbox else PRODUCTION_AUDIENCE
 
 
+HubSpotVersion = Annotated[str, Field(pattern=r"^(v\d{1,2}|\d{4}-\d{2}(-beta)?)$")]
+
+
+class HubSpotApiVersions(_Secret):
+    """The dated (or numbered) version of each HubSpot API a connection calls. The defaults
+    keep working past the published sunsets (docs/configuration.md says why)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    oauth: HubSpotVersion = "2026-03"  # /oauth/v1/token is removed on 2027-02-16
+    # The daily usage: 2026-09 counts legacy private apps only; 2027-03-beta counts every
+    # app type (service keys too). Empty: chosen by token_type.
+    usage: HubSpotVersion | Literal[""] = ""
+    flows: HubSpotVersion = "2026-09-beta"  # v4 is unsupported from 2027-03-30; same schemas
+
+    def usage_version(self, *, service_key: bool) -> str:
+        if self.usage:
+            return self.usage
+        return "2027-03-beta" if service_key else "2026-09"
+
+
 class HubSpotToken(_Secret):
     auth: Literal["token"]
     base_url: HttpUrl = HttpUrl("https://api.hubapi.com")
     access_token: SecretStr
+    # A service key (Development > Keys > Service keys) replaces legacy private apps for new
+    # installs; its calls are counted only by the 2027-03-beta usage figure.
+    token_type: Literal["private_app", "service_key"] = "private_app"  # noqa: S105 - a kind
+    api_versions: HubSpotApiVersions = HubSpotApiVersions()
+
+    @property
+    def is_service_key(self) -> bool:
+        return self.token_type == "service_key"  # noqa: S105 - a credential kind
 
 
 class HubSpotOAuth(_Secret):
@@ -64,6 +93,11 @@ class HubSpotOAuth(_Secret):
     client_id: SecretStr
     client_secret: SecretStr
     refresh_token: SecretStr
+    api_versions: HubSpotApiVersions = HubSpotApiVersions()
+
+    @property
+    def is_service_key(self) -> bool:
+        return False
 
 
 SalesforceCredentials = Annotated[

@@ -31,6 +31,7 @@ class AutomationRow(BaseModel):
     after: dict[str, Any] | None = None
     status: RowStatus
     error: str | None = None
+    note: str | None = None  # what the change means (HubSpot: off is not a pause)
 
 
 class FailureCode(StrEnum):

@@ -14,6 +14,13 @@ class ReadingSource(StrEnum):
     RESPONSE_HEADERS = "headers"  # captured for free from any response
 
 
+class UsageScope(StrEnum):
+    """Whose calls a HubSpot usage figure counts (Salesforce's counts every call)."""
+
+    LEGACY_PRIVATE_APPS = "legacy_private_apps"  # account-info v3, 2026-03, 2026-09
+    ALL_APP_TYPES = "all_app_types"  # 2027-03-beta: private apps, platform apps, service keys
+
+
 class UsageReading(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -24,6 +31,11 @@ class UsageReading(BaseModel):
     resets_at: datetime | None = None  # HubSpot only; Salesforce is a rolling 24 h window
     stale: bool = False  # HubSpot fetchStatus other than SUCCESS, or an old collectedAt
     per_app: dict[str, tuple[int, int]] = Field(default_factory=dict)  # name -> (used, max)
+    scope: UsageScope | None = None  # HubSpot: whose calls the figure counts
+    by_app_type: dict[str, int] = Field(default_factory=dict)  # 2027-03-beta's usageByAppType
+    # Why the figure may not count this connection's own calls (a service key read through
+    # a private-apps-only version): alerted once a day, never a silent 0 %.
+    gap: str | None = None
 
     @property
     def remaining(self) -> int:

@@ -60,6 +60,8 @@ def summary_alert(
         + (f"  ({row.error})" if row.error else "")
         for row in rows
     ]
+    # What the changes mean, once per kind of note (HubSpot: off is not a pause).
+    notes = list(dict.fromkeys(row.note for row in rows if row.note))
     body = (
         f"apibrake {label} of connection {connection_id}, incident {incident_id}: {tally}.\n"
         f"API calls spent: {calls}."
@@ -67,6 +69,7 @@ def summary_alert(
         + "\n\n"
         + "\n".join(lines)
         + "\n"
+        + "".join(f"\nNote: {note}.\n" for note in notes)
     )
     return Alert(
         subject=f"[apibrake] {severity.value.upper()} {connection_id}: {label} - {tally}",

@@ -35,6 +35,7 @@ from apibrake.platforms.connect import (
 )
 from apibrake.warn.dispatch import AlertDispatcher, Publisher
 from apibrake.warn.messages import AlertContext
+from apibrake.warn.notices import connection_notices
 from apibrake.warn.publisher import Alert, Severity
 from apibrake.warn.rules import (
     AUTO_BRAKE_KEY,
@@ -273,7 +274,28 @@ class UsageMonitor:
             self._context(outlook, None, row.auto_brake_triggered), rate_now_per_hour=rate_now
         )
         row.alerts_sent = self._alerts.send(connection, won, context)
+        row.alerts_sent += self._send_notices(connection, read, now)
         return row
+
+    def _send_notices(self, connection: Connection, read: UsageRead, now: datetime) -> list[str]:
+        """Set-up notices, each once per its period; a failed publish gives the claim back."""
+        sent = []
+        cid = connection.connection_id
+        for notice in connection_notices(
+            connection, gap=read.gap, api_versions=read.api_versions, now=now
+        ):
+            if not self._state.claim_alert(
+                cid, notice.key, now=now, window_ends=now + notice.every
+            ):
+                continue
+            try:
+                self._publisher.publish(notice.alert)
+            except Exception:
+                logger.exception("notice not published", extra={"connection_id": cid})
+                self._state.release_alert_claim(cid, notice.key)
+                continue
+            sent.append(notice.key)
+        return sent
 
     def _maybe_brake(
         self, connection: Connection, outlook: Forecast, now: datetime, window_ends: datetime
@@ -437,6 +459,8 @@ def _fill(row: ConnectionCheck, outlook: Forecast, read: UsageRead) -> None:
     row.resets_at = read.resets_at
     row.source = read.reading.source
     row.stale = read.reading.stale
+    row.usage_scope = read.readings[0].scope
+    row.usage_gap = read.gap
     if read.header is not None:
         row.header_reading = HeaderReading(used=read.header.used, limit=read.header.limit)
 

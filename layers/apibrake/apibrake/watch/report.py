@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from apibrake.models.connection import Platform
-from apibrake.models.usage import ReadingSource
+from apibrake.models.usage import ReadingSource, UsageScope
 
 
 class HeaderReading(BaseModel):
@@ -30,6 +30,8 @@ class ConnectionCheck(BaseModel):
     resets_at: datetime | None = None  # None for Salesforce: a rolling 24 h window
     source: ReadingSource | None = None
     stale: bool = False
+    usage_scope: UsageScope | None = None  # HubSpot: whose calls the figure counts
+    usage_gap: str | None = None  # why the figure may miss this connection's own calls
     header_reading: HeaderReading | None = None
     api_calls: int = 0  # calls that count against the platform's daily limit
     auth_calls: int = 0

@@ -8,7 +8,7 @@ The portal's UTC offset costs a call, so it is fetched once per warm container.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,6 +32,8 @@ class UsageRead:
     header: UsageReading | None
     resets_at: datetime | None  # None: rolling window
     window_ends: datetime  # alerts fire again after this
+    gap: str | None = None  # why the figure may miss the connection's own calls
+    api_versions: dict[str, str] = field(default_factory=dict)  # HubSpot: field -> version
 
 
 async def read_usage(connection: Connection, client: Any, *, now: datetime) -> UsageRead:
@@ -54,12 +56,13 @@ async def read_usage(connection: Connection, client: Any, *, now: datetime) -> U
             None,
             window_end(now=now, resets_at=None, rolling=True, utc_offset=None),
         )
+    versions = dict(getattr(client, "api_versions", {}))
     resets_at = endpoint.resets_at if endpoint.resets_at and endpoint.resets_at > now else None
     offset = None
     if resets_at is None:
         offset = await portal_offset(connection, client)
     ends = window_end(now=now, resets_at=resets_at, rolling=False, utc_offset=offset)
-    return UsageRead(current, tuple(readings), header, ends, ends)
+    return UsageRead(current, tuple(readings), header, ends, ends, endpoint.gap, versions)
 
 
 async def portal_offset(connection: Connection, client: Any) -> timedelta | None:

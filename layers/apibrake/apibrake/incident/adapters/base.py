@@ -112,6 +112,8 @@ class Adapter(ABC, Generic[ClientT]):
     by_hand: ClassVar[str]
     # The read `apibrake connections test` makes to prove the read permission.
     probe_description: ClassVar[str]
+    # What switching it off means beyond "off", said on report rows and in summaries.
+    off_note: ClassVar[str | None] = None
 
     # Reading --------------------------------------------------------------------------
 

@@ -29,6 +29,11 @@ from apibrake.platforms.hubspot.client import HubSpotClient
 from apibrake.platforms.hubspot.flows import flow_update_body
 
 OBJECT_TYPES = {"0-1": "contact", "0-2": "company", "0-3": "deal", "0-5": "ticket"}
+# What HubSpot does while a workflow is off (knowledge base, "turn off workflows").
+OFF_IS_NOT_A_PAUSE = (
+    "off is not a pause: while off, enrolled records skip every action but delays and "
+    "records meeting the triggers are not enrolled; turning it back on replays nothing"
+)
 
 
 def _summary(flow: dict[str, Any]) -> dict[str, Any]:
@@ -57,6 +62,7 @@ class WorkflowAdapter(Adapter[HubSpotClient]):
         "oauth (daily API usage)",
     )
     by_hand: ClassVar[str] = "HubSpot Automation > Workflows: turn off"
+    off_note: ClassVar[str | None] = OFF_IS_NOT_A_PAUSE
     probe_description: ClassVar[str] = "flows list, page of 1"
 
     async def probe(self, client: HubSpotClient) -> None:

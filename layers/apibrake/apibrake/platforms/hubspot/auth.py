@@ -22,7 +22,12 @@ from apibrake.http.token_cache import TOKEN_CACHE, CachedToken, TokenCache, cach
 from apibrake.models.credentials import HubSpotOAuth, HubSpotToken, base_url
 from apibrake.platforms.hubspot.errors import HUBSPOT
 
-TOKEN_PATH = "/oauth/v1/token"  # noqa: S105 (a path, not a password)
+
+def token_path(version: str) -> str:
+    """`/oauth/v1/token` until its removal on 2027-02-16, `/oauth/2026-03/token` after."""
+    return f"/oauth/{version}/token"
+
+
 REFRESH_MARGIN_SECONDS = 60.0
 
 
@@ -102,7 +107,7 @@ class OAuthTokenProvider:
         sent_at = self._clock()
         return await self._http.request_parsed(
             "POST",
-            base_url(credentials.base_url) + TOKEN_PATH,
+            base_url(credentials.base_url) + token_path(credentials.api_versions.oauth),
             data=form,
             kind=CallKind.AUTH,
             parse=lambda response: self._cached_token(response, sent_at),

@@ -17,19 +17,26 @@ import httpx
 
 from apibrake.http.authorized import AuthorizedHttp, TokenProvider
 from apibrake.http.client import PlatformHttp
-from apibrake.http.errors import DailyLimitExhausted, MalformedResponse
+from apibrake.http.errors import (
+    DailyLimitExhausted,
+    MalformedResponse,
+    PermissionDenied,
+    RequestRejected,
+)
 from apibrake.http.parsing import as_int
 from apibrake.http.profile import Change
 from apibrake.models.credentials import HubSpotOAuth, HubSpotToken, base_url
-from apibrake.models.usage import UsageReading
+from apibrake.models.usage import UsageReading, UsageScope
 from apibrake.platforms.hubspot.auth import hubspot_token_provider
 from apibrake.platforms.hubspot.errors import HUBSPOT
-from apibrake.platforms.hubspot.usage import parse_daily_usage
+from apibrake.platforms.hubspot.usage import ALL_APP_TYPES_VERSIONS, parse_daily_usage
 
 T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
+LEGACY_USAGE_VERSION = "2026-09"  # counts legacy private apps only
+_MISSES = "the figure counts legacy private apps only, not this service key's own calls"
 FLOW_BATCH_READ_MAX = 100  # HubSpot's usual batch size; the spec states none (unconfirmed)
 FLOW_PAGE_SIZE = 100
 _PATH_SEGMENT = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -50,16 +57,26 @@ class HubSpotClient:
         credentials: HubSpotToken | HubSpotOAuth,
         *,
         connection_id: str = "",
-        usage_api_version: str = "v3",  # account-info API: usage and details
-        flows_api_version: str = "v4",
+        usage_api_version: str | None = None,  # account-info API: usage and details
+        flows_api_version: str | None = None,
         tokens: TokenProvider | None = None,
     ) -> None:
+        """The versions default to the secret's `api_versions`."""
         if http.platform != HUBSPOT:
             raise ValueError(f"HubSpotClient needs a HubSpot PlatformHttp, not {http!r}")
         self.http = http
         self.base_url = base_url(credentials.base_url)
-        self._account_info = f"{self.base_url}/account-info/{_segment(usage_api_version)}"
-        self._flows = f"{self.base_url}/automation/{_segment(flows_api_version)}/flows"
+        self.service_key = credentials.is_service_key
+        versions = credentials.api_versions
+        # field of the secret's api_versions -> the version this client calls
+        self.api_versions: dict[str, str] = {
+            "usage": usage_api_version or versions.usage_version(service_key=self.service_key),
+            "flows": flows_api_version or versions.flows,
+        }
+        if isinstance(credentials, HubSpotOAuth):
+            self.api_versions["oauth"] = versions.oauth
+        self._account_info = f"{self.base_url}/account-info/{_segment(self.api_versions['usage'])}"
+        self._flows = f"{self.base_url}/automation/{_segment(self.api_versions['flows'])}/flows"
         provider = tokens or hubspot_token_provider(http, credentials, connection_id=connection_id)
         self._authorized = AuthorizedHttp(http, provider)
         self.resets_at: datetime | None = None  # from the last usage reading
@@ -68,12 +85,33 @@ class HubSpotClient:
         return f"HubSpotClient(base_url={self.base_url!r})"
 
     async def daily_usage(self) -> UsageReading:
-        """The private-app daily usage entry (picked by name); stale unless fetchStatus SUCCESS."""
+        """The daily usage entry (picked by name), of the version the connection reads. A
+        service key's own calls count only in 2027-03-beta: when that figure cannot be had,
+        the legacy private-app figure is read instead and the reading says what it misses."""
+        version = str(self.api_versions["usage"])
+        try:
+            reading = await self._usage_of(version)
+        except (RequestRejected, PermissionDenied, MalformedResponse) as error:
+            if not self.service_key or version not in ALL_APP_TYPES_VERSIONS:
+                raise
+            fallback = await self._usage_of(LEGACY_USAGE_VERSION)
+            why = f"HubSpot gave no {version} usage figure ({error.message}): {_MISSES}"
+            return fallback.model_copy(update={"gap": why})
+        if reading.stale and self.service_key and reading.gap is None:
+            reading = reading.model_copy(update={"gap": "the 2027-03-beta figure is not fresh"})
+        return reading
+
+    async def _usage_of(self, version: str) -> UsageReading:
         reading = await self._call(
             "GET",
-            f"{self._account_info}/api-usage/daily/private-apps",
-            parse=lambda response: parse_daily_usage(self.http.json_body(response)),
+            f"{self.base_url}/account-info/{_segment(version)}/api-usage/daily/private-apps",
+            parse=lambda response: parse_daily_usage(
+                self.http.json_body(response), version=version
+            ),
         )
+        if self.service_key and reading.scope is not UsageScope.ALL_APP_TYPES:
+            why = f"account-info {version}: {_MISSES} (set api_versions.usage to 2027-03-beta)"
+            reading = reading.model_copy(update={"gap": why})
         if reading.resets_at is not None:
             self.resets_at = reading.resets_at
         return reading

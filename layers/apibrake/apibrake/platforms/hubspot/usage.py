@@ -1,4 +1,8 @@
-"""Reading the daily private-app usage entry out of `/account-info/{v}/api-usage/...`."""
+"""Reading the daily usage entry out of `/account-info/{version}/api-usage/daily/private-apps`.
+
+Up to 2026-09 the figure counts legacy private apps only; 2027-03-beta counts every app
+type under one limit and breaks it down in `usageByAppType`.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from typing import Any
 
 from apibrake.http.errors import MalformedResponse
 from apibrake.http.parsing import as_int, as_timestamp
-from apibrake.models.usage import ReadingSource, UsageReading
+from apibrake.models.usage import ReadingSource, UsageReading, UsageScope
 from apibrake.platforms.hubspot.errors import HUBSPOT
 
 DAILY_USAGE_NAME = "private-apps-api-calls-daily"
@@ -15,7 +19,16 @@ DAILY_USAGE_NAME = "private-apps-api-calls-daily"
 USABLE_STATUSES = frozenset({"SUCCESS", "CACHED"})
 
 
-def parse_daily_usage(body: Any) -> UsageReading:
+ALL_APP_TYPES_VERSIONS = frozenset({"2027-03-beta"})
+
+
+def usage_scope(version: str) -> UsageScope:
+    if version in ALL_APP_TYPES_VERSIONS:
+        return UsageScope.ALL_APP_TYPES
+    return UsageScope.LEGACY_PRIVATE_APPS
+
+
+def parse_daily_usage(body: Any, *, version: str = "v3") -> UsageReading:
     results = body.get("results") if isinstance(body, dict) else None
     if not isinstance(results, list):
         raise _malformed("no 'results' array")
@@ -41,7 +54,20 @@ def parse_daily_usage(body: Any) -> UsageReading:
         source=ReadingSource.USAGE_ENDPOINT,
         resets_at=as_timestamp(entry.get("resetsAt")),
         stale=fetch_status not in USABLE_STATUSES,
+        scope=usage_scope(version),
+        by_app_type=_by_app_type(entry.get("usageByAppType")),
     )
+
+
+def _by_app_type(value: Any) -> dict[str, int]:
+    if not isinstance(value, list):
+        return {}
+    found = {}
+    for item in value:
+        used = as_int(item.get("currentUsage")) if isinstance(item, dict) else None
+        if used is not None and used >= 0:
+            found[str(item.get("appType"))] = used
+    return found
 
 
 def _malformed(detail: str) -> MalformedResponse:

@@ -58,6 +58,9 @@ def test_waiting_salesforce_restore_uses_the_fresh_stored_reading(
     # Then it compares the stored reading with release_below without calling Salesforce
     assert _platform_calls(stack) == calls_before
     assert "release_below" in waiting["errors"][0]["error"]
+    assert waiting["errors"][0]["code"] == "not_recovered"
+    (row,) = waiting["rows"]
+    assert row["error"].startswith("not released yet: usage")  # the real reason, per row
     assert salesforce.flow("Account_Rollup").active_version is None
     # When the monitor has not stored a reading for longer than a check period allows
     stack.sandbox.advance(timedelta(minutes=20))
@@ -65,4 +68,5 @@ def test_waiting_salesforce_restore_uses_the_fresh_stored_reading(
     # Then restore falls back to one usage call (plus the token it needs for it)
     assert 1 <= _platform_calls(stack) - calls_before <= 2
     assert "release_below" in stale["errors"][0]["error"]
+    assert "release_below" in stale["rows"][0]["error"]
     assert salesforce.flow("Account_Rollup").active_version is None

@@ -50,7 +50,7 @@ class RunningPortal:
     def post(self, path: str, body: Any, **kwargs: Any) -> httpx.Response:
         return self.request("POST", path, json=body, **kwargs)
 
-    def refresh(self, **overrides: str) -> httpx.Response:
+    def refresh(self, version: str = "v1", **overrides: str) -> httpx.Response:
         settings = self.portal.settings
         form = {
             "grant_type": "refresh_token",
@@ -59,7 +59,7 @@ class RunningPortal:
             "refresh_token": settings.refresh_token,
             **overrides,
         }
-        return self.client.post("/oauth/v1/token", data=form)
+        return self.client.post(f"/oauth/{version}/token", data=form)
 
 
 @contextmanager

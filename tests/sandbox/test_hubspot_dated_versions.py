@@ -56,17 +56,10 @@ def test_the_dated_usage_and_flow_answers_match_their_specs(spec: Spec, hs: Runn
 
 
 def test_the_dated_oauth_token_answer_matches_its_spec(spec: Spec, hs: RunningPortal) -> None:
-    settings = hs.portal.settings
-    form = {
-        "grant_type": "refresh_token",
-        "client_id": settings.oauth_client_id,
-        "client_secret": settings.oauth_client_secret,
-        "refresh_token": settings.refresh_token,
-    }
-    answer = hs.client.post("/oauth/2026-03/token", data=form)
+    answer = hs.refresh("2026-03")
     assert answer.status_code == 200
     spec.check("oauth-2026-03", "TokenResponseIF", answer.json())
-    refused = hs.client.post("/oauth/2026-03/token", data={**form, "refresh_token": "nope"})
+    refused = hs.refresh("2026-03", refresh_token="nope")
     assert refused.status_code == 400
     assert refused.json()["status"] == "BAD_REFRESH_TOKEN"
 

@@ -7,7 +7,12 @@ from typing import Any
 import pytest
 
 from apibrake.models.connection import Connection
-from apibrake.platforms.connect import SecretUnreadable, load_connection_secret
+from apibrake.platforms.connect import (
+    SecretInvalid,
+    SecretUnreadable,
+    load_connection_secret,
+    validate_secret,
+)
 
 SECRET = {"auth": "token", "access_token": "pat-na1-very-secret"}
 
@@ -48,3 +53,27 @@ def test_a_loader_error_is_named_and_clipped() -> None:
     )
     assert len(message) < 300
     assert caught.value.__suppress_context__  # the loader error (and its chain) stays out
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"token_type": "developer_app"}, "token_type"),
+        ({"api_versions": {"flow": "v4"}}, "api_versions.flow"),
+        ({"api_versions": {"flows": "v4; DROP"}}, "api_versions.flows"),
+        ({"api_versions": {"usage": "latest"}}, "api_versions.usage"),
+    ],
+)
+def test_a_bad_hubspot_version_or_token_type_is_named(extra: dict[str, Any], field: str) -> None:
+    with pytest.raises(SecretInvalid) as caught:
+        validate_secret(connection("apibrake/hs"), {**SECRET, **extra})
+    assert caught.value.field.startswith(field)
+    assert "pat-na1-very-secret" not in str(caught.value)
+
+
+def test_hubspot_versions_default_past_the_sunsets() -> None:
+    token = validate_secret(connection("apibrake/hs"), {**SECRET, "token_type": "service_key"})
+    versions = token.api_versions
+    assert (versions.oauth, versions.flows) == ("2026-03", "2026-09-beta")
+    assert versions.usage_version(service_key=True) == "2027-03-beta"
+    assert versions.usage_version(service_key=False) == "2026-09"

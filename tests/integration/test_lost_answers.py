@@ -81,3 +81,19 @@ def test_a_schedule_dropped_before_it_ran_is_sent_once_more_after_the_re_read(
     assert statuses(released) == dict.fromkeys(JOBS, "released")
     assert _jobs(stack) == JOBS
     assert len(ran) == 1  # dropped unrun, re-read, then sent once
+
+
+def test_a_body_lost_twice_is_not_split_into_more_sends(stack: LocalStack) -> None:
+    _org(stack)
+    braked = stack.brake(connection_id="sf-prod", reason="twice")
+    faults = stack.sandbox.salesforce_server.faults
+    faults.add(Fault(kind=FaultKind.RESET, path=ANONYMOUS, method="GET", times=2))
+    ran = _count_anonymous_bodies_run(stack)
+    released = stack.release_incident(braked["incident_id"], force=True)
+    # Sent, re-read, sent once more, then left to the next run: never one send per job.
+    assert set(statuses(released).values()) == {"failed"}
+    assert ran == []
+    assert _jobs(stack) == {}
+    again = stack.release_incident(braked["incident_id"], force=True)
+    assert statuses(again) == dict.fromkeys(JOBS, "released")
+    assert _jobs(stack) == JOBS

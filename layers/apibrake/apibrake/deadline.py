@@ -22,10 +22,15 @@ class Deadline:
         remaining = getattr(context, "get_remaining_time_in_millis", None)
         return cls(remaining if callable(remaining) else None, margin_ms=margin_ms)
 
-    def has_time(self) -> bool:
-        """True while new platform work may start."""
+    def has_time(self, *, reserve_ms: int = 0) -> bool:
+        """True while new platform work may start; `reserve_ms`: what that work may take
+        (a change call's answer can be slow), kept on top of the margin."""
         if self.reached:
             return False
-        if self._remaining_ms is not None and self._remaining_ms() <= self._margin_ms:
-            self.reached = True
+        if self._remaining_ms is not None:
+            remaining = self._remaining_ms()
+            if remaining <= self._margin_ms:
+                self.reached = True
+            elif remaining <= self._margin_ms + reserve_ms:
+                return False  # too little for this call; something shorter may still start
         return not self.reached

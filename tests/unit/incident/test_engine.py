@@ -163,6 +163,25 @@ def test_a_change_whose_answer_was_lost_is_settled_by_the_re_read(direction: Dir
     assert execution.complete
 
 
+def test_a_failed_change_the_re_read_cannot_see_stays_failed() -> None:
+    """Silence is not a sighting: a re-read that drops the row (HubSpot's batch read leaves
+    out flows it could not read) never turns a failed change into a made one."""
+    platform = FakePlatform({"a": True})
+    platform.refused = {"a"}
+    (row,) = rows = [_row("a")]
+
+    async def go() -> None:
+        work = await engine.plan(Direction.BRAKE, platform, rows, _act_on_all)
+        execution = await engine.execute(
+            work, platform, Deadline(), _journal(platform), concurrency=5
+        )
+        del platform.on["a"]  # the re-read does not list it
+        await engine.verify(work, execution, platform, Deadline())
+
+    asyncio.run(go())
+    assert row.outcome(Direction.BRAKE) is Outcome.FAILED
+
+
 def test_a_refused_change_stays_failed_after_the_re_read() -> None:
     platform = FakePlatform({"a": True})
     platform.refused = {"a"}

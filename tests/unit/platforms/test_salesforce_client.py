@@ -9,6 +9,7 @@ import pytest
 import respx
 
 from apibrake.http import DailyLimitExhausted, MalformedResponse, PlatformHttp
+from apibrake.http.errors import PlatformError
 from apibrake.models.credentials import SALESFORCE_CREDENTIALS
 from apibrake.models.usage import ReadingSource
 from apibrake.platforms.salesforce.client import SalesforceClient
@@ -382,6 +383,41 @@ async def test_execute_anonymous_refuses_a_url_that_is_too_long(
     with pytest.raises(ValueError, match=str(MAX_ANONYMOUS_URL_BYTES)):
         await client.execute_anonymous(apex)
     assert route.call_count == 0
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(200, text="<html>not json</html>"),  # it ran; the answer is unreadable
+        httpx.Response(502, text="<html>Bad gateway</html>"),  # it may have run
+    ],
+)
+async def test_anonymous_apex_that_may_have_run_is_never_sent_again(
+    router: respx.MockRouter, client: SalesforceClient, answer: httpx.Response
+) -> None:
+    route = router.get(f"{DATA}/tooling/executeAnonymous/").mock(return_value=answer)
+    with pytest.raises(PlatformError):
+        await client.execute_anonymous("System.schedule('n','0 0 * * * ?',new Job());")
+    assert route.call_count == 1  # the caller re-reads instead
+
+
+async def test_anonymous_apex_refused_for_the_rate_is_sent_again(
+    router: respx.MockRouter, client: SalesforceClient
+) -> None:
+    concurrent = httpx.Response(
+        403,
+        json=[
+            {
+                "errorCode": "REQUEST_LIMIT_EXCEEDED",
+                "message": "ConcurrentRequests (Concurrent API Requests) Limit exceeded.",
+            }
+        ],
+    )
+    ok = httpx.Response(200, json={"compiled": True, "success": True})
+    route = router.get(f"{DATA}/tooling/executeAnonymous/").mock(side_effect=[concurrent, ok])
+    result = await client.execute_anonymous("System.abortJob('08exx0000000001AAA');")
+    assert result.problem is None
+    assert route.call_count == 2
 
 
 def test_short_anonymous_bodies_fit() -> None:

@@ -23,9 +23,12 @@ def package_logger() -> Iterator[logging.Logger]:
     package.setLevel(saved[1])
 
 
-def test_a_layer_log_line_comes_out_as_powertools_json(package_logger: logging.Logger) -> None:
+@pytest.mark.parametrize("service", ["apibrake-test", LAYER_PACKAGE])
+def test_a_layer_log_line_comes_out_as_powertools_json(
+    package_logger: logging.Logger, service: str
+) -> None:
     stream = io.StringIO()
-    route_layer_logs(Logger(service="apibrake-test", logger_handler=logging.StreamHandler(stream)))
+    route_layer_logs(Logger(service=service, logger_handler=logging.StreamHandler(stream)))
     logging.getLogger("apibrake.incident.engine").warning(
         "brake failed", extra={"connection_id": "sf-prod"}
     )
@@ -34,5 +37,4 @@ def test_a_layer_log_line_comes_out_as_powertools_json(package_logger: logging.L
     assert record["message"] == "brake failed"
     assert record["level"] == "WARNING"
     assert record["connection_id"] == "sf-prod"
-    assert record["service"] == "apibrake-test"
-    assert record["name"] == "apibrake.incident.engine"
+    assert record["service"] == service

@@ -143,14 +143,13 @@ class _ConnectionBrake(IncidentWork):
         client = await self.open_client(self.connection)
         if client is None:
             return self.outcome
-        existing: dict[str, JournalRow] = {}
-        if not self.dry_run:
-            if not await self.off_loop(self._open_incident):
-                return self.outcome
-            assert self.meta is not None
-            journalled = await self.off_loop(self.deps.journal.rows, self.meta.incident_id)
-            existing = {row.automation: row for row in journalled}
-        try:
+        if not self.dry_run and not await self.off_loop(self._open_incident):
+            return self.outcome
+        try:  # from here on the lease is ours: _finish gives it back, whatever happens
+            existing: dict[str, JournalRow] = {}
+            if self.meta is not None:
+                journalled = await self.off_loop(self.deps.journal.rows, self.meta.incident_id)
+                existing = {row.automation: row for row in journalled}
             rows = await self._brake(client, entries, existing)
         finally:
             self.outcome.calls = client.http.calls_made
@@ -242,15 +241,17 @@ class _ConnectionBrake(IncidentWork):
     def _finish(self) -> None:
         assert self.meta is not None
         journal, meta = self.deps.journal, self.meta
-        rows = journal.rows(meta.incident_id)
-        meta.brake_complete = self.outcome.complete and all(
-            r.brake is not BrakeState.PENDING for r in rows
-        )
-        meta.api_calls["brake"] = meta.api_calls.get("brake", 0) + self.outcome.calls
-        journal.save_meta(meta)
-        if meta.brake_complete and not any(r.brake in CHANGED_STATES for r in rows):
-            journal.close(meta, now=self.deps.now())  # nothing to release
-        drop_lease(self.deps, meta.incident_id)
+        try:
+            rows = journal.rows(meta.incident_id)
+            meta.brake_complete = self.outcome.complete and all(
+                r.brake is not BrakeState.PENDING for r in rows
+            )
+            meta.api_calls["brake"] = meta.api_calls.get("brake", 0) + self.outcome.calls
+            journal.save_meta(meta)
+            if meta.brake_complete and not any(r.brake in CHANGED_STATES for r in rows):
+                journal.close(meta, now=self.deps.now())  # nothing to release
+        finally:
+            drop_lease(self.deps, meta.incident_id)
 
     # Plan, reserve, act ------------------------------------------------------------------
 
@@ -355,10 +356,15 @@ class _ConnectionBrake(IncidentWork):
     def _send_to_human(self, rows: list[JournalRow], error: DailyLimitExhausted) -> None:
         why = f"the platform refuses calls ({error.message})"
         for row in rows:
-            row.brake, row.error = BrakeState.NEEDS_HUMAN, f"{why}: switch it off by hand"
+            # A row an earlier run left pending may be off already (it crashed after the
+            # change): it stays pending, so release still looks at it.
+            if not (row.brake is BrakeState.PENDING and id(row) in self.resumed):
+                row.brake = BrakeState.NEEDS_HUMAN
+            row.error = f"{why}: switch it off by hand"
         if rows:
             self.fail(FailureCode.LIMIT_EXHAUSTED, f"{why}: a person must switch automations off")
-            self._alert_human([brake_row(r) for r in rows], why)
+            if not self.dry_run:
+                self._alert_human([brake_row(r) for r in rows], why)
 
     def _alert_human(self, rows: list[AutomationRow], why: str) -> None:
         self.publish(human_must_act(self.cid, self.connection.platform.value, rows, why))

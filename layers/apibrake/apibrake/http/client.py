@@ -17,7 +17,13 @@ from typing import Any, TypeVar
 
 import httpx
 
-from apibrake.http.errors import AnswerLost, MalformedResponse, PlatformError, PlatformUnavailable
+from apibrake.http.errors import (
+    AnswerLost,
+    MalformedResponse,
+    NotSent,
+    PlatformError,
+    RateLimited,
+)
 from apibrake.http.profile import CallKind, Change, PlatformProfile
 from apibrake.http.retry import RetryBudget, RetryPolicy
 from apibrake.models.usage import UsageReading
@@ -35,8 +41,9 @@ class Timeouts:
     connect: float = 3.0
     read: float = 15.0  # also used for write and for waiting on a pooled connection
     # Calls that change something wait longer: a composite of 25 flow saves is 25 metadata
-    # deployments, and an answer given up on may still have landed.
-    work: float = 60.0
+    # deployments, and an answer given up on may still have landed. Adapters start such a
+    # call only with this much time left before the Lambda deadline's margin.
+    work: float = 30.0
 
     def as_httpx(self, *, work: bool = False) -> httpx.Timeout:
         return httpx.Timeout(self.work if work else self.read, connect=self.connect)
@@ -55,6 +62,15 @@ def _request_path(response: httpx.Response) -> str:
 
 def _response_itself(response: httpx.Response) -> httpx.Response:
     return response
+
+
+def _may_send_again(error: PlatformError, change: Change | None) -> bool:
+    """A ONCE call goes again only when the platform surely did not run it: it never got
+    it, or refused it for the rate. Anything else (a lost answer, an unreadable 200, a
+    gateway's 5xx) may have run it: the caller re-reads instead."""
+    if change is not Change.ONCE:
+        return True
+    return isinstance(error, NotSent | RateLimited)
 
 
 class PlatformHttp:
@@ -162,8 +178,11 @@ class PlatformHttp:
                 return parse(response)
             except PlatformError as error:
                 done_for_this_error = retries_by_error.get(type(error), 0)
-                resend = not (isinstance(error, AnswerLost) and change is Change.ONCE)
-                if not (retry and resend and self._may_retry(error, attempt, done_for_this_error)):
+                if not (
+                    retry
+                    and _may_send_again(error, change)
+                    and self._may_retry(error, attempt, done_for_this_error)
+                ):
                     raise
                 retries_by_error[type(error)] = done_for_this_error + 1
                 self.retries += 1
@@ -231,7 +250,7 @@ class PlatformHttp:
                 timeout=self._timeouts.as_httpx(work=work),
             )
         except _NOT_SENT as exc:
-            raise PlatformUnavailable(
+            raise NotSent(
                 self.platform, f"could not connect for {method} {path} ({type(exc).__name__})"
             ) from None
         except httpx.TransportError as exc:

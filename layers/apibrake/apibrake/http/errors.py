@@ -106,6 +106,10 @@ class PlatformUnavailable(PlatformError):
     retryable = True
 
 
+class NotSent(PlatformUnavailable):
+    """The connection failed before the request left: the platform saw nothing."""
+
+
 class AnswerLost(PlatformUnavailable):
     """The request was sent but no whole answer came back (a read timeout, a reset, a cut
     body): the platform may have applied it. Resent only when sending twice is harmless."""

@@ -282,29 +282,36 @@ class _IncidentRelease(IncidentWork):
     def _finish(self, meta: IncidentMeta) -> None:
         """Records the calls spent, closes the incident once every row is settled (and
         re-arms the connection's auto-brake), tells subscribers, frees the lease."""
-        spent = self.outcome.calls + sum(self.outcome.other_calls.values())
-        meta.api_calls["release"] = meta.api_calls.get("release", 0) + spent
-        self.deps.journal.save_meta(meta)
-        rows = self.deps.journal.rows(self.incident_id)
-        settled = all(r.release in SETTLED_RELEASE or r.brake not in CHANGED_STATES for r in rows)
-        if settled and self.outcome.failure is None:
-            self.deps.journal.close(meta, now=self.deps.now())
-            self.outcome.closed = True
-            self._rearm(meta.connection_id)
-        if self.worked:
-            self.publish(
-                summary_alert(
-                    action="release",
-                    incident_id=self.incident_id,
-                    connection_id=meta.connection_id,
-                    platform=meta.platform.value,
-                    rows=self.outcome.rows,
-                    calls=self.outcome.calls,
-                    dry_run=self.dry_run,
-                    complete=self.outcome.complete,
-                )
+        try:
+            spent = self.outcome.calls + sum(self.outcome.other_calls.values())
+            meta.api_calls["release"] = meta.api_calls.get("release", 0) + spent
+            self.deps.journal.save_meta(meta)
+            rows = self.deps.journal.rows(self.incident_id)
+            settled = all(
+                r.release in SETTLED_RELEASE or r.brake not in CHANGED_STATES for r in rows
             )
-        drop_lease(self.deps, self.incident_id)
+            if settled and self.outcome.failure is None:
+                self.deps.journal.close(meta, now=self.deps.now())
+                self.outcome.closed = True
+                self._rearm(meta.connection_id)
+            if self.worked:
+                self._publish_summary(meta)
+        finally:
+            drop_lease(self.deps, self.incident_id)
+
+    def _publish_summary(self, meta: IncidentMeta) -> None:
+        self.publish(
+            summary_alert(
+                action="release",
+                incident_id=self.incident_id,
+                connection_id=meta.connection_id,
+                platform=meta.platform.value,
+                rows=self.outcome.rows,
+                calls=self.outcome.calls,
+                dry_run=self.dry_run,
+                complete=self.outcome.complete,
+            )
+        )
 
     def _rearm(self, connection_id: str) -> None:
         """The incident is over: usage climbing past the brake again is a new one. A claim

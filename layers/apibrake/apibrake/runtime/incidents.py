@@ -75,8 +75,13 @@ release = IncidentInvocation(
     _release,
     key=ReleaseKey.of,
     window_seconds=RELEASE_WINDOW_SECONDS,
-    # Errors are not cached either: the next scheduled run tries those connections again.
-    settled=lambda report: report.complete and not report.errors,
+    # Errors and failed rows are not cached either: the next run (scheduled or by hand)
+    # tries them again.
+    settled=lambda report: (
+        report.complete
+        and not report.errors
+        and not any(row.status is RowStatus.FAILED for row in report.rows)
+    ),
     counted={"AutomationsReleased": {RowStatus.RELEASED}},
     metrics=_metrics,
 )

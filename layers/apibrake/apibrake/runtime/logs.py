@@ -13,12 +13,9 @@ LAYER_PACKAGE = "apibrake"
 
 
 def route_layer_logs(logger: Logger) -> None:
-    # The package logger, then every module logger below it that exists already; module
-    # loggers created later propagate to the package logger.
-    package = logging.getLogger(LAYER_PACKAGE)
+    if logger.name == LAYER_PACKAGE:
+        return  # the service is named like the package: layer loggers are its children
+    # Powertools configures registered top-level loggers only: register the package's
+    # first; module loggers below it propagate to it.
+    logging.getLogger(LAYER_PACKAGE)
     utils.copy_config_to_registered_loggers(source_logger=logger, include={LAYER_PACKAGE})
-    if not package.handlers:
-        for handler in logger.handlers:
-            package.addHandler(handler)
-        package.setLevel(logger.log_level)
-        package.propagate = False

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 
 from apibrake.deadline import Deadline
+from apibrake.http.client import Timeouts
 from apibrake.incident.records import (
     BrakeState,
     Direction,
@@ -29,6 +30,7 @@ from apibrake.models.connection import Platform
 
 ClientT = TypeVar("ClientT")
 
+CHANGE_CALL_MS = int(Timeouts().work * 1000)
 LANDED = "the change landed although its call reported an error (verification re-read)"
 
 
@@ -84,8 +86,9 @@ class AdapterRun(Generic[ClientT]):
     stopped: list[JournalRow] = field(default_factory=list)  # rows left untouched at the deadline
 
     async def start_batch(self, rows: list[JournalRow]) -> bool:
-        """Journals the batch as pending before its platform call; False when out of time."""
-        if not self.deadline.has_time():
+        """Journals the batch as pending before its platform call; False when out of time
+        (the call's answer may take a change call's whole read timeout)."""
+        if not self.deadline.has_time(reserve_ms=CHANGE_CALL_MS):
             self.stopped += rows
             return False
         for row in rows:
@@ -114,6 +117,9 @@ class Adapter(ABC, Generic[ClientT]):
     probe_description: ClassVar[str]
     # What switching it off means beyond "off", said on report rows and in summaries.
     off_note: ClassVar[str | None] = None
+    # Whether a re-read that does not list an automation proves it gone (a query by name),
+    # or may just mean it could not be read (HubSpot's batch read drops flows it fails on).
+    absent_is_gone: ClassVar[bool] = False
 
     # Reading --------------------------------------------------------------------------
 
@@ -192,7 +198,9 @@ class Adapter(ABC, Generic[ClientT]):
         answer was lost) but which landed counts as made, so release puts it back."""
         outcome = row.outcome(direction)
         if self.reached(direction, row, observed):
-            landed = outcome in (Outcome.FAILED, Outcome.PENDING)
+            # A failed call counts as landed only on a real sighting, never on a silence.
+            seen = observed is not None or self.absent_is_gone
+            landed = outcome in (Outcome.FAILED, Outcome.PENDING) and seen
             if landed or outcome is Outcome.CHANGED:
                 state = self.shown(direction, row, observed)
                 row.record(

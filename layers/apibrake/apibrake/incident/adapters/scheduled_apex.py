@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any, ClassVar
 
-from apibrake.http.errors import AnswerLost, DailyLimitExhausted, PlatformError
+from apibrake.http.errors import DailyLimitExhausted, PlatformError
 from apibrake.incident.adapters.apex_restore import (
     abort_statement,
     by_hand,
@@ -74,6 +74,7 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
         "Salesforce Setup > Environments > Jobs > Scheduled Jobs: note the schedule, then delete"
     )
     probe_description: ClassVar[str] = "query of CronTrigger (LIMIT 1)"
+    absent_is_gone: ClassVar[bool] = True  # a CronTrigger query by name: absent is aborted
 
     async def probe(self, client: SalesforceClient) -> None:
         await client.query("SELECT Id FROM CronTrigger LIMIT 1")
@@ -261,35 +262,50 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
         resent: bool = False,
     ) -> None:
         result = await self._execute(run.client, "\n".join(statements))
-        if isinstance(result, AnswerLost) and not resent:
-            # It may have run: never send it blind again (a second System.schedule fails as
-            # "already scheduled"); re-read, and send once more only what did not land.
-            try:
-                rows, statements = await self._not_landed(run, rows, statements)
-            except DailyLimitExhausted:
-                raise
-            except PlatformError:  # cannot tell: the verification re-read settles it
-                for row in rows:
-                    run.failed(row, str(result))
-                return
-            if rows:
-                await self._run_body(run, rows, statements, resent=True)
+        if isinstance(result, PlatformError):
+            # It may have run (a lost answer, a gateway's 5xx): never send it blind again
+            # (a second System.schedule fails as "already scheduled"). Re-read once and send
+            # once more only what did not land; after that, verification settles the rest.
+            await self._after_uncertain(run, rows, statements, result, resent=resent)
             return
-        if isinstance(result, ExecuteAnonymousResult) and result.problem is None:
+        if result.problem is None:
             for row in rows:
                 run.changed(row, self._expected(run.direction, row))
             return
         if len(rows) > 1:
-            # One statement failed the whole body: find out which, one call each.
+            # One statement failed the whole body, which Apex rolled back: find out which,
+            # one call each.
             for row, statement in zip(rows, statements, strict=True):
                 await self._run_body(run, [row], [statement], resent=resent)
             return
-        if isinstance(result, ExecuteAnonymousResult) and result.job_already_gone:
+        if result.job_already_gone:
             # An abort of a job that is gone already: off, as the brake wanted.
             run.changed(rows[0], self._expected(run.direction, rows[0]))
         else:
-            problem = result if isinstance(result, PlatformError) else result.problem
-            run.failed(rows[0], str(problem))
+            run.failed(rows[0], str(result.problem))
+
+    async def _after_uncertain(
+        self,
+        run: AdapterRun[SalesforceClient],
+        rows: list[JournalRow],
+        statements: list[str],
+        error: PlatformError,
+        *,
+        resent: bool,
+    ) -> None:
+        if not resent:
+            try:
+                rows, statements = await self._not_landed(run, rows, statements)
+            except DailyLimitExhausted:
+                raise
+            except PlatformError:
+                pass  # cannot tell: fall through, the verification re-read settles it
+            else:
+                if rows:
+                    await self._run_body(run, rows, statements, resent=True)
+                return
+        for row in rows:
+            run.failed(row, str(error))
 
     async def _not_landed(
         self, run: AdapterRun[SalesforceClient], rows: list[JournalRow], statements: list[str]

@@ -76,7 +76,9 @@ class HubSpotClient:
         if isinstance(credentials, HubSpotOAuth):
             self.api_versions["oauth"] = versions.oauth
         self._account_info = f"{self.base_url}/account-info/{_segment(self.api_versions['usage'])}"
-        self._flows = f"{self.base_url}/automation/{_segment(self.api_versions['flows'])}/flows"
+        self._flows = (
+            f"{self.base_url}/automation/{_flows_segment(self.api_versions['flows'])}/flows"
+        )
         provider = tokens or hubspot_token_provider(http, credentials, connection_id=connection_id)
         self._authorized = AuthorizedHttp(http, provider)
         self.resets_at: datetime | None = None  # from the last usage reading
@@ -241,6 +243,11 @@ def _account_details(body: Any) -> AccountDetails:
         utc_offset_milliseconds=as_int(body.get("utcOffsetMilliseconds")),
         portal_id=as_int(body.get("portalId")),
     )
+
+
+def _flows_segment(version: str) -> str:
+    """The automation path's version part: 2027-03-beta lives under v4 (platforms.md, C10)."""
+    return f"v4/{_segment(version)}" if version == "2027-03-beta" else _segment(version)
 
 
 def _segment(value: str) -> str:

@@ -11,8 +11,6 @@ brake of all 120 under 2 s. Prints a table; asserts nothing.
 from __future__ import annotations
 
 import asyncio
-import importlib
-import os
 import time
 from datetime import timedelta
 from typing import Any
@@ -24,9 +22,9 @@ from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.connection import Connection
 from apibrake.platforms.connect import connect
 from apibrake.platforms.hubspot.flows import flow_update_body
-from apibrake.runtime import container
 from apibrake.store.allowlist import AllowlistStore
 from apibrake.store.connections import ConnectionStore
+from benchmarks.incident_functions import incident_handlers
 from localaws import LocalAws
 from sandbox.server import Sandbox
 
@@ -127,13 +125,7 @@ async def _naive(
 
 def main() -> None:
     with LocalAws() as aws, Sandbox(latency_ms=LATENCY_MS) as sandbox:
-        for name, value in aws.function_environment("IncidentResponderFunction").items():
-            os.environ[name] = value
-        os.environ["POWERTOOLS_IDEMPOTENCY_DISABLED"] = "true"
-        os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ApiBrake")
-        container.forget()
-        responder_app = importlib.import_module("functions.incident_responder.app")
-        restore_app = importlib.import_module("functions.restore.app")
+        responder_app, restore_app = incident_handlers(aws)
         names = _org(sandbox)
         sf, hs = _connections(aws, sandbox)
         dynamodb = aws.client("dynamodb")

@@ -11,8 +11,6 @@ Prints a table; asserts nothing.
 
 from __future__ import annotations
 
-import importlib
-import os
 import time
 from datetime import timedelta
 from typing import Any
@@ -20,9 +18,9 @@ from typing import Any
 from apibrake.http.token_cache import TOKEN_CACHE
 from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.connection import Connection
-from apibrake.runtime import container
 from apibrake.store.allowlist import AllowlistStore
 from apibrake.store.connections import ConnectionStore
+from benchmarks.incident_functions import incident_handlers
 from localaws import LocalAws
 from sandbox.server import Sandbox
 
@@ -55,13 +53,7 @@ def _setup(aws: LocalAws, sandbox: Sandbox, incidents: int) -> None:
 
 def _run(incidents: int) -> dict[str, Any]:
     with LocalAws() as aws, Sandbox(latency_ms=LATENCY_MS) as sandbox:
-        for name, value in aws.function_environment("RestoreFunction").items():
-            os.environ[name] = value
-        os.environ["POWERTOOLS_IDEMPOTENCY_DISABLED"] = "true"
-        os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ApiBrake")
-        container.forget()
-        responder_app = importlib.import_module("functions.incident_responder.app")
-        restore_app = importlib.import_module("functions.restore.app")
+        responder_app, restore_app = incident_handlers(aws)
         _setup(aws, sandbox, incidents)
         TOKEN_CACHE.clear()
         brake = responder_app.handle({"action": "brake"}, None, clock=sandbox.clock.now)

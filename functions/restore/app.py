@@ -4,26 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 
-from apibrake.runtime.logs import route_layer_logs
-from apibrake.runtime.tracing import traced
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.typing import LambdaContext
+from apibrake.runtime.lambda_entry import lambda_entry, rejected
 
 logger = Logger()
 metrics = Metrics()
-route_layer_logs(logger)
-
-
-@logger.inject_lambda_context(log_event=False)
-@traced
-@metrics.log_metrics
-def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:
-    return handle(event, context)
 
 
 def handle(
@@ -32,9 +20,12 @@ def handle(
     """The handler's work; tests call it with the sandbox's clock and a fake context.
     The domain loads on the first invocation, not at import."""
     from apibrake.models.errors import InvalidInput, parse_event
-    from apibrake.runtime import entry, incidents
+    from apibrake.runtime import incidents
 
     request = parse_event(incidents.release_request(event), event)
     if isinstance(request, InvalidInput):
-        return entry.rejected(logger, request)
+        return rejected(logger, request)
     return incidents.release(request, context, clock)
+
+
+lambda_handler = lambda_entry(handle, logger, metrics)

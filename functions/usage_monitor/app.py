@@ -8,24 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 
-from apibrake.runtime.logs import route_layer_logs
-from apibrake.runtime.tracing import traced
+from apibrake.runtime.lambda_entry import lambda_entry, rejected
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.typing import LambdaContext
-
     from apibrake.runtime.watch import Invoker
 
 logger = Logger()
 metrics = Metrics()
-route_layer_logs(logger)
-
-
-@logger.inject_lambda_context(log_event=False)
-@traced
-@metrics.log_metrics
-def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:
-    return handle(event, context)
 
 
 def handle(
@@ -40,9 +29,12 @@ def handle(
     invocation, not at import."""
     from apibrake.models.errors import InvalidInput, parse_event
     from apibrake.models.events import MonitorEvent
-    from apibrake.runtime import entry, watch
+    from apibrake.runtime import watch
 
     request = parse_event(MonitorEvent, {} if event is None else event)
     if isinstance(request, InvalidInput):
-        return entry.rejected(logger, request)
+        return rejected(logger, request)
     return watch.check_usage(request, context, logger, clock=clock, invoker=invoker)
+
+
+lambda_handler = lambda_entry(handle, logger, metrics)

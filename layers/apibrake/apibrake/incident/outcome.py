@@ -18,7 +18,6 @@ class ConnectionOutcome:
     other_calls: dict[str, int] = field(default_factory=dict)
     planned_calls: int = 0
     complete: bool = True
-    closed: bool = False
     failure: ConnectionFailure | None = None
 
 

@@ -117,7 +117,6 @@ class _IncidentRelease(IncidentWork):
         rows = await self.off_loop(journal.rows, self.incident_id)
         self.outcome.rows = self._rows(rows)
         if meta.status == "closed":
-            self.outcome.closed = True
             return self.outcome
         connection = await self.off_loop(self.deps.connections.get, meta.connection_id)
         if connection is None:
@@ -292,7 +291,6 @@ class _IncidentRelease(IncidentWork):
             )
             if settled and self.outcome.failure is None:
                 self.deps.journal.close(meta, now=self.deps.now())
-                self.outcome.closed = True
                 self._rearm(meta.connection_id)
             if self.worked:
                 self._publish_summary(meta)

@@ -109,3 +109,19 @@ def test_a_workflow_brake_says_off_is_not_a_pause(stack: LocalStack) -> None:
     assert "off is not a pause" in row["note"]
     (summary,) = [a for a in stack.alerts() if a.attributes["kind"] == "brake"]
     assert "turning it back on replays nothing" in summary.body
+
+
+def test_a_refused_beta_figure_is_not_asked_for_again_on_every_check(
+    stack_factory: Callable[..., LocalStack],
+) -> None:
+    stack = stack_factory(hubspot=HubSpotSettings(beta_usage="refused"))
+    stack.add_hubspot(service_key=True)
+    server = stack.sandbox.hubspot_server
+    served = server.requests_served
+    stack.check()
+    first = server.requests_served - served
+    stack.sandbox.advance(timedelta(minutes=5))
+    served = server.requests_served
+    row = _row(stack.check())
+    assert server.requests_served - served == first - 1  # straight to the fallback figure
+    assert "service key" in str(row["usage_gap"])

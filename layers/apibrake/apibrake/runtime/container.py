@@ -2,7 +2,7 @@
 
 The drill and the CLI play all three functions in one process against fresh local stacks;
 `forget()` gives them what a cold start would: no cached settings, AWS clients, secrets,
-tokens, portal offsets or idempotency stores.
+tokens, portal offsets, HubSpot beta refusals or idempotency stores.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from apibrake.http.token_cache import TOKEN_CACHE
+from apibrake.platforms.hubspot.client import forget_beta_refusals
 from apibrake.runtime import aws
 from apibrake.runtime.settings import IncidentSettings, MonitorSettings
 from apibrake.watch.usage import forget_portal_offsets
@@ -41,6 +42,7 @@ def forget() -> None:
     aws.aws_client.cache_clear()
     aws.secret_loader.cache_clear()
     forget_portal_offsets()
+    forget_beta_refusals()
     TOKEN_CACHE.clear()
     for forget_one in _FORGETTERS:
         forget_one()

@@ -10,7 +10,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import httpx
@@ -37,6 +37,17 @@ logger = logging.getLogger(__name__)
 
 LEGACY_USAGE_VERSION = "2026-09"  # counts legacy private apps only
 _MISSES = "the figure counts legacy private apps only, not this service key's own calls"
+# Connections whose portal refused the all-app-types figure -> until when that is believed:
+# a warm container then reads the fallback straight away instead of being refused first
+# on every check (each refusal is a call against the daily limit).
+_BETA_REFUSED: dict[str, tuple[datetime, str]] = {}  # key -> (until, why)
+BETA_REFUSAL_KEPT = timedelta(hours=24)
+
+
+def forget_beta_refusals() -> None:
+    _BETA_REFUSED.clear()
+
+
 FLOW_BATCH_READ_MAX = 100  # HubSpot's usual batch size; the spec states none (unconfirmed)
 FLOW_PAGE_SIZE = 100
 _PATH_SEGMENT = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -67,6 +78,7 @@ class HubSpotClient:
         self.http = http
         self.base_url = base_url(credentials.base_url)
         self.service_key = credentials.is_service_key
+        self._refusal_key = f"{self.base_url}|{connection_id}"
         versions = credentials.api_versions
         # field of the secret's api_versions -> the version this client calls
         self.api_versions: dict[str, str] = {
@@ -91,13 +103,18 @@ class HubSpotClient:
         service key's own calls count only in 2027-03-beta: when that figure cannot be had,
         the legacy private-app figure is read instead and the reading says what it misses."""
         version = str(self.api_versions["usage"])
+        refused = _BETA_REFUSED.get(self._refusal_key)
+        if refused is not None and self.http.now() < refused[0]:
+            fallback = await self._usage_of(LEGACY_USAGE_VERSION)
+            return fallback.model_copy(update={"gap": refused[1]})
         try:
             reading = await self._usage_of(version)
         except (RequestRejected, PermissionDenied, MalformedResponse) as error:
             if not self.service_key or version not in ALL_APP_TYPES_VERSIONS:
                 raise
-            fallback = await self._usage_of(LEGACY_USAGE_VERSION)
             why = f"HubSpot gave no {version} usage figure ({error.message}): {_MISSES}"
+            _BETA_REFUSED[self._refusal_key] = (self.http.now() + BETA_REFUSAL_KEPT, why)
+            fallback = await self._usage_of(LEGACY_USAGE_VERSION)
             return fallback.model_copy(update={"gap": why})
         if reading.stale and self.service_key and reading.gap is None:
             reading = reading.model_copy(update={"gap": "the 2027-03-beta figure is not fresh"})

@@ -16,7 +16,7 @@ from sandbox.hubspot import errors, flows
 from sandbox.hubspot.auth import Caller, TokenBook
 from sandbox.hubspot.endpoints import register_endpoints
 from sandbox.hubspot.limits import BurstWindow, DailyCounter
-from sandbox.hubspot.settings import HubSpotSettings
+from sandbox.hubspot.settings import HubSpotSettings, required_scope
 from sandbox.hubspot.timestamps import iso_millis
 
 
@@ -71,7 +71,10 @@ class HubSpotPortal:
             if caller is Caller.SERVICE_KEY:
                 self.service_key_counter.add(1)
             found = self._routes.match(request.method, request.path)
-            if found:
+            scope = required_scope(request.path)
+            if not self.settings.grants(scope):
+                response = errors.missing_scopes([str(scope)])
+            elif found:
                 response = self._dispatch(request, *found)
             else:
                 response = errors.error(404, "resource not found", "OBJECT_NOT_FOUND")

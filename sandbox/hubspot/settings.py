@@ -14,6 +14,14 @@ SERVED_VERSIONS = {
 }
 
 
+# The scope each API needs, by path prefix (HubSpot's scopes reference).
+SCOPE_BY_PATH = {"/automation/": "automation", "/account-info/": "oauth"}
+
+
+def required_scope(path: str) -> str | None:
+    return next((scope for prefix, scope in SCOPE_BY_PATH.items() if path.startswith(prefix)), None)
+
+
 @dataclass
 class HubSpotSettings:
     token: str = "pat-na1-sandbox-token"  # the private-app token
@@ -43,3 +51,9 @@ class HubSpotSettings:
     # How the 2027-03-beta usage endpoint answers: "available", "refused" (403, the portal
     # is not in the beta) or "notfound" (fetchStatus NOTFOUND, no figure).
     beta_usage: str = "available"
+    # The scopes the tokens were granted; None: every one. A call needing another answers
+    # 403 MISSING_SCOPES naming it, as HubSpot does.
+    granted_scopes: frozenset[str] | None = None
+
+    def grants(self, scope: str | None) -> bool:
+        return scope is None or self.granted_scopes is None or scope in self.granted_scopes

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from sandbox.http import BadRequest, Request, Response, Router
-from sandbox.salesforce import errors, ids
+from sandbox.salesforce import errors, ids, permissions
 from sandbox.salesforce.limits import limits_payload
 from sandbox.salesforce.query import QueryResult, run
 from sandbox.salesforce.settings import VERSION_LABELS
@@ -64,6 +64,8 @@ class SalesforceApi:
         version = path[len(_API_PREFIX) :].split("/", 1)[0]
         if version not in org.settings.api_versions:
             return errors.not_found()
+        if not org.settings.grants(permissions.API_ENABLED):
+            return permissions.api_disabled()
         used, limit = org.usage()
         if used >= limit:
             # Refused calls are not counted.
@@ -100,6 +102,8 @@ class SalesforceApi:
         return Response.json(200, {name: f"{base}/{name}" for name in names})
 
     def _limits(self, request: Request) -> Response:
+        if not self._org.settings.grants(permissions.VIEW_SETUP):
+            return permissions.insufficient_access()
         used, _ = self._org.usage()
         return Response.json(200, limits_payload(self._org.settings, used))
 
@@ -115,8 +119,20 @@ class SalesforceApi:
             return errors.error(400, "MALFORMED_QUERY", "A query string has to be specified")
         version = request.params["version"]
         base = f"/services/data/v{version}" + ("/tooling" if tooling else "")
+        hidden = (
+            frozenset()
+            if self._org.settings.grants(permissions.VIEW_SETUP)
+            else permissions.SETUP_OBJECTS
+        )
         try:
-            result = run(soql, self._org.records, self._org.clock.now(), tooling=tooling, base=base)
+            result = run(
+                soql,
+                self._org.records,
+                self._org.clock.now(),
+                tooling=tooling,
+                base=base,
+                hidden=hidden,
+            )
         except SoqlError as exc:
             return errors.error(400, exc.error_code, exc.message)
         locator = self._org.ids.new(ids.QUERY_LOCATOR) if result.records else ""
@@ -169,6 +185,8 @@ class SalesforceApi:
 
     def _execute_anonymous(self, request: Request) -> Response:
         body = request.arg("anonymousBody")
+        if not self._org.settings.grants(permissions.AUTHOR_APEX):
+            return permissions.insufficient_access()
         if body is None:
             return errors.error(400, "MISSING_ARGUMENT", "anonymousBody: parameter is required")
         return Response.json(200, self._writes.execute_anonymous(body).payload())

@@ -13,7 +13,7 @@ from sandbox.audit import AuditLog, Mutation
 from sandbox.clock import VirtualClock
 from sandbox.faults import Fault, FaultKind
 from sandbox.http import Request, Response
-from sandbox.salesforce import errors, ids
+from sandbox.salesforce import errors, ids, permissions
 from sandbox.salesforce.apex import ApexException
 from sandbox.salesforce.api import SalesforceApi
 from sandbox.salesforce.auth import Sessions
@@ -259,6 +259,18 @@ class SalesforceOrg:
             return self.records.jobs.get(name)
 
     # --- changes made by people, between brake and release ---------------------------------
+
+    def revoke_permissions(self, *names: str) -> None:
+        """Takes user permissions (API names) from the integration user, as an admin would
+        by unassigning its permission set."""
+        with self.lock:
+            unknown = set(names) - permissions.KNOWN
+            if unknown:
+                raise ValueError(f"unknown permission(s): {', '.join(sorted(unknown))}")
+            held = self.settings.granted_permissions
+            self.settings.granted_permissions = (permissions.KNOWN if held is None else held) - set(
+                names
+            )
 
     def expire_tokens(self) -> None:
         with self.lock:

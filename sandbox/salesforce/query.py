@@ -38,10 +38,19 @@ class QueryResult:
     records: list[dict[str, Any]]
 
 
-def run(soql: str, records: OrgRecords, now: datetime, *, tooling: bool, base: str) -> QueryResult:
-    """`base` is the API root records' urls hang from, e.g. /services/data/v62.0/tooling."""
+def run(
+    soql: str,
+    records: OrgRecords,
+    now: datetime,
+    *,
+    tooling: bool,
+    base: str,
+    hidden: frozenset[str] = frozenset(),
+) -> QueryResult:
+    """`base` is the API root records' urls hang from, e.g. /services/data/v62.0/tooling;
+    `hidden` names (lower case) the objects the user lacks the permission to see."""
     query = parse(soql)
-    sobject = _sobject(query.object_name, tooling)
+    sobject = _sobject(query.object_name, tooling, hidden)
     selected = [_resolve(sobject, name) for name in query.fields]
     labels = [path.label.lower() for path in selected]
     duplicate = next((label for label in labels if labels.count(label) > 1), None)
@@ -56,9 +65,10 @@ def run(soql: str, records: OrgRecords, now: datetime, *, tooling: bool, base: s
     return QueryResult(sobject.name, [_render(sobject, selected, row, base) for row in rows])
 
 
-def _sobject(name: str, tooling: bool) -> SObjectType:
+def _sobject(name: str, tooling: bool, hidden: frozenset[str]) -> SObjectType:
     sobject = SOBJECT_TYPES.get(name.lower())
-    if sobject is None or not (sobject.tooling if tooling else sobject.rest):
+    visible = sobject is not None and name.lower() not in hidden
+    if sobject is None or not visible or not (sobject.tooling if tooling else sobject.rest):
         raise SoqlError(
             f"sObject type '{name}' is not supported. If you are attempting to use a custom "
             "object, be sure to append the '__c' after the entity name. Please reference your "

@@ -53,3 +53,9 @@ class SalesforceSettings:
     max_scheduled_jobs: int = 100
     # Longest request URL (path + query) served; longer ones get 414.
     max_url_chars: int = 16_384
+    # The integration user's user permissions by API name (sandbox/salesforce/permissions.py);
+    # None: every one.
+    granted_permissions: frozenset[str] | None = None
+
+    def grants(self, permission: str) -> bool:
+        return self.granted_permissions is None or permission in self.granted_permissions

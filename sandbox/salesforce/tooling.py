@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from sandbox.http import Response
-from sandbox.salesforce import errors
+from sandbox.salesforce import errors, permissions
 from sandbox.salesforce.apex import (
     AbortJob,
     ApexCompileError,
@@ -38,6 +38,8 @@ class ToolingWrites:
         flow = self._org.flow_by_id(record_id)
         if flow is None:
             return errors.not_found()
+        if not self._org.settings.grants(permissions.MANAGE_FLOWS):
+            return permissions.read_only_object(record_id)
         metadata = body.get("Metadata") if isinstance(body, dict) else None
         if not isinstance(metadata, dict) or "activeVersionNumber" not in metadata:
             return errors.error(

@@ -1,0 +1,57 @@
+"""What the integration user may do: its user permissions, by API name, and how the org
+answers a call the user lacks one for.
+
+By default the user holds every permission (`granted_permissions` None); a test narrows it
+(`org.revoke_permissions("ViewSetup")`) to see apibrake name what is missing.
+
+How Salesforce refuses, where documented or widely reported:
+- no API Enabled: every REST call answers 403 API_DISABLED_FOR_ORG ("The REST API is not
+  enabled for this Organization."), before anything is counted;
+- a setup object the user may not see does not exist for it: 400 INVALID_TYPE
+  ("sObject type 'ApexClass' is not supported", forcedotcom/salesforcedx-apex#157);
+- /limits needs View Setup and Configuration (REST API guide, Limits); the answer's shape
+  is assumed: 403 INSUFFICIENT_ACCESS;
+- writes (FlowDefinition PATCH without Manage Flows: 400 INSUFFICIENT_ACCESS_OR_READONLY;
+  executeAnonymous without Author Apex: 403 INSUFFICIENT_ACCESS) are assumed shapes too.
+"""
+
+from __future__ import annotations
+
+from sandbox.http import Response
+from sandbox.salesforce import errors
+
+API_ENABLED = "ApiEnabled"
+VIEW_SETUP = "ViewSetup"
+MANAGE_FLOWS = "ManageInteraction"
+AUTHOR_APEX = "AuthorApex"
+MODIFY_METADATA = "ModifyMetadata"
+KNOWN = frozenset({API_ENABLED, VIEW_SETUP, MANAGE_FLOWS, AUTHOR_APEX, MODIFY_METADATA})
+
+# Objects a query sees only with View Setup and Configuration (lower case, as SOQL matches).
+SETUP_OBJECTS = frozenset(
+    {"flowdefinition", "flowdefinitionview", "crontrigger", "cronjobdetail", "asyncapexjob",
+     "apexclass"}
+)  # fmt: skip
+
+INSUFFICIENT_ACCESS_MESSAGE = (
+    "You do not have the level of access necessary to perform the operation you requested. "
+    "Please contact the owner of the record or your administrator for access."
+)
+
+
+def api_disabled() -> Response:
+    return errors.error(
+        403, "API_DISABLED_FOR_ORG", "The REST API is not enabled for this Organization."
+    )
+
+
+def insufficient_access() -> Response:
+    return errors.error(403, "INSUFFICIENT_ACCESS", INSUFFICIENT_ACCESS_MESSAGE)
+
+
+def read_only_object(record_id: str) -> Response:
+    return errors.error(
+        400,
+        "INSUFFICIENT_ACCESS_OR_READONLY",
+        f"insufficient access rights on object id: {record_id}",
+    )

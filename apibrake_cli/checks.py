@@ -3,6 +3,8 @@
 Read permissions are proven by one small read each (usage, a one-row query, a one-flow
 page). Write permissions (Manage Flows, Author Apex) only a real change could prove, so
 they are listed as not checked: a dry-run brake shows the plan without changing anything.
+A refused read names the permissions or scopes it proves, each with the line that grants
+it (the Salesforce permission set's `<userPermissions>` entry, the HubSpot scope to tick).
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from apibrake.http.errors import (
 from apibrake.http.transport import platform_client
 from apibrake.incident.adapters import adapter_for, required_permissions
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
-from apibrake.models.connection import Connection
+from apibrake.models.connection import Connection, Platform
+from apibrake.models.permissions import Permission, unique
 from apibrake.platforms.connect import connect
+from apibrake.platforms.permissions import how_to_grant, refused_permissions, usage_permissions
 from apibrake_cli.apex_exactness import advice
 from apibrake_cli.errors import ExitCode
 
@@ -33,11 +37,13 @@ class Check:
     outcome: str
     detail: str = ""
     code: ExitCode = ExitCode.OK
+    missing: tuple[Permission, ...] = ()  # what a refusal says is not granted
 
 
 @dataclass
 class CheckResult:
     connection_id: str
+    platform: Platform
     checks: list[Check] = field(default_factory=list)
     api_calls: int = 0
 
@@ -47,6 +53,13 @@ class CheckResult:
             if code in codes:
                 return code
         return ExitCode.OK
+
+    def missing(self) -> tuple[Permission, ...]:
+        return unique(p for check in self.checks for p in check.missing)
+
+    def grants(self) -> list[str]:
+        """One line per missing permission: its name, label, and how to grant it."""
+        return [f"{p}: {how_to_grant(self.platform, p)}" for p in self.missing()]
 
     def advice(self) -> str:
         code = self.exit_code()
@@ -65,37 +78,43 @@ class CheckResult:
             "ok": self.exit_code() is ExitCode.OK,
             "api_calls": self.api_calls,
             "checks": [
-                {"check": c.name, "outcome": c.outcome, "detail": c.detail} for c in self.checks
+                {
+                    "check": c.name,
+                    "outcome": c.outcome,
+                    "detail": c.detail,
+                    "missing": [p.name for p in c.missing],
+                }
+                for c in self.checks
             ],
+            "missing": [self._described(p) for p in self.missing()],
+        }
+
+    def _described(self, permission: Permission) -> dict[str, str]:
+        return {
+            "name": permission.name,
+            "label": permission.label,
+            "why": permission.why,
+            "grant": how_to_grant(self.platform, permission),
         }
 
 
-def _failure(name: str, error: PlatformError) -> Check:
+def _failure(name: str, error: PlatformError, missing: tuple[Permission, ...] = ()) -> Check:
     if isinstance(error, DailyLimitExhausted):
         return Check(name, FAILED, str(error), ExitCode.LIMIT_EXHAUSTED)
     if isinstance(error, AuthenticationFailed):
         return Check(name, FAILED, str(error), ExitCode.PERMISSION)
+    if missing:
+        named = ", ".join(str(p) for p in missing)
+        return Check(name, MISSING, f"{error}; missing: {named}", ExitCode.PERMISSION, missing)
     if isinstance(error, PermissionDenied):
-        scopes = (
-            f"; missing scopes: {', '.join(error.missing_scopes)}" if error.missing_scopes else ""
-        )
-        return Check(name, MISSING, f"{error}{scopes}", ExitCode.PERMISSION)
+        return Check(name, MISSING, str(error), ExitCode.PERMISSION)
     return Check(name, FAILED, str(error), ExitCode.FAILED)
-
-
-def _proven_by(permission: str) -> str:
-    """'usage' (the usage read proves it), 'probe' (the kind's read), or 'none' (a write)."""
-    if permission.startswith(("API Enabled", "oauth")):
-        return "usage"
-    if permission.startswith(("Manage", "Author")):
-        return "none"
-    return "probe"
 
 
 async def run_checks(
     connection: Connection, secret: dict[str, Any], entries: list[AllowlistEntry]
 ) -> CheckResult:
-    result = CheckResult(connection.connection_id)
+    result = CheckResult(connection.connection_id, connection.platform)
     kinds = {entry.kind for entry in entries}
     needed = required_permissions(connection.platform)
     wanted = sorted(kinds & set(needed)) or sorted(needed)
@@ -108,7 +127,9 @@ async def run_checks(
     async with platform_client() as http:
         client: Any = connect(connection, secret, http)
         try:
-            await _check_all(client, result, needed, wanted, allowlist_empty=not kinds)
+            if await _check_usage(client, result, allowlist_empty=not kinds):
+                for kind in wanted:
+                    await _check_kind(client, result, kind)
             if jobs and result.exit_code() is ExitCode.OK:
                 await _check_exact_restore(client, result, jobs)
         finally:
@@ -117,44 +138,56 @@ async def run_checks(
     return result
 
 
-async def _check_all(
-    client: Any,
-    result: CheckResult,
-    needed: dict[AutomationKind, tuple[str, ...]],
-    wanted: list[AutomationKind],
-    *,
-    allowlist_empty: bool,
-) -> None:
+async def _check_usage(client: Any, result: CheckResult, *, allowlist_empty: bool) -> bool:
+    """Authenticates and reads usage once; False when nothing else can be checked."""
+    needs = usage_permissions(result.platform)
     try:
         reading = await client.usage()
     except AuthenticationFailed as error:
         result.checks.append(_failure("authenticate", error))
-        return
+        return False
     except PlatformError as error:
+        missing = refused_permissions(result.platform, error, needs)
         result.checks.append(Check("authenticate", OK))
-        result.checks.append(_failure("read usage", error))
-        return
+        result.checks.append(_failure("read usage", error, missing))
+        return False
     result.checks.append(Check("authenticate", OK))
     result.checks.append(
         Check(
             "read usage", OK, f"{reading.used:,}/{reading.limit:,} calls ({reading.percent:.1f}%)"
         )
     )
+    result.checks += [Check(f"read usage needs {p}", OK) for p in needs]
     if allowlist_empty:
         result.checks.append(
             Check("allowlist", NOT_CHECKED, "empty: checking what every kind needs")
         )
-    for kind in wanted:
-        adapter = adapter_for(kind)
-        description = adapter.probe_description
-        try:
-            await adapter.probe(client)
-            outcome = Check(f"{kind.value}: {description}", OK)
-        except PlatformError as error:
-            outcome = _failure(f"{kind.value}: {description}", error)
-        result.checks.append(outcome)
-        for permission in needed[kind]:
-            result.checks.append(_permission_check(kind, permission, outcome, description))
+    return True
+
+
+async def _check_kind(client: Any, result: CheckResult, kind: AutomationKind) -> None:
+    adapter = adapter_for(kind)
+    name = f"{kind.value}: {adapter.probe_description}"
+    reads = tuple(p for p in adapter.permissions if not p.write)
+    try:
+        await adapter.probe(client)
+        outcome = Check(name, OK)
+    except PlatformError as error:
+        outcome = _failure(name, error, refused_permissions(result.platform, error, reads))
+    result.checks.append(outcome)
+    for permission in adapter.permissions:
+        check = f"{kind.value} needs {permission}"
+        if permission.write:
+            result.checks.append(
+                Check(check, NOT_CHECKED, "a write (or tied to one): only a real brake proves it")
+            )
+        elif permission in outcome.missing:
+            result.checks.append(
+                Check(check, MISSING, outcome.detail, ExitCode.PERMISSION, (permission,))
+            )
+        else:
+            detail = outcome.detail or f"proven by the {adapter.probe_description}"
+            result.checks.append(Check(check, outcome.outcome, detail, outcome.code))
 
 
 async def _check_exact_restore(client: Any, result: CheckResult, jobs: list[str]) -> None:
@@ -172,15 +205,3 @@ async def _check_exact_restore(client: Any, result: CheckResult, jobs: list[str]
             )
         elif name in found:
             result.checks.append(Check(f"scheduled_apex:{name} exact restore", OK))
-
-
-def _permission_check(
-    kind: AutomationKind, permission: str, outcome: Check, description: str
-) -> Check:
-    proof = _proven_by(permission)
-    name = f"{kind.value} needs {permission}"
-    if proof == "usage":
-        return Check(name, OK, "proven by the usage read")
-    if proof == "none":
-        return Check(name, NOT_CHECKED, "a write: only a real brake proves it")
-    return Check(name, outcome.outcome, outcome.detail or description, outcome.code)

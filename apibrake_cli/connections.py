@@ -262,5 +262,7 @@ def test(connection_id: str) -> None:
     code = result.exit_code()
     if code is not ExitCode.OK:
         if not out.json_mode:
+            for grant in result.grants():
+                out.note(f"Missing {grant}")
             out.note(f"Some checks failed: {result.advice()}")
         raise click.exceptions.Exit(int(code))

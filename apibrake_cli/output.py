@@ -40,8 +40,9 @@ class Output:
         (self.err if self.json_mode else self.console).print(text, markup=False)
 
     def note(self, text: str) -> None:
-        """Always stderr: side remarks that must never mix with results."""
-        self.err.print(text, markup=False)
+        """Always stderr: side remarks that must never mix with results; kept whole, as
+        they may hold a line to copy (a command, a permission set entry)."""
+        self.err.print(text, markup=False, soft_wrap=True)
 
 
 def _default(value: Any) -> Any:

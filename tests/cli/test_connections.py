@@ -82,6 +82,55 @@ def test_missing_scope_is_named(connected: Run, sandbox: Sandbox) -> None:
     assert "connections test hs-local" in result.stderr
 
 
+XML_LINE = "<userPermissions><enabled>true</enabled><name>{}</name></userPermissions>"
+
+
+def test_missing_salesforce_permission_is_named_with_the_line_to_add(
+    connected: Run, sandbox: Sandbox
+) -> None:
+    # Given an integration user whose permission set lacks View Setup and Configuration
+    sandbox.salesforce.revoke_permissions("ViewSetup")
+    # When the connection is tested, for people and for scripts
+    result = connected("connections", "test", "sf-local")
+    report = as_json(connected("connections", "test", "sf-local", "--json"))
+    # Then both name the permission, its label and the entry that grants it
+    assert result.exit_code == ExitCode.PERMISSION
+    assert "missing: ViewSetup (View Setup and Configuration)" in result.stdout
+    assert XML_LINE.format("ViewSetup") in result.stderr
+    assert "assign permission set apibrake_Integration (salesforce/)" in result.stderr
+    (missing,) = report["missing"]
+    assert (missing["name"], missing["label"]) == ("ViewSetup", "View Setup and Configuration")
+    assert XML_LINE.format("ViewSetup") in missing["grant"]
+    usage = next(c for c in report["checks"] if c["check"] == "read usage")
+    assert (usage["outcome"], usage["missing"]) == ("missing", ["ViewSetup"])
+
+
+def test_user_without_api_access_is_told_api_enabled(connected: Run, sandbox: Sandbox) -> None:
+    sandbox.salesforce.revoke_permissions("ApiEnabled")
+    result = connected("connections", "test", "sf-local", "--json")
+    assert result.exit_code == ExitCode.PERMISSION
+    assert [m["name"] for m in as_json(result)["missing"]] == ["ApiEnabled"]
+
+
+def test_missing_hubspot_scope_is_named_with_where_to_tick_it(
+    connected: Run, sandbox: Sandbox
+) -> None:
+    # Given a token granted the usage scope but not automation
+    sandbox.hubspot.settings.granted_scopes = frozenset({"oauth"})
+    connected("allowlist", "add", "hs-local", "workflow:101")
+    # When the connection is tested
+    result = connected("connections", "test", "hs-local")
+    report = as_json(connected("connections", "test", "hs-local", "--json"))
+    # Then the usage read passes and the workflow check names the scope and where to add it
+    assert result.exit_code == ExitCode.PERMISSION
+    assert "Missing automation: tick scope automation on the service key" in result.stderr
+    assert "Private Apps" in result.stderr
+    outcomes = {c["check"]: (c["outcome"], c["missing"]) for c in report["checks"]}
+    assert outcomes["read usage"] == ("ok", [])
+    assert outcomes["workflow needs automation"] == ("missing", ["automation"])
+    assert [m["name"] for m in report["missing"]] == ["automation"]
+
+
 def test_refused_credentials_exit_with_permission_code(run: Run, tmp_path: Path) -> None:
     secret = {"auth": "token", "base_url": "http://127.0.0.1:9", "access_token": "pat-wrong"}
     (tmp_path / "hs.json").write_text(json.dumps(secret))

@@ -14,6 +14,8 @@ from apibrake.incident.adapters.scheduled_apex import ScheduledApexAdapter
 from apibrake.incident.adapters.workflow import WorkflowAdapter
 from apibrake.models.allowlist import AutomationKind
 from apibrake.models.connection import Platform
+from apibrake.models.permissions import Permission, unique
+from apibrake.platforms.permissions import usage_permissions
 
 ADAPTERS: dict[AutomationKind, Adapter[Any]] = {
     adapter.kind: adapter for adapter in (FlowAdapter(), ScheduledApexAdapter(), WorkflowAdapter())
@@ -28,8 +30,21 @@ def adapters_for(platform: Platform) -> list[Adapter[Any]]:
     return [adapter for adapter in ADAPTERS.values() if adapter.platform is platform]
 
 
-def required_permissions(platform: Platform) -> dict[AutomationKind, tuple[str, ...]]:
+def required_permissions(platform: Platform) -> dict[AutomationKind, tuple[Permission, ...]]:
     return {adapter.kind: adapter.permissions for adapter in adapters_for(platform)}
 
 
-__all__ = ["ADAPTERS", "Adapter", "adapter_for", "adapters_for", "required_permissions"]
+def all_permissions(platform: Platform) -> tuple[Permission, ...]:
+    """Everything apibrake needs on the platform: the usage read's, then every kind's."""
+    kinds = [p for adapter in adapters_for(platform) for p in adapter.permissions]
+    return unique([*usage_permissions(platform), *kinds])
+
+
+__all__ = [
+    "ADAPTERS",
+    "Adapter",
+    "adapter_for",
+    "adapters_for",
+    "all_permissions",
+    "required_permissions",
+]

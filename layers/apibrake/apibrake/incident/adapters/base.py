@@ -27,6 +27,7 @@ from apibrake.incident.records import (
 )
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Platform
+from apibrake.models.permissions import Permission
 
 ClientT = TypeVar("ClientT")
 
@@ -109,8 +110,11 @@ class AdapterRun(Generic[ClientT]):
 class Adapter(ABC, Generic[ClientT]):
     kind: ClassVar[AutomationKind]
     platform: ClassVar[Platform]
-    # Least privilege, declared next to the calls that need it (setup docs list them).
-    permissions: ClassVar[tuple[str, ...]]
+    # Least privilege, declared next to the calls that need it, beyond what the usage read
+    # needs (platforms/permissions.py): the permission set in salesforce/ and the scopes in
+    # docs/setup.md are tested against them. Reads are proven by `probe`, writes only by a
+    # real change.
+    permissions: ClassVar[tuple[Permission, ...]]
     # What a person does in the platform's UI when apibrake cannot (alerts, runbook).
     by_hand: ClassVar[str]
     # The read `apibrake connections test` makes to prove the read permission.

@@ -27,8 +27,10 @@ from apibrake.incident.adapters.base import (
 from apibrake.incident.records import BrakeState, Direction, JournalRow, ReleaseState
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Platform
+from apibrake.models.permissions import Permission
 from apibrake.platforms.salesforce.client import SalesforceClient
 from apibrake.platforms.salesforce.models import MAX_COMPOSITE_SUBREQUESTS, CompositeResult
+from apibrake.platforms.salesforce.permissions import MANAGE_FLOWS, VIEW_SETUP
 from apibrake.platforms.salesforce.soql import soql_strings
 
 _FIELDS = (
@@ -55,11 +57,7 @@ def _recorded_version(row: JournalRow) -> int | None:
 class FlowAdapter(Adapter[SalesforceClient]):
     kind: ClassVar[AutomationKind] = AutomationKind.FLOW
     platform: ClassVar[Platform] = Platform.SALESFORCE
-    permissions: ClassVar[tuple[str, ...]] = (
-        "API Enabled",
-        "View Setup and Configuration (Tooling query of FlowDefinition)",
-        "Manage Flows (PATCH FlowDefinition activeVersionNumber)",
-    )
+    permissions: ClassVar[tuple[Permission, ...]] = (VIEW_SETUP, MANAGE_FLOWS)
     by_hand: ClassVar[str] = "Salesforce Setup > Process Automation > Flows: deactivate"
     probe_description: ClassVar[str] = "Tooling query of FlowDefinition (LIMIT 1)"
 

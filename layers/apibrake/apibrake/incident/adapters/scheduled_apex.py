@@ -43,8 +43,10 @@ from apibrake.incident.records import (
 )
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Platform
+from apibrake.models.permissions import Permission
 from apibrake.platforms.salesforce.client import SalesforceClient
 from apibrake.platforms.salesforce.execute_anonymous import ExecuteAnonymousResult
+from apibrake.platforms.salesforce.permissions import AUTHOR_APEX, MODIFY_METADATA, VIEW_SETUP
 from apibrake.platforms.salesforce.soql import soql_strings
 
 _STOPPED_STATES = frozenset({"DELETED", "COMPLETE"})
@@ -65,11 +67,8 @@ _CRON_FIELDS = (
 class ScheduledApexAdapter(Adapter[SalesforceClient]):
     kind: ClassVar[AutomationKind] = AutomationKind.SCHEDULED_APEX
     platform: ClassVar[Platform] = Platform.SALESFORCE
-    permissions: ClassVar[tuple[str, ...]] = (
-        "API Enabled",
-        "View Setup and Configuration (CronTrigger, AsyncApexJob, ApexClass)",
-        "Author Apex (executeAnonymous: System.abortJob, System.schedule)",
-    )
+    # Owner.Username and the running user's id need nothing more: every user reads User.
+    permissions: ClassVar[tuple[Permission, ...]] = (VIEW_SETUP, AUTHOR_APEX, MODIFY_METADATA)
     by_hand: ClassVar[str] = (
         "Salesforce Setup > Environments > Jobs > Scheduled Jobs: note the schedule, then delete"
     )

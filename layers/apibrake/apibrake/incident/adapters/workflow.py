@@ -25,8 +25,10 @@ from apibrake.incident.adapters.base import (
 from apibrake.incident.records import BrakeState, Direction, JournalRow, ReleaseState
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Platform
+from apibrake.models.permissions import Permission
 from apibrake.platforms.hubspot.client import HubSpotClient
 from apibrake.platforms.hubspot.flows import flow_update_body
+from apibrake.platforms.hubspot.scopes import AUTOMATION
 
 OBJECT_TYPES = {"0-1": "contact", "0-2": "company", "0-3": "deal", "0-5": "ticket"}
 # What HubSpot does while a workflow is off (knowledge base, "turn off workflows").
@@ -57,10 +59,7 @@ def _landed(sent: dict[str, Any], flow: dict[str, Any]) -> bool:
 class WorkflowAdapter(Adapter[HubSpotClient]):
     kind: ClassVar[AutomationKind] = AutomationKind.WORKFLOW
     platform: ClassVar[Platform] = Platform.HUBSPOT
-    permissions: ClassVar[tuple[str, ...]] = (
-        "automation (read and update workflows)",
-        "oauth (daily API usage)",
-    )
+    permissions: ClassVar[tuple[Permission, ...]] = (AUTOMATION,)
     by_hand: ClassVar[str] = "HubSpot Automation > Workflows: turn off"
     off_note: ClassVar[str | None] = OFF_IS_NOT_A_PAUSE
     probe_description: ClassVar[str] = "flows list, page of 1"

@@ -1,0 +1,84 @@
+"""The Salesforce user permissions apibrake's calls need, by API name.
+
+Names as the Metadata API spells them in a permission set's `<userPermissions>` (the same
+names a System Administrator profile retrieves); labels as Setup shows them. "Manage Flows"
+is `ManageInteraction` (its older label was "Manage Force.com Flow"; there is no
+`ManageFlow`). Sources: the REST API guide's Limits resource (View Setup and
+Configuration), the Apex guide's Anonymous Blocks (API Enabled and Author Apex), Salesforce
+Help "Metadata API Edit Access" (Modify Metadata Through Metadata API Functions is enabled
+automatically with Author Apex, so a permission set granting Author Apex must hold it too).
+The repository's `salesforce/` permission set grants exactly these; a test keeps them equal.
+"""
+
+from __future__ import annotations
+
+from apibrake.http.errors import PermissionDenied, PlatformError
+from apibrake.models.permissions import Permission
+
+PERMISSION_SET = "apibrake_Integration"
+PERMISSION_SET_PATH = "salesforce/force-app/main/default/permissionsets"
+
+API_ENABLED = Permission("ApiEnabled", "API Enabled", "every call")
+VIEW_SETUP = Permission(
+    "ViewSetup",
+    "View Setup and Configuration",
+    "the usage read (/limits) and the queries of setup objects (FlowDefinition, "
+    "FlowDefinitionView, CronTrigger, AsyncApexJob, ApexClass)",
+)
+MANAGE_FLOWS = Permission(
+    "ManageInteraction",
+    "Manage Flows",
+    "PATCH of FlowDefinition Metadata.activeVersionNumber: deactivating and re-activating flows",
+    write=True,
+)
+AUTHOR_APEX = Permission(
+    "AuthorApex",
+    "Author Apex",
+    "executeAnonymous: System.abortJob and System.schedule of scheduled Apex jobs",
+    write=True,
+)
+MODIFY_METADATA = Permission(
+    "ModifyMetadata",
+    "Modify Metadata Through Metadata API Functions",
+    "not used by a call: Salesforce enables it with Author Apex, and refuses a permission "
+    "set that has Author Apex without it",
+    write=True,
+)
+
+# What `SalesforceClient.usage()` (GET /limits) needs.
+USAGE_READ = (API_ENABLED, VIEW_SETUP)
+
+# errorCodes of a user without API Enabled (REST: API_DISABLED_FOR_ORG, "The REST API is
+# not enabled for this Organization."; some clients see API_CURRENTLY_DISABLED).
+API_DISABLED = frozenset({"API_DISABLED_FOR_ORG", "API_CURRENTLY_DISABLED"})
+# A user without the permission a setup object needs does not see the object at all: a
+# query answers 400 INVALID_TYPE ("sObject type 'CronTrigger' is not supported").
+HIDDEN_OBJECT = "INVALID_TYPE"
+
+
+def user_permission_xml(permission: Permission) -> str:
+    """The line a permission set needs for it."""
+    return (
+        f"<userPermissions><enabled>true</enabled><name>{permission.name}</name></userPermissions>"
+    )
+
+
+def how_to_grant(permission: Permission) -> str:
+    return (
+        f"assign permission set {PERMISSION_SET} (salesforce/) to the integration user, or add "
+        f"{user_permission_xml(permission)} to its permission set"
+    )
+
+
+def refused_permissions(
+    error: PlatformError, proves: tuple[Permission, ...]
+) -> tuple[Permission, ...]:
+    """What a refused read says is missing, among what the read proves; () when the
+    error is not a refusal for a permission."""
+    if error.code in API_DISABLED:
+        return (API_ENABLED,)
+    refused = isinstance(error, PermissionDenied) or error.code == HIDDEN_OBJECT
+    if not refused:
+        return ()
+    # API Enabled is proven by any answer other than API_DISABLED.
+    return tuple(p for p in proves if p != API_ENABLED) or proves

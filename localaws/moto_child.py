@@ -1,4 +1,4 @@
-"""The child process localaws.moto_process starts: moto's server on a port it reports.
+"""moto's server as a child process (localaws.child_server): on a port it reports.
 
 Kept apart from the package's other modules so `python -m` runs it without importing
 itself twice.
@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from localaws.moto_process import READY
+from localaws.child_server import announce
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -44,7 +44,7 @@ def serve(host: str, port: int) -> None:
     server = make_server(
         host, port, serialised(app), threaded=True, request_handler=MotoRequestHandler
     )
-    print(f"{READY}{server.server_port}", flush=True)
+    announce(server.server_port)
     server.serve_forever()
 
 

@@ -4,7 +4,7 @@ moto cannot deploy a SAM template, so LocalAws reads the template and creates
 its tables and topics itself, named `{stack_name}-{LogicalId}` the way a
 stack would name them, and computes the environment each function would get.
 Every boto3 client created while it runs talks to it (AWS_ENDPOINT_URL).
-moto runs in a child process (localaws.moto_process), one per LocalAws.
+moto runs in a child process (localaws.child_server), one per LocalAws.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any, Self
 
 import boto3
 
+from localaws.child_server import ChildServer
 from localaws.inbox import AlertInbox
 from localaws.intrinsics import IntrinsicResolver
-from localaws.moto_process import MotoProcess
 from localaws.placeholders import KMS_KEY_TYPE, NAME_PROPERTIES, kms_key_id
 from localaws.resources import TABLE_TYPE, TOPIC_TYPE, create_table, create_topic
 from localaws.template import TEMPLATE_PATH, Template, function_properties, load_template
@@ -53,12 +53,14 @@ class LocalAws:
         parameters: Mapping[str, str] | None = None,
         port: int = 0,
     ) -> None:
+        self.template_path = Path(template_path)
         self.template: Template = load_template(template_path)
         self.stack_name = stack_name
         self.region = region
         self.account_id = ACCOUNT_ID
-        self._parameters = self._parameter_values(dict(parameters or {}))
-        self._server = MotoProcess("127.0.0.1", port)
+        self.parameter_overrides = dict(parameters or {})
+        self._parameters = self._parameter_values(self.parameter_overrides)
+        self._server = ChildServer("localaws.moto_child", "127.0.0.1", port)
         self._saved_environment: dict[str, str | None] = {}
         self._clients: dict[str, Any] = {}
         self._inbox_count = 0
@@ -155,6 +157,19 @@ class LocalAws:
             if "Condition" not in output or resolver.condition(output["Condition"])
         }
 
+    def sdk_environment(self) -> dict[str, str]:
+        """The variables that point an AWS SDK (boto3, the AWS CLI) at this stack."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
+            # Nothing from ~/.aws may leak in: no profile, no real credentials.
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        }
+
     # helpers for tests, the drill and users
 
     def client(self, service: str) -> Any:
@@ -207,14 +222,7 @@ class LocalAws:
 
     def _point_sdks_here(self) -> None:
         settings: dict[str, str | None] = {
-            "AWS_ENDPOINT_URL": self.endpoint_url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": self.region,
-            "AWS_REGION": self.region,
-            # Nothing from ~/.aws may leak in: no profile, no real credentials.
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            **self.sdk_environment(),
             **dict.fromkeys(_CLEARED_VARIABLES),
             # Per-service endpoints would beat AWS_ENDPOINT_URL.
             **dict.fromkeys(name for name in os.environ if name.startswith("AWS_ENDPOINT_URL_")),

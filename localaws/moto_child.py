@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -40,6 +41,9 @@ def serve(host: str, port: int) -> None:
 
     # werkzeug would log every request to stderr.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # LocalAws.create_stack's one resource is a wait condition handle on purpose: it creates
+    # nothing, in CloudFormation and in moto, which says so once per process.
+    warnings.filterwarnings("ignore", message="Tried to parse AWS::CloudFormation::WaitCondition")
     app = DomainDispatcherApplication(create_backend_app)
     server = make_server(
         host, port, serialised(app), threaded=True, request_handler=MotoRequestHandler

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 ACCOUNT_ID = "123456789012"  # moto's default account
 FUNCTION_TYPE = "AWS::Serverless::Function"
 LAYER_TYPE = "AWS::Serverless::LayerVersion"
+_NOTHING_TYPE = "AWS::CloudFormation::WaitConditionHandle"
 _CLEARED_VARIABLES = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 
 
@@ -108,7 +109,7 @@ class LocalAws:
     def reset(self) -> None:
         """Wipe every item, message and secret; recreate the template's resources.
 
-        Inboxes and secrets created before a reset are gone after it.
+        Inboxes, secrets and the stack (create_stack) made before a reset are gone after it.
         """
         # Loopback moto only, hence the noqa on the URL checks.
         reset_url = f"{self.endpoint_url}/moto-api/reset"
@@ -181,6 +182,28 @@ class LocalAws:
                 endpoint_url=self.endpoint_url,
             )
         return self._clients[service]
+
+    def create_stack(self) -> str:
+        """Registers the stack in moto's CloudFormation, so `describe_stacks(StackName=...)`
+        lists the template's Outputs with their local values, as for a deployed stack; returns
+        the stack id. A reset removes it.
+
+        Not part of start(): moto loads its CloudFormation in about 2 s on first use, a cost
+        only callers that look the stack up (the CLI's deployed path) should pay.
+        """
+        declared: dict[str, dict[str, Any]] = self.template.get("Outputs", {})
+        outputs: dict[str, dict[str, str]] = {}
+        for name, value in self.outputs().items():
+            outputs[name] = {"Value": value}
+            if "Description" in declared[name]:
+                outputs[name]["Description"] = declared[name]["Description"]
+        # moto cannot deploy the SAM template. A wait condition handle, CloudFormation's
+        # resource that creates nothing, carries the outputs already resolved here.
+        body = {"Resources": {"LocalStack": {"Type": _NOTHING_TYPE}}, "Outputs": outputs}
+        created = self.client("cloudformation").create_stack(
+            StackName=self.stack_name, TemplateBody=json.dumps(body)
+        )
+        return str(created["StackId"])
 
     def create_secret(self, name: str, value: Mapping[str, Any]) -> str:
         """Store `value` as a JSON secret (replacing an existing one); returns its ARN."""

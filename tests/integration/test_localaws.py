@@ -139,3 +139,13 @@ def test_resolver_refuses_unknown_references() -> None:
 
     with pytest.raises(UnresolvableError, match="Nope"):
         resolver.resolve({"Ref": "Nope"})
+
+
+def test_created_stack_lists_the_templates_outputs(aws: LocalAws) -> None:
+    aws.create_stack()
+
+    (stack,) = boto3.client("cloudformation").describe_stacks(StackName=aws.stack_name)["Stacks"]
+
+    assert {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]} == aws.outputs()
+    described = {o["OutputKey"]: o.get("Description") for o in stack["Outputs"]}
+    assert described["AlertTopicArn"] == aws.template["Outputs"]["AlertTopicArn"]["Description"]

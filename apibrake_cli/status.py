@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,7 +11,8 @@ import click
 
 from apibrake.watch.forecast import forecast
 from apibrake_cli.context import common_options, output, target
-from apibrake_cli.output import age, duration
+from apibrake_cli.errors import CliError, ExitCode
+from apibrake_cli.output import Output, age, duration
 from apibrake_cli.target import Target
 
 HISTORY = timedelta(hours=25)  # a rolling day and a little: enough for the burn rate
@@ -108,44 +110,55 @@ def _table_row(row: dict[str, Any], now: datetime) -> list[Any]:
     type=click.IntRange(min=1),
     help="Refresh every N seconds until Ctrl-C.",
 )
+@click.option(
+    "--count",
+    type=click.IntRange(min=1),
+    help="With --watch: stop after N refreshes [default: until Ctrl-C].",
+)
 @common_options
-def status(check: bool, watch_seconds: int | None) -> None:
+def status(check: bool, watch_seconds: int | None, count: int | None) -> None:
     """Usage, burn rate, forecast, last check, open incident and last alert per connection."""
+    if count is not None and watch_seconds is None:
+        raise CliError("--count needs --watch SECONDS", code=ExitCode.BAD_INPUT)
     out = output()
     with target(out) as stack:
-        while True:
-            if check:
-                stack.invoke("monitor", {})
-            now = datetime.now(UTC)
-            rows = connection_rows(stack, now)
-            if out.json_mode:
-                out.json({"at": now.isoformat(), "connections": rows})
-            else:
-                if watch_seconds:
-                    out.console.clear()
-                if not rows:
-                    out.say(
-                        "No connections yet: "
-                        "apibrake connections add ID --platform ... --secret-file FILE"
-                    )
-                else:
-                    out.table(
-                        f"Status at {now:%Y-%m-%d %H:%M:%S} UTC ({stack.describe()})",
-                        [
-                            "connection",
-                            "used/limit",
-                            "percent",
-                            "burn rate",
-                            "forecast",
-                            "last check",
-                            "open incident",
-                            "last alert",
-                        ],
-                        [_table_row(row, now) for row in rows],
-                    )
-            if not watch_seconds:
-                return
-            try:
-                time.sleep(watch_seconds)
-            except KeyboardInterrupt:
-                return
+        if not watch_seconds:
+            _show(out, stack, check=check, clear=False)
+            return
+        refreshes = itertools.count(1) if count is None else range(1, count + 1)
+        try:
+            for refresh in refreshes:
+                if refresh > 1:
+                    time.sleep(watch_seconds)
+                _show(out, stack, check=check, clear=True)
+        except KeyboardInterrupt:
+            return  # Ctrl-C is how a watch ends
+
+
+def _show(out: Output, stack: Target, *, check: bool, clear: bool) -> None:
+    if check:
+        stack.invoke("monitor", {})
+    now = datetime.now(UTC)
+    rows = connection_rows(stack, now)
+    if out.json_mode:
+        out.json({"at": now.isoformat(), "connections": rows})
+        return
+    if clear:
+        out.console.clear()
+    if not rows:
+        out.say("No connections yet: apibrake connections add ID --platform ... --secret-file FILE")
+        return
+    out.table(
+        f"Status at {now:%Y-%m-%d %H:%M:%S} UTC ({stack.describe()})",
+        [
+            "connection",
+            "used/limit",
+            "percent",
+            "burn rate",
+            "forecast",
+            "last check",
+            "open incident",
+            "last alert",
+        ],
+        [_table_row(row, now) for row in rows],
+    )

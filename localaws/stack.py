@@ -145,6 +145,11 @@ class LocalAws:
         resolved = self._resolver().resolve(variables)
         return {name: _as_text(value) for name, value in resolved.items()}
 
+    def live_resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        """The resources of a type a deployment with these parameters would have (their
+        Condition holds), created here or not (moto has no chat service, for one)."""
+        return self._live_resources(resource_type)
+
     def resolve(self, value: Any) -> Any:
         """`value` (any piece of the template) with its intrinsics evaluated locally."""
         return self._resolver().resolve(value)

@@ -23,6 +23,9 @@ SAM_FUNCTIONS = resources_of_type(load_template(), "AWS::Serverless::Function")
 NO_VALUE = {"Ref": "AWS::NoValue"}
 # The one managed policy SAM attaches to every role it makes: CloudWatch Logs only.
 BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+# The chat relay's role (template.yaml, only with a Slack or Teams channel): read-only.
+CHAT_ROLE = "ChatChannelRole"
+CLOUDWATCH_READ_ONLY = {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/CloudWatchReadOnlyAccess"}
 # Wildcards AWS needs: a table's indexes, and secrets (their ARNs end in random characters).
 ALLOWED_RESOURCE_WILDCARDS = ("table/${tableName}/index/*", "secret:${SecretPrefix}*")
 ACCOUNT_PRINCIPALS = (
@@ -116,7 +119,7 @@ def test_generated_roles_are_scoped_to_this_stack(role_id: str) -> None:
             assert "*" not in text, statement
 
 
-@pytest.mark.parametrize("role_id", sorted(ROLES))
+@pytest.mark.parametrize("role_id", sorted(set(ROLES) - {CHAT_ROLE}))
 def test_roles_are_assumed_only_by_lambda_or_the_scheduler(role_id: str) -> None:
     properties = ROLES[role_id]["Properties"]
     principals = [
@@ -127,6 +130,16 @@ def test_roles_are_assumed_only_by_lambda_or_the_scheduler(role_id: str) -> None
 
     assert set(principals) <= {"lambda.amazonaws.com", "scheduler.amazonaws.com"}
     assert set(properties.get("ManagedPolicyArns", [])) <= {BASIC_EXECUTION}
+
+
+def test_the_chat_role_is_assumed_only_by_the_chat_relay_and_reads_cloudwatch() -> None:
+    properties = ROLES[CHAT_ROLE]["Properties"]
+    [statement] = properties["AssumeRolePolicyDocument"]["Statement"]
+
+    assert statement["Principal"] == {"Service": "chatbot.amazonaws.com"}
+    assert statement["Action"] == "sts:AssumeRole"
+    assert properties["ManagedPolicyArns"] == [CLOUDWATCH_READ_ONLY]
+    assert "Policies" not in properties
 
 
 def test_schedules_invoke_only_their_own_function() -> None:

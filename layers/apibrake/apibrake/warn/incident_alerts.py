@@ -34,6 +34,7 @@ def human_must_act(
         connection_id=connection_id,
         platform=platform,
         kind="human_must_act",
+        next_steps=tuple(f"Switch off by hand: {line.removeprefix('- ')}" for line in lines),
     )
 
 
@@ -80,4 +81,39 @@ def summary_alert(
         connection_id=connection_id,
         platform=platform,
         kind=action,
+        incident_id="" if dry_run else incident_id,
+        next_steps=_summary_steps(action, incident_id, connection_id, trouble, dry_run, complete),
     )
+
+
+def _summary_steps(
+    action: str,
+    incident_id: str,
+    connection_id: str,
+    trouble: Sequence[AutomationRow],
+    dry_run: bool,
+    complete: bool,
+) -> tuple[str, ...]:
+    """What to do after a brake or release, exact commands first."""
+    steps = [
+        f"Check by hand: {row.kind.value if row.kind else '?'}:{row.name}"
+        + (f" ({row.error})" if row.error else "")
+        for row in trouble
+    ]
+    if dry_run:
+        if action == "brake":
+            steps.append(
+                f'Brake for real: `apibrake brake --connection {connection_id} --reason "..."`'
+            )
+    elif not complete:
+        steps.append(
+            f"Resume (the deadline stopped it): `apibrake {action} --incident {incident_id}`"
+        )
+    elif action == "brake":
+        steps.append(
+            "Released automatically once the window recovers; release now: "
+            f"`apibrake release --incident {incident_id}`"
+        )
+    elif not trouble:
+        steps.append(f"Nothing left to do; the record: `apibrake incidents {incident_id}`")
+    return tuple(steps)

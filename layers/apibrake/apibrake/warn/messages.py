@@ -63,6 +63,7 @@ def compose(connection: Connection, due: DueAlert, context: AlertContext) -> Ale
         _brake_scope(connection, due, context),
         _commands(connection, due, context),
     ]
+    forecast = context.forecast
     return Alert(
         subject=subject,
         body="\n\n".join(section for section in sections if section) + "\n",
@@ -71,6 +72,12 @@ def compose(connection: Connection, due: DueAlert, context: AlertContext) -> Ale
         connection_id=connection.connection_id,
         platform=connection.platform.value,
         kind=due.kind.value,
+        usage_line=_usage_line(forecast) if forecast else "",
+        forecast_line=_prediction(connection, forecast) if forecast else "",
+        next_steps=_next_steps(connection, due, context),
+        percent=round(forecast.percent, 2) if forecast else None,
+        used=forecast.used if forecast else None,
+        limit=forecast.limit if forecast else None,
     )
 
 
@@ -164,28 +171,10 @@ def _until_recovery(connection: Connection, forecast: Forecast | None) -> str:
 def _figures(connection: Connection, forecast: Forecast | None) -> list[str]:
     if forecast is None:
         return []
-    usage = (
-        f"Usage: {forecast.used:,} of {forecast.limit:,} calls ({forecast.percent:.1f}%), "
-        f"{forecast.remaining:,} remaining."
-    )
     if forecast.burn_rate_per_hour is None:
         rate = "Rate: not known yet (needs two readings a few minutes apart)."
     else:
         rate = f"Rate: {forecast.burn_rate_per_hour:,.0f} calls/hour over the last hour."
-    parts = []
-    if forecast.minutes_to_brake is not None and forecast.minutes_to_brake > 0:
-        parts.append(
-            f"brake threshold {connection.effective_brake_at:g}% "
-            f"in {_duration(forecast.minutes_to_brake)}"
-        )
-    if forecast.minutes_to_exhaustion is not None and forecast.minutes_to_exhaustion > 0:
-        parts.append(f"limit exhausted in {_duration(forecast.minutes_to_exhaustion)}")
-    if parts:
-        prediction = "Forecast at this rate: " + "; ".join(parts) + "."
-    elif forecast.percent >= 100:
-        prediction = "Forecast: the limit is already used up."
-    else:
-        prediction = "Forecast: no threshold is reached before the reset at this rate."
     if forecast.resets_at is None:
         reset = (
             "Reset: none, Salesforce counts a rolling 24 hours; headroom returns as calls "
@@ -195,7 +184,31 @@ def _figures(connection: Connection, forecast: Forecast | None) -> list[str]:
         reset = f"Reset: {_when(forecast.resets_at)}"
         if forecast.minutes_to_reset is not None:
             reset += f" (in {_duration(forecast.minutes_to_reset)})."
-    return ["\n".join([usage, rate, prediction, reset])]
+    lines = [_usage_line(forecast), rate, _prediction(connection, forecast), reset]
+    return ["\n".join(lines)]
+
+
+def _usage_line(forecast: Forecast) -> str:
+    return (
+        f"Usage: {forecast.used:,} of {forecast.limit:,} calls ({forecast.percent:.1f}%), "
+        f"{forecast.remaining:,} remaining."
+    )
+
+
+def _prediction(connection: Connection, forecast: Forecast) -> str:
+    parts = []
+    if forecast.minutes_to_brake is not None and forecast.minutes_to_brake > 0:
+        parts.append(
+            f"brake threshold {connection.effective_brake_at:g}% "
+            f"in {_duration(forecast.minutes_to_brake)}"
+        )
+    if forecast.minutes_to_exhaustion is not None and forecast.minutes_to_exhaustion > 0:
+        parts.append(f"limit exhausted in {_duration(forecast.minutes_to_exhaustion)}")
+    if parts:
+        return "Forecast at this rate: " + "; ".join(parts) + "."
+    if forecast.percent >= 100:
+        return "Forecast: the limit is already used up."
+    return "Forecast: no threshold is reached before the reset at this rate."
 
 
 def _brake_scope(connection: Connection, due: DueAlert, context: AlertContext) -> str:
@@ -237,6 +250,31 @@ def _commands(connection: Connection, due: DueAlert, context: AlertContext) -> s
         f"  {brake_command(name, connection.connection_id, dry_run=True)}\n"
         "Brake now:\n"
         f"  {brake_command(name, connection.connection_id, dry_run=False)}"
+    )
+
+
+def _next_steps(connection: Connection, due: DueAlert, context: AlertContext) -> tuple[str, ...]:
+    """What to do now, in order, for channels that show steps apart (chat)."""
+    cid = connection.connection_id
+    if due.kind is AlertKind.LIMIT_EXHAUSTED:
+        entries = sorted(context.allowlist, key=lambda entry: (entry.tier, entry.automation))
+        if not entries:
+            return ("Find the busiest automations in the platform's UI and turn them off.",)
+        return tuple(
+            f"Turn off {entry.automation} by hand: {_UI_PLACES[entry.kind]} {entry.name}"
+            for entry in entries
+        )
+    if due.kind is AlertKind.OUTSIDE_REACH:
+        return (f"Find the consumer and stop it: {_WHO_CALLS[connection.platform]}.",)
+    if due.kind is AlertKind.CONNECTION_ERROR:
+        return (
+            f"Check the connection, its secret and credentials: `apibrake connections test {cid}`",
+        )
+    name = context.incident_function_name
+    dry_run = brake_command(name, cid, dry_run=True)
+    return (
+        f"See what the brake would do (changes nothing): `{dry_run}`",
+        f"Brake now: `{brake_command(name, cid, dry_run=False)}`",
     )
 
 

@@ -60,6 +60,9 @@ def connection_notices(
                     connection_id=cid,
                     platform=connection.platform.value,
                     kind="usage_gap",
+                    next_steps=(
+                        f'Set api_versions.usage = "2027-03-beta" in secret {connection.secret_id}',
+                    ),
                 ),
             )
         )
@@ -84,6 +87,10 @@ def connection_notices(
                     connection_id=cid,
                     platform=connection.platform.value,
                     kind="api_sunset",
+                    next_steps=(
+                        f'Set api_versions.{field} = "{sunset.replacement}" in secret '
+                        f"{connection.secret_id} before {sunset.ends:%Y-%m-%d}",
+                    ),
                 ),
             )
         )

@@ -1,4 +1,11 @@
-"""The one alert publisher: SNS with a readable email body and a short SMS variant."""
+"""The one alert publisher: SNS with a readable email body, a short SMS variant and the chat
+relay's format for https subscribers.
+
+`MessageStructure="json"` makes one publish carry a message per protocol: "default" (a
+string, required) plus one key per protocol (SNS Publish API, MessageStructure). The chat
+relay (Amazon Q Developer in chat applications) subscribes with https and drops anything
+but its own format, so the https and http variants carry that format (warn/chat.py).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import json
 from typing import Any
 
 from apibrake.models.alert import Alert, Severity
+from apibrake.warn.chat import chat_notification
 
 __all__ = ["Alert", "AlertPublisher", "Severity"]
 
@@ -30,10 +38,13 @@ class AlertPublisher:
         subject = alert.subject.replace("\n", " ")
         if len(subject) > SUBJECT_MAX_CHARS:
             subject = subject[: SUBJECT_MAX_CHARS - 3] + "..."
+        chat = json.dumps(chat_notification(alert), ensure_ascii=False)
         message = {
             "default": alert.body,
             "email": alert.body,
             "sms": _clip(alert.sms, SMS_MAX_BYTES),
+            "https": chat,
+            "http": chat,
         }
         answer = self._sns.publish(
             TopicArn=self._topic_arn,

@@ -482,6 +482,10 @@ def _invalid_item_alert(connection_id: str, message: str) -> Alert:
         connection_id=connection_id,
         platform="",
         kind=AlertKind.CONNECTION_ERROR.value,
+        next_steps=(
+            f"Fix the connections table item {connection_id}, then check it: "
+            f"`apibrake connections test {connection_id}`",
+        ),
     )
 
 

@@ -73,3 +73,31 @@ def _from_envelope(body: str) -> ReceivedAlert:
             for name, attribute in envelope.get("MessageAttributes", {}).items()
         },
     )
+
+
+class EventInbox:
+    """Drains what an EventBridge rule delivered to one queue: the events themselves, as
+    a rule's SQS target receives them (the whole event, `detail` included)."""
+
+    def __init__(self, sqs: SQSClient, queue_url: str, rule_name: str) -> None:
+        self._sqs = sqs
+        self.queue_url = queue_url
+        self.rule_name = rule_name
+
+    def receive(self) -> list[dict[str, Any]]:
+        """Every event waiting now (and deletes them), in arrival order."""
+        events: list[dict[str, Any]] = []
+        while True:
+            messages = self._sqs.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=_MAX_BATCH
+            ).get("Messages", [])
+            if not messages:
+                return events
+            events.extend(json.loads(message["Body"]) for message in messages)
+            self._sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
+                    for index, message in enumerate(messages)
+                ],
+            )

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Self
 import boto3
 
 from localaws.child_server import ChildServer
-from localaws.inbox import AlertInbox
+from localaws.inbox import AlertInbox, EventInbox
 from localaws.intrinsics import IntrinsicResolver
 from localaws.placeholders import KMS_KEY_TYPE, NAME_PROPERTIES, kms_key_id
 from localaws.resources import TABLE_TYPE, TOPIC_TYPE, create_table, create_topic
@@ -245,6 +245,21 @@ class LocalAws:
             ReturnSubscriptionArn=True,
         )
         return AlertInbox(sqs, queue_url, subscription["SubscriptionArn"])
+
+    def event_inbox(self, event_pattern: Mapping[str, Any]) -> EventInbox:
+        """A fresh SQS queue behind a rule on the default event bus: what a rule routing
+        apibrake's events (to a pager, a webhook) would get."""
+        sqs: SQSClient = self.client("sqs")
+        events = self.client("events")  # no stubs installed for EventBridge
+        self._inbox_count += 1
+        name = f"{self.stack_name}-events-{self._inbox_count}"
+        queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        events.put_rule(Name=name, EventPattern=json.dumps(dict(event_pattern)))
+        events.put_targets(Rule=name, Targets=[{"Id": "inbox", "Arn": queue_arn}])
+        return EventInbox(sqs, queue_url, name)
 
     # internals
 

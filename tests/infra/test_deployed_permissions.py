@@ -132,6 +132,20 @@ def test_roles_are_assumed_only_by_lambda_or_the_scheduler(role_id: str) -> None
     assert set(properties.get("ManagedPolicyArns", [])) <= {BASIC_EXECUTION}
 
 
+def test_only_the_default_event_bus_may_be_put_on() -> None:
+    grants = [
+        statement
+        for role_id in ROLES
+        for statement in _role_statements(role_id)
+        if any(action.startswith("events:") for action in _as_list(statement["Action"]))
+    ]
+
+    assert len(grants) == len(SAM_FUNCTIONS)  # one per function: every one publishes alerts
+    for grant in grants:
+        assert _as_list(grant["Action"]) == ["events:PutEvents"]
+        assert grant["Resource"]["Fn::Sub"].endswith(":event-bus/default")
+
+
 def test_the_chat_role_is_assumed_only_by_the_chat_relay_and_reads_cloudwatch() -> None:
     properties = ROLES[CHAT_ROLE]["Properties"]
     [statement] = properties["AssumeRolePolicyDocument"]["Statement"]

@@ -159,3 +159,39 @@ def test_restore_has_no_allowlist_grant_but_keeps_the_setting() -> None:
 
     assert "AllowlistTable" not in policies
     assert environment["ALLOWLIST_TABLE"] == {"Ref": "AllowlistTable"}
+
+
+DEFAULT_BUS = {
+    "Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"
+}
+
+
+def _events_grants(function_id: str) -> list[dict[str, Any]]:
+    return [
+        statement
+        for statement in _function_statements(function_id)
+        if any(action.startswith("events:") for action in _as_list(statement["Action"]))
+    ]
+
+
+@pytest.mark.parametrize("function_id", sorted(FUNCTIONS))
+def test_every_publisher_may_put_events_on_the_default_bus_only(function_id: str) -> None:
+    # Every function publishes alerts (test above), and every alert is also an event.
+    [grant] = _events_grants(function_id)
+
+    assert _as_list(grant["Action"]) == ["events:PutEvents"]
+    assert grant["Resource"] == DEFAULT_BUS
+    assert LocalAws().resolve(DEFAULT_BUS) == (
+        "arn:aws:events:us-east-1:123456789012:event-bus/default"
+    )
+
+
+@pytest.mark.parametrize("switch", ["true", "false"])
+def test_publish_events_switches_the_grant_and_the_code_together(switch: str) -> None:
+    stack = LocalAws(parameters={"PublishEvents": switch})
+
+    for function_id in FUNCTIONS:
+        policies = stack.resolve(FUNCTIONS[function_id]["Properties"]["Policies"])
+        granted = "events:PutEvents" in json.dumps(policies)
+        assert stack.function_environment(function_id)["PUBLISH_EVENTS"] == switch
+        assert granted is (switch == "true")

@@ -384,3 +384,4 @@ class _ConnectionBrake(IncidentWork):
                 complete=self.outcome.complete,
             )
         )
+        self.announce_needs_human(self.outcome.rows, self.outcome.incident_id)

@@ -4,22 +4,31 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from apibrake.incident.journal import JournalStore
 from apibrake.incident.readings import STORED_READING_MAX_AGE
 from apibrake.incident.records import utcnow
 from apibrake.models.alert import Alert
 from apibrake.models.connection import Connection
+from apibrake.models.reports import AutomationRow
 from apibrake.models.usage import UsageReading
 from apibrake.store.allowlist import AllowlistStore
 from apibrake.store.connections import ConnectionStore
 from apibrake.store.state import StateStore
 
 logger = logging.getLogger(__name__)
+
+
+class IncidentEvents(Protocol):
+    """Where rows a person must handle go as events (warn/events.py); never raises."""
+
+    def needs_human(
+        self, rows: Sequence[AutomationRow], *, action: str, incident_id: str | None
+    ) -> bool: ...
 
 
 @dataclass
@@ -34,6 +43,7 @@ class IncidentDeps:
     # The monitor's stored readings: restore decides recovery from them without a call.
     state: StateStore | None = None
     concurrency: int = 25
+    events: IncidentEvents | None = None  # None: no EventBridge events
     owner: str = field(default_factory=lambda: uuid.uuid4().hex)  # lease holder id
 
     def recent_readings(self, connection_id: str) -> list[UsageReading]:

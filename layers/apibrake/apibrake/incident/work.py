@@ -20,7 +20,7 @@ from apibrake.incident.outcome import ConnectionOutcome
 from apibrake.incident.records import JournalRow
 from apibrake.models.alert import Alert
 from apibrake.models.connection import Connection
-from apibrake.models.reports import ConnectionFailure, FailureCode
+from apibrake.models.reports import AutomationRow, ConnectionFailure, FailureCode
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -96,6 +96,13 @@ class IncidentWork(ABC):
         self.outcome.complete = self.outcome.complete and execution.complete
         await engine.verify(work, execution, client, self.deadline)
         return execution
+
+    def announce_needs_human(self, rows: list[AutomationRow], incident_id: str | None) -> None:
+        """Each row a person must handle as an event (blocking: PutEvents). Never fails the
+        work: the publisher logs and counts what did not go out."""
+        if self.dry_run or self.deps.events is None:
+            return
+        self.deps.events.needs_human(rows, action=self.action, incident_id=incident_id)
 
     def publish(self, alert: Alert) -> None:
         """An alert that cannot go out never undoes or stops the work: it is reported."""

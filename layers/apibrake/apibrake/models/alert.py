@@ -29,6 +29,7 @@ class Alert:
     next_steps: tuple[str, ...] = ()  # what to do now, exact commands included
     suspects: str = ""  # who is spending the calls, once attribution knows
     incident_id: str = ""
+    dry_run: bool = False  # a dry run's brake or release summary
     percent: float | None = None
     used: int | None = None
     limit: int | None = None

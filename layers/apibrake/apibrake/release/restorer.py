@@ -310,6 +310,7 @@ class _IncidentRelease(IncidentWork):
                 complete=self.outcome.complete,
             )
         )
+        self.announce_needs_human(self.outcome.rows, self.incident_id)
 
     def _rearm(self, connection_id: str) -> None:
         """The incident is over: usage climbing past the brake again is a new one. A claim

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 from apibrake.http.retry import RetryBudget
 from apibrake.incident.deps import IncidentDeps
@@ -24,6 +25,7 @@ from apibrake.runtime.settings import MonitorSettings, Settings
 from apibrake.store.allowlist import AllowlistStore
 from apibrake.store.connections import ConnectionStore
 from apibrake.store.state import StateStore
+from apibrake.warn.events import DetailType, EventPublisher
 from apibrake.warn.publisher import AlertPublisher
 from apibrake.warn.trigger import Invoker
 from apibrake.watch.metrics import UsageMetrics
@@ -53,6 +55,21 @@ def stores(settings: Settings, dynamodb: Any) -> Stores:
     )
 
 
+def event_publisher(settings: Settings, events: Any) -> EventPublisher | None:
+    """The events channel, unless switched off (PUBLISH_EVENTS=false) or given no client."""
+    if events is None or not settings.publish_events:
+        return None
+    return EventPublisher(events, on_failure=_count_unpublished_event)
+
+
+def _count_unpublished_event(detail_type: DetailType) -> None:
+    # The function's namespace and service come from the Powertools environment.
+    metrics = EphemeralMetrics()
+    metrics.add_dimension(name="detail_type", value=detail_type.value)
+    metrics.add_metric(name="EventsNotPublished", unit=MetricUnit.Count, value=1)
+    metrics.flush_metrics()
+
+
 def incident_deps(
     settings: Settings,
     *,
@@ -61,16 +78,26 @@ def incident_deps(
     load_secret: Callable[[str], dict[str, Any]],
     http_client: httpx.AsyncClient,
     now: Callable[[], datetime] = utcnow,
+    events: Any = None,
 ) -> IncidentDeps:
     budget = RetryBudget()  # one retry allowance for the whole invocation
-    publisher = AlertPublisher(sns, settings.alert_topic_arn) if settings.alert_topic_arn else None
+    channel = event_publisher(settings, events)
+    publisher = (
+        AlertPublisher(sns, settings.alert_topic_arn, events=channel)
+        if settings.alert_topic_arn
+        else None
+    )
 
     def open_client(connection: Connection) -> Any:
         secret = load_connection_secret(connection, load_secret, settings.secret_prefix)
         return connect(connection, secret, http_client, budget=budget, now=now)
 
     def publish(alert: Alert) -> object:
-        return publisher.publish(alert) if publisher else None
+        if publisher is not None:
+            return publisher.publish(alert)
+        if channel is not None:
+            channel.alert(alert)
+        return None
 
     tables = stores(settings, dynamodb)
     return IncidentDeps(
@@ -82,6 +109,7 @@ def incident_deps(
         open_client=open_client,
         concurrency=settings.max_concurrency,
         now=now,
+        events=channel,
     )
 
 
@@ -94,6 +122,7 @@ def usage_monitor(
     invoker: Invoker | None,
     metrics: UsageMetrics,
     clock: Callable[[], datetime] | None = None,
+    events: Any = None,
 ) -> UsageMonitor:
     options = MonitorOptions(
         forecast_horizon_minutes=settings.forecast_horizon_minutes,
@@ -107,7 +136,9 @@ def usage_monitor(
         connections=tables.connections,
         state=tables.state,
         allowlist=tables.allowlist,
-        publisher=AlertPublisher(sns, settings.alert_topic_arn),
+        publisher=AlertPublisher(
+            sns, settings.alert_topic_arn, events=event_publisher(settings, events)
+        ),
         secrets=load_secret,
         invoker=invoker,
         metrics=metrics,

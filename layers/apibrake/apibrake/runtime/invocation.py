@@ -138,10 +138,12 @@ class IncidentInvocation(Generic[RequestT]):
         self, request: RequestT, deadline: Deadline, clock: Clock
     ) -> IncidentReport:
         async with platform_client() as http_client:
+            settings = container.incident_settings()
             deps = incident_deps(
-                container.incident_settings(),
+                settings,
                 dynamodb=aws.aws_client("dynamodb"),
                 sns=aws.aws_client("sns"),
+                events=aws.aws_client("events") if settings.publish_events else None,
                 load_secret=aws.secret_loader(),
                 http_client=http_client,
                 now=clock,

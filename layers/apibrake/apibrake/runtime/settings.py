@@ -24,6 +24,8 @@ class Settings(BaseModel):
     secret_prefix: str = "apibrake/"  # noqa: S105 - a name prefix, not a secret
     reading_ttl_hours: int = Field(default=48, ge=25)  # > 24 h: burn rates span the window
     max_concurrency: int = Field(default=25, ge=1, le=200)
+    # Alerts, brakes, releases and needs-human rows as events on the default bus.
+    publish_events: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Self:

@@ -39,6 +39,7 @@ def check_usage(
         settings,
         dynamodb=aws.aws_client("dynamodb"),
         sns=aws.aws_client("sns"),
+        events=aws.aws_client("events") if settings.publish_events else None,
         load_secret=aws.secret_loader(),
         invoker=invoker,
         metrics=UsageMetrics(

@@ -82,6 +82,7 @@ def summary_alert(
         platform=platform,
         kind=action,
         incident_id="" if dry_run else incident_id,
+        dry_run=dry_run,
         next_steps=_summary_steps(action, incident_id, connection_id, trouble, dry_run, complete),
     )
 

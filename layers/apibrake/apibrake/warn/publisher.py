@@ -10,12 +10,12 @@ but its own format, so the https and http variants carry that format (warn/chat.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Protocol
 
 from apibrake.models.alert import Alert, Severity
 from apibrake.warn.chat import chat_notification
 
-__all__ = ["Alert", "AlertPublisher", "Severity"]
+__all__ = ["Alert", "AlertEvents", "AlertPublisher", "Severity"]
 
 SMS_MAX_BYTES = 1_600  # SNS's cap; ideally one 160-character segment
 SUBJECT_MAX_CHARS = 100  # SNS rejects longer subjects
@@ -28,13 +28,29 @@ def _clip(text: str, max_bytes: int) -> str:
     return encoded[: max_bytes - 3].decode("utf-8", "ignore") + "..."
 
 
+class AlertEvents(Protocol):
+    """Where alerts also go as events (warn/events.py); never raises."""
+
+    def alert(self, alert: Alert) -> bool: ...
+
+
 class AlertPublisher:
-    def __init__(self, sns: Any, topic_arn: str) -> None:
+    def __init__(self, sns: Any, topic_arn: str, events: AlertEvents | None = None) -> None:
         self._sns = sns
         self._topic_arn = topic_arn
+        self._events = events
 
     def publish(self, alert: Alert) -> str:
-        """Publishes one alert and returns its SNS message id."""
+        """Publishes one alert and returns its SNS message id. Its event goes out even when
+        SNS fails (a pager routed from events still hears of it), and an event that fails
+        never stops the alert."""
+        try:
+            return self._publish_sns(alert)
+        finally:
+            if self._events is not None:
+                self._events.alert(alert)
+
+    def _publish_sns(self, alert: Alert) -> str:
         subject = alert.subject.replace("\n", " ")
         if len(subject) > SUBJECT_MAX_CHARS:
             subject = subject[: SUBJECT_MAX_CHARS - 3] + "..."

@@ -15,7 +15,7 @@ SLACK = {"SlackWorkspaceId": "T0123ABCD", "SlackChannelId": "C0123ABCD"}
 TEAMS = {
     "TeamsTenantId": "11111111-2222-3333-4444-555555555555",
     "TeamsTeamId": "66666666-7777-8888-9999-000000000000",
-    "TeamsChannelId": "19:abcdef@thread.tacv2",
+    "TeamsChannelId": "19%3aabcdef%40thread.tacv2",
 }
 READ_ONLY = "arn:aws:iam::aws:policy/CloudWatchReadOnlyAccess"
 

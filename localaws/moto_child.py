@@ -31,6 +31,35 @@ def serialised(app: WsgiApp) -> WsgiApp:
     return handle
 
 
+def partition_queries() -> None:
+    """A base-table Query reads the items its key condition selects, as DynamoDB does.
+    moto 5 sorts the whole table on every Query (`Table.all_items`) and sizes every item of
+    the partition, so a state table holding a day of readings made each check's Query cost
+    ~0.1 s. Index queries and hash-only tables keep moto's path; the results are moto's own
+    (same comparison, sort, filter, paging), from the matching items alone."""
+    from moto.dynamodb.models.table import Table
+
+    whole_table_query = Table.query
+    index_name_position = 6  # query(hash_key, range_comparison, ..., index_name, ...)
+
+    def query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[index_name_position] if len(args) > index_name_position else None
+        if index_name or kwargs.get("index_name") or not self.range_key_attr:
+            return whole_table_query(self, hash_key, *args, **kwargs)
+        partition = list(self.items[hash_key].values()) if hash_key in self.items else []
+        range_comparison, range_objs = (args[0], args[1]) if len(args) > 1 else (None, [])
+        if range_comparison:
+            # moto's own key comparison, applied before its per-item size accounting.
+            partition = [i for i in partition if i.range_key.compare(range_comparison, range_objs)]
+        self.all_items = lambda: partition  # type: ignore[method-assign]
+        try:
+            return whole_table_query(self, hash_key, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    Table.query = query  # type: ignore[method-assign]
+
+
 def serve(host: str, port: int) -> None:
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
@@ -44,6 +73,7 @@ def serve(host: str, port: int) -> None:
     # LocalAws.create_stack's one resource is a wait condition handle on purpose: it creates
     # nothing, in CloudFormation and in moto, which says so once per process.
     warnings.filterwarnings("ignore", message="Tried to parse AWS::CloudFormation::WaitCondition")
+    partition_queries()
     app = DomainDispatcherApplication(create_backend_app)
     server = make_server(
         host, port, serialised(app), threaded=True, request_handler=MotoRequestHandler

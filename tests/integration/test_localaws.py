@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import boto3
 import pytest
@@ -149,3 +150,42 @@ def test_created_stack_lists_the_templates_outputs(aws: LocalAws) -> None:
     assert {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]} == aws.outputs()
     described = {o["OutputKey"]: o.get("Description") for o in stack["Outputs"]}
     assert described["AlertTopicArn"] == aws.template["Outputs"]["AlertTopicArn"]["Description"]
+
+
+def test_a_partition_query_answers_as_dynamodb_does(aws: LocalAws) -> None:
+    """moto_child reads a base-table Query from its partition: same items, order, paging."""
+    dynamodb = aws.client("dynamodb")
+    table = aws.table_name("StateTable")
+    for pk in ("reading#a", "reading#b"):
+        requests = [
+            {"PutRequest": {"Item": {"pk": {"S": pk}, "sk": {"S": f"2026-11-02T{h:02d}"}}}}
+            for h in range(12)
+        ]
+        for start in range(0, len(requests), 25):
+            dynamodb.batch_write_item(RequestItems={table: requests[start : start + 25]})
+
+    def keys(**extra: Any) -> list[str]:
+        answer = dynamodb.query(
+            TableName=table,
+            KeyConditionExpression="pk = :pk AND sk >= :since",
+            ExpressionAttributeValues={":pk": {"S": "reading#b"}, ":since": {"S": "2026-11-02T08"}},
+            **extra,
+        )
+        return [item["sk"]["S"][-2:] for item in answer["Items"]]
+
+    assert keys() == ["08", "09", "10", "11"]
+    assert keys(ScanIndexForward=False, Limit=2) == ["11", "10"]
+    first = dynamodb.query(
+        TableName=table,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": "reading#a"}},
+        Limit=5,
+    )
+    rest = dynamodb.query(
+        TableName=table,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": "reading#a"}},
+        ExclusiveStartKey=first["LastEvaluatedKey"],
+    )
+    assert len(first["Items"]) + len(rest["Items"]) == 12
+    assert rest["Items"][0]["sk"]["S"] == "2026-11-02T05"

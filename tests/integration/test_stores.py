@@ -94,6 +94,22 @@ def test_alert_claims_fire_once_per_window_and_again_in_the_next(aws: Any) -> No
     )
 
 
+def test_live_alert_claims_are_those_of_open_windows_not_given_back(aws: Any) -> None:
+    store = StateStore(_dynamodb(), aws.table_names["StateTable"], reading_ttl=timedelta(hours=48))
+    now = datetime(2026, 11, 2, 12, tzinfo=UTC)
+    store.claim_alert("c1", "warn:70", now=now, window_ends=now + timedelta(hours=6))
+    store.claim_alert("c1", "warn:80", now=now, window_ends=now + timedelta(hours=6))
+    store.claim_alert("c1", "brake:90", now=now, window_ends=now + timedelta(hours=1))
+    store.claim_alert("c2", "warn:70", now=now, window_ends=now + timedelta(hours=6))
+    store.release_alert_claim("c1", "warn:80")
+
+    assert store.live_alert_claims("c1", now=now) == {"warn:70", "brake:90"}
+    # A window that has ended frees its key, as claim_alert's condition does.
+    later = now + timedelta(hours=1)
+    assert store.live_alert_claims("c1", now=later) == {"warn:70"}
+    assert store.claim_alert("c1", "brake:90", now=later, window_ends=later + timedelta(hours=1))
+
+
 def test_readings_round_trip_in_time_order(aws: Any) -> None:
     store = StateStore(_dynamodb(), aws.table_names["StateTable"], reading_ttl=timedelta(hours=48))
     start = datetime(2026, 11, 2, 12, tzinfo=UTC)

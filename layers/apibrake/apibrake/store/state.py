@@ -123,6 +123,23 @@ class StateStore:
             Key={"pk": {"S": f"alert#{connection_id}"}, "sk": {"S": alert_key}},
         )
 
+    def live_alert_claims(self, connection_id: str, *, now: datetime) -> set[str]:
+        """Keys claimed for a window still open at `now`. Strongly consistent: a claim given
+        back a moment ago must not look live."""
+        paginator = self._dynamodb.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            FilterExpression="window_ends > :now",
+            ExpressionAttributeValues={
+                ":pk": {"S": f"alert#{connection_id}"},
+                ":now": {"N": str(_epoch(now))},
+            },
+            ProjectionExpression="sk",
+            ConsistentRead=True,
+        )
+        return {item["sk"]["S"] for page in pages for item in page["Items"]}
+
     def alert_claims(self, connection_id: str) -> list[dict[str, Any]]:
         answer = self._dynamodb.query(
             TableName=self._table,

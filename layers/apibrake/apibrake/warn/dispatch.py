@@ -15,19 +15,12 @@ from typing import Protocol
 
 from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.connection import Connection
+from apibrake.warn.claims import AlertClaims
 from apibrake.warn.messages import AlertContext, compose
 from apibrake.warn.publisher import Alert
 from apibrake.warn.rules import DueAlert
 
 logger = logging.getLogger(__name__)
-
-
-class AlertClaims(Protocol):
-    def claim_alert(
-        self, connection_id: str, alert_key: str, *, now: datetime, window_ends: datetime
-    ) -> bool: ...
-
-    def release_alert_claim(self, connection_id: str, alert_key: str) -> None: ...
 
 
 class Publisher(Protocol):

@@ -33,6 +33,7 @@ from apibrake.platforms.connect import (
     connect,
     load_connection_secret,
 )
+from apibrake.warn.claims import ClaimStore, RunClaims
 from apibrake.warn.dispatch import AlertDispatcher, Publisher
 from apibrake.warn.messages import AlertContext
 from apibrake.warn.notices import connection_notices
@@ -71,16 +72,10 @@ class ConnectionSource(Protocol):
     ) -> tuple[list[Connection], list[ConnectionFailure]]: ...
 
 
-class ReadingStore(Protocol):
+class ReadingStore(ClaimStore, Protocol):
     def put_readings(self, connection_id: str, readings: list[UsageReading]) -> None: ...
 
     def readings_since(self, connection_id: str, since: datetime) -> list[UsageReading]: ...
-
-    def claim_alert(
-        self, connection_id: str, alert_key: str, *, now: datetime, window_ends: datetime
-    ) -> bool: ...
-
-    def release_alert_claim(self, connection_id: str, alert_key: str) -> None: ...
 
 
 class AllowlistSource(Protocol):
@@ -130,11 +125,16 @@ class UsageMonitor:
         self._options = options or MonitorOptions()
         self._clock = clock
         self._http_client = http_client or transport.platform_client
-        self._alerts = AlertDispatcher(
-            state, publisher, lambda cid: allowlist.for_connection(cid)[0]
-        )
+        self._allowlist = allowlist
         self._publisher = publisher
         self._threads: AwsThreads | None = None
+        self._claims = RunClaims(state)
+        self._alerts = self._dispatcher()
+
+    def _dispatcher(self) -> AlertDispatcher:
+        return AlertDispatcher(
+            self._claims, self._publisher, lambda cid: self._allowlist.for_connection(cid)[0]
+        )
 
     def run(
         self, connection_ids: list[str] | None = None, deadline: Deadline | None = None
@@ -148,6 +148,9 @@ class UsageMonitor:
         yet are reported as not reached (the next scheduled run checks them)."""
         checked_at = self._clock()
         deadline = deadline or Deadline()
+        # Claims seen live stay live for this run only: the next run reads them afresh.
+        self._claims = RunClaims(self._state)
+        self._alerts = self._dispatcher()
         with AwsThreads(min(self._options.max_concurrency, AWS_THREADS)) as threads:
             self._threads = threads
             connections, failures = await self._in_thread(self._connections.load, connection_ids)
@@ -284,7 +287,7 @@ class UsageMonitor:
         for notice in connection_notices(
             connection, gap=read.gap, api_versions=read.api_versions, now=now
         ):
-            if not self._state.claim_alert(
+            if not self._claims.claim_alert(
                 cid, notice.key, now=now, window_ends=now + notice.every
             ):
                 continue
@@ -292,7 +295,7 @@ class UsageMonitor:
                 self._publisher.publish(notice.alert)
             except Exception:
                 logger.exception("notice not published", extra={"connection_id": cid})
-                self._state.release_alert_claim(cid, notice.key)
+                self._claims.release_alert_claim(cid, notice.key)
                 continue
             sent.append(notice.key)
         return sent
@@ -303,7 +306,7 @@ class UsageMonitor:
         if not connection.auto_brake or self._invoker is None:
             return False
         cid = connection.connection_id
-        if not self._state.claim_alert(cid, AUTO_BRAKE_KEY, now=now, window_ends=window_ends):
+        if not self._claims.claim_alert(cid, AUTO_BRAKE_KEY, now=now, window_ends=window_ends):
             return False  # already started in this window, by this or a concurrent run
         event = BrakeEvent(
             action="brake",
@@ -315,7 +318,7 @@ class UsageMonitor:
             self._invoker.invoke(event)
         except Exception:
             logger.exception("auto-brake invoke failed", extra={"connection_id": cid})
-            self._state.release_alert_claim(cid, AUTO_BRAKE_KEY)
+            self._claims.release_alert_claim(cid, AUTO_BRAKE_KEY)
             return False
         logger.info("auto-brake started", extra={"connection_id": cid})
         return True

@@ -1,0 +1,50 @@
+"""Alert claims as one monitor run sees them: each connection's live claims read once.
+
+Above a threshold, every check finds the same alerts due (warn:70, warn:80, brake:90, the
+auto-brake), and each claim is a conditional write bound to fail after the first. One
+strongly consistent read of the connection's live claims spares those writes. The write
+stays the arbiter for every key the read does not show as live, and the read is consistent,
+so a claim given back a moment ago (publish failed, brake re-armed after a release) counts
+as free.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+
+class AlertClaims(Protocol):
+    def claim_alert(
+        self, connection_id: str, alert_key: str, *, now: datetime, window_ends: datetime
+    ) -> bool: ...
+
+    def release_alert_claim(self, connection_id: str, alert_key: str) -> None: ...
+
+
+class ClaimStore(AlertClaims, Protocol):
+    def live_alert_claims(self, connection_id: str, *, now: datetime) -> set[str]: ...
+
+
+class RunClaims:
+    """AlertClaims for one monitor run; connections' sets are apart, so each connection's
+    worker thread touches only its own."""
+
+    def __init__(self, store: ClaimStore) -> None:
+        self._store = store
+        self._live: dict[str, set[str]] = {}
+
+    def claim_alert(
+        self, connection_id: str, alert_key: str, *, now: datetime, window_ends: datetime
+    ) -> bool:
+        live = self._live.get(connection_id)
+        if live is None:
+            live = self._live[connection_id] = self._store.live_alert_claims(connection_id, now=now)
+        if alert_key in live:
+            return False
+        live.add(alert_key)  # won or lost, it is claimed for the rest of this run
+        return self._store.claim_alert(connection_id, alert_key, now=now, window_ends=window_ends)
+
+    def release_alert_claim(self, connection_id: str, alert_key: str) -> None:
+        self._store.release_alert_claim(connection_id, alert_key)
+        self._live.get(connection_id, set()).discard(alert_key)

@@ -15,6 +15,10 @@ SAM_STAMP := $(SAM_VENV)/.installed
 # checkov pins many libraries of its own: it gets a venv apart from the dev one.
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+# Packaging tools (build, twine, pipx) in a venv of their own; .package/ holds their output.
+PACKAGE_VENV := .venv-package
+PACKAGE_STAMP := $(PACKAGE_VENV)/.installed
+PACKAGE_OUT := .package
 export AWS_DEFAULT_REGION ?= us-east-1
 
 help:  ## list targets
@@ -36,6 +40,12 @@ $(CHECKOV_STAMP):
 	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/python -m pip install -q --upgrade pip
 	$(CHECKOV_VENV)/bin/python -m pip install -q 'checkov==3.3.30'
+	@touch $@
+
+$(PACKAGE_STAMP):
+	@test -x $(PACKAGE_VENV)/bin/python || $(PYTHON) -m venv $(PACKAGE_VENV)
+	$(PACKAGE_VENV)/bin/python -m pip install -q --upgrade pip
+	$(PACKAGE_VENV)/bin/python -m pip install -q 'build>=1.2' 'twine>=6' 'pipx>=1.7'
 	@touch $@
 
 venv: $(STAMP)  ## create or refresh the dev venv
@@ -77,7 +87,23 @@ security: $(STAMP) $(CHECKOV_STAMP)  ## IaC scan (checkov) and ruff's security r
 	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
 	$(BIN)/ruff check --select S --ignore S101 layers sandbox localaws functions drill
 
-test: lint typecheck unit template-check security  ## everything CI runs
+# What a user gets from `pipx install .`: the build backend must not warn (a deprecation
+# today is a broken build tomorrow), twine must accept the metadata, the command must run.
+package: $(PACKAGE_STAMP)  ## sdist + wheel without backend warnings, twine check, pipx install
+	rm -rf $(PACKAGE_OUT) build && mkdir -p $(PACKAGE_OUT)
+	$(PACKAGE_VENV)/bin/python -m build --outdir $(PACKAGE_OUT)/dist . > $(PACKAGE_OUT)/build.log 2>&1 \
+	  || { cat $(PACKAGE_OUT)/build.log; exit 1; }
+	@if grep -iE "deprecat|SetuptoolsWarning|SetuptoolsDeprecationWarning" $(PACKAGE_OUT)/build.log; then \
+	  echo "the build backend warns (above)"; exit 1; fi
+	$(PACKAGE_VENV)/bin/twine check --strict $(PACKAGE_OUT)/dist/*
+	PIPX_HOME=$(PACKAGE_OUT)/pipx PIPX_BIN_DIR=$(PACKAGE_OUT)/bin $(PACKAGE_VENV)/bin/pipx install \
+	  --python $(PYTHON) $(PACKAGE_OUT)/dist/*.whl > $(PACKAGE_OUT)/pipx.log 2>&1 \
+	  || { cat $(PACKAGE_OUT)/pipx.log; exit 1; }
+	$(PACKAGE_OUT)/bin/apibrake --version
+	$(PACKAGE_OUT)/bin/apibrake --help > /dev/null
+	@rm -rf build
+
+test: lint typecheck unit template-check security package  ## everything CI runs
 
 bench: $(STAMP)  ## benchmark tables (API calls, wall time, memory, import time)
 	$(BIN)/python -m benchmarks.monitor
@@ -94,6 +120,8 @@ score: $(STAMP)  ## containment score: the runaway scenarios, table + drill-repo
 	$(BIN)/python -m drill.score --json drill-report/score.json
 
 clean:  ## remove venvs and build output
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(PACKAGE_VENV) $(PACKAGE_OUT) .aws-sam .mypy_cache \
+	  .ruff_cache .pytest_cache
 
-.PHONY: help venv lint format typecheck unit test-all template-check security test bench reliability demo score clean
+.PHONY: help venv lint format typecheck unit test-all template-check security package test bench \
+	reliability demo score clean

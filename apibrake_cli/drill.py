@@ -25,10 +25,13 @@ from apibrake_cli.context import common_options, output
 @common_options
 def drill(scenario: str, hours: float | None, check_minutes: int) -> None:
     """Rehearse an incident end to end: usage climbing, alerts, brake, release (simulated time)."""
-    from apibrake_cli.local import ensure_source_tree, preserved_environment
-    from drill.engine import DrillOptions, run_drill
-    from drill.printer import LivePrinter, print_summary
-    from drill.scenarios import DRILL_SCENARIOS
+    from apibrake_cli.local_extra import local_extra
+
+    with local_extra():
+        from apibrake_cli.local import ensure_source_tree, preserved_environment
+        from drill.engine import DrillOptions, run_drill
+        from drill.printer import LivePrinter, print_summary
+        from drill.scenarios import DRILL_SCENARIOS
 
     out = output()
     ensure_source_tree()

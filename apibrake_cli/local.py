@@ -209,7 +209,7 @@ def ensure_source_tree() -> None:
         raise CliError(
             "--local needs the apibrake source tree (functions/ beside template.yaml)",
             code=ExitCode.NOT_FOUND,
-            hint="run from a clone of the repository with its venv (make venv)",
+            hint="run apibrake from a clone of the repository (cd into it)",
         )
     if root not in sys.path:
         sys.path.insert(0, root)
@@ -224,6 +224,7 @@ def _forget_caches() -> None:
 
 @contextmanager
 def local_target(out: Output, path: Path = STATE_FILE) -> Iterator[Target]:
+    ensure_source_tree()
     state = read_state(path)
     if state is not None and is_live(state):
         yield LocalTarget(state)

@@ -29,9 +29,20 @@ def local() -> None:
 )
 def up(scenario: str, port: int, state_file: Path | None) -> None:
     """Serve the local stack until Ctrl-C; `--local` commands run in this directory use it."""
-    from apibrake_cli.local import STATE_FILE, local_state, real_time_sandbox, write_state
-    from localaws import LocalAws
-    from sandbox.scenarios import SCENARIOS
+    from apibrake_cli.local_extra import local_extra
+
+    with local_extra():
+        from apibrake_cli.local import (
+            STATE_FILE,
+            ensure_source_tree,
+            local_state,
+            real_time_sandbox,
+            write_state,
+        )
+        from localaws import LocalAws
+        from sandbox.scenarios import SCENARIOS
+
+    ensure_source_tree()
 
     if scenario not in SCENARIOS:
         raise click.BadParameter(

@@ -189,7 +189,10 @@ def open_target(options: Options, out: Output) -> Iterator[Target]:
     if not options.local:
         yield deployed_target(options)
         return
-    from apibrake_cli.local import local_target  # moto and the sandbox load only when asked
+    from apibrake_cli.local_extra import local_extra
+
+    with local_extra():
+        from apibrake_cli.local import local_target  # moto and the sandbox load only when asked
 
     with local_target(out) as target:
         yield target

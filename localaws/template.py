@@ -13,7 +13,15 @@ from typing import Any
 
 import yaml
 
-TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "template.yaml"
+
+def _template_path() -> Path:
+    """template.yaml of the source tree: beside the packages in a clone (editable install),
+    else in the current directory (an installed CLI run from the clone)."""
+    beside = Path(__file__).resolve().parent.parent / "template.yaml"
+    return beside if beside.is_file() else Path.cwd() / "template.yaml"
+
+
+TEMPLATE_PATH = _template_path()
 
 Template = dict[str, Any]
 

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from apibrake.models.connection import Connection
 from apibrake.platforms.connect import validate_secret
 from apibrake_cli.checks import run_checks
-from apibrake_cli.context import common_options, confirm, output, target
+from apibrake_cli.context import command_line, common_options, confirm, output, target
 from apibrake_cli.errors import CliError, ExitCode, field_error
 from apibrake_cli.target import Target
 
@@ -155,7 +155,8 @@ def add(
         f"Connection {connection_id} ({platform}) saved; secret {connection.secret_id} {action}."
     )
     out.say(
-        f"Next: apibrake connections test {connection_id}   then: apibrake discover {connection_id}"
+        f"Next: {command_line('connections', 'test', connection_id)}   "
+        f"then: {command_line('discover', connection_id)}"
     )
 
 

@@ -53,6 +53,21 @@ def options() -> Options:
     return value
 
 
+def command_line(*words: str) -> str:
+    """An apibrake command to print as the next step, aimed at the stack this one used, so
+    it works as copied (`--local` after a local command, `--stack` after a deployed one)."""
+    chosen = options()
+    aim = ["--local"] if chosen.local else []
+    if not chosen.local:
+        defaults = Options()
+        aim += [
+            f"--{name} {value}"
+            for name in ("stack", "profile", "region")
+            if (value := getattr(chosen, name)) != getattr(defaults, name)
+        ]
+    return " ".join(["apibrake", *words, *aim])
+
+
 def output() -> Output:
     return Output(json_mode=options().json)
 

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from apibrake_cli.connections import require_connection
-from apibrake_cli.context import common_options, confirm, output, target
+from apibrake_cli.context import command_line, common_options, confirm, output, target
 from apibrake_cli.errors import LIMIT_ADVICE, CliError, ExitCode
 from apibrake_cli.output import Output
 from apibrake_cli.target import Target
@@ -55,8 +55,7 @@ def show_report(out: Output, report: dict[str, Any], title: str) -> ExitCode:
             f"field '{report.get('field')}': {report.get('message')}"
         )
     else:
-        spent = report.get("planned_calls") if report.get("dry_run") else report.get("api_calls")
-        calls = ", ".join(f"{cid} {n}" for cid, n in (spent or {}).items()) or "none"
+        caption = _calls_caption(report)
         out.table(
             f"{title} — incident {report.get('incident_id')}"
             + (" (dry run)" if report.get("dry_run") else ""),
@@ -72,8 +71,7 @@ def show_report(out: Output, report: dict[str, Any], title: str) -> ExitCode:
                 ]
                 for r in report.get("rows", [])
             ],
-            caption=("API calls it would spend: " if report.get("dry_run") else "API calls spent: ")
-            + calls,
+            caption=caption,
         )
         for failure in report.get("errors", []):
             out.say(f"{failure['connection_id']}: {failure['error']}")
@@ -82,6 +80,21 @@ def show_report(out: Output, report: dict[str, Any], title: str) -> ExitCode:
     if code is ExitCode.LIMIT_EXHAUSTED:
         out.note(f"Daily limit exhausted: {LIMIT_ADVICE}")
     return code
+
+
+def _calls_caption(report: dict[str, Any]) -> str:
+    """What the run spent; for a dry run, what the real one would: its reads (as the dry run
+    made them) plus the changes it planned."""
+    spent: dict[str, int] = report.get("api_calls") or {}
+    if not report.get("dry_run"):
+        return "API calls spent: " + (", ".join(f"{c} {n}" for c, n in spent.items()) or "none")
+    planned: dict[str, int] = report.get("planned_calls") or {}
+    parts = [
+        f"{cid} {spent.get(cid, 0) + planned.get(cid, 0)} "
+        f"({spent.get(cid, 0)} to read, as this dry run did, {planned.get(cid, 0)} to change)"
+        for cid in sorted({*spent, *planned})
+    ]
+    return "API calls the real run would spend: " + (", ".join(parts) or "none")
 
 
 @click.command()
@@ -133,7 +146,8 @@ def brake(
         if dry_run:
             out.say("Nothing changed. Brake for real: the same command without --dry-run.")
         else:
-            out.say(f"Release later with: apibrake release --incident {report.get('incident_id')}")
+            release = command_line("release", "--incident", str(report.get("incident_id")))
+            out.say(f"Release later with: {release}")
     raise click.exceptions.Exit(int(code))
 
 

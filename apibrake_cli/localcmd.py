@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import click
@@ -40,6 +39,7 @@ def up(scenario: str, port: int, state_file: Path | None) -> None:
             write_state,
         )
         from localaws import LocalAws
+        from localaws.until_stopped import wait_until_stopped
         from sandbox.scenarios import SCENARIOS
 
     ensure_source_tree()
@@ -70,8 +70,7 @@ def up(scenario: str, port: int, state_file: Path | None) -> None:
         click.echo("  apibrake discover sf-local --local --yes --write allowlist.csv")
         click.echo("\nCtrl-C to stop.")
         try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
+            wait_until_stopped()
             click.echo("stopped")
         finally:
             path.unlink(missing_ok=True)

@@ -9,11 +9,11 @@ template's functions answer Lambda's Invoke API too (AWS_ENDPOINT_URL_LAMBDA).
 from __future__ import annotations
 
 import argparse
-import threading
 from contextlib import ExitStack
 
 from localaws.lambda_process import LocalLambda
 from localaws.stack import LocalAws
+from localaws.until_stopped import wait_until_stopped
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -48,10 +48,8 @@ def main(argv: list[str] | None = None) -> None:
         for name, value in aws.outputs().items():
             print(f"{name}={value}")
         print("\nCtrl-C to stop.", flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            print("stopped")
+        wait_until_stopped()
+        print("stopped")
 
 
 if __name__ == "__main__":

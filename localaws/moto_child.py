@@ -66,12 +66,15 @@ def plain_item_reads() -> None:
     through its model-driven serializer, ~0.7 ms per item, so an hour of readings cost ~20 ms
     per Query; the result of these operations is DynamoDB JSON already (strings, numbers,
     lists, maps: no timestamps or blobs for the serializer to convert)."""
+    from moto.core.responses import ActionContext, ActionResult
     from moto.dynamodb.responses import DynamoResult
 
     serialized = DynamoResult.execute_result
     plain = {"Query", "Scan", "GetItem", "BatchGetItem"}
 
-    def execute_result(self: DynamoResult, context: Any) -> Any:
+    def execute_result(
+        self: ActionResult, context: ActionContext
+    ) -> tuple[int, dict[str, Any], str | bytes]:
         if context.operation_model.name not in plain:
             return serialized(self, context)
         body = json.dumps(self.result, separators=(",", ":"))

@@ -30,6 +30,8 @@ def test_add_from_file_list_and_remove(run: Run, sandbox: Sandbox, tmp_path: Pat
     after = run("connections", "list", "--json")
     # Then the item held the options, the secret never showed, and it is gone after remove
     assert added.exit_code == 0, added.output
+    # The next step it prints works as copied: aimed at the same (local) stack
+    assert "Next: apibrake connections test sf-prod --local" in added.stdout
     assert secret["client_secret"] not in added.output + listed.output
     (item,) = as_json(listed)["connections"]
     assert (item["connection_id"], item["brake_at"], item["label"]) == ("sf-prod", 85.0, "Prod")

@@ -31,6 +31,23 @@ def test_dry_run_changes_nothing(connected: Run, sandbox: Sandbox) -> None:
     assert sandbox.salesforce.flow("Account_Revenue_Rollup").active_version == 3
 
 
+def test_a_dry_run_counts_what_the_real_brake_spends_and_hints_stay_local(
+    connected: Run,
+) -> None:
+    connected("allowlist", "add", "sf-local", "flow:Account_Revenue_Rollup")
+    dry = connected("brake", "--connection", "sf-local", "--dry-run", "--reason", "rehearsal")
+    as_data = as_json(
+        connected("brake", "--connection", "sf-local", "--dry-run", "--reason", "r", "--json")
+    )
+    real = connected("brake", "--connection", "sf-local", "--reason", "usage at 92%", "--yes")
+
+    reads, changes = as_data["api_calls"]["sf-local"], as_data["planned_calls"]["sf-local"]
+    caption = f"sf-local {reads + changes} ({reads} to read, as this dry run did, {changes} to"
+    assert caption in " ".join(dry.stdout.split())
+    assert "Release later with: apibrake release --incident " in real.stdout
+    assert real.stdout.rstrip().endswith("--local")
+
+
 def test_brake_then_release_and_the_journal(connected: Run, sandbox: Sandbox) -> None:
     connected("allowlist", "add", "sf-local", "flow:Account_Revenue_Rollup")
     connected("allowlist", "add", "hs-local", "workflow:101")

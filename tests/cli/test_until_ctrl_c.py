@@ -103,3 +103,17 @@ def test_local_up_serves_local_commands_and_cleans_up(
     assert "stopped" in rest
     assert not (tmp_path / STATE_FILE).exists()
     assert not is_live(state)
+
+
+def test_local_up_stopped_by_kill_cleans_up_as_ctrl_c_does(tmp_path: Path) -> None:
+    with apibrake("local", "up", cwd=tmp_path) as up:
+        read_until(up.stdout, "Ctrl-C to stop.")
+        state = read_state(tmp_path / STATE_FILE)
+        up.send_signal(signal.SIGTERM)
+        rest, errors = up.communicate(timeout=60)
+
+    assert up.returncode == 0, errors
+    assert "stopped" in rest
+    assert not (tmp_path / STATE_FILE).exists()
+    assert state is not None
+    assert not is_live(state)  # its moto went with it

@@ -81,14 +81,17 @@ def print_summary(result: DrillResult, out: TextIO) -> None:
         for report in result.release_reports
         for row in report.get("rows", [])
     }
-    print(f"\n  {'automation':<48} {'braked from':<24} {'brake':<12} {'release':<10}", file=out)
-    for report in result.brake_reports:
-        for row in report.get("rows", []):
-            key = (row["connection_id"], row["kind"], row["name"])
-            after = released.get(key, {})
-            name = f"{row['connection_id']} {row['kind']}:{row['name']}"
-            print(
-                f"  {name:<48} {_state(row.get('before')):<24} {row['status']:<12} "
-                f"{after.get('status', 'not yet'):<10}",
-                file=out,
-            )
+    rows = [row for report in result.brake_reports for row in report.get("rows", [])]
+    # The widest recorded state sets its column (a HubSpot workflow's is the longest).
+    width = max([len("braked from"), *(len(_state(row.get("before"))) for row in rows)])
+    header = f"{'automation':<48} {'braked from':<{width}} {'brake':<12} {'release':<10}"
+    print(f"\n  {header}", file=out)
+    for row in rows:
+        key = (row["connection_id"], row["kind"], row["name"])
+        after = released.get(key, {})
+        name = f"{row['connection_id']} {row['kind']}:{row['name']}"
+        print(
+            f"  {name:<48} {_state(row.get('before')):<{width}} {row['status']:<12} "
+            f"{after.get('status', 'not yet'):<10}",
+            file=out,
+        )

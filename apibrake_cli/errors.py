@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 from pydantic import ValidationError
 
 from apibrake.http.errors import (
@@ -75,6 +75,13 @@ def advise(exc: BaseException) -> CliError:
         )
     if isinstance(exc, ClientError):
         return _aws_advice(exc)
+    if isinstance(exc, NoRegionError):
+        return CliError(
+            "no AWS region given for the deployed stack",
+            code=ExitCode.BAD_INPUT,
+            hint="pass --region REGION (or set AWS_DEFAULT_REGION, or a profile's region), "
+            "or use --local for the local stack",
+        )
     if isinstance(exc, BotoCoreError):
         return CliError(f"AWS: {exc}", hint="check --region and your network, or use --local")
     return CliError(f"{type(exc).__name__}: {exc}", hint="run again with --debug for details")

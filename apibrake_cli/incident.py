@@ -45,10 +45,13 @@ def report_exit_code(report: dict[str, Any]) -> ExitCode:
     return ExitCode.OK
 
 
-def show_report(out: Output, report: dict[str, Any], title: str) -> ExitCode:
+def show_report(out: Output, report: dict[str, Any], title: str, nothing: str) -> ExitCode:
+    """The report as a table; `nothing` is said instead of an empty one."""
     code = report_exit_code(report)
     if out.json_mode:
         out.json(report)
+    elif not report.get("rows") and not report.get("errors") and not report.get("error"):
+        out.say(f"{title}: {nothing}. {_calls_caption(report)}.")
     elif report.get("error") == "invalid_event":
         out.say(
             "The function refused the event: "
@@ -141,8 +144,9 @@ def brake(
             confirm("Brake now?", yes=yes)
         with out.err.status("incident_responder is working…"):
             report = stack.invoke("brake", event)
-    code = show_report(out, report, "Brake")
-    if code is ExitCode.OK and not out.json_mode:
+    nothing = f"nothing allowlisted at tier <= {tier} (see: apibrake allowlist list)"
+    code = show_report(out, report, "Brake", nothing)
+    if code is ExitCode.OK and not out.json_mode and report.get("rows"):
         if dry_run:
             out.say("Nothing changed. Brake for real: the same command without --dry-run.")
         else:
@@ -193,7 +197,12 @@ def release(incident_id: str | None, dry_run: bool, force: bool) -> None:
             )
         with out.err.status("restore is working…"):
             report = stack.invoke("restore", event)
-    raise click.exceptions.Exit(int(show_report(out, report, "Release")))
+    nothing = (
+        "nothing left to release in this incident"
+        if incident_id
+        else "no open incident has recovered yet (see: apibrake incidents)"
+    )
+    raise click.exceptions.Exit(int(show_report(out, report, "Release", nothing)))
 
 
 def incident_list(stack: Target) -> list[dict[str, Any]]:

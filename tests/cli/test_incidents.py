@@ -86,3 +86,12 @@ def test_unknown_incident_and_bad_options(connected: Run) -> None:
     assert no_reason.exit_code == 2
     assert "--reason" in no_reason.stderr
     assert forced.exit_code == 2
+
+
+def test_nothing_to_do_is_said_not_shown_as_an_empty_table(connected: Run) -> None:
+    dry = connected("brake", "--connection", "sf-local", "--dry-run", "--reason", "rehearsal")
+    release = connected("release")
+    assert dry.exit_code == 0, dry.output
+    assert "Brake: nothing allowlisted at tier <= 1" in dry.stdout
+    assert release.exit_code == 0, release.output
+    assert "Release: no open incident has recovered yet" in release.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -39,7 +40,7 @@ def up(scenario: str, port: int, state_file: Path | None) -> None:
             write_state,
         )
         from localaws import LocalAws
-        from localaws.until_stopped import wait_until_stopped
+        from localaws.until_stopped import stop_on_signals, wait_until_stopped
         from sandbox.scenarios import SCENARIOS
 
     ensure_source_tree()
@@ -49,28 +50,34 @@ def up(scenario: str, port: int, state_file: Path | None) -> None:
             f"choose one of {', '.join(sorted(SCENARIOS))}", param_hint="--scenario"
         )
     path = state_file or STATE_FILE
+    stop_on_signals()
     with LocalAws(port=port) as aws, real_time_sandbox() as sandbox:
-        SCENARIOS[scenario](sandbox)
-        state = local_state(aws, sandbox)
-        write_state(state, path)
-        creds = state["sandbox"]
-        click.echo(f"moto (AWS)   {aws.endpoint_url}")
-        click.echo(
-            f"salesforce   {sandbox.salesforce_url}  client_id={creds['salesforce_client_id']} "
-            f"client_secret={creds['salesforce_client_secret']}"
-        )
-        click.echo(f"hubspot      {sandbox.hubspot_url}  token={creds['hubspot_token']}")
-        click.echo(f"state file   {path} (sandbox scenario: {scenario})")
-        click.echo("\nIn another terminal, in this directory:")
-        click.echo(
-            "  apibrake connections add sf-local --platform salesforce --from-sandbox --local"
-        )
-        click.echo("  apibrake connections add hs-local --platform hubspot --from-sandbox --local")
-        click.echo("  apibrake connections test sf-local --local")
-        click.echo("  apibrake discover sf-local --local --yes --write allowlist.csv")
-        click.echo("\nCtrl-C to stop.")
         try:
+            SCENARIOS[scenario](sandbox)
+            state = local_state(aws, sandbox)
+            write_state(state, path)
+            _banner(state, path, scenario)
             wait_until_stopped()
-            click.echo("stopped")
+        except KeyboardInterrupt:  # stopped while starting
+            pass
         finally:
             path.unlink(missing_ok=True)
+        click.echo("stopped")
+
+
+def _banner(state: dict[str, Any], path: Path, scenario: str) -> None:
+    """Where the stack serves, the sandbox's credentials, and what to run next."""
+    creds = state["sandbox"]
+    click.echo(f"moto (AWS)   {state['endpoint_url']}")
+    click.echo(
+        f"salesforce   {creds['salesforce_url']}  client_id={creds['salesforce_client_id']} "
+        f"client_secret={creds['salesforce_client_secret']}"
+    )
+    click.echo(f"hubspot      {creds['hubspot_url']}  token={creds['hubspot_token']}")
+    click.echo(f"state file   {path} (sandbox scenario: {scenario})")
+    click.echo("\nIn another terminal, in this directory:")
+    click.echo("  apibrake connections add sf-local --platform salesforce --from-sandbox --local")
+    click.echo("  apibrake connections add hs-local --platform hubspot --from-sandbox --local")
+    click.echo("  apibrake connections test sf-local --local")
+    click.echo("  apibrake discover sf-local --local --yes --write allowlist.csv")
+    click.echo("\nCtrl-C to stop.")

@@ -13,7 +13,7 @@ from contextlib import ExitStack
 
 from localaws.lambda_process import LocalLambda
 from localaws.stack import LocalAws
-from localaws.until_stopped import wait_until_stopped
+from localaws.until_stopped import stop_on_signals, wait_until_stopped
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
 
+    stop_on_signals()
     with ExitStack() as running:
         aws = running.enter_context(
             LocalAws(stack_name=args.stack_name, region=args.region, port=args.port)

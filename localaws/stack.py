@@ -225,12 +225,7 @@ class LocalAws:
         """A fresh SQS queue subscribed to the topic (optionally through a filter policy)."""
         sqs: SQSClient = self.client("sqs")
         sns: SNSClient = self.client("sns")
-        self._inbox_count += 1
-        queue_name = f"{self.stack_name}-inbox-{self._inbox_count}"
-        queue_url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
+        queue_url, queue_arn = self._new_queue("inbox")
         attributes = {"RawMessageDelivery": "false"}
         if filter_policy is not None:
             attributes |= {
@@ -246,17 +241,23 @@ class LocalAws:
         )
         return AlertInbox(sqs, queue_url, subscription["SubscriptionArn"])
 
+    def _new_queue(self, kind: str) -> tuple[str, str]:
+        """A fresh SQS queue of the stack's (its URL and ARN): each inbox reads its own."""
+        sqs: SQSClient = self.client("sqs")
+        self._inbox_count += 1
+        queue_url = sqs.create_queue(QueueName=f"{self.stack_name}-{kind}-{self._inbox_count}")[
+            "QueueUrl"
+        ]
+        attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+        return queue_url, attributes["Attributes"]["QueueArn"]
+
     def event_inbox(self, event_pattern: Mapping[str, Any]) -> EventInbox:
         """A fresh SQS queue behind a rule on the default event bus: what a rule routing
         apibrake's events (to a pager, a webhook) would get."""
         sqs: SQSClient = self.client("sqs")
         events = self.client("events")  # no stubs installed for EventBridge
-        self._inbox_count += 1
-        name = f"{self.stack_name}-events-{self._inbox_count}"
-        queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
+        queue_url, queue_arn = self._new_queue("events")
+        name = queue_url.rsplit("/", 1)[-1]
         events.put_rule(Name=name, EventPattern=json.dumps(dict(event_pattern)))
         events.put_targets(Rule=name, Targets=[{"Id": "inbox", "Arn": queue_arn}])
         return EventInbox(sqs, queue_url, name)

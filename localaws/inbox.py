@@ -42,25 +42,29 @@ class AlertInbox:
 
     def receive(self, wait_seconds: int = 0) -> list[ReceivedAlert]:
         """Every message waiting now (and deletes them); long-polls up to `wait_seconds`."""
-        alerts: list[ReceivedAlert] = []
-        wait = wait_seconds
-        while True:
-            messages = self._sqs.receive_message(
-                QueueUrl=self.queue_url,
-                MaxNumberOfMessages=_MAX_BATCH,
-                WaitTimeSeconds=wait,
-            ).get("Messages", [])
-            if not messages:
-                return alerts
-            alerts.extend(_from_envelope(message["Body"]) for message in messages)
-            self._sqs.delete_message_batch(
-                QueueUrl=self.queue_url,
-                Entries=[
-                    {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
-                    for index, message in enumerate(messages)
-                ],
-            )
-            wait = 0  # something arrived: drain the rest without waiting again
+        return [_from_envelope(body) for body in _drain(self._sqs, self.queue_url, wait_seconds)]
+
+
+def _drain(sqs: SQSClient, queue_url: str, wait_seconds: int = 0) -> list[str]:
+    """The bodies of every message waiting now, in arrival order, deleted once read;
+    long-polls up to `wait_seconds` for the first."""
+    bodies: list[str] = []
+    wait = wait_seconds
+    while True:
+        messages = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=_MAX_BATCH, WaitTimeSeconds=wait
+        ).get("Messages", [])
+        if not messages:
+            return bodies
+        bodies.extend(message["Body"] for message in messages)
+        sqs.delete_message_batch(
+            QueueUrl=queue_url,
+            Entries=[
+                {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
+                for index, message in enumerate(messages)
+            ],
+        )
+        wait = 0  # something arrived: drain the rest without waiting again
 
 
 def _from_envelope(body: str) -> ReceivedAlert:
@@ -86,18 +90,4 @@ class EventInbox:
 
     def receive(self) -> list[dict[str, Any]]:
         """Every event waiting now (and deletes them), in arrival order."""
-        events: list[dict[str, Any]] = []
-        while True:
-            messages = self._sqs.receive_message(
-                QueueUrl=self.queue_url, MaxNumberOfMessages=_MAX_BATCH
-            ).get("Messages", [])
-            if not messages:
-                return events
-            events.extend(json.loads(message["Body"]) for message in messages)
-            self._sqs.delete_message_batch(
-                QueueUrl=self.queue_url,
-                Entries=[
-                    {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
-                    for index, message in enumerate(messages)
-                ],
-            )
+        return [json.loads(body) for body in _drain(self._sqs, self.queue_url)]

@@ -69,20 +69,20 @@ class LocalAws:
         # Names are known before anything runs, as in a stack: {stack_name}-{LogicalId}.
         self.table_names: dict[str, str] = {
             logical_id: self._physical_name(logical_id)
-            for logical_id in self._live_resources(TABLE_TYPE)
+            for logical_id in self.live_resources(TABLE_TYPE)
         }
         self.topic_arns: dict[str, str] = {
             logical_id: self._arn("sns", self._physical_name(logical_id))
-            for logical_id in self._live_resources(TOPIC_TYPE)
+            for logical_id in self.live_resources(TOPIC_TYPE)
         }
         self.function_names: dict[str, str] = {
             logical_id: self._physical_name(logical_id)
-            for logical_id in self._live_resources(FUNCTION_TYPE)
+            for logical_id in self.live_resources(FUNCTION_TYPE)
         }
         # Declared, never created: see localaws.placeholders.
         self.kms_key_ids: dict[str, str] = {
             logical_id: kms_key_id(stack_name, logical_id)
-            for logical_id in self._live_resources(KMS_KEY_TYPE)
+            for logical_id in self.live_resources(KMS_KEY_TYPE)
         }
 
     # lifecycle
@@ -90,7 +90,7 @@ class LocalAws:
     def start(self) -> Self:
         """Start moto, point this process's AWS SDKs at it, create the resources."""
         self._server.start()
-        self.endpoint_url = f"http://{self._server.host}:{self._server.port}"
+        self.endpoint_url = self._server.url
         self._point_sdks_here()
         self._create_resources()
         return self
@@ -144,11 +144,6 @@ class LocalAws:
         variables = function_properties(self.template, logical_id)["Environment"]["Variables"]
         resolved = self._resolver().resolve(variables)
         return {name: _as_text(value) for name, value in resolved.items()}
-
-    def live_resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
-        """The resources of a type a deployment with these parameters would have (their
-        Condition holds), created here or not (moto has no chat service, for one)."""
-        return self._live_resources(resource_type)
 
     def resolve(self, value: Any) -> Any:
         """`value` (any piece of the template) with its intrinsics evaluated locally."""
@@ -283,10 +278,10 @@ class LocalAws:
         resolver = self._resolver()
         dynamodb: DynamoDBClient = self.client("dynamodb")
         sns: SNSClient = self.client("sns")
-        for logical_id, resource in self._live_resources(TABLE_TYPE).items():
+        for logical_id, resource in self.live_resources(TABLE_TYPE).items():
             properties = resolver.resolve(resource.get("Properties", {}))
             create_table(dynamodb, self.table_names[logical_id], logical_id, properties)
-        for logical_id, resource in self._live_resources(TOPIC_TYPE).items():
+        for logical_id, resource in self.live_resources(TOPIC_TYPE).items():
             properties = resolver.resolve(resource.get("Properties", {}))
             arn = create_topic(sns, self._physical_name(logical_id), logical_id, properties)
             if arn != self.topic_arns[logical_id]:
@@ -308,7 +303,7 @@ class LocalAws:
             **self.kms_key_ids,
             **{
                 logical_id: self._arn("lambda", f"layer:{self._physical_name(logical_id)}:1")
-                for logical_id in self._live_resources(LAYER_TYPE)
+                for logical_id in self.live_resources(LAYER_TYPE)
             },
         }
         attributes: dict[tuple[str, str], Any] = {}
@@ -326,13 +321,14 @@ class LocalAws:
         # (`/aws/lambda/${Function}`), never to each other.
         names = IntrinsicResolver(self.template, dict(refs), attributes)
         for resource_type, name_property in NAME_PROPERTIES.items():
-            for logical_id, resource in self._live_resources(resource_type).items():
+            for logical_id, resource in self.live_resources(resource_type).items():
                 name = resource.get("Properties", {}).get(name_property)
                 refs[logical_id] = names.resolve(name) if name else self._physical_name(logical_id)
         return IntrinsicResolver(self.template, refs, attributes)
 
-    def _live_resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
-        """Resources of a type whose Condition (if any) holds."""
+    def live_resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        """The resources of a type a deployment with these parameters would have (their
+        Condition holds), created here or not (moto has no chat service, for one)."""
         resources: dict[str, dict[str, Any]] = self.template.get("Resources", {})
         typed = {
             logical_id: resource

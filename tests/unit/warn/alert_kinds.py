@@ -28,7 +28,7 @@ ALLOWLIST = [AllowlistEntry(connection_id="sf-prod", automation="flow:Account_Ro
 FUNCTION = "apibrake-IncidentResponder"
 
 
-def outlook(percent: float) -> Forecast:
+def outlook(percent: float, *, resets_at: datetime | None = None) -> Forecast:
     return Forecast(
         used=int(percent * 150),
         limit=15_000,
@@ -36,8 +36,8 @@ def outlook(percent: float) -> Forecast:
         burn_rate_per_hour=1_200.0,
         minutes_to_brake=45.0 if percent < 90 else 0.0,
         minutes_to_exhaustion=120.0,
-        resets_at=None,
-        minutes_to_reset=None,
+        resets_at=resets_at,
+        minutes_to_reset=None if resets_at is None else 300.0,
     )
 
 

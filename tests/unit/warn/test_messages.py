@@ -11,7 +11,7 @@ from apibrake.models.connection import Connection
 from apibrake.warn.messages import AlertContext, compose
 from apibrake.warn.publisher import Severity
 from apibrake.warn.rules import connection_error_alert, exhausted_alert, usage_alerts
-from apibrake.watch.forecast import Forecast
+from tests.unit.warn.alert_kinds import outlook
 
 SF = Connection(
     connection_id="sf-prod",
@@ -27,19 +27,6 @@ ALLOWLIST = [
     AllowlistEntry(connection_id="sf-prod", automation="scheduled_apex:Nightly Sync", tier=2),
 ]
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
-
-
-def outlook(percent: float, *, resets_at: datetime | None = None) -> Forecast:
-    return Forecast(
-        used=int(percent * 150),
-        limit=15_000,
-        percent=percent,
-        burn_rate_per_hour=1_200.0,
-        minutes_to_brake=45.0 if percent < 90 else 0.0,
-        minutes_to_exhaustion=120.0,
-        resets_at=resets_at,
-        minutes_to_reset=None if resets_at is None else 300.0,
-    )
 
 
 def test_warning_alert_reads_well_and_carries_the_commands() -> None:

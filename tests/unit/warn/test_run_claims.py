@@ -1,4 +1,5 @@
-"""One monitor run reads a connection's live claims once and writes only the free keys."""
+"""One monitor run reads a connection's live claims only once one is found held, and then
+writes only the free keys."""
 
 from __future__ import annotations
 
@@ -25,49 +26,69 @@ class CountingStore:
         self, connection_id: str, alert_key: str, *, now: datetime, window_ends: datetime
     ) -> bool:
         self.writes.append((connection_id, alert_key))
-        return alert_key not in self.live.get(connection_id, set())
+        held = self.live.setdefault(connection_id, set())
+        if alert_key in held:
+            return False
+        held.add(alert_key)
+        return True
 
     def release_alert_claim(self, connection_id: str, alert_key: str) -> None:
         self.released.append((connection_id, alert_key))
+        self.live.get(connection_id, set()).discard(alert_key)
 
 
-def test_keys_live_in_their_window_cost_no_write() -> None:
-    store = CountingStore({"sf": {"warn:70", "warn:80"}})
-    claims = RunClaims(store)
-    won = [
-        key
-        for key in ("warn:70", "warn:80", "brake:90", "auto_brake")
-        if claims.claim_alert("sf", key, now=NOW, window_ends=ENDS)
-    ]
-    assert won == ["brake:90", "auto_brake"]
+def claim_all(claims: RunClaims, cid: str, *keys: str) -> list[str]:
+    return [key for key in keys if claims.claim_alert(cid, key, now=NOW, window_ends=ENDS)]
+
+
+def test_after_a_held_claim_one_read_spares_the_writes_bound_to_fail() -> None:
+    store = CountingStore({"sf": {"warn:70", "warn:80", "brake:90"}})
+    won = claim_all(RunClaims(store), "sf", "warn:70", "warn:80", "brake:90", "auto_brake")
+    assert won == ["auto_brake"]
     assert store.reads == ["sf"]  # one read for the connection, however many keys
-    assert store.writes == [("sf", "brake:90"), ("sf", "auto_brake")]
+    assert store.writes == [("sf", "warn:70"), ("sf", "auto_brake")]
+
+
+def test_one_key_due_or_a_fresh_crossing_costs_no_read() -> None:
+    held = CountingStore({"sf": {"warn:70"}})
+    assert claim_all(RunClaims(held), "sf", "warn:70") == []
+    fresh = CountingStore({})
+    assert claim_all(RunClaims(fresh), "sf", "warn:70", "warn:80", "brake:90") == [
+        "warn:70",
+        "warn:80",
+        "brake:90",
+    ]
+    assert held.reads == fresh.reads == []
+    assert held.writes == [("sf", "warn:70")]
 
 
 def test_a_key_is_claimed_once_per_run_and_connections_are_apart() -> None:
     store = CountingStore({})
     claims = RunClaims(store)
-    assert claims.claim_alert("sf", "warn:70", now=NOW, window_ends=ENDS)
-    assert not claims.claim_alert("sf", "warn:70", now=NOW, window_ends=ENDS)
-    assert claims.claim_alert("hs", "warn:70", now=NOW, window_ends=ENDS)
-    assert store.reads == ["sf", "hs"]
-    assert store.writes == [("sf", "warn:70"), ("hs", "warn:70")]
+    assert claim_all(claims, "sf", "warn:70", "warn:70") == ["warn:70"]
+    assert claim_all(claims, "hs", "warn:70") == ["warn:70"]
+    assert store.reads == []  # a held claim followed by no other key needs no read
+    assert store.writes == [("sf", "warn:70"), ("sf", "warn:70"), ("hs", "warn:70")]
 
 
 def test_a_lost_write_race_is_a_lost_claim() -> None:
     # The read saw the key free; a concurrent run wrote it first: the write decides.
-    store = CountingStore({})
+    store = CountingStore({"sf": {"warn:70"}})
     claims = RunClaims(store)
-    store.live_alert_claims("sf", now=NOW)  # the read happens...
-    store.live["sf"] = {"brake:90"}  # ...then another run claims
-    store.reads.clear()
-    assert not claims.claim_alert("sf", "brake:90", now=NOW, window_ends=ENDS)
+    assert claim_all(claims, "sf", "warn:70") == []
+    original = store.live_alert_claims
+    store.live_alert_claims = lambda connection_id, *, now: (
+        original(connection_id, now=now) - {"brake:90"}
+    )  # type: ignore[method-assign]
+    store.live["sf"].add("brake:90")  # another run claims between the read and the write
+    assert claim_all(claims, "sf", "brake:90") == []
+    assert ("sf", "brake:90") in store.writes
 
 
 def test_a_claim_given_back_can_be_claimed_again_in_the_same_run() -> None:
-    store = CountingStore({})
+    store = CountingStore({"sf": {"warn:70"}})
     claims = RunClaims(store)
-    assert claims.claim_alert("sf", "warn:70", now=NOW, window_ends=ENDS)
-    claims.release_alert_claim("sf", "warn:70")
-    assert claims.claim_alert("sf", "warn:70", now=NOW, window_ends=ENDS)
-    assert store.released == [("sf", "warn:70")]
+    assert claim_all(claims, "sf", "warn:70", "warn:80") == ["warn:80"]
+    claims.release_alert_claim("sf", "warn:80")
+    assert claim_all(claims, "sf", "warn:80") == ["warn:80"]
+    assert store.released == [("sf", "warn:80")]

@@ -1,11 +1,12 @@
-"""Alert claims as one monitor run sees them: each connection's live claims read once.
+"""Alert claims as one monitor run sees them: a connection's live claims read at most once.
 
 Above a threshold, every check finds the same alerts due (warn:70, warn:80, brake:90, the
-auto-brake), and each claim is a conditional write bound to fail after the first. One
-strongly consistent read of the connection's live claims spares those writes. The write
-stays the arbiter for every key the read does not show as live, and the read is consistent,
-so a claim given back a moment ago (publish failed, brake re-armed after a release) counts
-as free.
+auto-brake), and each claim is a conditional write bound to fail after the first. Once one
+claim of a connection is found held, one strongly consistent read of its live claims spares
+the writes for the keys that follow. The read comes only then: a check with one key due, or
+a fresh crossing whose writes all win, costs what it did before. The write stays the arbiter
+for every key the read does not show as live, and the read is consistent, so a claim given
+back a moment ago (publish failed, brake re-armed after a release) counts as free.
 """
 
 from __future__ import annotations
@@ -32,18 +33,23 @@ class RunClaims:
 
     def __init__(self, store: ClaimStore) -> None:
         self._store = store
-        self._live: dict[str, set[str]] = {}
+        self._live: dict[str, set[str]] = {}  # read from the store, per connection
+        self._held: set[str] = set()  # connections with a claim found held in this run
 
     def claim_alert(
         self, connection_id: str, alert_key: str, *, now: datetime, window_ends: datetime
     ) -> bool:
+        if connection_id in self._held and connection_id not in self._live:
+            self._live[connection_id] = self._store.live_alert_claims(connection_id, now=now)
         live = self._live.get(connection_id)
-        if live is None:
-            live = self._live[connection_id] = self._store.live_alert_claims(connection_id, now=now)
-        if alert_key in live:
-            return False
-        live.add(alert_key)  # won or lost, it is claimed for the rest of this run
-        return self._store.claim_alert(connection_id, alert_key, now=now, window_ends=window_ends)
+        if live is not None:
+            if alert_key in live:
+                return False
+            live.add(alert_key)  # won or lost, it is claimed for the rest of this run
+        won = self._store.claim_alert(connection_id, alert_key, now=now, window_ends=window_ends)
+        if not won:
+            self._held.add(connection_id)
+        return won
 
     def release_alert_claim(self, connection_id: str, alert_key: str) -> None:
         self._store.release_alert_claim(connection_id, alert_key)

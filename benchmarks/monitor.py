@@ -124,6 +124,10 @@ def main() -> None:
         env["INCIDENT_FUNCTION_NAME"] = ""  # nothing to brake into locally
         env["POWERTOOLS_LOG_LEVEL"] = "ERROR"
         seed(aws, sandbox)
+        # The 100 HubSpot connections stand for 100 portals, each with its own 10-second
+        # burst window; the sandbox serves them all from one token, so its window is theirs
+        # together (else a fast check trips a 429 no real fleet would see).
+        sandbox.hubspot.settings.burst_limit *= CONNECTIONS // 2
         served = sandbox.salesforce_server.requests_served + sandbox.hubspot_server.requests_served
         concurrent = run_child(env, concurrency=25, runs=2)
         served_after = (

@@ -7,6 +7,13 @@ from datetime import UTC, datetime
 
 from apibrake.models.alert import Alert, Severity
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
+from apibrake.models.attribution import (
+    AttributionSource,
+    Consumer,
+    ConsumerKind,
+    SetupChange,
+    Suspects,
+)
 from apibrake.models.connection import Connection
 from apibrake.models.reports import AutomationRow, RowStatus
 from apibrake.warn.incident_alerts import human_must_act, summary_alert
@@ -26,6 +33,41 @@ SF = Connection(connection_id="sf-prod", platform="salesforce", secret_id="apibr
 HS = Connection(connection_id="hs-main", platform="hubspot", secret_id="apibrake/hs")
 ALLOWLIST = [AllowlistEntry(connection_id="sf-prod", automation="flow:Account_Rollup")]
 FUNCTION = "apibrake-IncidentResponder"
+NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
+# Yesterday's daily file (collected before it expired) and the change that started the burn.
+SUSPECTS = Suspects(
+    connection_id="sf-prod",
+    source=AttributionSource.DAILY_FILE,
+    data_as_of=datetime(2026, 11, 1, 23, 59, tzinfo=UTC),
+    window_start=datetime(2026, 11, 1, tzinfo=UTC),
+    window_end=datetime(2026, 11, 2, tzinfo=UTC),
+    consumers=[
+        Consumer(
+            name="flow Account_Rollup",
+            kind=ConsumerKind.AUTOMATION,
+            calls=9_200,
+            share=0.62,
+            automation="flow:Account_Rollup",
+        ),
+        Consumer(
+            name="Nightly ETL (connected app)",
+            kind=ConsumerKind.CONNECTED_APP,
+            calls=3_100,
+            share=0.21,
+        ),
+    ],
+    changes=[
+        SetupChange(
+            at=datetime(2026, 11, 2, 9, 12, tzinfo=UTC),
+            who="admin@acme.com",
+            action="activatedinteractiondefversion",
+            display='Activated flow version #4 "Account Rollup" for flow with Unique Name '
+            '"Account_Rollup"',
+            automation="flow:Account_Rollup",
+        )
+    ],
+    api_calls=1,
+)
 
 
 def outlook(percent: float, *, resets_at: datetime | None = None) -> Forecast:
@@ -50,6 +92,7 @@ def _composed(due: DueAlert, percent: float | None, **context: object) -> Alert:
             forecast=forecast,
             allowlist=ALLOWLIST,
             incident_function_name=FUNCTION,
+            now=NOW,
             **context,  # type: ignore[arg-type]
         ),
     )
@@ -66,7 +109,14 @@ def automation_row(name: str, status: RowStatus, error: str | None = None) -> Au
     )
 
 
-def incident_summary(action: str, rows: list[AutomationRow], *, dry_run: bool = False) -> Alert:
+def incident_summary(
+    action: str,
+    rows: list[AutomationRow],
+    *,
+    dry_run: bool = False,
+    before: Suspects | None = None,
+    after: Suspects | None = None,
+) -> Alert:
     return summary_alert(
         action=action,
         incident_id="sf-prod-20261102T120000Z",
@@ -76,6 +126,9 @@ def incident_summary(action: str, rows: list[AutomationRow], *, dry_run: bool = 
         calls=3,
         dry_run=dry_run,
         complete=True,
+        before=before,
+        after=after,
+        now=NOW,
     )
 
 
@@ -96,6 +149,9 @@ def _every_kind() -> dict[str, Alert]:
     return {
         "threshold": _composed(by_threshold[AlertKind.THRESHOLD], 92),
         "brake_threshold": _composed(by_threshold[AlertKind.BRAKE_THRESHOLD], 92),
+        "brake_threshold_suspects": _composed(
+            by_threshold[AlertKind.BRAKE_THRESHOLD], 92, suspects=SUSPECTS
+        ),
         "forecast": _composed(forecast_due, 60),
         "connection_error": _composed(connection_error_alert("AuthError"), None, error="401"),
         "limit_exhausted": _composed(exhausted_alert(), 100, error="REQUEST_LIMIT_EXCEEDED"),
@@ -105,7 +161,7 @@ def _every_kind() -> dict[str, Alert]:
             rate_now_per_hour=2_000.0,
         ),
         "human_must_act": human_must_act("sf-prod", "salesforce", braked, "3 calls left"),
-        "brake": incident_summary("brake", braked),
+        "brake": incident_summary("brake", braked, before=SUSPECTS),
         "brake_dry_run": incident_summary("brake", braked, dry_run=True),
         "release": incident_summary(
             "release", [automation_row("Account_Rollup", RowStatus.RELEASED)]

@@ -10,7 +10,7 @@ drive them (`drives`) braked in their own incidents.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apibrake.aws_threads import AWS_THREADS, AwsThreads
 from apibrake.brake.drives import LinkedBrake, linked_brakes
@@ -19,7 +19,7 @@ from apibrake.http.errors import DailyLimitExhausted
 from apibrake.incident import engine
 from apibrake.incident.adapters import ADAPTERS, Adapter
 from apibrake.incident.adapters.base import Observed
-from apibrake.incident.deps import IncidentDeps
+from apibrake.incident.deps import IncidentDeps, find_suspects
 from apibrake.incident.lease import drop_lease, take_lease
 from apibrake.incident.outcome import ConnectionOutcome, incident_report
 from apibrake.incident.readings import current_reset, fresh_reading
@@ -33,6 +33,7 @@ from apibrake.incident.records import (
 from apibrake.incident.report_rows import brake_row
 from apibrake.incident.work import IncidentWork
 from apibrake.models.allowlist import AllowlistEntry
+from apibrake.models.attribution import Suspects
 from apibrake.models.connection import Connection
 from apibrake.models.events import BrakeEvent
 from apibrake.models.reports import AutomationRow, FailureCode, IncidentReport, RowStatus
@@ -44,6 +45,9 @@ CONNECTIONS_AT_ONCE = 25
 # Journal rows a new brake looks at again: interrupted ones and failed ones (a sick
 # platform, a refused change) - the rest are settled.
 _RETRIED_STATES = frozenset({BrakeState.PENDING, BrakeState.FAILED})
+# A brake nobody told who burned the calls (a person's, a linked one) asks the attribution
+# sources about this window, from data already collected only: the brake spends no call on it.
+SUSPECTS_LOOKBACK = timedelta(hours=2)
 
 
 def incident_id_for(connection_id: str, deps: IncidentDeps) -> str:
@@ -101,6 +105,7 @@ def _linked_request(request: BrakeEvent, link: LinkedBrake) -> BrakeEvent:
         update={
             "connection_id": link.connection.connection_id,
             "reason": f"{link.reason}; {request.reason}".strip("; "),
+            "suspects": None,  # the monitor's suspects are the braked connection's own
         }
     )
 
@@ -145,6 +150,7 @@ class _ConnectionBrake(IncidentWork):
             return self.outcome
         if not self.dry_run and not await self.off_loop(self._open_incident):
             return self.outcome
+        self.outcome.suspects_before = await self._suspects_before(client)
         try:  # from here on the lease is ours: _finish gives it back, whatever happens
             existing: dict[str, JournalRow] = {}
             if self.meta is not None:
@@ -211,6 +217,20 @@ class _ConnectionBrake(IncidentWork):
             "ignored, fix the entry"
         )
         return row.model_copy(update={"error": f"{row.error}; {note}" if row.error else note})
+
+    async def _suspects_before(self, client: object) -> Suspects | None:
+        """Who burned the calls before this brake: the journal's (a resumed incident), else
+        what the monitor knew when it braked, else collected data (no platform call)."""
+        if self.meta is not None and self.meta.suspects_before is not None:
+            return self.meta.suspects_before
+        told = self.request.suspects
+        found = told if told is not None and told.connection_id == self.cid else None
+        if found is None:
+            since = self.deps.now() - SUSPECTS_LOOKBACK
+            found = await find_suspects(self.deps, self.connection, client, since=since, calls=0)
+        if self.meta is not None:
+            self.meta.suspects_before = found  # saved with the header when the brake ends
+        return found
 
     # The incident ------------------------------------------------------------------------
 
@@ -382,6 +402,8 @@ class _ConnectionBrake(IncidentWork):
                 calls=self.outcome.calls,
                 dry_run=self.dry_run,
                 complete=self.outcome.complete,
+                before=self.outcome.suspects_before,
+                now=self.deps.now(),
             )
         )
         self.announce_needs_human(self.outcome.rows, self.outcome.incident_id)

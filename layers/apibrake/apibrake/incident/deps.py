@@ -13,6 +13,7 @@ from apibrake.incident.journal import JournalStore
 from apibrake.incident.readings import STORED_READING_MAX_AGE
 from apibrake.incident.records import utcnow
 from apibrake.models.alert import Alert
+from apibrake.models.attribution import Suspects
 from apibrake.models.connection import Connection
 from apibrake.models.reports import AutomationRow
 from apibrake.models.usage import UsageReading
@@ -31,6 +32,17 @@ class IncidentEvents(Protocol):
     ) -> bool: ...
 
 
+class SuspectsFinder(Protocol):
+    """Who is spending a connection's calls since `since`, from the attribution sources
+    (apibrake/attribution): data already collected costs nothing and is always used; at
+    most `calls_allowed` platform calls on `client` go to the rest. None when attribution
+    cannot tell."""
+
+    async def __call__(
+        self, connection: Connection, client: Any, *, since: datetime, calls_allowed: int
+    ) -> Suspects | None: ...
+
+
 @dataclass
 class IncidentDeps:
     connections: ConnectionStore
@@ -44,6 +56,7 @@ class IncidentDeps:
     state: StateStore | None = None
     concurrency: int = 25
     events: IncidentEvents | None = None  # None: no EventBridge events
+    suspects: SuspectsFinder | None = None  # None: reports name no suspects of their own
     owner: str = field(default_factory=lambda: uuid.uuid4().hex)  # lease holder id
 
     def recent_readings(self, connection_id: str) -> list[UsageReading]:
@@ -51,6 +64,20 @@ class IncidentDeps:
         if self.state is None:
             return []
         return self.state.readings_since(connection_id, self.now() - STORED_READING_MAX_AGE)
+
+
+async def find_suspects(
+    deps: IncidentDeps, connection: Connection, client: Any, *, since: datetime, calls: int
+) -> Suspects | None:
+    """The finder's answer; None when there is none or it fails (attribution is a help to a
+    person, never a reason for a brake or release to fail)."""
+    if deps.suspects is None:
+        return None
+    try:
+        return await deps.suspects(connection, client, since=since, calls_allowed=calls)
+    except Exception:
+        logger.exception("suspects not found", extra={"connection_id": connection.connection_id})
+        return None
 
 
 def publish_safely(deps: IncidentDeps, alert: Alert) -> str | None:

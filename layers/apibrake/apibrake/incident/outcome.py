@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from apibrake.models.attribution import Suspects
 from apibrake.models.reports import AutomationRow, ConnectionFailure, IncidentReport
 
 
@@ -19,6 +20,8 @@ class ConnectionOutcome:
     planned_calls: int = 0
     complete: bool = True
     failure: ConnectionFailure | None = None
+    suspects_before: Suspects | None = None
+    suspects_after: Suspects | None = None
 
 
 def incident_report(
@@ -45,4 +48,6 @@ def incident_report(
         rows=[row for outcome in outcomes for row in outcome.rows],
         errors=[*failures, *(o.failure for o in outcomes if o.failure)],
         complete=all(outcome.complete for outcome in outcomes),
+        suspects_before={o.connection_id: o.suspects_before for o in known if o.suspects_before},
+        suspects_after={o.connection_id: o.suspects_after for o in known if o.suspects_after},
     )

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from apibrake.models.allowlist import AutomationKind
+from apibrake.models.attribution import Suspects
 from apibrake.models.connection import Platform
 
 
@@ -141,3 +142,7 @@ class IncidentMeta(BaseModel):
     trip_percent: float | None = None
     resets_at: datetime | None = None
     api_calls: dict[str, int] = Field(default_factory=dict)  # brake | release -> calls spent
+    # Who burned the calls: what the monitor knew when it braked, and what the sources knew
+    # at release (so a person can fix the cause, not brake again tomorrow).
+    suspects_before: Suspects | None = None
+    suspects_after: Suspects | None = None

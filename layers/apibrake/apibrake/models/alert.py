@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from apibrake.models.attribution import Suspects
+
 
 class Severity(StrEnum):
     INFO = "info"
@@ -27,7 +29,8 @@ class Alert:
     usage_line: str = ""  # "Usage: 12,000 of 15,000 calls (80.0%), 3,000 remaining."
     forecast_line: str = ""  # "Forecast at this rate: brake threshold 90% in 45 min; ..."
     next_steps: tuple[str, ...] = ()  # what to do now, exact commands included
-    suspects: str = ""  # who is spending the calls, once attribution knows
+    suspects: str = ""  # who is spending the calls, once attribution knows (one line)
+    attribution: Suspects | None = None  # the same, structured (events carry it)
     incident_id: str = ""
     dry_run: bool = False  # a dry run's brake or release summary
     percent: float | None = None

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from apibrake.models.attribution import Suspects
+
 ConnectionId = Annotated[str, Field(min_length=1, max_length=128)]
 
 
@@ -26,6 +28,9 @@ class BrakeEvent(BaseModel):
     reason: Annotated[str, Field(max_length=500)] = ""
     requested_by: Annotated[str, Field(max_length=200)] = ""
     tier: Annotated[int, Field(ge=1, le=9)] = 1  # brake entries of this tier and below
+    # What the monitor knew of the burn when it started the brake (the report's "before");
+    # it applies to `connection_id` only.
+    suspects: Suspects | None = None
 
 
 class ReleaseEvent(BaseModel):

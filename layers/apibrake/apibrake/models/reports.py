@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from apibrake.models.allowlist import AutomationKind
+from apibrake.models.attribution import Suspects
 from apibrake.models.connection import Platform
 
 
@@ -69,3 +70,7 @@ class IncidentReport(BaseModel):
     rows: list[AutomationRow] = Field(default_factory=list)
     errors: list[ConnectionFailure] = Field(default_factory=list)
     complete: bool = True  # False when the deadline stopped work; a re-invocation resumes
+    # Per connection: who burned the calls before the brake (what the monitor knew when it
+    # braked) and after it (what the sources knew at release). Absent when nothing was known.
+    suspects_before: dict[str, Suspects] = Field(default_factory=dict)
+    suspects_after: dict[str, Suspects] = Field(default_factory=dict)

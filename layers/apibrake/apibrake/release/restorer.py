@@ -18,7 +18,7 @@ from apibrake.http.errors import DailyLimitExhausted
 from apibrake.incident import engine
 from apibrake.incident.adapters import Adapter
 from apibrake.incident.adapters.base import Observed
-from apibrake.incident.deps import IncidentDeps
+from apibrake.incident.deps import IncidentDeps, find_suspects
 from apibrake.incident.lease import drop_lease, take_lease
 from apibrake.incident.outcome import ConnectionOutcome, incident_report
 from apibrake.incident.readings import fresh_reading
@@ -42,6 +42,9 @@ from apibrake.release.recovery import recovery_from_stored, window_recovered
 from apibrake.warn.incident_alerts import summary_alert
 
 logger = logging.getLogger(__name__)
+# Platform calls the release may spend on who burned the calls since the brake: the same
+# budget an alert has (issue 12), out of a window that has recovered by then.
+SUSPECTS_CALLS = 2
 
 
 async def release(request: ReleaseEvent, deps: IncidentDeps, deadline: Deadline) -> IncidentReport:
@@ -114,6 +117,8 @@ class _IncidentRelease(IncidentWork):
                 FailureCode.NOT_FOUND, f"no incident {self.incident_id}", "incident_id"
             )
         self.outcome.connection_id = meta.connection_id
+        self.outcome.suspects_before = meta.suspects_before
+        self.outcome.suspects_after = meta.suspects_after
         rows = await self.off_loop(journal.rows, self.incident_id)
         self.outcome.rows = self._rows(rows)
         if meta.status == "closed":
@@ -217,6 +222,12 @@ class _IncidentRelease(IncidentWork):
             await self.journal(rows)  # settled just now as "nothing to restore"
         acting = await self._release_open_rows(client, connection, meta, open_rows)
         self.outcome.rows = self._rows(rows, acting)
+        if self.worked:  # who burned the calls since the brake, for the summary and record
+            after = await find_suspects(
+                self.deps, connection, client, since=meta.opened_at, calls=SUSPECTS_CALLS
+            )
+            self.outcome.suspects_after = after or meta.suspects_after
+            meta.suspects_after = self.outcome.suspects_after
 
     async def _release_open_rows(
         self,
@@ -308,6 +319,9 @@ class _IncidentRelease(IncidentWork):
                 calls=self.outcome.calls,
                 dry_run=self.dry_run,
                 complete=self.outcome.complete,
+                before=self.outcome.suspects_before,
+                after=self.outcome.suspects_after,
+                now=self.deps.now(),
             )
         )
         self.announce_needs_human(self.outcome.rows, self.incident_id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -19,11 +20,13 @@ from pydantic import BaseModel, ConfigDict
 
 from apibrake.incident.adapters import adapter_for
 from apibrake.models.alert import Alert, Severity
+from apibrake.models.attribution import AttributionSource, Consumer, SetupChange, Suspects
 from apibrake.models.reports import AutomationRow, RowStatus
 
 SOURCE = "apibrake"
 DEFAULT_BUS = "default"
 PUT_EVENTS_MAX_ENTRIES = 10  # PutEvents takes at most 10 entries per call
+MAX_SUSPECTS = 5  # consumers and changes an event carries: a ranking, not a log
 logger = logging.getLogger(__name__)
 
 
@@ -45,6 +48,34 @@ class Usage(BaseModel):
     limit: int | None = None
 
 
+class EventSuspects(BaseModel):
+    """Who spends the calls and what changed before the burn, as the alert named them:
+    best consumer first, newest change first, each with `allowlisted` (the brake stops it)
+    where it names an automation."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: AttributionSource
+    data_as_of: datetime | None = None
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    consumers: list[Consumer] = []
+    changes: list[SetupChange] = []
+    notes: list[str] = []
+
+    @classmethod
+    def of(cls, suspects: Suspects) -> EventSuspects:
+        return cls(
+            source=suspects.source,
+            data_as_of=suspects.data_as_of,
+            window_start=suspects.window_start,
+            window_end=suspects.window_end,
+            consumers=suspects.consumers[:MAX_SUSPECTS],
+            changes=suspects.changes[:MAX_SUSPECTS],
+            notes=suspects.notes,
+        )
+
+
 class EventDetail(BaseModel):
     """The `detail` of every apibrake event: what a rule matches on."""
 
@@ -61,6 +92,7 @@ class EventDetail(BaseModel):
     next_steps: list[str] = []
     automation: str | None = None  # needs human: KIND:NAME
     reason: str | None = None  # needs human: why a person must act
+    suspects: EventSuspects | None = None  # when attribution knew something (or why not)
 
 
 def alert_event(alert: Alert) -> tuple[DetailType, EventDetail]:
@@ -77,6 +109,7 @@ def alert_event(alert: Alert) -> tuple[DetailType, EventDetail]:
         dry_run=alert.dry_run,
         subject=alert.subject,
         next_steps=list(alert.next_steps),
+        suspects=EventSuspects.of(alert.attribution) if alert.attribution else None,
     )
     return _BY_KIND.get(alert.kind, DetailType.ALERT), detail
 

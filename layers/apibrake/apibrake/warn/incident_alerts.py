@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from apibrake.incident.adapters import adapter_for
 from apibrake.models.alert import Alert, Severity
+from apibrake.models.attribution import Suspects
 from apibrake.models.reports import AutomationRow, RowStatus
+from apibrake.warn import suspects as wording
 
 _TROUBLE = {RowStatus.FAILED, RowStatus.NEEDS_HUMAN}
 
@@ -48,7 +51,14 @@ def summary_alert(
     calls: int,
     dry_run: bool,
     complete: bool,
+    before: Suspects | None = None,
+    after: Suspects | None = None,
+    now: datetime | None = None,
 ) -> Alert:
+    """The brake's or release's summary; `before` and `after` say who burned the calls
+    before the brake and since (the brake report has `before` only)."""
+    before, after = _resolved(rows, before), _resolved(rows, after)
+    story = wording.story(before, after, now=now or datetime.now(UTC))
     counts = Counter(row.status.value for row in rows)
     tally = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no automations"
     trouble = [row for row in rows if row.status in _TROUBLE]
@@ -56,21 +66,13 @@ def summary_alert(
     if trouble:
         severity = Severity.CRITICAL
     label = f"{'dry run ' if dry_run else ''}{action}"
-    lines = [
-        f"{row.status.value:12} {row.kind.value if row.kind else '?'}:{row.name}"
-        + (f"  ({row.error})" if row.error else "")
-        for row in rows
-    ]
-    # What the changes mean, once per kind of note (HubSpot: off is not a pause).
-    notes = list(dict.fromkeys(row.note for row in rows if row.note))
     body = (
         f"apibrake {label} of connection {connection_id}, incident {incident_id}: {tally}.\n"
         f"API calls spent: {calls}."
         + ("" if complete else "\nNot complete (deadline): invoke again to resume.")
         + "\n\n"
-        + "\n".join(lines)
-        + "\n"
-        + "".join(f"\nNote: {note}.\n" for note in notes)
+        + _rows_text(rows)
+        + (f"\n{story}\n" if story else "")
     )
     return Alert(
         subject=f"[apibrake] {severity.value.upper()} {connection_id}: {label} - {tally}",
@@ -84,7 +86,28 @@ def summary_alert(
         incident_id="" if dry_run else incident_id,
         dry_run=dry_run,
         next_steps=_summary_steps(action, incident_id, connection_id, trouble, dry_run, complete),
+        suspects=wording.story_line(before, after),
+        attribution=after or before,
     )
+
+
+def _rows_text(rows: Sequence[AutomationRow]) -> str:
+    """One line per automation, then what the changes mean, once per kind of note (HubSpot:
+    off is not a pause)."""
+    lines = [
+        f"{row.status.value:12} {row.kind.value if row.kind else '?'}:{row.name}"
+        + (f"  ({row.error})" if row.error else "")
+        for row in rows
+    ]
+    notes = list(dict.fromkeys(row.note for row in rows if row.note))
+    return "\n".join(lines) + "\n" + "".join(f"\nNote: {note}.\n" for note in notes)
+
+
+def _resolved(rows: Sequence[AutomationRow], suspects: Suspects | None) -> Suspects | None:
+    """The suspects with each automation's place on the allowlist (the rows are its entries)."""
+    if suspects is None:
+        return None
+    return wording.resolved(suspects, {f"{row.kind.value}:{row.name}" for row in rows if row.kind})
 
 
 def _summary_steps(

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
+from apibrake.models.attribution import Suspects
 from apibrake.models.connection import Connection, Platform
+from apibrake.warn import suspects as wording
 from apibrake.warn.publisher import Alert
 from apibrake.warn.rules import AlertKind, DueAlert
 from apibrake.watch.forecast import Forecast
@@ -41,6 +43,7 @@ class AlertContext:
 
     forecast: Forecast | None = None
     error: str | None = None
+    now: datetime | None = None  # when the check ran: the age of the suspects' data
     allowlist: Sequence[AllowlistEntry] = ()
     auto_brake_triggered: bool = False
     incident_function_name: str = "<IncidentResponderFunctionName>"
@@ -49,6 +52,8 @@ class AlertContext:
     rate_now_per_hour: float | None = None  # since the last check (after a brake)
     # (minutes ago, percent) of the last reading before the limit ran out
     previous_check: tuple[float, float] | None = None
+    # Who is spending the calls and what changed before the burn (attribution, issue 12).
+    suspects: Suspects | None = None
 
 
 def compose(connection: Connection, due: DueAlert, context: AlertContext) -> Alert:
@@ -56,10 +61,14 @@ def compose(connection: Connection, due: DueAlert, context: AlertContext) -> Ale
     subject = f"[apibrake] {due.severity.value.upper()} {connection.connection_id}: " + _headline(
         connection, due, context
     )
+    suspects = _suspects(due, context)
+    now = context.now or datetime.now(UTC)
+    salesforce = connection.platform is Platform.SALESFORCE
     sections = [
         f"{connection.display_name} ({platform}, connection {connection.connection_id})",
         _situation(connection, due, context),
         *_figures(connection, context.forecast),
+        wording.section(suspects, now=now, salesforce=salesforce),
         _brake_scope(connection, due, context),
         _commands(connection, due, context),
     ]
@@ -67,7 +76,7 @@ def compose(connection: Connection, due: DueAlert, context: AlertContext) -> Ale
     return Alert(
         subject=subject,
         body="\n\n".join(section for section in sections if section) + "\n",
-        sms=_sms(connection, due, context),
+        sms=_sms(connection, due, context, suspects),
         severity=due.severity,
         connection_id=connection.connection_id,
         platform=connection.platform.value,
@@ -75,10 +84,19 @@ def compose(connection: Connection, due: DueAlert, context: AlertContext) -> Ale
         usage_line=_usage_line(forecast) if forecast else "",
         forecast_line=_prediction(connection, forecast) if forecast else "",
         next_steps=_next_steps(connection, due, context),
+        suspects=wording.one_line(suspects, now=now, salesforce=salesforce),
+        attribution=suspects,
         percent=round(forecast.percent, 2) if forecast else None,
         used=forecast.used if forecast else None,
         limit=forecast.limit if forecast else None,
     )
+
+
+def _suspects(due: DueAlert, context: AlertContext) -> Suspects | None:
+    """The suspects with the allowlist's verdict on each; none for a failing check."""
+    if context.suspects is None or due.kind is AlertKind.CONNECTION_ERROR:
+        return None
+    return wording.resolved(context.suspects, {entry.automation for entry in context.allowlist})
 
 
 def _headline(connection: Connection, due: DueAlert, context: AlertContext) -> str:
@@ -278,7 +296,9 @@ def _next_steps(connection: Connection, due: DueAlert, context: AlertContext) ->
     )
 
 
-def _sms(connection: Connection, due: DueAlert, context: AlertContext) -> str:
+def _sms(
+    connection: Connection, due: DueAlert, context: AlertContext, suspects: Suspects | None
+) -> str:
     platform = _PLATFORM_NAMES[connection.platform]
     forecast = context.forecast
     usage = f" {forecast.percent:.0f}% ({forecast.used}/{forecast.limit})" if forecast else ""
@@ -307,7 +327,10 @@ def _sms(connection: Connection, due: DueAlert, context: AlertContext) -> str:
         text = f"{prefix}{usage} of {platform} daily API limit."
     if due.kind is AlertKind.LIMIT_EXHAUSTED:
         return text  # naming what to turn off is worth a second segment
-    return text if len(text) <= SMS_SEGMENT else text[: SMS_SEGMENT - 3] + "..."
+    if len(text) > SMS_SEGMENT:
+        return text[: SMS_SEGMENT - 3] + "..."
+    top = wording.sms_part(suspects)  # only when the segment still has room for it
+    return text + top if len(text) + len(top) <= SMS_SEGMENT else text
 
 
 def _duration(minutes: float) -> str:

@@ -23,6 +23,7 @@ from apibrake.http.client import Timeouts
 from apibrake.http.errors import DailyLimitExhausted, PlatformError
 from apibrake.http.retry import RetryBudget, RetryPolicy
 from apibrake.models.allowlist import AllowlistEntry
+from apibrake.models.attribution import Suspects
 from apibrake.models.connection import Connection, Platform
 from apibrake.models.events import BrakeEvent
 from apibrake.models.reports import ConnectionFailure
@@ -259,7 +260,9 @@ class UsageMonitor:
         won = self._alerts.claim(connection, due, now=now, window_ends=read.window_ends)
         rate_now = None
         if any(alert.kind is AlertKind.BRAKE_THRESHOLD for alert in due):
-            row.auto_brake_triggered = self._maybe_brake(connection, outlook, now, read.window_ends)
+            row.auto_brake_triggered = self._maybe_brake(
+                connection, outlook, now, read.window_ends, row.suspects
+            )
             if connection.auto_brake and self._invoker is not None and not row.auto_brake_triggered:
                 # Braked earlier in this window: is usage still heading for 100 %?
                 same_source = [r for r in history if r.source is read.reading.source]
@@ -301,7 +304,12 @@ class UsageMonitor:
         return sent
 
     def _maybe_brake(
-        self, connection: Connection, outlook: Forecast, now: datetime, window_ends: datetime
+        self,
+        connection: Connection,
+        outlook: Forecast,
+        now: datetime,
+        window_ends: datetime,
+        suspects: Suspects | None = None,
     ) -> bool:
         if not connection.auto_brake or self._invoker is None:
             return False
@@ -313,6 +321,7 @@ class UsageMonitor:
             connection_id=cid,
             reason=f"usage {outlook.percent:.1f}% reached brake_at {connection.brake_at:g}%",
             requested_by="usage_monitor",
+            suspects=suspects,  # the brake report's "before": no platform call of its own
         )
         try:
             self._invoker.invoke(event)
@@ -428,6 +437,7 @@ class UsageMonitor:
         return AlertContext(
             forecast=outlook,
             error=error,
+            now=self._clock(),
             auto_brake_triggered=braked,
             incident_function_name=self._options.incident_function_name,
             horizon_minutes=self._options.forecast_horizon_minutes,

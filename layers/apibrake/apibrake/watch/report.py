@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from apibrake.models.attribution import Suspects
 from apibrake.models.connection import Platform
 from apibrake.models.usage import ReadingSource, UsageScope
 
@@ -42,6 +43,8 @@ class ConnectionCheck(BaseModel):
     error_field: str | None = None  # the connection item or secret field at fault
     not_reached: bool = False  # the deadline came first: the next scheduled run checks it
     note: str | None = None
+    # Who is spending the calls, gathered (within a small call budget) when an alert is due.
+    suspects: Suspects | None = None
 
 
 class MonitorReport(BaseModel):

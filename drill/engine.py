@@ -41,6 +41,7 @@ class Event:
     connection_id: str
     text: str
     severity: str = ""
+    suspects: str = ""  # an alert's Suspects section, as its email says it
 
 
 @dataclass
@@ -125,6 +126,7 @@ def run_drill(
                             alert.attributes.get("connection_id", ""),
                             alert.subject or "",
                             alert.attributes.get("severity", ""),
+                            suspects_section(alert.body),
                         )
                     )
     finally:
@@ -146,6 +148,14 @@ def _advance(
     while (now := stack.sandbox.clock.now()) < target:
         stack.sandbox.advance(min(step, target - now))
         on_tick(stack)
+
+
+def suspects_section(body: str) -> str:
+    """The Suspects paragraph of an alert's email body ("" when it has none)."""
+    for paragraph in body.split("\n\n"):
+        if paragraph.startswith("Suspects"):
+            return paragraph.strip()
+    return ""
 
 
 def _connections(report: dict[str, Any]) -> str:

@@ -31,6 +31,9 @@ class LivePrinter:
                 f"{item.connection_id:<10} {severity}{item.text}",
                 file=self._out,
             )
+            if item.suspects and item.severity == "critical":  # who to blame, when it counts
+                for line in item.suspects.splitlines():
+                    print(f"{' ' * 19}{line}", file=self._out)
             return
         hour = item.at.replace(minute=0, second=0, microsecond=0)
         if self._last_hour.get(item.connection_id) == hour:

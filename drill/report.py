@@ -1,8 +1,9 @@
 """The drill's report folder: a chart of usage over time, a markdown summary, the raw result.
 
 `usage.png` shows each connection's usage with its warn and brake thresholds and marks every
-alert, brake and release; `summary.md` is the timeline and the before/after table of every
-braked automation; `result.json` is the DrillResult as data.
+alert, brake and release; `summary.md` is the timeline, who burned the calls (the suspects the
+critical alert named, and the brake and release reports' before and after) and the
+before/after table of every braked automation; `result.json` is the DrillResult as data.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 
+from apibrake.models.attribution import Suspects
 from apibrake.models.connection import Connection
+from apibrake.warn import suspects as wording
 from drill.engine import DrillResult, Event
 from drill.scenarios import DrillScenario
 
@@ -166,9 +169,67 @@ def summary_markdown(result: DrillResult, thresholds: Mapping[str, Thresholds]) 
         )
     if not result.events:
         lines.append("| - | nothing happened | - | - |")
+    lines += _suspects(result)
     lines += ["", "## Automations braked and released", ""]
     lines += _automation_table(result)
     return "\n".join(lines) + "\n"
+
+
+def _suspects(result: DrillResult) -> list[str]:
+    """The suspects the first critical alert named, then each braked connection's story:
+    who burned the calls before the brake and since it."""
+    lines = ["", "## Who burned the calls", ""]
+    critical = next(
+        (e for e in result.events if e.kind == "alert" and e.severity == "critical" and e.suspects),
+        None,
+    )
+    if critical is not None:
+        lines += [
+            f"The first critical alert ({_when(critical.at)}, {critical.connection_id}) said:",
+            "",
+            "```",
+            critical.suspects,
+            "```",
+            "",
+        ]
+    stories = _stories(result)
+    for connection_id, story in stories.items():
+        lines += [f"{connection_id}, from the brake and release reports:", "", "```", story, "```"]
+        lines.append("")
+    if critical is None and not stories:
+        lines.append("No attribution source named a suspect in this drill.")
+    return lines
+
+
+def _stories(result: DrillResult) -> dict[str, str]:
+    """connection_id -> the before/after story, aged as of the report that told it."""
+    at = {kind: [e.at for e in result.events if e.kind == kind] for kind in ("brake", "release")}
+    before: dict[str, tuple[Suspects, datetime]] = {}
+    after: dict[str, tuple[Suspects, datetime]] = {}
+    for told, kind, reports, key in (
+        (before, "brake", result.brake_reports, "suspects_before"),
+        (after, "release", result.release_reports, "suspects_after"),
+    ):
+        for report, moment in zip(reports, at[kind], strict=False):
+            for cid, data in report.get(key, {}).items():
+                if kind == "release" or cid not in told:  # the first brake, the last release
+                    told[cid] = (Suspects.model_validate(data), moment)
+    stories = {}
+    for cid in sorted(before.keys() | after.keys()):
+        was, since = before.get(cid), after.get(cid)
+        story = wording.story(
+            was[0] if was else None,
+            since[0] if since else None,
+            now=since[1] if since else was[1] if was else result_end(result),
+            braked_at=was[1] if was else None,
+        )
+        if story:
+            stories[cid] = story
+    return stories
+
+
+def result_end(result: DrillResult) -> datetime:
+    return result.samples[-1].at if result.samples else datetime.now(UTC)
 
 
 def _automation_table(result: DrillResult) -> list[str]:

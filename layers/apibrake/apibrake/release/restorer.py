@@ -322,6 +322,7 @@ class _IncidentRelease(IncidentWork):
                 before=self.outcome.suspects_before,
                 after=self.outcome.suspects_after,
                 now=self.deps.now(),
+                braked_at=meta.opened_at,
             )
         )
         self.announce_needs_human(self.outcome.rows, self.incident_id)

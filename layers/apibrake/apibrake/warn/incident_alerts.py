@@ -54,11 +54,12 @@ def summary_alert(
     before: Suspects | None = None,
     after: Suspects | None = None,
     now: datetime | None = None,
+    braked_at: datetime | None = None,
 ) -> Alert:
     """The brake's or release's summary; `before` and `after` say who burned the calls
     before the brake and since (the brake report has `before` only)."""
     before, after = _resolved(rows, before), _resolved(rows, after)
-    story = wording.story(before, after, now=now or datetime.now(UTC))
+    story = wording.story(before, after, now=now or datetime.now(UTC), braked_at=braked_at)
     counts = Counter(row.status.value for row in rows)
     tally = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no automations"
     trouble = [row for row in rows if row.status in _TROUBLE]

@@ -156,12 +156,22 @@ def when(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def story(before: Suspects | None, after: Suspects | None, *, now: datetime) -> str:
+def story(
+    before: Suspects | None,
+    after: Suspects | None,
+    *,
+    now: datetime,
+    braked_at: datetime | None = None,
+) -> str:
     """Who burned the calls before the brake and after it, for the brake and release
-    summaries: what a person needs to fix the cause instead of braking again tomorrow."""
+    summaries: what a person needs to fix the cause instead of braking again tomorrow.
+    `before` is aged as of `braked_at` when given (what the monitor knew then)."""
     parts = []
     if before is not None and not is_empty(before):
-        parts.append(_ranking("Before the brake", before, now))
+        if braked_at is None:
+            parts.append(_ranking("Before the brake", before, now))
+        else:
+            parts.append(_ranking("Before the brake", before, braked_at, " at the brake"))
     if after is not None and not is_empty(after):
         parts.append(_ranking("Since the brake", after, now))
     elif before is not None and not is_empty(before) and after is not None:
@@ -179,8 +189,8 @@ def story_line(before: Suspects | None, after: Suspects | None) -> str:
     return "; ".join(parts)
 
 
-def _ranking(label: str, suspects: Suspects, now: datetime) -> str:
-    lines = [f"{label} ({provenance(suspects, now)}):"]
+def _ranking(label: str, suspects: Suspects, now: datetime, then: str = "") -> str:
+    lines = [f"{label} ({provenance(suspects, now)}{then}):"]
     lines += [
         f"  {rank}. {_with_verdict(consumer_text(consumer), consumer, LISTED)}"
         for rank, consumer in enumerate(suspects.consumers[:MAX_CONSUMERS], start=1)

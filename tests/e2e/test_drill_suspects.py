@@ -1,0 +1,101 @@
+"""The drill tells who burned the calls: the terminal prints the suspects under the critical
+alert, and summary.md holds them with the brake and release reports' before and after."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+
+from apibrake.models.attribution import AttributionSource, Consumer, ConsumerKind, Suspects
+from drill.engine import DrillResult, Event, suspects_section
+from drill.printer import LivePrinter
+from drill.report import summary_markdown
+
+T0 = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
+SECTION = (
+    "Suspects (from the ApiTotalUsageEventLog, 5 min old):\n"
+    "  1. flow Account_Rollup: 900 calls (75%) - on the allowlist: the brake stops it"
+)
+BODY = f"sf-prod (Salesforce, connection sf-prod)\n\nUsage reached 90%.\n\n{SECTION}\n\nBrake now"
+
+
+def _suspects(name: str, share: float, automation: str | None = None) -> dict[str, object]:
+    return Suspects(
+        connection_id="sf-prod",
+        source=AttributionSource.EVENT_LOG_OBJECT,
+        data_as_of=T0,
+        consumers=[
+            Consumer(
+                name=name,
+                kind=ConsumerKind.AUTOMATION if automation else ConsumerKind.CONNECTED_APP,
+                calls=900,
+                share=share,
+                automation=automation,
+                allowlisted=bool(automation),
+            )
+        ],
+    ).model_dump(mode="json")
+
+
+def _result() -> DrillResult:
+    critical = Event(T0, "alert", "sf-prod", "[apibrake] CRITICAL", "critical", SECTION)
+    return DrillResult(
+        "runaway-rollups",
+        events=[
+            Event(T0, "alert", "sf-prod", "[apibrake] WARNING", "warning", SECTION),
+            critical,
+            Event(T0, "brake", "sf-prod", "1 braked"),
+            Event(T0 + timedelta(hours=6), "release", "sf-prod", "1 released"),
+        ],
+        brake_reports=[
+            {
+                "rows": [],
+                "suspects_before": {
+                    "sf-prod": _suspects("flow Account_Rollup", 0.75, "flow:Account_Rollup")
+                },
+            }
+        ],
+        release_reports=[
+            {"rows": [], "suspects_after": {"sf-prod": _suspects("Nightly ETL", 0.9)}}
+        ],
+    )
+
+
+def test_the_suspects_paragraph_is_taken_from_the_alert_body() -> None:
+    assert suspects_section(BODY) == SECTION
+    assert suspects_section("no suspects here\n\nat all") == ""
+
+
+def test_the_terminal_prints_the_suspects_under_the_critical_alert_only() -> None:
+    out = io.StringIO()
+    printer = LivePrinter(out)
+
+    for event in _result().events[:2]:
+        printer(event)
+
+    lines = out.getvalue().splitlines()
+    assert "WARNING" in lines[0]
+    assert "CRITICAL" in lines[1]
+    assert [line.removeprefix(" " * 19) for line in lines[2:]] == SECTION.splitlines()
+
+
+def test_summary_md_tells_who_burned_the_calls_before_and_after() -> None:
+    summary = summary_markdown(_result(), {})
+
+    story = summary.split("## Who burned the calls", 1)[1].split("## Automations", 1)[0]
+    assert "The first critical alert (Mon 2026-11-02 12:00, sf-prod) said:" in story
+    assert SECTION in story
+    assert (
+        "Before the brake (from the ApiTotalUsageEventLog, 0 min old at the brake):\n"
+        "  1. flow Account_Rollup: 900 calls (75%) - on the allowlist" in story
+    )
+    assert (
+        "Since the brake (from the ApiTotalUsageEventLog, 6 h old):\n"
+        "  1. Nightly ETL: 900 calls (90%) - not on the allowlist: needs a person" in story
+    )
+
+
+def test_a_drill_nobody_could_attribute_says_so() -> None:
+    summary = summary_markdown(DrillResult("quiet"), {})
+
+    assert "No attribution source named a suspect in this drill." in summary

@@ -1,7 +1,8 @@
 """`apibrake discover CONNECTION`: the automations that exist on the platform.
 
 Each automation kind's adapter owns its discovery query (`Adapter.discover`): Salesforce
-flows and Process Builder processes, scheduled Apex jobs; HubSpot workflows.
+flows and Process Builder processes, scheduled Apex jobs; HubSpot workflows. `--suggest`
+ranks them by evidence of activity and proposes allowlist entries (`suggest.py`).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,25 +23,40 @@ from apibrake.models.connection import Connection, Platform
 from apibrake.platforms.connect import connect
 from apibrake_cli.connections import require_connection
 from apibrake_cli.context import common_options, confirm, output, target
+from apibrake_cli.suggest import (
+    SUGGEST_CALLS,
+    Gathered,
+    Ranked,
+    proposals,
+    rank,
+    salesforce_evidence,
+)
 
 SALESFORCE_CALLS = 5  # flows view, flow versions, cron triggers, their classes and constructors
 FIELDS = ("automation", "type", "trigger", "active", "detail", "allowlisted")
 
 
-def planned_calls(platform: Platform) -> str:
+def planned_calls(platform: Platform, *, suggest: bool = False) -> str:
     if platform is Platform.SALESFORCE:
-        return f"{SALESFORCE_CALLS} Salesforce API calls (more only past 2,000 flows or jobs)"
+        calls = SALESFORCE_CALLS + (SUGGEST_CALLS if suggest else 0)
+        return f"{calls} Salesforce API calls (more only past 2,000 flows or jobs)"
     return "1 HubSpot API call per 100 workflows (at least 1)"
 
 
-async def inventory(connection: Connection, secret: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every adapter's discovery query for the connection's platform, in turn."""
+async def inventory(
+    connection: Connection, secret: dict[str, Any], *, suggest: bool = False
+) -> tuple[list[dict[str, Any]], Gathered]:
+    """Every adapter's discovery query for the connection's platform, in turn; with
+    `suggest`, the evidence of activity too (Salesforce only: HubSpot keeps none)."""
     async with platform_client() as http:
         client: Any = connect(connection, secret, http)
         found = []
         for adapter in adapters_for(connection.platform):
             found += [item.as_dict() for item in await adapter.discover(client)]
-        return found
+        gathered = Gathered()
+        if suggest and connection.platform is Platform.SALESFORCE:
+            gathered = await salesforce_evidence(client, datetime.now(UTC))
+        return found, gathered
 
 
 def is_on(row: dict[str, Any]) -> bool:
@@ -83,22 +100,32 @@ def write_starter(path: Path, connection_id: str, rows: list[dict[str, Any]]) ->
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write a starter allowlist (.csv or .json) of the active automations not yet allowlisted.",
 )
+@click.option(
+    "--suggest",
+    is_flag=True,
+    help="Rank the automations by evidence of activity (runs, recent activation) and print "
+    "the `apibrake allowlist add` lines worth running.",
+)
 @click.option("--yes", is_flag=True, help="Spend the API calls without asking.")
 @common_options
-def discover(connection_id: str, write_to: Path | None, yes: bool) -> None:
+def discover(connection_id: str, write_to: Path | None, suggest: bool, yes: bool) -> None:
     """List the automations on the platform and mark the allowlisted ones."""
     out = output()
     with target(out) as stack:
         connection = require_connection(stack, connection_id)
-        out.note(f"Discovery of {connection_id} spends {planned_calls(connection.platform)}.")
+        cost = planned_calls(connection.platform, suggest=suggest)
+        out.note(f"Discovery of {connection_id} spends {cost}.")
         confirm("Spend them?", yes=yes)
         secret = stack.secret(connection.secret_id)
         entries, _ = stack.allowlist.for_connection(connection_id)
-        rows = asyncio.run(inventory(connection, secret))
+        rows, gathered = asyncio.run(inventory(connection, secret, suggest=suggest))
     tiers = {entry.automation: entry.tier for entry in entries}
     for row in rows:
         row["allowlisted"] = tiers.get(row["automation"])
     written = write_starter(write_to, connection_id, rows) if write_to else None
+    if suggest:
+        _suggest(connection, rows, gathered)
+        return
     if out.json_mode:
         out.json(
             {
@@ -130,3 +157,73 @@ def discover(connection_id: str, write_to: Path | None, yes: bool) -> None:
             f"Wrote {written} entries to {write_to}: review them, "
             f"then apibrake allowlist import {write_to}"
         )
+
+
+# No daily ApiTotalUsage summary is read here: said once, with what turns it on.
+NO_DAILY_SHARES = (
+    "yesterday's share of calls: no daily ApiTotalUsage summary collected for this "
+    "connection (turn on event log generation, docs/setup.md)"
+)
+
+
+def _suggest(connection: Connection, rows: list[dict[str, Any]], gathered: Gathered) -> None:
+    out = output()
+    now = datetime.now(UTC)
+    ranked = rank(rows, gathered, {}, now)
+    salesforce = connection.platform is Platform.SALESFORCE
+    proposed = proposals(connection.connection_id, ranked, now, need_evidence=salesforce)
+    notes = [*gathered.notes]
+    if salesforce:
+        notes.append(NO_DAILY_SHARES)
+    else:
+        notes.append("workflow runs: HubSpot's API records none, so enabled workflows are proposed")
+    if out.json_mode:
+        out.json(
+            {
+                "connection_id": connection.connection_id,
+                "ranked": [_ranked_json(item, now) for item in ranked],
+                "proposed": proposed,
+                "notes": notes,
+            }
+        )
+        return
+    out.table(
+        f"Automations of {connection.connection_id} by evidence of activity",
+        ["automation", "active", "score", "evidence", "allowlisted"],
+        [
+            [
+                item.row["automation"],
+                item.row["active"],
+                f"{item.score:g}",
+                "; ".join(item.proof.reasons(now)) or "-",
+                f"tier {item.row['allowlisted']}" if item.row["allowlisted"] else "",
+            ]
+            for item in ranked
+        ],
+    )
+    for note in notes:
+        out.note(f"Evidence not used: {note}.")
+    if not proposed:
+        out.say(
+            "Nothing to propose: no active automation outside the allowlist shows activity. "
+            "A starter list of every active one:"
+        )
+        click.echo(f"  apibrake discover {connection.connection_id} --write starter.csv")
+        return
+    out.say("Proposed allowlist entries (review each, then run the line):")
+    for entry in proposed:
+        click.echo(f"  {entry['command']}")  # whole, never wrapped: a line to copy
+
+
+def _ranked_json(item: Ranked, now: datetime) -> dict[str, Any]:
+    return {
+        "automation": item.row["automation"],
+        "active": item.row["active"],
+        "allowlisted": item.row["allowlisted"],
+        "score": item.score,
+        "evidence": item.proof.reasons(now),
+        "runs_24h": item.proof.runs,
+        "share": item.proof.share,
+        "changed_at": (change.at.isoformat() if (change := item.proof.newest_change()) else None),
+        "changed_by": item.proof.activated.who if item.proof.activated else None,
+    }

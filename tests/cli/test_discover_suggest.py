@@ -1,0 +1,85 @@
+"""discover --suggest over the wire: automations ranked by evidence of activity, and the exact
+`apibrake allowlist add` lines for the active ones not yet allowlisted."""
+
+from __future__ import annotations
+
+import shlex
+from datetime import UTC, datetime
+
+from sandbox.server import Sandbox
+from tests.cli.conftest import Run, as_json
+
+
+def _lately_changed_org(sandbox: Sandbox) -> None:
+    """The quiet org (built weeks ago), then, today, a flow activated and a job scheduled."""
+    sandbox.clock.set(datetime.now(UTC))
+    sandbox.salesforce.add_flow("Runaway_Rollup", versions=2, active_version=2)
+    sandbox.salesforce.add_scheduled_job(
+        "Hourly Recalc", cron="0 0 * * * ?", apex_class="RecalcJob"
+    )
+
+
+def test_suggest_ranks_what_changed_lately_and_proposes_allowlist_lines(
+    connected: Run, sandbox: Sandbox
+) -> None:
+    _lately_changed_org(sandbox)
+    connected("allowlist", "add", "sf-local", "scheduled_apex:Hourly Recalc")
+
+    result = connected("discover", "sf-local", "--suggest", "--yes", "--json")
+
+    assert result.exit_code == 0, result.output
+    report = as_json(result)
+    ranked = [row["automation"] for row in report["ranked"]]
+    assert set(ranked[:2]) == {"flow:Runaway_Rollup", "scheduled_apex:Hourly Recalc"}
+    top = next(row for row in report["ranked"] if row["automation"] == "flow:Runaway_Rollup")
+    assert top["changed_at"] is not None
+    assert any(reason.startswith("changed") for reason in top["evidence"])
+    proposed = [entry["automation"] for entry in report["proposed"]]
+    assert proposed[0] == "flow:Runaway_Rollup"  # the allowlisted job is not proposed again
+    assert "scheduled_apex:Hourly Recalc" not in proposed
+    assert proposed == ["flow:Runaway_Rollup"]  # the weeks-old ones show no activity
+    argv = shlex.split(report["proposed"][0]["command"])
+    assert argv[:5] == ["apibrake", "allowlist", "add", "sf-local", "flow:Runaway_Rollup"]
+    assert argv[5] == "--note"
+    assert argv[6].startswith("suggested: changed")
+    assert any("daily ApiTotalUsage summary" in note for note in report["notes"])
+    assert "9 Salesforce API calls" in result.stderr  # discovery's 5 and the evidence's 4
+
+
+def test_a_proposed_line_runs_as_printed(connected: Run, sandbox: Sandbox) -> None:
+    _lately_changed_org(sandbox)
+
+    result = connected("discover", "sf-local", "--suggest", "--yes")
+
+    assert result.exit_code == 0, result.output
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    command = next(line for line in lines if line.startswith("apibrake allowlist add"))
+    assert "flow:Runaway_Rollup" in command
+    added = connected(*shlex.split(command)[1:])
+    listed = connected("allowlist", "list", "sf-local", "--json")
+    assert added.exit_code == 0, added.output
+    [entry] = as_json(listed)["entries"]
+    assert entry["automation"] == "flow:Runaway_Rollup"
+    assert entry["note"].startswith("suggested: changed")
+
+
+def test_nothing_active_lately_proposes_nothing_and_points_to_the_starter_list(
+    connected: Run,
+) -> None:
+    result = connected("discover", "sf-local", "--suggest", "--yes")
+
+    assert result.exit_code == 0, result.output
+    assert "apibrake allowlist add" not in result.stdout
+    assert "apibrake discover sf-local --write starter.csv" in result.stdout
+
+
+def test_hubspot_proposes_enabled_workflows_and_says_why_without_evidence(
+    connected: Run,
+) -> None:
+    result = connected("discover", "hs-local", "--suggest", "--yes", "--json")
+
+    assert result.exit_code == 0, result.output
+    report = as_json(result)
+    assert [entry["automation"] for entry in report["proposed"]] == ["workflow:101"]
+    assert report["proposed"][0]["evidence"] == []
+    assert any("HubSpot's API records none" in note for note in report["notes"])

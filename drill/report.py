@@ -176,19 +176,19 @@ def summary_markdown(result: DrillResult, thresholds: Mapping[str, Thresholds]) 
 
 
 def _suspects(result: DrillResult) -> list[str]:
-    """The suspects the first critical alert named, then each braked connection's story:
-    who burned the calls before the brake and since it."""
+    """Per connection, the suspects its first critical alert named, then each braked
+    connection's story: who burned the calls before the brake and since it."""
     lines = ["", "## Who burned the calls", ""]
-    critical = next(
-        (e for e in result.events if e.kind == "alert" and e.severity == "critical" and e.suspects),
-        None,
-    )
-    if critical is not None:
+    firsts: dict[str, Event] = {}
+    for event in result.events:
+        if event.kind == "alert" and event.severity == "critical" and event.suspects:
+            firsts.setdefault(event.connection_id, event)
+    for connection_id, event in sorted(firsts.items()):
         lines += [
-            f"The first critical alert ({_when(critical.at)}, {critical.connection_id}) said:",
+            f"{connection_id}: its first critical alert ({_when(event.at)}) said:",
             "",
             "```",
-            critical.suspects,
+            event.suspects,
             "```",
             "",
         ]
@@ -196,7 +196,7 @@ def _suspects(result: DrillResult) -> list[str]:
     for connection_id, story in stories.items():
         lines += [f"{connection_id}, from the brake and release reports:", "", "```", story, "```"]
         lines.append("")
-    if critical is None and not stories:
+    if not firsts and not stories:
         lines.append("No attribution source named a suspect in this drill.")
     return lines
 

@@ -83,7 +83,7 @@ def test_summary_md_tells_who_burned_the_calls_before_and_after() -> None:
     summary = summary_markdown(_result(), {})
 
     story = summary.split("## Who burned the calls", 1)[1].split("## Automations", 1)[0]
-    assert "The first critical alert (Mon 2026-11-02 12:00, sf-prod) said:" in story
+    assert "sf-prod: its first critical alert (Mon 2026-11-02 12:00) said:" in story
     assert SECTION in story
     assert (
         "Before the brake (from the ApiTotalUsageEventLog, 0 min old at the brake):\n"
@@ -99,3 +99,18 @@ def test_a_drill_nobody_could_attribute_says_so() -> None:
     summary = summary_markdown(DrillResult("quiet"), {})
 
     assert "No attribution source named a suspect in this drill." in summary
+
+
+def test_each_connection_s_first_critical_alert_is_shown() -> None:
+    result = _result()
+    hubspot = "Suspects: per-app call counts are only in HubSpot's UI"
+    result.events.insert(
+        0, Event(T0, "alert", "hs-portal", "[apibrake] CRITICAL", "critical", hubspot)
+    )
+
+    summary = summary_markdown(result, {})
+
+    assert "hs-portal: its first critical alert (Mon 2026-11-02 12:00) said:" in summary
+    assert "sf-prod: its first critical alert (Mon 2026-11-02 12:00) said:" in summary
+    assert hubspot in summary
+    assert SECTION in summary

@@ -201,3 +201,13 @@ def test_a_source_that_already_said_allowlisted_is_believed() -> None:
     body = _alert("threshold", told).body
 
     assert "flow Account_Rollup: 9,200 calls (62%) - not on the allowlist: needs a person" in body
+
+
+def test_changes_without_a_ranking_still_open_a_suspects_section() -> None:
+    changes_only = SUSPECTS.model_copy(update={"consumers": []})
+
+    body = _alert("threshold", changes_only).body
+
+    section = body.split("Suspects: ", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert section[0].startswith("no source could name them. Turn on Setup > Event")
+    assert section[1:] == ["Recent setup changes (SetupAuditTrail):", CHANGE]

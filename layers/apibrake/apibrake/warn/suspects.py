@@ -19,6 +19,7 @@ MAX_CHANGES = 3
 BRAKED = "on the allowlist: the brake stops it"
 LISTED = "on the allowlist"  # in a brake or release summary: the rows say what was done
 NEEDS_PERSON = "not on the allowlist: needs a person"
+NO_RANKING = "no source ranked the consumers yet."
 # Said when a Salesforce connection's sources knew nothing and gave no reason of their own.
 ENABLE_EVENT_LOGS = (
     "no source could name them. Turn on Setup > Event Monitoring Settings > Generate event "
@@ -97,11 +98,14 @@ def section(suspects: Suspects | None, *, now: datetime, salesforce: bool) -> st
     if is_empty(suspects):
         notes = suspects.notes or ([ENABLE_EVENT_LOGS] if salesforce else [])
         return "Suspects: " + " ".join(notes) if notes else ""
-    lines = []
     if suspects.consumers:
-        lines.append(f"Suspects ({provenance(suspects, now)}):")
+        lines = [f"Suspects ({provenance(suspects, now)}):"]
         for rank, consumer in enumerate(suspects.consumers[:MAX_CONSUMERS], start=1):
             lines.append(f"  {rank}. {_with_verdict(consumer_text(consumer), consumer)}")
+    elif suspects.notes or not salesforce:  # changes only: the section still starts so
+        lines = [f"Suspects: {NO_RANKING}"]
+    else:
+        lines = [f"Suspects: {ENABLE_EVENT_LOGS}"]
     if suspects.changes:
         lines.append(f"Recent setup changes ({AttributionSource.SETUP_AUDIT_TRAIL.value}):")
         lines += [

@@ -222,12 +222,6 @@ class _IncidentRelease(IncidentWork):
             await self.journal(rows)  # settled just now as "nothing to restore"
         acting = await self._release_open_rows(client, connection, meta, open_rows)
         self.outcome.rows = self._rows(rows, acting)
-        if self.worked:  # who burned the calls since the brake, for the summary and record
-            after = await find_suspects(
-                self.deps, connection, client, since=meta.opened_at, calls=SUSPECTS_CALLS
-            )
-            self.outcome.suspects_after = after or meta.suspects_after
-            meta.suspects_after = self.outcome.suspects_after
 
     async def _release_open_rows(
         self,
@@ -243,6 +237,7 @@ class _IncidentRelease(IncidentWork):
             return None
         open_rows = [r for r in open_rows if id(r) not in self.held]
         self.worked = True
+        await self._suspects_since_the_brake(client, connection, meta)
         work = await engine.plan(Direction.RELEASE, client, open_rows, self._decide)
         if work.exhausted is not None:
             message = f"not released: the platform refuses calls ({work.exhausted.message})"
@@ -263,6 +258,17 @@ class _IncidentRelease(IncidentWork):
             self.fail(FailureCode.LIMIT_EXHAUSTED, f"not released: {why}")
         await self.journal(open_rows)
         return None
+
+    async def _suspects_since_the_brake(
+        self, client: object, connection: Connection, meta: IncidentMeta
+    ) -> None:
+        """Who burned the calls since the brake, asked once the window has recovered and
+        before anything is put back (so the release's own changes are not among them)."""
+        after = await find_suspects(
+            self.deps, connection, client, since=meta.opened_at, calls=SUSPECTS_CALLS
+        )
+        self.outcome.suspects_after = after or meta.suspects_after
+        meta.suspects_after = self.outcome.suspects_after
 
     def _decide(self, adapter: Adapter[object], row: JournalRow, observed: Observed | None) -> bool:
         decision = adapter.decide_release(row, observed)

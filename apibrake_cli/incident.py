@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import getpass
+from datetime import UTC, datetime
 from typing import Any
 
 import click
 
+from apibrake.warn.suspects import story as suspects_story
 from apibrake_cli.connections import require_connection
 from apibrake_cli.context import command_line, common_options, confirm, output, target
 from apibrake_cli.errors import LIMIT_ADVICE, CliError, ExitCode
@@ -285,3 +287,11 @@ def incidents(incident_id: str | None) -> None:
             for r in rows
         ],
     )
+    story = suspects_story(
+        meta.suspects_before,
+        meta.suspects_after,
+        now=meta.closed_at or datetime.now(UTC),
+        braked_at=meta.opened_at,
+    )
+    if story:  # who burned the calls: what to fix so the brake is not needed again
+        out.say(story)

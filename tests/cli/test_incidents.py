@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from apibrake.incident.journal import JournalStore
+from apibrake.models.attribution import AttributionSource, Consumer, ConsumerKind, Suspects
+from localaws import LocalAws
 from sandbox.server import Sandbox
 from tests.cli.conftest import Run, as_json
 
@@ -95,3 +98,39 @@ def test_nothing_to_do_is_said_not_shown_as_an_empty_table(connected: Run) -> No
     assert "Brake: nothing allowlisted at tier <= 1" in dry.stdout
     assert release.exit_code == 0, release.output
     assert "Release: no open incident has recovered yet" in release.stdout
+
+
+def test_the_journal_says_who_burned_the_calls(
+    connected: Run, sandbox: Sandbox, aws: LocalAws
+) -> None:
+    connected("allowlist", "add", "sf-local", "flow:Account_Revenue_Rollup")
+    braked = connected("brake", "--connection", "sf-local", "--reason", "92%", "--yes", "--json")
+    incident_id = as_json(braked)["incidents"]["sf-local"]
+    journal = JournalStore(aws.client("dynamodb"), aws.table_name("StateTable"))
+    meta = journal.meta(incident_id)
+    assert meta is not None
+    journal.save_meta(  # as the monitor's brake event would have recorded it
+        meta.model_copy(
+            update={
+                "suspects_before": Suspects(
+                    connection_id="sf-local",
+                    source=AttributionSource.SETUP_AUDIT_TRAIL,
+                    consumers=[
+                        Consumer(
+                            name="Nightly ETL",
+                            kind=ConsumerKind.CONNECTED_APP,
+                            calls=900,
+                            share=0.9,
+                            allowlisted=False,
+                        )
+                    ],
+                )
+            }
+        )
+    )
+
+    shown = connected("incidents", incident_id)
+
+    assert shown.exit_code == 0, shown.output
+    assert "Before the brake (from the SetupAuditTrail" in shown.stdout
+    assert "1. Nightly ETL: 900 calls (90%) - not on the allowlist: needs a person" in shown.stdout

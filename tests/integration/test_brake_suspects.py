@@ -148,7 +148,13 @@ def _braked_incident(stack: LocalStack) -> tuple[str, datetime]:
 
 def test_release_asks_the_sources_who_burned_since_the_brake(stack: LocalStack) -> None:
     incident_id, opened_at = _braked_incident(stack)
-    since = SUSPECTS.model_copy(update={"consumers": SUSPECTS.consumers[1:], "changes": []})
+    since = SUSPECTS.model_copy(
+        update={
+            "consumers": SUSPECTS.consumers[1:],
+            "changes": [],
+            "data_as_of": stack.sandbox.clock.now(),  # newer than the brake
+        }
+    )
     finder = RecordingFinder(answer=since)
 
     report = _release_with(stack, finder, incident_id)

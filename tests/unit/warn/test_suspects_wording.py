@@ -4,6 +4,8 @@ SMS keeps its length; nothing empty is ever shown."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from apibrake.models.alert import Alert
@@ -20,6 +22,7 @@ from apibrake.warn.rules import (
     exhausted_alert,
     usage_alerts,
 )
+from apibrake.warn.suspects import story
 from tests.fixtures.chat_format import ChatNotification
 from tests.unit.warn.alert_kinds import ALLOWLIST, FUNCTION, HS, NOW, SF, SUSPECTS, outlook
 
@@ -211,3 +214,16 @@ def test_changes_without_a_ranking_still_open_a_suspects_section() -> None:
     section = body.split("Suspects: ", 1)[1].split("\n\n", 1)[0].splitlines()
     assert section[0].startswith("no source could name them. Turn on Setup > Event")
     assert section[1:] == ["Recent setup changes (SetupAuditTrail):", CHANGE]
+
+
+def test_a_release_ranking_older_than_the_brake_is_not_called_since_the_brake() -> None:
+    braked_at = datetime(2026, 11, 2, 1, 59, tzinfo=UTC)  # after the daily file's last event
+    fresh = SUSPECTS.model_copy(update={"data_as_of": braked_at + timedelta(hours=1)})
+
+    old_story = story(None, SUSPECTS, now=NOW, braked_at=braked_at)
+    fresh_story = story(None, fresh, now=NOW, braked_at=braked_at)
+
+    assert old_story.startswith(
+        "At release, from data older than the brake (from the ApiTotalUsage daily file, 12 h old):"
+    )
+    assert fresh_story.startswith("Since the brake (from the ApiTotalUsage daily file,")

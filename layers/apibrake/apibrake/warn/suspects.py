@@ -177,10 +177,18 @@ def story(
         else:
             parts.append(_ranking("Before the brake", before, braked_at, " at the brake"))
     if after is not None and not is_empty(after):
-        parts.append(_ranking("Since the brake", after, now))
+        parts.append(_ranking(_after_label(after, braked_at), after, now))
     elif before is not None and not is_empty(before) and after is not None:
         parts.append("Since the brake: the sources name no consumer.")
     return "\n\n".join(parts)
+
+
+def _after_label(after: Suspects, braked_at: datetime | None) -> str:
+    """ "Since the brake", unless the ranking's newest data predates the brake (yesterday's
+    daily file at release): then it is only the newest the sources know."""
+    if braked_at is not None and after.data_as_of is not None and after.data_as_of < braked_at:
+        return "At release, from data older than the brake"
+    return "Since the brake"
 
 
 def story_line(before: Suspects | None, after: Suspects | None) -> str:

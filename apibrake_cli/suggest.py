@@ -55,7 +55,8 @@ class Evidence:
         if self.share:
             said.append(f"{self.share:.0%} of yesterday's counted calls (daily file)")
         if self.runs:
-            said.append(f"{self.runs} runs in 24 h (AsyncApexJob)")
+            runs = "1 run" if self.runs == 1 else f"{self.runs} runs"
+            said.append(f"{runs} in 24 h (AsyncApexJob)")
         if self.activated is not None:
             by = f" by {self.activated.who}" if self.activated.who else ""
             said.append(f"changed {duration(now - self.activated.at)} ago{by} (SetupAuditTrail)")

@@ -37,7 +37,9 @@ def test_suggest_ranks_what_changed_lately_and_proposes_allowlist_lines(
     proposed = [entry["automation"] for entry in report["proposed"]]
     assert proposed[0] == "flow:Runaway_Rollup"  # the allowlisted job is not proposed again
     assert "scheduled_apex:Hourly Recalc" not in proposed
-    assert proposed == ["flow:Runaway_Rollup"]  # the weeks-old ones show no activity
+    # The weeks-old flows show no activity (a sandbox recording AsyncApexJob runs may add
+    # the nightly job, which ran).
+    assert not {"flow:Account_Revenue_Rollup", "flow:Lead_Assignment_Process"} & set(proposed)
     argv = shlex.split(report["proposed"][0]["command"])
     assert argv[:5] == ["apibrake", "allowlist", "add", "sf-local", "flow:Runaway_Rollup"]
     assert argv[5] == "--note"
@@ -53,8 +55,11 @@ def test_a_proposed_line_runs_as_printed(connected: Run, sandbox: Sandbox) -> No
 
     assert result.exit_code == 0, result.output
     lines = [line.strip() for line in result.stdout.splitlines()]
-    command = next(line for line in lines if line.startswith("apibrake allowlist add"))
-    assert "flow:Runaway_Rollup" in command
+    command = next(
+        line
+        for line in lines
+        if line.startswith("apibrake allowlist add") and "flow:Runaway_Rollup" in line
+    )
     added = connected(*shlex.split(command)[1:])
     listed = connected("allowlist", "list", "sf-local", "--json")
     assert added.exit_code == 0, added.output

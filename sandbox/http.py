@@ -12,7 +12,7 @@ import struct
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -60,6 +60,8 @@ class Response:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    # A body sent with Transfer-Encoding: chunked, produced as it is sent (a big file).
+    stream: Iterator[bytes] | None = None
 
     @classmethod
     def json(cls, status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
@@ -202,9 +204,20 @@ def _make_handler(server: PlatformServer) -> type[BaseHTTPRequestHandler]:
             self.send_response(outcome.status)
             for name, value in outcome.headers.items():
                 self.send_header(name, value)
+            if outcome.stream is not None:
+                self._send_chunked(outcome.stream)
+                return
             self.send_header("Content-Length", str(len(outcome.body)))
             self.end_headers()
             self.wfile.write(outcome.body)
+
+        def _send_chunked(self, chunks: Iterator[bytes]) -> None:
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for chunk in chunks:
+                if chunk:
+                    self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+            self.wfile.write(b"0\r\n\r\n")
 
         def _act_out(self, fault: Fault, request: Request) -> None:
             if fault.kind in (FaultKind.TIMEOUT, FaultKind.APPLIED_LOST):

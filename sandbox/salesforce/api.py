@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from sandbox.http import BadRequest, Request, Response, Router
 from sandbox.salesforce import errors, ids, permissions
+from sandbox.salesforce.callers import request_caller
 from sandbox.salesforce.limits import limits_payload
 from sandbox.salesforce.query import QueryResult, run
 from sandbox.salesforce.settings import VERSION_LABELS
@@ -40,6 +41,9 @@ class SalesforceApi:
         )
         self._router.add("POST", f"{base}/tooling/composite", self._composite)
         self._router.add("GET", f"{base}/tooling/executeAnonymous", self._execute_anonymous)
+        self._router.add(
+            "GET", f"{base}/sobjects/EventLogFile/{{record_id}}/LogFile", self._log_file
+        )
 
     # --- the gate ------------------------------------------------------------------------------
 
@@ -70,7 +74,7 @@ class SalesforceApi:
         if used >= limit:
             # Refused calls are not counted.
             return self._with_limit_info(errors.total_requests_exceeded())
-        org.count_call()
+        org.count_call(request_caller(org.settings, request))
         matched = self._router.match(request.method, path)
         if matched is None:
             return self._with_limit_info(errors.not_found())
@@ -119,11 +123,7 @@ class SalesforceApi:
             return errors.error(400, "MALFORMED_QUERY", "A query string has to be specified")
         version = request.params["version"]
         base = f"/services/data/v{version}" + ("/tooling" if tooling else "")
-        hidden = (
-            frozenset()
-            if self._org.settings.grants(permissions.VIEW_SETUP)
-            else permissions.SETUP_OBJECTS
-        )
+        hidden = self._hidden_objects()
         try:
             result = run(
                 soql,
@@ -139,6 +139,29 @@ class SalesforceApi:
         if locator:
             self._cursors[locator] = (result, tooling)
         return Response.json(200, self._page(result, tooling, version, locator, 0))
+
+    def _hidden_objects(self) -> frozenset[str]:
+        settings = self._org.settings
+        hidden: frozenset[str] = frozenset()
+        if not settings.grants(permissions.VIEW_SETUP):
+            hidden |= permissions.SETUP_OBJECTS
+        if not settings.grants(permissions.VIEW_EVENT_LOG_FILES):
+            hidden |= permissions.EVENT_LOG_OBJECTS
+        if not settings.event_monitoring_licensed:
+            hidden |= permissions.LICENSED_OBJECTS
+        return hidden
+
+    def _log_file(self, request: Request) -> Response:
+        """The file's CSV, streamed (platforms.md A1: octetstream, chunked)."""
+        logs = self._org.records.event_logs
+        if not self._org.settings.grants(permissions.VIEW_EVENT_LOG_FILES) or logs is None:
+            return errors.not_found()
+        file = logs.file(request.params["record_id"], self._org.clock.now())
+        if file is None:
+            return errors.not_found()
+        return Response(
+            200, headers={"Content-Type": "application/octetstream"}, stream=logs.body(file)
+        )
 
     def _next_page(self, request: Request) -> Response:
         return self._cursor_page(request, tooling=False)

@@ -18,6 +18,8 @@ ASYNC_APEX_JOB = "707"
 APEX_CLASS = "01p"
 USER = "005"
 QUERY_LOCATOR = "01g"
+SETUP_AUDIT_TRAIL = "0Ym"
+EVENT_LOG_FILE = "0AT"
 
 
 def with_suffix(id15: str) -> str:

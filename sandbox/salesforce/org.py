@@ -17,7 +17,17 @@ from sandbox.salesforce import errors, ids, permissions
 from sandbox.salesforce.apex import ApexException
 from sandbox.salesforce.api import SalesforceApi
 from sandbox.salesforce.auth import Sessions
+from sandbox.salesforce.callers import (
+    ADMIN_USERNAME,
+    audit_activation,
+    background_caller,
+    flow_caller,
+    job_caller,
+    record_runs,
+)
 from sandbox.salesforce.cron import CronError, parse
+from sandbox.salesforce.event_logs import EventLogs
+from sandbox.salesforce.ledger import Caller, CallLedger
 from sandbox.salesforce.records import (
     ApexClass,
     AsyncApexJob,
@@ -25,6 +35,7 @@ from sandbox.salesforce.records import (
     FlowVersion,
     OrgRecords,
     ScheduledJob,
+    SetupAuditRow,
     User,
 )
 from sandbox.salesforce.settings import SalesforceSettings
@@ -54,7 +65,11 @@ class SalesforceOrg:
         self.sessions = Sessions(settings)
         self.ids = ids.IdFactory()
         self._usage = RollingUsage()
-        self._background_per_hour = 0.0
+        # Who made the calls, for the event log files (sandbox/salesforce/ledger.py).
+        self.ledger = CallLedger()
+        self.records.event_logs = EventLogs(self.ledger, settings)
+        self._background = background_caller(settings, "Background integrations")
+        self._external: dict[Caller, float] = {}
         self._accrued_to = clock.now()
         self._ignored_activations: set[str] = set()
         self._pending: list[Mutation] | None = None
@@ -89,14 +104,13 @@ class SalesforceOrg:
             if now <= start:
                 return
             active_flows = [f for f in self.records.flows.values() if f.active is not None]
-            rate = self._background_per_hour
-            rate += sum(flow.calls_per_hour for flow in active_flows)
-            rate += sum(
-                job.calls_per_hour
-                for job in self.records.jobs.values()
-                if job.state in _RUNNING_STATES
-            )
-            self._usage.add_rate(start, now, rate)
+            running_jobs = [j for j in self.records.jobs.values() if j.state in _RUNNING_STATES]
+            rates = [(caller, rate) for caller, rate in self._external.items()]
+            rates += [(flow_caller(self.settings, f), f.calls_per_hour) for f in active_flows]
+            rates += [(job_caller(self, j), j.calls_per_hour) for j in running_jobs]
+            self._usage.add_rate(start, now, sum(rate for _, rate in rates))
+            for caller, rate in rates:
+                self.ledger.add_rate(start, now, caller, rate)
             for flow in active_flows:
                 if flow.calls_per_run <= 0:
                     continue
@@ -106,6 +120,14 @@ class SalesforceOrg:
                 last_run = (now - flow.created_at) // period
                 for run in range(max(first_run, 1), last_run + 1):
                     self._usage.add(flow.created_at + run * period, flow.calls_per_run)
+                    self.ledger.add(
+                        flow.created_at + run * period,
+                        flow_caller(self.settings, flow),
+                        flow.calls_per_run,
+                    )
+            for job in running_jobs:
+                record_runs(self.records, job, start, now)
+            self.ledger.prune(now)
             self._accrued_to = now
 
     def usage(self) -> tuple[int, int]:
@@ -115,19 +137,47 @@ class SalesforceOrg:
             return self._usage.used(self.clock.now()), self.settings.daily_limit
 
     def add_usage(self, calls: int, at: datetime | None = None) -> None:
-        """Calls made at `at` (default now); earlier ones age out of the 24 hours sooner."""
+        """Calls made at `at` (default now) by the background integrations; earlier ones
+        age out of the 24 hours sooner."""
         with self.lock:
             self.accrue()
             self._usage.add(at or self.clock.now(), calls)
+            self.ledger.add(at or self.clock.now(), self._background, calls)
 
     def set_background_rate(self, calls_per_hour: float) -> None:
         """Traffic from consumers apibrake cannot brake (integrations, users)."""
         with self.lock:
             self.accrue()
-            self._background_per_hour = calls_per_hour
+            self._external[self._background] = calls_per_hour
 
-    def count_call(self) -> None:
+    def add_external_consumer(
+        self, app_name: str, calls_per_hour: float, *, installed_by_hand: bool = False
+    ) -> Caller:
+        """A connected app (an ETL, a sync) calling at a steady rate; installing it by hand
+        writes the SetupAuditTrail row an admin's install would."""
+        with self.lock:
+            self.accrue()
+            caller = background_caller(self.settings, app_name)
+            self._external[caller] = calls_per_hour
+            if installed_by_hand:
+                self.audit_setup(
+                    "insertConnectedApplication",
+                    "Connected Apps",
+                    f"Installed Connected App {app_name} to Salesforce",
+                    by=ADMIN_USERNAME,
+                )
+            return caller
+
+    def count_call(self, caller: Caller | None = None) -> None:
         self._usage.add(self.clock.now(), 1)
+        self.ledger.add(self.clock.now(), caller or self._background, 1)
+
+    def audit_setup(self, action: str, section: str, display: str, *, by: str) -> None:
+        """A SetupAuditTrail row (platforms.md A4)."""
+        self.records.setup_audit.append(
+            SetupAuditRow(self.ids.new(ids.SETUP_AUDIT_TRAIL), self.clock.now(), by, action,
+                          section, display)
+        )  # fmt: skip
 
     # --- building the org ------------------------------------------------------------------
 
@@ -176,6 +226,8 @@ class SalesforceOrg:
                 label=developer_name.replace("_", " "),
             )
             self.records.flows[developer_name] = flow
+            if flow.active_version is not None:
+                audit_activation(self, flow, None, flow.active_version, "human")
             return flow
 
     def add_apex_class(
@@ -305,7 +357,7 @@ class SalesforceOrg:
     ) -> None:
         if actor == "api" and flow.developer_name in self._ignored_activations:
             self._ignored_activations.discard(flow.developer_name)
-            self._on_rollback(lambda: self._ignored_activations.add(flow.developer_name))
+            self.on_rollback(lambda: self._ignored_activations.add(flow.developer_name))
             return
         before = flow.active_version
         drafts = [v.is_draft for v in flow.versions]
@@ -316,13 +368,14 @@ class SalesforceOrg:
             for flow_version, was_draft in zip(flow.versions, drafts, strict=True):
                 flow_version.is_draft = was_draft
 
-        self._on_rollback(undo)
+        self.on_rollback(undo)
         flow.active_version = version
         if version is not None:
             active = flow.version(version)
             if active:
                 active.is_draft = False
         flow.last_modified = self.clock.now()
+        audit_activation(self, flow, before, version, actor)
         self._record(
             Mutation(
                 at=self.clock.now(),
@@ -358,7 +411,7 @@ class SalesforceOrg:
             for async_job in queued:
                 async_job.status = "Queued"
 
-        self._on_rollback(undo)
+        self.on_rollback(undo)
         self._record(
             Mutation(
                 at=self.clock.now(),
@@ -420,7 +473,9 @@ class SalesforceOrg:
             state="WAITING",
             created_at=self.clock.now(),
         )
-        async_job = AsyncApexJob(job.async_apex_job_id, apex_class, job.cron_trigger_id)
+        async_job = AsyncApexJob(
+            job.async_apex_job_id, apex_class, job.cron_trigger_id, created_at=self.clock.now()
+        )
         self.records.jobs[name] = job
         self.records.async_jobs.append(async_job)
 
@@ -428,7 +483,7 @@ class SalesforceOrg:
             del self.records.jobs[name]
             self.records.async_jobs.remove(async_job)
 
-        self._on_rollback(undo)
+        self.on_rollback(undo)
         return job
 
     # --- all-or-nothing changes --------------------------------------------------------------
@@ -447,7 +502,7 @@ class SalesforceOrg:
             undo()
         self._pending, self._undo = None, []
 
-    def _on_rollback(self, undo: Callable[[], None]) -> None:
+    def on_rollback(self, undo: Callable[[], None]) -> None:
         if self._pending is not None:
             self._undo.append(undo)
 

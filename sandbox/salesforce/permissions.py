@@ -25,13 +25,21 @@ VIEW_SETUP = "ViewSetup"
 MANAGE_FLOWS = "ManageInteraction"
 AUTHOR_APEX = "AuthorApex"
 MODIFY_METADATA = "ModifyMetadata"
-KNOWN = frozenset({API_ENABLED, VIEW_SETUP, MANAGE_FLOWS, AUTHOR_APEX, MODIFY_METADATA})
+VIEW_EVENT_LOG_FILES = "ViewEventLogFiles"
+KNOWN = frozenset(
+    {API_ENABLED, VIEW_SETUP, MANAGE_FLOWS, AUTHOR_APEX, MODIFY_METADATA, VIEW_EVENT_LOG_FILES}
+)
 
 # Objects a query sees only with View Setup and Configuration (lower case, as SOQL matches).
 SETUP_OBJECTS = frozenset(
     {"flowdefinition", "flowdefinitionview", "crontrigger", "cronjobdetail", "asyncapexjob",
-     "apexclass"}
+     "apexclass", "setupaudittrail"}
 )  # fmt: skip
+# EventLogFile needs View Event Log Files (or View All Data).
+EVENT_LOG_OBJECTS = frozenset({"eventlogfile"})
+# Event Log Objects exist only with the Event Monitoring licence (and View Event Log Object
+# Data); without them the object is unknown, as any hidden one: 400 INVALID_TYPE.
+LICENSED_OBJECTS = frozenset({"apitotalusageeventlog"})
 
 INSUFFICIENT_ACCESS_MESSAGE = (
     "You do not have the level of access necessary to perform the operation you requested. "

@@ -8,7 +8,10 @@ from typing import Any
 
 from sandbox.salesforce.records import OrgRecords
 from sandbox.salesforce.sobjects import SOBJECT_TYPES, Row, SObjectType
-from sandbox.salesforce.soql import Condition, Query, SoqlError, parse
+from sandbox.salesforce.soql import Aggregate, Condition, Query, SoqlError, parse
+
+# A row standing for several identical events (ApiTotalUsageEventLog) says how many here.
+WEIGHT = "__count"
 
 _CUSTOM_FIELD_HINT = (
     "If you are attempting to use a custom field, be sure to append the '__c' after the custom "
@@ -57,12 +60,68 @@ def run(
     if duplicate:
         raise SoqlError(f"duplicate field selected: {duplicate}")
     rows = [row for row in sobject.rows(records, now) if _matches(sobject, query, row)]
+    if query.aggregates:
+        return QueryResult("AggregateResult", _aggregate(sobject, query, selected, rows))
+    rows = [row for row in rows for _ in range(int(row.get(WEIGHT, 1)))]
     if query.order_by:
         order_path = _resolve(sobject, query.order_by[0])
         rows.sort(key=lambda row: _sort_key(order_path.value(row)), reverse=query.order_by[1])
     if query.limit is not None:
         rows = rows[: query.limit]
     return QueryResult(sobject.name, [_render(sobject, selected, row, base) for row in rows])
+
+
+def _aggregate(
+    sobject: SObjectType, query: Query, selected: list[_Path], rows: list[Row]
+) -> list[dict[str, Any]]:
+    """AggregateResult records: grouped fields by their own name, aggregates by alias or
+    expr0, expr1, ... (as Salesforce names them)."""
+    groups = [_resolve(sobject, name) for name in query.group_by]
+    totals: dict[tuple[Any, ...], list[float]] = {}
+    for row in rows:
+        key = tuple(path.value(row) for path in groups)
+        sums = totals.setdefault(key, [0.0] * len(query.aggregates))
+        for index, aggregate in enumerate(query.aggregates):
+            sums[index] += _contribution(sobject, aggregate, row)
+    names = _aggregate_names(query.aggregates)
+    results = []
+    for key, sums in totals.items():
+        record: dict[str, Any] = {"attributes": {"type": "AggregateResult"}}
+        for path in selected:
+            record[path.field] = key[[g.label.lower() for g in groups].index(path.label.lower())]
+        for name, value in zip(names, sums, strict=True):
+            record[name] = int(value) if value == int(value) else value
+        results.append(record)
+    if query.order_by:
+        order, descending = query.order_by
+        by_text = {a.text.lower(): n for a, n in zip(query.aggregates, names, strict=True)}
+        column = by_text.get(order.lower(), order)
+        column = (
+            next((k for k in results[0] if k.lower() == column.lower()), column)
+            if results
+            else column
+        )
+        results.sort(key=lambda record: _sort_key(record.get(column)), reverse=descending)
+    return results[: query.limit] if query.limit is not None else results
+
+
+def _aggregate_names(aggregates: tuple[Aggregate, ...]) -> list[str]:
+    names, unnamed = [], 0
+    for aggregate in aggregates:
+        if aggregate.alias:
+            names.append(aggregate.alias)
+        else:
+            names.append(f"expr{unnamed}")
+            unnamed += 1
+    return names
+
+
+def _contribution(sobject: SObjectType, aggregate: Aggregate, row: Row) -> float:
+    value = _resolve(sobject, aggregate.field).value(row)
+    weight = float(row.get(WEIGHT, 1))
+    if aggregate.function == "COUNT":
+        return weight if value is not None else 0.0
+    return weight * float(value or 0)
 
 
 def _sobject(name: str, tooling: bool, hidden: frozenset[str]) -> SObjectType:
@@ -137,6 +196,9 @@ def _equal(value: Any, literal: Any) -> bool:
 
 
 def _comparable(value: Any, literal: Any) -> tuple[Any, Any]:
+    if isinstance(literal, datetime):
+        moment = datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S.%f%z")
+        return moment, literal
     if isinstance(value, bool) or isinstance(literal, bool):
         return str(value).lower(), str(literal).lower()
     if isinstance(value, int | float) and isinstance(literal, int | float):

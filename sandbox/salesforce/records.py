@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sandbox.salesforce.event_logs import EventLogs
 
 
 @dataclass
@@ -107,6 +111,18 @@ class AsyncApexJob:
     cron_trigger_id: str | None
     status: str = "Queued"
     job_type: str = "ScheduledApex"
+    created_at: datetime | None = None
+    completed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SetupAuditRow:
+    id: str
+    created_at: datetime
+    created_by: str  # username
+    action: str
+    section: str
+    display: str
 
 
 @dataclass
@@ -116,3 +132,5 @@ class OrgRecords:
     users: dict[str, User] = field(default_factory=dict)  # by Id
     jobs: dict[str, ScheduledJob] = field(default_factory=dict)  # by CronJobDetail.Name
     async_jobs: list[AsyncApexJob] = field(default_factory=list)
+    setup_audit: list[SetupAuditRow] = field(default_factory=list)
+    event_logs: EventLogs | None = None  # ApiTotalUsage files and event log rows

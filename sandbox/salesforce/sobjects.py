@@ -162,6 +162,8 @@ def _async_apex_jobs(records: OrgRecords, now: datetime) -> list[Row]:
             "JobType": job.job_type,
             "Status": job.status,
             "MethodName": None,
+            "CreatedDate": timestamp(job.created_at),
+            "CompletedDate": timestamp(job.completed_at),
             "ApexClass": {
                 "Id": job.apex_class.id,
                 "Name": job.apex_class.name,
@@ -170,6 +172,35 @@ def _async_apex_jobs(records: OrgRecords, now: datetime) -> list[Row]:
         }
         for job in records.async_jobs
     ]
+
+
+_AUDIT_USER_ID = "0055g0000000SetupA"
+
+
+def _setup_audit_trail(records: OrgRecords, now: datetime) -> list[Row]:
+    return [
+        {
+            "Id": row.id,
+            "Action": row.action,
+            "Section": row.section,
+            "Display": row.display,
+            "CreatedDate": timestamp(row.created_at),
+            "CreatedById": _AUDIT_USER_ID,
+            "CreatedBy": {"Id": _AUDIT_USER_ID, "Username": row.created_by, "Name": row.created_by},
+            "DelegateUser": None,
+            "ResponsibleNamespacePrefix": None,
+        }
+        for row in records.setup_audit
+        if row.created_at <= now
+    ]
+
+
+def _event_log_files(records: OrgRecords, now: datetime) -> list[Row]:
+    return records.event_logs.rows(now) if records.event_logs else []
+
+
+def _api_total_usage_events(records: OrgRecords, now: datetime) -> list[Row]:
+    return records.event_logs.event_log_rows(now) if records.event_logs else []
 
 
 def _symbol_table(cls: ApexClass) -> dict[str, Any]:
@@ -288,7 +319,16 @@ _TYPES = [
     SObjectType("CronJobDetail", ("Id", "Name", "JobType"), (), _cron_job_details),
     SObjectType(
         "AsyncApexJob",
-        ("Id", "ApexClassId", "CronTriggerId", "JobType", "Status", "MethodName"),
+        (
+            "Id",
+            "ApexClassId",
+            "CronTriggerId",
+            "JobType",
+            "Status",
+            "MethodName",
+            "CreatedDate",
+            "CompletedDate",
+        ),
         (Relationship("ApexClass", "ApexClass", ("Id", "Name", "NamespacePrefix")),),
         _async_apex_jobs,
     ),
@@ -297,5 +337,33 @@ _TYPES = [
         "ApexClass", ("Id", "Name", "NamespacePrefix", "Status", "SymbolTable"), (), _apex_classes
     ),
 ]
+
+_TYPES += [
+    SObjectType(
+        "SetupAuditTrail",
+        ("Id", "Action", "Section", "Display", "CreatedDate", "CreatedById", "DelegateUser",
+         "ResponsibleNamespacePrefix"),
+        (Relationship("CreatedBy", "User", ("Id", "Username", "Name")),),
+        _setup_audit_trail,
+        tooling=False,
+    ),
+    SObjectType(
+        "EventLogFile",
+        ("Id", "EventType", "Interval", "Sequence", "LogDate", "CreatedDate", "LogFileLength",
+         "LogFileFieldNames", "LogFileFieldTypes", "ApiVersion", "LogFile"),
+        (),
+        _event_log_files,
+        tooling=False,
+    ),
+    SObjectType(
+        "ApiTotalUsageEventLog",
+        ("Id", "ApiFamily", "ApiResource", "ClientIp", "ClientName", "ConnectedAppIdentifier",
+         "HttpMethod", "ObjectName", "RequestIdentifier", "UserIdentifier", "IsApiLimitCounted",
+         "StatusCode", "Timestamp"),
+        (),
+        _api_total_usage_events,
+        tooling=False,
+    ),
+]  # fmt: skip
 
 SOBJECT_TYPES = {t.name.lower(): t for t in _TYPES}

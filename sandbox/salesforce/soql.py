@@ -1,22 +1,30 @@
 """A small SOQL subset: SELECT fields (one relationship level) FROM object
-[WHERE cond AND cond ...] [ORDER BY field [ASC|DESC]] [LIMIT n].
+[WHERE cond AND cond ...] [GROUP BY field, ...] [ORDER BY field [ASC|DESC]] [LIMIT n].
 
 Conditions compare a field with =, !=, <, >, <=, >=, IN (...) or NOT IN (...) against string,
-number, boolean or null literals.
+number, boolean, null or dateTime (2026-12-02T06:00:00Z) literals. With GROUP BY, the select
+list may hold COUNT(field) and SUM(field), each with an optional alias, and ORDER BY may name
+an aggregate or its alias.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 _TOKEN = re.compile(
-    r"\s*(?:(?P<string>'(?:[^'\\]|\\.)*')|(?P<number>-?\d+(?:\.\d+)?)"
+    r"\s*(?:(?P<string>'(?:[^'\\]|\\.)*')"
+    r"|(?P<datetime>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d))"
+    r"|(?P<number>-?\d+(?:\.\d+)?)"
     r"|(?P<name>[A-Za-z_][\w.]*)|(?P<op>!=|<=|>=|<>|[=<>(),]))"
 )
-_KEYWORDS = {"SELECT", "FROM", "WHERE", "AND", "IN", "NOT", "LIMIT", "ORDER", "BY", "ASC", "DESC"}
-_UNSUPPORTED = {"OR", "GROUP", "HAVING", "OFFSET", "TYPEOF", "WITH", "FOR", "USING", "LIKE"}
+_KEYWORDS = {
+    "SELECT", "FROM", "WHERE", "AND", "IN", "NOT", "LIMIT", "ORDER", "BY", "ASC", "DESC", "GROUP",
+}  # fmt: skip
+_AGGREGATES = {"COUNT", "SUM"}
+_UNSUPPORTED = {"OR", "HAVING", "OFFSET", "TYPEOF", "WITH", "FOR", "USING", "LIKE"}
 
 
 class SoqlError(Exception):
@@ -34,12 +42,25 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class Aggregate:
+    function: str  # COUNT | SUM
+    field: str
+    alias: str | None
+
+    @property
+    def text(self) -> str:
+        return f"{self.function}({self.field})"
+
+
+@dataclass(frozen=True)
 class Query:
     fields: tuple[str, ...]
     object_name: str
     conditions: tuple[Condition, ...]
-    order_by: tuple[str, bool] | None  # (field, descending)
+    order_by: tuple[str, bool] | None  # (field, aggregate or alias; descending)
     limit: int | None
+    aggregates: tuple[Aggregate, ...] = ()
+    group_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,9 +92,11 @@ class _Parser:
 
     def query(self) -> Query:
         self._keyword("SELECT")
-        fields = [self._name()]
+        fields: list[str] = []
+        aggregates: list[Aggregate] = []
+        self._select_item(fields, aggregates)
         while self._accept_op(","):
-            fields.append(self._name())
+            self._select_item(fields, aggregates)
         self._keyword("FROM")
         object_name = self._name()
         conditions: list[Condition] = []
@@ -81,10 +104,18 @@ class _Parser:
             conditions.append(self._condition())
             while self._accept_keyword("AND"):
                 conditions.append(self._condition())
+        group_by: list[str] = []
+        if self._accept_keyword("GROUP"):
+            self._keyword("BY")
+            group_by.append(self._name())
+            while self._accept_op(","):
+                group_by.append(self._name())
+        if aggregates and not {f.lower() for f in fields} <= {g.lower() for g in group_by}:
+            raise SoqlError("Field must be grouped or aggregated: " + ", ".join(fields))
         order_by = None
         if self._accept_keyword("ORDER"):
             self._keyword("BY")
-            field = self._name()
+            field = self._order_item()
             descending = self._accept_keyword("DESC")
             if not descending:
                 self._accept_keyword("ASC")
@@ -97,7 +128,42 @@ class _Parser:
             limit = int(token.text)
         if self._index < len(self._tokens):
             raise SoqlError(f"unexpected token: '{self._tokens[self._index].text}'")
-        return Query(tuple(fields), object_name, tuple(conditions), order_by, limit)
+        return Query(
+            tuple(fields),
+            object_name,
+            tuple(conditions),
+            order_by,
+            limit,
+            tuple(aggregates),
+            tuple(group_by),
+        )
+
+    def _select_item(self, fields: list[str], aggregates: list[Aggregate]) -> None:
+        aggregate = self._aggregate()
+        if aggregate is None:
+            fields.append(self._name())
+            return
+        alias = None
+        token = self._peek()
+        if token and token.kind == "name" and token.text.upper() not in _KEYWORDS:
+            alias = self._name()
+        aggregates.append(Aggregate(aggregate[0], aggregate[1], alias))
+
+    def _aggregate(self) -> tuple[str, str] | None:
+        token = self._peek()
+        following = self._tokens[self._index + 1] if self._index + 1 < len(self._tokens) else None
+        if not (
+            token and token.text.upper() in _AGGREGATES and following and following.text == "("
+        ):
+            return None
+        self._index += 2
+        field = self._name()
+        self._op(")")
+        return token.text.upper(), field
+
+    def _order_item(self) -> str:
+        aggregate = self._aggregate()
+        return f"{aggregate[0]}({aggregate[1]})" if aggregate else self._name()
 
     def _condition(self) -> Condition:
         field = self._name()
@@ -126,6 +192,8 @@ class _Parser:
             return re.sub(r"\\(.)", r"\1", token.text[1:-1])
         if token.kind == "number":
             return float(token.text) if "." in token.text else int(token.text)
+        if token.kind == "datetime":
+            return datetime.fromisoformat(token.text.replace("Z", "+00:00"))
         if token.kind == "name" and token.text.lower() in ("null", "true", "false"):
             return {"null": None, "true": True, "false": False}[token.text.lower()]
         raise SoqlError(f"unexpected token: '{token.text}'")

@@ -1,0 +1,86 @@
+"""Who made the org's API calls, minute by minute: what Salesforce's ApiTotalUsage event log
+records, kept so the sandbox can serve EventLogFile and ApiTotalUsageEventLog answers built
+from the calls its automations and external consumers really made.
+
+A caller is what a file row names (user, connected app, client name, API family). The
+sandbox's flows and scheduled jobs reach the API through a named credential that sends
+`Sforce-Call-Options: client=<flow DeveloperName or job name>`, so CLIENT_NAME names them
+(that convention is the sandbox's; a real org shows whatever its callouts send).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+KEEP = timedelta(days=3)  # yesterday's daily file plus a day's slack
+
+
+@dataclass(frozen=True)
+class Caller:
+    user_id: str
+    username: str
+    client_name: str = ""
+    connected_app_id: str = ""
+    connected_app_name: str = ""
+    api_family: str = "REST"
+    api_resource: str = "/v62.0/composite/sobject"
+    client_category: str = "EXTERNAL_APPLICATION"
+    entity: str = ""
+    http_method: str = "POST"
+
+
+def minute_index(moment: datetime) -> int:
+    return int((moment - _EPOCH).total_seconds() // 60)
+
+
+def minute_start(index: int) -> datetime:
+    return _EPOCH + timedelta(minutes=index)
+
+
+class CallLedger:
+    def __init__(self) -> None:
+        self._minutes: dict[int, dict[Caller, float]] = defaultdict(lambda: defaultdict(float))
+
+    def add(self, at: datetime, caller: Caller, calls: float) -> None:
+        if calls > 0:
+            self._minutes[minute_index(at)][caller] += calls
+
+    def add_rate(self, start: datetime, end: datetime, caller: Caller, per_hour: float) -> None:
+        """A steady rate over [start, end), spread minute by minute."""
+        if per_hour <= 0 or end <= start:
+            return
+        per_second = per_hour / 3600
+        cursor = max(start, end - KEEP)
+        while cursor < end:
+            stop = min(minute_start(minute_index(cursor) + 1), end)
+            self._minutes[minute_index(cursor)][caller] += (
+                per_second * (stop - cursor).total_seconds()
+            )
+            cursor = stop
+
+    def prune(self, now: datetime) -> None:
+        oldest = minute_index(now - KEEP)
+        for minute in [m for m in self._minutes if m < oldest]:
+            del self._minutes[minute]
+
+    def any_calls(self, start: datetime, end: datetime) -> bool:
+        return any(self.whole_calls(start, end))
+
+    def whole_calls(self, start: datetime, end: datetime) -> Iterator[tuple[int, Caller, int]]:
+        """(minute, caller, calls) over [start, end): fractions carried per caller, so each
+        caller's total is the floor of what it spent."""
+        carried: dict[Caller, float] = defaultdict(float)
+        for minute in range(minute_index(start), minute_index(end)):
+            callers = self._minutes.get(minute)
+            if not callers:
+                continue
+            for caller, calls in list(callers.items()):
+                total = carried[caller] + calls
+                whole = int(total + 1e-9)
+                carried[caller] = total - whole
+                if whole:
+                    yield minute, caller, whole

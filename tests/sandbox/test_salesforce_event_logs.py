@@ -1,0 +1,193 @@
+"""What the org records about who made its calls: ApiTotalUsage event log files (daily, and
+hourly in a licensed org), ApiTotalUsageEventLog, SetupAuditTrail and AsyncApexJob runs
+(platforms.md A1-A6), all over HTTP."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Callable
+from datetime import timedelta
+
+from sandbox.salesforce import SalesforceSettings
+from sandbox.server import Sandbox
+from tests.sandbox.salesforce_support import API, OrgClient
+
+DAILY = (
+    "SELECT Id, LogDate, Interval, Sequence, LogFileFieldNames, LogFile FROM EventLogFile "
+    "WHERE EventType = 'ApiTotalUsage' AND Interval = 'Daily' ORDER BY LogDate DESC"
+)
+
+
+def _day_of_calls(sandbox: Sandbox) -> None:
+    """A flow and an ETL burn calls for a whole UTC day, then the clock moves past the
+    daily file's generation."""
+    sf = sandbox.salesforce
+    start = sandbox.clock.now()
+    midnight = start.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    sandbox.clock.advance(midnight - start)
+    sf.add_flow("Account_Rollup_Hourly", trigger_type="Scheduled", calls_per_hour=120)
+    sf.add_external_consumer("Nightly ETL", 60)
+    sandbox.clock.advance(timedelta(days=1, hours=2))
+
+
+def _rows(body: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+def test_daily_file_lists_each_callers_counted_calls(sandbox: Sandbox) -> None:
+    _day_of_calls(sandbox)
+    sf = OrgClient(sandbox).login()
+    records = sf.query(DAILY).json()["records"]
+    assert len(records) == 1
+    assert records[0]["Interval"] == "Daily"
+    assert records[0]["Sequence"] == 0
+    assert records[0]["LogDate"].endswith("T00:00:00.000+0000")
+    response = sf.get(records[0]["LogFile"])
+    assert response.status_code == 200
+    assert response.headers["Transfer-Encoding"] == "chunked"
+    assert response.headers["Content-Type"] == "application/octetstream"
+    assert "Sforce-Limit-Info" in response.headers
+    rows = _rows(response.text)
+    assert list(rows[0]) == records[0]["LogFileFieldNames"].split(",")
+    by_client = Counter(row["CLIENT_NAME"] for row in rows)
+    by_app = Counter(row["CONNECTED_APP_NAME"] for row in rows)
+    assert by_client["Account_Rollup_Hourly"] == 120 * 24
+    assert by_app["Nightly ETL"] == 60 * 24
+    assert {row["COUNTS_AGAINST_API_LIMIT"] for row in rows} == {"1"}
+    assert all(row["TIMESTAMP_DERIVED"].startswith(records[0]["LogDate"][:10]) for row in rows)
+
+
+def test_unlicensed_org_has_no_hourly_files_and_no_event_log_object(sandbox: Sandbox) -> None:
+    _day_of_calls(sandbox)
+    sf = OrgClient(sandbox).login()
+    hourly = sf.query(
+        "SELECT Id FROM EventLogFile WHERE EventType = 'ApiTotalUsage' AND Interval = 'Hourly'"
+    )
+    assert hourly.json()["records"] == []
+    refused = sf.query(
+        "SELECT ClientName, COUNT(Id) calls FROM ApiTotalUsageEventLog GROUP BY ClientName"
+    )
+    assert refused.status_code == 400
+    assert refused.json()[0]["errorCode"] == "INVALID_TYPE"
+    assert "sObject type 'ApiTotalUsageEventLog' is not supported" in refused.json()[0]["message"]
+
+
+def test_unlicensed_daily_file_is_gone_a_day_after_it_was_created(sandbox: Sandbox) -> None:
+    _day_of_calls(sandbox)
+    sf = OrgClient(sandbox).login()
+    file_url = sf.query(DAILY).json()["records"][0]["LogFile"]
+    sandbox.clock.advance(timedelta(days=1))
+    assert all(r["LogFile"] != file_url for r in sf.query(DAILY).json()["records"])
+    assert sf.get(file_url).status_code == 404
+
+
+def test_licensed_org_serves_hourly_files_and_grouped_event_log_rows(
+    sandbox_factory: Callable[..., Sandbox],
+) -> None:
+    sandbox = sandbox_factory(salesforce=SalesforceSettings(event_monitoring_licensed=True))
+    _day_of_calls(sandbox)
+    sf = OrgClient(sandbox).login()
+    hourly = sf.query(
+        "SELECT Id, Sequence, LogFile FROM EventLogFile WHERE EventType = 'ApiTotalUsage' "
+        "AND Interval = 'Hourly' ORDER BY LogDate DESC LIMIT 2"
+    ).json()["records"]
+    assert len(hourly) == 2
+    assert all(r["Sequence"] >= 1 for r in hourly)
+    since = (sandbox.clock.now() - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    soql = (
+        "SELECT ClientName, ConnectedAppIdentifier, COUNT(Id) calls FROM ApiTotalUsageEventLog "
+        "WHERE Timestamp >= SINCE AND IsApiLimitCounted = true "
+        "GROUP BY ClientName, ConnectedAppIdentifier ORDER BY COUNT(Id) DESC LIMIT 10"
+    )
+    grouped = sf.query(soql.replace("SINCE", since))
+    assert grouped.status_code == 200, grouped.text
+    records = grouped.json()["records"]
+    assert records[0]["attributes"] == {"type": "AggregateResult"}
+    assert records[0]["ClientName"] == "Account_Rollup_Hourly"
+    assert 230 <= records[0]["calls"] <= 250  # two hours at 120 an hour
+
+
+def test_without_view_event_log_files_the_object_is_hidden(sandbox: Sandbox) -> None:
+    _day_of_calls(sandbox)
+    sandbox.salesforce.revoke_permissions("ViewEventLogFiles")
+    answer = OrgClient(sandbox).login().query(DAILY)
+    assert answer.status_code == 400
+    assert answer.json()[0]["errorCode"] == "INVALID_TYPE"
+
+
+def test_log_generation_off_means_no_files(
+    sandbox_factory: Callable[..., Sandbox],
+) -> None:
+    sandbox = sandbox_factory(salesforce=SalesforceSettings(event_log_generation=False))
+    _day_of_calls(sandbox)
+    assert OrgClient(sandbox).login().query(DAILY).json()["records"] == []
+
+
+def test_our_own_calls_are_recorded_with_their_client_name(sandbox: Sandbox) -> None:
+    sf = OrgClient(sandbox).login()
+    start = sandbox.clock.now()
+    sandbox.clock.advance(start.replace(hour=0, minute=0) + timedelta(days=1) - start)
+    for _ in range(3):
+        assert (
+            sf.http.get(
+                f"{API}/limits/",
+                headers={
+                    "Authorization": f"Bearer {sf.token}",
+                    "Sforce-Call-Options": "client=apibrake",
+                },
+            ).status_code
+            == 200
+        )
+    sandbox.clock.advance(timedelta(days=1, hours=2))
+    body = sf.get(sf.query(DAILY).json()["records"][0]["LogFile"]).text
+    ours = [r for r in _rows(body) if r["CLIENT_NAME"] == "apibrake"]
+    assert len(ours) == 3
+    assert {r["CONNECTED_APP_NAME"] for r in ours} == {"apibrake"}
+    assert {r["API_RESOURCE"] for r in ours} == {"/v62.0/limits"}
+
+
+def test_setup_audit_trail_records_flow_activation_and_app_install(sandbox: Sandbox) -> None:
+    sf_org = sandbox.salesforce
+    sf_org.add_flow("Mass_Update_Accounts", active_version=None)
+    sandbox.clock.advance(timedelta(minutes=5))
+    sf_org.activate_flow_by_hand("Mass_Update_Accounts", 1)
+    sf_org.add_external_consumer("Death Star ETL", 100, installed_by_hand=True)
+    rows = (
+        OrgClient(sandbox)
+        .login()
+        .query(
+            "SELECT CreatedDate, CreatedBy.Username, Action, Section, Display FROM SetupAuditTrail "
+            "ORDER BY CreatedDate DESC LIMIT 200"
+        )
+        .json()["records"]
+    )
+    actions = [row["Action"] for row in rows]
+    assert "activatedinteractiondefversion" in actions
+    assert "insertConnectedApplication" in actions
+    activation = next(r for r in rows if r["Action"] == "activatedinteractiondefversion")
+    assert 'Unique Name "Mass_Update_Accounts"' in activation["Display"]
+    assert activation["CreatedBy"]["Username"] == "admin@apibrake.sandbox"
+
+
+def test_scheduled_jobs_leave_completed_async_apex_runs(sandbox: Sandbox) -> None:
+    sandbox.salesforce.add_scheduled_job(
+        "Hourly Territory Recalc",
+        cron="0 0 * * * ?",
+        apex_class="TerritoryRecalcJob",
+        calls_per_hour=300,
+    )
+    sandbox.clock.advance(timedelta(hours=3))
+    runs = (
+        OrgClient(sandbox)
+        .login()
+        .query(
+            "SELECT ApexClass.Name, COUNT(Id) runs FROM AsyncApexJob "
+            "WHERE JobType = 'ScheduledApex' AND Status = 'Completed' GROUP BY ApexClass.Name"
+        )
+        .json()["records"]
+    )
+    assert runs == [
+        {"attributes": {"type": "AggregateResult"}, "Name": "TerritoryRecalcJob", "runs": 3}
+    ]

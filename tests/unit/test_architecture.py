@@ -1,6 +1,6 @@
 """The layer's imports point one way, and the handlers only reach the composition root.
 
-models <- store, http, platforms <- incident <- watch, warn, brake, release <- runtime
+models <- store, http, platforms <- incident, attribution <- watch, warn, brake, release <- runtime
 
 Every import counts, lazy and type-only ones included: an upward edge is a design
 problem whether or not it runs at import time.
@@ -21,7 +21,7 @@ FUNCTIONS = ROOT / "functions"
 LAYERS: list[frozenset[str]] = [
     frozenset({"models", "deadline", "aws_threads", "__init__"}),
     frozenset({"store", "http", "platforms"}),
-    frozenset({"incident"}),
+    frozenset({"incident", "attribution"}),
     frozenset({"watch", "warn", "brake", "release"}),
     frozenset({"runtime"}),
 ]

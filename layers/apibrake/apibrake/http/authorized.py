@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol, TypeVar
 
 import httpx
@@ -70,6 +70,19 @@ class AuthorizedHttp:
                 raise
             self.tokens.invalidate(token)
         return await send(await self.tokens.token())
+
+    async def stream(self, url: str, *, consume: Callable[[httpx.Response], Awaitable[T]]) -> T:
+        """`PlatformHttp.stream` with the token, one fresh token after a 401."""
+        token = await self.tokens.token()
+        try:
+            return await self.http.stream(url, consume=consume, headers=self._with(token))
+        except AuthenticationFailed as error:
+            if error.status != 401 or not self.tokens.can_refresh:
+                raise
+            self.tokens.invalidate(token)
+        return await self.http.stream(
+            url, consume=consume, headers=self._with(await self.tokens.token())
+        )
 
     def _with(self, token: SecretStr) -> dict[str, str]:
         return {**self._headers, "Authorization": f"Bearer {token.get_secret_value()}"}

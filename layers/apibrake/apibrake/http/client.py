@@ -200,6 +200,40 @@ class PlatformHttp:
                 )
                 await self._sleep(delay)
 
+    async def stream(
+        self,
+        url: str,
+        *,
+        consume: Callable[[httpx.Response], Awaitable[T]],
+        headers: Mapping[str, str] | None = None,
+        kind: CallKind = CallKind.API,
+    ) -> T:
+        """GET a body too big to hold (an event log file): `consume` reads it as it arrives.
+        Counted like any call; not retried (a half-read body cannot be un-read)."""
+        path = httpx.URL(url).path
+        counted = False
+        try:
+            async with self._client.stream(
+                "GET", url, headers=headers, timeout=self._timeouts.as_httpx(work=True)
+            ) as response:
+                self._count(kind)
+                counted = True
+                self._capture_usage(response)
+                if not response.is_success:
+                    await response.aread()
+                    raise self._profile.classify(response, kind)
+                return await consume(response)
+        except _NOT_SENT as exc:
+            raise NotSent(
+                self.platform, f"could not connect for GET {path} ({type(exc).__name__})"
+            ) from None
+        except httpx.TransportError as exc:
+            if not counted:
+                self._count(kind)
+            raise AnswerLost(
+                self.platform, f"GET {path} sent, but the body broke off ({type(exc).__name__})"
+            ) from None
+
     def json_body(self, response: httpx.Response) -> Any:
         """The response's JSON, or MalformedResponse (an HTML page, broken or empty JSON)."""
         try:

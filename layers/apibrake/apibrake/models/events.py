@@ -17,6 +17,8 @@ class MonitorEvent(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     connection_ids: list[ConnectionId] | None = None
+    # The daily schedule's input: collect yesterday's ApiTotalUsage files instead of checking.
+    collect: Literal["usage_files"] | None = None
 
 
 class BrakeEvent(BaseModel):

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
+from apibrake.attribution.memory import AttributionStore
 from apibrake.http.retry import RetryBudget
 from apibrake.incident.deps import IncidentDeps
 from apibrake.incident.journal import JournalStore
@@ -21,6 +22,7 @@ from apibrake.incident.records import utcnow
 from apibrake.models.alert import Alert
 from apibrake.models.connection import Connection
 from apibrake.platforms.connect import connect, load_connection_secret
+from apibrake.runtime.collect import UsageFileCollector
 from apibrake.runtime.settings import MonitorSettings, Settings
 from apibrake.store.allowlist import AllowlistStore
 from apibrake.store.connections import ConnectionStore
@@ -113,6 +115,34 @@ def incident_deps(
     )
 
 
+def attribution_store(settings: MonitorSettings, dynamodb: Any) -> AttributionStore:
+    return AttributionStore(
+        dynamodb,
+        settings.state_table,
+        summary_ttl=timedelta(days=settings.usage_summary_ttl_days),
+    )
+
+
+def usage_file_collector(
+    settings: MonitorSettings,
+    *,
+    dynamodb: Any,
+    load_secret: Callable[[str], dict[str, Any]],
+    clock: Callable[[], datetime] | None = None,
+) -> UsageFileCollector:
+    tables = stores(settings, dynamodb)
+    extra: dict[str, Any] = {} if clock is None else {"clock": clock}
+    return UsageFileCollector(
+        connections=tables.connections,
+        state=tables.state,
+        memory=attribution_store(settings, dynamodb),
+        secrets=load_secret,
+        secret_prefix=settings.secret_prefix,
+        max_concurrency=settings.max_concurrency,
+        **extra,
+    )
+
+
 def usage_monitor(
     settings: MonitorSettings,
     *,
@@ -143,5 +173,6 @@ def usage_monitor(
         invoker=invoker,
         metrics=metrics,
         options=options,
+        attribution=attribution_store(settings, dynamodb),
         **extra,
     )

@@ -41,6 +41,8 @@ class Settings(BaseModel):
 class MonitorSettings(Settings):
     incident_function_name: str = ""  # empty: no auto-brake (alerts only)
     forecast_horizon_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    # How long a collected daily ApiTotalUsage summary stays in the state table.
+    usage_summary_ttl_days: int = Field(default=30, ge=1, le=366)
 
 
 class IncidentSettings(Settings):

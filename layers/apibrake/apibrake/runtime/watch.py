@@ -6,6 +6,7 @@ watch and warn code only, never for brake or release.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from apibrake.deadline import Deadline
 from apibrake.models.events import MonitorEvent
 from apibrake.runtime import aws, container
-from apibrake.runtime.assembly import usage_monitor
+from apibrake.runtime.assembly import usage_file_collector, usage_monitor
 from apibrake.warn.trigger import Invoker, LambdaInvoker
 from apibrake.watch.metrics import UsageMetrics
 
@@ -31,8 +32,11 @@ def check_usage(
     clock: Callable[[], datetime] | None = None,
     invoker: Invoker | None = None,
 ) -> dict[str, Any]:
-    """One monitor run: every due connection checked, warned about and braked if needed."""
+    """One monitor run: every due connection checked, warned about and braked if needed;
+    or, for the daily schedule's input, yesterday's usage files collected."""
     settings = container.monitor_settings()
+    if request.collect == "usage_files":
+        return collect_usage_files(request, logger, clock=clock)
     if invoker is None and settings.incident_function_name:
         invoker = LambdaInvoker(aws.aws_client("lambda"), settings.incident_function_name)
     monitor = usage_monitor(
@@ -55,6 +59,24 @@ def check_usage(
         logger.warning("usage check stopped at the deadline", extra=summary)
     _count_check(summary)
     return {"summary": summary, "complete": report.complete, **report.model_dump(mode="json")}
+
+
+def collect_usage_files(
+    request: MonitorEvent, logger: Logger, *, clock: Callable[[], datetime] | None = None
+) -> dict[str, Any]:
+    collector = usage_file_collector(
+        container.monitor_settings(),
+        dynamodb=aws.aws_client("dynamodb"),
+        load_secret=aws.secret_loader(),
+        clock=clock,
+    )
+    results = collector.run(request.connection_ids)
+    counts = Counter(result.status.value for result in results)
+    logger.info("usage files collected", extra={"statuses": dict(counts)})
+    return {
+        "collected": [result.model_dump(mode="json") for result in results],
+        "summary": dict(counts),
+    }
 
 
 def _count_check(summary: dict[str, Any]) -> None:

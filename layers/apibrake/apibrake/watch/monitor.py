@@ -16,6 +16,7 @@ from typing import Any, Protocol, TypeVar
 
 import httpx
 
+from apibrake.attribution.gather import AttributionMemory
 from apibrake.aws_threads import AWS_THREADS, AwsThreads
 from apibrake.deadline import Deadline
 from apibrake.http import transport
@@ -49,6 +50,7 @@ from apibrake.warn.rules import (
     usage_alerts,
 )
 from apibrake.warn.trigger import Invoker
+from apibrake.watch.attribution import gather_suspects, wants_suspects
 from apibrake.watch.forecast import (
     DEFAULT_RATE_WINDOW,
     Forecast,
@@ -61,6 +63,9 @@ from apibrake.watch.usage import UsageRead, cached_portal_offset, read_usage
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+# Called from the worker thread that evaluates a connection: the suspects for its alert,
+# gathered on the event loop with the connection's platform client.
+SuspectsFor = Callable[[Connection, UsageReading], Suspects | None]
 
 NOT_REACHED = "not checked before the deadline: the next scheduled run checks it"
 INVALID_ITEM_WINDOW = timedelta(hours=24)
@@ -117,6 +122,7 @@ class UsageMonitor:
         options: MonitorOptions | None = None,
         clock: Callable[[], datetime] = _utcnow,
         http_client: Callable[[], httpx.AsyncClient] | None = None,
+        attribution: AttributionMemory | None = None,
     ) -> None:
         self._connections = connections
         self._state = state
@@ -128,6 +134,7 @@ class UsageMonitor:
         self._http_client = http_client or transport.platform_client
         self._allowlist = allowlist
         self._publisher = publisher
+        self._attribution = attribution
         self._threads: AwsThreads | None = None
         self._claims = RunClaims(state)
         self._alerts = self._dispatcher()
@@ -223,8 +230,21 @@ class UsageMonitor:
             message = f"unexpected {type(error).__name__} while reading usage"
             return await self._failed(connection, row, message, type(error).__name__, None)
         _count_calls(row, platform_client)
+        loop = asyncio.get_running_loop()
+
+        def suspects_for(target: Connection, reading: UsageReading) -> Suspects | None:
+            if self._attribution is None:
+                return None
+            entries = self._allowlist.for_connection(target.connection_id)[0]
+            gathering = gather_suspects(
+                target, platform_client, reading, entries, self._attribution, self._clock()
+            )
+            suspects = asyncio.run_coroutine_threadsafe(gathering, loop).result()
+            _count_calls(row, platform_client)  # what the sources cost counts too
+            return suspects
+
         try:
-            return await self._in_thread(self._evaluate, connection, row, read)
+            return await self._in_thread(self._evaluate, connection, row, read, suspects_for)
         except Exception as error:
             logger.exception(
                 "storing or alerting failed", extra={"connection_id": connection.connection_id}
@@ -238,7 +258,11 @@ class UsageMonitor:
         )
 
     def _evaluate(
-        self, connection: Connection, row: ConnectionCheck, read: UsageRead
+        self,
+        connection: Connection,
+        row: ConnectionCheck,
+        read: UsageRead,
+        suspects_for: SuspectsFor | None = None,
     ) -> ConnectionCheck:
         now = self._clock()
         self._state.put_readings(connection.connection_id, list(read.readings))
@@ -276,8 +300,12 @@ class UsageMonitor:
                     won += self._alerts.claim(
                         connection, [reach], now=now, window_ends=read.window_ends
                     )
+        if suspects_for is not None and wants_suspects(won):
+            row.suspects = suspects_for(connection, read.reading)
         context = replace(
-            self._context(outlook, None, row.auto_brake_triggered), rate_now_per_hour=rate_now
+            self._context(outlook, None, row.auto_brake_triggered),
+            rate_now_per_hour=rate_now,
+            suspects=row.suspects,
         )
         row.alerts_sent = self._alerts.send(connection, won, context)
         row.alerts_sent += self._send_notices(connection, read, now)

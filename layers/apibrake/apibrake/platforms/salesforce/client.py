@@ -6,8 +6,8 @@ Every call but `versions()` costs one call of the org's daily limit.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 import httpx
 
@@ -39,6 +39,7 @@ from apibrake.platforms.salesforce.models import (
 )
 
 CALL_OPTIONS = {"Sforce-Call-Options": "client=apibrake"}
+T = TypeVar("T")
 
 
 _RECORD_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
@@ -104,6 +105,15 @@ class SalesforceClient:
     async def query(self, soql: str) -> list[dict[str, Any]]:
         """Every record of a SOQL query; each page is one call."""
         return await self._query_all(self._url("/query/"), soql)
+
+    async def log_file(
+        self, log_file_path: str, consume: Callable[[httpx.Response], Awaitable[T]]
+    ) -> T:
+        """An EventLogFile's body (`LogFile`, a relative URL), streamed into `consume`: one call.
+        Only a relative path on our own instance: the token never leaves the configured host."""
+        if not log_file_path.startswith("/services/data/") or "/EventLogFile/" not in log_file_path:
+            raise MalformedResponse(SALESFORCE, "EventLogFile.LogFile is not a relative file URL")
+        return await self._authorized.stream(self.instance_url + log_file_path, consume=consume)
 
     async def tooling_query(self, soql: str) -> list[dict[str, Any]]:
         return await self._query_all(self._url("/tooling/query/"), soql)

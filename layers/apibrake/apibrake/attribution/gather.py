@@ -1,0 +1,124 @@
+"""The suspects for one alert: free data first, then at most the budget's calls.
+
+Salesforce, in order: the collected daily summary (free); SetupAuditTrail (one query);
+ApiTotalUsageEventLog (one query, Event Monitoring licence) or else AsyncApexJob runs (one
+query). A source the org refused is remembered and skipped until the memory expires.
+HubSpot: the reading's usageByAppType (free).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from apibrake.attribution import salesforce_sources as sources
+from apibrake.attribution.budget import CallBudget
+from apibrake.attribution.caller import OWN_CLIENT
+from apibrake.attribution.spending import RefusalMemory, Spender
+from apibrake.attribution.summary import DailySummary
+from apibrake.models.allowlist import AllowlistEntry
+from apibrake.models.attribution import AttributionSource, Consumer, Suspects
+
+LIVE_WINDOW = timedelta(hours=2)  # how far back the near-real-time sources look
+CHANGES_WINDOW = timedelta(hours=24)  # setup changes that may have started the burn
+SUMMARY_MAX_AGE = timedelta(days=2)
+MAX_CONSUMERS = 10
+
+
+class AttributionMemory(RefusalMemory, Protocol):
+    def unavailable(self, connection_id: str, *, now: datetime) -> dict[AttributionSource, str]: ...
+
+    def daily_summaries(
+        self, connection_id: str, *, since: Any, now: datetime
+    ) -> list[DailySummary]: ...
+
+
+@dataclass(frozen=True)
+class Gathering:
+    connection_id: str
+    client: Any
+    entries: Sequence[AllowlistEntry]
+    memory: AttributionMemory
+    budget: CallBudget
+    now: datetime
+
+
+async def salesforce_suspects(job: Gathering) -> Suspects:
+    now = job.now
+    spender = Spender(
+        job.connection_id,
+        job.client,
+        job.budget,
+        job.memory,
+        now,
+        unavailable=job.memory.unavailable(job.connection_id, now=now),
+    )
+    suspects = Suspects(connection_id=job.connection_id)
+    _from_daily_summary(suspects, job, now)
+    if spender.may_try(AttributionSource.SETUP_AUDIT_TRAIL):
+        changes = await spender.spend(
+            AttributionSource.SETUP_AUDIT_TRAIL,
+            lambda: sources.setup_changes(job.client, now - CHANGES_WINDOW, job.entries),
+        )
+        suspects.changes = changes or []
+    await _live_consumers(suspects, spender, job)
+    suspects.notes += spender.notes
+    suspects.api_calls = job.budget.spent
+    return suspects
+
+
+def _from_daily_summary(suspects: Suspects, job: Gathering, now: datetime) -> None:
+    recent = job.memory.daily_summaries(
+        job.connection_id, since=(now - SUMMARY_MAX_AGE).date(), now=now
+    )
+    if not recent:
+        return
+    summary = recent[0]
+    counted = [(caller.key, caller.calls) for caller in summary.consumers]
+    suspects.consumers = sources.rank(counted, summary.total, job.entries)[:MAX_CONSUMERS]
+    suspects.source = AttributionSource.DAILY_FILE
+    suspects.data_as_of = summary.ends_at
+    suspects.window_start = summary.ends_at - timedelta(days=1)
+    suspects.window_end = summary.ends_at
+
+
+async def _live_consumers(suspects: Suspects, spender: Spender, job: Gathering) -> None:
+    since = job.now - LIVE_WINDOW
+    if spender.may_try(AttributionSource.EVENT_LOG_OBJECT):
+        live = await spender.spend(
+            AttributionSource.EVENT_LOG_OBJECT,
+            lambda: sources.event_log_consumers(job.client, since, job.entries),
+        )
+        if live:
+            _take(suspects, live, AttributionSource.EVENT_LOG_OBJECT, since, job.now)
+            return
+    if spender.may_try(AttributionSource.ASYNC_APEX):
+        runs = await spender.spend(
+            AttributionSource.ASYNC_APEX,
+            lambda: sources.apex_runs(job.client, since, job.entries),
+        )
+        if runs and not suspects.consumers:
+            _take(suspects, runs, AttributionSource.ASYNC_APEX, since, job.now)
+        elif runs:
+            suspects.notes.append(
+                "scheduled Apex runs in the last 2 h: "
+                + ", ".join(f"{r.name} {r.calls}" for r in runs[:5])
+            )
+
+
+def _take(
+    suspects: Suspects,
+    consumers: list[Consumer],
+    source: AttributionSource,
+    since: datetime,
+    now: datetime,
+) -> None:
+    suspects.consumers = consumers[:MAX_CONSUMERS]
+    suspects.source = source
+    suspects.window_start, suspects.window_end, suspects.data_as_of = since, now, now
+
+
+def is_own(consumer: Consumer) -> bool:
+    return consumer.name.startswith(OWN_CLIENT)

@@ -1,0 +1,45 @@
+"""HubSpot: the reading's usageByAppType (2027-03-beta) splits the day's calls by app type,
+for free. Per-app figures exist only in HubSpot's UI (platforms.md C9)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from apibrake.models.attribution import AttributionSource, Consumer, ConsumerKind, Suspects
+from apibrake.models.usage import UsageReading
+
+PER_APP_PAGE = (
+    "per-app call counts are only in HubSpot's UI: Development > Monitoring > API call "
+    "usage (https://app.hubspot.com/developer-monitoring), and each app's call log under "
+    "Settings > Integrations"
+)
+_APP_TYPE_NAMES = {
+    "SERVICE_KEY": "service keys",
+    "LEGACY_PRIVATE_APP": "legacy private apps",
+    "DEVELOPER_PLATFORM_APP": "developer platform apps",
+}
+
+
+def hubspot_suspects(connection_id: str, reading: UsageReading, now: datetime) -> Suspects:
+    suspects = Suspects(connection_id=connection_id, notes=[PER_APP_PAGE])
+    by_type = {name: calls for name, calls in reading.by_app_type.items() if calls > 0}
+    if not by_type:
+        suspects.notes.insert(
+            0, "usageByAppType not in this reading (account-info 2027-03-beta gives it)"
+        )
+        return suspects
+    total = sum(by_type.values())
+    suspects.consumers = [
+        Consumer(
+            name=_APP_TYPE_NAMES.get(name, name.lower().replace("_", " ")),
+            kind=ConsumerKind.APP_TYPE,
+            calls=calls,
+            share=round(calls / total, 4),
+            allowlisted=False,
+        )
+        for name, calls in sorted(by_type.items(), key=lambda item: -item[1])
+    ]
+    suspects.source = AttributionSource.USAGE_BY_APP_TYPE
+    suspects.data_as_of = reading.taken_at
+    suspects.window_end = reading.taken_at
+    return suspects

@@ -1,0 +1,113 @@
+"""Salesforce's attribution sources, one query each, as Suspects parts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import httpx
+
+from apibrake.attribution import soql
+from apibrake.attribution.caller import CallerKey, allowlist_key, consumer
+from apibrake.attribution.tally import UsageTally
+from apibrake.models.allowlist import AllowlistEntry
+from apibrake.models.attribution import Consumer, ConsumerKind, SetupChange
+
+_UNIQUE_NAME = re.compile(r'Unique Name "([^"]+)"')
+
+
+async def setup_changes(
+    client: Any, since: datetime, entries: Sequence[AllowlistEntry]
+) -> list[SetupChange]:
+    records = await client.query(soql.setup_audit_trail(since))
+    changes = []
+    for record in records:
+        display = str(record.get("Display") or "")
+        named = _UNIQUE_NAME.search(display)
+        automation = allowlist_key(named.group(1), entries) if named else None
+        created_by = record.get("CreatedBy") or {}
+        changes.append(
+            SetupChange(
+                at=_parse_time(str(record["CreatedDate"])),
+                who=str(created_by.get("Username") or "unknown"),
+                action=str(record.get("Action") or ""),
+                display=display,
+                automation=automation,
+                allowlisted=automation is not None if named else None,
+            )
+        )
+    return changes
+
+
+async def event_log_consumers(
+    client: Any, since: datetime, entries: Sequence[AllowlistEntry]
+) -> list[Consumer]:
+    """Top callers since `since` from ApiTotalUsageEventLog (Event Monitoring licence)."""
+    records = await client.query(soql.event_log_top_callers(since))
+    counted = [
+        (
+            CallerKey(
+                connected_app=str(r.get("ConnectedAppIdentifier") or ""),
+                client=str(r.get("ClientName") or ""),
+                user=str(r.get("UserIdentifier") or ""),
+            ),
+            int(r.get("calls") or 0),
+        )
+        for r in records
+    ]
+    total = sum(calls for _, calls in counted)
+    return rank(counted, total, entries)
+
+
+async def apex_runs(
+    client: Any, since: datetime, entries: Sequence[AllowlistEntry]
+) -> list[Consumer]:
+    """Scheduled Apex runs per class since `since` (runs, not calls)."""
+    records = await client.query(soql.async_apex_runs(since))
+    runs = []
+    for record in records:
+        name = str(record.get("Name") or "")
+        automation = allowlist_key(name, entries)
+        runs.append(
+            Consumer(
+                name=f"scheduled Apex {name}",
+                kind=ConsumerKind.AUTOMATION,
+                calls=int(record.get("runs") or 0),
+                unit="runs",
+                automation=automation,
+                allowlisted=automation is not None,
+            )
+        )
+    return runs
+
+
+async def daily_file_record(client: Any, day: date) -> dict[str, Any] | None:
+    records = await client.query(soql.daily_file(day))
+    return records[0] if records else None
+
+
+async def tally_file(client: Any, log_file_path: str) -> UsageTally:
+    """The file's counted calls, aggregated line by line as the body streams in."""
+
+    async def consume(response: httpx.Response) -> UsageTally:
+        tally = UsageTally()
+        async for line in response.aiter_lines():
+            tally.feed(line)
+        return tally
+
+    tally: UsageTally = await client.log_file(log_file_path, consume)
+    return tally
+
+
+def rank(
+    counted: Sequence[tuple[CallerKey, int]], total: int, entries: Sequence[AllowlistEntry]
+) -> list[Consumer]:
+    """Consumers best first, our own calls among them (they count too)."""
+    ordered = sorted(counted, key=lambda item: (-item[1], item[0]))
+    return [consumer(key, calls, total, entries) for key, calls in ordered if calls > 0]
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")

@@ -1,0 +1,45 @@
+"""The SOQL each Salesforce source sends (platforms.md A1, A3, A4, A6). One page each: the
+LIMITs keep every query to one call."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+
+def soql_datetime(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def setup_audit_trail(since: datetime) -> str:
+    return (
+        "SELECT CreatedDate, CreatedBy.Username, Action, Section, Display "  # noqa: S608 - only formatted datetimes
+        f"FROM SetupAuditTrail WHERE CreatedDate >= {soql_datetime(since)} "
+        "ORDER BY CreatedDate DESC LIMIT 50"
+    )
+
+
+def event_log_top_callers(since: datetime) -> str:
+    return (
+        "SELECT ConnectedAppIdentifier, UserIdentifier, ClientName, COUNT(Id) calls "  # noqa: S608 - only formatted datetimes
+        f"FROM ApiTotalUsageEventLog WHERE Timestamp >= {soql_datetime(since)} "
+        "AND IsApiLimitCounted = true "
+        "GROUP BY ConnectedAppIdentifier, UserIdentifier, ClientName "
+        "ORDER BY COUNT(Id) DESC LIMIT 20"
+    )
+
+
+def async_apex_runs(since: datetime) -> str:
+    return (
+        "SELECT ApexClass.Name, COUNT(Id) runs FROM AsyncApexJob "  # noqa: S608 - only formatted datetimes
+        f"WHERE CreatedDate >= {soql_datetime(since)} AND JobType = 'ScheduledApex' "
+        "GROUP BY ApexClass.Name ORDER BY COUNT(Id) DESC LIMIT 20"
+    )
+
+
+def daily_file(day: date) -> str:
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return (
+        "SELECT Id, LogDate, Interval, LogFileLength, CreatedDate, LogFile FROM EventLogFile "  # noqa: S608 - only formatted datetimes
+        f"WHERE EventType = 'ApiTotalUsage' AND Interval = 'Daily' "
+        f"AND LogDate = {soql_datetime(start)} LIMIT 1"
+    )

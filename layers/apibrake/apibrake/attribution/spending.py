@@ -1,0 +1,69 @@
+"""Running one paid source within the budget: count what it cost, remember a refusal."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from apibrake.attribution.budget import CallBudget
+from apibrake.http.errors import DailyLimitExhausted, PermissionDenied, PlatformError
+from apibrake.models.attribution import AttributionSource
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+# A source the user cannot see, or the org does not have (no Event Monitoring licence):
+# Salesforce answers as for an unknown object (platforms.md A3).
+_NOT_AVAILABLE = frozenset({"INVALID_TYPE", "INSUFFICIENT_ACCESS", "INVALID_FIELD"})
+
+
+class RefusalMemory(Protocol):
+    def remember_unavailable(
+        self, connection_id: str, source: AttributionSource, reason: str, *, now: datetime
+    ) -> None: ...
+
+
+@dataclass
+class Spender:
+    connection_id: str
+    client: Any
+    budget: CallBudget
+    memory: RefusalMemory
+    now: datetime
+    unavailable: dict[AttributionSource, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def may_try(self, source: AttributionSource) -> bool:
+        return source not in self.unavailable and self.budget.allows()
+
+    async def spend(self, source: AttributionSource, call: Callable[[], Awaitable[T]]) -> T | None:
+        """The source's answer, or None when it failed (noted, and remembered when the org
+        does not have it)."""
+        before = self.client.http.billable_calls
+        try:
+            return await call()
+        except DailyLimitExhausted:
+            self.budget.refused = True
+            self.notes.append(f"{source.value}: not read, the daily limit is exhausted")
+        except PlatformError as error:
+            self._failed(source, error)
+        finally:
+            self.budget.charge(self.client.http.billable_calls - before)
+        return None
+
+    def _failed(self, source: AttributionSource, error: PlatformError) -> None:
+        if isinstance(error, PermissionDenied) or error.code in _NOT_AVAILABLE:
+            reason = f"not available to this connection ({error.code or error.status})"
+            self.unavailable[source] = reason
+            self.notes.append(f"{source.value}: {reason}; not asked again for a while")
+            try:
+                self.memory.remember_unavailable(self.connection_id, source, reason, now=self.now)
+            except Exception:  # memory is an optimisation: the alert must still go out
+                logger.exception(
+                    "attribution refusal not remembered",
+                    extra={"connection_id": self.connection_id},
+                )
+            return
+        self.notes.append(f"{source.value}: failed ({type(error).__name__})")

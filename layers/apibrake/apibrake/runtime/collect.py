@@ -1,0 +1,97 @@
+"""The daily collection's work (usage_monitor with {"collect": "usage_files"}): each
+Salesforce connection's yesterday ApiTotalUsage summary into the state table.
+
+One connection failing never stops the others. A connection whose last reading already
+sits in its reserve (or past its limit) spends nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from apibrake.attribution.collect import Collected, CollectStatus, collect_daily
+from apibrake.attribution.memory import AttributionStore
+from apibrake.http import transport
+from apibrake.models.connection import Connection, Platform
+from apibrake.platforms.connect import connect, load_connection_secret
+from apibrake.store.connections import ConnectionStore
+from apibrake.store.state import StateStore
+
+logger = logging.getLogger(__name__)
+_LAST_READING = timedelta(hours=2)
+
+
+class UsageFileCollector:
+    def __init__(
+        self,
+        *,
+        connections: ConnectionStore,
+        state: StateStore,
+        memory: AttributionStore,
+        secrets: Callable[[str], Mapping[str, Any]],
+        secret_prefix: str,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        http_client: Callable[[], httpx.AsyncClient] | None = None,
+        max_concurrency: int = 10,
+    ) -> None:
+        self._connections = connections
+        self._state = state
+        self._memory = memory
+        self._secrets = secrets
+        self._prefix = secret_prefix
+        self._clock = clock
+        self._http_client = http_client or transport.platform_client
+        self._max_concurrency = max_concurrency
+
+    def run(self, connection_ids: list[str] | None = None) -> list[Collected]:
+        return asyncio.run(self.collect(connection_ids))
+
+    async def collect(self, connection_ids: list[str] | None = None) -> list[Collected]:
+        connections, _ = await asyncio.to_thread(self._connections.load, connection_ids)
+        salesforce = [c for c in connections if c.platform is Platform.SALESFORCE]
+        gate = asyncio.Semaphore(self._max_concurrency)
+        async with self._http_client() as client:
+
+            async def bounded(connection: Connection) -> Collected:
+                async with gate:
+                    return await self._one(connection, client)
+
+            return list(await asyncio.gather(*(bounded(c) for c in salesforce)))
+
+    async def _one(self, connection: Connection, client: httpx.AsyncClient) -> Collected:
+        now = self._clock()
+        cid = connection.connection_id
+        day = (now - timedelta(days=1)).date()
+        try:
+            if await asyncio.to_thread(self._in_reserve, connection, now):
+                return Collected(
+                    connection_id=cid,
+                    day=day,
+                    status=CollectStatus.NOT_SPENT,
+                    note="the last reading is inside the reserve the brake keeps",
+                )
+            secret = await asyncio.to_thread(
+                load_connection_secret, connection, self._secrets, self._prefix
+            )
+            platform_client = connect(connection, secret, client, now=self._clock)
+            return await collect_daily(
+                cid, platform_client, self._memory, now=now, reserve_pct=connection.reserve_pct
+            )
+        except Exception as error:  # one connection never stops the others
+            logger.exception("usage file collection failed", extra={"connection_id": cid})
+            return Collected(
+                connection_id=cid, day=day, status=CollectStatus.FAILED, note=type(error).__name__
+            )
+
+    def _in_reserve(self, connection: Connection, now: datetime) -> bool:
+        readings = self._state.readings_since(connection.connection_id, now - _LAST_READING)
+        if not readings:
+            return False
+        last = max(readings, key=lambda reading: reading.taken_at)
+        return last.limit > 0 and last.used >= last.limit * (1 - connection.reserve_pct / 100)

@@ -1,0 +1,50 @@
+"""The monitor's side of attribution: suspects for a connection whose forecast, warning or
+critical alert is about to go out, and only then (a quiet check spends nothing)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from apibrake.attribution.budget import CallBudget
+from apibrake.attribution.gather import AttributionMemory, Gathering, salesforce_suspects
+from apibrake.attribution.hubspot import hubspot_suspects
+from apibrake.models.allowlist import AllowlistEntry
+from apibrake.models.attribution import Suspects
+from apibrake.models.connection import Connection, Platform
+from apibrake.models.usage import UsageReading
+from apibrake.warn.rules import AlertKind, DueAlert
+
+logger = logging.getLogger(__name__)
+
+# The usage alerts that carry a Suspects section.
+SUSPECT_KINDS = frozenset({AlertKind.FORECAST, AlertKind.THRESHOLD, AlertKind.BRAKE_THRESHOLD})
+
+
+def wants_suspects(won: Sequence[DueAlert]) -> bool:
+    return any(alert.kind in SUSPECT_KINDS for alert in won)
+
+
+async def gather_suspects(
+    connection: Connection,
+    client: Any,
+    reading: UsageReading,
+    entries: Sequence[AllowlistEntry],
+    memory: AttributionMemory,
+    now: datetime,
+) -> Suspects | None:
+    """The best suspects the connection's sources give within the per-alert budget; None if
+    gathering itself failed (the alert goes out without them)."""
+    cid = connection.connection_id
+    try:
+        if connection.platform is Platform.HUBSPOT:
+            return hubspot_suspects(cid, reading, now)
+        budget = CallBudget(
+            limit=reading.limit, used=reading.used, reserve_pct=connection.reserve_pct
+        )
+        return await salesforce_suspects(Gathering(cid, client, entries, memory, budget, now))
+    except Exception:
+        logger.exception("suspects not gathered", extra={"connection_id": cid})
+        return None

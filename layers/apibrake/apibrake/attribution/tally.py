@@ -15,73 +15,107 @@ from datetime import UTC, datetime
 
 from apibrake.attribution.caller import CallerKey
 
-_REQUIRED = ("COUNTS_AGAINST_API_LIMIT",)
-_TRUE = {"1", "true", "TRUE", "True"}
+_TRUE = frozenset({"1", "true", "TRUE", "True"})
+# Columns read, in the order a row's lookup tuple holds them.
+_READ = (
+    "COUNTS_AGAINST_API_LIMIT",
+    "CONNECTED_APP_NAME",
+    "CONNECTED_APP_ID",
+    "CLIENT_NAME",
+    "USER_NAME",
+    "USER_ID",
+    "TIMESTAMP_DERIVED",
+    "TIMESTAMP",
+    "API_FAMILY",
+)
+_COUNTS, _APP, _APP_ID, _CLIENT, _USER, _USER_ID, _DERIVED, _COMPACT, _FAMILY = range(9)
 
 
 @dataclass
 class UsageTally:
-    calls: Counter[CallerKey] = field(default_factory=Counter)
+    # (connected app, client, user) -> calls; CallerKeys are made once, in `callers`.
+    raw: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     per_hour: Counter[int] = field(default_factory=Counter)  # UTC hour of day -> calls
     total: int = 0
     not_counted: int = 0  # rows with COUNTS_AGAINST_API_LIMIT false
     bad_rows: int = 0
-    newest: datetime | None = None
-    _columns: dict[str, int] | None = None
+    _newest_text: str | None = None
+    _width: int = 0
+    _indexes: tuple[int | None, ...] = ()
+    _method: int | None = None
+
+    @property
+    def calls(self) -> Counter[CallerKey]:
+        return Counter({CallerKey(*key): calls for key, calls in self.raw.items()})
+
+    @property
+    def newest(self) -> datetime | None:
+        if self._newest_text is None:
+            return None
+        return datetime.fromisoformat(self._newest_text.replace("Z", "+00:00")).astimezone(UTC)
 
     def feed(self, line: str) -> None:
         if not line.strip():
             return
-        try:
-            fields = next(csv.reader([line]))
-        except (csv.Error, StopIteration):
+        fields = _split(line)
+        if fields is None:
             self.bad_rows += 1
-            return
-        if self._columns is None:
+        elif not self._indexes:
             self._header(fields)
-            return
-        self._row(fields)
+        else:
+            self._row(fields)
 
     def _header(self, names: list[str]) -> None:
-        self._columns = {name.strip().upper(): index for index, name in enumerate(names)}
-        missing = [name for name in _REQUIRED if name not in self._columns]
-        if missing:
-            raise ValueError(f"ApiTotalUsage file has no {', '.join(missing)} column")
-
-    def _get(self, fields: list[str], name: str) -> str:
-        assert self._columns is not None
-        index = self._columns.get(name)
-        return fields[index].strip() if index is not None and index < len(fields) else ""
+        columns = {name.strip().upper(): index for index, name in enumerate(names)}
+        if "COUNTS_AGAINST_API_LIMIT" not in columns:
+            raise ValueError("ApiTotalUsage file has no COUNTS_AGAINST_API_LIMIT column")
+        self._width = len(columns)
+        self._indexes = tuple(columns.get(name) for name in _READ)
+        self._method = columns.get("HTTP_METHOD")
 
     def _row(self, fields: list[str]) -> None:
         if len(fields) < 2:
             self.bad_rows += 1
             return
-        if self._get(fields, "COUNTS_AGAINST_API_LIMIT") not in _TRUE:
+        values = self._values(fields)
+        if values[_COUNTS] not in _TRUE:
             self.not_counted += 1
             return
-        at = _moment(self._get(fields, "TIMESTAMP_DERIVED"), self._get(fields, "TIMESTAMP"))
-        key = CallerKey(
-            connected_app=self._get(fields, "CONNECTED_APP_NAME")
-            or self._get(fields, "CONNECTED_APP_ID"),
-            client=self._get(fields, "CLIENT_NAME"),
-            user=self._get(fields, "USER_NAME") or self._get(fields, "USER_ID"),
-        )
-        self.calls[key] += 1
+        key = (values[_APP] or values[_APP_ID], values[_CLIENT], values[_USER] or values[_USER_ID])
+        self.raw[key] += 1
         self.total += 1
-        if at is not None:
-            self.per_hour[at.hour] += 1
-            if self.newest is None or at > self.newest:
-                self.newest = at
+        stamp = _iso(values[_DERIVED], values[_COMPACT])
+        if stamp:
+            # ISO 8601 UTC text sorts as time does: no datetime per row.
+            self.per_hour[int(stamp[11:13])] += 1
+            if self._newest_text is None or stamp > self._newest_text:
+                self._newest_text = stamp
+
+    def _values(self, fields: list[str]) -> list[str]:
+        count = len(fields)
+        values = [fields[i].strip() if i is not None and i < count else "" for i in self._indexes]
+        # A SOAP row one field short lacks HTTP_METHOD (SOAP has none; the published
+        # sample shows it): read it with the empty field put back.
+        if count == self._width - 1 and self._method is not None and values[_FAMILY] == "SOAP":
+            values = self._values([*fields[: self._method], "", *fields[self._method :]])
+        return values
 
 
-def _moment(derived: str, compact: str) -> datetime | None:
-    """TIMESTAMP_DERIVED (2015-07-27T11:32:59.555Z), else TIMESTAMP (20130715233322.670)."""
+def _split(line: str) -> list[str] | None:
+    if '"' not in line:
+        return line.split(",")
     try:
-        if derived:
-            return datetime.fromisoformat(derived.replace("Z", "+00:00")).astimezone(UTC)
-        if compact:
-            return datetime.strptime(compact[:14], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
-    except ValueError:
+        return next(csv.reader([line]))
+    except (csv.Error, StopIteration):
         return None
+
+
+def _iso(derived: str, compact: str) -> str | None:
+    """TIMESTAMP_DERIVED (2015-07-27T11:32:59.555Z), else TIMESTAMP (20130715233322.670) as
+    ISO text; None when neither reads as a time."""
+    if len(derived) >= 20 and derived[10] == "T" and derived[11:13].isdigit():
+        return derived
+    if len(compact) >= 14 and compact[:14].isdigit():
+        c = compact
+        return f"{c[0:4]}-{c[4:6]}-{c[6:8]}T{c[8:10]}:{c[10:12]}:{c[12:14]}Z"
     return None

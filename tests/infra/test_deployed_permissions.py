@@ -160,7 +160,7 @@ def test_schedules_invoke_only_their_own_function() -> None:
     for schedule_id, schedule in resources_of_type(PLAIN, "AWS::Scheduler::Schedule").items():
         target = schedule["Properties"]["Target"]
         role_id = target["RoleArn"]["Fn::GetAtt"][0]
-        function_id = re.sub(r"(Check|ReleaseRecovered)$", "", schedule_id)
+        function_id = re.sub(r"(Check|CollectUsageFiles|ReleaseRecovered)$", "", schedule_id)
 
         assert target["Arn"] == {"Fn::GetAtt": [function_id, "Arn"]}
         assert [s["Resource"] for s in _role_statements(role_id)] == [target["Arn"]]

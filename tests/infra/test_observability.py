@@ -102,13 +102,14 @@ def test_powertools_tracing_flag_follows_the_parameter(tracing: str, trace_disab
 
 def test_schedules_send_json_objects() -> None:
     inputs = {
-        function_id: json.loads(event["Properties"]["Input"])
+        (function_id, event_id): json.loads(event["Properties"]["Input"])
         for function_id, function in FUNCTIONS.items()
-        for event in function["Properties"].get("Events", {}).values()
+        for event_id, event in function["Properties"].get("Events", {}).items()
         if event["Type"] == "ScheduleV2"
     }
 
     assert inputs == {
-        "UsageMonitorFunction": {},
-        "RestoreFunction": {"action": "release_recovered"},
+        ("UsageMonitorFunction", "Check"): {},
+        ("UsageMonitorFunction", "CollectUsageFiles"): {"collect": "usage_files"},
+        ("RestoreFunction", "ReleaseRecovered"): {"action": "release_recovered"},
     }

@@ -15,6 +15,8 @@ TABLES = resources_of_type(TEMPLATE, "AWS::DynamoDB::Table")
 FUNCTIONS = resources_of_type(TEMPLATE, "AWS::Serverless::Function")
 _RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
 _SECONDS_PER_UNIT = {"minute": 60, "hour": 3600, "day": 86400}
+# Once a day at a fixed time: cron(M H * * ? *).
+_DAILY_CRON = re.compile(r"cron\(\d{1,2} \d{1,2} \* \* \? \*\)")
 
 
 def _schedule_periods_seconds(function_id: str) -> list[int]:
@@ -26,6 +28,9 @@ def _schedule_periods_seconds(function_id: str) -> list[int]:
         expression: Any = event["Properties"]["ScheduleExpression"]
         if isinstance(expression, dict):
             expression = TEMPLATE["Parameters"][expression["Ref"]]["Default"]
+        if _DAILY_CRON.fullmatch(expression):
+            periods.append(_SECONDS_PER_UNIT["day"])
+            continue
         match = _RATE.fullmatch(expression)
         assert match, f"{function_id}: cannot read the period of {expression!r}"
         count, unit = int(match.group(1)), match.group(2).rstrip("s")

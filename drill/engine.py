@@ -21,6 +21,7 @@ DRILL_START = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)  # 07:00 in the portal's 
 class DrillOptions:
     check_every: timedelta = timedelta(minutes=5)  # the template's CheckSchedule
     release_every: timedelta = timedelta(minutes=15)  # the template's ReleaseSchedule
+    collect_at_hour: int = 6  # the template's UsageFilesSchedule, cron(0 6 * * ? *) UTC
     hours: float | None = None  # None: the scenario's own length
 
 
@@ -94,9 +95,15 @@ def run_drill(
             scenario.set_up(stack)
             end = start + timedelta(hours=hours)
             next_release = start + options.release_every
+            # As if this morning's collection had run: later alerts have yesterday's summary.
+            stack.collect_usage_files()
+            next_collect = _next_collection(start, options.collect_at_hour)
             while sandbox.clock.now() < end:
                 _advance(stack, options.check_every, tick, on_tick)
                 now = sandbox.clock.now()
+                if now >= next_collect:
+                    next_collect += timedelta(days=1)
+                    stack.collect_usage_files()
                 for row in stack.check().get("connections", []):
                     if row.get("used") is not None and row.get("percent") is not None:
                         emit(
@@ -135,6 +142,11 @@ def run_drill(
         os.environ.clear()
         os.environ.update(saved_environment)
     return result
+
+
+def _next_collection(after: datetime, hour: int) -> datetime:
+    at = after.astimezone(UTC).replace(hour=hour, minute=0, second=0, microsecond=0)
+    return at if at > after else at + timedelta(days=1)
 
 
 def _advance(

@@ -150,6 +150,10 @@ class LocalStack:
         self._flush_metrics()
         return report
 
+    def collect_usage_files(self) -> dict[str, Any]:
+        """The daily schedule's usage_monitor run: yesterday's ApiTotalUsage summaries."""
+        return self.check({"collect": "usage_files"})
+
     def run_auto_brakes(self) -> list[dict[str, Any]]:
         """Delivers the monitor's queued asynchronous invokes to incident_responder."""
         return [self.brake(event.model_dump(mode="json")) for event in self.invoker.drain()]

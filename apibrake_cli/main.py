@@ -6,6 +6,7 @@ import click
 
 from apibrake_cli.allowlist import allowlist
 from apibrake_cli.connections import connections
+from apibrake_cli.consumers import consumers
 from apibrake_cli.context import AdvisingGroup, common_options
 from apibrake_cli.discover import discover
 from apibrake_cli.drill import drill
@@ -28,6 +29,7 @@ Incident (under stress):
   apibrake brake --connection sf-prod --dry-run --reason "usage at 92%"
   apibrake brake --connection sf-prod --reason "usage at 92%"
   apibrake status --watch 60
+  apibrake consumers sf-prod --since 2h
   apibrake release --incident ID
 \b
 Rehearse locally:  apibrake local up   (then add --local to any command)
@@ -45,7 +47,18 @@ def app() -> None:
     pass
 
 
-for command in (connections, discover, allowlist, status, brake, release, incidents, drill, local):
+for command in (
+    connections,
+    discover,
+    consumers,
+    allowlist,
+    status,
+    brake,
+    release,
+    incidents,
+    drill,
+    local,
+):
     app.add_command(command)
 
 if __name__ == "__main__":

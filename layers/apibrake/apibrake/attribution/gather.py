@@ -15,7 +15,6 @@ from typing import Any, Protocol
 
 from apibrake.attribution import salesforce_sources as sources
 from apibrake.attribution.budget import CallBudget
-from apibrake.attribution.caller import OWN_CLIENT
 from apibrake.attribution.spending import RefusalMemory, Spender
 from apibrake.attribution.summary import DailySummary
 from apibrake.models.allowlist import AllowlistEntry
@@ -43,6 +42,8 @@ class Gathering:
     memory: AttributionMemory
     budget: CallBudget
     now: datetime
+    live_window: timedelta = LIVE_WINDOW
+    changes_window: timedelta = CHANGES_WINDOW
 
 
 async def salesforce_suspects(job: Gathering) -> Suspects:
@@ -60,7 +61,7 @@ async def salesforce_suspects(job: Gathering) -> Suspects:
     if spender.may_try(AttributionSource.SETUP_AUDIT_TRAIL):
         changes = await spender.spend(
             AttributionSource.SETUP_AUDIT_TRAIL,
-            lambda: sources.setup_changes(job.client, now - CHANGES_WINDOW, job.entries),
+            lambda: sources.setup_changes(job.client, now - job.changes_window, job.entries),
         )
         suspects.changes = changes or []
     await _live_consumers(suspects, spender, job)
@@ -85,7 +86,7 @@ def _from_daily_summary(suspects: Suspects, job: Gathering, now: datetime) -> No
 
 
 async def _live_consumers(suspects: Suspects, spender: Spender, job: Gathering) -> None:
-    since = job.now - LIVE_WINDOW
+    since = job.now - job.live_window
     if spender.may_try(AttributionSource.EVENT_LOG_OBJECT):
         live = await spender.spend(
             AttributionSource.EVENT_LOG_OBJECT,
@@ -103,7 +104,7 @@ async def _live_consumers(suspects: Suspects, spender: Spender, job: Gathering) 
             _take(suspects, runs, AttributionSource.ASYNC_APEX, since, job.now)
         elif runs:
             suspects.notes.append(
-                "scheduled Apex runs in the last 2 h: "
+                "scheduled Apex runs in the window: "
                 + ", ".join(f"{r.name} {r.calls}" for r in runs[:5])
             )
 
@@ -118,7 +119,3 @@ def _take(
     suspects.consumers = consumers[:MAX_CONSUMERS]
     suspects.source = source
     suspects.window_start, suspects.window_end, suspects.data_as_of = since, now, now
-
-
-def is_own(consumer: Consumer) -> bool:
-    return consumer.name.startswith(OWN_CLIENT)

@@ -90,6 +90,25 @@ class StateStore:
                 )
         return readings
 
+    def latest_reading(self, connection_id: str, since: datetime) -> UsageReading | None:
+        """The newest reading taken at or after `since`, with every field (per-app detail
+        and usageByAppType included): one query of one item."""
+        answer = self._dynamodb.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND sk >= :since",
+            ExpressionAttributeValues={
+                ":pk": {"S": f"reading#{connection_id}"},
+                ":since": {"S": since.astimezone(UTC).isoformat()},
+            },
+            ScanIndexForward=False,
+            Limit=1,
+        )
+        if not answer["Items"]:
+            return None
+        raw = from_item(answer["Items"][0])
+        fields = {name: raw[name] for name in UsageReading.model_fields if name in raw}
+        return UsageReading.model_validate(fields)
+
     # Alert claims -------------------------------------------------------------------------
 
     def claim_alert(

@@ -1,0 +1,110 @@
+"""`apibrake consumers` against the local stack: the collected daily summary ranked, recent
+setup changes named, the source and its age said, the calls spent counted."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from apibrake.attribution.memory import AttributionStore
+from apibrake.attribution.summary import CallerCalls, DailySummary
+from apibrake.models.usage import ReadingSource, UsageReading, UsageScope
+from apibrake.store.state import StateStore
+from apibrake_cli.errors import ExitCode
+from localaws import LocalAws
+from sandbox.server import Sandbox
+from tests.cli.conftest import Run, as_json
+
+
+def _now_in_sandbox(sandbox: Sandbox) -> datetime:
+    """The CLI reads the wall clock: bring the sandbox's to it."""
+    now = datetime.now(UTC)
+    sandbox.clock.set(now)
+    return now
+
+
+def _collected_yesterday(aws: LocalAws, now: datetime) -> None:
+    day = (now - timedelta(days=1)).date()
+    summary = DailySummary(
+        connection_id="sf-local",
+        day=day,
+        collected_at=now - timedelta(hours=3),
+        total=10_000,
+        consumers=[
+            CallerCalls(client="Account_Revenue_Rollup", user="autoproc@x", calls=7_000),
+            CallerCalls(connected_app="Nightly ETL", user="etl@x", calls=3_000),
+        ],
+    )
+    AttributionStore(aws.client("dynamodb"), aws.table_name("StateTable")).put_daily_summary(
+        summary
+    )
+
+
+def test_consumers_ranks_the_collected_summary_and_names_recent_changes(
+    connected: Run, aws: LocalAws, sandbox: Sandbox
+) -> None:
+    now = _now_in_sandbox(sandbox)
+    _collected_yesterday(aws, now)
+    connected("allowlist", "add", "sf-local", "flow:Account_Revenue_Rollup")
+    sandbox.salesforce.add_flow("Mass_Update_Accounts", active_version=None)
+    sandbox.salesforce.activate_flow_by_hand("Mass_Update_Accounts", 1)
+    result = connected("consumers", "sf-local", "--json")
+    assert result.exit_code == 0, result.output
+    answer = as_json(result)
+    assert answer["source"] == "ApiTotalUsage daily file"
+    top, second = answer["consumers"]
+    assert (top["automation"], top["allowlisted"], top["share"]) == (
+        "flow:Account_Revenue_Rollup",
+        True,
+        0.7,
+    )
+    assert second["allowlisted"] is False
+    assert answer["changes"][0]["display"].endswith('Unique Name "Mass_Update_Accounts"')
+    # /limits (no reading yet) + SetupAuditTrail + the refused ApiTotalUsageEventLog
+    assert answer["api_calls"] == 3
+    assert any("ApiTotalUsageEventLog" in note for note in answer["notes"])
+    assert answer["daily_summaries"][0]["total"] == 10_000
+
+
+def test_consumers_table_says_the_source_and_its_age(
+    connected: Run, aws: LocalAws, sandbox: Sandbox
+) -> None:
+    now = _now_in_sandbox(sandbox)
+    _collected_yesterday(aws, now)
+    result = connected("consumers", "sf-local", "--since", "1d")
+    assert result.exit_code == 0, result.output
+    assert "Consumers of sf-local" in result.stdout
+    assert "source: ApiTotalUsage daily file, data as of" in result.stdout
+    assert "Nightly ETL" in result.stdout
+    assert "needs a person" in result.stdout
+    assert "API call(s) spent on this answer" in result.stderr
+
+
+def test_hubspot_consumers_come_from_the_last_reading_for_free(
+    connected: Run, aws: LocalAws
+) -> None:
+    now = datetime.now(UTC)
+    state = StateStore(
+        aws.client("dynamodb"), aws.table_name("StateTable"), reading_ttl=timedelta(days=2)
+    )
+    state.put_reading(
+        "hs-local",
+        UsageReading(
+            used=300_000,
+            limit=500_000,
+            taken_at=now - timedelta(minutes=4),
+            source=ReadingSource.USAGE_ENDPOINT,
+            scope=UsageScope.ALL_APP_TYPES,
+            by_app_type={"SERVICE_KEY": 200_000, "LEGACY_PRIVATE_APP": 100_000},
+        ),
+    )
+    result = connected("consumers", "hs-local", "--json")
+    assert result.exit_code == 0, result.output
+    answer = as_json(result)
+    assert [c["name"] for c in answer["consumers"]] == ["service keys", "legacy private apps"]
+    assert answer["api_calls"] == 0
+
+
+def test_a_bad_since_names_the_option(connected: Run) -> None:
+    result = connected("consumers", "sf-local", "--since", "soon")
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "--since" in result.stderr

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from apibrake.incident.adapters import ADAPTERS, all_permissions
 from apibrake.models.connection import Platform
-from apibrake.platforms.permissions import usage_permissions
+from apibrake.platforms.permissions import attribution_permissions, usage_permissions
 from apibrake.platforms.salesforce.permissions import PERMISSION_SET, PERMISSION_SET_PATH
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,8 +50,10 @@ def test_permission_set_grants_exactly_what_the_code_declares() -> None:
     assert granted == sorted(set(granted)), "one entry each, sorted as Salesforce retrieves"
 
 
-def test_every_salesforce_call_is_covered_by_the_usage_read_or_an_adapter() -> None:
-    sources = {p.name for p in usage_permissions(Platform.SALESFORCE)} | {
+def test_every_salesforce_call_is_covered_by_the_usage_read_an_adapter_or_attribution() -> None:
+    sources = {p.name for p in usage_permissions(Platform.SALESFORCE)}
+    sources |= {p.name for p in attribution_permissions(Platform.SALESFORCE)}
+    sources |= {
         p.name
         for a in ADAPTERS.values()
         if a.platform is Platform.SALESFORCE

@@ -14,6 +14,11 @@ def usage_permissions(platform: Platform) -> tuple[Permission, ...]:
     return salesforce.USAGE_READ if platform is Platform.SALESFORCE else scopes.USAGE_READ
 
 
+def attribution_permissions(platform: Platform) -> tuple[Permission, ...]:
+    """What attribution's sources read with (HubSpot's come free with the usage read)."""
+    return salesforce.ATTRIBUTION if platform is Platform.SALESFORCE else scopes.USAGE_READ
+
+
 def how_to_grant(platform: Platform, permission: Permission) -> str:
     if platform is Platform.SALESFORCE:
         return salesforce.how_to_grant(permission)

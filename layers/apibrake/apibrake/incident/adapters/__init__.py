@@ -15,7 +15,7 @@ from apibrake.incident.adapters.workflow import WorkflowAdapter
 from apibrake.models.allowlist import AutomationKind
 from apibrake.models.connection import Platform
 from apibrake.models.permissions import Permission, unique
-from apibrake.platforms.permissions import usage_permissions
+from apibrake.platforms.permissions import attribution_permissions, usage_permissions
 
 ADAPTERS: dict[AutomationKind, Adapter[Any]] = {
     adapter.kind: adapter for adapter in (FlowAdapter(), ScheduledApexAdapter(), WorkflowAdapter())
@@ -35,9 +35,10 @@ def required_permissions(platform: Platform) -> dict[AutomationKind, tuple[Permi
 
 
 def all_permissions(platform: Platform) -> tuple[Permission, ...]:
-    """Everything apibrake needs on the platform: the usage read's, then every kind's."""
+    """Everything apibrake needs on the platform: the usage read's, every kind's, then
+    attribution's."""
     kinds = [p for adapter in adapters_for(platform) for p in adapter.permissions]
-    return unique([*usage_permissions(platform), *kinds])
+    return unique([*usage_permissions(platform), *kinds, *attribution_permissions(platform)])
 
 
 __all__ = [

@@ -7,6 +7,7 @@ when the day is already collected or the org was found not to have the file.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
@@ -57,9 +58,10 @@ async def collect_daily(
 ) -> Collected:
     day = (now - timedelta(days=1)).date()
     result = Collected(connection_id=connection_id, day=day, status=CollectStatus.ALREADY)
-    if memory.has_daily_summary(connection_id, day, now=now):
+    # DynamoDB calls go to threads: the event loop serves every connection's HTTP.
+    if await asyncio.to_thread(memory.has_daily_summary, connection_id, day, now=now):
         return result
-    unavailable = memory.unavailable(connection_id, now=now)
+    unavailable = await asyncio.to_thread(memory.unavailable, connection_id, now=now)
     if AttributionSource.DAILY_FILE in unavailable:
         return _with(result, CollectStatus.UNAVAILABLE, unavailable[AttributionSource.DAILY_FILE])
     # The limit is unknown until the first answer's Sforce-Limit-Info: the query goes out
@@ -87,7 +89,7 @@ async def collect_daily(
     summary = DailySummary.from_tally(
         connection_id, day, tally, collected_at=now, file_id=str(record.get("Id") or "")
     )
-    memory.put_daily_summary(summary)
+    await asyncio.to_thread(memory.put_daily_summary, summary)
     result.status, result.total = CollectStatus.COLLECTED, summary.total
     result.top = summary.consumers[0].key.label() if summary.consumers else None
     if tally.bad_rows:

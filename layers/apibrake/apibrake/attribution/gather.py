@@ -8,6 +8,7 @@ HubSpot: the reading's usageByAppType (free).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -48,16 +49,20 @@ class Gathering:
 
 async def salesforce_suspects(job: Gathering) -> Suspects:
     now = job.now
-    spender = Spender(
+    # DynamoDB reads: off the event loop, which other connections' checks share.
+    unavailable = await asyncio.to_thread(job.memory.unavailable, job.connection_id, now=now)
+    recent = await asyncio.to_thread(
+        job.memory.daily_summaries,
         job.connection_id,
-        job.client,
-        job.budget,
-        job.memory,
-        now,
-        unavailable=job.memory.unavailable(job.connection_id, now=now),
+        since=(now - SUMMARY_MAX_AGE).date(),
+        now=now,
+    )
+    spender = Spender(
+        job.connection_id, job.client, job.budget, job.memory, now, unavailable=unavailable
     )
     suspects = Suspects(connection_id=job.connection_id)
-    _from_daily_summary(suspects, job, now)
+    if recent:
+        _from_daily_summary(suspects, recent[0], job.entries)
     if spender.may_try(AttributionSource.SETUP_AUDIT_TRAIL):
         changes = await spender.spend(
             AttributionSource.SETUP_AUDIT_TRAIL,
@@ -70,15 +75,11 @@ async def salesforce_suspects(job: Gathering) -> Suspects:
     return suspects
 
 
-def _from_daily_summary(suspects: Suspects, job: Gathering, now: datetime) -> None:
-    recent = job.memory.daily_summaries(
-        job.connection_id, since=(now - SUMMARY_MAX_AGE).date(), now=now
-    )
-    if not recent:
-        return
-    summary = recent[0]
+def _from_daily_summary(
+    suspects: Suspects, summary: DailySummary, entries: Sequence[AllowlistEntry]
+) -> None:
     counted = [(caller.key, caller.calls) for caller in summary.consumers]
-    suspects.consumers = sources.rank(counted, summary.total, job.entries)[:MAX_CONSUMERS]
+    suspects.consumers = sources.rank(counted, summary.total, entries)[:MAX_CONSUMERS]
     suspects.source = AttributionSource.DAILY_FILE
     suspects.data_as_of = summary.ends_at
     suspects.window_start = summary.ends_at - timedelta(days=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -48,18 +49,21 @@ class Spender:
             self.budget.refused = True
             self.notes.append(f"{source.value}: not read, the daily limit is exhausted")
         except PlatformError as error:
-            self._failed(source, error)
+            await self._failed(source, error)
         finally:
             self.budget.charge(self.client.http.billable_calls - before)
         return None
 
-    def _failed(self, source: AttributionSource, error: PlatformError) -> None:
+    async def _failed(self, source: AttributionSource, error: PlatformError) -> None:
         if isinstance(error, PermissionDenied) or error.code in _NOT_AVAILABLE:
             reason = f"not available to this connection ({error.code or error.status})"
             self.unavailable[source] = reason
             self.notes.append(f"{source.value}: {reason}; not asked again for a while")
-            try:
-                self.memory.remember_unavailable(self.connection_id, source, reason, now=self.now)
+            try:  # a DynamoDB write: off the event loop
+                await asyncio.to_thread(
+                    self.memory.remember_unavailable, self.connection_id, source, reason,
+                    now=self.now,
+                )  # fmt: skip
             except Exception:  # memory is an optimisation: the alert must still go out
                 logger.exception(
                     "attribution refusal not remembered",

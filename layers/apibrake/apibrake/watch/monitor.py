@@ -235,13 +235,19 @@ class UsageMonitor:
         def suspects_for(target: Connection, reading: UsageReading) -> Suspects | None:
             if self._attribution is None:
                 return None
-            entries = self._allowlist.for_connection(target.connection_id)[0]
-            gathering = gather_suspects(
-                target, platform_client, reading, entries, self._attribution, self._clock()
-            )
-            suspects = asyncio.run_coroutine_threadsafe(gathering, loop).result()
-            _count_calls(row, platform_client)  # what the sources cost counts too
-            return suspects
+            try:  # attribution is a bonus: the alert goes out whatever happens here
+                entries = self._allowlist.for_connection(target.connection_id)[0]
+                gathering = gather_suspects(
+                    target, platform_client, reading, entries, self._attribution, self._clock()
+                )
+                return asyncio.run_coroutine_threadsafe(gathering, loop).result()
+            except Exception:
+                logger.exception(
+                    "suspects not gathered", extra={"connection_id": target.connection_id}
+                )
+                return None
+            finally:
+                _count_calls(row, platform_client)  # what the sources cost counts too
 
         try:
             return await self._in_thread(self._evaluate, connection, row, read, suspects_for)

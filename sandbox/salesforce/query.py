@@ -88,7 +88,9 @@ def _aggregate(
     for key, sums in totals.items():
         record: dict[str, Any] = {"attributes": {"type": "AggregateResult"}}
         for path in selected:
-            record[path.field] = key[[g.label.lower() for g in groups].index(path.label.lower())]
+            # A grouped field comes back under its own last name (CronJobDetail.Name: Name).
+            name = path.field.rsplit(".", 1)[-1]
+            record[name] = key[[g.label.lower() for g in groups].index(path.label.lower())]
         for name, value in zip(names, sums, strict=True):
             record[name] = int(value) if value == int(value) else value
         results.append(record)
@@ -145,7 +147,8 @@ def _resolve(sobject: SObjectType, name: str) -> _Path:
             return _Path(None, field)
     else:
         relationship = sobject.relationship(head)
-        if relationship and "." not in tail:
+        if relationship:
+            # A grandparent's field is listed dotted on the relationship (CronJobDetail.Name).
             field = next((f for f in relationship.fields if f.lower() == tail.lower()), None)
             if field:
                 return _Path(relationship.name, field)

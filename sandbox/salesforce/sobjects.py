@@ -164,6 +164,7 @@ def _async_apex_jobs(records: OrgRecords, now: datetime) -> list[Row]:
             "MethodName": None,
             "CreatedDate": timestamp(job.created_at),
             "CompletedDate": timestamp(job.completed_at),
+            "CronTrigger": _cron_trigger_of(records, job.cron_trigger_id),
             "ApexClass": {
                 "Id": job.apex_class.id,
                 "Name": job.apex_class.name,
@@ -201,6 +202,15 @@ def _event_log_files(records: OrgRecords, now: datetime) -> list[Row]:
 
 def _api_total_usage_events(records: OrgRecords, now: datetime) -> list[Row]:
     return records.event_logs.event_log_rows(now) if records.event_logs else []
+
+
+def _cron_trigger_of(records: OrgRecords, cron_trigger_id: str | None) -> Row | None:
+    """The scheduled job a run came from, while it exists (an aborted job's runs keep only
+    the id)."""
+    job = next((j for j in records.jobs.values() if j.cron_trigger_id == cron_trigger_id), None)
+    if job is None:
+        return None
+    return {"Id": job.cron_trigger_id, "CronJobDetail.Name": job.name}
 
 
 def _symbol_table(cls: ApexClass) -> dict[str, Any]:
@@ -329,7 +339,10 @@ _TYPES = [
             "CreatedDate",
             "CompletedDate",
         ),
-        (Relationship("ApexClass", "ApexClass", ("Id", "Name", "NamespacePrefix")),),
+        (
+            Relationship("ApexClass", "ApexClass", ("Id", "Name", "NamespacePrefix")),
+            Relationship("CronTrigger", "CronTrigger", ("Id", "CronJobDetail.Name")),
+        ),
         _async_apex_jobs,
     ),
     SObjectType("User", ("Id", "Username", "TimeZoneSidKey", "IsActive"), (), _users),

@@ -130,7 +130,7 @@ def test_a_refused_source_is_not_asked_again(stack: LocalStack) -> None:
     # The event log object is skipped; its call goes to AsyncApexJob instead
     assert second["api_calls"] == 2
     assert second["source"] == AttributionSource.ASYNC_APEX.value
-    assert second["consumers"][0]["name"] == "scheduled Apex TerritoryRecalcJob"
+    assert second["consumers"][0]["name"] == "scheduled Apex job Hourly Territory Recalc"
     assert second["consumers"][0]["unit"] == "runs"
 
 

@@ -172,6 +172,7 @@ def test_setup_audit_trail_records_flow_activation_and_app_install(sandbox: Sand
 
 
 def test_scheduled_jobs_leave_completed_async_apex_runs(sandbox: Sandbox) -> None:
+    """Grouped by class, and by the job's name through CronTrigger.CronJobDetail."""
     sandbox.salesforce.add_scheduled_job(
         "Hourly Territory Recalc",
         cron="0 0 * * * ?",
@@ -190,4 +191,17 @@ def test_scheduled_jobs_leave_completed_async_apex_runs(sandbox: Sandbox) -> Non
     )
     assert runs == [
         {"attributes": {"type": "AggregateResult"}, "Name": "TerritoryRecalcJob", "runs": 3}
+    ]
+    by_job = (
+        OrgClient(sandbox)
+        .login()
+        .query(
+            "SELECT CronTrigger.CronJobDetail.Name, COUNT(Id) runs FROM AsyncApexJob "
+            "WHERE JobType = 'ScheduledApex' AND Status = 'Completed' "
+            "GROUP BY CronTrigger.CronJobDetail.Name"
+        )
+        .json()["records"]
+    )
+    assert by_job == [
+        {"attributes": {"type": "AggregateResult"}, "Name": "Hourly Territory Recalc", "runs": 3}
     ]

@@ -64,15 +64,17 @@ async def event_log_consumers(
 async def apex_runs(
     client: Any, since: datetime, entries: Sequence[AllowlistEntry]
 ) -> list[Consumer]:
-    """Scheduled Apex runs per class since `since` (runs, not calls)."""
+    """Scheduled Apex runs per job since `since` (runs, not calls)."""
     records = await client.query(soql.async_apex_runs(since))
     runs = []
     for record in records:
         name = str(record.get("Name") or "")
+        if not name:
+            continue  # runs of a job aborted since
         automation = allowlist_key(name, entries)
         runs.append(
             Consumer(
-                name=f"scheduled Apex {name}",
+                name=f"scheduled Apex job {name}",
                 kind=ConsumerKind.AUTOMATION,
                 calls=int(record.get("runs") or 0),
                 unit="runs",

@@ -29,10 +29,13 @@ def event_log_top_callers(since: datetime) -> str:
 
 
 def async_apex_runs(since: datetime) -> str:
+    """Runs per scheduled job (CronJobDetail.Name, the allowlist's scheduled_apex name)
+    through AsyncApexJob.CronTriggerId; the relationship path is composed (platforms.md A6
+    lists CronTriggerId, not the path)."""
     return (
-        "SELECT ApexClass.Name, COUNT(Id) runs FROM AsyncApexJob "  # noqa: S608 - only formatted datetimes
+        "SELECT CronTrigger.CronJobDetail.Name, COUNT(Id) runs FROM AsyncApexJob "  # noqa: S608 - only formatted datetimes
         f"WHERE CreatedDate >= {soql_datetime(since)} AND JobType = 'ScheduledApex' "
-        "GROUP BY ApexClass.Name ORDER BY COUNT(Id) DESC LIMIT 20"
+        "GROUP BY CronTrigger.CronJobDetail.Name ORDER BY COUNT(Id) DESC LIMIT 20"
     )
 
 

@@ -1,9 +1,10 @@
 """`apibrake consumers CONNECTION`: who is spending the connection's calls, and what changed.
 
 The best source the connection has (platforms.md A1-A6, C9): the daily ApiTotalUsage
-summaries the daily schedule collected (free), SetupAuditTrail, and ApiTotalUsageEventLog or
-AsyncApexJob runs (one query each, at most two, never out of the brake's reserve). HubSpot:
-the last reading's usageByAppType (free).
+summaries the daily schedule collected (free), SetupAuditTrail, then ApiTotalUsageEventLog,
+the newest hourly file (query and download) or AsyncApexJob runs: at most three calls
+(plus /limits when the monitor has no fresh reading), never out of the brake's reserve.
+HubSpot: the last reading's usageByAppType (free).
 """
 
 from __future__ import annotations
@@ -64,7 +65,9 @@ async def _salesforce(
     async with platform_client() as http:
         client: Any = connect(connection, secret, http)
         reading = _last_reading(stack, cid, now) or await client.usage()
-        budget = CallBudget(reading.limit, reading.used, connection.reserve_pct)
+        # A person asking may spend one call more than an alert: an hourly file's query and
+        # download after SetupAuditTrail, when the org has them.
+        budget = CallBudget(reading.limit, reading.used, connection.reserve_pct, max_calls=3)
         job = Gathering(
             cid, client, entries, memory, budget, now, live_window=since, changes_window=since
         )

@@ -147,7 +147,9 @@ class SalesforceApi:
             hidden |= permissions.SETUP_OBJECTS
         if not settings.grants(permissions.VIEW_EVENT_LOG_FILES):
             hidden |= permissions.EVENT_LOG_OBJECTS
-        if not settings.event_monitoring_licensed:
+        if not settings.event_monitoring_licensed or not settings.grants(
+            permissions.VIEW_EVENT_LOG_OBJECT_DATA
+        ):
             hidden |= permissions.LICENSED_OBJECTS
         return hidden
 

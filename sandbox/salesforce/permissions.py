@@ -26,9 +26,12 @@ MANAGE_FLOWS = "ManageInteraction"
 AUTHOR_APEX = "AuthorApex"
 MODIFY_METADATA = "ModifyMetadata"
 VIEW_EVENT_LOG_FILES = "ViewEventLogFiles"
+# "View Event Log Object Data": the sandbox's name for it (the API name is unconfirmed).
+VIEW_EVENT_LOG_OBJECT_DATA = "ViewEventLogObjectData"
 KNOWN = frozenset(
-    {API_ENABLED, VIEW_SETUP, MANAGE_FLOWS, AUTHOR_APEX, MODIFY_METADATA, VIEW_EVENT_LOG_FILES}
-)
+    {API_ENABLED, VIEW_SETUP, MANAGE_FLOWS, AUTHOR_APEX, MODIFY_METADATA, VIEW_EVENT_LOG_FILES,
+     VIEW_EVENT_LOG_OBJECT_DATA}
+)  # fmt: skip
 
 # Objects a query sees only with View Setup and Configuration (lower case, as SOQL matches).
 SETUP_OBJECTS = frozenset(

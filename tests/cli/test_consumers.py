@@ -59,8 +59,9 @@ def test_consumers_ranks_the_collected_summary_and_names_recent_changes(
     )
     assert second["allowlisted"] is False
     assert answer["changes"][0]["display"].endswith('Unique Name "Mass_Update_Accounts"')
-    # /limits (no reading yet) + SetupAuditTrail + the refused ApiTotalUsageEventLog
-    assert answer["api_calls"] == 3
+    # /limits (no reading yet) + SetupAuditTrail + the refused ApiTotalUsageEventLog +
+    # AsyncApexJob runs (too few calls left for an hourly file's two)
+    assert answer["api_calls"] == 4
     assert any("ApiTotalUsageEventLog" in note for note in answer["notes"])
     assert answer["daily_summaries"][0]["total"] == 10_000
 
@@ -77,6 +78,30 @@ def test_consumers_table_says_the_source_and_its_age(
     assert "Nightly ETL" in result.stdout
     assert "needs a person" in result.stdout
     assert "API call(s) spent on this answer" in result.stderr
+
+
+def test_licensed_org_without_the_event_log_object_reads_the_newest_hourly_file(
+    connected: Run, sandbox: Sandbox
+) -> None:
+    now = _now_in_sandbox(sandbox)
+    org = sandbox.salesforce
+    org.settings.event_monitoring_licensed = True
+    org.revoke_permissions("ViewEventLogObjectData")
+    assert now  # the quiet scenario's 200 calls an hour of background traffic fill each hour
+    # The first answer finds the event log object refused (and remembers it): with
+    # SetupAuditTrail that leaves one call of three, too few for a file
+    first = as_json(connected("consumers", "sf-local", "--json"))
+    assert first["source"] == "none"
+    assert any("ApiTotalUsageEventLog: not available" in note for note in first["notes"])
+    result = connected("consumers", "sf-local", "--json")
+    assert result.exit_code == 0, result.output
+    answer = as_json(result)
+    assert answer["source"] == "ApiTotalUsage hourly file"
+    assert 198 <= answer["consumers"][0]["calls"] <= 200
+    assert answer["consumers"][0]["share"] > 0.95
+    assert answer["consumers"][0]["name"].startswith("Background integrations")
+    # /limits (no monitor reading) + SetupAuditTrail + the file's query and download
+    assert answer["api_calls"] == 4
 
 
 def test_hubspot_consumers_come_from_the_last_reading_for_free(

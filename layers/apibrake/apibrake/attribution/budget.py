@@ -34,5 +34,15 @@ class CallBudget:
         # The call itself must leave the reserve whole.
         return self.limit - (self.used + self.spent + 1) >= self.reserve
 
+    def allows_two(self) -> bool:
+        """Room for a file: its query and its download."""
+        if not self.allows():
+            return False
+        self.spent += 1
+        try:
+            return self.allows()
+        finally:
+            self.spent -= 1
+
     def charge(self, calls: int) -> None:
         self.spent += calls

@@ -96,6 +96,9 @@ async def _live_consumers(suspects: Suspects, spender: Spender, job: Gathering) 
         if live:
             _take(suspects, live, AttributionSource.EVENT_LOG_OBJECT, since, job.now)
             return
+    hourly = spender.may_try(AttributionSource.HOURLY_FILE) and job.budget.allows_two()
+    if hourly and await _hourly_file(suspects, spender, job):
+        return
     if spender.may_try(AttributionSource.ASYNC_APEX):
         runs = await spender.spend(
             AttributionSource.ASYNC_APEX,
@@ -108,6 +111,31 @@ async def _live_consumers(suspects: Suspects, spender: Spender, job: Gathering) 
                 "scheduled Apex runs in the window: "
                 + ", ".join(f"{r.name} {r.calls}" for r in runs[:5])
             )
+
+
+async def _hourly_file(suspects: Suspects, spender: Spender, job: Gathering) -> bool:
+    """The newest hourly ApiTotalUsage file (Event Monitoring licence; 3-6 h behind): its
+    query and download. An org without hourly files is remembered as such."""
+    record = await spender.spend(
+        AttributionSource.HOURLY_FILE, lambda: sources.newest_hourly_file(job.client)
+    )
+    if record is None:  # failed or refused: noted (and remembered) by the spender
+        return False
+    if not record:
+        await spender.remember(AttributionSource.HOURLY_FILE, "no hourly files (no licence)")
+        return False
+    tally = await spender.spend(
+        AttributionSource.HOURLY_FILE,
+        lambda: sources.tally_file(job.client, str(record["LogFile"])),
+    )
+    if tally is None or not tally.total:
+        return False
+    counted = list(tally.calls.items())
+    start = sources.parse_time(str(record["LogDate"]))
+    _take(suspects, sources.rank(counted, tally.total, job.entries), AttributionSource.HOURLY_FILE,
+          start, start + timedelta(hours=1))  # fmt: skip
+    suspects.data_as_of = tally.newest or suspects.window_end
+    return True
 
 
 def _take(

@@ -30,7 +30,7 @@ async def setup_changes(
         created_by = record.get("CreatedBy") or {}
         changes.append(
             SetupChange(
-                at=_parse_time(str(record["CreatedDate"])),
+                at=parse_time(str(record["CreatedDate"])),
                 who=str(created_by.get("Username") or "unknown"),
                 action=str(record.get("Action") or ""),
                 display=display,
@@ -90,6 +90,12 @@ async def daily_file_record(client: Any, day: date) -> dict[str, Any] | None:
     return records[0] if records else None
 
 
+async def newest_hourly_file(client: Any) -> dict[str, Any]:
+    """The newest hourly file's record; {} when the org has none."""
+    records = await client.query(soql.newest_hourly_file())
+    return dict(records[0]) if records else {}
+
+
 async def tally_file(client: Any, log_file_path: str) -> UsageTally:
     """The file's counted calls, aggregated line by line as the body streams in."""
 
@@ -111,5 +117,5 @@ def rank(
     return [consumer(key, calls, total, entries) for key, calls in ordered if calls > 0]
 
 
-def _parse_time(text: str) -> datetime:
+def parse_time(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")

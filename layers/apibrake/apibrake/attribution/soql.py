@@ -46,3 +46,11 @@ def daily_file(day: date) -> str:
         f"WHERE EventType = 'ApiTotalUsage' AND Interval = 'Daily' "
         f"AND LogDate = {soql_datetime(start)} LIMIT 1"
     )
+
+
+def newest_hourly_file() -> str:
+    return (
+        "SELECT Id, LogDate, Interval, Sequence, CreatedDate, LogFile FROM EventLogFile "
+        "WHERE EventType = 'ApiTotalUsage' AND Interval = 'Hourly' "
+        "ORDER BY LogDate DESC LIMIT 1"
+    )

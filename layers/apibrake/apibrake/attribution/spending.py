@@ -58,17 +58,20 @@ class Spender:
     async def _failed(self, source: AttributionSource, error: PlatformError) -> None:
         if isinstance(error, PermissionDenied) or error.code in _NOT_AVAILABLE:
             reason = f"not available to this connection ({error.code or error.status})"
-            self.unavailable[source] = reason
-            self.notes.append(f"{source.value}: {reason}; not asked again for a while")
-            try:  # a DynamoDB write: off the event loop
-                await asyncio.to_thread(
-                    self.memory.remember_unavailable, self.connection_id, source, reason,
-                    now=self.now,
-                )  # fmt: skip
-            except Exception:  # memory is an optimisation: the alert must still go out
-                logger.exception(
-                    "attribution refusal not remembered",
-                    extra={"connection_id": self.connection_id},
-                )
+            await self.remember(source, reason)
             return
         self.notes.append(f"{source.value}: failed ({type(error).__name__})")
+
+    async def remember(self, source: AttributionSource, reason: str) -> None:
+        """Skip the source for a while (the memory's TTL), here and in later checks."""
+        self.unavailable[source] = reason
+        self.notes.append(f"{source.value}: {reason}; not asked again for a while")
+        try:  # a DynamoDB write: off the event loop
+            await asyncio.to_thread(
+                self.memory.remember_unavailable, self.connection_id, source, reason,
+                now=self.now,
+            )  # fmt: skip
+        except Exception:  # memory is an optimisation: the alert must still go out
+            logger.exception(
+                "attribution refusal not remembered", extra={"connection_id": self.connection_id}
+            )

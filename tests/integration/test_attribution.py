@@ -181,3 +181,18 @@ def test_hubspot_suspects_come_free_from_usage_by_app_type(stack: LocalStack) ->
     assert [c["name"] for c in suspects["consumers"]] == ["legacy private apps", "service keys"]
     assert suspects["api_calls"] == 0
     assert any("only in HubSpot's UI" in note for note in suspects["notes"])
+
+
+def test_an_exhausted_org_gets_the_collected_summary_and_no_call(stack: LocalStack) -> None:
+    stack.add_salesforce()
+    stack.allow("sf-prod", "flow:Account_Rollup_Hourly")
+    _yesterday_of_calls(stack)
+    stack.check(COLLECT)
+    stack.sandbox.salesforce.add_usage(100_000)
+    row = _row(stack.check())
+    assert row["limit_exhausted"] is True
+    suspects = row["suspects"]
+    assert suspects["source"] == AttributionSource.DAILY_FILE.value
+    assert suspects["consumers"][0]["automation"] == "flow:Account_Rollup_Hourly"
+    assert suspects["api_calls"] == 0
+    assert "refuses calls" in suspects["notes"][0]

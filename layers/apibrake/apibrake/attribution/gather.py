@@ -75,6 +75,22 @@ async def salesforce_suspects(job: Gathering) -> Suspects:
     return suspects
 
 
+def collected_suspects(
+    connection_id: str,
+    memory: AttributionMemory,
+    entries: Sequence[AllowlistEntry],
+    now: datetime,
+    note: str,
+) -> Suspects:
+    """What costs no call at all: the collected daily summary (for an org that refuses
+    calls, its limit exhausted)."""
+    suspects = Suspects(connection_id=connection_id, notes=[note])
+    recent = memory.daily_summaries(connection_id, since=(now - SUMMARY_MAX_AGE).date(), now=now)
+    if recent:
+        _from_daily_summary(suspects, recent[0], entries)
+    return suspects
+
+
 def _from_daily_summary(
     suspects: Suspects, summary: DailySummary, entries: Sequence[AllowlistEntry]
 ) -> None:

@@ -16,7 +16,7 @@ from typing import Any, Protocol, TypeVar
 
 import httpx
 
-from apibrake.attribution.gather import AttributionMemory
+from apibrake.attribution.gather import AttributionMemory, collected_suspects
 from apibrake.aws_threads import AWS_THREADS, AwsThreads
 from apibrake.deadline import Deadline
 from apibrake.http import transport
@@ -70,6 +70,7 @@ SuspectsFor = Callable[[Connection, UsageReading], Suspects | None]
 NOT_REACHED = "not checked before the deadline: the next scheduled run checks it"
 INVALID_ITEM_WINDOW = timedelta(hours=24)
 PREVIOUS_CHECK_LOOKBACK = timedelta(hours=6)
+EXHAUSTED_NOTE = "no source queried: the org refuses calls until its limit recovers"
 
 
 class ConnectionSource(Protocol):
@@ -378,12 +379,27 @@ class UsageMonitor:
         ends = self._window_ends(connection, now, resets_at)
         logger.error("daily API limit exhausted", extra={"connection_id": connection.connection_id})
         won = self._alerts.claim(connection, [exhausted_alert()], now=now, window_ends=ends)
+        if won and connection.platform is Platform.SALESFORCE:
+            row.suspects = self._collected_suspects(connection, now)
         context = replace(
             self._context(None, error.message, False),
             previous_check=self._previous_check(connection.connection_id, now) if won else None,
+            suspects=row.suspects,
         )
         row.alerts_sent = self._alerts.send(connection, won, context)
         return row
+
+    def _collected_suspects(self, connection: Connection, now: datetime) -> Suspects | None:
+        """The collected daily summary only: the org refuses calls, none is spent."""
+        if self._attribution is None:
+            return None
+        cid = connection.connection_id
+        try:
+            entries = self._allowlist.for_connection(cid)[0]
+            return collected_suspects(cid, self._attribution, entries, now, EXHAUSTED_NOTE)
+        except Exception:
+            logger.exception("suspects not gathered", extra={"connection_id": cid})
+            return None
 
     async def _failed(
         self,

@@ -196,3 +196,16 @@ def test_an_exhausted_org_gets_the_collected_summary_and_no_call(stack: LocalSta
     assert suspects["consumers"][0]["automation"] == "flow:Account_Rollup_Hourly"
     assert suspects["api_calls"] == 0
     assert "refuses calls" in suspects["notes"][0]
+
+
+def test_a_manual_brake_reports_the_collected_summary_at_no_call(stack: LocalStack) -> None:
+    stack.add_salesforce()
+    stack.allow("sf-prod", "flow:Account_Rollup_Hourly")
+    _yesterday_of_calls(stack)
+    stack.check(COLLECT)
+    stack.check()  # a reading for the brake's reserve
+    report = stack.brake(connection_id="sf-prod", reason="by hand")
+    before = report["suspects_before"]["sf-prod"]
+    assert before["source"] == AttributionSource.DAILY_FILE.value
+    assert before["consumers"][0]["automation"] == "flow:Account_Rollup_Hourly"
+    assert before["api_calls"] == 0

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
+from apibrake.attribution.finder import AttributionFinder
 from apibrake.attribution.memory import AttributionStore
 from apibrake.http.retry import RetryBudget
 from apibrake.incident.deps import IncidentDeps
@@ -112,15 +113,16 @@ def incident_deps(
         concurrency=settings.max_concurrency,
         now=now,
         events=channel,
+        suspects=AttributionFinder(
+            attribution_store(settings, dynamodb), tables.state, tables.allowlist, now
+        ),
     )
 
 
-def attribution_store(settings: MonitorSettings, dynamodb: Any) -> AttributionStore:
-    return AttributionStore(
-        dynamodb,
-        settings.state_table,
-        summary_ttl=timedelta(days=settings.usage_summary_ttl_days),
-    )
+def attribution_store(settings: Settings, dynamodb: Any) -> AttributionStore:
+    """Only the monitor writes summaries; the others read them with the default TTL."""
+    ttl_days = settings.usage_summary_ttl_days if isinstance(settings, MonitorSettings) else 30
+    return AttributionStore(dynamodb, settings.state_table, summary_ttl=timedelta(days=ttl_days))
 
 
 def usage_file_collector(

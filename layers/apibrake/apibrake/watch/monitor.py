@@ -289,6 +289,9 @@ class UsageMonitor:
             connection, outlook, horizon_minutes=self._options.forecast_horizon_minutes
         )
         won = self._alerts.claim(connection, due, now=now, window_ends=read.window_ends)
+        if suspects_for is not None and wants_suspects(won):
+            # Before the brake: its report's "before" is what the alert names.
+            row.suspects = suspects_for(connection, read.reading)
         rate_now = None
         if any(alert.kind is AlertKind.BRAKE_THRESHOLD for alert in due):
             row.auto_brake_triggered = self._maybe_brake(
@@ -307,8 +310,6 @@ class UsageMonitor:
                     won += self._alerts.claim(
                         connection, [reach], now=now, window_ends=read.window_ends
                     )
-        if suspects_for is not None and wants_suspects(won):
-            row.suspects = suspects_for(connection, read.reading)
         context = replace(
             self._context(outlook, None, row.auto_brake_triggered),
             rate_now_per_hour=rate_now,

@@ -149,6 +149,11 @@ class Adapter(ABC, Generic[ClientT]):
     @abstractmethod
     def is_off(self, observed: Observed | None) -> bool: ...
 
+    def is_braked(self, row: JournalRow, observed: Observed | None) -> bool:
+        """Whether `observed` is what the row's brake sets; `is_off` unless the brake's
+        target depends on the entry (a setting's brake_value)."""
+        return self.is_off(observed)
+
     @abstractmethod
     def is_restored(self, row: JournalRow, observed: Observed | None) -> bool:
         """Whether `observed` is the row's recorded state again."""
@@ -181,7 +186,7 @@ class Adapter(ABC, Generic[ClientT]):
 
     def reached(self, direction: Direction, row: JournalRow, observed: Observed | None) -> bool:
         if direction is Direction.BRAKE:
-            return self.is_off(observed)
+            return self.is_braked(row, observed)
         return self.is_restored(row, observed)
 
     def shown(

@@ -11,6 +11,7 @@ from sandbox.salesforce import errors, ids, permissions
 from sandbox.salesforce.limits import limits_payload
 from sandbox.salesforce.query import QueryResult, run
 from sandbox.salesforce.settings import VERSION_LABELS
+from sandbox.salesforce.sobject_rest import SObjectRest, hidden_types
 from sandbox.salesforce.soql import SoqlError
 from sandbox.salesforce.tooling import ToolingWrites
 
@@ -40,6 +41,12 @@ class SalesforceApi:
         )
         self._router.add("POST", f"{base}/tooling/composite", self._composite)
         self._router.add("GET", f"{base}/tooling/executeAnonymous", self._execute_anonymous)
+        rest = SObjectRest(org)
+        self._router.add("GET", f"{base}/sobjects", rest.describe_global)
+        self._router.add("GET", f"{base}/sobjects/{{sobject}}/describe", rest.describe)
+        self._router.add("POST", f"{base}/sobjects/{{sobject}}", rest.create)
+        self._router.add("PATCH", f"{base}/sobjects/{{sobject}}/{{record_id}}", rest.update)
+        self._router.add("DELETE", f"{base}/sobjects/{{sobject}}/{{record_id}}", rest.delete)
 
     # --- the gate ------------------------------------------------------------------------------
 
@@ -123,7 +130,7 @@ class SalesforceApi:
             frozenset()
             if self._org.settings.grants(permissions.VIEW_SETUP)
             else permissions.SETUP_OBJECTS
-        )
+        ) | hidden_types(self._org)
         try:
             result = run(
                 soql,

@@ -28,6 +28,7 @@ from sandbox.salesforce.records import (
     User,
 )
 from sandbox.salesforce.settings import SalesforceSettings
+from sandbox.salesforce.switches import KillSwitches
 from sandbox.salesforce.usage import RollingUsage
 
 _RUNNING_STATES = ("WAITING", "ACQUIRED", "EXECUTING")
@@ -48,7 +49,7 @@ class SalesforceOrg:
         self.clock = clock
         self.audit = audit
         self.settings = settings
-        self.records = OrgRecords()
+        self.records = OrgRecords(org_id=settings.org_id)
         # The integration user: who System.schedule runs as, in whose time zone.
         self.add_user(settings.user_id, settings.username, settings.user_time_zone)
         self.sessions = Sessions(settings)
@@ -59,6 +60,9 @@ class SalesforceOrg:
         self._ignored_activations: set[str] = set()
         self._pending: list[Mutation] | None = None
         self._undo: list[Callable[[], None]] = []
+        # Hierarchy custom settings, the triggers reading them, users to freeze.
+        self.switches = KillSwitches(self)
+        self.switches.ensure_login(self.records.users[settings.user_id])
         self._api = SalesforceApi(self)
 
     # --- PlatformApp -----------------------------------------------------------------------
@@ -97,6 +101,7 @@ class SalesforceOrg:
                 if job.state in _RUNNING_STATES
             )
             self._usage.add_rate(start, now, rate)
+            self.switches.accrue(start, now)
             for flow in active_flows:
                 if flow.calls_per_run <= 0:
                     continue
@@ -125,6 +130,14 @@ class SalesforceOrg:
         with self.lock:
             self.accrue()
             self._background_per_hour = calls_per_hour
+
+    @property
+    def usage_ledger(self) -> RollingUsage:
+        return self._usage
+
+    def record_mutation(self, mutation: Mutation) -> None:
+        """Audits a change (held back until commit inside a transaction)."""
+        self._record(mutation)
 
     def count_call(self) -> None:
         self._usage.add(self.clock.now(), 1)

@@ -25,7 +25,12 @@ VIEW_SETUP = "ViewSetup"
 MANAGE_FLOWS = "ManageInteraction"
 AUTHOR_APEX = "AuthorApex"
 MODIFY_METADATA = "ModifyMetadata"
-KNOWN = frozenset({API_ENABLED, VIEW_SETUP, MANAGE_FLOWS, AUTHOR_APEX, MODIFY_METADATA})
+CUSTOMIZE_APPLICATION = "CustomizeApplication"  # custom settings through the API
+MANAGE_USERS = "ManageUsers"  # UserLogin
+KNOWN = frozenset(
+    {API_ENABLED, VIEW_SETUP, MANAGE_FLOWS, AUTHOR_APEX, MODIFY_METADATA, CUSTOMIZE_APPLICATION,
+     MANAGE_USERS}
+)  # fmt: skip
 
 # Objects a query sees only with View Setup and Configuration (lower case, as SOQL matches).
 SETUP_OBJECTS = frozenset(

@@ -56,6 +56,9 @@ class SalesforceSettings:
     # The integration user's user permissions by API name (sandbox/salesforce/permissions.py);
     # None: every one.
     granted_permissions: frozenset[str] | None = None
+    # How long sessions a user had before a freeze keep working (undocumented by Salesforce:
+    # docs/runbook.md); an external integration running as the user stops after it.
+    frozen_sessions_last: timedelta = timedelta(0)
 
     def grants(self, permission: str) -> bool:
         return self.granted_permissions is None or permission in self.granted_permissions

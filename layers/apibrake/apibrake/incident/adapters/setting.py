@@ -122,15 +122,10 @@ class SettingAdapter(Adapter[SalesforceClient]):
             setting, field = split_name(name)
             by_setting.setdefault(setting, []).append(field)
         org_id = await client.org_id()
-        reads = await asyncio.gather(
-            *(self._read(client, org_id, s, f) for s, f in by_setting.items()),
-            return_exceptions=True,
-        )
         found: dict[str, Observed] = {}
-        for read in reads:
-            if isinstance(read, BaseException):
-                raise read
-            found.update(read)
+        # One after another: a refusal (the daily limit) stops at the first call.
+        for setting, fields in by_setting.items():
+            found.update(await self._read(client, org_id, setting, fields))
         return found
 
     async def _read(

@@ -126,8 +126,13 @@ class Scenario:
             for name in self.names:
                 org.switches.add_integration_user(name, calls_per_hour=100)
         self.stack.add_salesforce(self.cid)
-        self.stack.allow(self.cid, *(f"{self.kind}:{name}" for name in self.names), tier=2)
+        self.stack.allow(self.cid, *(f"{self.kind}:{name}" for name in self.names), tier=self.tier)
         self.server = self.stack.sandbox.salesforce_server
+
+    @property
+    def tier(self) -> int:
+        """The brake tier that reaches the scenario's entries: a user entry is tier 2."""
+        return 2 if self.kind == "user" else 1
 
     def target(self, phase: str) -> Target:
         """The request this scenario's `phase` is aimed at."""
@@ -201,8 +206,7 @@ class Scenario:
         return dict(row)
 
     def brake(self, **fields: Any) -> dict[str, Any]:
-        tier = {"tier": 2} if self.kind in KIND_TARGETS else {}
-        return self.stack.brake(connection_id=self.cid, **tier, **fields)
+        return self.stack.brake(connection_id=self.cid, **{"tier": self.tier, **fields})
 
     def braked(self) -> str:
         """A clean brake of everything; returns the incident id."""

@@ -15,7 +15,6 @@ it stays with the fields set to false (what a missing row reads as for a checkbo
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, ClassVar
 
 from apibrake.http.errors import DailyLimitExhausted, PlatformError
@@ -235,17 +234,15 @@ class SettingAdapter(Adapter[SalesforceClient]):
     async def _each_setting(
         self, run: AdapterRun[SalesforceClient], rows: list[JournalRow], act: Any
     ) -> None:
-        """One call per setting object, its rows journalled first; objects concurrently."""
+        """One call per setting object, its rows journalled just before it; objects one
+        after another (a kill switch or two: no need to race, and a refusal stops early)."""
         groups: dict[str, list[JournalRow]] = {}
         for row in rows:
             groups.setdefault(split_name(row.name)[0], []).append(row)
-        started = [group for group in groups.values() if await run.start_batch(group)]
-        outcomes = await asyncio.gather(
-            *(self._guarded(run, group, act) for group in started), return_exceptions=True
-        )
-        for outcome in outcomes:
-            if isinstance(outcome, BaseException):
-                raise outcome
+        for group in groups.values():
+            if not await run.start_batch(group):
+                return
+            await self._guarded(run, group, act)
 
     async def _guarded(
         self, run: AdapterRun[SalesforceClient], rows: list[JournalRow], act: Any

@@ -17,6 +17,12 @@ def quiet(sandbox: Sandbox) -> None:
     sf.add_flow("Lead_Assignment_Process", versions=2, active_version=2, process_type="Workflow")
     sf.add_scheduled_job("Nightly Opportunity Sync", cron="0 0 2 * * ?", apex_class="OppSyncJob")
     hs.add_workflow("Lifecycle stage sync", flow_id="101", enabled=True)
+    # A kill switch the org's triggers read, a list setting (no org default), an ETL's user.
+    sf.switches.add_setting("Trigger_Switches__c", {"Disable_Rollups__c": False})
+    sf.switches.add_setting("Region_Codes__c", ["Disable_Sync__c"], hierarchy=False)
+    sf.switches.add_integration_user(
+        "etl@acme.example", name="Nightly ETL", last_login=sandbox.clock.now()
+    )
     sf.set_background_rate(200)
     hs.set_background_rate(1_000)
 

@@ -117,8 +117,7 @@ def test_a_lost_create_and_a_lost_delete_of_a_kill_switch_row_are_never_sent_twi
     # Then the re-read finds the row: braked, one row, one create (a second would duplicate)
     assert statuses(braked) == {"Trigger_Switches__c.Disable_Rollups__c": "braked"}
     assert org.switches.org_default("Trigger_Switches__c.Disable_Rollups__c") is True
-    creates = [m for m in stack.sandbox.audit.entries("salesforce", "setting_create")]
-    assert len(creates) == 1
+    assert len(stack.sandbox.audit.entries("salesforce", "setting_create")) == 1
     # When the release's DELETE lands but its answer is lost too
     faults.add(Fault(kind=FaultKind.APPLIED_LOST, path=SETTING_ROW, method="DELETE"))
     released = stack.release_incident(braked["incident_id"], force=True)

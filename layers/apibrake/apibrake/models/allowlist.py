@@ -6,7 +6,15 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 
 class AutomationKind(StrEnum):
@@ -48,6 +56,15 @@ _KIND_OPTIONS: dict[str, AutomationKind] = {
     "brake_value": AutomationKind.SETTING,
     "freeze_at_tier_1": AutomationKind.USER,
 }
+
+
+def _field_error(field: str, message: str, value: Any) -> ValidationError:
+    """An error located at `field` (a model check spanning fields would name none)."""
+    error = PydanticCustomError("value_error", message)
+    return ValidationError.from_exception_data(
+        "AllowlistEntry", [InitErrorDetails(type=error, loc=(field,), input=value)]
+    )
+
 
 # The connections table's own rule for connection_id.
 ConnectionRef = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._-]+$")]
@@ -106,12 +123,17 @@ class AllowlistEntry(BaseModel):
     def _kind_options(self) -> AllowlistEntry:
         kind = self.kind
         for option, only in _KIND_OPTIONS.items():
-            if kind is not only and getattr(self, option) not in (None, False):
-                raise ValueError(f"{option}: only for {only.value} entries, not {kind.value}")
+            value = getattr(self, option)
+            if kind is not only and value != type(self).model_fields[option].default:
+                raise _field_error(
+                    option, f"only for {only.value} entries, not {kind.value}", value
+                )
         if kind is AutomationKind.USER and self.tier < 2 and not self.freeze_at_tier_1:
-            raise ValueError(
-                "tier: a user entry freezes a login (every integration using it stops), so it "
-                "must be tier 2 or higher; set freeze_at_tier_1 to allow tier 1"
+            raise _field_error(
+                "tier",
+                "a user entry freezes a login (every integration using it stops), so it must "
+                "be tier 2 or higher; set freeze_at_tier_1 to allow tier 1",
+                self.tier,
             )
         return self
 

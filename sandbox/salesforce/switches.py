@@ -97,6 +97,13 @@ class KillSwitches:
             self.ensure_login(user)
             return user
 
+    def set_trigger_rate(self, name: str, calls_per_hour: float) -> None:
+        """A trigger's pace changes (the runaway starts, or calms down) from now on."""
+        with self._org.lock:
+            self._org.accrue()
+            trigger = next(t for t in self._org.records.triggers if t.name == name)
+            trigger.calls_per_hour = calls_per_hour
+
     def ensure_login(self, user: User) -> str:
         if not user.login_id:
             user.login_id = self._org.ids.new(USER_LOGIN)

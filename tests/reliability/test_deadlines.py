@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from drill.stack import LocalStack
-from localaws.lambda_context import LocalLambdaContext
 import pytest
 
+from drill.stack import LocalStack
+from localaws.lambda_context import LocalLambdaContext
 from tests.reliability.scenario import HUBSPOT, SALESFORCE, Scenario, statuses
 
 WORKFLOWS = 30
@@ -78,7 +78,8 @@ def test_kill_switches_stop_at_the_deadline_and_the_next_run_finishes(
     changed = len(scenario.mutations()) - changes_before
     assert changed < len(scenario.names)
     meta = stack.journal.meta(incident_id)
-    assert meta is not None and meta.status == "open"
+    assert meta is not None
+    assert meta.status == "open"
     # When the next run comes, it finishes, changing each automation once in all
     scenario.later(minutes=15)
     if phase == "brake":

@@ -124,6 +124,9 @@ class Adapter(ABC, Generic[ClientT]):
     # Whether a re-read that does not list an automation proves it gone (a query by name),
     # or may just mean it could not be read (HubSpot's batch read drops flows it fails on).
     absent_is_gone: ClassVar[bool] = False
+    # A kind whose permission nobody should hold unless it is allowlisted (freezing users):
+    # `connections test` of an empty allowlist leaves it out.
+    opt_in: ClassVar[bool] = False
 
     # Reading --------------------------------------------------------------------------
 

@@ -66,6 +66,7 @@ class UserAdapter(Adapter[SalesforceClient]):
     by_hand: ClassVar[str] = "Salesforce Setup > Users > Users > the user: Freeze"
     probe_description: ClassVar[str] = "query of UserLogin (LIMIT 1)"
     off_note: ClassVar[str | None] = FREEZE_NOTE
+    opt_in: ClassVar[bool] = True  # Manage Users is granted only for allowlisted users
 
     async def probe(self, client: SalesforceClient) -> None:
         await client.query("SELECT Id FROM UserLogin LIMIT 1")

@@ -28,7 +28,10 @@ CSV_COLUMNS = (
     "allow_managed",
     "allow_inexact_restore",
     "drives",
+    "brake_value",
+    "freeze_at_tier_1",
 )
+_FLAGS = ("allow_managed", "allow_inexact_restore", "brake_value", "freeze_at_tier_1")
 _TRUE, _FALSE = {"true", "yes", "1", "y"}, {"false", "no", "0", "n", ""}
 
 
@@ -62,6 +65,17 @@ def _entry_json(entry: AllowlistEntry) -> dict[str, Any]:
     "or time zone); release says what differs.",
 )
 @click.option(
+    "--brake-value",
+    type=click.BOOL,
+    default=None,
+    help="setting entries: the value the brake sets the field to (default true).",
+)
+@click.option(
+    "--freeze-at-tier-1",
+    is_flag=True,
+    help="user entries: allow tier 1 (a user freeze is tier 2 or higher otherwise).",
+)
+@click.option(
     "--no-check",
     is_flag=True,
     help=f"Skip the exact-restore check of a scheduled Apex job ({CHECK_CALLS} API calls).",
@@ -75,9 +89,12 @@ def add(
     added_by: str,
     allow_managed: bool,
     allow_inexact_restore: bool,
+    brake_value: bool | None,
+    freeze_at_tier_1: bool,
     no_check: bool,
 ) -> None:
-    """Allow the brake to switch AUTOMATION off (flow:NAME, scheduled_apex:NAME, workflow:ID)."""
+    """Allow the brake to switch AUTOMATION off (flow:NAME, scheduled_apex:NAME, workflow:ID,
+    setting:Setting__c.Field__c, user:USERNAME at tier 2 or higher)."""
     out = output()
     try:
         entry = AllowlistEntry(
@@ -88,6 +105,8 @@ def add(
             added_by=added_by,
             allow_managed=allow_managed,
             allow_inexact_restore=allow_inexact_restore,
+            brake_value=brake_value,
+            freeze_at_tier_1=freeze_at_tier_1,
         )
     except ValidationError as exc:
         raise field_error(exc, f"allowlist entry {automation}") from None
@@ -190,8 +209,8 @@ def _read_csv(text: str) -> list[tuple[int, dict[str, Any]]]:
         row: dict[str, Any] = {
             k: v for k, v in values.items() if v != "" or k in ("connection_id", "automation")
         }
-        for option in ("allow_managed", "allow_inexact_restore"):
-            if option in values:
+        for option in _FLAGS:
+            if values.get(option):
                 flag = values[option].lower()
                 row[option] = True if flag in _TRUE else False if flag in _FALSE else flag
         if values.get("drives"):
@@ -281,7 +300,7 @@ def import_file(file: Path) -> None:
     """Import entries from CSV or JSON; if any row is bad, nothing is imported.
 
     CSV header: connection_id,automation,tier,note,added_by,allow_managed,
-    allow_inexact_restore,drives (drives:
+    allow_inexact_restore,drives,brake_value,freeze_at_tier_1 (drives:
     connection ids separated by ;). JSON: an array, {"entries": [...]}, or one object per line.
     """
     out = output()

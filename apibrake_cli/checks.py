@@ -117,7 +117,8 @@ async def run_checks(
     result = CheckResult(connection.connection_id, connection.platform)
     kinds = {entry.kind for entry in entries}
     needed = required_permissions(connection.platform)
-    wanted = sorted(kinds & set(needed)) or sorted(needed)
+    # An empty allowlist checks every kind but the opt-in ones (a user freeze).
+    wanted = sorted(kinds & set(needed)) or sorted(k for k in needed if not adapter_for(k).opt_in)
     # Scheduled Apex jobs braked only if they come back exactly: worth knowing at setup.
     jobs = [
         e.name
@@ -160,7 +161,11 @@ async def _check_usage(client: Any, result: CheckResult, *, allowlist_empty: boo
     result.checks += [Check(f"read usage needs {p}", OK) for p in needs]
     if allowlist_empty:
         result.checks.append(
-            Check("allowlist", NOT_CHECKED, "empty: checking what every kind needs")
+            Check(
+                "allowlist",
+                NOT_CHECKED,
+                "empty: checking what every kind needs (but user freezes, which are opt-in)",
+            )
         )
     return True
 

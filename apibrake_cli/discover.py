@@ -32,14 +32,22 @@ from apibrake_cli.suggest import (
     salesforce_evidence,
 )
 
-SALESFORCE_CALLS = 5  # flows view, flow versions, cron triggers, their classes and constructors
+# Flows view, flow versions, cron triggers, their classes and constructors; the global
+# describe; users, their frozen logins and LoginHistory. Each custom setting adds 2.
+SALESFORCE_CALLS = 9
+# Kinds a starter file never proposes: a kill switch needs its brake_value decided, a user
+# freeze is opt-in at tier 2 or higher.
+_NOT_STARTERS = ("setting:", "user:")
 FIELDS = ("automation", "type", "trigger", "active", "detail", "allowlisted")
 
 
 def planned_calls(platform: Platform, *, suggest: bool = False) -> str:
     if platform is Platform.SALESFORCE:
         calls = SALESFORCE_CALLS + (SUGGEST_CALLS if suggest else 0)
-        return f"{calls} Salesforce API calls (more only past 2,000 flows or jobs)"
+        return (
+            f"{calls} Salesforce API calls, 2 more per custom setting (more only past 2,000 "
+            "flows, jobs or users)"
+        )
     return "1 HubSpot API call per 100 workflows (at least 1)"
 
 
@@ -64,10 +72,13 @@ def is_on(row: dict[str, Any]) -> bool:
 
 
 def write_starter(path: Path, connection_id: str, rows: list[dict[str, Any]]) -> int:
-    """The active automations as allowlist entries to review, CSV for .csv, else JSON."""
+    """The active automations as allowlist entries to review, CSV for .csv, else JSON
+    (kill switches and users are listed by discover but never proposed)."""
     entries = []
     for row in rows:
         if not is_on(row) or row.get("allowlisted"):
+            continue
+        if str(row["automation"]).startswith(_NOT_STARTERS):
             continue
         entry = AllowlistEntry(
             connection_id=connection_id,
@@ -77,7 +88,14 @@ def write_starter(path: Path, connection_id: str, rows: list[dict[str, Any]]) ->
         entries.append(
             entry.model_dump(
                 mode="json",
-                exclude={"added_by", "allow_managed", "allow_inexact_restore", "drives"},
+                exclude={
+                    "added_by",
+                    "allow_managed",
+                    "allow_inexact_restore",
+                    "drives",
+                    "brake_value",
+                    "freeze_at_tier_1",
+                },
             )
         )
     if path.suffix.lower() == ".csv":

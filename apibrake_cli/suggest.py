@@ -138,6 +138,8 @@ def proposals(
     for item in ranked:
         if item.row.get("allowlisted") or not _is_on(item.row):
             continue
+        if str(item.row["automation"]).startswith(("setting:", "user:")):
+            continue  # a kill switch's brake_value and a user freeze are a person's call
         reasons = item.proof.reasons(now)
         if need_evidence and not reasons:
             continue

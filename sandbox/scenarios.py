@@ -17,6 +17,12 @@ def quiet(sandbox: Sandbox) -> None:
     sf.add_flow("Lead_Assignment_Process", versions=2, active_version=2, process_type="Workflow")
     sf.add_scheduled_job("Nightly Opportunity Sync", cron="0 0 2 * * ?", apex_class="OppSyncJob")
     hs.add_workflow("Lifecycle stage sync", flow_id="101", enabled=True)
+    # A kill switch the org's triggers read, a list setting (no org default), an ETL's user.
+    sf.switches.add_setting("Trigger_Switches__c", {"Disable_Rollups__c": False})
+    sf.switches.add_setting("Region_Codes__c", ["Disable_Sync__c"], hierarchy=False)
+    sf.switches.add_integration_user(
+        "etl@acme.example", name="Nightly ETL", last_login=sandbox.clock.now()
+    )
     sf.set_background_rate(200)
     hs.set_background_rate(1_000)
 
@@ -101,12 +107,37 @@ def linked_sync(sandbox: Sandbox) -> None:
     _backdate(sandbox, 70_000 / 20, 20)
 
 
+ETL_USER = "etl@acme.example"
+
+
 def noisy_neighbour(sandbox: Sandbox) -> None:
-    """An external ETL (not an automation apibrake may touch) floods the org."""
+    """An external ETL (not an automation apibrake may touch) floods the org, logged in as
+    its own integration user: allowlisting `user:etl@acme.example` (tier 2) lets a brake
+    freeze it, and its calls stop (sandbox/salesforce/switches.py)."""
     sf = sandbox.salesforce
     sf.add_flow("Opportunity_Rollup_Hourly", trigger_type="Scheduled", calls_per_hour=2_000)
-    sf.set_background_rate(20_000)  # the ETL's integration user
+    sf.switches.add_integration_user(ETL_USER, name="Nightly ETL", calls_per_hour=20_000)
     _backdate(sandbox, 80_000 / 12, 12)
+
+
+TRIGGER_SWITCH = "Trigger_Switches__c.Disable_Rollups__c"
+
+
+def trigger_runaway(sandbox: Sandbox) -> None:
+    """An Apex trigger re-firing itself (a rollup that updates its parent) burns 30,000
+    calls an hour from 70 %. No API deactivates a trigger in production, but it reads the
+    team's kill switch: allowlisting `setting:Trigger_Switches__c.Disable_Rollups__c`
+    contains it (`sf.switches.set_trigger_rate` changes its pace from a score hook)."""
+    sf = sandbox.salesforce
+    sf.switches.add_setting(
+        "Trigger_Switches__c", {"Disable_Rollups__c": False, "Disable_Integrations__c": False}
+    )
+    sf.switches.add_trigger(
+        "OpportunityRollupTrigger", calls_per_hour=30_000, switch=TRIGGER_SWITCH
+    )
+    sf.add_flow("Lead_Assignment_Process", versions=2, active_version=2, process_type="Workflow")
+    sf.set_background_rate(500)
+    _backdate(sandbox, 70_000 / 20, 20)
 
 
 def late_detection(sandbox: Sandbox) -> None:
@@ -127,5 +158,6 @@ SCENARIOS.update(
         "linked-sync": linked_sync,
         "noisy-neighbour": noisy_neighbour,
         "late-detection": late_detection,
+        "trigger-runaway": trigger_runaway,
     }
 )

@@ -12,6 +12,7 @@ from sandbox.salesforce.callers import request_caller
 from sandbox.salesforce.limits import limits_payload
 from sandbox.salesforce.query import QueryResult, run
 from sandbox.salesforce.settings import VERSION_LABELS
+from sandbox.salesforce.sobject_rest import SObjectRest, hidden_types
 from sandbox.salesforce.soql import SoqlError
 from sandbox.salesforce.tooling import ToolingWrites
 
@@ -44,6 +45,12 @@ class SalesforceApi:
         self._router.add(
             "GET", f"{base}/sobjects/EventLogFile/{{record_id}}/LogFile", self._log_file
         )
+        rest = SObjectRest(org)
+        self._router.add("GET", f"{base}/sobjects", rest.describe_global)
+        self._router.add("GET", f"{base}/sobjects/{{sobject}}/describe", rest.describe)
+        self._router.add("POST", f"{base}/sobjects/{{sobject}}", rest.create)
+        self._router.add("PATCH", f"{base}/sobjects/{{sobject}}/{{record_id}}", rest.update)
+        self._router.add("DELETE", f"{base}/sobjects/{{sobject}}/{{record_id}}", rest.delete)
 
     # --- the gate ------------------------------------------------------------------------------
 
@@ -123,7 +130,7 @@ class SalesforceApi:
             return errors.error(400, "MALFORMED_QUERY", "A query string has to be specified")
         version = request.params["version"]
         base = f"/services/data/v{version}" + ("/tooling" if tooling else "")
-        hidden = self._hidden_objects()
+        hidden = self._hidden_objects() | hidden_types(self._org)
         try:
             result = run(
                 soql,

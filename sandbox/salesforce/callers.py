@@ -12,7 +12,14 @@ from sandbox.http import Request
 from sandbox.salesforce import ids
 from sandbox.salesforce.cron import CronError, parse
 from sandbox.salesforce.ledger import Caller
-from sandbox.salesforce.records import AsyncApexJob, FlowDefinition, OrgRecords, ScheduledJob
+from sandbox.salesforce.records import (
+    AsyncApexJob,
+    FlowDefinition,
+    OrgRecords,
+    ScheduledJob,
+    Trigger,
+    User,
+)
 from sandbox.salesforce.settings import SalesforceSettings
 
 if TYPE_CHECKING:
@@ -50,6 +57,34 @@ def job_caller(org: SalesforceOrg, job: ScheduledJob) -> Caller:
         api_family="ApexREST",
         api_resource=f"/services/apexrest/{job.apex_class.name}",
         client_category="SALESFORCE",
+    )
+
+
+def trigger_caller(trigger: Trigger) -> Caller:
+    """A trigger's callouts run as the user whose change fired it; the sandbox's triggers
+    fire on the automated process user's updates, and name themselves as the client."""
+    user_id, username = AUTOMATED_PROCESS_USER
+    return Caller(
+        user_id=user_id,
+        username=username,
+        client_name=trigger.name,
+        api_family="ApexREST",
+        client_category="SALESFORCE",
+        entity=trigger.setting,
+    )
+
+
+def integration_caller(user: User) -> Caller:
+    """An external integration logged in as its integration user (an ETL)."""
+    app_name = user.name or user.username
+    return Caller(
+        user_id=user.id,
+        username=user.username,
+        connected_app_id=_app_id(app_name),
+        connected_app_name=app_name,
+        api_resource="/v62.0/composite/sobject",
+        entity="Contact",
+        http_method="PATCH",
     )
 
 

@@ -39,6 +39,7 @@ from sandbox.salesforce.records import (
     User,
 )
 from sandbox.salesforce.settings import SalesforceSettings
+from sandbox.salesforce.switches import KillSwitches
 from sandbox.salesforce.usage import RollingUsage
 
 _RUNNING_STATES = ("WAITING", "ACQUIRED", "EXECUTING")
@@ -59,7 +60,7 @@ class SalesforceOrg:
         self.clock = clock
         self.audit = audit
         self.settings = settings
-        self.records = OrgRecords()
+        self.records = OrgRecords(org_id=settings.org_id)
         # The integration user: who System.schedule runs as, in whose time zone.
         self.add_user(settings.user_id, settings.username, settings.user_time_zone)
         self.sessions = Sessions(settings)
@@ -74,6 +75,9 @@ class SalesforceOrg:
         self._ignored_activations: set[str] = set()
         self._pending: list[Mutation] | None = None
         self._undo: list[Callable[[], None]] = []
+        # Hierarchy custom settings, the triggers reading them, users to freeze.
+        self.switches = KillSwitches(self)
+        self.switches.ensure_login(self.records.users[settings.user_id])
         self._api = SalesforceApi(self)
 
     # --- PlatformApp -----------------------------------------------------------------------
@@ -111,6 +115,7 @@ class SalesforceOrg:
             self._usage.add_rate(start, now, sum(rate for _, rate in rates))
             for caller, rate in rates:
                 self.ledger.add_rate(start, now, caller, rate)
+            self.switches.accrue(start, now)
             for flow in active_flows:
                 if flow.calls_per_run <= 0:
                     continue
@@ -167,6 +172,14 @@ class SalesforceOrg:
                     by=ADMIN_USERNAME,
                 )
             return caller
+
+    @property
+    def usage_ledger(self) -> RollingUsage:
+        return self._usage
+
+    def record_mutation(self, mutation: Mutation) -> None:
+        """Audits a change (held back until commit inside a transaction)."""
+        self._record(mutation)
 
     def count_call(self, caller: Caller | None = None) -> None:
         self._usage.add(self.clock.now(), 1)

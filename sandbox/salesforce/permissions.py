@@ -28,9 +28,20 @@ MODIFY_METADATA = "ModifyMetadata"
 VIEW_EVENT_LOG_FILES = "ViewEventLogFiles"
 # "View Event Log Object Data": the sandbox's name for it (the API name is unconfirmed).
 VIEW_EVENT_LOG_OBJECT_DATA = "ViewEventLogObjectData"
+CUSTOMIZE_APPLICATION = "CustomizeApplication"  # custom settings through the API
+MANAGE_USERS = "ManageUsers"  # UserLogin
 KNOWN = frozenset(
-    {API_ENABLED, VIEW_SETUP, MANAGE_FLOWS, AUTHOR_APEX, MODIFY_METADATA, VIEW_EVENT_LOG_FILES,
-     VIEW_EVENT_LOG_OBJECT_DATA}
+    {
+        API_ENABLED,
+        VIEW_SETUP,
+        MANAGE_FLOWS,
+        AUTHOR_APEX,
+        MODIFY_METADATA,
+        VIEW_EVENT_LOG_FILES,
+        VIEW_EVENT_LOG_OBJECT_DATA,
+        CUSTOMIZE_APPLICATION,
+        MANAGE_USERS,
+    }
 )  # fmt: skip
 
 # Objects a query sees only with View Setup and Configuration (lower case, as SOQL matches).

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sandbox.salesforce.records import OrgRecords
+from sandbox.salesforce.sobject_rest import QUERY_TYPES, setting_type
 from sandbox.salesforce.sobjects import SOBJECT_TYPES, Row, SObjectType
 from sandbox.salesforce.soql import Aggregate, Condition, Query, SoqlError, parse
 
@@ -53,7 +54,7 @@ def run(
     """`base` is the API root records' urls hang from, e.g. /services/data/v62.0/tooling;
     `hidden` names (lower case) the objects the user lacks the permission to see."""
     query = parse(soql)
-    sobject = _sobject(query.object_name, tooling, hidden)
+    sobject = _sobject(query.object_name, tooling, hidden, records)
     selected = [_resolve(sobject, name) for name in query.fields]
     labels = [path.label.lower() for path in selected]
     duplicate = next((label for label in labels if labels.count(label) > 1), None)
@@ -126,8 +127,12 @@ def _contribution(sobject: SObjectType, aggregate: Aggregate, row: Row) -> float
     return weight * float(value or 0)
 
 
-def _sobject(name: str, tooling: bool, hidden: frozenset[str]) -> SObjectType:
-    sobject = SOBJECT_TYPES.get(name.lower())
+def _sobject(name: str, tooling: bool, hidden: frozenset[str], records: OrgRecords) -> SObjectType:
+    sobject = (
+        SOBJECT_TYPES.get(name.lower())
+        or QUERY_TYPES.get(name.lower())
+        or setting_type(records, name)
+    )
     visible = sobject is not None and name.lower() not in hidden
     if sobject is None or not visible or not (sobject.tooling if tooling else sobject.rest):
         raise SoqlError(

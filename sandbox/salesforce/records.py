@@ -1,10 +1,11 @@
-"""The org's records: flows with their versions, Apex classes and scheduled jobs."""
+"""The org's records: flows with their versions, Apex classes, scheduled jobs, users, and
+hierarchy custom settings with the triggers that read them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sandbox.salesforce.event_logs import EventLogs
@@ -72,6 +73,51 @@ class User:
     username: str
     time_zone: str  # TimeZoneSidKey
     is_active: bool = True
+    name: str = ""
+    user_type: str = "Standard"
+    last_login: datetime | None = None
+    # Its UserLogin record (the freeze switch): id, IsFrozen, when it last changed.
+    login_id: str = ""
+    frozen: bool = False
+    login_modified: datetime | None = None
+    # An external integration logged in as this user (an ETL): the calls it makes while
+    # it can, and when its sessions stopped working (a freeze).
+    calls_per_hour: float = 0.0
+    stopped_at: datetime | None = None
+
+
+@dataclass
+class SettingRow:
+    """One row of a hierarchy custom setting: the org default, a profile's or a user's."""
+
+    id: str
+    setup_owner_id: str
+    values: dict[str, Any]
+    last_modified: datetime
+
+
+@dataclass
+class HierarchySetting:
+    name: str  # API name, e.g. Trigger_Switches__c
+    label: str
+    key_prefix: str
+    fields: dict[str, str]  # custom field -> label (checkboxes)
+    hierarchy: bool = True  # False: a list custom setting (no SetupOwnerId)
+    rows: dict[str, SettingRow] = field(default_factory=dict)  # by 15-character id
+
+    def field_name(self, name: str) -> str | None:
+        return next((f for f in self.fields if f.lower() == name.lower()), None)
+
+
+@dataclass
+class Trigger:
+    """An Apex trigger (no API can deactivate it) burning calls unless its kill switch, a
+    checkbox of a hierarchy setting's org default, is set."""
+
+    name: str
+    calls_per_hour: float
+    setting: str
+    field: str
 
 
 @dataclass
@@ -134,3 +180,6 @@ class OrgRecords:
     async_jobs: list[AsyncApexJob] = field(default_factory=list)
     setup_audit: list[SetupAuditRow] = field(default_factory=list)
     event_logs: EventLogs | None = None  # ApiTotalUsage files and event log rows
+    settings: dict[str, HierarchySetting] = field(default_factory=dict)  # by lower-case name
+    triggers: list[Trigger] = field(default_factory=list)
+    org_id: str = ""  # the Organization record's id

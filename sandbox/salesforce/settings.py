@@ -63,6 +63,9 @@ class SalesforceSettings:
     event_monitoring_licensed: bool = False
     daily_file_delay: timedelta = timedelta(hours=1)  # "during nonpeak hours the day after"
     hourly_file_delay: timedelta = timedelta(hours=3)  # "3-6 hours" after the hour
+    # How long sessions a user had before a freeze keep working (undocumented by Salesforce:
+    # docs/runbook.md); an external integration running as the user stops after it.
+    frozen_sessions_last: timedelta = timedelta(0)
 
     def grants(self, permission: str) -> bool:
         return self.granted_permissions is None or permission in self.granted_permissions

@@ -251,6 +251,9 @@ def _users(records: OrgRecords, now: datetime) -> list[Row]:
             "Username": user.username,
             "TimeZoneSidKey": user.time_zone,
             "IsActive": user.is_active,
+            "Name": user.name or user.username.partition("@")[0],
+            "UserType": user.user_type,
+            "LastLoginDate": timestamp(user.last_login),
         }
         for user in records.users.values()
     ]
@@ -345,7 +348,12 @@ _TYPES = [
         ),
         _async_apex_jobs,
     ),
-    SObjectType("User", ("Id", "Username", "TimeZoneSidKey", "IsActive"), (), _users),
+    SObjectType(
+        "User",
+        ("Id", "Username", "TimeZoneSidKey", "IsActive", "Name", "UserType", "LastLoginDate"),
+        (),
+        _users,
+    ),
     SObjectType(
         "ApexClass", ("Id", "Name", "NamespacePrefix", "Status", "SymbolTable"), (), _apex_classes
     ),

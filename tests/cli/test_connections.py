@@ -107,6 +107,30 @@ def test_missing_salesforce_permission_is_named_with_the_line_to_add(
     assert (usage["outcome"], usage["missing"]) == ("missing", ["ViewSetup"])
 
 
+def test_manage_users_is_checked_only_when_a_user_is_allowlisted(
+    connected: Run, sandbox: Sandbox
+) -> None:
+    # Given a permission set without Manage Users, as the README advises without user entries
+    sandbox.salesforce.revoke_permissions("ManageUsers")
+    # When the connection is tested with an empty allowlist, nothing is missing
+    assert connected("connections", "test", "sf-local").exit_code == ExitCode.OK
+    # When a user is allowlisted, the test names Manage Users and the line that grants it
+    added = connected("allowlist", "add", "sf-local", "user:etl@acme.example", "--tier", "2")
+    assert added.exit_code == 0, added.output
+    result = connected("connections", "test", "sf-local", "--json")
+    assert result.exit_code == ExitCode.PERMISSION
+    assert [m["name"] for m in as_json(result)["missing"]] == ["ManageUsers"]
+
+
+def test_allowlisting_a_user_at_tier_1_is_refused_naming_the_field(connected: Run) -> None:
+    result = connected("allowlist", "add", "sf-local", "user:etl@acme.example")
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "field 'tier'" in result.stderr
+    assert "freeze_at_tier_1" in result.stderr
+    opted = connected("allowlist", "add", "sf-local", "user:etl@acme.example", "--freeze-at-tier-1")
+    assert opted.exit_code == 0, opted.output
+
+
 def test_user_without_api_access_is_told_api_enabled(connected: Run, sandbox: Sandbox) -> None:
     sandbox.salesforce.revoke_permissions("ApiEnabled")
     result = connected("connections", "test", "sf-local", "--json")

@@ -22,7 +22,24 @@ def test_discover_lists_and_marks_allowlisted(connected: Run) -> None:
     assert (job["trigger"], job["apex_class"]) == ("0 0 2 * * ?", "OppSyncJob")
     assert job["next_fire_time"]
     assert job["exact_restore"] is True  # owned by the integration user, in its zone
-    assert "5 Salesforce API calls" in result.stderr
+    assert "9 Salesforce API calls, 2 more per custom setting" in result.stderr
+
+
+def test_discover_lists_kill_switches_and_users_but_never_proposes_them(
+    connected: Run, tmp_path: Path
+) -> None:
+    result = connected("discover", "sf-local", "--yes", "--json", "--write", "starter.json")
+    assert result.exit_code == 0, result.output
+    rows = {row["automation"]: row for row in as_json(result)["automations"]}
+    switch = rows["setting:Trigger_Switches__c.Disable_Rollups__c"]
+    assert (switch["type"], switch["active"]) == ("Hierarchy custom setting", False)
+    assert "Disable_Sync__c" not in str(rows)  # a list custom setting: no org default
+    etl = rows["user:etl@acme.example"]
+    assert etl["type"] == "User (freeze)"
+    assert etl["active"] == "active"
+    assert "last login" in etl["detail"]
+    starter = json.loads((tmp_path / "starter.json").read_text())
+    assert not [e for e in starter if e["automation"].startswith(("setting:", "user:"))]
 
 
 def test_discover_asks_before_spending(connected: Run) -> None:

@@ -45,7 +45,7 @@ def test_suggest_ranks_what_changed_lately_and_proposes_allowlist_lines(
     assert argv[5] == "--note"
     assert argv[6].startswith("suggested: changed")
     assert any("daily ApiTotalUsage summary" in note for note in report["notes"])
-    assert "9 Salesforce API calls" in result.stderr  # discovery's 5 and the evidence's 4
+    assert "13 Salesforce API calls" in result.stderr  # discovery's 9 and the evidence's 4
 
 
 def test_a_proposed_line_runs_as_printed(connected: Run, sandbox: Sandbox) -> None:

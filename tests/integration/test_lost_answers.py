@@ -97,3 +97,31 @@ def test_a_body_lost_twice_is_not_split_into_more_sends(stack: LocalStack) -> No
     again = stack.release_incident(braked["incident_id"], force=True)
     assert statuses(again) == dict.fromkeys(JOBS, "released")
     assert _jobs(stack) == JOBS
+
+
+SETTING_ROW = r"/sobjects/Trigger_Switches__c/?[^/]*$"
+
+
+def test_a_lost_create_and_a_lost_delete_of_a_kill_switch_row_are_never_sent_twice(
+    stack: LocalStack,
+) -> None:
+    # Given a kill switch setting without an org-default row: the brake must POST it
+    org = stack.sandbox.salesforce
+    org.switches.add_setting("Trigger_Switches__c", ["Disable_Rollups__c"])
+    stack.add_salesforce()
+    stack.allow("sf-prod", "setting:Trigger_Switches__c.Disable_Rollups__c")
+    faults = stack.sandbox.salesforce_server.faults
+    # When the POST lands but its answer is lost
+    faults.add(Fault(kind=FaultKind.APPLIED_LOST, path=SETTING_ROW, method="POST"))
+    braked = stack.brake(connection_id="sf-prod", reason="lost create")
+    # Then the re-read finds the row: braked, one row, one create (a second would duplicate)
+    assert statuses(braked) == {"Trigger_Switches__c.Disable_Rollups__c": "braked"}
+    assert org.switches.org_default("Trigger_Switches__c.Disable_Rollups__c") is True
+    assert len(stack.sandbox.audit.entries("salesforce", "setting_create")) == 1
+    # When the release's DELETE lands but its answer is lost too
+    faults.add(Fault(kind=FaultKind.APPLIED_LOST, path=SETTING_ROW, method="DELETE"))
+    released = stack.release_incident(braked["incident_id"], force=True)
+    # Then the re-read finds no row: released, exactly "no row" again, deleted once
+    assert statuses(released) == {"Trigger_Switches__c.Disable_Rollups__c": "released"}
+    assert org.switches.org_row(org.switches.setting("Trigger_Switches__c")) is None
+    assert len(stack.sandbox.audit.entries("salesforce", "setting_delete")) == 1

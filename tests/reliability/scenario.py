@@ -36,6 +36,12 @@ TARGETS = {
     ("release", SALESFORCE): Target(r"/tooling/composite$", "POST", 1),
     ("release", HUBSPOT): Target(r"/automation/[^/]+/flows/\d+$", "PUT", AUTOMATIONS),
 }
+# The Salesforce kinds a scenario can allowlist instead of flows, and their change request
+# (one PATCH per automation: a setting object per switch, a UserLogin per user).
+KIND_TARGETS = {
+    "setting": Target(r"/sobjects/[A-Za-z0-9_]+__c/[^/]+$", "PATCH", AUTOMATIONS),
+    "user": Target(r"/sobjects/UserLogin/[^/]+$", "PATCH", AUTOMATIONS),
+}
 API_PATHS = {SALESFORCE: r"/services/data/", HUBSPOT: r"/automation/|/account-info/"}
 # Usage that crosses the first warning threshold (70 %) and stays below brake_at (90 %).
 WARNING_USAGE = {SALESFORCE: 75_000, HUBSPOT: 190_000}
@@ -76,11 +82,15 @@ class Scenario:
         oauth: bool = False,
         connection_id: str | None = None,
         automations: int = AUTOMATIONS,
+        kind: str = "flow",
     ) -> None:
         self.stack = stack
         self.platform = platform
+        self.kind = kind if platform == SALESFORCE else "workflow"
         sandbox = stack.sandbox
-        if platform == SALESFORCE:
+        if self.kind in KIND_TARGETS:
+            self._add_salesforce_kind(connection_id or "sf-prod", automations)
+        elif platform == SALESFORCE:
             self.cid = connection_id or "sf-prod"
             prefix = self.cid.replace("-", "_")
             self.names = [f"{prefix}_Flow_{n}" for n in range(automations)]
@@ -102,6 +112,34 @@ class Scenario:
             self.server = sandbox.hubspot_server
         self.requests = RequestLog(self.server) if connection_id is None else None
 
+    def _add_salesforce_kind(self, cid: str, automations: int) -> None:
+        """Kill switches (one setting object each, org default false) or integration users."""
+        org = self.stack.sandbox.salesforce
+        self.cid = cid
+        prefix = cid.replace("-", "_")
+        if self.kind == "setting":
+            self.names = [f"{prefix}_Switch{n}__c.Disable__c" for n in range(automations)]
+            for name in self.names:
+                org.switches.add_setting(name.partition(".")[0], {"Disable__c": False})
+        else:
+            self.names = [f"{prefix}-etl{n}@acme.com" for n in range(automations)]
+            for name in self.names:
+                org.switches.add_integration_user(name, calls_per_hour=100)
+        self.stack.add_salesforce(self.cid)
+        self.stack.allow(self.cid, *(f"{self.kind}:{name}" for name in self.names), tier=self.tier)
+        self.server = self.stack.sandbox.salesforce_server
+
+    @property
+    def tier(self) -> int:
+        """The brake tier that reaches the scenario's entries: a user entry is tier 2."""
+        return 2 if self.kind == "user" else 1
+
+    def target(self, phase: str) -> Target:
+        """The request this scenario's `phase` is aimed at."""
+        if phase != "watch" and self.kind in KIND_TARGETS:
+            return KIND_TARGETS[self.kind]
+        return TARGETS[(phase, self.platform)]
+
     def _add_hubspot_oauth(self) -> None:
         settings = self.stack.sandbox.hubspot.settings
         secret_id = f"apibrake/{self.cid}"
@@ -122,6 +160,11 @@ class Scenario:
     # The platform's state ------------------------------------------------------------------
 
     def is_on(self, name: str) -> bool:
+        switches = self.stack.sandbox.salesforce.switches
+        if self.kind == "setting":
+            return switches.org_default(name) is not True
+        if self.kind == "user":
+            return not switches.user(name).frozen
         if self.platform == SALESFORCE:
             return self.stack.sandbox.salesforce.flow(name).active_version is not None
         return self.stack.sandbox.hubspot.workflow(name)["isEnabled"] is True
@@ -134,16 +177,18 @@ class Scenario:
 
     def mutations(self) -> list[Any]:
         """The changes our calls made to this scenario's automations."""
+        objects = {name.partition(".")[0] for name in self.names}
         return [
             m
             for m in self.stack.sandbox.audit.entries(self.platform)
-            if m.actor == "api" and m.target in self.names
+            if m.actor == "api"
+            and (m.target in self.names or m.target.partition(":")[0] in objects)
         ]
 
     # Faults --------------------------------------------------------------------------------
 
     def aim(self, phase: str, kind: FaultKind, *, times: int | None = 1, **extra: Any) -> Fault:
-        target = TARGETS[(phase, self.platform)]
+        target = self.target(phase)
         fault = Fault(kind=kind, path=target.path, method=target.method, times=times, **extra)
         return self.server.faults.add(fault)
 
@@ -161,7 +206,7 @@ class Scenario:
         return dict(row)
 
     def brake(self, **fields: Any) -> dict[str, Any]:
-        return self.stack.brake(connection_id=self.cid, **fields)
+        return self.stack.brake(connection_id=self.cid, **{"tier": self.tier, **fields})
 
     def braked(self) -> str:
         """A clean brake of everything; returns the incident id."""

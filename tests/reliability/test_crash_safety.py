@@ -30,8 +30,15 @@ from drill.stack import LocalStack
 from tests.reliability.scenario import HUBSPOT, SALESFORCE, Scenario, statuses
 
 AUTOMATIONS = 3
-# The call that changes automations: a tooling composite, or one workflow PUT each.
-CHANGE_METHOD = {SALESFORCE: "tooling_composite", HUBSPOT: "put_flow"}
+# The call that changes automations, by kind: a tooling composite, one workflow PUT each,
+# one PATCH per kill switch's setting object or per user's UserLogin.
+CHANGE_METHOD = {
+    "flow": "tooling_composite",
+    "workflow": "put_flow",
+    "setting": "update_record",
+    "user": "update_record",
+}
+KINDS = [(SALESFORCE, "flow"), (HUBSPOT, "workflow"), (SALESFORCE, "setting"), (SALESFORCE, "user")]
 
 
 class Killed(SystemExit):
@@ -63,8 +70,8 @@ class _KillingJournal(JournalStore):
             raise Killed(str(self.kill))
 
 
-def _killing_client(client: Any, platform: str, kill: Kill) -> Any:
-    name = CHANGE_METHOD[platform]
+def _killing_client(client: Any, kind: str, kill: Kill) -> Any:
+    name = CHANGE_METHOD[kind]
     change = getattr(client, name)
     calls = 0
 
@@ -96,11 +103,11 @@ def _run_killed(stack: LocalStack, scenario: Scenario, phase: str, kill: Kill, *
             deps.concurrency = 1  # a HubSpot batch per workflow: more boundaries to kill at
             if kill.where == "after change":
                 opened = deps.open_client
-                deps.open_client = lambda c: _killing_client(opened(c), scenario.platform, kill)
+                deps.open_client = lambda c: _killing_client(opened(c), scenario.kind, kill)
             else:
                 deps.journal = _KillingJournal(deps.journal, kill)
             if phase == "brake":
-                event = BrakeEvent(action="brake", connection_id=scenario.cid)
+                event = BrakeEvent(action="brake", connection_id=scenario.cid, tier=scenario.tier)
                 await responder.brake(event, deps, Deadline())
             else:
                 request = ReleaseEvent(action="release", incident_id=ids["incident_id"], force=True)
@@ -134,28 +141,36 @@ def _end_state(scenario: Scenario, incident_id: str) -> dict[str, Any]:
                 scenario.is_on(name),
                 rows[name].brake.value,
                 rows[name].release.value if rows[name].release else None,
-                (rows[name].before or {}).get(
-                    "active_version", (rows[name].before or {}).get("isEnabled")
-                ),
+                _recorded(rows[name].before or {}),
             )
             for name in scenario.names
         ],
     }
 
 
+def _recorded(before: dict[str, Any]) -> Any:
+    """The prior state a row journals, whichever the kind."""
+    for key in ("active_version", "isEnabled", "value", "frozen"):
+        if key in before:
+            return before[key]
+    return None
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("platform", [SALESFORCE, HUBSPOT])
+@pytest.mark.parametrize(("platform", "kind"), KINDS)
 def test_brake_killed_at_every_boundary_converges(
-    stack: LocalStack, platform: str, reliability_note: Callable[[str], None]
+    stack: LocalStack, platform: str, kind: str, reliability_note: Callable[[str], None]
 ) -> None:
-    reference = Scenario(stack, platform, connection_id="ref", automations=AUTOMATIONS)
+    reference = Scenario(stack, platform, connection_id="ref", automations=AUTOMATIONS, kind=kind)
     reference_id = reference.braked()
     braked_state = _end_state(reference, reference_id)
     reference.release(reference_id)
     released_state = _end_state(reference, reference_id)
     killed_at: list[str] = []
     for number, kill in enumerate(_kills()):
-        scenario = Scenario(stack, platform, connection_id=f"k{number}", automations=AUTOMATIONS)
+        scenario = Scenario(
+            stack, platform, connection_id=f"k{number}", automations=AUTOMATIONS, kind=kind
+        )
         if not _run_killed(stack, scenario, "brake", kill):
             if kill.where == "after write":
                 break  # past the last journal write: every boundary was tried
@@ -174,23 +189,25 @@ def test_brake_killed_at_every_boundary_converges(
         assert len(scenario.mutations()) == 2 * AUTOMATIONS, kill
     assert len(killed_at) >= 5, killed_at
     reliability_note(
-        f"crash safety, brake {platform}: converged after a kill at each of "
+        f"crash safety, brake {platform} {kind}: converged after a kill at each of "
         f"{len(killed_at)} boundaries: {', '.join(killed_at)}"
     )
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("platform", [SALESFORCE, HUBSPOT])
+@pytest.mark.parametrize(("platform", "kind"), KINDS)
 def test_release_killed_at_every_boundary_converges(
-    stack: LocalStack, platform: str, reliability_note: Callable[[str], None]
+    stack: LocalStack, platform: str, kind: str, reliability_note: Callable[[str], None]
 ) -> None:
-    reference = Scenario(stack, platform, connection_id="ref", automations=AUTOMATIONS)
+    reference = Scenario(stack, platform, connection_id="ref", automations=AUTOMATIONS, kind=kind)
     reference_id = reference.braked()
     reference.release(reference_id)
     released_state = _end_state(reference, reference_id)
     killed_at: list[str] = []
     for number, kill in enumerate(_kills()):
-        scenario = Scenario(stack, platform, connection_id=f"k{number}", automations=AUTOMATIONS)
+        scenario = Scenario(
+            stack, platform, connection_id=f"k{number}", automations=AUTOMATIONS, kind=kind
+        )
         incident_id = scenario.braked()
         if not _run_killed(stack, scenario, "release", kill, incident_id=incident_id):
             if kill.where == "after write":
@@ -204,6 +221,6 @@ def test_release_killed_at_every_boundary_converges(
         assert len(scenario.mutations()) == 2 * AUTOMATIONS, kill
     assert len(killed_at) >= 4, killed_at
     reliability_note(
-        f"crash safety, release {platform}: converged after a kill at each of "
+        f"crash safety, release {platform} {kind}: converged after a kill at each of "
         f"{len(killed_at)} boundaries: {', '.join(killed_at)}"
     )

@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from drill.stack import LocalStack
 from localaws.lambda_context import LocalLambdaContext
-from tests.reliability.scenario import HUBSPOT, Scenario, statuses
+from tests.reliability.scenario import HUBSPOT, SALESFORCE, Scenario, statuses
 
 WORKFLOWS = 30
 CONNECTIONS = 6
@@ -51,6 +53,42 @@ def test_restore_stops_at_the_deadline_and_the_next_run_finishes(stack: LocalSta
     assert set(statuses(second).values()) == {"released"}
     assert all(scenario.states().values())
     assert len(scenario.mutations()) - released_before == WORKFLOWS
+    scenario.assert_journal_matches_platform(incident_id)
+
+
+@pytest.mark.parametrize("phase", ["brake", "release"])
+def test_kill_switches_stop_at_the_deadline_and_the_next_run_finishes(
+    stack: LocalStack, phase: str
+) -> None:
+    # Given kill switches in six settings (one call each; users share one concurrent batch,
+    # checked against the deadline like a HubSpot batch) and time for a few calls only
+    kind = "setting"
+    scenario = Scenario(stack, SALESFORCE, automations=6, kind=kind)
+    incident_id = scenario.braked() if phase == "release" else None
+    changes_before = len(scenario.mutations())
+    short = RunsOutAfter(4)
+    if phase == "brake":
+        first = scenario.brake(context=short)
+        incident_id = str(first["incident_id"])
+    else:
+        assert incident_id is not None
+        first = stack.release_incident(incident_id, context=short, force=True)
+    # Then it stopped starting changes, said so, and left nothing pending on the platform
+    assert first["complete"] is False
+    changed = len(scenario.mutations()) - changes_before
+    assert changed < len(scenario.names)
+    meta = stack.journal.meta(incident_id)
+    assert meta is not None
+    assert meta.status == "open"
+    # When the next run comes, it finishes, changing each automation once in all
+    scenario.later(minutes=15)
+    if phase == "brake":
+        second = scenario.brake()
+    else:
+        second = stack.release_incident(incident_id, force=True)
+    expected = "braked" if phase == "brake" else "released"
+    assert set(statuses(second).values()) == {expected}, second
+    assert len(scenario.mutations()) - changes_before == len(scenario.names)
     scenario.assert_journal_matches_platform(incident_id)
 
 

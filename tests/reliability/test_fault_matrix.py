@@ -20,12 +20,11 @@ from apibrake.incident.records import IncidentMeta
 from apibrake.models.connection import Platform
 from drill.stack import LocalStack
 from sandbox.faults import FaultKind
-from tests.reliability.matrix import Cell, applicable_cells
+from tests.reliability.matrix import NEW_KINDS, Cell, applicable_cells, kind_cells
 from tests.reliability.scenario import (
     API_PATHS,
     HUBSPOT,
     SALESFORCE,
-    TARGETS,
     WARNING_USAGE,
     RequestLog,
     Scenario,
@@ -87,7 +86,7 @@ def _prepare(scenario: Scenario, phase: str) -> str | None:
 def check_transient(scenario: Scenario, cell: Cell) -> None:
     incident_id = _prepare(scenario, cell.phase)
     fault = scenario.aim(cell.phase, **TRANSIENT[cell.fault](cell.platform))
-    target = TARGETS[(cell.phase, cell.platform)]
+    target = scenario.target(cell.phase)
     start = _log(scenario).mark()
     result = _run_phase(scenario, cell.phase, incident_id)
     _assert_phase_succeeded(scenario, cell.phase, result, incident_id)
@@ -106,7 +105,7 @@ def check_applied_lost(scenario: Scenario, cell: Cell) -> None:
     before = {name: scenario.is_on(name) for name in scenario.names}
     incident_id = _prepare(scenario, cell.phase)
     scenario.aim(cell.phase, FaultKind.APPLIED_LOST)
-    target = TARGETS[(cell.phase, cell.platform)]
+    target = scenario.target(cell.phase)
     start = _log(scenario).mark()
     result = _run_phase(scenario, cell.phase, incident_id)
     _assert_phase_succeeded(scenario, cell.phase, result, incident_id)
@@ -122,7 +121,7 @@ def check_applied_lost(scenario: Scenario, cell: Cell) -> None:
 def check_persistent_503(scenario: Scenario, cell: Cell) -> None:
     incident_id = _prepare(scenario, cell.phase)
     scenario.aim(cell.phase, FaultKind.STATUS, times=None, status=503)
-    target = TARGETS[(cell.phase, cell.platform)]
+    target = scenario.target(cell.phase)
     start = _log(scenario).mark()
     result = _run_phase(scenario, cell.phase, incident_id)
     hits = _log(scenario).count(target.path, target.method, since=start)
@@ -315,3 +314,12 @@ def test_fault(cell: Cell, stack: LocalStack) -> None:
     scenario = Scenario(stack, cell.platform, oauth=cell.fault == "401 expiry")
     CHECKS[cell.fault](scenario, cell)
     assert cell.platform in (SALESFORCE, HUBSPOT)
+
+
+@pytest.mark.parametrize("kind", NEW_KINDS)
+@pytest.mark.parametrize("cell", kind_cells(), ids=lambda cell: cell.id)
+def test_fault_new_kinds(cell: Cell, kind: str, stack: LocalStack) -> None:
+    """The Salesforce brake and release cells again, with kill switches or users allowlisted
+    instead of flows: their PATCH is the request the fault hits."""
+    scenario = Scenario(stack, cell.platform, kind=kind)
+    CHECKS[cell.fault](scenario, cell)

@@ -320,10 +320,12 @@ class _ConnectionBrake(IncidentWork):
 
     def _decide(self, adapter: Adapter[object], row: JournalRow, observed: Observed | None) -> bool:
         if id(row) in self.resumed:  # pending or failed earlier: the journal's `before` stands
-            if adapter.is_off(observed) and not adapter.is_off(Observed(row.before or {})):
+            if adapter.is_braked(row, observed) and not adapter.is_braked(
+                row, Observed(row.before or {})
+            ):
                 row.brake, row.after = BrakeState.BRAKED, observed.summary if observed else None
                 row.error = None
-            elif adapter.is_off(observed):
+            elif adapter.is_braked(row, observed):
                 row.brake = BrakeState.ALREADY_OFF
             elif row.brake is BrakeState.FAILED:
                 row.brake, row.error = BrakeState.PENDING, None  # still on: try once more
@@ -341,6 +343,7 @@ class _ConnectionBrake(IncidentWork):
             kind=entry.kind,
             name=entry.name,
             drives=[d for d in entry.drives if d in self.known],
+            options=entry.kind_options(),
         )
 
     async def _keep_reserve(self, client: object, work: engine.Plan) -> None:

@@ -80,6 +80,8 @@ class JournalRow(BaseModel):
     name: str
     # The allowlist entry's `drives` at brake time: release waits for these connections too.
     drives: list[str] = Field(default_factory=list)
+    # The entry's kind-specific options at brake time (a setting's brake_value).
+    options: dict[str, Any] = Field(default_factory=dict)
     before: dict[str, Any] | None = None  # prior state, journalled before the change
     after: dict[str, Any] | None = None  # state after the brake
     brake: BrakeState = BrakeState.PENDING

@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 
 class AutomationKind(StrEnum):
     FLOW = "flow"  # Salesforce FlowDefinition DeveloperName (Process Builder too)
     SCHEDULED_APEX = "scheduled_apex"  # Salesforce CronJobDetail.Name
     WORKFLOW = "workflow"  # HubSpot flow id
+    SETTING = (
+        "setting"  # Salesforce hierarchy custom setting field, org default: Object__c.Field__c
+    )
+    USER = "user"  # Salesforce user to freeze (UserLogin.IsFrozen): username or 005 Id
 
 
 _NAME_RULES: dict[AutomationKind, tuple[re.Pattern[str], str]] = {
@@ -26,7 +38,33 @@ _NAME_RULES: dict[AutomationKind, tuple[re.Pattern[str], str]] = {
         "a scheduled job name (1-255 printable characters)",
     ),
     AutomationKind.WORKFLOW: (re.compile(r"^[0-9]{1,20}$"), "a HubSpot flow id (digits)"),
+    AutomationKind.SETTING: (
+        re.compile(
+            r"^(?:[A-Za-z][A-Za-z0-9]*__)?[A-Za-z][A-Za-z0-9_]{0,39}__c"
+            r"\.(?:[A-Za-z][A-Za-z0-9]*__)?[A-Za-z][A-Za-z0-9_]{0,39}__c$"
+        ),
+        "a hierarchy custom setting field, Setting__c.Field__c (API names)",
+    ),
+    AutomationKind.USER: (
+        re.compile(r"^(?:005[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?|[^@\s,']{1,80}@[^@\s,']{1,80})$"),
+        "a Salesforce username (name@domain) or a User Id (005...)",
+    ),
 }
+
+# Options that mean something for one kind only: set on another kind, they are refused.
+_KIND_OPTIONS: dict[str, AutomationKind] = {
+    "brake_value": AutomationKind.SETTING,
+    "freeze_at_tier_1": AutomationKind.USER,
+}
+
+
+def _field_error(field: str, message: str, value: Any) -> ValidationError:
+    """An error located at `field` (a model check spanning fields would name none)."""
+    error = PydanticCustomError("value_error", message)
+    return ValidationError.from_exception_data(
+        "AllowlistEntry", [InitErrorDetails(type=error, loc=(field,), input=value)]
+    )
+
 
 # The connections table's own rule for connection_id.
 ConnectionRef = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._-]+$")]
@@ -49,6 +87,10 @@ class AllowlistEntry(BaseModel):
     # writing to Salesforce): their brake brakes it too, and it is released only once
     # they have recovered as well.
     drives: tuple[ConnectionRef, ...] = ()
+    # What the brake sets a `setting` entry's field to (a kill switch: true by default).
+    brake_value: bool | None = None
+    # A `user` entry freezes a login: tier 2 or higher unless the entry says so.
+    freeze_at_tier_1: bool = False
 
     @field_validator("automation")
     @classmethod
@@ -77,6 +119,24 @@ class AllowlistEntry(BaseModel):
             raise ValueError("drives: must name other connections, not the entry's own")
         return self
 
+    @model_validator(mode="after")
+    def _kind_options(self) -> AllowlistEntry:
+        kind = self.kind
+        for option, only in _KIND_OPTIONS.items():
+            value = getattr(self, option)
+            if kind is not only and value != type(self).model_fields[option].default:
+                raise _field_error(
+                    option, f"only for {only.value} entries, not {kind.value}", value
+                )
+        if kind is AutomationKind.USER and self.tier < 2 and not self.freeze_at_tier_1:
+            raise _field_error(
+                "tier",
+                "a user entry freezes a login (every integration using it stops), so it must "
+                "be tier 2 or higher; set freeze_at_tier_1 to allow tier 1",
+                self.tier,
+            )
+        return self
+
     @property
     def kind(self) -> AutomationKind:
         return AutomationKind(self.automation.partition(":")[0])
@@ -84,3 +144,9 @@ class AllowlistEntry(BaseModel):
     @property
     def name(self) -> str:
         return self.automation.partition(":")[2]
+
+    def kind_options(self) -> dict[str, Any]:
+        """What the brake of this entry's kind needs from the entry (journalled on its row)."""
+        if self.kind is AutomationKind.SETTING:
+            return {"brake_value": True if self.brake_value is None else self.brake_value}
+        return {}

@@ -27,6 +27,8 @@ class Connection(BaseModel):
     warn_at: tuple[Percent, ...] = (70.0, 80.0)
     brake_at: Percent = 90.0
     auto_brake: bool = True
+    # The tiers the automatic brake takes (1..N): 2 lets it freeze tier-2 `user` entries.
+    auto_brake_tier: Annotated[int, Field(ge=1, le=9)] = 1
     reserve_pct: Annotated[float, Field(ge=0, lt=50)] = 5.0
     release_below: Percent = 50.0
     label: str = ""

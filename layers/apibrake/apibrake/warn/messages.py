@@ -34,6 +34,9 @@ _UI_PLACES = {
     AutomationKind.SCHEDULED_APEX: "Salesforce Setup > Environments > Jobs > Scheduled Jobs: delete"
     " (note the schedule first)",
     AutomationKind.WORKFLOW: "HubSpot Automation > Workflows: turn off",
+    AutomationKind.SETTING: "Salesforce Setup > Custom Code > Custom Settings > Manage: set the"
+    " default organization level value of",
+    AutomationKind.USER: "Salesforce Setup > Users > Users: Freeze",
 }
 
 

@@ -358,6 +358,7 @@ class UsageMonitor:
             reason=f"usage {outlook.percent:.1f}% reached brake_at {connection.brake_at:g}%",
             requested_by="usage_monitor",
             suspects=suspects,  # the brake report's "before": no platform call of its own
+            tier=connection.auto_brake_tier,
         )
         try:
             self._invoker.invoke(event)

@@ -11,6 +11,8 @@ from typing import Any
 from apibrake.incident.adapters.base import Adapter
 from apibrake.incident.adapters.flow import FlowAdapter
 from apibrake.incident.adapters.scheduled_apex import ScheduledApexAdapter
+from apibrake.incident.adapters.setting import SettingAdapter
+from apibrake.incident.adapters.user import UserAdapter
 from apibrake.incident.adapters.workflow import WorkflowAdapter
 from apibrake.models.allowlist import AutomationKind
 from apibrake.models.connection import Platform
@@ -18,7 +20,14 @@ from apibrake.models.permissions import Permission, unique
 from apibrake.platforms.permissions import attribution_permissions, usage_permissions
 
 ADAPTERS: dict[AutomationKind, Adapter[Any]] = {
-    adapter.kind: adapter for adapter in (FlowAdapter(), ScheduledApexAdapter(), WorkflowAdapter())
+    adapter.kind: adapter
+    for adapter in (
+        FlowAdapter(),
+        ScheduledApexAdapter(),
+        SettingAdapter(),
+        UserAdapter(),
+        WorkflowAdapter(),
+    )
 }
 
 

@@ -124,6 +124,9 @@ class Adapter(ABC, Generic[ClientT]):
     # Whether a re-read that does not list an automation proves it gone (a query by name),
     # or may just mean it could not be read (HubSpot's batch read drops flows it fails on).
     absent_is_gone: ClassVar[bool] = False
+    # A kind whose permission nobody should hold unless it is allowlisted (freezing users):
+    # `connections test` of an empty allowlist leaves it out.
+    opt_in: ClassVar[bool] = False
 
     # Reading --------------------------------------------------------------------------
 
@@ -148,6 +151,11 @@ class Adapter(ABC, Generic[ClientT]):
 
     @abstractmethod
     def is_off(self, observed: Observed | None) -> bool: ...
+
+    def is_braked(self, row: JournalRow, observed: Observed | None) -> bool:
+        """Whether `observed` is what the row's brake sets; `is_off` unless the brake's
+        target depends on the entry (a setting's brake_value)."""
+        return self.is_off(observed)
 
     @abstractmethod
     def is_restored(self, row: JournalRow, observed: Observed | None) -> bool:
@@ -181,7 +189,7 @@ class Adapter(ABC, Generic[ClientT]):
 
     def reached(self, direction: Direction, row: JournalRow, observed: Observed | None) -> bool:
         if direction is Direction.BRAKE:
-            return self.is_off(observed)
+            return self.is_braked(row, observed)
         return self.is_restored(row, observed)
 
     def shown(

@@ -84,6 +84,12 @@ class SalesforceTokenProvider:
         identity = (await self._current()).identity
         return identity.rstrip("/").rsplit("/", 1)[-1] if identity else None
 
+    async def org_id(self) -> str | None:
+        """The org's id, from the token's identity URL (`.../id/<org id>/<user id>`)."""
+        identity = (await self._current()).identity
+        parts = identity.rstrip("/").rsplit("/", 2) if identity else []
+        return parts[-2] if len(parts) == 3 else None
+
     async def _current(self) -> CachedToken:
         cached = self._cache.get(self._key, now=time.monotonic())
         if cached is not None:

@@ -43,6 +43,7 @@ T = TypeVar("T")
 
 
 _RECORD_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
+_SOBJECT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,99}")
 
 
 class SalesforceClient:
@@ -61,6 +62,7 @@ class SalesforceClient:
         self.api_version = credentials.api_version
         provider = tokens or SalesforceTokenProvider(http, credentials, connection_id=connection_id)
         self._authorized = AuthorizedHttp(http, provider, headers=CALL_OPTIONS)
+        self._org_id: str | None = None
 
     def __repr__(self) -> str:
         return f"SalesforceClient(instance_url={self.instance_url!r}, v{self.api_version})"
@@ -88,6 +90,68 @@ class SalesforceClient:
         find_user = getattr(self._authorized.tokens, "user_id", None)
         user_id: str | None = await find_user() if find_user is not None else None
         return user_id
+
+    async def org_id(self) -> str:
+        """The org's id (a hierarchy setting's org-default row is owned by it): from the
+        token's identity URL (free), else one query of Organization; kept for the client."""
+        if self._org_id is None:
+            find_org = getattr(self._authorized.tokens, "org_id", None)
+            found: str | None = await find_org() if find_org is not None else None
+            if not found:
+                records = await self.query("SELECT Id FROM Organization")
+                found = str(records[0].get("Id")) if records else None
+            if not found:
+                raise MalformedResponse(SALESFORCE, "no Organization record readable")
+            self._org_id = found
+        return self._org_id
+
+    async def describe_global(self) -> list[dict[str, Any]]:
+        """Every sObject the user sees (`customSetting` marks custom settings)."""
+        body = await self._authorized.request_parsed(
+            "GET", self._url("/sobjects/"), parse=self.http.json_body
+        )
+        found = body.get("sobjects") if isinstance(body, dict) else None
+        if not isinstance(found, list):
+            raise MalformedResponse(SALESFORCE, "describe global has no 'sobjects' array")
+        return [item for item in found if isinstance(item, dict)]
+
+    async def describe(self, sobject: str) -> dict[str, Any]:
+        body = await self._authorized.request_parsed(
+            "GET", self._url(f"/sobjects/{_sobject(sobject)}/describe/"), parse=self.http.json_body
+        )
+        if not isinstance(body, dict) or not isinstance(body.get("fields"), list):
+            raise MalformedResponse(SALESFORCE, f"describe of {sobject} has no 'fields' array")
+        return body
+
+    async def update_record(self, sobject: str, record_id: str, fields: dict[str, Any]) -> None:
+        """PATCH of a record's fields (204). Setting values: twice does no harm."""
+        await self._authorized.request_parsed(
+            "PATCH",
+            self._url(f"/sobjects/{_sobject(sobject)}/{_record_id(record_id)}"),
+            json=fields,
+            parse=_ignore_body,
+            change=Change.IDEMPOTENT,
+        )
+
+    async def create_record(self, sobject: str, fields: dict[str, Any]) -> str:
+        """POST of a new record (201 with its id). Never sent twice: a second would be a
+        duplicate; the caller re-reads when the answer is lost."""
+        return await self._authorized.request_parsed(
+            "POST",
+            self._url(f"/sobjects/{_sobject(sobject)}/"),
+            json=fields,
+            parse=lambda response: _created_id(self.http.json_body(response)),
+            change=Change.ONCE,
+        )
+
+    async def delete_record(self, sobject: str, record_id: str) -> None:
+        """DELETE of a record (204); a second would answer 404, so it is sent once."""
+        await self._authorized.request_parsed(
+            "DELETE",
+            self._url(f"/sobjects/{_sobject(sobject)}/{_record_id(record_id)}"),
+            parse=_ignore_body,
+            change=Change.ONCE,
+        )
 
     async def limits(self) -> UsageReading:
         return await self._authorized.request_parsed(
@@ -271,6 +335,19 @@ def _flow_activation(active_version_number: int) -> dict[str, Any]:
 def _record_id(record_id: str) -> str:
     if not _RECORD_ID.fullmatch(record_id):
         raise ValueError(f"not a Salesforce record id: {record_id!r}")
+    return record_id
+
+
+def _sobject(name: str) -> str:
+    if not _SOBJECT_NAME.fullmatch(name):
+        raise ValueError(f"not an sObject API name: {name!r}")
+    return name
+
+
+def _created_id(body: Any) -> str:
+    record_id = body.get("id") if isinstance(body, dict) else None
+    if not isinstance(record_id, str) or not _RECORD_ID.fullmatch(record_id):
+        raise MalformedResponse(SALESFORCE, "create answered without the new record's id")
     return record_id
 
 

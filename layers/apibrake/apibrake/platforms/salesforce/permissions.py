@@ -8,7 +8,10 @@ Configuration), the Apex guide's Anonymous Blocks (API Enabled and Author Apex),
 Help "Metadata API Edit Access" (Modify Metadata Through Metadata API Functions is enabled
 automatically with Author Apex, so a permission set granting Author Apex must hold it too),
 the EventLogFile object reference ("View Event Log Files and API Enabled"; the API name
-`ViewEventLogFiles` as permission sets in public repositories spell it).
+`ViewEventLogFiles` as permission sets in public repositories spell it);
+Salesforce Help "Custom Settings" (public custom settings are reachable through the API "for
+users with Customize Application permission"), the UserLogin object reference ("you need
+the UserPermissions.ManageUsers permission").
 The repository's `salesforce/` permission set grants exactly these; a test keeps them equal.
 """
 
@@ -51,6 +54,21 @@ MODIFY_METADATA = Permission(
     "not used by a call: Salesforce enables it with Author Apex, and refuses a permission "
     "set that has Author Apex without it",
     write=True,
+)
+
+CUSTOMIZE_APPLICATION = Permission(
+    "CustomizeApplication",
+    "Customize Application",
+    "query, PATCH and POST (and on release DELETE) of a hierarchy custom setting's "
+    "org-default row: setting a kill switch and putting it back",
+    write=True,
+)
+MANAGE_USERS = Permission(
+    "ManageUsers",
+    "Manage Users",
+    "query and PATCH of UserLogin.IsFrozen: freezing and unfreezing allowlisted users "
+    "(grant it only when a user is allowlisted: it can freeze anyone); the UserLogin read "
+    "needs it too, so the probe proves it",
 )
 
 # What `SalesforceClient.usage()` (GET /limits) needs.

@@ -19,7 +19,9 @@ DRILL_START = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)  # 07:00 in the portal's 
 
 @dataclass(frozen=True)
 class DrillOptions:
-    check_every: timedelta = timedelta(minutes=5)  # the template's CheckSchedule
+    # The template's CheckSchedule: the monitor ticks this often and each connection's
+    # cadence decides whether it is checked.
+    check_every: timedelta = timedelta(minutes=1)
     release_every: timedelta = timedelta(minutes=15)  # the template's ReleaseSchedule
     hours: float | None = None  # None: the scenario's own length
 
@@ -97,7 +99,7 @@ def run_drill(
             while sandbox.clock.now() < end:
                 _advance(stack, options.check_every, tick, on_tick)
                 now = sandbox.clock.now()
-                for row in stack.check().get("connections", []):
+                for row in stack.tick().get("connections", []):
                     if row.get("used") is not None and row.get("percent") is not None:
                         emit(
                             Sample(

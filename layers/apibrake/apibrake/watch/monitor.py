@@ -174,8 +174,11 @@ class UsageMonitor:
         self._alerts = self._dispatcher()
         with AwsThreads(min(self._options.max_concurrency, AWS_THREADS)) as threads:
             self._threads = threads
-            connections, failures = await self._in_thread(self._connections.load, connection_ids)
-            states = await self._in_thread(self._state.cadence_states)
+            # Two reads, side by side: all a tick with nothing due costs.
+            (connections, failures), states = await asyncio.gather(
+                self._in_thread(self._connections.load, connection_ids),
+                self._in_thread(self._state.cadence_states),
+            )
             plan = _plan(connections, failures, states, checked_at, scheduled=scheduled)
             checks = list(plan.not_due)
             if plan.due:

@@ -156,7 +156,12 @@ class LocalStack:
     def tick(self) -> dict[str, Any]:
         """One schedule tick of usage_monitor: only the connections their cadence says are
         due are checked."""
-        return self.check(schedule_input())
+        return self.check(self.schedule_event())
+
+    @staticmethod
+    def schedule_event() -> dict[str, Any]:
+        """What the monitor's schedule sends (template.yaml)."""
+        return dict(schedule_input())
 
     def check(self, event: dict[str, Any] | None = None) -> dict[str, Any]:
         """One usage_monitor run; `{}` (the default) checks every connection now, as an

@@ -163,3 +163,41 @@ def test_an_operator_invoke_checks_every_connection_now(stack: LocalStack) -> No
     assert checked(forced) == {"sf-prod", "hs-main"}
     assert checked(named) == {"hs-main"}
     assert row_of(forced, "sf-prod")["api_calls"] == 1
+
+
+class RunsOutAfter:
+    """A Lambda context with time for `calls` looks at the clock, then 5 s left (below the
+    layer's 10 s margin)."""
+
+    def __init__(self, calls: int) -> None:
+        self.calls = 0
+        self.allowed = calls
+
+    def get_remaining_time_in_millis(self) -> int:
+        self.calls += 1
+        return 60_000 if self.calls <= self.allowed else 5_000
+
+
+def test_under_the_deadline_a_tick_checks_the_hot_connection_first(stack: LocalStack) -> None:
+    # Given three calm orgs and a hot portal (88 %), all checked 15 minutes ago: all due
+    for cid in ("sf-a", "sf-b", "sf-c"):
+        stack.add_salesforce(cid)
+    stack.add_hubspot(auto_brake=False)
+    stack.sandbox.hubspot.add_usage(int(HUBSPOT_LIMIT * 0.88))
+    stack.check()
+    minutes(stack, 15)
+    # When a tick runs out of time after its first connection
+    report: dict[str, Any] = stack.monitor_app.handle(
+        stack.schedule_event(), RunsOutAfter(1), clock=stack.sandbox.clock.now
+    )
+    stack.monitor_app.metrics.clear_metrics()
+    # Then the one it checked is the hot one; the others were not reached and stay due
+    assert checked(report) == {"hs-main"}
+    assert report["complete"] is False
+    assert {r["connection_id"] for r in report["connections"] if r["not_reached"]} == {
+        "sf-a",
+        "sf-b",
+        "sf-c",
+    }
+    minutes(stack, 1)
+    assert checked(stack.tick()) == {"hs-main", "sf-a", "sf-b", "sf-c"}

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from apibrake.models.usage import ReadingSource, UsageReading
-from apibrake.watch.ahead import brake_ahead
+from apibrake.watch.ahead import BrakeAhead, brake_ahead
 
 T0 = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 LIMIT = 100_000
@@ -29,13 +29,15 @@ def readings(*used: int, every: float = 1.0, **extra: object) -> list[UsageReadi
     ]
 
 
-def decide(series: list[UsageReading], look_ahead: float = 2.0, **options: object):  # type: ignore[no-untyped-def]
+def decide(
+    series: list[UsageReading], look_ahead: float = 2.0, *, resets: bool = False
+) -> BrakeAhead | None:
     return brake_ahead(
         series,
         threshold=THRESHOLD,
         look_ahead_minutes=look_ahead,
         now=series[-1].taken_at,
-        resets=bool(options.get("resets", False)),
+        resets=resets,
     )
 
 

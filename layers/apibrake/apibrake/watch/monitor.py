@@ -62,13 +62,13 @@ from apibrake.watch.forecast import (
 )
 from apibrake.watch.report import ConnectionCheck, HeaderReading, MonitorReport
 from apibrake.watch.reset import window_end
+from apibrake.watch.tick import TickPlan, next_state, plan_tick, schedule_next
 from apibrake.watch.usage import UsageRead, cached_portal_offset, read_usage
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 NOT_REACHED = "not checked before the deadline: the next scheduled run checks it"
-NOT_DUE = "not due: its cadence says when it is checked next"
 INVALID_ITEM_WINDOW = timedelta(hours=24)
 PREVIOUS_CHECK_LOOKBACK = timedelta(hours=6)
 
@@ -179,14 +179,14 @@ class UsageMonitor:
                 self._in_thread(self._connections.load, connection_ids),
                 self._in_thread(self._state.cadence_states),
             )
-            plan = _plan(connections, failures, states, checked_at, scheduled=scheduled)
+            plan = plan_tick(connections, failures, states, checked_at, scheduled=scheduled)
             checks = list(plan.not_due)
             if plan.due:
                 checks += await self._check_due(plan.due, deadline)
             checks += await asyncio.gather(
                 *(self._in_thread(self._invalid_item, failure) for failure in plan.invalid)
             )
-            _schedule_next(checks, plan, checked_at)
+            schedule_next(checks, plan, checked_at)
             if plan.due or plan.invalid:
                 await self._in_thread(self._save_cadence, checks, plan, checked_at)
         report = MonitorReport(
@@ -221,12 +221,12 @@ class UsageMonitor:
             return list(await asyncio.gather(*(bounded(c) for c in connections)))
 
     def _save_cadence(
-        self, checks: list[ConnectionCheck], plan: _Plan, checked_at: datetime
+        self, checks: list[ConnectionCheck], plan: TickPlan, checked_at: datetime
     ) -> None:
         """What this tick learnt; a connection whose check did not happen keeps its old
         state, so it is still due on the next tick."""
         try:
-            states = [_next_state(check, plan, checked_at) for check in checks]
+            states = [next_state(check, plan, checked_at) for check in checks]
             self._state.put_cadence_states(
                 [state for state in states if state is not None], now=checked_at
             )
@@ -544,94 +544,6 @@ class UsageMonitor:
             incident_function_name=self._options.incident_function_name,
             horizon_minutes=self._options.forecast_horizon_minutes,
         )
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """One run's split of the connections: due (most urgent first) or not."""
-
-    due: list[Connection]
-    not_due: list[ConnectionCheck]
-    invalid: list[ConnectionFailure]
-    states: dict[str, CadenceState]
-    intervals: dict[str, Intervals]
-    overdue: list[str]
-
-
-def _plan(
-    connections: list[Connection],
-    failures: list[ConnectionFailure],
-    states: dict[str, CadenceState],
-    now: datetime,
-    *,
-    scheduled: bool,
-) -> _Plan:
-    intervals = {c.connection_id: Intervals.of(c) for c in connections}
-    intervals.update({f.connection_id: Intervals.of(None) for f in failures})
-    overdue = sorted(
-        cid
-        for cid, interval in intervals.items()
-        if cadence.overdue_minutes(states.get(cid), interval, now) is not None
-    )
-
-    def due(cid: str) -> bool:
-        return not scheduled or cadence.is_due(states.get(cid), intervals[cid], now)
-
-    ready = [c for c in connections if due(c.connection_id)]
-    ready.sort(
-        key=lambda c: cadence.urgency(states.get(c.connection_id), intervals[c.connection_id], now)
-    )
-    waiting = [
-        _not_due(c, states.get(c.connection_id), intervals[c.connection_id])
-        for c in connections
-        if not due(c.connection_id)
-    ]
-    return _Plan(
-        due=ready,
-        not_due=waiting,
-        invalid=[f for f in failures if due(f.connection_id)],
-        states=states,
-        intervals=intervals,
-        overdue=overdue,
-    )
-
-
-def _schedule_next(checks: list[ConnectionCheck], plan: _Plan, checked_at: datetime) -> None:
-    """Each checked row says when its cadence checks it next."""
-    for check in checks:
-        if check.temperature is not None and not check.not_due:
-            interval = plan.intervals[check.connection_id].of_temperature(check.temperature)
-            check.next_check_at = checked_at + interval
-
-
-def _next_state(check: ConnectionCheck, plan: _Plan, checked_at: datetime) -> CadenceState | None:
-    """None: keep the stored state (not checked, or a platform error: due next tick)."""
-    cid = check.connection_id
-    previous = plan.states.get(cid)
-    if check.not_due or check.not_reached:
-        return None
-    if check.temperature is not None:
-        return CadenceState(cid, checked_at, check.temperature)
-    if check.platform is None:  # the item itself is invalid: reported at the calm cadence
-        return CadenceState(cid, checked_at, Temperature.CALM)
-    if check.error_field is not None:  # its secret: retrying sooner than its interval cannot help
-        kept = previous or CadenceState(cid, None, Temperature.CALM)
-        interval = plan.intervals[cid].of_temperature(kept.temperature)
-        return replace(kept, deferred_until=checked_at + interval)
-    return None
-
-
-def _not_due(
-    connection: Connection, state: CadenceState | None, intervals: Intervals
-) -> ConnectionCheck:
-    return ConnectionCheck(
-        connection_id=connection.connection_id,
-        platform=connection.platform,
-        not_due=True,
-        temperature=state.temperature if state else None,
-        next_check_at=cadence.next_check_at(state, intervals),
-        note=NOT_DUE,
-    )
 
 
 def _not_reached(connection: Connection) -> ConnectionCheck:

@@ -62,7 +62,7 @@ def test_a_sustained_spike_is_braked_before_the_threshold_once(stack: LocalStack
     # and its critical alert says so, with the rate and the projection
     critical = [a for a in stack.alerts() if a.attributes["severity"] == "critical"]
     assert [a.subject for a in critical] == [
-        f"[apibrake] CRITICAL hs-main: {braked['percent']:.0f}% of daily API limit used, "
+        f"[apibrake] CRITICAL hs-main: {braked['percent']:.1f}% of daily API limit used, "
         "braked ahead of the 90% threshold"
     ]
     assert re.search(r"risen at 60,\d{3} calls/hour", critical[0].body)

@@ -27,7 +27,7 @@ def test_braked_ahead_alert_names_the_rate_and_the_projection() -> None:
     # Then it is the brake threshold's critical alert, saying it braked ahead and why
     assert (alert.severity, alert.kind) == (Severity.CRITICAL, AlertKind.BRAKE_THRESHOLD.value)
     assert alert.subject == (
-        "[apibrake] CRITICAL sf-prod: 89% of daily API limit used, braked ahead of the 90% "
+        "[apibrake] CRITICAL sf-prod: 89.0% of daily API limit used, braked ahead of the 90% "
         "threshold"
     )
     assert "risen at 48,000 calls/hour or more over each of the last two checks" in alert.body

@@ -110,9 +110,9 @@ def _headline(connection: Connection, due: DueAlert, context: AlertContext) -> s
         return f"{percent}and still climbing after the brake: outside apibrake's reach"
     if due.kind is AlertKind.BRAKE_THRESHOLD and context.brake_ahead is not None:
         ahead = context.brake_ahead
-        return (
-            f"{percent}of daily API limit used, braked ahead of the {ahead.threshold:g}% threshold"
-        )
+        # One decimal: 89.6 % must not read as the 90 % it was braked ahead of.
+        used = f"{forecast.percent:.1f}% " if forecast else ""
+        return f"{used}of daily API limit used, braked ahead of the {ahead.threshold:g}% threshold"
     if due.kind is AlertKind.BRAKE_THRESHOLD:
         return f"{percent}of daily API limit used, brake threshold reached"
     if due.kind is AlertKind.THRESHOLD:

@@ -344,15 +344,8 @@ def _sms(
         )
     elif due.kind is AlertKind.CONNECTION_ERROR:
         text = f"{prefix} cannot read {platform} usage: {context.error or ''}"
-    elif due.kind is AlertKind.BRAKE_THRESHOLD and context.brake_ahead is not None:
-        ahead = context.brake_ahead
-        text = (
-            f"{prefix}{usage}, rising {ahead.rate_per_hour:,.0f}/h: {ahead.threshold:g}% in "
-            f"{ahead.minutes_to_threshold:.0f} min, braked ahead."
-        )
     elif due.kind is AlertKind.BRAKE_THRESHOLD:
-        action = "auto-brake started" if context.auto_brake_triggered else "brake now"
-        text = f"{prefix}{usage} of {platform} daily API limit, {action}."
+        text = _brake_sms(prefix, usage, platform, context)
     elif due.kind is AlertKind.FORECAST and forecast and forecast.minutes_to_brake is not None:
         within = _duration(forecast.minutes_to_brake)
         text = f"{prefix}{usage}, brake at {connection.effective_brake_at:g}% in {within}."
@@ -364,6 +357,17 @@ def _sms(
         return text[: SMS_SEGMENT - 3] + "..."
     top = wording.sms_part(suspects)  # only when the segment still has room for it
     return text + top if len(text) + len(top) <= SMS_SEGMENT else text
+
+
+def _brake_sms(prefix: str, usage: str, platform: str, context: AlertContext) -> str:
+    ahead = context.brake_ahead
+    if ahead is not None:
+        return (
+            f"{prefix}{usage}, rising {ahead.rate_per_hour:,.0f}/h: {ahead.threshold:g}% in "
+            f"{ahead.minutes_to_threshold:.0f} min, braked ahead."
+        )
+    action = "auto-brake started" if context.auto_brake_triggered else "brake now"
+    return f"{prefix}{usage} of {platform} daily API limit, {action}."
 
 
 def _duration(minutes: float) -> str:

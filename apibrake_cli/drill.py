@@ -18,9 +18,9 @@ from apibrake_cli.context import common_options, output
 @click.option(
     "--check-minutes",
     type=click.IntRange(1, 60),
-    default=5,
+    default=1,
     show_default=True,
-    help="Usage monitor period.",
+    help="Usage monitor tick (each connection's cadence decides when it is checked).",
 )
 @common_options
 def drill(scenario: str, hours: float | None, check_minutes: int) -> None:

@@ -25,8 +25,9 @@ LATENCY_MS = 100
 IMPORT_RUNS = 7
 
 
-def child(concurrency: int, runs: int) -> None:
-    """In a fresh process: run the handler `runs` times (cold, then warm); print JSON."""
+def child(concurrency: int, runs: int, scheduled: bool = False) -> None:
+    """In a fresh process: run the handler `runs` times (cold, then warm); print JSON.
+    `scheduled`: schedule ticks (only the connections their cadence says are due)."""
     sys.path[:0] = [str(ROOT / "layers/apibrake"), str(ROOT / "functions/usage_monitor")]
     os.environ["MAX_CONCURRENCY"] = str(concurrency)
     import app  # the function's module, as Lambda loads it
@@ -34,7 +35,7 @@ def child(concurrency: int, runs: int) -> None:
     results = []
     for _ in range(runs):
         start = time.perf_counter()
-        report = app.handle({})
+        report = app.handle({"scheduled": True} if scheduled else {})
         elapsed = time.perf_counter() - start
         rows = report["connections"]
         results.append(
@@ -43,15 +44,19 @@ def child(concurrency: int, runs: int) -> None:
                 "errors": sum(1 for row in rows if row["error"]),
                 "api_calls": [row["api_calls"] for row in rows],
                 "auth_calls": sum(row["auth_calls"] for row in rows),
+                "checked": report["summary"]["checked"],
             }
         )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"runs": results, "peak_mb": peak_mb}))
 
 
-def run_child(env: dict[str, str], concurrency: int, runs: int) -> dict[str, Any]:
+def run_child(
+    env: dict[str, str], concurrency: int, runs: int, *, scheduled: bool = False
+) -> dict[str, Any]:
+    mode = ["scheduled"] if scheduled else []
     answer = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [sys.executable, __file__, "--child", str(concurrency), str(runs)],
+        [sys.executable, __file__, "--child", str(concurrency), str(runs), *mode],
         env=env,
         capture_output=True,
         text=True,
@@ -134,6 +139,10 @@ def main() -> None:
             sandbox.salesforce_server.requests_served + sandbox.hubspot_server.requests_served
         )
         sequential = run_child(env, concurrency=1, runs=1)
+        # Every connection was just checked and is calm: a schedule tick finds none due.
+        before_calm = served_now(sandbox)
+        calm = run_child(env, concurrency=25, runs=2, scheduled=True)
+        calm_requests = served_now(sandbox) - before_calm
 
     boto3_s = import_seconds("import boto3", [])
     paths = [str(ROOT / "layers/apibrake"), str(ROOT / "functions/usage_monitor")]
@@ -166,6 +175,16 @@ def main() -> None:
             "(reference)",
         ),
         (
+            f"{CONNECTIONS} connections all calm, schedule tick: wall s (cold / warm)",
+            f"{calm['runs'][0]['seconds']:.2f} / {calm['runs'][1]['seconds']:.2f}",
+            "< 1 (warm)",
+        ),
+        (
+            "  connections checked / platform requests in those ticks",
+            f"{calm['runs'][0]['checked'] + calm['runs'][1]['checked']} / {calm_requests}",
+            "0 / 0",
+        ),
+        (
             "peak memory, concurrent process (MB, ru_maxrss)",
             f"{concurrent['peak_mb']:.0f}",
             "< 256",
@@ -192,8 +211,13 @@ def main() -> None:
         print(f"{name:<{width}}  {value:>22}  {target}")
 
 
+def served_now(sandbox: Any) -> int:
+    served: int = sandbox.salesforce_server.requests_served
+    return served + sandbox.hubspot_server.requests_served
+
+
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child(int(sys.argv[2]), int(sys.argv[3]))
+        child(int(sys.argv[2]), int(sys.argv[3]), scheduled="scheduled" in sys.argv[4:])
     else:
         main()

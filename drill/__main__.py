@@ -18,7 +18,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m drill", description=__doc__)
     parser.add_argument("--scenario", choices=sorted(DRILL_SCENARIOS), default="runaway-rollups")
     parser.add_argument("--hours", type=float, default=None, help="simulated hours to run")
-    parser.add_argument("--check-minutes", type=int, default=5, help="usage_monitor period")
+    parser.add_argument(
+        "--check-minutes",
+        type=int,
+        default=1,
+        help="usage_monitor tick (each connection's cadence decides when it is checked)",
+    )
     parser.add_argument(
         "--report-dir",
         type=Path,

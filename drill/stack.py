@@ -7,7 +7,9 @@ Lambda's event invoke would. Used by the drill and by end-to-end tests.
 
 from __future__ import annotations
 
+import functools
 import importlib
+import json
 import os
 from collections.abc import Mapping
 from types import ModuleType
@@ -20,8 +22,9 @@ from apibrake.runtime import container
 from apibrake.runtime.assembly import stores
 from apibrake.runtime.settings import Settings
 from apibrake.store.items import to_item
-from localaws import LocalAws, ReceivedAlert
+from localaws import LocalAws, ReceivedAlert, load_template
 from localaws.lambda_context import LocalLambdaContext
+from localaws.template import function_properties
 from sandbox.server import Sandbox
 
 FUNCTIONS = ("UsageMonitorFunction", "IncidentResponderFunction", "RestoreFunction")
@@ -41,6 +44,14 @@ class QueuedInvoker:
     def drain(self) -> list[BrakeEvent]:
         events, self.pending = self.pending, []
         return events
+
+
+@functools.cache
+def schedule_input() -> dict[str, Any]:
+    """What the monitor's schedule sends on each tick, as template.yaml declares it."""
+    events = function_properties(load_template(), "UsageMonitorFunction")["Events"]
+    answer: dict[str, Any] = json.loads(events["Check"]["Properties"]["Input"])
+    return answer
 
 
 def _handler(folder: str) -> ModuleType:
@@ -142,8 +153,19 @@ class LocalStack:
 
     # The three functions --------------------------------------------------------------------
 
+    def tick(self) -> dict[str, Any]:
+        """One schedule tick of usage_monitor: only the connections their cadence says are
+        due are checked."""
+        return self.check(self.schedule_event())
+
+    @staticmethod
+    def schedule_event() -> dict[str, Any]:
+        """What the monitor's schedule sends (template.yaml)."""
+        return dict(schedule_input())
+
     def check(self, event: dict[str, Any] | None = None) -> dict[str, Any]:
-        """One scheduled usage_monitor run; returns its report."""
+        """One usage_monitor run; `{}` (the default) checks every connection now, as an
+        operator's invoke does; returns its report."""
         report: dict[str, Any] = self.monitor_app.handle(
             event or {}, clock=self.sandbox.clock.now, invoker=self.invoker
         )

@@ -109,7 +109,27 @@ def test_schedules_send_json_objects() -> None:
     }
 
     assert inputs == {
-        ("UsageMonitorFunction", "Check"): {},
+        ("UsageMonitorFunction", "Check"): {"scheduled": True},  # a tick: only the due ones
         ("UsageMonitorFunction", "CollectUsageFiles"): {"collect": "usage_files"},
         ("RestoreFunction", "ReleaseRecovered"): {"action": "release_recovered"},
     }
+
+
+def test_a_hot_connection_checked_late_raises_an_alarm() -> None:
+    # Given the alarm on the monitor's OverdueChecks metric
+    properties = RESOURCES["OverdueChecksAlarm"]["Properties"]
+
+    # Then it watches the metric the monitor emits, per minute (one tick), in the functions'
+    # namespace and service, fires on the first overdue hot check, and is quiet without data
+    # (a stopped monitor is MonitorStoppedAlarm's)
+    assert properties["Namespace"] == GLOBAL_ENVIRONMENT["POWERTOOLS_METRICS_NAMESPACE"]
+    assert properties["Dimensions"] == [
+        {"Name": "service", "Value": GLOBAL_ENVIRONMENT["POWERTOOLS_SERVICE_NAME"]}
+    ]
+    assert f'"{properties["MetricName"]}"' in MONITOR_APP.read_text(encoding="utf-8")
+    assert properties["Period"] == 60
+    assert (properties["Threshold"], properties["ComparisonOperator"]) == (
+        1,
+        "GreaterThanOrEqualToThreshold",
+    )
+    assert properties["TreatMissingData"] == "notBreaching"

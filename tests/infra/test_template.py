@@ -55,6 +55,11 @@ def test_functions_run_python312_on_arm64(function_id: str) -> None:
     assert properties["Architectures"] == ["arm64"]
 
 
+def test_the_monitor_ticks_every_minute() -> None:
+    # Each connection's cadence decides when it is checked; the schedule only ticks.
+    assert _schedule_periods_seconds("UsageMonitorFunction") == [60]
+
+
 @pytest.mark.parametrize("function_id", sorted(FUNCTIONS))
 def test_function_timeout_is_below_its_schedule_period(function_id: str) -> None:
     timeout = function_properties(TEMPLATE, function_id)["Timeout"]

@@ -11,6 +11,7 @@ from apibrake.models.credentials import HUBSPOT_CREDENTIALS, SALESFORCE_CREDENTI
 from apibrake.models.errors import InvalidInput, parse_event
 from apibrake.models.events import BrakeEvent, MonitorEvent, ReleaseEvent
 from apibrake.runtime.settings import IncidentSettings, MonitorSettings, Settings
+from apibrake.store.validation import describe
 
 
 def test_connection_needs_only_three_fields_and_takes_design_defaults() -> None:
@@ -39,6 +40,45 @@ def test_bad_connection_fields_are_named(overrides: dict[str, object], field: st
     with pytest.raises(ValidationError) as caught:
         Connection.model_validate(item)
     assert field in str(caught.value)
+
+
+def test_cadence_and_brake_ahead_defaults() -> None:
+    connection = Connection.model_validate(
+        {"connection_id": "sf-prod", "platform": "salesforce", "secret_id": "apibrake/sf-prod"}
+    )
+    assert (
+        connection.check_hot_minutes,
+        connection.check_warm_minutes,
+        connection.check_calm_minutes,
+    ) == (1, 5, 15)
+    assert connection.brake_ahead
+    assert connection.brake_lead_minutes == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"check_hot_minutes": 0}, "check_hot_minutes", "greater than or equal to 1"),
+        ({"check_calm_minutes": 1441}, "check_calm_minutes", "less than or equal to 1440"),
+        ({"check_warm_minutes": "often"}, "check_warm_minutes", "valid integer"),
+        ({"check_warm_minutes": 20}, "check_calm_minutes", "at least check_warm_minutes"),
+        ({"check_hot_minutes": 10}, "check_warm_minutes", "at least check_hot_minutes"),
+        ({"brake_lead_minutes": -1}, "brake_lead_minutes", "greater than or equal to 0"),
+        ({"brake_ahead": "sometimes"}, "brake_ahead", "valid boolean"),
+        ({"warn_at": [70, 95]}, "warn_at", "below brake_at"),
+    ],
+)
+def test_bad_cadence_fields_are_named_as_the_store_reports_them(
+    overrides: dict[str, object], field: str, message: str
+) -> None:
+    # The connections store reports an invalid item by (field, message): a rule across
+    # fields names its field too, not "(item)".
+    item = {"connection_id": "c1", "platform": "hubspot", "secret_id": "s", **overrides}
+    with pytest.raises(ValidationError) as caught:
+        Connection.model_validate(item)
+    named, said = describe(caught.value)
+    assert named == field
+    assert message in said
 
 
 @pytest.mark.parametrize(
@@ -98,6 +138,14 @@ def test_parse_event_names_the_bad_field() -> None:
     assert isinstance(parse_event(ReleaseEvent, {"action": "release"}), InvalidInput)
     assert isinstance(parse_event(MonitorEvent, ["not", "an", "object"]), InvalidInput)
     assert parse_event(MonitorEvent, {"source": "aws.scheduler"}) == MonitorEvent()
+
+
+def test_only_the_schedule_tick_leaves_the_choice_to_the_cadence() -> None:
+    assert not MonitorEvent().scheduled  # an operator's {}: every connection, now
+    assert parse_event(MonitorEvent, {"scheduled": True}) == MonitorEvent(scheduled=True)
+    answer = parse_event(MonitorEvent, {"scheduled": "every minute"})
+    assert isinstance(answer, InvalidInput)
+    assert answer.field == "scheduled"
 
 
 def test_settings_name_missing_variables() -> None:

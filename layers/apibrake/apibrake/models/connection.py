@@ -8,6 +8,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Percent = Annotated[float, Field(gt=0, le=200)]
+# Whole minutes: the schedule ticks once a minute, so a finer interval could not be kept.
+CheckMinutes = Annotated[int, Field(ge=1, le=24 * 60)]
 
 
 class Platform(StrEnum):
@@ -32,6 +34,14 @@ class Connection(BaseModel):
     reserve_pct: Annotated[float, Field(ge=0, lt=50)] = 5.0
     release_below: Percent = 50.0
     label: str = ""
+    # Adaptive cadence (watch/cadence.py): how often a calm, warm or hot connection is checked.
+    check_hot_minutes: CheckMinutes = 1
+    check_warm_minutes: CheckMinutes = 5
+    check_calm_minutes: CheckMinutes = 15
+    # Brake before the threshold when a sustained rate will cross it before the next check
+    # plus the time a brake takes to land (watch/ahead.py).
+    brake_ahead: bool = True
+    brake_lead_minutes: Annotated[float, Field(ge=0, le=60)] = 1.0
 
     @field_validator("warn_at", mode="before")
     @classmethod
@@ -49,6 +59,10 @@ class Connection(BaseModel):
             raise ValueError("warn_at: every warning threshold must be below brake_at")
         if self.release_below >= self.brake_at:
             raise ValueError("release_below: must be below brake_at, or release would re-trip")
+        if self.check_warm_minutes < self.check_hot_minutes:
+            raise ValueError("check_warm_minutes: must be at least check_hot_minutes")
+        if self.check_calm_minutes < self.check_warm_minutes:
+            raise ValueError("check_calm_minutes: must be at least check_warm_minutes")
         return self
 
     @property

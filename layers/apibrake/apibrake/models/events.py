@@ -12,13 +12,16 @@ ConnectionId = Annotated[str, Field(min_length=1, max_length=128)]
 
 
 class MonitorEvent(BaseModel):
-    """Whatever the schedule sends; `connection_ids` optionally narrows the check."""
+    """The schedule sends `{"scheduled": true}`: only the connections whose cadence says
+    they are due are checked. Any other event (an operator's `{}`) checks every connection
+    now; `connection_ids` optionally narrows either."""
 
     model_config = ConfigDict(extra="ignore")
 
     connection_ids: list[ConnectionId] | None = None
     # The daily schedule's input: collect yesterday's ApiTotalUsage files instead of checking.
     collect: Literal["usage_files"] | None = None
+    scheduled: bool = False
 
 
 class BrakeEvent(BaseModel):

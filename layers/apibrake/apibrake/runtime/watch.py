@@ -51,7 +51,9 @@ def check_usage(
         ),
         clock=clock,
     )
-    report = monitor.run(request.connection_ids, Deadline.from_context(context))
+    report = monitor.run(
+        request.connection_ids, Deadline.from_context(context), scheduled=request.scheduled
+    )
     summary = report.summary()
     if report.complete:
         logger.info("usage check done", extra=summary)
@@ -80,12 +82,15 @@ def collect_usage_files(
 
 
 def _count_check(summary: dict[str, Any]) -> None:
-    # Per invocation; the missing-data alarm watches ChecksCompleted.
+    # Per invocation; the missing-data alarm watches ChecksCompleted, OverdueChecksAlarm
+    # OverdueChecks (hot connections checked later than their interval plus one tick).
     _metrics.add_metric(name="ChecksCompleted", unit=MetricUnit.Count, value=1)
     for name, key in (
         ("ConnectionsChecked", "checked"),
         ("ConnectionsFailing", "errors"),
         ("ConnectionsNotReached", "not_reached"),
+        ("ConnectionsNotDue", "not_due"),
+        ("OverdueChecks", "overdue"),
     ):
         _metrics.add_metric(name=name, unit=MetricUnit.Count, value=summary[key])
 

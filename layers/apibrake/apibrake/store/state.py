@@ -6,6 +6,7 @@ Item keys (pk / sk):
 - incident#<incident_id>   / meta                  the incident header
 - incident#<incident_id>   / row#<kind>:<name>     one journal row per automation
 - open#<connection_id>     / incident              the connection's open incident, if any
+- cadence                  / <connection_id>       when the monitor last checked it, how hot
 """
 
 from __future__ import annotations
@@ -15,10 +16,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from apibrake.models.cadence import CadenceState, Temperature
 from apibrake.models.usage import ReadingSource, UsageReading
 from apibrake.store.items import batch_write, from_item, is_conditional_failure, to_item
 
 _READING_FIELDS = "used, #limit, taken_at, #source, resets_at, stale"
+CADENCE_PK = "cadence"
+# A deleted or disabled connection's cadence state goes with its readings.
+_CADENCE_TTL = timedelta(days=2)
 
 
 def _epoch(moment: datetime) -> int:
@@ -166,3 +171,55 @@ class StateStore:
             ExpressionAttributeValues={":pk": {"S": f"alert#{connection_id}"}},
         )
         return [from_item(item) for item in answer["Items"]]
+
+    # Cadence ------------------------------------------------------------------------------
+
+    def cadence_states(self) -> dict[str, CadenceState]:
+        """Every connection's cadence state in one query: one partition, small items, so a
+        tick reads them all with one request (a page holds 1 MB, thousands of them)."""
+        paginator = self._dynamodb.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": CADENCE_PK}},
+        )
+        states = {}
+        for page in pages:
+            for item in page["Items"]:
+                raw = from_item(item)
+                states[raw["sk"]] = CadenceState(
+                    connection_id=raw["sk"],
+                    checked_at=_time(raw.get("checked_at")),
+                    temperature=Temperature(raw["temperature"]),
+                    deferred_until=_time(raw.get("deferred_until")),
+                )
+        return states
+
+    def put_cadence_states(self, states: list[CadenceState], *, now: datetime) -> None:
+        """The states of one tick's checks, in batches of 25."""
+        requests = [
+            {
+                "PutRequest": {
+                    "Item": to_item(
+                        {
+                            "pk": CADENCE_PK,
+                            "sk": state.connection_id,
+                            "checked_at": _iso(state.checked_at),
+                            "temperature": state.temperature.value,
+                            "deferred_until": _iso(state.deferred_until),
+                            "expires_at": _epoch(now + _CADENCE_TTL),
+                        }
+                    )
+                }
+            }
+            for state in states
+        ]
+        batch_write(self._dynamodb, self._table, requests)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None

@@ -18,6 +18,7 @@ from apibrake.models.connection import Connection, Platform
 from apibrake.warn import suspects as wording
 from apibrake.warn.publisher import Alert
 from apibrake.warn.rules import AlertKind, DueAlert
+from apibrake.watch.ahead import BrakeAhead
 from apibrake.watch.forecast import Forecast
 
 SMS_SEGMENT = 160
@@ -57,6 +58,7 @@ class AlertContext:
     previous_check: tuple[float, float] | None = None
     # Who is spending the calls and what changed before the burn (attribution, issue 12).
     suspects: Suspects | None = None
+    brake_ahead: BrakeAhead | None = None  # braked before the threshold: the rate, the projection
 
 
 def compose(connection: Connection, due: DueAlert, context: AlertContext) -> Alert:
@@ -109,6 +111,11 @@ def _headline(connection: Connection, due: DueAlert, context: AlertContext) -> s
         return "daily API limit exhausted, brake by API impossible"
     if due.kind is AlertKind.OUTSIDE_REACH:
         return f"{percent}and still climbing after the brake: outside apibrake's reach"
+    if due.kind is AlertKind.BRAKE_THRESHOLD and context.brake_ahead is not None:
+        ahead = context.brake_ahead
+        # One decimal: 89.6 % must not read as the 90 % it was braked ahead of.
+        used = f"{forecast.percent:.1f}% " if forecast else ""
+        return f"{used}of daily API limit used, braked ahead of the {ahead.threshold:g}% threshold"
     if due.kind is AlertKind.BRAKE_THRESHOLD:
         return f"{percent}of daily API limit used, brake threshold reached"
     if due.kind is AlertKind.THRESHOLD:
@@ -144,6 +151,8 @@ def _situation(connection: Connection, due: DueAlert, context: AlertContext) -> 
             "again will not stop it. Find the consumer and stop it now: "
             f"{_WHO_CALLS[connection.platform]}."
         )
+    if due.kind is AlertKind.BRAKE_THRESHOLD and context.brake_ahead is not None:
+        return _braked_ahead(connection, context.brake_ahead, context)
     if due.kind is AlertKind.BRAKE_THRESHOLD:
         action = (
             "apibrake has started the automatic brake (see the incident report that follows)."
@@ -163,6 +172,24 @@ def _situation(connection: Connection, due: DueAlert, context: AlertContext) -> 
     return (
         "At the current rate usage reaches the brake threshold of "
         f"{connection.effective_brake_at:g}% within the next {context.horizon_minutes:g} minutes."
+    )
+
+
+def _braked_ahead(connection: Connection, ahead: BrakeAhead, context: AlertContext) -> str:
+    started = (
+        "apibrake has started the automatic brake ahead of the threshold (see the incident "
+        "report that follows)."
+        if context.auto_brake_triggered
+        else "The automatic brake was already started in this window."
+    )
+    return (
+        f"Usage is below the brake threshold of {ahead.threshold:g}%, but it has risen at "
+        f"{ahead.rate_per_hour:,.0f} calls/hour or more over each of the last two checks. At "
+        f"that rate it reaches {ahead.threshold:g}% in {ahead.minutes_to_threshold:.0f} min, "
+        f"before the next check and the {connection.brake_lead_minutes:g} min a brake takes "
+        f"({ahead.look_ahead_minutes:g} min; by then usage would be at "
+        f"{ahead.projected_percent:.1f}%). {started} To brake only at the threshold itself, "
+        "set brake_ahead to false on this connection."
     )
 
 
@@ -321,8 +348,7 @@ def _sms(
     elif due.kind is AlertKind.CONNECTION_ERROR:
         text = f"{prefix} cannot read {platform} usage: {context.error or ''}"
     elif due.kind is AlertKind.BRAKE_THRESHOLD:
-        action = "auto-brake started" if context.auto_brake_triggered else "brake now"
-        text = f"{prefix}{usage} of {platform} daily API limit, {action}."
+        text = _brake_sms(prefix, usage, platform, context)
     elif due.kind is AlertKind.FORECAST and forecast and forecast.minutes_to_brake is not None:
         within = _duration(forecast.minutes_to_brake)
         text = f"{prefix}{usage}, brake at {connection.effective_brake_at:g}% in {within}."
@@ -334,6 +360,17 @@ def _sms(
         return text[: SMS_SEGMENT - 3] + "..."
     top = wording.sms_part(suspects)  # only when the segment still has room for it
     return text + top if len(text) + len(top) <= SMS_SEGMENT else text
+
+
+def _brake_sms(prefix: str, usage: str, platform: str, context: AlertContext) -> str:
+    ahead = context.brake_ahead
+    if ahead is not None:
+        return (
+            f"{prefix}{usage}, rising {ahead.rate_per_hour:,.0f}/h: {ahead.threshold:g}% in "
+            f"{ahead.minutes_to_threshold:.0f} min, braked ahead."
+        )
+    action = "auto-brake started" if context.auto_brake_triggered else "brake now"
+    return f"{prefix}{usage} of {platform} daily API limit, {action}."
 
 
 def _duration(minutes: float) -> str:

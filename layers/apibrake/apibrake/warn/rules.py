@@ -62,14 +62,7 @@ def usage_alerts(
         if percent >= level
     ]
     if percent >= brake_at:
-        due.append(
-            DueAlert(
-                f"{BRAKE_KEY_PREFIX}{_pct(brake_at)}",
-                AlertKind.BRAKE_THRESHOLD,
-                Severity.CRITICAL,
-                brake_at,
-            )
-        )
+        due.append(brake_threshold_alert(brake_at))
     if percent >= FULL:
         due.append(exhausted_alert())
     minutes = forecast.minutes_to_brake
@@ -83,6 +76,17 @@ def usage_alerts(
             )
         )
     return sorted(due, key=lambda alert: alert.rank)
+
+
+def brake_threshold_alert(brake_at: float) -> DueAlert:
+    """The critical alert of the brake threshold: reached, or braked ahead of it (one key
+    for both, so an incident braked ahead does not alert again when usage gets there)."""
+    return DueAlert(
+        f"{BRAKE_KEY_PREFIX}{_pct(brake_at)}",
+        AlertKind.BRAKE_THRESHOLD,
+        Severity.CRITICAL,
+        brake_at,
+    )
 
 
 def exhausted_alert() -> DueAlert:

@@ -25,6 +25,7 @@ from apibrake.http.errors import DailyLimitExhausted, PlatformError
 from apibrake.http.retry import RetryBudget, RetryPolicy
 from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.attribution import Suspects
+from apibrake.models.cadence import CadenceState, Temperature
 from apibrake.models.connection import Connection, Platform
 from apibrake.models.events import BrakeEvent
 from apibrake.models.reports import ConnectionFailure
@@ -44,13 +45,17 @@ from apibrake.warn.rules import (
     AUTO_BRAKE_KEY,
     AlertKind,
     DueAlert,
+    brake_threshold_alert,
     connection_error_alert,
     exhausted_alert,
     outside_reach_alert,
     usage_alerts,
 )
 from apibrake.warn.trigger import Invoker
+from apibrake.watch import cadence
+from apibrake.watch.ahead import BrakeAhead, brake_ahead
 from apibrake.watch.attribution import gather_suspects, wants_suspects
+from apibrake.watch.cadence import Intervals
 from apibrake.watch.forecast import (
     DEFAULT_RATE_WINDOW,
     Forecast,
@@ -59,6 +64,7 @@ from apibrake.watch.forecast import (
 )
 from apibrake.watch.report import ConnectionCheck, HeaderReading, MonitorReport
 from apibrake.watch.reset import window_end
+from apibrake.watch.tick import TickPlan, next_state, plan_tick, schedule_next
 from apibrake.watch.usage import UsageRead, cached_portal_offset, read_usage
 
 logger = logging.getLogger(__name__)
@@ -83,6 +89,10 @@ class ReadingStore(ClaimStore, Protocol):
     def put_readings(self, connection_id: str, readings: list[UsageReading]) -> None: ...
 
     def readings_since(self, connection_id: str, since: datetime) -> list[UsageReading]: ...
+
+    def cadence_states(self) -> dict[str, CadenceState]: ...
+
+    def put_cadence_states(self, states: list[CadenceState], *, now: datetime) -> None: ...
 
 
 class AllowlistSource(Protocol):
@@ -146,15 +156,25 @@ class UsageMonitor:
         )
 
     def run(
-        self, connection_ids: list[str] | None = None, deadline: Deadline | None = None
+        self,
+        connection_ids: list[str] | None = None,
+        deadline: Deadline | None = None,
+        *,
+        scheduled: bool = False,
     ) -> MonitorReport:
-        return asyncio.run(self.check(connection_ids, deadline))
+        return asyncio.run(self.check(connection_ids, deadline, scheduled=scheduled))
 
     async def check(
-        self, connection_ids: list[str] | None = None, deadline: Deadline | None = None
+        self,
+        connection_ids: list[str] | None = None,
+        deadline: Deadline | None = None,
+        *,
+        scheduled: bool = False,
     ) -> MonitorReport:
         """Checks the connections; once `deadline` has no time left, the ones not started
-        yet are reported as not reached (the next scheduled run checks them)."""
+        yet are reported as not reached (the next scheduled run checks them). A scheduled
+        tick checks only the connections its cadence says are due, most urgent first; any
+        other run checks every one of them now."""
         checked_at = self._clock()
         deadline = deadline or Deadline()
         # Claims seen live stay live for this run only: the next run reads them afresh.
@@ -162,33 +182,64 @@ class UsageMonitor:
         self._alerts = self._dispatcher()
         with AwsThreads(min(self._options.max_concurrency, AWS_THREADS)) as threads:
             self._threads = threads
-            connections, failures = await self._in_thread(self._connections.load, connection_ids)
-            budget = RetryBudget(self._options.max_retries_per_run)
-            gate = asyncio.Semaphore(self._options.max_concurrency)
-            async with self._http_client() as client:
-
-                async def bounded(connection: Connection) -> ConnectionCheck:
-                    async with gate:
-                        if not deadline.has_time():
-                            return _not_reached(connection)
-                        return await self._check_one(connection, client, budget)
-
-                checks = list(await asyncio.gather(*(bounded(c) for c in connections)))
-            checks += await asyncio.gather(
-                *(self._in_thread(self._invalid_item, failure) for failure in failures)
+            # Two reads, side by side: all a tick with nothing due costs.
+            (connections, failures), states = await asyncio.gather(
+                self._in_thread(self._connections.load, connection_ids),
+                self._in_thread(self._state.cadence_states),
             )
+            plan = plan_tick(connections, failures, states, checked_at, scheduled=scheduled)
+            checks = list(plan.not_due)
+            if plan.due:
+                checks += await self._check_due(plan.due, deadline)
+            checks += await asyncio.gather(
+                *(self._in_thread(self._invalid_item, failure) for failure in plan.invalid)
+            )
+            schedule_next(checks, plan, checked_at)
+            if plan.due or plan.invalid:
+                await self._in_thread(self._save_cadence, checks, plan, checked_at)
         report = MonitorReport(
             checked_at=checked_at,
             connections=sorted(checks, key=lambda check: check.connection_id),
+            overdue=plan.overdue,
         )
         if not report.complete:
             skipped = [check.connection_id for check in report.connections if check.not_reached]
             logger.warning("deadline: connections left unchecked", extra={"connections": skipped})
+        if report.overdue:
+            logger.warning("hot connections checked late", extra={"overdue": report.overdue})
         if self._metrics is not None:
             for check in report.connections:
-                if not check.not_reached:  # no reading: no data point rather than a wrong one
+                if not (check.not_reached or check.not_due):  # no reading: no data point
                     self._metrics.record(check)
         return report
+
+    async def _check_due(
+        self, connections: list[Connection], deadline: Deadline
+    ) -> list[ConnectionCheck]:
+        budget = RetryBudget(self._options.max_retries_per_run)
+        gate = asyncio.Semaphore(self._options.max_concurrency)
+        async with self._http_client() as client:
+
+            async def bounded(connection: Connection) -> ConnectionCheck:
+                async with gate:
+                    if not deadline.has_time():
+                        return _not_reached(connection)
+                    return await self._check_one(connection, client, budget)
+
+            return list(await asyncio.gather(*(bounded(c) for c in connections)))
+
+    def _save_cadence(
+        self, checks: list[ConnectionCheck], plan: TickPlan, checked_at: datetime
+    ) -> None:
+        """What this tick learnt; a connection whose check did not happen keeps its old
+        state, so it is still due on the next tick."""
+        try:
+            states = [next_state(check, plan, checked_at) for check in checks]
+            self._state.put_cadence_states(
+                [state for state in states if state is not None], now=checked_at
+            )
+        except Exception:  # the checks stand; the next tick only checks them again
+            logger.exception("cadence state not saved")
 
     async def _in_thread(self, function: Callable[..., T], *args: Any) -> T:
         assert self._threads is not None  # set for the whole of check()
@@ -285,24 +336,41 @@ class UsageMonitor:
             window=self._options.rate_window,
         )
         _fill(row, outlook, read)
+        resets = read.resets_at is not None
+        same_source = [*(r for r in history if r.source is read.reading.source), read.reading]
+        rate_now = rate_since_last_check(same_source, now=now, resets=resets)
+        heat = cadence.temperature(
+            connection,
+            outlook,
+            rate_now_per_hour=rate_now,
+            horizon_minutes=self._options.forecast_horizon_minutes,
+        )
         due = usage_alerts(
             connection, outlook, horizon_minutes=self._options.forecast_horizon_minutes
         )
+        ahead = None
+        if not any(alert.kind is AlertKind.BRAKE_THRESHOLD for alert in due):
+            ahead = self._brake_ahead(connection, same_source, heat, now, resets)
+            if ahead is not None:
+                due = [*due, brake_threshold_alert(connection.effective_brake_at)]
         won = self._alerts.claim(connection, due, now=now, window_ends=read.window_ends)
         if suspects_for is not None and wants_suspects(won):
             # Before the brake: its report's "before" is what the alert names.
             row.suspects = suspects_for(connection, read.reading)
-        rate_now = None
+        reach_rate = None
         if any(alert.kind is AlertKind.BRAKE_THRESHOLD for alert in due):
             row.auto_brake_triggered = self._maybe_brake(
-                connection, outlook, now, read.window_ends, row.suspects
+                connection, outlook, now, read.window_ends, ahead, row.suspects
             )
-            if connection.auto_brake and self._invoker is not None and not row.auto_brake_triggered:
+            row.braked_ahead = row.auto_brake_triggered and ahead is not None
+            if (
+                ahead is None
+                and connection.auto_brake
+                and self._invoker is not None
+                and not row.auto_brake_triggered
+            ):
                 # Braked earlier in this window: is usage still heading for 100 %?
-                same_source = [r for r in history if r.source is read.reading.source]
-                rate_now = rate_since_last_check(
-                    [*same_source, read.reading], now=now, resets=read.resets_at is not None
-                )
+                reach_rate = rate_now
                 reach = outside_reach_alert(
                     outlook, rate_now, horizon_minutes=self._options.forecast_horizon_minutes
                 )
@@ -312,12 +380,35 @@ class UsageMonitor:
                     )
         context = replace(
             self._context(outlook, None, row.auto_brake_triggered),
-            rate_now_per_hour=rate_now,
+            rate_now_per_hour=reach_rate,
             suspects=row.suspects,
+            brake_ahead=ahead,
         )
         row.alerts_sent = self._alerts.send(connection, won, context)
         row.alerts_sent += self._send_notices(connection, read, now)
+        row.temperature = heat  # last: a check that failed above is tried on the next tick
         return row
+
+    def _brake_ahead(
+        self,
+        connection: Connection,
+        readings: list[UsageReading],
+        heat: Temperature,
+        now: datetime,
+        resets: bool,
+    ) -> BrakeAhead | None:
+        """Only where the brake would really start: brake_ahead and auto_brake on, and a
+        responder to start."""
+        if not (connection.brake_ahead and connection.auto_brake and self._invoker is not None):
+            return None
+        next_check = Intervals.of(connection).of_temperature(heat).total_seconds() / 60.0
+        return brake_ahead(
+            readings,
+            threshold=connection.effective_brake_at,
+            look_ahead_minutes=next_check + connection.brake_lead_minutes,
+            now=now,
+            resets=resets,
+        )
 
     def _send_notices(self, connection: Connection, read: UsageRead, now: datetime) -> list[str]:
         """Set-up notices, each once per its period; a failed publish gives the claim back."""
@@ -345,6 +436,7 @@ class UsageMonitor:
         outlook: Forecast,
         now: datetime,
         window_ends: datetime,
+        ahead: BrakeAhead | None = None,
         suspects: Suspects | None = None,
     ) -> bool:
         if not connection.auto_brake or self._invoker is None:
@@ -352,10 +444,18 @@ class UsageMonitor:
         cid = connection.connection_id
         if not self._claims.claim_alert(cid, AUTO_BRAKE_KEY, now=now, window_ends=window_ends):
             return False  # already started in this window, by this or a concurrent run
+        reason = f"usage {outlook.percent:.1f}% reached brake_at {connection.brake_at:g}%"
+        if ahead is not None:
+            reason = (
+                f"usage {outlook.percent:.1f}% rising {ahead.rate_per_hour:,.0f} calls/hour "
+                f"reaches the brake threshold {ahead.threshold:g}% in "
+                f"{ahead.minutes_to_threshold:.1f} min, before the next check and the brake's "
+                f"{connection.brake_lead_minutes:g} min: braked ahead"
+            )
         event = BrakeEvent(
             action="brake",
             connection_id=cid,
-            reason=f"usage {outlook.percent:.1f}% reached brake_at {connection.brake_at:g}%",
+            reason=reason,
             requested_by="usage_monitor",
             suspects=suspects,  # the brake report's "before": no platform call of its own
             tier=connection.auto_brake_tier,
@@ -373,6 +473,7 @@ class UsageMonitor:
         self, connection: Connection, row: ConnectionCheck, error: DailyLimitExhausted
     ) -> ConnectionCheck:
         now = self._clock()
+        row.temperature = Temperature.WARM  # the platform refuses calls: minute checks cannot help
         row.limit_exhausted = True
         row.error = str(error)
         row.percent = 100.0

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from apibrake.models.attribution import Suspects
+from apibrake.models.cadence import Temperature
 from apibrake.models.connection import Platform
 from apibrake.models.usage import ReadingSource, UsageScope
 
@@ -38,10 +39,14 @@ class ConnectionCheck(BaseModel):
     auth_calls: int = 0
     alerts_sent: list[str] = Field(default_factory=list)
     auto_brake_triggered: bool = False
+    braked_ahead: bool = False  # the brake started before the threshold (brake_ahead)
     limit_exhausted: bool = False
     error: str | None = None
     error_field: str | None = None  # the connection item or secret field at fault
     not_reached: bool = False  # the deadline came first: the next scheduled run checks it
+    not_due: bool = False  # a scheduled tick, and its cadence says later
+    temperature: Temperature | None = None  # calm, warm or hot: how often it is checked
+    next_check_at: datetime | None = None  # when its cadence checks it next
     note: str | None = None
     # Who is spending the calls, gathered (within a small call budget) when an alert is due.
     suspects: Suspects | None = None
@@ -50,6 +55,8 @@ class ConnectionCheck(BaseModel):
 class MonitorReport(BaseModel):
     checked_at: datetime
     connections: list[ConnectionCheck] = Field(default_factory=list)
+    # Hot connections whose last check is older than their interval plus one tick.
+    overdue: list[str] = Field(default_factory=list)
 
     @property
     def errors(self) -> list[ConnectionCheck]:
@@ -62,9 +69,12 @@ class MonitorReport(BaseModel):
 
     def summary(self) -> dict[str, int]:
         not_reached = sum(check.not_reached for check in self.connections)
+        not_due = sum(check.not_due for check in self.connections)
         return {
-            "checked": len(self.connections) - not_reached,
+            "checked": len(self.connections) - not_reached - not_due,
             "not_reached": not_reached,
+            "not_due": not_due,
+            "overdue": len(self.overdue),
             "errors": len(self.errors),
             "alerts_sent": sum(len(check.alerts_sent) for check in self.connections),
             "auto_brakes": sum(check.auto_brake_triggered for check in self.connections),

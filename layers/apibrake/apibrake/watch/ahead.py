@@ -1,0 +1,86 @@
+"""Brake ahead of the threshold: when usage, at a rate it has kept for two intervals in a
+row, will cross the effective brake threshold before the next check plus the time a brake
+takes to land, waiting for the crossing would let that much more burn. Pure.
+
+The guard against false brakes is that both of the last two intervals (three readings,
+each at least a minute apart) burn fast enough on their own to cross in time: a burst seen
+in one interval only does not brake, nor does one too slow to reach the threshold before
+the next check could see it and brake the ordinary way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from apibrake.models.usage import UsageReading
+from apibrake.watch.forecast import MIN_RATE_SPAN, since_last_reset
+
+
+@dataclass(frozen=True)
+class BrakeAhead:
+    """Why the brake starts before the threshold: what the alert and the brake say."""
+
+    rate_per_hour: float  # the slower of the last two intervals' rates
+    minutes_to_threshold: float  # at that rate
+    look_ahead_minutes: float  # the next check plus the time a brake takes
+    threshold: float  # percent, the effective brake threshold
+    projected_percent: float  # where usage would be at the end of the look-ahead
+
+
+def brake_ahead(
+    readings: Sequence[UsageReading],
+    *,
+    threshold: float,
+    look_ahead_minutes: float,
+    now: datetime,
+    resets: bool,
+) -> BrakeAhead | None:
+    """`readings`: one source's readings, the current one included (newest)."""
+    ordered = sorted(
+        {r.taken_at: r for r in readings if r.taken_at <= now}.values(), key=lambda r: r.taken_at
+    )
+    if resets:
+        ordered = since_last_reset(ordered)
+    three = _last_three(ordered)
+    if three is None or any(reading.stale for reading in three):
+        return None
+    oldest, middle, newest = three
+    rate = min(_rate(oldest, middle), _rate(middle, newest))
+    target = newest.limit * threshold / 100.0
+    if rate <= 0 or not newest.limit or newest.used >= target:
+        return None  # not rising, or already over: the ordinary brake's case
+    minutes = (target - newest.used) / rate * 60.0
+    if minutes > look_ahead_minutes:
+        return None
+    projected = (newest.used + rate * look_ahead_minutes / 60.0) / newest.limit * 100.0
+    return BrakeAhead(
+        rate_per_hour=rate,
+        minutes_to_threshold=minutes,
+        look_ahead_minutes=look_ahead_minutes,
+        threshold=threshold,
+        projected_percent=projected,
+    )
+
+
+def _last_three(
+    ordered: Sequence[UsageReading],
+) -> tuple[UsageReading, UsageReading, UsageReading] | None:
+    """The newest reading and the two before it, each at least MIN_RATE_SPAN older than
+    the next (closer readings say more about lag than about rate)."""
+    if not ordered:
+        return None
+    picked = [ordered[-1]]
+    for reading in reversed(ordered[:-1]):
+        if picked[-1].taken_at - reading.taken_at >= MIN_RATE_SPAN:
+            picked.append(reading)
+            if len(picked) == 3:
+                newest, middle, oldest = picked
+                return oldest, middle, newest
+    return None
+
+
+def _rate(earlier: UsageReading, later: UsageReading) -> float:
+    hours = (later.taken_at - earlier.taken_at).total_seconds() / 3600.0
+    return (later.used - earlier.used) / hours

@@ -57,7 +57,8 @@ def test_functions_run_python312_on_arm64(function_id: str) -> None:
 
 def test_the_monitor_ticks_every_minute() -> None:
     # Each connection's cadence decides when it is checked; the schedule only ticks.
-    assert _schedule_periods_seconds("UsageMonitorFunction") == [60]
+    # (its other schedule is the daily usage-file collection)
+    assert _schedule_periods_seconds("UsageMonitorFunction") == [60, 86_400]
 
 
 @pytest.mark.parametrize("function_id", sorted(FUNCTIONS))

@@ -1,0 +1,115 @@
+"""The attribution column: does the first critical alert's check name the scenario's true
+culprit and the change that started it; unknown (never a guess) without suspects."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from apibrake.models.attribution import (
+    AttributionSource,
+    Consumer,
+    ConsumerKind,
+    SetupChange,
+    Suspects,
+)
+from drill.score.attribution import Culprit, Named, attribution, judge
+from drill.score.recorder import Recording
+from drill.score.scenarios import BY_KEY
+from drill.score.scorer import score
+from tests.score.recordings import T0, check, trace
+
+MASS_UPDATE = Culprit("sf-prod", ("flow:Mass_Update_Accounts",), change="flow:Mass_Update_Accounts")
+ETL = Culprit("sf-prod", ("ETL",))
+
+
+def _flow(name: str, calls: int) -> Consumer:
+    return Consumer(
+        name=f"flow {name}",
+        kind=ConsumerKind.AUTOMATION,
+        calls=calls,
+        automation=f"flow:{name}",
+        allowlisted=True,
+    )
+
+
+def _suspects(*consumers: Consumer, changes: tuple[SetupChange, ...] = ()) -> Suspects:
+    return Suspects(
+        connection_id="sf-prod",
+        source=AttributionSource.EVENT_LOG_OBJECT,
+        consumers=list(consumers),
+        changes=list(changes),
+    )
+
+
+ACTIVATED = SetupChange(
+    at=T0,
+    who="admin@example.com",
+    action="activatedinteractiondefversion",
+    display='Activated flow version #1 "Mass Update Accounts"',
+)
+
+
+def test_the_culprit_first_and_the_change_that_started_it_is_yes() -> None:
+    suspects = _suspects(
+        _flow("Mass_Update_Accounts", 40_000), _flow("Other", 10), changes=(ACTIVATED,)
+    )
+    assert judge(MASS_UPDATE, suspects) is Named.YES
+
+
+def test_the_culprit_first_without_its_change_is_top_only() -> None:
+    suspects = _suspects(_flow("Mass_Update_Accounts", 40_000))
+    assert judge(MASS_UPDATE, suspects) is Named.TOP_ONLY
+
+
+def test_another_consumer_first_is_no() -> None:
+    suspects = _suspects(
+        _flow("Account_Rollup", 5_000), _flow("Mass_Update_Accounts", 4_000), changes=(ACTIVATED,)
+    )
+    assert judge(MASS_UPDATE, suspects) is Named.NO
+    assert judge(MASS_UPDATE, _suspects()) is Named.NO  # suspects, but nobody named
+
+
+def test_an_external_app_is_named_by_its_name() -> None:
+    app = Consumer(name="Nightly ETL (connected app)", kind=ConsumerKind.CONNECTED_APP, calls=9)
+    assert judge(ETL, _suspects(app)) is Named.YES
+
+
+def test_no_suspects_is_unknown_never_a_guess() -> None:
+    assert judge(ETL, None) is Named.UNKNOWN
+    assert judge(replace(ETL, knowable=False), None) is Named.NOT_APPLICABLE
+
+
+def test_the_critical_alerts_check_row_is_the_one_judged() -> None:
+    # Given a warning whose row names someone else, then the critical alert's row naming
+    # the culprit (rows as the monitor's JSON report carries them)
+    named = _suspects(_flow("Mass_Update_Accounts", 40_000), changes=(ACTIVATED,))
+    other = _suspects(_flow("Account_Rollup", 5_000))
+    checks = [
+        check(5, alerts=["warn:80"], suspects=other),
+        check(10, alerts=["brake:90"], suspects=named),
+        check(15, alerts=["limit:100"], suspects=other),
+    ]
+    # Then the verdict is the critical alert's
+    assert attribution(checks, [MASS_UPDATE]) is Named.YES
+
+
+def test_a_critical_row_without_suspects_reads_unknown_in_the_score() -> None:
+    # Given today's monitor rows: a critical alert, no suspects field at all
+    checks = [check(5, alerts=["warn:70"]), check(10, alerts=["brake:90"])]
+    scenario = BY_KEY["late-detection"]
+    # When scored
+    result = score(scenario, Recording(checks=checks), trace("sf-prod", [60_000]), {}, None)
+    # Then the column reads "-"
+    assert result.attribution == "-"
+
+
+def test_the_worst_connection_decides_and_unknowable_ones_do_not_count() -> None:
+    hubspot = Culprit("hs-portal", ("workflow:2001",), knowable=False)
+    named = _suspects(_flow("Mass_Update_Accounts", 40_000), changes=(ACTIVATED,))
+    checks = [
+        check(10, alerts=["brake:90"], suspects=named),
+        check(10, "hs-portal", alerts=["brake:90"]),
+    ]
+    assert attribution(checks, [MASS_UPDATE, hubspot]) is Named.YES
+    assert attribution(checks, [MASS_UPDATE, ETL]) is Named.NO
+    assert attribution([], []) is Named.NOT_APPLICABLE

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from drill.engine import DRILL_START
 from drill.scenarios import RUNAWAY_ROLLUPS, DrillScenario
@@ -73,19 +74,20 @@ class ScoreScenario:
 
 
 @dataclass(frozen=True)
-class LinkedDrillScenario(DrillScenario):
-    """A drill scenario whose allowlist entries may say which other connections their
-    automation drives (`drives`, keyed by automation)."""
+class EntryFieldsDrillScenario(DrillScenario):
+    """A drill scenario whose allowlist entries carry more than a name: `entry_fields`,
+    keyed by automation, e.g. `{"workflow:4001": {"drives": ("sf-prod",)}}` for a
+    workflow that also spends Salesforce's calls, or `{"...": {"tier": 2}}`."""
 
-    drives: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    entry_fields: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def set_up(self, stack: LocalStack) -> None:
         super().set_up(stack)
         for connection_id, automations in self.allowlist.items():
             for automation in automations:
-                if automation in self.drives:
+                if automation in self.entry_fields:
                     stack.allow(
-                        connection_id, automation, added_by="drill", drives=self.drives[automation]
+                        connection_id, automation, added_by="drill", **self.entry_fields[automation]
                     )
 
 
@@ -187,7 +189,7 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         "A HubSpot sync workflow writes to Salesforce, so it drives both counters. Its "
         "allowlist entry says so (`drives`): either platform's brake stops it, and it is "
         "back only once HubSpot has reset and Salesforce is under release_below.",
-        LinkedDrillScenario(
+        EntryFieldsDrillScenario(
             name="both-platforms",
             description="both-platforms",
             platform_state=states.linked_sync,
@@ -199,7 +201,7 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
             },
             # The sync workflow spends Salesforce's calls too: either brake stops it, and
             # it is back only once both platforms have recovered.
-            drives={"workflow:4001": ("sf-prod",)},
+            entry_fields={"workflow:4001": {"drives": ("sf-prod",)}},
             starting_usage={"hubspot": 200_000},
         ),
         # Past both recoveries: HubSpot's reset 2.5 h in, Salesforce under release_below
@@ -316,11 +318,11 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         "calm-hourly-rollup",
         "Hourly rollup on a calm day",
         "An hourly rollup keeps the org near 60 % all day: what watching a calm "
-        "connection costs, at the monitor's own cadence.",
+        "connection costs, at the monitor's own cadence (8 hours, counted per day).",
         _salesforce(
             "calm-hourly-rollup", calm_states.calm_hourly_rollup, "flow:Account_Rollup_Hourly"
         ),
-        hours=24,
+        hours=8,  # eight rollup runs show the cadence; a whole day would triple the wall time
         brake_expected=False,
         burn_starts=None,  # no burn
         calm_day=True,

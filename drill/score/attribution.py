@@ -5,7 +5,8 @@ as `flow:Account_Rollup_Hourly`, or an external app's name) and, where a setup c
 started the burn, what that change touched. The monitor's check row that sent the first
 critical alert carries the `Suspects` the alert showed; the culprit is named when it is
 the top consumer, and the change when one of the suspects' changes touched it. A row
-without suspects means attribution did not run: the answer is unknown, never a guess.
+without the suspects field means the monitor does not gather them yet: the answer is
+unknown, never a guess; a row with the field empty is an alert that named nobody.
 """
 
 from __future__ import annotations
@@ -61,29 +62,47 @@ def _touches(change: SetupChange, wanted: str) -> bool:
     return any(spelling in display for spelling in _spellings(wanted))
 
 
-def judge(culprit: Culprit, suspects: Suspects | None) -> Named:
-    """One connection's verdict from the suspects its first critical alert carried."""
-    if suspects is None:
-        return Named.UNKNOWN if culprit.knowable else Named.NOT_APPLICABLE
+@dataclass(frozen=True)
+class CriticalRow:
+    """The check row that sent a connection's first critical alert, as far as attribution
+    goes: whether the monitor reports suspects at all (the row has the field), and which."""
+
+    reported: bool
+    suspects: Suspects | None = None
+
+
+def judge(culprit: Culprit, row: CriticalRow | None) -> Named:
+    """One connection's verdict; `row` None: no critical alert was sent."""
+    suspects = row.suspects if row is not None else None
+    if suspects is not None:
+        verdict = _named(culprit, suspects)
+        # Naming what no source can know is a bonus; missing it is no fault.
+        return Named.NOT_APPLICABLE if verdict is Named.NO and not culprit.knowable else verdict
+    if row is None or not culprit.knowable:
+        return Named.NOT_APPLICABLE  # no critical alert to judge, or nothing to know
+    return Named.NO if row.reported else Named.UNKNOWN  # named nobody; or not asked
+
+
+def _named(culprit: Culprit, suspects: Suspects) -> Named:
     top = suspects.top
     if top is None or not any(_names(top, wanted) for wanted in culprit.consumer):
-        return Named.NO if culprit.knowable else Named.NOT_APPLICABLE
+        return Named.NO
     if culprit.change is None or any(_touches(c, culprit.change) for c in suspects.changes):
         return Named.YES
     return Named.TOP_ONLY
 
 
-def first_critical_suspects(
-    checks: Iterable[Recorded], connection_id: str
-) -> tuple[bool, Suspects | None]:
-    """(a critical alert was sent, the suspects its check row carried)."""
+def first_critical(checks: Iterable[Recorded], connection_id: str) -> CriticalRow | None:
     for record in checks:
         for row in record.report.get("connections", []):
             if row.get("connection_id") != connection_id or not _critical(row):
                 continue
             raw: Any = row.get("suspects")
-            return True, None if raw is None else Suspects.model_validate(raw)
-    return False, None
+            return CriticalRow(
+                reported="suspects" in row,
+                suspects=None if raw is None else Suspects.model_validate(raw),
+            )
+    return None
 
 
 def _critical(row: dict[str, Any]) -> bool:
@@ -93,13 +112,18 @@ def _critical(row: dict[str, Any]) -> bool:
 _WORST_FIRST = (Named.NO, Named.TOP_ONLY, Named.UNKNOWN, Named.YES, Named.NOT_APPLICABLE)
 
 
-def attribution(checks: Sequence[Recorded], culprits: Sequence[Culprit]) -> Named:
-    """The scenario's verdict: the worst over its culprits' connections."""
-    verdicts = []
+@dataclass(frozen=True)
+class Verdict:
+    named: Named  # the worst over the scenario's culprits
+    tops: tuple[str, ...] = ()  # who each critical alert named first, for the record
+
+
+def attribution(checks: Sequence[Recorded], culprits: Sequence[Culprit]) -> Verdict:
+    verdicts, tops = [], []
     for culprit in culprits:
-        alerted, suspects = first_critical_suspects(checks, culprit.connection_id)
-        if not alerted:
-            verdicts.append(Named.NO if culprit.knowable else Named.NOT_APPLICABLE)
-            continue
-        verdicts.append(judge(culprit, suspects))
-    return min(verdicts, key=_WORST_FIRST.index, default=Named.NOT_APPLICABLE)
+        row = first_critical(checks, culprit.connection_id)
+        verdicts.append(judge(culprit, row))
+        top = row.suspects.top if row is not None and row.suspects is not None else None
+        if top is not None:
+            tops.append(f"{culprit.connection_id}: {top.name}")
+    return Verdict(min(verdicts, key=_WORST_FIRST.index, default=Named.NOT_APPLICABLE), tuple(tops))

@@ -48,6 +48,7 @@ class ScenarioScore:
     watch_calls_per_day: float = 0.0  # the monitor's calls, busiest connection, per day
     minutes_to_first_alert: float | None = None  # from the burn's start; None: no burn/alert
     attribution: str = Named.NOT_APPLICABLE.value  # see drill/score/attribution.py
+    attribution_named: list[str] = field(default_factory=list)  # who critical alerts named
     calm_day: bool = False
     brake_at: float = DEFAULT_BRAKE_AT  # the lowest brake_at of its connections
 
@@ -142,6 +143,7 @@ def score(
     alerts = [record.report for record in recording.received]
     critical = [a for a in alerts if a["severity"] == "critical"]
     in_time, past = braking.in_time, braking.past
+    verdict = attribution(recording.checks, scenario.culprits)
     first_alert = (
         None if burn_start is None else minutes_to_first_alert(recording.checks, burn_start)
     )
@@ -171,7 +173,8 @@ def score(
             watch_calls_per_day(recording.checks, watched, timedelta(hours=scenario.hours)), 1
         ),
         minutes_to_first_alert=_rounded(first_alert),
-        attribution=attribution(recording.checks, scenario.culprits).value,
+        attribution=verdict.named.value,
+        attribution_named=list(verdict.tops),
         calm_day=scenario.calm_day,
         brake_at=min((brake_at[cid] for cid in watched), default=DEFAULT_BRAKE_AT),
     )

@@ -70,7 +70,10 @@ nothing braked, or the window never recovered).
 - **attribution** (issue 12): does the first critical alert name the true top consumer \
 the scenario declares (an allowlist key such as `flow:Mass_Update_Accounts`, or the \
 external app's name) first among its suspects, and, where a setup change started the \
-burn (10), that change? *yes*: both; *top only*: the consumer but not the change; *no*; \
-*-*: unknown, the alert's check carried no suspects (attribution did not run); *n/a*: no \
-culprit to name (no critical alert is due), or no source can know it (HubSpot has no \
-per-workflow usage API)."""
+burn (10), that change? Read from the `suspects` of the monitor's check row that sent \
+the alert. *yes*: both; *top only*: the consumer but not the change; *no*: someone else \
+first, or nobody named; *-*: unknown, the monitor's report has no suspects yet \
+(attribution is not part of it); *n/a*: no culprit to name, no critical alert on the \
+culprit's connection, or no source can know it (HubSpot has no per-workflow usage API; \
+naming it anyway counts as yes). `score.json` keeps who each critical alert named first \
+(`attribution_named`)."""

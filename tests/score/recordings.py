@@ -27,7 +27,8 @@ def check(
     alerts: Sequence[str] = (),
     suspects: Suspects | None = None,
 ) -> Recorded:
-    """One monitor run's report with one connection row, as the handler returns it (JSON)."""
+    """One monitor run's report with one connection row, as the handler returns it (JSON);
+    with `suspects`, as a monitor that gathers them does."""
     row: dict[str, Any] = {
         "connection_id": connection_id,
         "api_calls": api_calls,

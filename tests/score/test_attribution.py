@@ -12,7 +12,7 @@ from apibrake.models.attribution import (
     SetupChange,
     Suspects,
 )
-from drill.score.attribution import Culprit, Named, attribution, judge
+from drill.score.attribution import CriticalRow, Culprit, Named, attribution, judge
 from drill.score.recorder import Recording
 from drill.score.scenarios import BY_KEY
 from drill.score.scorer import score
@@ -41,6 +41,10 @@ def _suspects(*consumers: Consumer, changes: tuple[SetupChange, ...] = ()) -> Su
     )
 
 
+def _row(suspects: Suspects | None) -> CriticalRow:
+    return CriticalRow(reported=True, suspects=suspects)
+
+
 ACTIVATED = SetupChange(
     at=T0,
     who="admin@example.com",
@@ -53,30 +57,51 @@ def test_the_culprit_first_and_the_change_that_started_it_is_yes() -> None:
     suspects = _suspects(
         _flow("Mass_Update_Accounts", 40_000), _flow("Other", 10), changes=(ACTIVATED,)
     )
-    assert judge(MASS_UPDATE, suspects) is Named.YES
+    assert judge(MASS_UPDATE, _row(suspects)) is Named.YES
 
 
 def test_the_culprit_first_without_its_change_is_top_only() -> None:
     suspects = _suspects(_flow("Mass_Update_Accounts", 40_000))
-    assert judge(MASS_UPDATE, suspects) is Named.TOP_ONLY
+    assert judge(MASS_UPDATE, _row(suspects)) is Named.TOP_ONLY
 
 
 def test_another_consumer_first_is_no() -> None:
     suspects = _suspects(
         _flow("Account_Rollup", 5_000), _flow("Mass_Update_Accounts", 4_000), changes=(ACTIVATED,)
     )
-    assert judge(MASS_UPDATE, suspects) is Named.NO
-    assert judge(MASS_UPDATE, _suspects()) is Named.NO  # suspects, but nobody named
+    assert judge(MASS_UPDATE, _row(suspects)) is Named.NO
+    assert judge(MASS_UPDATE, _row(_suspects())) is Named.NO  # suspects, but nobody named
 
 
 def test_an_external_app_is_named_by_its_name() -> None:
     app = Consumer(name="Nightly ETL (connected app)", kind=ConsumerKind.CONNECTED_APP, calls=9)
-    assert judge(ETL, _suspects(app)) is Named.YES
+    assert judge(ETL, _row(_suspects(app))) is Named.YES
 
 
-def test_no_suspects_is_unknown_never_a_guess() -> None:
-    assert judge(ETL, None) is Named.UNKNOWN
-    assert judge(replace(ETL, knowable=False), None) is Named.NOT_APPLICABLE
+def test_a_row_without_the_suspects_field_is_unknown_never_a_guess() -> None:
+    # Given a monitor that does not gather suspects (the row has no such field)
+    today = CriticalRow(reported=False)
+    assert judge(ETL, today) is Named.UNKNOWN
+    assert judge(replace(ETL, knowable=False), today) is Named.NOT_APPLICABLE
+
+
+def test_an_alert_that_named_nobody_is_no() -> None:
+    assert judge(ETL, _row(None)) is Named.NO
+
+
+def test_a_connection_without_a_critical_alert_is_not_judged() -> None:
+    # Given a workflow braked on Salesforce through `drives`, with no critical alert there
+    assert judge(ETL, None) is Named.NOT_APPLICABLE
+
+
+def test_what_no_source_can_know_is_not_held_against_attribution() -> None:
+    hubspot = Culprit("hs-portal", ("workflow:2001",), knowable=False)
+    workflow = Consumer(
+        name="workflow 2001", kind=ConsumerKind.AUTOMATION, calls=5, automation="workflow:2001"
+    )
+    app_type = Consumer(name="legacy private apps", kind=ConsumerKind.APP_TYPE, calls=9)
+    assert judge(hubspot, _row(_suspects(app_type))) is Named.NOT_APPLICABLE
+    assert judge(hubspot, _row(_suspects(workflow))) is Named.YES
 
 
 def test_the_critical_alerts_check_row_is_the_one_judged() -> None:
@@ -89,11 +114,13 @@ def test_the_critical_alerts_check_row_is_the_one_judged() -> None:
         check(10, alerts=["brake:90"], suspects=named),
         check(15, alerts=["limit:100"], suspects=other),
     ]
-    # Then the verdict is the critical alert's
-    assert attribution(checks, [MASS_UPDATE]) is Named.YES
+    # Then the verdict is the critical alert's, and who it named is kept
+    verdict = attribution(checks, [MASS_UPDATE])
+    assert verdict.named is Named.YES
+    assert verdict.tops == ("sf-prod: flow Mass_Update_Accounts",)
 
 
-def test_a_critical_row_without_suspects_reads_unknown_in_the_score() -> None:
+def test_a_critical_row_without_the_suspects_field_reads_unknown_in_the_score() -> None:
     # Given today's monitor rows: a critical alert, no suspects field at all
     checks = [check(5, alerts=["warn:70"]), check(10, alerts=["brake:90"])]
     scenario = BY_KEY["late-detection"]
@@ -101,6 +128,16 @@ def test_a_critical_row_without_suspects_reads_unknown_in_the_score() -> None:
     result = score(scenario, Recording(checks=checks), trace("sf-prod", [60_000]), {}, None)
     # Then the column reads "-"
     assert result.attribution == "-"
+    assert result.attribution_named == []
+
+
+def test_the_score_names_the_culprit_from_the_critical_rows_suspects() -> None:
+    named = _suspects(_flow("Mass_Update_Accounts", 40_000), changes=(ACTIVATED,))
+    checks = [check(60, alerts=["limit:100"], suspects=named)]
+    scenario = BY_KEY["late-detection"]
+    result = score(scenario, Recording(checks=checks), trace("sf-prod", [60_000]), {}, None)
+    assert result.attribution == "yes"
+    assert result.attribution_named == ["sf-prod: flow Mass_Update_Accounts"]
 
 
 def test_the_worst_connection_decides_and_unknowable_ones_do_not_count() -> None:
@@ -110,6 +147,6 @@ def test_the_worst_connection_decides_and_unknowable_ones_do_not_count() -> None
         check(10, alerts=["brake:90"], suspects=named),
         check(10, "hs-portal", alerts=["brake:90"]),
     ]
-    assert attribution(checks, [MASS_UPDATE, hubspot]) is Named.YES
-    assert attribution(checks, [MASS_UPDATE, ETL]) is Named.NO
-    assert attribution([], []) is Named.NOT_APPLICABLE
+    assert attribution(checks, [MASS_UPDATE, hubspot]).named is Named.YES
+    assert attribution(checks, [MASS_UPDATE, ETL]).named is Named.NO
+    assert attribution([], []).named is Named.NOT_APPLICABLE

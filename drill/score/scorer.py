@@ -125,6 +125,27 @@ def _rounded(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(value, digits)
 
 
+def _past_brake_at_columns(past: list[PastBrakeAt]) -> dict[str, Any]:
+    """The worst connection's burn past brake_at, in calls, minutes and % of its limit."""
+    if not past:
+        return {"calls_before_brake": None, "minutes_to_brake": None}
+    return {
+        "calls_before_brake": max(p.calls for p in past),
+        "minutes_to_brake": round(max(p.minutes for p in past), 1),
+        "limit_percent_before_brake": round(max(p.percent_of_limit for p in past), 2),
+    }
+
+
+def _alert_columns(scenario: ScoreScenario, recording: Recording) -> dict[str, Any]:
+    alerts = [record.report for record in recording.received]
+    critical = [a for a in alerts if a["severity"] == "critical"]
+    return {
+        "alerts": dict(Counter(a["severity"] for a in alerts)),
+        "critical_alerts": [a["subject"] for a in critical],
+        "critical_text_ok": _critical_text_ok(scenario, critical),
+    }
+
+
 def score(
     scenario: ScoreScenario,
     recording: Recording,
@@ -140,9 +161,7 @@ def score(
     notes = braking.notes + [
         f"{cid}: first refused call at {at:%H:%M} UTC" for cid, at in refused.items() if at
     ]
-    alerts = [record.report for record in recording.received]
-    critical = [a for a in alerts if a["severity"] == "critical"]
-    in_time, past = braking.in_time, braking.past
+    in_time = braking.in_time
     verdict = attribution(recording.checks, scenario.culprits)
     first_alert = (
         None if burn_start is None else minutes_to_first_alert(recording.checks, burn_start)
@@ -155,19 +174,11 @@ def score(
         contained=bool(in_time) and all(in_time) and not any(refused.values()),
         braked_before_refusal=all(in_time) if in_time else None,
         peak_percent=round(trace.peak_percent(), 1),
-        calls_before_brake=max(p.calls for p in past) if past else None,
-        minutes_to_brake=_rounded(max(p.minutes for p in past)) if past else None,
         apibrake_calls=apibrake_calls(recording),
-        alerts=dict(Counter(a["severity"] for a in alerts)),
         release_exact=_release_exact(scenario, recording, end_state, watched),
         oscillations=braking.oscillations,
-        critical_alerts=[a["subject"] for a in critical],
-        critical_text_ok=_critical_text_ok(scenario, critical),
         notes=notes,
         brake_expected=scenario.brake_expected,
-        limit_percent_before_brake=(
-            _rounded(max(p.percent_of_limit for p in past), 2) if past else None
-        ),
         false_brakes=0 if scenario.brake_expected else brake_runs(recording.brakes),
         watch_calls_per_day=round(
             watch_calls_per_day(recording.checks, watched, timedelta(hours=scenario.hours)), 1
@@ -177,6 +188,8 @@ def score(
         attribution_named=list(verdict.tops),
         calm_day=scenario.calm_day,
         brake_at=min((brake_at[cid] for cid in watched), default=DEFAULT_BRAKE_AT),
+        **_past_brake_at_columns(braking.past),
+        **_alert_columns(scenario, recording),
     )
 
 

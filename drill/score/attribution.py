@@ -4,13 +4,15 @@ Each scenario declares, per connection, who really burns the calls (an allowlist
 as `flow:Account_Rollup_Hourly`, or an external app's name) and, where a setup change
 started the burn, what that change touched. The monitor's check row that sent the first
 critical alert carries the `Suspects` the alert showed; the culprit is named when it is
-the top consumer, and the change when one of the suspects' changes touched it. A row
-without the suspects field means the monitor does not gather them yet: the answer is
-unknown, never a guess; a row with the field empty is an alert that named nobody.
+the top consumer, and the change when one of the suspects' changes touched it. Where the
+monitor does not gather suspects yet (no attribution package in the layer, and no check of
+the run carried any), the answer is unknown, never a guess; once it does, an alert without
+suspects is one that named nobody.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -64,15 +66,29 @@ def _touches(change: SetupChange, wanted: str) -> bool:
 
 @dataclass(frozen=True)
 class CriticalRow:
-    """The check row that sent a connection's first critical alert, as far as attribution
-    goes: whether the monitor reports suspects at all (the row has the field), and which."""
+    """The check row that sent a connection's first critical alert: its suspects."""
 
-    reported: bool
     suspects: Suspects | None = None
 
 
-def judge(culprit: Culprit, row: CriticalRow | None) -> Named:
-    """One connection's verdict; `row` None: no critical alert was sent."""
+def attribution_in_layer() -> bool:
+    """Whether the monitor gathers suspects at all: the layer has its attribution package
+    (the field on the report alone can come before anything fills it)."""
+    return importlib.util.find_spec("apibrake.attribution") is not None
+
+
+def gathers_suspects(checks: Iterable[Recorded]) -> bool:
+    """Some check of the run carried suspects: attribution ran."""
+    return any(
+        row.get("suspects") is not None
+        for record in checks
+        for row in record.report.get("connections", [])
+    )
+
+
+def judge(culprit: Culprit, row: CriticalRow | None, *, gathering: bool) -> Named:
+    """One connection's verdict; `row` None: no critical alert was sent; `gathering`: the
+    monitor gathers suspects, so an alert without them named nobody."""
     suspects = row.suspects if row is not None else None
     if suspects is not None:
         verdict = _named(culprit, suspects)
@@ -80,7 +96,7 @@ def judge(culprit: Culprit, row: CriticalRow | None) -> Named:
         return Named.NOT_APPLICABLE if verdict is Named.NO and not culprit.knowable else verdict
     if row is None or not culprit.knowable:
         return Named.NOT_APPLICABLE  # no critical alert to judge, or nothing to know
-    return Named.NO if row.reported else Named.UNKNOWN  # named nobody; or not asked
+    return Named.NO if gathering else Named.UNKNOWN
 
 
 def _named(culprit: Culprit, suspects: Suspects) -> Named:
@@ -98,10 +114,7 @@ def first_critical(checks: Iterable[Recorded], connection_id: str) -> CriticalRo
             if row.get("connection_id") != connection_id or not _critical(row):
                 continue
             raw: Any = row.get("suspects")
-            return CriticalRow(
-                reported="suspects" in row,
-                suspects=None if raw is None else Suspects.model_validate(raw),
-            )
+            return CriticalRow(None if raw is None else Suspects.model_validate(raw))
     return None
 
 
@@ -118,11 +131,16 @@ class Verdict:
     tops: tuple[str, ...] = ()  # who each critical alert named first, for the record
 
 
-def attribution(checks: Sequence[Recorded], culprits: Sequence[Culprit]) -> Verdict:
+def attribution(
+    checks: Sequence[Recorded], culprits: Sequence[Culprit], *, in_layer: bool = False
+) -> Verdict:
+    """`in_layer`: the monitor gathers suspects (attribution_in_layer()), even where no
+    check of this run carried any."""
+    gathering = in_layer or gathers_suspects(checks)
     verdicts, tops = [], []
     for culprit in culprits:
         row = first_critical(checks, culprit.connection_id)
-        verdicts.append(judge(culprit, row))
+        verdicts.append(judge(culprit, row, gathering=gathering))
         top = row.suspects.top if row is not None and row.suspects is not None else None
         if top is not None:
             tops.append(f"{culprit.connection_id}: {top.name}")

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from drill.engine import DrillOptions, run_drill
+from drill.score.attribution import attribution_in_layer
 from drill.score.hooks import TICK
 from drill.score.measures import Trace
 from drill.score.recorder import RecordingStack, automation_state
@@ -65,4 +66,11 @@ def run_scenario(scenario: ScoreScenario) -> ScenarioScore:
     burn_start = hooks.burn_start()
     if scenario.burn_starts is not None:
         burn_start = scenario.start + scenario.burn_starts
-    return score(scenario, stacks[0].recording, trace, end_state, burn_start)
+    return score(
+        scenario,
+        stacks[0].recording,
+        trace,
+        end_state,
+        burn_start,
+        attribution_in_layer=attribution_in_layer(),
+    )

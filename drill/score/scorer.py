@@ -152,8 +152,11 @@ def score(
     trace: Trace,
     end_state: dict[str, Any],
     burn_start: datetime | None,
+    *,
+    attribution_in_layer: bool = False,
 ) -> ScenarioScore:
-    """The scenario's score; `burn_start` None: the scenario has no burn."""
+    """The scenario's score; `burn_start` None: the scenario has no burn;
+    `attribution_in_layer`: the monitor gathers suspects (see attribution.py)."""
     watched = sorted(trace.samples)
     brake_at = brake_thresholds(scenario)
     refused = {cid: trace.first(cid, 100) for cid in watched}
@@ -162,7 +165,7 @@ def score(
         f"{cid}: first refused call at {at:%H:%M} UTC" for cid, at in refused.items() if at
     ]
     in_time = braking.in_time
-    verdict = attribution(recording.checks, scenario.culprits)
+    verdict = attribution(recording.checks, scenario.culprits, in_layer=attribution_in_layer)
     first_alert = (
         None if burn_start is None else minutes_to_first_alert(recording.checks, burn_start)
     )

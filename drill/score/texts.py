@@ -72,8 +72,9 @@ the scenario declares (an allowlist key such as `flow:Mass_Update_Accounts`, or 
 external app's name) first among its suspects, and, where a setup change started the \
 burn (10), that change? Read from the `suspects` of the monitor's check row that sent \
 the alert. *yes*: both; *top only*: the consumer but not the change; *no*: someone else \
-first, or nobody named; *-*: unknown, the monitor's report has no suspects yet \
-(attribution is not part of it); *n/a*: no culprit to name, no critical alert on the \
-culprit's connection, or no source can know it (HubSpot has no per-workflow usage API; \
+first, or nobody named; *-*: unknown, the monitor does not gather suspects yet \
+(no attribution package in the layer, and no check of the scenario carried any); \
+*n/a*: no culprit to name, no critical alert on the culprit's connection, or no source \
+can know it (HubSpot has no per-workflow usage API; \
 naming it anyway counts as yes). `score.json` keeps who each critical alert named first \
 (`attribution_named`)."""

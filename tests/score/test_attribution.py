@@ -42,7 +42,11 @@ def _suspects(*consumers: Consumer, changes: tuple[SetupChange, ...] = ()) -> Su
 
 
 def _row(suspects: Suspects | None) -> CriticalRow:
-    return CriticalRow(reported=True, suspects=suspects)
+    return CriticalRow(suspects)
+
+
+def _judge(culprit: Culprit, row: CriticalRow | None) -> Named:
+    return judge(culprit, row, gathering=True)
 
 
 ACTIVATED = SetupChange(
@@ -57,41 +61,51 @@ def test_the_culprit_first_and_the_change_that_started_it_is_yes() -> None:
     suspects = _suspects(
         _flow("Mass_Update_Accounts", 40_000), _flow("Other", 10), changes=(ACTIVATED,)
     )
-    assert judge(MASS_UPDATE, _row(suspects)) is Named.YES
+    assert _judge(MASS_UPDATE, _row(suspects)) is Named.YES
 
 
 def test_the_culprit_first_without_its_change_is_top_only() -> None:
     suspects = _suspects(_flow("Mass_Update_Accounts", 40_000))
-    assert judge(MASS_UPDATE, _row(suspects)) is Named.TOP_ONLY
+    assert _judge(MASS_UPDATE, _row(suspects)) is Named.TOP_ONLY
 
 
 def test_another_consumer_first_is_no() -> None:
     suspects = _suspects(
         _flow("Account_Rollup", 5_000), _flow("Mass_Update_Accounts", 4_000), changes=(ACTIVATED,)
     )
-    assert judge(MASS_UPDATE, _row(suspects)) is Named.NO
-    assert judge(MASS_UPDATE, _row(_suspects())) is Named.NO  # suspects, but nobody named
+    assert _judge(MASS_UPDATE, _row(suspects)) is Named.NO
+    assert _judge(MASS_UPDATE, _row(_suspects())) is Named.NO  # suspects, but nobody named
 
 
 def test_an_external_app_is_named_by_its_name() -> None:
     app = Consumer(name="Nightly ETL (connected app)", kind=ConsumerKind.CONNECTED_APP, calls=9)
-    assert judge(ETL, _row(_suspects(app))) is Named.YES
+    assert _judge(ETL, _row(_suspects(app))) is Named.YES
 
 
-def test_a_row_without_the_suspects_field_is_unknown_never_a_guess() -> None:
-    # Given a monitor that does not gather suspects (the row has no such field)
-    today = CriticalRow(reported=False)
-    assert judge(ETL, today) is Named.UNKNOWN
-    assert judge(replace(ETL, knowable=False), today) is Named.NOT_APPLICABLE
+def test_without_attribution_in_the_monitor_it_is_unknown_never_a_guess() -> None:
+    # Given a monitor that does not gather suspects: its critical row carries none
+    assert judge(ETL, _row(None), gathering=False) is Named.UNKNOWN
+    assert judge(replace(ETL, knowable=False), _row(None), gathering=False) is (
+        Named.NOT_APPLICABLE
+    )
 
 
 def test_an_alert_that_named_nobody_is_no() -> None:
-    assert judge(ETL, _row(None)) is Named.NO
+    assert _judge(ETL, _row(None)) is Named.NO
+
+
+def test_attribution_counts_as_running_once_any_check_carried_suspects() -> None:
+    named = _suspects(_flow("Mass_Update_Accounts", 40_000))
+    warned = [check(5, alerts=["warn:80"], suspects=named), check(10, alerts=["limit:100"])]
+    assert attribution(warned, [MASS_UPDATE]).named is Named.NO
+    bare = [check(5, alerts=["warn:80"]), check(10, alerts=["limit:100"])]
+    assert attribution(bare, [MASS_UPDATE]).named is Named.UNKNOWN
+    assert attribution(bare, [MASS_UPDATE], in_layer=True).named is Named.NO
 
 
 def test_a_connection_without_a_critical_alert_is_not_judged() -> None:
     # Given a workflow braked on Salesforce through `drives`, with no critical alert there
-    assert judge(ETL, None) is Named.NOT_APPLICABLE
+    assert _judge(ETL, None) is Named.NOT_APPLICABLE
 
 
 def test_what_no_source_can_know_is_not_held_against_attribution() -> None:
@@ -100,8 +114,8 @@ def test_what_no_source_can_know_is_not_held_against_attribution() -> None:
         name="workflow 2001", kind=ConsumerKind.AUTOMATION, calls=5, automation="workflow:2001"
     )
     app_type = Consumer(name="legacy private apps", kind=ConsumerKind.APP_TYPE, calls=9)
-    assert judge(hubspot, _row(_suspects(app_type))) is Named.NOT_APPLICABLE
-    assert judge(hubspot, _row(_suspects(workflow))) is Named.YES
+    assert _judge(hubspot, _row(_suspects(app_type))) is Named.NOT_APPLICABLE
+    assert _judge(hubspot, _row(_suspects(workflow))) is Named.YES
 
 
 def test_the_critical_alerts_check_row_is_the_one_judged() -> None:
@@ -120,8 +134,8 @@ def test_the_critical_alerts_check_row_is_the_one_judged() -> None:
     assert verdict.tops == ("sf-prod: flow Mass_Update_Accounts",)
 
 
-def test_a_critical_row_without_the_suspects_field_reads_unknown_in_the_score() -> None:
-    # Given today's monitor rows: a critical alert, no suspects field at all
+def test_a_critical_row_without_suspects_reads_unknown_without_attribution() -> None:
+    # Given a monitor without attribution: a critical alert, no suspects
     checks = [check(5, alerts=["warn:70"]), check(10, alerts=["brake:90"])]
     scenario = BY_KEY["late-detection"]
     # When scored

@@ -4,17 +4,39 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
+from collections.abc import Sequence
 from pathlib import Path
 
+from drill.score.readme import write_into_readme
 from drill.score.scenarios import BY_KEY, SCORE_SCENARIOS
+from drill.score.scorer import ScenarioScore
 from drill.score.suite import run_suite
-from drill.score.table import as_json, markdown, text_table
+from drill.score.table import as_json, markdown, markdown_table, text_table
+
+
+def passed(scores: Sequence[ScenarioScore]) -> bool:
+    """Containable runaways contained and released exactly, unwinnable ones alerted
+    clearly, no false brake where none was due."""
+    for score in scores:
+        if not score.brake_expected:
+            ok = score.false_brakes == 0 and score.peak_percent < 100
+        elif score.containable:
+            ok = score.contained and bool(score.release_exact)
+        else:
+            ok = bool(score.critical_text_ok)
+        if not ok:
+            return False
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m drill.score", description=__doc__)
     parser.add_argument("--json", type=Path, default=Path("drill-report/score.json"))
     parser.add_argument("--markdown", type=Path, default=None, help="also write a Markdown page")
+    parser.add_argument(
+        "--readme", type=Path, default=None, help="replace the score table in this README"
+    )
     parser.add_argument("--only", nargs="*", choices=sorted(BY_KEY), help="scenario keys")
     parser.add_argument("--fast", action="store_true", help="only the scenarios make test runs")
     parser.add_argument("--workers", type=int, default=None, help="processes (default: cores)")
@@ -23,25 +45,28 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [s for s in SCORE_SCENARIOS if not args.only or s.key in args.only]
     if args.fast:
         chosen = [s for s in chosen if s.fast]
+    started = time.monotonic()
     scores = []
     for score in run_suite(chosen, args.workers):
         scores.append(score)
-        verdict = "contained" if score.contained else "not contained"
+        if not score.brake_expected:
+            verdict = f"{score.false_brakes} false brake(s)"
+        else:
+            verdict = "contained" if score.contained else "not contained"
         print(f"  {score.number:>2}. {score.title}: {verdict}", file=sys.stderr, flush=True)
     print(text_table(scores))
+    print(f"\n{len(scores)} scenarios in {time.monotonic() - started:.0f} s (wall)")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(as_json(scores))
-    print(f"\nJSON: {args.json}")
+    print(f"JSON: {args.json}")
     if args.markdown:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
         args.markdown.write_text(markdown(scores))
         print(f"Markdown: {args.markdown}")
-    possible = [s for s in scores if s.containable]
-    unwinnable = [s for s in scores if not s.containable]
-    ok = all(s.contained and s.release_exact for s in possible) and all(
-        s.critical_text_ok for s in unwinnable
-    )
-    return 0 if ok else 1
+    if args.readme:
+        write_into_readme(args.readme, markdown_table(scores))
+        print(f"README table: {args.readme}")
+    return 0 if passed(scores) else 1
 
 
 if __name__ == "__main__":

@@ -1,14 +1,16 @@
 """What happens to a scenario's platforms while it runs: spikes, a cross-platform link,
-wobbling traffic, a runaway that starts between two checks, faults while braking.
+wobbling traffic, a runaway that starts between two checks, a flow that runs for a while
+and stops, faults while braking.
 
 A hook object is made fresh for every run; `on_tick` runs every simulated minute before
-the checks, `before_brake` right before incident_responder runs.
+the checks, `before_brake` right before incident_responder runs. A hook that starts the
+scenario's burn itself remembers when (`burn_start`), for the minutes-to-first-alert column.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from drill.stack import LocalStack
 from sandbox.faults import Fault, FaultKind
@@ -17,11 +19,17 @@ TICK = timedelta(minutes=1)
 
 
 class Hooks:
+    started_at: datetime | None = None  # set by hooks that start the burn themselves
+
     def on_tick(self, stack: LocalStack) -> None:
         """Called every TICK of simulated time."""
 
     def before_brake(self, stack: LocalStack) -> None:
         """Called right before each incident_responder run."""
+
+    def burn_start(self) -> datetime | None:
+        """When this hook started the scenario's burn; None: it starts none (or not yet)."""
+        return self.started_at
 
 
 @dataclass
@@ -39,6 +47,7 @@ class WorkflowSpike(Hooks):
         if not self.started and used >= limit * self.at_percent / 100:
             portal.set_workflow_rate(self.flow_id, self.calls_per_hour)
             self.started = True
+            self.started_at = stack.sandbox.clock.now()
 
 
 @dataclass
@@ -95,6 +104,29 @@ class RunawayStartsAfter(Hooks):
         if not self.started and self._elapsed >= self.after:
             stack.sandbox.salesforce.activate_flow_by_hand(self.flow, 1)
             self.started = True
+            self.started_at = stack.sandbox.clock.now()
+
+
+@dataclass
+class FlowRunsFor(Hooks):
+    """A person activates a flow `after` the start and deactivates it `lasts` later: a
+    burst or a batch that finishes on its own."""
+
+    flow: str
+    after: timedelta
+    lasts: timedelta
+    _elapsed: timedelta = timedelta(0)
+    stopped: bool = False
+
+    def on_tick(self, stack: LocalStack) -> None:
+        self._elapsed += TICK
+        org = stack.sandbox.salesforce
+        if self.started_at is None and self._elapsed >= self.after:
+            org.activate_flow_by_hand(self.flow, 1)
+            self.started_at = stack.sandbox.clock.now()
+        elif not self.stopped and self._elapsed >= self.after + self.lasts:
+            org.activate_flow_by_hand(self.flow, None)
+            self.stopped = True
 
 
 @dataclass
@@ -105,6 +137,9 @@ class FaultsWhileBraking(Hooks):
 
     def on_tick(self, stack: LocalStack) -> None:
         self.spike.on_tick(stack)
+
+    def burn_start(self) -> datetime | None:
+        return self.spike.burn_start()
 
     def before_brake(self, stack: LocalStack) -> None:
         server = stack.sandbox.hubspot_server

@@ -1,10 +1,13 @@
 """A LocalStack that keeps every report and alert, and what the automations looked like
-just before the first brake (to tell whether the release put them back exactly)."""
+just before the first brake (to tell whether the release put them back exactly).
+
+What it keeps is a plain `Recording`, so the scorer's measures can be unit-tested on
+recordings built by hand."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +20,17 @@ from sandbox.server import Sandbox
 class Recorded:
     at: datetime
     report: dict[str, Any]
+
+
+@dataclass
+class Recording:
+    """Every monitor, brake and release report, and every alert, with its simulated time."""
+
+    checks: list[Recorded] = field(default_factory=list)
+    brakes: list[Recorded] = field(default_factory=list)
+    releases: list[Recorded] = field(default_factory=list)
+    received: list[Recorded] = field(default_factory=list)  # alerts
+    state_before_brake: dict[str, Any] | None = None
 
 
 def automation_state(sandbox: Sandbox) -> dict[str, Any]:
@@ -46,11 +60,7 @@ class RecordingStack(LocalStack):
         before_brake: Callable[[LocalStack], None] | None = None,
     ) -> None:
         super().__init__(aws, sandbox, environment=environment)
-        self.checks: list[Recorded] = []
-        self.brakes: list[Recorded] = []
-        self.releases: list[Recorded] = []
-        self.received: list[Recorded] = []
-        self.state_before_brake: dict[str, Any] | None = None
+        self.recording = Recording()
         self._before_brake = before_brake
 
     def _now(self) -> datetime:
@@ -58,29 +68,29 @@ class RecordingStack(LocalStack):
 
     def check(self, event: dict[str, Any] | None = None) -> dict[str, Any]:
         report = super().check(event)
-        self.checks.append(Recorded(self._now(), report))
+        self.recording.checks.append(Recorded(self._now(), report))
         return report
 
     def brake(
         self, event: Mapping[str, Any] | None = None, context: Any = None, **fields: Any
     ) -> dict[str, Any]:
-        if self.state_before_brake is None:
-            self.state_before_brake = automation_state(self.sandbox)
+        if self.recording.state_before_brake is None:
+            self.recording.state_before_brake = automation_state(self.sandbox)
         if self._before_brake is not None:
             self._before_brake(self)
         report = super().brake(event, context, **fields)
-        self.brakes.append(Recorded(self._now(), report))
+        self.recording.brakes.append(Recorded(self._now(), report))
         return report
 
     def release(self, event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         report = super().release(event, context)
-        self.releases.append(Recorded(self._now(), report))
+        self.recording.releases.append(Recorded(self._now(), report))
         return report
 
     def alerts(self) -> list[ReceivedAlert]:
         alerts = super().alerts()
         for alert in alerts:
-            self.received.append(
+            self.recording.received.append(
                 Recorded(
                     self._now(),
                     {

@@ -1,9 +1,11 @@
-"""The ten runaway scenarios of the containment score.
+"""The scenarios of the containment score: ten runaways, and three days where no brake
+is due (a burst that stops on its own, a batch that peaks at 85 %, a calm hourly rollup).
 
 Each is a drill scenario (sandbox state, connections, allowlist) plus when it starts, how
-often the monitor checks, what happens while it runs (hooks), and whether braking by API
-can contain it at all. HubSpot scenarios start late in the portal's day (New York time)
-so the daily reset, and with it the release, comes within hours.
+often the monitor checks, what happens while it runs (hooks), whether braking by API can
+contain it at all, whether a brake is due at all, when its burn starts and who really
+burns the calls (its culprits). HubSpot scenarios start late in the portal's day (New York
+time) so the daily reset, and with it the release, comes within hours.
 """
 
 from __future__ import annotations
@@ -11,21 +13,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from drill.engine import DRILL_START
 from drill.scenarios import RUNAWAY_ROLLUPS, DrillScenario
+from drill.score import states as calm_states
+from drill.score.attribution import Culprit
 from drill.score.hooks import (
     FaultsWhileBraking,
+    FlowRunsFor,
     Hooks,
     LinkedSync,
     RunawayStartsAfter,
     WobblingTraffic,
     WorkflowSpike,
 )
+from drill.score.schedule import template_check_every
 from drill.stack import LocalStack
 from sandbox import scenarios as states
 
 HUBSPOT_LIMIT = 250_000
+_ROLLUPS = ("Account", "Opportunity", "Contact", "Case")
+# HubSpot has no per-workflow usage API: no source can name the workflow (issue 12).
+_LEAD_SCORING = Culprit("hs-portal", ("workflow:3001",), knowable=False)
 
 
 def _new_york(hour: int, minute: int = 0) -> datetime:
@@ -43,27 +53,41 @@ class ScoreScenario:
     hours: float
     containable: bool = True
     start: datetime = DRILL_START
-    check_every: timedelta = timedelta(minutes=5)  # the template's default
+    # None: the template's CheckSchedule, so the scenario runs at whatever cadence the
+    # deployed monitor has (with adaptive cadence, every minute and each connection due
+    # on its own interval).
+    check_every: timedelta | None = None
     hooks: Callable[[], Hooks] = Hooks
     fast: bool = False  # part of `make test`
     # Unwinnable scenarios: words the critical alerts must contain (lower case).
     critical_says: tuple[str, ...] = field(default_factory=tuple)
+    # False: usage stays below brake_at on its own, and any brake is a false brake.
+    brake_expected: bool = True
+    # When the burn starts, after `start`; None: the scenario's hook starts it and says when.
+    burn_starts: timedelta | None = timedelta(0)
+    culprits: tuple[Culprit, ...] = ()  # who really burns the calls (attribution column)
+    calm_day: bool = False  # its watch calls per day are the headline's "per calm day"
+
+    @property
+    def interval(self) -> timedelta:
+        return self.check_every or template_check_every()
 
 
 @dataclass(frozen=True)
-class LinkedDrillScenario(DrillScenario):
-    """A drill scenario whose allowlist entries may say which other connections their
-    automation drives (`drives`, keyed by automation)."""
+class EntryFieldsDrillScenario(DrillScenario):
+    """A drill scenario whose allowlist entries carry more than a name: `entry_fields`,
+    keyed by automation, e.g. `{"workflow:4001": {"drives": ("sf-prod",)}}` for a
+    workflow that also spends Salesforce's calls, or `{"...": {"tier": 2}}`."""
 
-    drives: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    entry_fields: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def set_up(self, stack: LocalStack) -> None:
         super().set_up(stack)
         for connection_id, automations in self.allowlist.items():
             for automation in automations:
-                if automation in self.drives:
+                if automation in self.entry_fields:
                     stack.allow(
-                        connection_id, automation, added_by="drill", drives=self.drives[automation]
+                        connection_id, automation, added_by="drill", **self.entry_fields[automation]
                     )
 
 
@@ -101,6 +125,7 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         _salesforce("slow-creep", states.slow_creep, "flow:Duplicate_Check_Creep"),
         hours=21,
         check_every=timedelta(minutes=15),  # 5 %/hour: a quarter-hour check loses nothing
+        culprits=(Culprit("sf-prod", ("flow:Duplicate_Check_Creep",)),),
     ),
     ScoreScenario(
         2,
@@ -110,6 +135,11 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         "plus a chatty HubSpot workflow: both platforms braked, both released next day.",
         RUNAWAY_ROLLUPS,
         hours=27,
+        culprits=(
+            # Four rollups of 900 calls an hour each: any of them first is right.
+            Culprit("sf-prod", tuple(f"flow:{n}_Rollup_Hourly" for n in _ROLLUPS)),
+            Culprit("hs-portal", ("workflow:2001",), knowable=False),
+        ),
     ),
     ScoreScenario(
         3,
@@ -122,6 +152,8 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         start=_new_york(21),
         hooks=lambda: WorkflowSpike("3001", at_percent=60, calls_per_hour=50_000),
         fast=True,
+        burn_starts=None,
+        culprits=(_LEAD_SCORING,),
     ),
     ScoreScenario(
         4,
@@ -134,6 +166,8 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         start=_new_york(22, 30),
         hooks=lambda: WorkflowSpike("3001", at_percent=88, calls_per_hour=50_000),
         fast=True,
+        burn_starts=None,
+        culprits=(_LEAD_SCORING,),
     ),
     ScoreScenario(
         5,
@@ -146,6 +180,7 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         containable=False,
         fast=True,
         critical_says=("exhausted", "impossible", "by hand"),
+        culprits=(Culprit("sf-prod", ("flow:Account_Rollup_Hourly",)),),
     ),
     ScoreScenario(
         6,
@@ -154,7 +189,7 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         "A HubSpot sync workflow writes to Salesforce, so it drives both counters. Its "
         "allowlist entry says so (`drives`): either platform's brake stops it, and it is "
         "back only once HubSpot has reset and Salesforce is under release_below.",
-        LinkedDrillScenario(
+        EntryFieldsDrillScenario(
             name="both-platforms",
             description="both-platforms",
             platform_state=states.linked_sync,
@@ -166,7 +201,7 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
             },
             # The sync workflow spends Salesforce's calls too: either brake stops it, and
             # it is back only once both platforms have recovered.
-            drives={"workflow:4001": ("sf-prod",)},
+            entry_fields={"workflow:4001": {"drives": ("sf-prod",)}},
             starting_usage={"hubspot": 200_000},
         ),
         # Past both recoveries: HubSpot's reset 2.5 h in, Salesforce under release_below
@@ -178,6 +213,11 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
             salesforce_calls_per_hour=12_000,
             triggered_flow="Contact_After_Save_Enrichment",
             triggered_calls_per_hour=3_000,
+        ),
+        culprits=(
+            Culprit("hs-portal", ("workflow:4001",), knowable=False),
+            # In Salesforce the sync's writes come from HubSpot's connector app.
+            Culprit("sf-prod", ("HubSpot", "workflow:4001")),
         ),
     ),
     ScoreScenario(
@@ -191,6 +231,7 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         containable=False,
         fast=True,
         critical_says=("outside apibrake's reach", "not on the allowlist"),
+        culprits=(Culprit("sf-prod", ("ETL",)),),  # the ETL's connected app or its user
     ),
     ScoreScenario(
         8,
@@ -203,6 +244,7 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         start=_new_york(22),
         hooks=lambda: WobblingTraffic(rates=(0, 2_500)),
         fast=True,
+        culprits=(_LEAD_SCORING,),
     ),
     ScoreScenario(
         9,
@@ -219,6 +261,8 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
             WorkflowSpike("3001", at_percent=88.5, calls_per_hour=30_000)
         ),
         fast=True,
+        burn_starts=None,
+        culprits=(_LEAD_SCORING,),
     ),
     ScoreScenario(
         10,
@@ -233,6 +277,55 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         hooks=lambda: RunawayStartsAfter("Mass_Update_Accounts", after=timedelta(minutes=65)),
         fast=True,
         critical_says=("too late", "check interval", "more often"),
+        burn_starts=None,
+        culprits=(
+            Culprit("sf-prod", ("flow:Mass_Update_Accounts",), change="flow:Mass_Update_Accounts"),
+        ),
+    ),
+    ScoreScenario(
+        11,
+        "short-burst",
+        "Short burst that stops by itself",
+        "A data load runs for 12 minutes at 70,000 calls an hour and stops at about 87 %: "
+        "nothing to brake. A brake here would be a false brake, and would have stopped "
+        "work that was about to finish anyway.",
+        _salesforce("short-burst", calm_states.short_burst, "flow:Lead_Import_Dedupe"),
+        hours=1.5,
+        hooks=lambda: FlowRunsFor(
+            "Lead_Import_Dedupe", after=timedelta(minutes=30), lasts=timedelta(minutes=12)
+        ),
+        fast=True,
+        brake_expected=False,
+        burn_starts=None,
+    ),
+    ScoreScenario(
+        12,
+        "daily-batch",
+        "Daily batch peaking at 85 %",
+        "A nightly batch takes the org from 55 % to 85 % in two hours and finishes: the "
+        "warnings come, the brake does not.",
+        _salesforce("daily-batch", calm_states.daily_batch, "flow:Nightly_Account_Batch"),
+        hours=3,
+        hooks=lambda: FlowRunsFor(
+            "Nightly_Account_Batch", after=timedelta(minutes=15), lasts=timedelta(hours=2)
+        ),
+        fast=True,
+        brake_expected=False,
+        burn_starts=None,
+    ),
+    ScoreScenario(
+        13,
+        "calm-hourly-rollup",
+        "Hourly rollup on a calm day",
+        "An hourly rollup keeps the org near 60 % all day: what watching a calm "
+        "connection costs, at the monitor's own cadence (8 hours, counted per day).",
+        _salesforce(
+            "calm-hourly-rollup", calm_states.calm_hourly_rollup, "flow:Account_Rollup_Hourly"
+        ),
+        hours=8,  # eight rollup runs show the cadence; a whole day would triple the wall time
+        brake_expected=False,
+        burn_starts=None,  # no burn
+        calm_day=True,
     ),
 )
 

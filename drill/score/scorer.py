@@ -1,25 +1,26 @@
-"""Runs one score scenario through the drill engine and measures the outcome."""
+"""Scores one scenario from what was recorded while it ran (pure: see run.py for the run)."""
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from drill.engine import DrillOptions, run_drill
-from drill.score.hooks import TICK
-from drill.score.recorder import Recorded, RecordingStack, automation_state
+from drill.score.attribution import Named, attribution
+from drill.score.measures import (
+    PastBrakeAt,
+    Trace,
+    brake_runs,
+    landings,
+    minutes_to_first_alert,
+    past_brake_at,
+    watch_calls_per_day,
+)
+from drill.score.recorder import Recording
 from drill.score.scenarios import ScoreScenario
-from drill.stack import LocalStack
-from localaws import LocalAws
-from sandbox.server import Sandbox
 
-QUIET = {"POWERTOOLS_LOG_LEVEL": "CRITICAL", "POWERTOOLS_METRICS_DISABLED": "true"}
-_LANDED = {"braked", "already_off"}
-_PLATFORMS = {"sf-prod": "salesforce", "hs-portal": "hubspot"}
+DEFAULT_BRAKE_AT = 90.0
 
 
 @dataclass
@@ -40,171 +41,170 @@ class ScenarioScore:
     critical_alerts: list[str] = field(default_factory=list)  # subjects
     critical_text_ok: bool | None = None  # unwinnable scenarios: the alerts say so
     notes: list[str] = field(default_factory=list)
+    brake_expected: bool = True  # False: usage stays below brake_at on its own
+    # calls_before_brake as % of that connection's daily limit (the worst connection)
+    limit_percent_before_brake: float | None = None
+    false_brakes: int = 0  # brake runs in a scenario where no brake was due
+    watch_calls_per_day: float = 0.0  # the monitor's calls, busiest connection, per day
+    minutes_to_first_alert: float | None = None  # from the burn's start; None: no burn/alert
+    attribution: str = Named.NOT_APPLICABLE.value  # see drill/score/attribution.py
+    attribution_named: list[str] = field(default_factory=list)  # who critical alerts named
+    calm_day: bool = False
+    brake_at: float = DEFAULT_BRAKE_AT  # the lowest brake_at of its connections
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
-@dataclass
-class _Trace:
-    """Usage of each watched connection every simulated minute."""
-
-    samples: dict[str, list[tuple[datetime, int, int]]] = field(default_factory=dict)
-
-    def record(self, stack: LocalStack, connection_ids: list[str]) -> None:
-        now = stack.sandbox.clock.now()
-        for cid in connection_ids:
-            used, limit = getattr(stack.sandbox, _PLATFORMS[cid]).usage()
-            self.samples.setdefault(cid, []).append((now, used, limit))
-
-    def first(self, cid: str, percent: float) -> datetime | None:
-        return next(
-            (at for at, used, limit in self.samples.get(cid, []) if used >= limit * percent / 100),
-            None,
-        )
-
-    def used_at(self, cid: str, moment: datetime) -> int:
-        return max((used for at, used, _ in self.samples.get(cid, []) if at <= moment), default=0)
-
-
-def run_scenario(scenario: ScoreScenario) -> ScenarioScore:
-    hooks = scenario.hooks()
+def brake_thresholds(scenario: ScoreScenario) -> dict[str, float]:
     drill = scenario.drill
-    watched = [
-        cid
-        for cid, item in (("sf-prod", drill.salesforce), ("hs-portal", drill.hubspot))
-        if item is not None
-    ]
-    trace = _Trace()
-    stacks: list[RecordingStack] = []
-
-    def make_stack(
-        aws: LocalAws, sandbox: Sandbox, environment: Mapping[str, str] | None
-    ) -> LocalStack:
-        stack = RecordingStack(aws, sandbox, environment, before_brake=hooks.before_brake)
-        stacks.append(stack)
-        return stack
-
-    def on_tick(stack: LocalStack) -> None:
-        hooks.on_tick(stack)
-        trace.record(stack, watched)
-
-    end_state: dict[str, Any] = {}
-
-    def capture_end(stack: LocalStack) -> None:
-        on_tick(stack)
-        end_state.clear()
-        end_state.update(automation_state(stack.sandbox))
-
-    logging.disable(logging.ERROR)  # the handlers' JSON logs would drown the table
-    try:
-        run_drill(
-            drill,
-            DrillOptions(check_every=scenario.check_every, hours=scenario.hours),
-            environment=QUIET,
-            start=scenario.start,
-            on_tick=capture_end,
-            tick=TICK,
-            stack_factory=make_stack,
-        )
-    finally:
-        logging.disable(logging.NOTSET)
-    return _score(scenario, stacks[0], trace, watched, end_state)
-
-
-def _score(
-    scenario: ScoreScenario,
-    stack: RecordingStack,
-    trace: _Trace,
-    watched: list[str],
-    end_state: dict[str, Any],
-) -> ScenarioScore:
-    brake_at = {
-        "sf-prod": float((scenario.drill.salesforce or {}).get("brake_at", 90)),
-        "hs-portal": float((scenario.drill.hubspot or {}).get("brake_at", 90)),
+    return {
+        "sf-prod": float((drill.salesforce or {}).get("brake_at", DEFAULT_BRAKE_AT)),
+        "hs-portal": float((drill.hubspot or {}).get("brake_at", DEFAULT_BRAKE_AT)),
     }
-    notes: list[str] = []
-    refused = {cid: trace.first(cid, 100) for cid in watched}
-    in_time: list[bool] = []
-    burned: list[int] = []
-    minutes: list[float] = []
-    oscillations = 0
-    for cid in watched:
+
+
+@dataclass
+class _Braking:
+    """Over the connections: did each brake land in time, and what burned past brake_at."""
+
+    in_time: list[bool] = field(default_factory=list)
+    past: list[PastBrakeAt] = field(default_factory=list)
+    oscillations: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def _braking(
+    trace: Trace,
+    recording: Recording,
+    brake_at: dict[str, float],
+    refused: dict[str, datetime | None],
+) -> _Braking:
+    result = _Braking()
+    for cid in sorted(trace.samples):
         crossed = trace.first(cid, brake_at[cid])
-        landings = _landings(stack.brakes, cid)
-        oscillations += max(len(landings) - 1, 0)
+        landed_at = landings(recording.brakes, cid)
+        result.oscillations += max(len(landed_at) - 1, 0)
         if crossed is None:
             continue
-        landed = next((at for at in landings if at >= crossed), None)
-        if landed is None:
-            in_time.append(False)
-            notes.append(f"{cid}: crossed brake_at, never braked")
+        if not landed_at:
+            result.in_time.append(False)
+            result.notes.append(f"{cid}: crossed brake_at, never braked")
             continue
-        first_refusal = refused[cid]
-        in_time.append(first_refusal is None or landed < first_refusal)
-        burned.append(trace.used_at(cid, landed) - trace.used_at(cid, crossed))
-        minutes.append((landed - crossed).total_seconds() / 60)
-    for cid, at in refused.items():
-        if at is not None:
-            notes.append(f"{cid}: first refused call at {at:%H:%M} UTC")
-    peak = max(
-        (used / limit * 100 for samples in trace.samples.values() for _, used, limit in samples),
-        default=0.0,
-    )
-    alerts = [record.report for record in stack.received]
-    critical = [a for a in alerts if a["severity"] == "critical"]
-    critical_text_ok = None
-    if scenario.critical_says:
-        text = " ".join(f"{a['subject']}\n{a['body']}" for a in critical).lower()
-        critical_text_ok = all(words in text for words in scenario.critical_says)
+        # The first landing counts, even one ahead of the threshold (brake-ahead).
+        landed, first_refusal = landed_at[0], refused[cid]
+        result.in_time.append(first_refusal is None or landed < first_refusal)
+        result.past.append(past_brake_at(trace, cid, brake_at[cid], crossed, landed))
+    return result
+
+
+def _release_exact(
+    scenario: ScoreScenario, recording: Recording, end_state: dict[str, Any], watched: list[str]
+) -> bool | None:
+    braked = any(landings(recording.brakes, cid) for cid in watched)
+    if recording.state_before_brake is None or not braked:
+        return None
     released = any(
-        row["status"] == "released" for record in stack.releases for row in record.report["rows"]
+        row["status"] == "released"
+        for record in recording.releases
+        for row in record.report.get("rows", [])
     )
-    release_exact = None
-    if stack.state_before_brake is not None and any(_landings(stack.brakes, c) for c in watched):
-        release_exact = released and end_state == stack.state_before_brake
-        if not released and not scenario.containable:
-            release_exact = None  # the window never recovered: nothing to put back yet
-    contained = bool(in_time) and all(in_time) and all(at is None for at in refused.values())
+    if not released and not scenario.containable:
+        return None  # the window never recovered: nothing to put back yet
+    return released and end_state == recording.state_before_brake
+
+
+def _critical_text_ok(scenario: ScoreScenario, critical: list[dict[str, Any]]) -> bool | None:
+    if not scenario.critical_says:
+        return None
+    text = " ".join(f"{a['subject']}\n{a['body']}" for a in critical).lower()
+    return all(words in text for words in scenario.critical_says)
+
+
+def _rounded(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _past_brake_at_columns(past: list[PastBrakeAt]) -> dict[str, Any]:
+    """The worst connection's burn past brake_at, in calls, minutes and % of its limit."""
+    if not past:
+        return {"calls_before_brake": None, "minutes_to_brake": None}
+    return {
+        "calls_before_brake": max(p.calls for p in past),
+        "minutes_to_brake": round(max(p.minutes for p in past), 1),
+        "limit_percent_before_brake": round(max(p.percent_of_limit for p in past), 2),
+    }
+
+
+def _alert_columns(scenario: ScoreScenario, recording: Recording) -> dict[str, Any]:
+    alerts = [record.report for record in recording.received]
+    critical = [a for a in alerts if a["severity"] == "critical"]
+    return {
+        "alerts": dict(Counter(a["severity"] for a in alerts)),
+        "critical_alerts": [a["subject"] for a in critical],
+        "critical_text_ok": _critical_text_ok(scenario, critical),
+    }
+
+
+def score(
+    scenario: ScoreScenario,
+    recording: Recording,
+    trace: Trace,
+    end_state: dict[str, Any],
+    burn_start: datetime | None,
+    *,
+    attribution_in_layer: bool = False,
+) -> ScenarioScore:
+    """The scenario's score; `burn_start` None: the scenario has no burn;
+    `attribution_in_layer`: the monitor gathers suspects (see attribution.py)."""
+    watched = sorted(trace.samples)
+    brake_at = brake_thresholds(scenario)
+    refused = {cid: trace.first(cid, 100) for cid in watched}
+    braking = _braking(trace, recording, brake_at, refused)
+    notes = braking.notes + [
+        f"{cid}: first refused call at {at:%H:%M} UTC" for cid, at in refused.items() if at
+    ]
+    in_time = braking.in_time
+    verdict = attribution(recording.checks, scenario.culprits, in_layer=attribution_in_layer)
+    first_alert = (
+        None if burn_start is None else minutes_to_first_alert(recording.checks, burn_start)
+    )
     return ScenarioScore(
         number=scenario.number,
         key=scenario.key,
         title=scenario.title,
         containable=scenario.containable,
-        contained=contained,
+        contained=bool(in_time) and all(in_time) and not any(refused.values()),
         braked_before_refusal=all(in_time) if in_time else None,
-        peak_percent=round(peak, 1),
-        calls_before_brake=max(burned) if burned else None,
-        minutes_to_brake=round(max(minutes), 1) if minutes else None,
-        apibrake_calls=_apibrake_calls(stack),
-        alerts=dict(Counter(a["severity"] for a in alerts)),
-        release_exact=release_exact,
-        oscillations=oscillations,
-        critical_alerts=[a["subject"] for a in critical],
-        critical_text_ok=critical_text_ok,
+        peak_percent=round(trace.peak_percent(), 1),
+        apibrake_calls=apibrake_calls(recording),
+        release_exact=_release_exact(scenario, recording, end_state, watched),
+        oscillations=braking.oscillations,
         notes=notes,
+        brake_expected=scenario.brake_expected,
+        false_brakes=0 if scenario.brake_expected else brake_runs(recording.brakes),
+        watch_calls_per_day=round(
+            watch_calls_per_day(recording.checks, watched, timedelta(hours=scenario.hours)), 1
+        ),
+        minutes_to_first_alert=_rounded(first_alert),
+        attribution=verdict.named.value,
+        attribution_named=list(verdict.tops),
+        calm_day=scenario.calm_day,
+        brake_at=min((brake_at[cid] for cid in watched), default=DEFAULT_BRAKE_AT),
+        **_past_brake_at_columns(braking.past),
+        **_alert_columns(scenario, recording),
     )
 
 
-def _landings(brakes: list[Recorded], cid: str) -> list[datetime]:
-    return [
-        record.at
-        for record in brakes
-        if any(
-            row["connection_id"] == cid and row["status"] in _LANDED
-            for row in record.report.get("rows", [])
-        )
-    ]
-
-
-def _apibrake_calls(stack: RecordingStack) -> int:
+def apibrake_calls(recording: Recording) -> int:
+    """What watch, brake and release spent themselves."""
     watch: int = sum(
         row.get("api_calls", 0) + row.get("auth_calls", 0)
-        for record in stack.checks
+        for record in recording.checks
         for row in record.report.get("connections", [])
     )
     act: int = sum(
         sum(record.report.get("api_calls", {}).values())
-        for record in (*stack.brakes, *stack.releases)
+        for record in (*recording.brakes, *recording.releases)
     )
     return watch + act

@@ -8,8 +8,9 @@ import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
+from drill.score.run import run_scenario
 from drill.score.scenarios import BY_KEY, ScoreScenario
-from drill.score.scorer import ScenarioScore, run_scenario
+from drill.score.scorer import ScenarioScore
 
 
 def _run(key: str) -> ScenarioScore:

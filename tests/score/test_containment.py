@@ -1,5 +1,6 @@
 """The containment score as regression checks: outcomes (contained, exact release, the
-right critical alerts), never timings. Each scenario runs in a fresh process."""
+right critical alerts, no false brake where none is due), never timings. Each scenario
+runs in a fresh process."""
 
 from __future__ import annotations
 
@@ -23,7 +24,12 @@ def fast_scores() -> dict[str, ScenarioScore]:
 
 
 def _assert_outcome(scenario: ScoreScenario, score: ScenarioScore) -> None:
-    if scenario.containable:
+    if not scenario.brake_expected:
+        # Then: usage stayed below brake_at on its own, and nothing was braked
+        assert score.peak_percent < score.brake_at
+        assert score.false_brakes == 0
+        assert score.release_exact is None
+    elif scenario.containable:
         # Then: braked before any call was refused, everything put back as it was, once
         assert score.contained, score.notes
         assert score.release_exact is True

@@ -91,8 +91,11 @@ def each_threshold_alerts_once_per_window(world: World) -> None:
             same = [
                 other
                 for other in moments[index:]
-                if (_window(cid, other) == _window(cid, at) if PLATFORM[cid] == "hubspot"
-                    else other - at < ROLLING_DAY)
+                if (
+                    _window(cid, other) == _window(cid, at)
+                    if PLATFORM[cid] == "hubspot"
+                    else other - at < ROLLING_DAY
+                )
             ]
             assert len(same) <= allowed, (
                 f"{cid}: {len(same)} {kind} alerts in one window from {at:%m-%d %H:%M}"

@@ -273,9 +273,9 @@ class World:
         for row in report.get("connections", []):
             percent = row.get("percent")
             cid = row.get("connection_id")
-            if percent is not None and cid in PLATFORM and cid not in self.disabled:
-                if percent >= self.connection(cid).effective_brake_at:
-                    self.seen.critical_due.append((self.now(), cid))
+            watched = percent is not None and cid in PLATFORM and cid not in self.disabled
+            if watched and percent >= self.connection(cid).effective_brake_at:
+                self.seen.critical_due.append((self.now(), cid))
         for brake in self.stack.run_auto_brakes():
             self._keep(brake)
         self.collect_alerts()

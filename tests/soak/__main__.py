@@ -28,12 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     # The functions log every call as JSON; the soak's answer is its table.
     os.environ["POWERTOOLS_LOG_LEVEL"] = "CRITICAL"
     logging.disable(logging.ERROR)
+    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"  # no EMF lines on stdout
     fast_platform_retries()
     started = time.monotonic()
     with LocalAws() as aws:
         soak = Soak(SoakOptions(seed=seed, days=args.days, pairs=args.pairs), aws)
         try:
-            counts = soak.run()
+            counts = soak.run(progress=lambda line: print(line, file=sys.stderr, flush=True))
             verdicts = soak.verdicts()
         finally:
             soak.close()

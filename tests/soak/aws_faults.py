@@ -50,7 +50,10 @@ def _dynamodb_error(kind: str) -> tuple[int, str, bytes]:
         if kind == "dynamodb_throughput"
         else "ThrottlingException"
     )
-    body = {"__type": f"{prefix}{code}", "message": "Rate of requests exceeds the allowed throughput."}
+    body = {
+        "__type": f"{prefix}{code}",
+        "message": "Rate of requests exceeds the allowed throughput.",
+    }
     return 400, _DYNAMODB_JSON, json.dumps(body).encode()
 
 
@@ -155,8 +158,11 @@ class AwsFaultProxy:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes: without TCP_NODELAY each answer waits
+            # for the client's delayed ACK (~40 ms).
+            disable_nagle_algorithm = True
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass  # quiet: the soak prints its own table
 
             def _forward(self, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:

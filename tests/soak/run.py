@@ -1,8 +1,9 @@
 """The soak: a month of simulated days on the local stack, with faults, overlaps and crashes.
 
-The clock ticks where the scenario needs it: hourly while every connection is calm, every
-five minutes while one is over 70 % of its limit; the scheduled release runs every 30
-minutes while an incident is open. Everything random comes from one seed.
+The clock ticks where the scenario needs it: every two hours while every connection is
+calm, every five minutes while a runaway climbs past 60 % of its limit; the scheduled
+release runs every 30 minutes while an incident is open. Everything random comes from one
+seed.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from botocore.retries.standard import ExponentialBackoff
 
 from apibrake.http import client as http_client
 from apibrake.http.client import Timeouts
@@ -32,11 +35,15 @@ from tests.soak.fleet import Fleet, Member
 from tests.soak.platform_faults import PlatformFaults
 
 START = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)
-HOT_PERCENT = 70.0
-CALM_TICK, HOT_TICK = timedelta(minutes=60), timedelta(minutes=5)
+HOT_PERCENT = 60.0
+CALM_TICK, HOT_TICK = timedelta(hours=2), timedelta(minutes=5)
 RELEASE_EVERY = timedelta(minutes=30)
-KIND_OF = {"flow_activation": "flow", "job_abort": "scheduled_apex", "job_schedule":
-           "scheduled_apex", "workflow_put": "workflow"}
+KIND_OF = {
+    "flow_activation": "flow",
+    "job_abort": "scheduled_apex",
+    "job_schedule": "scheduled_apex",
+    "workflow_put": "workflow",
+}
 
 
 @dataclass(frozen=True)
@@ -81,7 +88,9 @@ class Soak:
         self.fleet.build(self.stack)
         self._direct = aws.client("dynamodb")  # the soak's own reads skip the fault proxy
         self._state_table = aws.table_name("StateTable")
-        self.platform_faults = PlatformFaults(self.rng.randrange(2**32), options.platform_fault_rate)
+        self.platform_faults = PlatformFaults(
+            self.rng.randrange(2**32), options.platform_fault_rate
+        )
         for member in self.fleet.members:
             self.platform_faults.attach(member.server, member.platform)
             _watch(member, self._check_journalled)
@@ -95,7 +104,7 @@ class Soak:
         self.fleet.stop()
         LocalStack.forget_caches()
 
-    # The journal comes first -------------------------------------------------------------------
+    # The journal comes first ----------------------------------------------------------------------
 
     def _check_journalled(self, member: Member, mutation: Mutation) -> None:
         kind = KIND_OF[mutation.kind]
@@ -119,7 +128,7 @@ class Soak:
         item = answer.get("Item")
         return from_item(item) if item else None
 
-    # Invocations --------------------------------------------------------------------------------
+    # Invocations ----------------------------------------------------------------------------------
 
     def _invoke(self, run: Callable[[], Any]) -> Any:
         """One invocation; now and then Lambda cuts it off and it is retried."""
@@ -227,7 +236,7 @@ class Soak:
 
     # The month ------------------------------------------------------------------------------------
 
-    def run(self) -> SoakCounts:
+    def run(self, progress: Callable[[str], None] = lambda _: None) -> SoakCounts:
         next_release = START + RELEASE_EVERY
         for day in range(self.options.days):
             self.counts.days = day + 1
@@ -236,18 +245,20 @@ class Soak:
                 for m in self.fleet.members
                 if self.rng.random() < self.options.runaway_chance
             }
-            overlap_hour = self.rng.randrange(24) if self.rng.random() < self.options.overlap_chance else None
+            overlap = (
+                self.rng.randrange(24) if self.rng.random() < self.options.overlap_chance else None
+            )
             day_end = START + timedelta(days=day + 1)
-            while self.fleet.clock.now() < day_end:
-                now = self.fleet.clock.now()
-                if now.minute == 0:
-                    self.fleet.set_hour_rates()
-                    for member in self.fleet.members:
-                        if runaways.get(member.cid) == now.hour:
-                            self.fleet.start_runaway(member)
-                            self.counts.runaways += 1
-                    if overlap_hour == now.hour:
-                        self._overlap()
+            while (now := self.fleet.clock.now()) < day_end:
+                self.fleet.set_hour_rates()
+                for member in self.fleet.members:
+                    if runaways.get(member.cid, 24) <= now.hour:
+                        runaways.pop(member.cid)
+                        self.fleet.start_runaway(member)
+                        self.counts.runaways += 1
+                if overlap is not None and overlap <= now.hour:
+                    overlap = None
+                    self._overlap()
                 self._tick()
                 self.fleet.fix_braked_runaways()
                 if now >= next_release:
@@ -255,10 +266,16 @@ class Soak:
                     if self._any_open():
                         self._release()
                 self._collect_alerts()
-                hot = any(m.percent() >= HOT_PERCENT for m in self.fleet.members)
-                self.fleet.advance(HOT_TICK if hot else _to_next_hour(now))
+                self.fleet.advance(HOT_TICK if self._hot() else _to_next_calm_tick(now))
+            progress(f"day {day + 1}: {self.counts.ticks} ticks, {self.counts.runaways} runaways")
         self._quiet()
         return self.counts
+
+    def _hot(self) -> bool:
+        """Five-minute ticks while a runaway climbs; calm or braked connections change slowly."""
+        return any(
+            m.runaway_until_braked and m.percent() >= HOT_PERCENT for m in self.fleet.members
+        )
 
     def aws_faults_injected(self) -> dict[str, int]:
         return dict(self.proxy.injected)
@@ -274,17 +291,17 @@ class Soak:
         return any(self._open_incident(m.cid) for m in self.fleet.members)
 
     def _quiet(self) -> None:
-        """Faults off; two calm days of hourly ticks and releases: everything goes home."""
+        """Faults off; two calm days of ticks and releases: everything goes home."""
         self.platform_faults.enabled = False
         self.aws_faults.enabled = False
-        for _ in range(48):
+        for _ in range(24):
             self.fleet.set_hour_rates()
             self._tick()
             self._release()
             self._collect_alerts()
             self.fleet.advance(CALM_TICK)
 
-    # The checks ------------------------------------------------------------------------------------
+    # The checks -----------------------------------------------------------------------
 
     def state_items(self) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
@@ -372,12 +389,22 @@ def critical_windows(counts: SoakCounts) -> tuple[int, int]:
     return len(windows) + len(missed), len(missed)
 
 
-def _to_next_hour(now: datetime) -> timedelta:
-    return timedelta(minutes=60 - now.minute) if now.minute else CALM_TICK
+def _to_next_calm_tick(now: datetime) -> timedelta:
+    """To the next even hour: calm stretches cost one monitor run per two hours."""
+    next_tick = now.replace(minute=0, second=0, microsecond=0) + CALM_TICK
+    if next_tick.hour % 2:
+        next_tick -= timedelta(hours=1)
+    return next_tick - now
 
 
 def fast_platform_retries() -> None:
-    """The reliability tests' millisecond waits and 0.6 s read timeout: same decisions."""
+    """The reliability tests' millisecond waits and 0.6 s read timeout: same decisions.
+    botocore's standard mode waits up to 1 s times 2^attempt after a throttle (0.025 s
+    for DynamoDB's other errors): a hundredth of that keeps its decisions, not the month."""
+    config = ExponentialBackoff._DEFAULT_BACKOFF_CONFIG
+    config["throttling_base_scale"] = 0.01
+    config["non_throttling_base_scale"] = 0.001
+    ExponentialBackoff._SERVICE_BACKOFF_CONFIG["dynamodb"]["non_throttling_base_scale"] = 0.001
     http_client.RetryPolicy = functools.partial(  # type: ignore[misc]
         RetryPolicy, base_delay=0.01, max_delay=0.05, burst_wait_scale=0.005
     )

@@ -54,7 +54,7 @@ class SoakOptions:
     runaway_chance: float = 0.08  # per connection and day
     platform_fault_rate: float = 0.03
     aws_fault_rate: float = 0.03
-    crash_every: int = 300  # invocations, on average
+    crash_every: int = 200  # invocations, on average
     overlap_chance: float = 0.3  # per day: an operator acts while the schedule runs
 
 
@@ -65,8 +65,6 @@ class SoakCounts:
     invocations: int = 0
     crashed: int = 0
     overlaps: int = 0
-    automations_braked: int = 0
-    automations_released: int = 0
     needs_human: int = 0
     runaways: int = 0
     journal_misses: list[str] = field(default_factory=list)
@@ -180,17 +178,10 @@ class Soak:
             if percent is not None and percent >= 90.0:
                 self.counts.critical_due.append((row["connection_id"], now))
         for event in self.stack.invoker.drain():
-            self._count_brake(self._invoke(lambda e=event: self.stack.brake(e.model_dump())))
-
-    def _count_brake(self, report: dict[str, Any]) -> None:
-        rows = report.get("rows", [])
-        self.counts.automations_braked += sum(row.get("status") == "braked" for row in rows)
+            self._invoke(lambda e=event: self.stack.brake(e.model_dump()))
 
     def _release(self) -> None:
-        report = self._invoke(self.stack.release_recovered)
-        self.counts.automations_released += sum(
-            row.get("status") == "released" for row in report.get("rows", [])
-        )
+        self._invoke(self.stack.release_recovered)
 
     def _overlap(self) -> None:
         """An operator acts while the schedule runs: a manual brake during a monitor tick, or
@@ -318,7 +309,8 @@ class Soak:
             if str(item.get("pk", "")).startswith("incident#")
             and str(item.get("sk", "")).startswith("row#")
         ]
-        incidents_per_target: Counter[str] = Counter()
+        # Keyed by (connection, name): the orgs and portals share automation names.
+        incidents_per_target: Counter[tuple[str, str]] = Counter()
         not_back = 0
         for row in rows:
             brake, release = row.get("brake"), row.get("release")
@@ -326,7 +318,7 @@ class Soak:
                 BrakeState.ALREADY_OFF.value,
                 BrakeState.SKIPPED.value,
             ):
-                incidents_per_target[str(row["name"])] += 1
+                incidents_per_target[(str(row["connection_id"]), str(row["name"]))] += 1
             if release == ReleaseState.NEEDS_HUMAN.value:
                 self.counts.needs_human += 1
             if brake in (BrakeState.BRAKED.value, BrakeState.PENDING.value) and not (
@@ -335,21 +327,23 @@ class Soak:
             ):
                 not_back += 1
         changes = [
-            m
-            for sandbox in self.fleet.sandboxes
-            for m in sandbox.audit.entries()
+            ((member.cid, m.target), m)
+            for member in self.fleet.members
+            for m in member.sandbox.audit.entries(member.platform)
             if m.actor == "api" and is_change(m)
         ]
-        offs = Counter(m.target for m in changes if turns_off(m))
-        ons = Counter(m.target for m in changes if not turns_off(m))
+        offs = Counter(key for key, m in changes if turns_off(m))
+        ons = Counter(key for key, m in changes if not turns_off(m))
         duplicates = sum(
-            max(0, count - incidents_per_target[target])
+            max(0, count - incidents_per_target[key])
             for counter in (offs, ons)
-            for target, count in counter.items()
+            for key, count in counter.items()
         )
-        allowlisted = {name for m in self.fleet.members for name in m.allowlisted}
-        outside = sum(1 for m in changes if m.target not in allowlisted)
+        allowlisted = {(m.cid, name) for m in self.fleet.members for name in m.allowlisted}
+        outside = sum(1 for key, _ in changes if key not in allowlisted)
         return {
+            "braked": sum(row.get("brake") == BrakeState.BRAKED.value for row in rows),
+            "released": sum(row.get("release") == ReleaseState.RELEASED.value for row in rows),
             "mutations": len(changes),
             "duplicates": duplicates,
             "outside": outside,

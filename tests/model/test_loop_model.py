@@ -23,7 +23,7 @@ PROFILES = {
 PROFILE = os.environ.get("APIBRAKE_MODEL_PROFILE", "fast")
 
 
-@pytest.mark.timeout(1800 if PROFILE == "deep" else 240)
+@pytest.mark.timeout(3600 if PROFILE == "deep" else 300)
 def test_the_promises_hold_over_generated_histories(
     local_aws: LocalAws, function_env: None, fast_retries: None
 ) -> None:

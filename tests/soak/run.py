@@ -76,7 +76,11 @@ class SoakCounts:
 class Soak:
     def __init__(self, options: SoakOptions, aws: LocalAws) -> None:
         self.options = options
+        # The month's plan (runaways, overlapping operators) has a generator of its own, so
+        # one seed always plans the same month; crashes and faults draw from theirs, and
+        # which concurrent request meets a fault also depends on thread timing.
         self.rng = random.Random(options.seed)
+        self.plan = random.Random(options.seed + 1)
         self.aws = aws
         self.counts = SoakCounts()
         self.fleet = Fleet.start(options.pairs, START)
@@ -187,7 +191,7 @@ class Soak:
         """An operator acts while the schedule runs: a manual brake during a monitor tick, or
         a forced release of an open incident during the scheduled release."""
         self.counts.overlaps += 1
-        member = self.fleet.pick(self.rng)
+        member = self.fleet.pick(self.plan)
         incident_id = self._open_incident(member.cid)
         if incident_id is None:
             operator: Callable[[], Any] = functools.partial(
@@ -232,13 +236,12 @@ class Soak:
         for day in range(self.options.days):
             self.counts.days = day + 1
             runaways = {
-                m.cid: self.rng.randrange(24)
+                m.cid: self.plan.randrange(24)
                 for m in self.fleet.members
-                if self.rng.random() < self.options.runaway_chance
+                if self.plan.random() < self.options.runaway_chance
             }
-            overlap = (
-                self.rng.randrange(24) if self.rng.random() < self.options.overlap_chance else None
-            )
+            chance = self.options.overlap_chance
+            overlap = self.plan.randrange(24) if self.plan.random() < chance else None
             day_end = START + timedelta(days=day + 1)
             while (now := self.fleet.clock.now()) < day_end:
                 self.fleet.set_hour_rates()

@@ -242,7 +242,7 @@ class World:
 
     def percent(self, cid: str) -> float:
         used, limit = self.platform_of(cid).usage()
-        return 100.0 * used / limit
+        return 100.0 * float(used) / float(limit)
 
     def use_up_to(self, cid: str, percent: int) -> None:
         used, limit = self.platform_of(cid).usage()

@@ -51,7 +51,7 @@ class Member:
 
     def percent(self) -> float:
         used, limit = self.org.usage()
-        return 100.0 * used / limit
+        return 100.0 * float(used) / float(limit)
 
     def is_on(self, name: str) -> bool:
         if self.platform == "salesforce":

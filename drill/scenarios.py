@@ -32,6 +32,9 @@ class DrillScenario:
             stack.add_salesforce("sf-prod", **self.salesforce)
         if self.hubspot is not None:
             stack.add_hubspot("hs-portal", **self.hubspot)
+        self.allow_entries(stack)
+
+    def allow_entries(self, stack: LocalStack) -> None:
         for connection_id, automations in self.allowlist.items():
             stack.allow(connection_id, *automations, added_by="drill")
 

@@ -61,11 +61,26 @@ SCENARIOS: dict[str, Callable[[Sandbox], None]] = {
 # --- starting states of the containment score (drill/score) ------------------------------
 
 
-def _backdate(sandbox: Sandbox, calls_per_hour: float, hours: int) -> None:
-    """Yesterday's steady traffic still inside the org's rolling 24 hours."""
+def _backdate(
+    sandbox: Sandbox, calls_per_hour: float, hours: int, *, same_spenders: bool = True
+) -> None:
+    """Yesterday's steady traffic still inside the org's rolling 24 hours, made by the
+    consumers spending now in their present shares (what the ApiTotalUsage files then
+    show), or by unnamed background traffic when the burn is new today."""
+    sf = sandbox.salesforce
     now = sandbox.clock.now()
+    spenders = sf.spenders_now() if same_spenders else []
+    total = sum(rate for _, rate in spenders)
     for hour in range(1, hours + 1):
-        sandbox.salesforce.add_usage(int(calls_per_hour), at=now - timedelta(hours=hour))
+        at = now - timedelta(hours=hour)
+        if not total:
+            sf.add_usage(int(calls_per_hour), at=at)
+            continue
+        left = int(calls_per_hour)
+        for index, (caller, rate) in enumerate(spenders):
+            calls = left if index == len(spenders) - 1 else int(calls_per_hour * rate / total)
+            sf.add_usage(calls, at=at, caller=caller)
+            left -= calls
 
 
 def slow_creep(sandbox: Sandbox) -> None:
@@ -137,7 +152,7 @@ def trigger_runaway(sandbox: Sandbox) -> None:
     )
     sf.add_flow("Lead_Assignment_Process", versions=2, active_version=2, process_type="Workflow")
     sf.set_background_rate(500)
-    _backdate(sandbox, 70_000 / 20, 20)
+    _backdate(sandbox, 70_000 / 20, 20, same_spenders=False)  # the trigger runs away today
 
 
 def late_detection(sandbox: Sandbox) -> None:

@@ -1,6 +1,6 @@
 """What happens to a scenario's platforms while it runs: spikes, a cross-platform link,
 wobbling traffic, a runaway that starts between two checks, a flow that runs for a while
-and stops, faults while braking.
+and stops, faults while braking, an owner who fixes the culprit once it is braked.
 
 A hook object is made fresh for every run; `on_tick` runs every simulated minute before
 the checks, `before_brake` right before incident_responder runs. A hook that starts the
@@ -9,11 +9,14 @@ scenario's burn itself remembers when (`burn_start`), for the minutes-to-first-a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from drill.score.recorder import RecordingStack
 from drill.stack import LocalStack
 from sandbox.faults import Fault, FaultKind
+from sandbox.server import Sandbox
 
 TICK = timedelta(minutes=1)
 
@@ -148,3 +151,43 @@ class FaultsWhileBraking(Hooks):
             Fault(FaultKind.STATUS, path=r"/automation/[^/]+/flows/", method="PUT", status=503)
         )
         server.faults.add(Fault(FaultKind.BURST_LIMIT, path=r"/automation/[^/]+/flows", skip=2))
+
+
+@dataclass
+class OwnerFixesOnceBraked(Hooks):
+    """Once a brake has stopped something, the owner fixes the culprit the alert named
+    (slows it to a sane pace), so the release brings back a healthy automation or
+    integration instead of the runaway."""
+
+    fix: Callable[[Sandbox], None]
+    fixed: bool = False
+
+    def on_tick(self, stack: LocalStack) -> None:
+        if self.fixed or not isinstance(stack, RecordingStack):
+            return
+        if any(
+            row.get("status") == "braked"
+            for brake in stack.recording.brakes
+            for row in brake.report.get("rows", [])
+        ):
+            self.fix(stack.sandbox)
+            self.fixed = True
+
+
+@dataclass
+class Together(Hooks):
+    """Several hooks in one run: the first one's burn start is the scenario's."""
+
+    first: Hooks
+    others: tuple[Hooks, ...]
+
+    def on_tick(self, stack: LocalStack) -> None:
+        for hook in (self.first, *self.others):
+            hook.on_tick(stack)
+
+    def before_brake(self, stack: LocalStack) -> None:
+        for hook in (self.first, *self.others):
+            hook.before_brake(stack)
+
+    def burn_start(self) -> datetime | None:
+        return self.first.burn_start()

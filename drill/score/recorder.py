@@ -34,8 +34,9 @@ class Recording:
 
 
 def automation_state(sandbox: Sandbox) -> dict[str, Any]:
-    """What brake and release may change, minus what the platform renumbers on its own
-    (a rescheduled job's ids, a workflow's revision and update time)."""
+    """What brake and release may change (kill switches and user freezes included), minus
+    what the platform renumbers on its own (a rescheduled job's ids, a workflow's revision
+    and update time)."""
     sf, hs = sandbox.salesforce, sandbox.hubspot
     with sf.lock:
         flows = {name: flow.active_version for name, flow in sf.records.flows.items()}
@@ -43,12 +44,25 @@ def automation_state(sandbox: Sandbox) -> dict[str, Any]:
             job.name: (job.cron_expression, job.apex_class.name, job.time_zone)
             for job in sf.records.jobs.values()
         }
+        switches = {
+            f"{setting.name}.{name}": sf.switches.org_default(f"{setting.name}.{name}")
+            for setting in sf.records.settings.values()
+            if setting.hierarchy
+            for name in setting.fields
+        }
+        frozen = {user.username: user.frozen for user in sf.records.users.values()}
     ignored = ("revisionId", "updatedAt")
     workflows = {
         flow["id"]: {key: value for key, value in flow.items() if key not in ignored}
         for flow in hs.workflows()
     }
-    return {"flows": flows, "jobs": jobs, "workflows": workflows}
+    return {
+        "flows": flows,
+        "jobs": jobs,
+        "workflows": workflows,
+        "switches": switches,
+        "frozen": frozen,
+    }
 
 
 class RecordingStack(LocalStack):

@@ -24,13 +24,16 @@ from drill.score.hooks import (
     FlowRunsFor,
     Hooks,
     LinkedSync,
+    OwnerFixesOnceBraked,
     RunawayStartsAfter,
+    Together,
     WobblingTraffic,
     WorkflowSpike,
 )
 from drill.score.schedule import template_check_every
 from drill.stack import LocalStack
 from sandbox import scenarios as states
+from sandbox.server import Sandbox
 
 HUBSPOT_LIMIT = 250_000
 _ROLLUPS = ("Account", "Opportunity", "Contact", "Case")
@@ -81,14 +84,11 @@ class EntryFieldsDrillScenario(DrillScenario):
 
     entry_fields: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def set_up(self, stack: LocalStack) -> None:
-        super().set_up(stack)
+    def allow_entries(self, stack: LocalStack) -> None:
         for connection_id, automations in self.allowlist.items():
             for automation in automations:
-                if automation in self.entry_fields:
-                    stack.allow(
-                        connection_id, automation, added_by="drill", **self.entry_fields[automation]
-                    )
+                fields = self.entry_fields.get(automation, {})
+                stack.allow(connection_id, automation, added_by="drill", **fields)
 
 
 def _hubspot(
@@ -113,6 +113,36 @@ def _salesforce(name: str, state: Callable[..., None], *allowlist: str) -> Drill
         allowlist={"sf-prod": allowlist},
     )
 
+
+def _mass_update_reworked(sandbox: Sandbox) -> None:
+    sandbox.salesforce.set_flow_rate("Mass_Update_Accounts", 300)
+
+
+def _etl_batches_its_writes(sandbox: Sandbox) -> None:
+    org = sandbox.salesforce
+    with org.lock:
+        org.accrue()  # the old pace up to now, the new one from now on
+        org.switches.user(states.ETL_USER).calls_per_hour = 1_000
+
+
+def _trigger_stops_refiring(sandbox: Sandbox) -> None:
+    sandbox.salesforce.switches.set_trigger_rate("OpportunityRollupTrigger", 300)
+
+
+# Scenario 7 with its ETL's integration user allowlisted at tier 2, and the connection's
+# automatic brake reaching tier 2 (the opt-in a team makes in calm time).
+_NOISY_NEIGHBOUR_FROZEN = EntryFieldsDrillScenario(
+    name="noisy-neighbour-frozen",
+    description="noisy-neighbour-frozen",
+    platform_state=states.noisy_neighbour,
+    salesforce={"label": "Salesforce production", "auto_brake_tier": 2},
+    allowlist={"sf-prod": ("flow:Opportunity_Rollup_Hourly", f"user:{states.ETL_USER}")},
+    entry_fields={f"user:{states.ETL_USER}": {"tier": 2}},
+)
+
+# Salesforce's release waits for the rolling 24 h to fall below release_below: about 19
+# hours after these brakes, so these runs are long (and cheap: calm ticks call nothing).
+_UNTIL_SALESFORCE_RELEASE = 20
 
 SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
     ScoreScenario(
@@ -267,16 +297,17 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
     ScoreScenario(
         10,
         "late-detection",
-        "Check interval longer than time to exhaustion",
-        "Checks run hourly; a mass update exhausts the org 40 minutes after a check. The "
-        "alert says detection came too late and the check must run more often.",
+        "Runaway between two calm checks",
+        "A mass update starts right after a check of a calm org and would exhaust it in 40 "
+        "minutes; at a fixed hourly or 5-minute check it was lost. The adaptive cadence "
+        "sees it at the next calm check, checks it every minute while hot and brakes ahead "
+        "of brake_at.",
         _salesforce("late-detection", states.late_detection, "flow:Mass_Update_Accounts"),
-        hours=3,
-        containable=False,
-        check_every=timedelta(hours=1),
-        hooks=lambda: RunawayStartsAfter("Mass_Update_Accounts", after=timedelta(minutes=65)),
-        fast=True,
-        critical_says=("too late", "check interval", "more often"),
+        hours=_UNTIL_SALESFORCE_RELEASE,
+        hooks=lambda: Together(
+            RunawayStartsAfter("Mass_Update_Accounts", after=timedelta(minutes=16)),
+            (OwnerFixesOnceBraked(_mass_update_reworked),),
+        ),
         burn_starts=None,
         culprits=(
             Culprit("sf-prod", ("flow:Mass_Update_Accounts",), change="flow:Mass_Update_Accounts"),
@@ -326,6 +357,42 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         brake_expected=False,
         burn_starts=None,  # no burn
         calm_day=True,
+    ),
+)
+
+SCORE_SCENARIOS += (
+    ScoreScenario(
+        14,
+        "noisy-neighbour-frozen",
+        "Noisy neighbour, its ETL user allowlisted (tier 2)",
+        "Scenario 7 with the ETL's integration user on the allowlist at tier 2 and the "
+        "automatic brake reaching tier 2: the brake freezes the user, the ETL's calls stop, "
+        "and the user is unfrozen once the window has recovered (the owner batched the "
+        "ETL's writes meanwhile).",
+        _NOISY_NEIGHBOUR_FROZEN,
+        hours=_UNTIL_SALESFORCE_RELEASE,
+        hooks=lambda: OwnerFixesOnceBraked(_etl_batches_its_writes),
+        culprits=(Culprit("sf-prod", ("ETL", f"user:{states.ETL_USER}")),),
+    ),
+    ScoreScenario(
+        15,
+        "trigger-runaway",
+        "Trigger-driven runaway, stopped by a kill switch",
+        "An Apex trigger re-fires itself at 30,000 calls an hour. No API deactivates a "
+        "trigger in production, but it reads the team's kill switch: a `setting` entry sets "
+        "it at brake_at and puts back its value once the window has recovered.",
+        _salesforce("trigger-runaway", states.trigger_runaway, f"setting:{states.TRIGGER_SWITCH}"),
+        hours=_UNTIL_SALESFORCE_RELEASE,
+        hooks=lambda: OwnerFixesOnceBraked(_trigger_stops_refiring),
+        # Unlicensed org: no live source sees a trigger's calls, and yesterday's file
+        # predates the runaway; Event Monitoring's event log object would name it.
+        culprits=(
+            Culprit(
+                "sf-prod",
+                ("OpportunityRollupTrigger", f"setting:{states.TRIGGER_SWITCH}"),
+                knowable=False,
+            ),
+        ),
     ),
 )
 

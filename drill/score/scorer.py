@@ -86,6 +86,10 @@ def _braking(
         landed_at = landings(recording.brakes, cid)
         result.oscillations += max(len(landed_at) - 1, 0)
         if crossed is None:
+            if landed_at:  # braked ahead, and usage never reached brake_at afterwards
+                first_refusal = refused[cid]
+                result.in_time.append(first_refusal is None or landed_at[0] < first_refusal)
+                result.past.append(PastBrakeAt(0, 0.0, 0.0))
             continue
         if not landed_at:
             result.in_time.append(False)

@@ -109,9 +109,7 @@ class SalesforceOrg:
                 return
             active_flows = [f for f in self.records.flows.values() if f.active is not None]
             running_jobs = [j for j in self.records.jobs.values() if j.state in _RUNNING_STATES]
-            rates = [(caller, rate) for caller, rate in self._external.items()]
-            rates += [(flow_caller(self.settings, f), f.calls_per_hour) for f in active_flows]
-            rates += [(job_caller(self, j), j.calls_per_hour) for j in running_jobs]
+            rates = self._steady_rates(active_flows, running_jobs)
             self._usage.add_rate(start, now, sum(rate for _, rate in rates))
             for caller, rate in rates:
                 self.ledger.add_rate(start, now, caller, rate)
@@ -135,25 +133,57 @@ class SalesforceOrg:
             self.ledger.prune(now)
             self._accrued_to = now
 
+    def _steady_rates(
+        self, active_flows: list[FlowDefinition], running_jobs: list[ScheduledJob]
+    ) -> list[tuple[Caller, float]]:
+        rates = [(caller, rate) for caller, rate in self._external.items()]
+        rates += [(flow_caller(self.settings, f), f.calls_per_hour) for f in active_flows]
+        rates += [(job_caller(self, j), j.calls_per_hour) for j in running_jobs]
+        return rates
+
+    def spenders_now(self) -> list[tuple[Caller, float]]:
+        """Who spends calls at this moment and how many an hour (periodic flows averaged,
+        triggers and integration users included): the shares yesterday's traffic is
+        split by when a scenario says the same consumers ran yesterday."""
+        with self.lock:
+            active_flows = [f for f in self.records.flows.values() if f.active is not None]
+            running_jobs = [j for j in self.records.jobs.values() if j.state in _RUNNING_STATES]
+            rates = self._steady_rates(active_flows, running_jobs)
+            rates += [
+                (flow_caller(self.settings, f), f.calls_per_run * 60 / f.run_every_minutes)
+                for f in active_flows
+                if f.calls_per_run > 0
+            ]
+            rates += self.switches.rates()
+            return [(caller, rate) for caller, rate in rates if rate > 0]
+
     def usage(self) -> tuple[int, int]:
         """(calls used in the rolling 24 hours, daily limit) at the clock's now."""
         with self.lock:
             self.accrue()
             return self._usage.used(self.clock.now()), self.settings.daily_limit
 
-    def add_usage(self, calls: int, at: datetime | None = None) -> None:
-        """Calls made at `at` (default now) by the background integrations; earlier ones
-        age out of the 24 hours sooner."""
+    def add_usage(
+        self, calls: int, at: datetime | None = None, caller: Caller | None = None
+    ) -> None:
+        """Calls made at `at` (default now) by `caller` (default the background
+        integrations); earlier ones age out of the 24 hours sooner."""
         with self.lock:
             self.accrue()
             self._usage.add(at or self.clock.now(), calls)
-            self.ledger.add(at or self.clock.now(), self._background, calls)
+            self.ledger.add(at or self.clock.now(), caller or self._background, calls)
 
     def set_background_rate(self, calls_per_hour: float) -> None:
         """Traffic from consumers apibrake cannot brake (integrations, users)."""
         with self.lock:
             self.accrue()
             self._external[self._background] = calls_per_hour
+
+    def set_flow_rate(self, developer_name: str, calls_per_hour: float) -> None:
+        """A flow's pace changes from now on (its owner reworked it)."""
+        with self.lock:
+            self.accrue()
+            self.records.flows[developer_name].calls_per_hour = calls_per_hour
 
     def add_external_consumer(
         self, app_name: str, calls_per_hour: float, *, installed_by_hand: bool = False

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sandbox.audit import Mutation
 from sandbox.salesforce import ids
 from sandbox.salesforce.callers import integration_caller, trigger_caller
+from sandbox.salesforce.ledger import Caller
 from sandbox.salesforce.records import HierarchySetting, SettingRow, Trigger, User
 
 if TYPE_CHECKING:
@@ -155,6 +156,20 @@ class KillSwitches:
             if until > start:
                 usage.add_rate(start, until, user.calls_per_hour)
                 ledger.add_rate(start, until, integration_caller(user), user.calls_per_hour)
+
+    def rates(self) -> list[tuple[Caller, float]]:
+        """The calls an hour triggers and integration users spend at this moment."""
+        rates = [
+            (trigger_caller(t), t.calls_per_hour)
+            for t in self._org.records.triggers
+            if self.org_default(f"{t.setting}.{t.field}") is not True
+        ]
+        rates += [
+            (integration_caller(u), u.calls_per_hour)
+            for u in self._org.records.users.values()
+            if u.calls_per_hour > 0 and u.is_active and u.stopped_at is None
+        ]
+        return rates
 
     # --- changes (the API's and people's) --------------------------------------------------
 

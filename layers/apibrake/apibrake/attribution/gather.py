@@ -19,7 +19,7 @@ from apibrake.attribution.budget import CallBudget
 from apibrake.attribution.spending import RefusalMemory, Spender
 from apibrake.attribution.summary import DailySummary
 from apibrake.models.allowlist import AllowlistEntry
-from apibrake.models.attribution import AttributionSource, Consumer, Suspects
+from apibrake.models.attribution import AttributionSource, Consumer, ConsumerKind, Suspects
 
 LIVE_WINDOW = timedelta(hours=2)  # how far back the near-real-time sources look
 CHANGES_WINDOW = timedelta(hours=24)  # setup changes that may have started the burn
@@ -70,6 +70,7 @@ async def salesforce_suspects(job: Gathering) -> Suspects:
         )
         suspects.changes = changes or []
     await _live_consumers(suspects, spender, job)
+    promote_new_activations(suspects)
     suspects.notes += spender.notes
     suspects.api_calls = job.budget.spent
     return suspects
@@ -164,3 +165,30 @@ def _take(
     suspects.consumers = consumers[:MAX_CONSUMERS]
     suspects.source = source
     suspects.window_start, suspects.window_end, suspects.data_as_of = since, now, now
+
+
+def promote_new_activations(suspects: Suspects) -> None:
+    """An automation activated after the newest data the ranking covers cannot be in that
+    ranking (yesterday's file predates it): it goes first, on the audit trail's evidence,
+    newest activation first."""
+    newest = suspects.data_as_of
+    promoted: list[Consumer] = []
+    for change in suspects.changes:
+        name = sources.activated_flow(change)
+        if name is None or (newest is not None and change.at <= newest):
+            continue
+        promoted.append(
+            Consumer(
+                name=f"flow {name}",
+                kind=ConsumerKind.AUTOMATION,
+                calls=0,
+                automation=change.automation,
+                allowlisted=change.allowlisted,
+                evidence=f"activated {change.at:%Y-%m-%d %H:%M} UTC by {change.who}, "
+                "after the newest data",
+            )
+        )
+    if promoted:
+        names = {consumer.name for consumer in promoted}
+        rest = [c for c in suspects.consumers if c.name not in names]
+        suspects.consumers = (promoted + rest)[:MAX_CONSUMERS]

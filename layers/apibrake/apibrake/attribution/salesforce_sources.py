@@ -41,6 +41,15 @@ async def setup_changes(
     return changes
 
 
+def activated_flow(change: SetupChange) -> str | None:
+    """The flow's unique name when the change activated one (SetupAuditTrail actions
+    `activatedinteractiondefinition` / `activatedinteractiondefversion`, platforms.md A4)."""
+    if not change.action.lower().startswith("activatedinteractiondef"):
+        return None
+    named = _UNIQUE_NAME.search(change.display)
+    return named.group(1) if named else None
+
+
 async def event_log_consumers(
     client: Any, since: datetime, entries: Sequence[AllowlistEntry]
 ) -> list[Consumer]:

@@ -44,6 +44,9 @@ class Consumer(BaseModel):
     automation: str | None = None
     allowlisted: bool | None = None
     unit: str = "calls"  # "calls", "runs" or "logins": what `calls` counts
+    # Why it is a suspect when no count can say so yet: an automation activated after the
+    # newest data the ranking covers ("activated 12:04 UTC by admin@acme.com").
+    evidence: str = ""
 
 
 class SetupChange(BaseModel):

@@ -73,6 +73,8 @@ def age(delta: timedelta) -> str:
 
 
 def consumer_text(consumer: Consumer) -> str:
+    if consumer.evidence:
+        return f"{consumer.name}: {consumer.evidence}"
     share = f" ({consumer.share:.0%})" if consumer.share is not None else ""
     return f"{consumer.name}: {consumer.calls:,} {consumer.unit}{share}"
 
@@ -146,6 +148,8 @@ def sms_part(suspects: Suspects | None) -> str:
 
 
 def _short(consumer: Consumer) -> str:
+    if consumer.evidence:
+        return f"{consumer.name} ({consumer.evidence})"
     if consumer.share is not None:
         return f"{consumer.name} {consumer.share:.0%}"
     return f"{consumer.name} {consumer.calls:,} {consumer.unit}"

@@ -62,7 +62,12 @@ SCENARIOS: dict[str, Callable[[Sandbox], None]] = {
 
 
 def _backdate(
-    sandbox: Sandbox, calls_per_hour: float, hours: int, *, same_spenders: bool = True
+    sandbox: Sandbox,
+    calls_per_hour: float,
+    hours: int,
+    *,
+    same_spenders: bool = True,
+    ended_hours_ago: int = 0,
 ) -> None:
     """Yesterday's steady traffic still inside the org's rolling 24 hours, made by the
     consumers spending now in their present shares (what the ApiTotalUsage files then
@@ -70,8 +75,10 @@ def _backdate(
     sf = sandbox.salesforce
     now = sandbox.clock.now()
     spenders = sf.spenders_now() if same_spenders else []
+    if spenders:  # they were set up before they spent these calls
+        sf.predate_setup(now - timedelta(hours=ended_hours_ago + hours + 1))
     total = sum(rate for _, rate in spenders)
-    for hour in range(1, hours + 1):
+    for hour in range(ended_hours_ago + 1, ended_hours_ago + hours + 1):
         at = now - timedelta(hours=hour)
         if not total:
             sf.add_usage(int(calls_per_hour), at=at)
@@ -132,7 +139,9 @@ def noisy_neighbour(sandbox: Sandbox) -> None:
     sf = sandbox.salesforce
     sf.add_flow("Opportunity_Rollup_Hourly", trigger_type="Scheduled", calls_per_hour=2_000)
     sf.switches.add_integration_user(ETL_USER, name="Nightly ETL", calls_per_hour=20_000)
-    _backdate(sandbox, 80_000 / 12, 12)
+    # Yesterday afternoon and evening (UTC) at the drill's noon start: the ETL's earlier
+    # runs, which yesterday's ApiTotalUsage file shows.
+    _backdate(sandbox, 80_000 / 12, 12, ended_hours_ago=12)
 
 
 TRIGGER_SWITCH = "Trigger_Switches__c.Disable_Rollups__c"

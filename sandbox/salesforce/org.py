@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Literal
@@ -214,6 +215,16 @@ class SalesforceOrg:
     def count_call(self, caller: Caller | None = None) -> None:
         self._usage.add(self.clock.now(), 1)
         self.ledger.add(self.clock.now(), caller or self._background, 1)
+
+    def predate_setup(self, moment: datetime) -> None:
+        """The setup rows written while building the org (flows added active) happened at
+        `moment` instead: the org was configured before the traffic a scenario backdates."""
+        with self.lock:
+            now = self.clock.now()
+            self.records.setup_audit[:] = [
+                replace(row, created_at=moment) if row.created_at == now else row
+                for row in self.records.setup_audit
+            ]
 
     def audit_setup(self, action: str, section: str, display: str, *, by: str) -> None:
         """A SetupAuditTrail row (platforms.md A4)."""

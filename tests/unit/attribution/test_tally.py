@@ -133,3 +133,12 @@ async def test_a_file_too_big_to_hold_is_streamed_and_aggregated() -> None:
     # (500 rows each) had been sent ahead of the rows already counted
     assert body.chunks_sent == ROWS // CHUNK_ROWS
     assert tally.most_sent_ahead <= 2
+
+
+def test_a_byte_order_mark_before_the_counting_column_is_not_part_of_its_name() -> None:
+    # Regression (tests/property/test_usage_files.py): a UTF-8 BOM is kept by the decoder
+    # and hid the first column's name, so a file opening with the counting column was refused.
+    tally = _tally("\ufeffCOUNTS_AGAINST_API_LIMIT,CLIENT_NAME\n1,a\n")
+    assert tally.calls == {CallerKey("", "a", ""): 1}
+    tally = _tally('\ufeff"COUNTS_AGAINST_API_LIMIT","CLIENT_NAME"\n"1","a"\n')
+    assert tally.calls == {CallerKey("", "a", ""): 1}

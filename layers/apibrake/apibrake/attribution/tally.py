@@ -55,6 +55,9 @@ class UsageTally:
         return datetime.fromisoformat(self._newest_text.replace("Z", "+00:00")).astimezone(UTC)
 
     def feed(self, line: str) -> None:
+        if not self._indexes:
+            # A file saved with a UTF-8 byte order mark: the decoder keeps it on the header.
+            line = line.removeprefix("\ufeff")
         if not line.strip():
             return
         fields = _split(line)

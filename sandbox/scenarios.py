@@ -139,9 +139,10 @@ def noisy_neighbour(sandbox: Sandbox) -> None:
     sf = sandbox.salesforce
     sf.add_flow("Opportunity_Rollup_Hourly", trigger_type="Scheduled", calls_per_hour=2_000)
     sf.switches.add_integration_user(ETL_USER, name="Nightly ETL", calls_per_hour=20_000)
-    # Yesterday afternoon and evening (UTC) at the drill's noon start: the ETL's earlier
-    # runs, which yesterday's ApiTotalUsage file shows.
-    _backdate(sandbox, 80_000 / 12, 12, ended_hours_ago=12)
+    _backdate(sandbox, 80_000 / 12, 12)
+    # The ETL's run the morning before (UTC), gone from the rolling 24 hours but in
+    # yesterday's ApiTotalUsage file.
+    _backdate(sandbox, 80_000 / 12, 12, ended_hours_ago=24)
 
 
 TRIGGER_SWITCH = "Trigger_Switches__c.Disable_Rollups__c"

@@ -51,7 +51,9 @@ def test_consumers_ranks_the_collected_summary_and_names_recent_changes(
     assert result.exit_code == 0, result.output
     answer = as_json(result)
     assert answer["source"] == "ApiTotalUsage daily file"
-    top, second = answer["consumers"]
+    # The mass update, activated after the newest data, goes first on that evidence.
+    promoted, top, second = answer["consumers"]
+    assert (promoted["name"], promoted["allowlisted"]) == ("flow Mass_Update_Accounts", False)
     assert (top["automation"], top["allowlisted"], top["share"]) == (
         "flow:Account_Revenue_Rollup",
         True,

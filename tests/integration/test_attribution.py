@@ -98,7 +98,12 @@ def test_alert_names_the_collected_top_consumer_and_the_change(
     row = _row(stack.check())
     suspects = row["suspects"]
     assert suspects["source"] == AttributionSource.DAILY_FILE.value
-    top = suspects["consumers"][0]
+    # Activated after the newest data, the mass update goes first on the audit trail's
+    # evidence; the daily file's top consumer follows.
+    promoted, top = suspects["consumers"][:2]
+    assert promoted["name"] == "flow Mass_Update_Accounts"
+    assert promoted["evidence"].startswith("activated ")
+    assert promoted["allowlisted"] is False
     assert top["automation"] == "flow:Account_Rollup_Hourly"
     assert top["allowlisted"] is True
     assert suspects["changes"], suspects["notes"]

@@ -8,10 +8,12 @@ from datetime import datetime
 from apibrake.models.attribution import AttributionSource, Consumer, ConsumerKind, Suspects
 from apibrake.models.usage import UsageReading
 
+# HubSpot's usage guidelines: a private app's calls are on its Logs tab; an app's requests
+# under Monitoring in its details (developers.hubspot.com/docs/api/usage-details).
 PER_APP_PAGE = (
-    "per-app call counts are only in HubSpot's UI: Development > Monitoring > API call "
-    "usage (https://app.hubspot.com/developer-monitoring), and each app's call log under "
-    "Settings > Integrations"
+    "per-app call counts are only in HubSpot's UI: Development > Legacy apps > the app > "
+    "Logs for a legacy private app; the app's Monitoring section for other apps "
+    "(https://developers.hubspot.com/docs/api/usage-details)"
 )
 _APP_TYPE_NAMES = {
     "SERVICE_KEY": "service keys",

@@ -2,7 +2,8 @@
 
 The best source the connection has (platforms.md A1-A6, C9): the daily ApiTotalUsage
 summaries the daily schedule collected (free), SetupAuditTrail, then ApiTotalUsageEventLog,
-the newest hourly file (query and download) or AsyncApexJob runs: at most three calls
+the newest hourly file (query and download) or AsyncApexJob runs, then a LoginHistory
+hint (logins per application) with a call left: at most three calls
 (plus /limits when the monitor has no fresh reading), never out of the brake's reserve.
 HubSpot: the last reading's usageByAppType (free).
 """

@@ -65,7 +65,10 @@ class SalesforceApi:
         if path == TOKEN_PATH:
             if request.method != "POST":
                 return errors.not_found()
-            return org.sessions.token_endpoint(request, now, _instance_url(request))
+            granted = org.sessions.token_endpoint(request, now, _instance_url(request))
+            if granted.status == 200:
+                org.record_login(now)
+            return granted
         if path == VERSIONS_PATH and request.method == "GET":
             return Response.json(200, self._versions())  # free: not counted
         if not path.startswith(_API_PREFIX):
@@ -158,6 +161,8 @@ class SalesforceApi:
             permissions.VIEW_EVENT_LOG_OBJECT_DATA
         ):
             hidden |= permissions.LICENSED_OBJECTS
+        if not settings.grants(permissions.MANAGE_USERS):
+            hidden |= permissions.MANAGE_USERS_OBJECTS
         return hidden
 
     def _log_file(self, request: Request) -> Response:

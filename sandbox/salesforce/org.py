@@ -29,6 +29,7 @@ from sandbox.salesforce.callers import (
 from sandbox.salesforce.cron import CronError, parse
 from sandbox.salesforce.event_logs import EventLogs
 from sandbox.salesforce.ledger import Caller, CallLedger
+from sandbox.salesforce.logins import token_grant
 from sandbox.salesforce.records import (
     ApexClass,
     AsyncApexJob,
@@ -100,6 +101,14 @@ class SalesforceOrg:
         return None  # BURST_LIMIT is not a Salesforce answer
 
     # --- usage -----------------------------------------------------------------------------
+
+    def record_login(self, now: datetime) -> None:
+        """The LoginHistory row of a token grant to apibrake's connected app."""
+        with self.lock:
+            settings = self.settings
+            self.records.logins.append(
+                token_grant(settings.user_id, settings.connected_app_name, now, self.ids)
+            )
 
     def accrue(self) -> None:
         """Burn the calls active automations and background traffic made up to the clock's now."""

@@ -84,6 +84,8 @@ class User:
     # it can, and when its sessions stopped working (a freeze).
     calls_per_hour: float = 0.0
     stopped_at: datetime | None = None
+    # When the integration started logging in (its LoginHistory rows: one an hour from then).
+    logins_from: datetime | None = None
 
 
 @dataclass
@@ -171,6 +173,20 @@ class SetupAuditRow:
     display: str
 
 
+@dataclass(frozen=True)
+class LoginRow:
+    """One LoginHistory row (platforms.md A5): a token grant to a connected app."""
+
+    id: str
+    user_id: str
+    login_time: datetime
+    application: str
+    api_type: str = "REST"
+    api_version: str = "62.0"
+    login_type: str = "Remote Access 2.0"
+    status: str = "Success"
+
+
 @dataclass
 class OrgRecords:
     flows: dict[str, FlowDefinition] = field(default_factory=dict)  # by DeveloperName
@@ -179,6 +195,7 @@ class OrgRecords:
     jobs: dict[str, ScheduledJob] = field(default_factory=dict)  # by CronJobDetail.Name
     async_jobs: list[AsyncApexJob] = field(default_factory=list)
     setup_audit: list[SetupAuditRow] = field(default_factory=list)
+    logins: list[LoginRow] = field(default_factory=list)  # token grants (LoginHistory)
     event_logs: EventLogs | None = None  # ApiTotalUsage files and event log rows
     settings: dict[str, HierarchySetting] = field(default_factory=dict)  # by lower-case name
     triggers: list[Trigger] = field(default_factory=list)

@@ -31,6 +31,7 @@ class SalesforceSettings:
     client_id: str = "sandbox-sf-client-id"
     client_secret: str = "sandbox-sf-client-secret"
     username: str = "integration@apibrake.sandbox"
+    connected_app_name: str = "apibrake"  # LoginHistory.Application of its token grants
     # JWT bearer is accepted only when the RS256 assertion verifies with this key.
     jwt_public_key_pem: str | None = None
     daily_limit: int = 100_000

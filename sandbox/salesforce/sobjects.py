@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sandbox.salesforce.cron import CronError, parse
+from sandbox.salesforce.logins import login_rows
 from sandbox.salesforce.records import ApexClass, FlowDefinition, FlowVersion, OrgRecords
 
 Row = dict[str, Any]  # field -> value; relationship -> Row or None
@@ -200,6 +201,22 @@ def _event_log_files(records: OrgRecords, now: datetime) -> list[Row]:
     return records.event_logs.rows(now) if records.event_logs else []
 
 
+def _login_history(records: OrgRecords, now: datetime) -> list[Row]:
+    return [
+        {
+            "Id": row.id,
+            "UserId": row.user_id,
+            "LoginTime": timestamp(row.login_time),
+            "Application": row.application,
+            "ApiType": row.api_type,
+            "ApiVersion": row.api_version,
+            "LoginType": row.login_type,
+            "Status": row.status,
+        }
+        for row in login_rows(records, now)
+    ]
+
+
 def _api_total_usage_events(records: OrgRecords, now: datetime) -> list[Row]:
     return records.event_logs.event_log_rows(now) if records.event_logs else []
 
@@ -383,6 +400,14 @@ _TYPES += [
          "StatusCode", "Timestamp"),
         (),
         _api_total_usage_events,
+        tooling=False,
+    ),
+    SObjectType(
+        "LoginHistory",
+        ("Id", "UserId", "LoginTime", "Application", "ApiType", "ApiVersion", "LoginType",
+         "Status"),
+        (),
+        _login_history,
         tooling=False,
     ),
 ]  # fmt: skip

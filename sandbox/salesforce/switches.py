@@ -96,6 +96,7 @@ class KillSwitches:
             user.calls_per_hour = calls_per_hour
             user.frozen = frozen
             user.last_login = last_login
+            user.logins_from = org.clock.now()
             self.ensure_login(user)
             return user
 

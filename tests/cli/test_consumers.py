@@ -135,3 +135,41 @@ def test_a_bad_since_names_the_option(connected: Run) -> None:
     result = connected("consumers", "sf-local", "--since", "soon")
     assert result.exit_code == ExitCode.BAD_INPUT
     assert "--since" in result.stderr
+
+
+def test_a_call_left_after_the_other_sources_reads_the_login_hint(
+    connected: Run, sandbox: Sandbox
+) -> None:
+    _now_in_sandbox(sandbox)
+    sandbox.salesforce.switches.add_integration_user(
+        "etl@acme.com", name="Nightly ETL", calls_per_hour=600
+    )
+    # The first two answers spend their three calls each, learning that the org has
+    # neither the event log object nor hourly files (remembered); the third has one left.
+    for _ in range(2):
+        earlier = as_json(connected("consumers", "sf-local", "--json"))
+        assert not any(note.startswith("logins in the last") for note in earlier["notes"])
+    result = connected("consumers", "sf-local", "--json")
+    assert result.exit_code == 0, result.output
+    answer = as_json(result)
+    hint = next(note for note in answer["notes"] if note.startswith("logins in the last 2 h"))
+    assert "Nightly ETL (REST) 1" in hint
+    assert "apibrake (REST)" in hint
+    assert answer["source"] != "LoginHistory"  # a hint, never the ranking
+    # /limits + SetupAuditTrail + AsyncApexJob + LoginHistory
+    assert answer["api_calls"] == 4
+
+
+def test_a_refused_login_history_is_remembered_and_not_asked_again(
+    connected: Run, sandbox: Sandbox
+) -> None:
+    _now_in_sandbox(sandbox)
+    sandbox.salesforce.revoke_permissions("ManageUsers")
+    for _ in range(2):  # learn (and remember) the event log object and hourly files missing
+        connected("consumers", "sf-local", "--json")
+    refused = as_json(connected("consumers", "sf-local", "--json"))
+    assert any("LoginHistory: not available" in note for note in refused["notes"])
+    again = as_json(connected("consumers", "sf-local", "--json"))
+    assert not any(note.startswith("LoginHistory") for note in again["notes"])
+    # /limits + SetupAuditTrail + AsyncApexJob: the refused sources are not asked
+    assert again["api_calls"] == 3

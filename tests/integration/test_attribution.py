@@ -137,6 +137,8 @@ def test_a_refused_source_is_not_asked_again(stack: LocalStack) -> None:
     assert second["source"] == AttributionSource.ASYNC_APEX.value
     assert second["consumers"][0]["name"] == "scheduled Apex job Hourly Territory Recalc"
     assert second["consumers"][0]["unit"] == "runs"
+    # The alert's two calls are spent: LoginHistory, a hint, is not asked
+    assert not any(note.startswith(("logins in", "LoginHistory")) for note in second["notes"])
 
 
 def test_licensed_org_ranks_live_callers(stack_factory: Callable[..., LocalStack]) -> None:

@@ -2,7 +2,9 @@
 
 Salesforce, in order: the collected daily summary (free); SetupAuditTrail (one query);
 ApiTotalUsageEventLog (one query, Event Monitoring licence) or else AsyncApexJob runs (one
-query). A source the org refused is remembered and skipped until the memory expires.
+query); then, with a call left (`apibrake consumers`; an alert's 2 are normally spent by
+then), LoginHistory as a hint in the notes (logins, not calls). A source the org refused is
+remembered and skipped until the memory expires.
 HubSpot: the reading's usageByAppType (free).
 """
 
@@ -70,6 +72,7 @@ async def salesforce_suspects(job: Gathering) -> Suspects:
         )
         suspects.changes = changes or []
     await _live_consumers(suspects, spender, job)
+    await _login_hint(suspects, spender, job)
     promote_new_activations(suspects)
     suspects.notes += spender.notes
     suspects.api_calls = job.budget.spent
@@ -128,6 +131,19 @@ async def _live_consumers(suspects: Suspects, spender: Spender, job: Gathering) 
                 "scheduled Apex runs in the window: "
                 + ", ".join(f"{r.name} {r.calls}" for r in runs[:5])
             )
+
+
+async def _login_hint(suspects: Suspects, spender: Spender, job: Gathering) -> None:
+    """Which applications logged in over the window (Manage Users or Monitor Login History,
+    platforms.md A5): a note, never a ranking, and only with a call to spare."""
+    if not spender.may_try(AttributionSource.LOGIN_HISTORY):
+        return
+    hints = await spender.spend(
+        AttributionSource.LOGIN_HISTORY,
+        lambda: sources.login_hints(job.client, job.now - job.live_window, job.entries),
+    )
+    if hints:
+        suspects.notes.append(sources.login_note(hints, job.live_window))
 
 
 async def _hourly_file(suspects: Suspects, spender: Spender, job: Gathering) -> bool:

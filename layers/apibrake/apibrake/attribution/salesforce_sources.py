@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -92,6 +92,31 @@ async def apex_runs(
             )
         )
     return runs
+
+
+async def login_hints(
+    client: Any, since: datetime, entries: Sequence[AllowlistEntry]
+) -> list[tuple[str, int]]:
+    """Logins per application since `since`, most first, as "Nightly ETL (REST)": a hint of
+    who is active (rows are logins, not calls), never a ranking. `entries` is unused: a
+    login names an application, not an automation."""
+    del entries
+    records = await client.query(soql.login_counts(since))
+    hints = []
+    for record in records:
+        application = str(record.get("Application") or "unknown application")
+        api_type = str(record.get("ApiType") or "")
+        label = f"{application} ({api_type})" if api_type else application
+        hints.append((label, int(record.get("logins") or 0)))
+    return hints
+
+
+def login_note(hints: Sequence[tuple[str, int]], window: timedelta) -> str:
+    """ "logins in the last 2 h: Nightly ETL (REST) 12, apibrake (REST) 3" """
+    hours, rest = divmod(int(window.total_seconds()), 3600)
+    span = f"{hours} h" if hours and not rest else f"{int(window.total_seconds()) // 60} min"
+    listed = ", ".join(f"{label} {count}" for label, count in hints[:5])
+    return f"logins in the last {span}: {listed}"
 
 
 async def daily_file_record(client: Any, day: date) -> dict[str, Any] | None:

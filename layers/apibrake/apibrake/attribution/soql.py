@@ -1,4 +1,4 @@
-"""The SOQL each Salesforce source sends (platforms.md A1, A3, A4, A6). One page each: the
+"""The SOQL each Salesforce source sends (platforms.md A1, A3-A6). One page each: the
 LIMITs keep every query to one call."""
 
 from __future__ import annotations
@@ -53,4 +53,14 @@ def newest_hourly_file() -> str:
         "SELECT Id, LogDate, Interval, Sequence, CreatedDate, LogFile FROM EventLogFile "
         "WHERE EventType = 'ApiTotalUsage' AND Interval = 'Hourly' "
         "ORDER BY LogDate DESC LIMIT 1"
+    )
+
+
+def login_counts(since: datetime) -> str:
+    """Logins per application and API type: LoginTime filters, Application and ApiType
+    group but do not filter (platforms.md A5)."""
+    return (
+        "SELECT Application, ApiType, COUNT(Id) logins FROM LoginHistory "  # noqa: S608 - only formatted datetimes
+        f"WHERE LoginTime >= {soql_datetime(since)} "
+        "GROUP BY Application, ApiType ORDER BY COUNT(Id) DESC LIMIT 10"
     )

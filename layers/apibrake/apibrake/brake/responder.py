@@ -150,7 +150,8 @@ class _ConnectionBrake(IncidentWork):
             return self.outcome
         if not self.dry_run and not await self.off_loop(self._open_incident):
             return self.outcome
-        self.outcome.suspects_before = await self._suspects_before(client)
+        # Who burned the calls is read beside the brake, never ahead of it.
+        suspects = asyncio.ensure_future(self._suspects_before(client))
         try:  # from here on the lease is ours: _finish gives it back, whatever happens
             existing: dict[str, JournalRow] = {}
             if self.meta is not None:
@@ -158,6 +159,7 @@ class _ConnectionBrake(IncidentWork):
                 existing = {row.automation: row for row in journalled}
             rows = await self._brake(client, entries, existing)
         finally:
+            self.outcome.suspects_before = await suspects
             self.outcome.calls = client.http.calls_made
             if self.meta is not None:
                 await self.off_loop(self._finish)

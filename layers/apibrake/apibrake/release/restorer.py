@@ -237,8 +237,11 @@ class _IncidentRelease(IncidentWork):
             return None
         open_rows = [r for r in open_rows if id(r) not in self.held]
         self.worked = True
-        await self._suspects_since_the_brake(client, connection, meta)
+        # Asked beside the plan's reads, and answered before anything is put back (so the
+        # release's own changes are not among the suspects).
+        suspects = asyncio.ensure_future(self._suspects_since_the_brake(client, connection, meta))
         work = await engine.plan(Direction.RELEASE, client, open_rows, self._decide)
+        await suspects
         if work.exhausted is not None:
             message = f"not released: the platform refuses calls ({work.exhausted.message})"
             self.fail(FailureCode.LIMIT_EXHAUSTED, message)

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-
-def soql_datetime(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+from apibrake.platforms.salesforce.soql import soql_datetime
 
 
 def setup_audit_trail(since: datetime) -> str:

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from apibrake.http.errors import PermissionDenied, RequestRejected
+from apibrake.platforms.salesforce.soql import soql_datetime
 
 # The Display text names a flow this way (platforms.md A4's samples).
 _UNIQUE_NAME = re.compile(r'Unique Name "([^"]+)"')
@@ -41,10 +42,6 @@ class Dated:
     at: datetime
     who: str | None = None
     what: str | None = None
-
-
-def soql_datetime(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 async def apex_runs(client: Any, since: datetime) -> dict[str, int]:

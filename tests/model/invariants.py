@@ -99,6 +99,11 @@ def each_threshold_alerts_once_per_window(world: World) -> None:
             ]
             assert len(same) <= allowed, (
                 f"{cid}: {len(same)} {kind} alerts in one window from {at:%m-%d %H:%M}"
+                + "".join(
+                    f"\n  {a.at:%m-%d %H:%M} {a.text[:300]}"
+                    for a in world.seen.alerts
+                    if a.connection_id == cid and a.kind == kind
+                )
             )
 
 

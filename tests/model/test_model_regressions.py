@@ -36,3 +36,92 @@ def test_an_alert_read_after_a_crash_is_dated_when_it_was_sent(
         state.promises_hold()
     finally:
         state.teardown()
+
+
+def test_an_alert_claimed_by_a_cut_off_monitor_still_goes_out(
+    local_aws: LocalAws, function_env: None, fast_retries: None
+) -> None:
+    # Issue 27, deep profile: a monitor cut off after its 8th DynamoDB call had taken the
+    # critical alert's claim but never published; the claim kept every later tick quiet.
+    state = machine_for(local_aws)()
+    try:
+        state.connection_enabled(connection="sf-1", enabled=False)
+        state.promises_hold()
+        state.manual_release(dry_run=False, force=False, pick=0)
+        state.promises_hold()
+        for _ in range(5):
+            state.monitor_ticks()
+            state.promises_hold()
+        state.scheduled_release()
+        state.promises_hold()
+        state.usage_jumps(connection="hs-1", percent=97)
+        state.promises_hold()
+        state.scheduled_release()
+        state.promises_hold()
+        state.scheduled_release()
+        state.promises_hold()
+        state.manual_release(dry_run=False, force=False, pick=0)
+        state.promises_hold()
+        state.manual_brake(connection="sf-1", dry_run=False, tier=1)
+        state.promises_hold()
+        state.fault_armed(connection="sf-1", fault="status", times=1)
+        state.promises_hold()
+        state.invocation_cut_off_and_retried(at=8, cut="crash after", pick=0, which="monitor")
+        state.promises_hold()
+    finally:
+        state.teardown()
+
+
+def test_one_critical_alert_per_window_under_crashes_and_concurrent_brakes(
+    local_aws: LocalAws, function_env: None, fast_retries: None
+) -> None:
+    # Issue 27, deep profile: "hs-1: 2 brake_threshold alerts in one window".
+    state = machine_for(local_aws)()
+    try:
+        state.connection_enabled(connection="sf-1", enabled=False)
+        state.promises_hold()
+        state.manual_release(dry_run=False, force=False, pick=0)
+        state.promises_hold()
+        for _ in range(5):
+            state.monitor_ticks()
+            state.promises_hold()
+        state.scheduled_release()
+        state.promises_hold()
+        state.usage_jumps(connection="hs-1", percent=97)
+        state.promises_hold()
+        state.monitor_ticks()
+        state.promises_hold()
+        state.time_passes(minutes=360)
+        state.promises_hold()
+        state.human_edits(edit="rename workflow 1")
+        state.promises_hold()
+        state.human_edits(edit="activate version 1 of flow Rollup_B")
+        state.promises_hold()
+        state.two_invocations_at_once(pair=("brake", "brake"), pick=3)
+        state.promises_hold()
+        state.human_edits(edit="activate version 1 of flow Rollup_B")
+        state.promises_hold()
+        state.usage_jumps(connection="hs-1", percent=75)
+        state.promises_hold()
+        state.usage_jumps(connection="hs-1", percent=92)
+        state.promises_hold()
+        state.fault_armed(connection="hs-1", fault="html_error", times=1)
+        state.promises_hold()
+        state.manual_brake(connection="hs-1", dry_run=True, tier=1)
+        state.promises_hold()
+        state.monitor_ticks()
+        state.promises_hold()
+        state.invocation_cut_off_and_retried(at=7, cut="crash after", pick=3, which="brake")
+        state.promises_hold()
+        state.two_invocations_at_once(pair=("release", "release"), pick=2)
+        state.promises_hold()
+        state.usage_jumps(connection="sf-1", percent=101)
+        state.promises_hold()
+        state.invocation_cut_off_and_retried(
+            at=2, cut="crash before", pick=3, which="scheduled_release"
+        )
+        state.promises_hold()
+        state.monitor_ticks()
+        state.promises_hold()
+    finally:
+        state.teardown()

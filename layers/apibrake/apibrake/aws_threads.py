@@ -38,4 +38,8 @@ class AwsThreads:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self._executor.shutdown(wait=True)
+        # Leaving cleanly, the calls still running are finished work: wait for them. Leaving
+        # on an exception or a cancellation, nothing waits for their answers any more: drop
+        # the queued ones and return now, so the invocation ends in seconds, not at its
+        # timeout (the running calls end on their own; none of them waits for the loop).
+        self._executor.shutdown(wait=error is None, cancel_futures=error is not None)

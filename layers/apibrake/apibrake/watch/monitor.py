@@ -69,9 +69,6 @@ from apibrake.watch.usage import UsageRead, cached_portal_offset, read_usage
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-# Called from the worker thread that evaluates a connection: the suspects for its alert,
-# gathered on the event loop with the connection's platform client.
-SuspectsFor = Callable[[Connection, UsageReading], Suspects | None]
 
 NOT_REACHED = "not checked before the deadline: the next scheduled run checks it"
 INVALID_ITEM_WINDOW = timedelta(hours=24)
@@ -101,6 +98,19 @@ class AllowlistSource(Protocol):
 
 class MetricsSink(Protocol):
     def record(self, check: ConnectionCheck) -> None: ...
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What a check decided before anything goes out: the forecast and the alerts claimed."""
+
+    now: datetime
+    outlook: Forecast
+    heat: Temperature
+    rate_now: float | None
+    due: list[DueAlert]
+    won: list[DueAlert]
+    ahead: BrakeAhead | None
 
 
 @dataclass(frozen=True)
@@ -224,7 +234,14 @@ class UsageMonitor:
                 async with gate:
                     if not deadline.has_time():
                         return _not_reached(connection)
-                    return await self._check_one(connection, client, budget)
+                    try:
+                        return await self._check_one(connection, client, budget)
+                    except Exception as error:  # a bug in one check must not stop the rest
+                        logger.exception(
+                            "connection check failed",
+                            extra={"connection_id": connection.connection_id},
+                        )
+                        return _unexpected(connection, error)
 
             return list(await asyncio.gather(*(bounded(c) for c in connections)))
 
@@ -282,27 +299,15 @@ class UsageMonitor:
             message = f"unexpected {type(error).__name__} while reading usage"
             return await self._failed(connection, row, message, type(error).__name__, None)
         _count_calls(row, platform_client)
-        loop = asyncio.get_running_loop()
-
-        def suspects_for(target: Connection, reading: UsageReading) -> Suspects | None:
-            if self._attribution is None:
-                return None
-            try:  # attribution is a bonus: the alert goes out whatever happens here
-                entries = self._allowlist.for_connection(target.connection_id)[0]
-                gathering = gather_suspects(
-                    target, platform_client, reading, entries, self._attribution, self._clock()
-                )
-                return asyncio.run_coroutine_threadsafe(gathering, loop).result()
-            except Exception:
-                logger.exception(
-                    "suspects not gathered", extra={"connection_id": target.connection_id}
-                )
-                return None
-            finally:
-                _count_calls(row, platform_client)  # what the sources cost counts too
-
         try:
-            return await self._in_thread(self._evaluate, connection, row, read, suspects_for)
+            # Thread, loop, thread: no worker ever waits on the event loop, so neither an
+            # exception nor a cancellation can leave the two waiting on each other.
+            assessed = await self._in_thread(self._assess, connection, row, read)
+            if self._attribution is not None and wants_suspects(assessed.won):
+                # Before the brake: its report's "before" is what the alert names.
+                row.suspects = await self._suspects(connection, platform_client, read.reading)
+                _count_calls(row, platform_client)  # what the sources cost counts too
+            return await self._in_thread(self._act, connection, row, read, assessed)
         except Exception as error:
             logger.exception(
                 "storing or alerting failed", extra={"connection_id": connection.connection_id}
@@ -310,18 +315,31 @@ class UsageMonitor:
             row.error = f"reading taken but not processed: {type(error).__name__}"
             return row
 
+    async def _suspects(
+        self, connection: Connection, platform_client: Any, reading: UsageReading
+    ) -> Suspects | None:
+        """Attribution is a bonus: the alert goes out whatever happens here."""
+        assert self._attribution is not None
+        try:
+            entries = (
+                await self._in_thread(self._allowlist.for_connection, connection.connection_id)
+            )[0]
+            return await gather_suspects(
+                connection, platform_client, reading, entries, self._attribution, self._clock()
+            )
+        except Exception:
+            logger.exception(
+                "suspects not gathered", extra={"connection_id": connection.connection_id}
+            )
+            return None
+
     async def _load_secret(self, connection: Connection) -> Mapping[str, Any]:
         return await self._in_thread(
             load_connection_secret, connection, self._secrets, self._options.secret_prefix
         )
 
-    def _evaluate(
-        self,
-        connection: Connection,
-        row: ConnectionCheck,
-        read: UsageRead,
-        suspects_for: SuspectsFor | None = None,
-    ) -> ConnectionCheck:
+    def _assess(self, connection: Connection, row: ConnectionCheck, read: UsageRead) -> Assessment:
+        """Stores the reading, forecasts, and claims the alerts now due (blocking)."""
         now = self._clock()
         self._state.put_readings(connection.connection_id, list(read.readings))
         history = self._state.readings_since(
@@ -354,9 +372,14 @@ class UsageMonitor:
             if ahead is not None:
                 due = [*due, brake_threshold_alert(connection.effective_brake_at)]
         won = self._alerts.claim(connection, due, now=now, window_ends=read.window_ends)
-        if suspects_for is not None and wants_suspects(won):
-            # Before the brake: its report's "before" is what the alert names.
-            row.suspects = suspects_for(connection, read.reading)
+        return Assessment(now, outlook, heat, rate_now, due, won, ahead)
+
+    def _act(
+        self, connection: Connection, row: ConnectionCheck, read: UsageRead, assessed: Assessment
+    ) -> ConnectionCheck:
+        """Brakes if due, then sends the alerts won (blocking)."""
+        now, outlook, due, ahead = assessed.now, assessed.outlook, assessed.due, assessed.ahead
+        won = list(assessed.won)
         reach_rate = None
         if any(alert.kind is AlertKind.BRAKE_THRESHOLD for alert in due):
             row.auto_brake_triggered = self._maybe_brake(
@@ -370,9 +393,9 @@ class UsageMonitor:
                 and not row.auto_brake_triggered
             ):
                 # Braked earlier in this window: is usage still heading for 100 %?
-                reach_rate = rate_now
+                reach_rate = assessed.rate_now
                 reach = outside_reach_alert(
-                    outlook, rate_now, horizon_minutes=self._options.forecast_horizon_minutes
+                    outlook, reach_rate, horizon_minutes=self._options.forecast_horizon_minutes
                 )
                 if reach is not None:
                     won += self._alerts.claim(
@@ -386,7 +409,7 @@ class UsageMonitor:
         )
         row.alerts_sent = self._alerts.send(connection, won, context)
         row.alerts_sent += self._send_notices(connection, read, now)
-        row.temperature = heat  # last: a check that failed above is tried on the next tick
+        row.temperature = assessed.heat  # last: a check that failed above is tried next tick
         return row
 
     def _brake_ahead(
@@ -603,6 +626,14 @@ def _not_reached(connection: Connection) -> ConnectionCheck:
         platform=connection.platform,
         not_reached=True,
         note=NOT_REACHED,
+    )
+
+
+def _unexpected(connection: Connection, error: Exception) -> ConnectionCheck:
+    return ConnectionCheck(
+        connection_id=connection.connection_id,
+        platform=connection.platform,
+        error=f"unexpected {type(error).__name__} while checking",
     )
 
 

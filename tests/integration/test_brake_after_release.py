@@ -85,7 +85,7 @@ def test_concurrent_duplicates_after_a_release_brake_once(stack: LocalStack) -> 
     assert stack.sandbox.salesforce.flow("Account_Rollup").active_version is None
 
 
-def test_auto_brake_triggers_again_after_a_release(stack: LocalStack) -> None:
+def test_a_forced_release_over_brake_at_is_not_fought_by_the_monitor(stack: LocalStack) -> None:
     # Given an auto-brake at 91 %
     _flow_org(stack)
     stack.sandbox.salesforce.add_usage(91_000)
@@ -96,9 +96,34 @@ def test_auto_brake_triggers_again_after_a_release(stack: LocalStack) -> None:
     stack.release_incident(braked["incident_id"], force=True)
     assert stack.sandbox.salesforce.flow("Account_Rollup").active_version == 2
     stack.alerts()
-    # Then the next check starts the auto-brake again and alerts, critically
+    # Then the next checks neither brake again nor repeat "brake threshold reached" in the
+    # window (issue 27: one critical alert per window); the operator has taken over
+    for _ in range(2):
+        stack.sandbox.advance(timedelta(minutes=5))
+        row = _row(stack.check())
+        assert row["auto_brake_triggered"] is False
+        assert "brake:90" not in row["alerts_sent"]
+    assert stack.run_auto_brakes() == []
+    assert stack.sandbox.salesforce.flow("Account_Rollup").active_version == 2
+    assert [a.attributes["kind"] for a in stack.alerts()] == []
+
+
+def test_auto_brake_triggers_again_after_a_release_once_recovered(stack: LocalStack) -> None:
+    # Given an incident released after its window recovered (usage under release_below)
+    _flow_org(stack)
+    stack.sandbox.salesforce.add_usage(91_000)
+    stack.check()
+    (braked,) = stack.run_auto_brakes()
+    stack.sandbox.advance(timedelta(hours=25))  # the rolling day has forgotten the burn
+    stack.check()
+    released = stack.release_incident(braked["incident_id"])
+    assert stack.sandbox.salesforce.flow("Account_Rollup").active_version == 2, released
+    stack.alerts()
+    # When usage climbs over brake_at again
+    stack.sandbox.salesforce.add_usage(91_000)
     stack.sandbox.advance(timedelta(minutes=5))
     row = _row(stack.check())
+    # Then it is a new incident: braked again, alerted critically again
     assert row["auto_brake_triggered"] is True
     assert "brake:90" in row["alerts_sent"]
     critical = [a for a in stack.alerts() if a.attributes["kind"] == "brake_threshold"]
@@ -106,7 +131,6 @@ def test_auto_brake_triggers_again_after_a_release(stack: LocalStack) -> None:
     (again,) = stack.run_auto_brakes()
     assert statuses(again) == {"Account_Rollup": "braked"}
     assert again["incident_id"] != braked["incident_id"]
-    assert stack.sandbox.salesforce.flow("Account_Rollup").active_version is None
     # And while that incident is open, the next check does not start another
     stack.sandbox.advance(timedelta(minutes=5))
     assert _row(stack.check())["auto_brake_triggered"] is False

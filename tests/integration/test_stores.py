@@ -10,7 +10,7 @@ import boto3
 from apibrake.models.usage import ReadingSource, UsageReading
 from apibrake.store.allowlist import AllowlistStore
 from apibrake.store.connections import ConnectionStore
-from apibrake.store.state import StateStore
+from apibrake.store.state import PENDING_CLAIM_GRACE, StateStore
 
 
 def _dynamodb() -> Any:
@@ -82,6 +82,7 @@ def test_alert_claims_fire_once_per_window_and_again_in_the_next(aws: Any) -> No
     window_end = now + timedelta(hours=6)
 
     assert store.claim_alert("c1", "warn-70", now=now, window_ends=window_end)
+    store.confirm_alert_claim("c1", "warn-70")  # published
     assert not store.claim_alert(
         "c1", "warn-70", now=now + timedelta(hours=1), window_ends=window_end
     )
@@ -102,12 +103,42 @@ def test_live_alert_claims_are_those_of_open_windows_not_given_back(aws: Any) ->
     store.claim_alert("c1", "brake:90", now=now, window_ends=now + timedelta(hours=1))
     store.claim_alert("c2", "warn:70", now=now, window_ends=now + timedelta(hours=6))
     store.release_alert_claim("c1", "warn:80")
+    for key in ("warn:70", "brake:90"):
+        store.confirm_alert_claim("c1", key)
 
     assert store.live_alert_claims("c1", now=now) == {"warn:70", "brake:90"}
     # A window that has ended frees its key, as claim_alert's condition does.
     later = now + timedelta(hours=1)
     assert store.live_alert_claims("c1", now=later) == {"warn:70"}
     assert store.claim_alert("c1", "brake:90", now=later, window_ends=later + timedelta(hours=1))
+
+
+def test_a_claim_never_confirmed_is_given_up_after_its_invocation_must_be_over(
+    aws: Any,
+) -> None:
+    # Issue 27: an invocation cut off between an alert's claim and its publish.
+    store = StateStore(_dynamodb(), aws.table_names["StateTable"], reading_ttl=timedelta(hours=48))
+    now = datetime(2026, 11, 2, 12, tzinfo=UTC)
+    ends = now + timedelta(hours=6)
+    assert store.claim_alert("c1", "brake:90", now=now, window_ends=ends)
+    assert store.claim_alert("c1", "warn:70", now=now, window_ends=ends)
+    store.confirm_alert_claim("c1", "warn:70")
+    # While the invocation that took it may still run, the pending claim holds ...
+    soon = now + PENDING_CLAIM_GRACE - timedelta(seconds=1)
+    assert not store.claim_alert("c1", "brake:90", now=soon, window_ends=ends)
+    assert store.live_alert_claims("c1", now=soon) == {"brake:90", "warn:70"}
+    # ... after, a later tick takes it over and sends the alert; a confirmed one holds.
+    after = now + PENDING_CLAIM_GRACE
+    assert store.live_alert_claims("c1", now=after) == {"warn:70"}
+    assert not store.claim_alert("c1", "warn:70", now=after, window_ends=ends)
+    assert store.claim_alert("c1", "brake:90", now=after, window_ends=ends)
+    store.confirm_alert_claim("c1", "brake:90")
+    later = after + timedelta(hours=1)
+    assert not store.claim_alert("c1", "brake:90", now=later, window_ends=ends)
+    # Confirming a claim given back meanwhile creates nothing.
+    store.release_alert_claim("c1", "warn:70")
+    store.confirm_alert_claim("c1", "warn:70")
+    assert store.live_alert_claims("c1", now=later) == {"brake:90"}
 
 
 def test_readings_round_trip_in_time_order(aws: Any) -> None:

@@ -19,6 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from localaws import LocalAws
 from sandbox.faults import FaultKind
 from tests.model import invariants
+from tests.model.hang import wall_clock_limit
 from tests.model.world import FLOWS, HS, JOB, SF, Killed, World
 
 CONNECTIONS = st.sampled_from([SF, HS])
@@ -193,11 +194,12 @@ class LoopMachine(RuleBasedStateMachine):
 
             return go
 
-        threads = [threading.Thread(target=run(w, n)) for n, w in enumerate(pair)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        threads = [threading.Thread(target=run(w, n), daemon=True) for n, w in enumerate(pair)]
+        with wall_clock_limit():
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
         if failures:
             raise failures[0]
 

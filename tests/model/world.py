@@ -28,6 +28,7 @@ from sandbox.clock import VirtualClock
 from sandbox.faults import Fault, FaultKind
 from sandbox.hubspot import HubSpotSettings
 from sandbox.server import Sandbox
+from tests.model.hang import wall_clock_limit
 
 SF, HS = "sf-1", "hs-1"
 PLATFORM = {SF: "salesforce", HS: "hubspot"}
@@ -269,27 +270,32 @@ class World:
 
     def tick(self) -> dict[str, Any]:
         """One scheduled monitor run, then the auto-brakes it asked for."""
-        report = self._keep(self.stack.check())
+        with wall_clock_limit():
+            report = self._keep(self.stack.check())
         for row in report.get("connections", []):
             percent = row.get("percent")
             cid = row.get("connection_id")
             watched = percent is not None and cid in PLATFORM and cid not in self.disabled
             if watched and percent >= self.connection(cid).effective_brake_at:
                 self.seen.critical_due.append((self.now(), cid))
-        for brake in self.stack.run_auto_brakes():
-            self._keep(brake)
+        with wall_clock_limit():
+            for brake in self.stack.run_auto_brakes():
+                self._keep(brake)
         self.collect_alerts()
         return report
 
     def brake(self, context: Any = None, **fields: Any) -> dict[str, Any]:
-        return self._keep(self.stack.brake(context=context, **fields))
+        with wall_clock_limit():
+            return self._keep(self.stack.brake(context=context, **fields))
 
     def release(self, incident_id: str, context: Any = None, **fields: Any) -> dict[str, Any]:
-        return self._keep(self.stack.release_incident(incident_id, context, **fields))
+        with wall_clock_limit():
+            return self._keep(self.stack.release_incident(incident_id, context, **fields))
 
     def release_recovered(self, context: Any = None) -> dict[str, Any]:
         event = {"action": "release_recovered"}
-        return self._keep(self.stack.release(event, context))
+        with wall_clock_limit():
+            return self._keep(self.stack.release(event, context))
 
     def collect_alerts(self) -> None:
         for alert in self.stack.alerts():

@@ -29,6 +29,7 @@ from apibrake.store.items import from_item
 from drill.stack import LocalStack
 from localaws import LocalAws
 from sandbox.audit import Mutation
+from tests.model.hang import wall_clock_limit
 from tests.model.world import Killed, is_change, turns_off
 from tests.soak.aws_faults import AwsFaultProxy, FaultPlan
 from tests.soak.fleet import Fleet, Member
@@ -135,6 +136,10 @@ class Soak:
     def _invoke(self, run: Callable[[], Any]) -> Any:
         """One invocation; now and then Lambda cuts it off and it is retried."""
         self.counts.invocations += 1
+        with wall_clock_limit():
+            return self._maybe_crashed(run)
+
+    def _maybe_crashed(self, run: Callable[[], Any]) -> Any:
         if self.rng.randrange(self.options.crash_every) != 0:
             return run()
         client = runtime_aws.aws_client("dynamodb")
@@ -209,11 +214,14 @@ class Soak:
             except BaseException as error:
                 failures.append(error)
 
-        threads = [threading.Thread(target=run, args=(w,)) for w in (operator, schedule)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        threads = [
+            threading.Thread(target=run, args=(w,), daemon=True) for w in (operator, schedule)
+        ]
+        with wall_clock_limit():
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
         if failures:
             raise failures[0]
 

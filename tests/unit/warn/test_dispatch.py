@@ -33,6 +33,7 @@ SF = Connection(connection_id="sf-prod", platform="salesforce", secret_id="apibr
 class MemoryClaims:
     def __init__(self) -> None:
         self.windows: dict[tuple[str, str], datetime] = {}
+        self.confirmed: set[tuple[str, str]] = set()
 
     def claim_alert(self, cid: str, key: str, *, now: datetime, window_ends: datetime) -> bool:
         ends = self.windows.get((cid, key))
@@ -40,6 +41,9 @@ class MemoryClaims:
             return False
         self.windows[(cid, key)] = window_ends
         return True
+
+    def confirm_alert_claim(self, cid: str, key: str) -> None:
+        self.confirmed.add((cid, key))
 
     def release_alert_claim(self, cid: str, key: str) -> None:
         self.windows.pop((cid, key), None)

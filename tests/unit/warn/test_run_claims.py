@@ -32,6 +32,9 @@ class CountingStore:
         held.add(alert_key)
         return True
 
+    def confirm_alert_claim(self, connection_id: str, alert_key: str) -> None:
+        pass  # RunClaims passes it through: nothing to count here
+
     def release_alert_claim(self, connection_id: str, alert_key: str) -> None:
         self.released.append((connection_id, alert_key))
         self.live.get(connection_id, set()).discard(alert_key)

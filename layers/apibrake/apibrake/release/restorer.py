@@ -105,6 +105,7 @@ class _IncidentRelease(IncidentWork):
         self.force = force
         self.worked = False  # past the recovery check: something to tell subscribers
         self.recovered_by_stored_data = False
+        self.rearm = True  # closing the incident lets the monitor brake and alert again
         self.driven: DrivenWindows | None = None  # set once the incident is known
         self.held: dict[int, str] = {}  # id(row) -> why it waits for a driven connection
         self.waiting: str | None = None  # why nothing is released yet
@@ -128,6 +129,8 @@ class _IncidentRelease(IncidentWork):
             message = f"connection {meta.connection_id} no longer exists"
             return self.fail(FailureCode.NOT_FOUND, message, "connection_id")
         self.driven = DrivenWindows(self.deps, meta)
+        if self.force:
+            self.rearm = await self.off_loop(self._window_over, connection, meta)
         if not self.force and not await self.off_loop(self._may_start, connection, meta, rows):
             self.outcome.rows = self._rows(rows)
             return self.fail(FailureCode.NOT_RECOVERED, f"not released yet: {self.waiting}")
@@ -148,6 +151,15 @@ class _IncidentRelease(IncidentWork):
         return self.outcome
 
     # The recovery gate ---------------------------------------------------------------------
+
+    def _window_over(self, connection: Connection, meta: IncidentMeta) -> bool:
+        """A forced release while usage is still over the threshold ends the incident, not
+        its window: the brake's claims stay until the window ends, so the monitor neither
+        alerts "brake threshold reached" a second time nor brakes again over the operator.
+        A climb past 100 % still alerts (limit exhausted). Blocking (DynamoDB reads)."""
+        readings = self.deps.recent_readings(connection.connection_id)
+        decision = recovery_from_stored(connection, meta, readings, self.deps.now())
+        return decision is None or decision[0]
 
     def _may_start(
         self, connection: Connection, meta: IncidentMeta, rows: list[JournalRow]
@@ -311,7 +323,8 @@ class _IncidentRelease(IncidentWork):
             )
             if settled and self.outcome.failure is None:
                 self.deps.journal.close(meta, now=self.deps.now())
-                self._rearm(meta.connection_id)
+                if self.rearm:
+                    self._rearm(meta.connection_id)
             if self.worked:
                 self._publish_summary(meta)
         finally:

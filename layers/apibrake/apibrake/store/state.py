@@ -3,6 +3,7 @@
 Item keys (pk / sk):
 - reading#<connection_id>  / <ISO time>            one usage reading, expires with a TTL
 - alert#<connection_id>    / <alert key>           an alert claim, live until its window ends
+                                                   (pending until its publish is confirmed)
 - incident#<incident_id>   / meta                  the incident header
 - incident#<incident_id>   / row#<kind>:<name>     one journal row per automation
 - open#<connection_id>     / incident              the connection's open incident, if any
@@ -24,6 +25,10 @@ _READING_FIELDS = "used, #limit, taken_at, #source, resets_at, stale"
 CADENCE_PK = "cadence"
 # A deleted or disabled connection's cadence state goes with its readings.
 _CADENCE_TTL = timedelta(days=2)
+# A claim whose publish was never confirmed is given up once the invocation that took it
+# must be over: the monitor's Lambda timeout (50 s in template.yaml) plus a margin. A later
+# tick in the same window then sends the alert a cut-off invocation never sent.
+PENDING_CLAIM_GRACE = timedelta(seconds=60)
 
 
 def _epoch(moment: datetime) -> int:
@@ -119,19 +124,23 @@ class StateStore:
     def claim_alert(
         self, connection_id: str, alert_key: str, *, now: datetime, window_ends: datetime
     ) -> bool:
-        """True for exactly one caller per key and window, however many run at once."""
+        """True for exactly one caller per key and window, however many run at once; and
+        again once the claim's publish was never confirmed within PENDING_CLAIM_GRACE."""
         item = {
             "pk": f"alert#{connection_id}",
             "sk": alert_key,
             "claimed_at": now.astimezone(UTC).isoformat(),
             "window_ends": _epoch(window_ends),
+            "pending_until": _epoch(now + PENDING_CLAIM_GRACE),
             "expires_at": _epoch(window_ends + timedelta(days=1)),
         }
         try:
             self._dynamodb.put_item(
                 TableName=self._table,
                 Item=to_item(item),
-                ConditionExpression="attribute_not_exists(pk) OR window_ends <= :now",
+                ConditionExpression=(
+                    "attribute_not_exists(pk) OR window_ends <= :now OR pending_until <= :now"
+                ),
                 ExpressionAttributeValues={":now": {"N": str(_epoch(now))}},
             )
         except ClientError as exc:
@@ -139,6 +148,19 @@ class StateStore:
                 return False
             raise
         return True
+
+    def confirm_alert_claim(self, connection_id: str, alert_key: str) -> None:
+        """The claim's alert went out (or its brake was started): it holds for the window."""
+        try:
+            self._dynamodb.update_item(
+                TableName=self._table,
+                Key={"pk": {"S": f"alert#{connection_id}"}, "sk": {"S": alert_key}},
+                UpdateExpression="REMOVE pending_until",
+                ConditionExpression="attribute_exists(pk)",
+            )
+        except ClientError as exc:
+            if not is_conditional_failure(exc):  # released meanwhile: nothing to confirm
+                raise
 
     def release_alert_claim(self, connection_id: str, alert_key: str) -> None:
         """Undo a claim whose alert could not be published, so the next run tries again."""
@@ -148,13 +170,17 @@ class StateStore:
         )
 
     def live_alert_claims(self, connection_id: str, *, now: datetime) -> set[str]:
-        """Keys claimed for a window still open at `now`. Strongly consistent: a claim given
-        back a moment ago must not look live."""
+        """Keys claimed for a window still open at `now`, but those whose publish was never
+        confirmed in time. Strongly consistent: a claim given back a moment ago must not
+        look live."""
         paginator = self._dynamodb.get_paginator("query")
         pages = paginator.paginate(
             TableName=self._table,
             KeyConditionExpression="pk = :pk",
-            FilterExpression="window_ends > :now",
+            FilterExpression=(
+                "window_ends > :now AND (attribute_not_exists(pending_until) "
+                "OR pending_until > :now)"
+            ),
             ExpressionAttributeValues={
                 ":pk": {"S": f"alert#{connection_id}"},
                 ":now": {"N": str(_epoch(now))},

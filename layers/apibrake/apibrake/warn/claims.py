@@ -7,6 +7,11 @@ the writes for the keys that follow. The read comes only then: a check with one 
 a fresh crossing whose writes all win, costs what it did before. The write stays the arbiter
 for every key the read does not show as live, and the read is consistent, so a claim given
 back a moment ago (publish failed, brake re-armed after a release) counts as free.
+
+A claim is pending until its alert is published: one whose invocation was cut off between
+the two is given up after the store's grace, and a later tick of the window sends it. So
+an alert goes out at least once: twice only when an invocation dies in the moment between
+a publish and its confirmation.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ class AlertClaims(Protocol):
     def claim_alert(
         self, connection_id: str, alert_key: str, *, now: datetime, window_ends: datetime
     ) -> bool: ...
+
+    def confirm_alert_claim(self, connection_id: str, alert_key: str) -> None: ...
 
     def release_alert_claim(self, connection_id: str, alert_key: str) -> None: ...
 
@@ -50,6 +57,9 @@ class RunClaims:
         if not won:
             self._held.add(connection_id)
         return won
+
+    def confirm_alert_claim(self, connection_id: str, alert_key: str) -> None:
+        self._store.confirm_alert_claim(connection_id, alert_key)
 
     def release_alert_claim(self, connection_id: str, alert_key: str) -> None:
         self._store.release_alert_claim(connection_id, alert_key)

@@ -2,7 +2,7 @@
 
 The claim is a conditional write in the state table, so two monitors running at once
 cannot both send the same alert. A claim whose publish failed is released so the next
-run tries again.
+run tries again; one that was published is confirmed (see warn/claims.py: pending claims).
 """
 
 from __future__ import annotations
@@ -76,4 +76,6 @@ class AlertDispatcher:
             for alert in won:
                 self._claims.release_alert_claim(connection.connection_id, alert.key)
             raise
+        for alert in won:
+            self._claims.confirm_alert_claim(connection.connection_id, alert.key)
         return [alert.key for alert in won]

@@ -450,6 +450,7 @@ class UsageMonitor:
                 logger.exception("notice not published", extra={"connection_id": cid})
                 self._claims.release_alert_claim(cid, notice.key)
                 continue
+            self._claims.confirm_alert_claim(cid, notice.key)
             sent.append(notice.key)
         return sent
 
@@ -489,6 +490,7 @@ class UsageMonitor:
             logger.exception("auto-brake invoke failed", extra={"connection_id": cid})
             self._claims.release_alert_claim(cid, AUTO_BRAKE_KEY)
             return False
+        self._claims.confirm_alert_claim(cid, AUTO_BRAKE_KEY)
         logger.info("auto-brake started", extra={"connection_id": cid})
         return True
 
@@ -579,6 +581,7 @@ class UsageMonitor:
                 failure.connection_id, key, now=now, window_ends=now + INVALID_ITEM_WINDOW
             ):
                 self._publisher.publish(_invalid_item_alert(failure.connection_id, message))
+                self._state.confirm_alert_claim(failure.connection_id, key)
                 row.alerts_sent = [key]
         except Exception:
             logger.exception(

@@ -86,8 +86,8 @@ def each_threshold_alerts_once_per_window(world: World) -> None:
         if alert.kind in PER_WINDOW and alert.connection_id in PLATFORM:
             by_key[(alert.connection_id, alert.kind)].append(alert.at)
     for (cid, kind), moments in by_key.items():
-        allowed = PER_WINDOW[kind]
         for index, at in enumerate(moments):
+            allowed = PER_WINDOW[kind] + _died_before_confirming(world, cid, at)
             same = [
                 other
                 for other in moments[index:]
@@ -105,6 +105,21 @@ def each_threshold_alerts_once_per_window(world: World) -> None:
                     if a.connection_id == cid and a.kind == kind
                 )
             )
+
+
+def _died_before_confirming(world: World, cid: str, at: datetime) -> int:
+    """Deaths between an alert's publish and its confirmation in this window from `at`."""
+    return sum(
+        1
+        for died_at, died_cid in world.seen.died_before_confirming
+        if died_cid == cid
+        and died_at >= at
+        and (
+            _window(cid, died_at) == _window(cid, at)
+            if PLATFORM[cid] == "hubspot"
+            else died_at - at < ROLLING_DAY
+        )
+    )
 
 
 def every_critical_condition_alerted(world: World) -> None:

@@ -62,6 +62,9 @@ class Observations:
     reports: list[str] = field(default_factory=list)
     critical_due: list[tuple[datetime, str]] = field(default_factory=list)  # (at, cid)
     ever_allowlisted: dict[str, set[str]] = field(default_factory=dict)  # cid -> names
+    # Connections whose process died after an alert's publish, before its confirmation: the
+    # one case where the alert may go out twice (at least once, never none: issue 27).
+    died_before_confirming: list[tuple[datetime, str]] = field(default_factory=list)
 
 
 class _LogTap(logging.Handler):
@@ -317,15 +320,23 @@ class World:
         client = runtime_aws.aws_client("dynamodb")
         calls = 0
 
-        def count(**_: Any) -> None:
+        def count(**call: Any) -> None:
             nonlocal calls
             calls += 1
             if calls == aws_call:
+                if not after:
+                    self._note_unconfirmed_publish(call)
                 raise Killed(f"crash {'after' if after else 'before'} AWS call #{aws_call}")
 
         event = "after-call.dynamodb" if after else "before-call.dynamodb"
         client.meta.events.register(event, count)
         self._armed_crash = (client, event, count)
+
+    def _note_unconfirmed_publish(self, call: dict[str, Any]) -> None:
+        body = str(call.get("params", {}).get("body", b""))
+        if "REMOVE pending_until" in body:
+            cid = next((c for c in PLATFORM if f"alert#{c}" in body), "")
+            self.seen.died_before_confirming.append((self.now(), cid))
 
     def clear_crash(self) -> None:
         """Disarms a crash the invocation never reached."""

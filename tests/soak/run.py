@@ -168,6 +168,18 @@ class Soak:
         LocalStack.forget_caches()
         # Powertools dates an in-progress record by the wall clock: age it, as the minutes
         # before Lambda's retry would.
+        # The same minutes give up the alert claims the dead run never confirmed.
+        state = self.aws.table_name("StateTable")
+        pages = self._direct.get_paginator("scan").paginate(
+            TableName=state, ConsistentRead=True, FilterExpression="attribute_exists(pending_until)"
+        )
+        for item in (item for page in pages for item in page["Items"]):
+            self._direct.update_item(
+                TableName=state,
+                Key={"pk": item["pk"], "sk": item["sk"]},
+                UpdateExpression="SET pending_until = :past",
+                ExpressionAttributeValues={":past": {"N": "1"}},
+            )
         table = self.aws.table_name("IdempotencyTable")
         for item in self._direct.scan(TableName=table, ConsistentRead=True)["Items"]:
             if item.get("status", {}).get("S") == "INPROGRESS":
@@ -384,14 +396,15 @@ def _same_window(cid: str, sent: datetime, due: datetime) -> bool:
     return timedelta(0) <= due - sent < timedelta(hours=24)
 
 
-def critical_windows(counts: SoakCounts) -> tuple[int, int]:
-    """(windows with a reading at or over the brake threshold, those with no critical alert)."""
+def critical_windows(counts: SoakCounts) -> tuple[int, list[tuple[str, datetime]]]:
+    """(windows with a reading at or over the brake threshold, the readings of those with no
+    critical alert)."""
     windows: set[tuple[str, datetime]] = set()
     missed: set[tuple[str, datetime]] = set()
     for cid, due in counts.critical_due:
         sent = [at for c, at in counts.critical_sent if c == cid and _same_window(cid, at, due)]
         (windows if sent else missed).add((cid, min(sent) if sent else due))
-    return len(windows) + len(missed), len(missed)
+    return len(windows) + len(missed), sorted(missed)
 
 
 def _to_next_calm_tick(now: datetime) -> timedelta:

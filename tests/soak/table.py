@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 def table(
     soak: Soak, counts: SoakCounts, verdicts: dict[str, int], seconds: float
 ) -> tuple[list[str], bool]:
-    windows, missed = critical_windows(counts)
+    windows, missed_readings = critical_windows(counts)
+    missed = len(missed_readings)
     platform_calls = sum(
         server.requests_served
         for sandbox in soak.fleet.sandboxes
@@ -58,6 +59,9 @@ def table(
     lines += [f"{name:<{width}}  {value}" for name, value in rows]
     ok = not any(must_be_zero.values())
     lines.append("" if ok else "FAILED: a must-be-0 line is not 0")
+    if missed_readings:
+        lines += ["critical readings never alerted:"]
+        lines += [f"  {cid} at {due:%m-%d %H:%M}" for cid, due in missed_readings[:20]]
     if counts.journal_misses:
         lines += ["journal misses:", *counts.journal_misses[:20]]
     return lines, ok

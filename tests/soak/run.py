@@ -72,6 +72,8 @@ class SoakCounts:
     critical_due: list[tuple[str, datetime]] = field(default_factory=list)  # readings >= brake
     alerts: Counter[str] = field(default_factory=Counter)  # kind -> sent
     critical_sent: list[tuple[str, datetime]] = field(default_factory=list)
+    # What each critical reading's check said: (cid, at) -> its alerts, error or note
+    critical_rows: dict[tuple[str, datetime], str] = field(default_factory=dict)
 
 
 class Soak:
@@ -198,6 +200,8 @@ class Soak:
             percent = row.get("percent")
             if percent is not None and percent >= 90.0:
                 self.counts.critical_due.append((row["connection_id"], now))
+                said = row.get("error") or row.get("alerts_sent") or "no alert due by its claims"
+                self.counts.critical_rows[(row["connection_id"], now)] = str(said)
         for event in self.stack.invoker.drain():
             self._invoke(functools.partial(self.stack.brake, event.model_dump()))
 

@@ -61,7 +61,10 @@ def table(
     lines.append("" if ok else "FAILED: a must-be-0 line is not 0")
     if missed_readings:
         lines += ["critical readings never alerted:"]
-        lines += [f"  {cid} at {due:%m-%d %H:%M}" for cid, due in missed_readings[:20]]
+        lines += [
+            f"  {cid} at {due:%m-%d %H:%M}: {counts.critical_rows.get((cid, due), '?')}"
+            for cid, due in missed_readings[:20]
+        ]
     if counts.journal_misses:
         lines += ["journal misses:", *counts.journal_misses[:20]]
     return lines, ok

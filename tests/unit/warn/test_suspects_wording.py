@@ -11,6 +11,7 @@ import pytest
 from apibrake.models.alert import Alert
 from apibrake.models.attribution import AttributionSource, Consumer, ConsumerKind, Suspects
 from apibrake.models.connection import Connection
+from apibrake.models.protected import KEEP_RUNNING, ProtectedConsumers
 from apibrake.warn.chat import chat_notification
 from apibrake.warn.events import alert_event
 from apibrake.warn.messages import SMS_SEGMENT, AlertContext, compose
@@ -22,7 +23,7 @@ from apibrake.warn.rules import (
     exhausted_alert,
     usage_alerts,
 )
-from apibrake.warn.suspects import story
+from apibrake.warn.suspects import NEEDS_PERSON, resolved, section, story
 from tests.fixtures.chat_format import ChatNotification
 from tests.unit.warn.alert_kinds import ALLOWLIST, FUNCTION, HS, NOW, SF, SUSPECTS, outlook
 
@@ -227,3 +228,21 @@ def test_a_release_ranking_older_than_the_brake_is_not_called_since_the_brake() 
         "At release, from data older than the brake (from the ApiTotalUsage daily file, 12 h old):"
     )
     assert fresh_story.startswith("Since the brake (from the ApiTotalUsage daily file,")
+
+
+def test_a_protected_consumer_is_kept_running_never_suggested_for_stopping() -> None:
+    connector = Consumer(
+        name="HubSpot (connected app, user hubspot@acme.com)", kind=ConsumerKind.CONNECTED_APP,
+        calls=820, share=0.82, connected_app="HubSpot", user="hubspot@acme.com",
+    )  # fmt: skip
+    etl = Consumer(
+        name="ETL (connected app, user etl@acme.com)", kind=ConsumerKind.CONNECTED_APP,
+        calls=100, share=0.1, connected_app="ETL", user="etl@acme.com",
+    )  # fmt: skip
+    suspects = Suspects(connection_id="sf", consumers=[connector, etl])
+    marked = resolved(suspects, set(), ProtectedConsumers(("etl@acme.com",)))
+    text = section(marked, now=NOW, salesforce=True)
+    assert f"82%) - {KEEP_RUNNING}" in text
+    assert "etl@acme.com" in text
+    assert "a protected consumer: keep it running" in text
+    assert NEEDS_PERSON not in text

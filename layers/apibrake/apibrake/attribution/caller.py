@@ -57,4 +57,7 @@ def consumer(key: CallerKey, calls: int, total: int, entries: Sequence[Allowlist
         automation=automation,
         # On the allowlist: the brake stops it. Anything else needs a person.
         allowlisted=automation is not None,
+        connected_app=key.connected_app,
+        client=key.client,
+        user=key.user,
     )

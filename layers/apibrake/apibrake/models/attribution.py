@@ -47,6 +47,19 @@ class Consumer(BaseModel):
     # Why it is a suspect when no count can say so yet: an automation activated after the
     # newest data the ranking covers ("activated 12:04 UTC by admin@acme.com").
     evidence: str = ""
+    # Why it must keep running when it is a protected consumer (the connection's
+    # `protected_consumers`, or the HubSpot connector): "" otherwise. Never a stop suggestion.
+    protected: str = ""
+    # The caller as the source names it (ApiTotalUsage's CONNECTED_APP_NAME, CLIENT_NAME,
+    # USER_NAME), when the consumer is a caller: what protection and the chain match on.
+    connected_app: str = ""
+    client: str = ""
+    user: str = ""
+
+    @property
+    def identities(self) -> tuple[str, ...]:
+        named = tuple(n for n in (self.connected_app, self.client, self.user) if n)
+        return named or (self.name,)
 
 
 class SetupChange(BaseModel):

@@ -66,7 +66,7 @@ def compose(connection: Connection, due: DueAlert, context: AlertContext) -> Ale
     subject = f"[apibrake] {due.severity.value.upper()} {connection.connection_id}: " + _headline(
         connection, due, context
     )
-    suspects = _suspects(due, context)
+    suspects = _suspects(connection, due, context)
     now = context.now or datetime.now(UTC)
     salesforce = connection.platform is Platform.SALESFORCE
     sections = [
@@ -97,11 +97,12 @@ def compose(connection: Connection, due: DueAlert, context: AlertContext) -> Ale
     )
 
 
-def _suspects(due: DueAlert, context: AlertContext) -> Suspects | None:
+def _suspects(connection: Connection, due: DueAlert, context: AlertContext) -> Suspects | None:
     """The suspects with the allowlist's verdict on each; none for a failing check."""
     if context.suspects is None or due.kind is AlertKind.CONNECTION_ERROR:
         return None
-    return wording.resolved(context.suspects, {entry.automation for entry in context.allowlist})
+    listed = {entry.automation for entry in context.allowlist}
+    return wording.resolved(context.suspects, listed, connection.protected)
 
 
 def _headline(connection: Connection, due: DueAlert, context: AlertContext) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 
 from apibrake.models.attribution import AttributionSource, Consumer, SetupChange, Suspects
+from apibrake.models.protected import NOTHING_PROTECTED, ProtectedConsumers
 
 MAX_CONSUMERS = 3
 MAX_CHANGES = 3
@@ -27,10 +28,14 @@ ENABLE_EVENT_LOGS = (
 )
 
 
-def resolved(suspects: Suspects, listed: Collection[str]) -> Suspects:
+def resolved(
+    suspects: Suspects,
+    listed: Collection[str],
+    protected: ProtectedConsumers = NOTHING_PROTECTED,
+) -> Suspects:
     """`suspects` with `allowlisted` said for every consumer and change that names an
     automation, from the allowlist's KIND:NAME keys the alert was sent with (the source may
-    not know them)."""
+    not know them), and each protected consumer marked so (never a stop suggestion)."""
 
     def known(automation: str | None, allowlisted: bool | None) -> bool | None:
         if allowlisted is not None or automation is None:
@@ -41,7 +46,12 @@ def resolved(suspects: Suspects, listed: Collection[str]) -> Suspects:
         update={
             # A consumer that is no automation (an app, a user) is never on the allowlist.
             "consumers": [
-                c.model_copy(update={"allowlisted": bool(known(c.automation, c.allowlisted))})
+                c.model_copy(
+                    update={
+                        "allowlisted": bool(known(c.automation, c.allowlisted)),
+                        "protected": c.protected or keep_running(c, protected),
+                    }
+                )
                 for c in suspects.consumers
             ],
             "changes": [
@@ -50,6 +60,14 @@ def resolved(suspects: Suspects, listed: Collection[str]) -> Suspects:
             ],
         }
     )
+
+
+def keep_running(consumer: Consumer, protected: ProtectedConsumers) -> str:
+    """Why `consumer` must keep running, or "": an app or a user (never an automation) the
+    connection protects or that is named like the HubSpot connector."""
+    if consumer.automation is not None:
+        return ""
+    return protected.reason(*consumer.identities) or ""
 
 
 def is_empty(suspects: Suspects) -> bool:
@@ -86,6 +104,8 @@ def change_text(change: SetupChange) -> str:
 def verdict(item: Consumer | SetupChange, braked: str = BRAKED) -> str:
     """Whether the brake stops it. Every consumer gets one (an app, a user or an automation
     off the allowlist needs a person); a change only when it names an automation."""
+    if isinstance(item, Consumer) and item.protected:
+        return item.protected
     if item.allowlisted:
         return braked
     if isinstance(item, Consumer) or item.automation is not None or item.allowlisted is False:

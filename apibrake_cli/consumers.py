@@ -17,11 +17,14 @@ from typing import Any
 
 import click
 
-from apibrake.attribution.budget import CallBudget
-from apibrake.attribution.gather import Gathering, salesforce_suspects
-from apibrake.attribution.hubspot import hubspot_suspects
-from apibrake.attribution.memory import AttributionStore
-from apibrake.attribution.summary import DailySummary
+from apibrake.attribution import (
+    AttributionStore,
+    CallBudget,
+    DailySummary,
+    Gathering,
+    hubspot_suspects,
+    salesforce_suspects,
+)
 from apibrake.http.transport import platform_client
 from apibrake.models.attribution import Suspects
 from apibrake.models.connection import Connection, Platform
@@ -70,8 +73,9 @@ async def _salesforce(
         # download after SetupAuditTrail, when the org has them.
         budget = CallBudget(reading.limit, reading.used, connection.reserve_pct, max_calls=3)
         job = Gathering(
-            cid, client, entries, memory, budget, now, live_window=since, changes_window=since
-        )
+            cid, client, entries, memory, budget, now,
+            live_window=since, changes_window=since, protected=connection.protected,
+        )  # fmt: skip
         suspects = await salesforce_suspects(job)
         suspects.api_calls = client.http.billable_calls
         return suspects

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 
+from apibrake.attribution import keep_running
 from apibrake.models.attribution import AttributionSource, Consumer, SetupChange, Suspects
 from apibrake.models.protected import NOTHING_PROTECTED, ProtectedConsumers
 
@@ -49,7 +50,7 @@ def resolved(
                 c.model_copy(
                     update={
                         "allowlisted": bool(known(c.automation, c.allowlisted)),
-                        "protected": c.protected or keep_running(c, protected),
+                        "protected": keep_running(c, protected),
                     }
                 )
                 for c in suspects.consumers
@@ -60,14 +61,6 @@ def resolved(
             ],
         }
     )
-
-
-def keep_running(consumer: Consumer, protected: ProtectedConsumers) -> str:
-    """Why `consumer` must keep running, or "": an app or a user (never an automation) the
-    connection protects or that is named like the HubSpot connector."""
-    if consumer.automation is not None:
-        return ""
-    return protected.reason(*consumer.identities) or ""
 
 
 def is_empty(suspects: Suspects) -> bool:

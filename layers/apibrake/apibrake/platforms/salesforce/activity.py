@@ -63,9 +63,18 @@ class AuditRow:
 
     @property
     def activated_flow(self) -> str | None:
-        """The flow's name when the row activated one (`activatedinteractiondefinition` /
-        `activatedinteractiondefversion`, platforms.md A4)."""
-        return self.flow if self.action.lower().startswith("activatedinteractiondef") else None
+        return self.flow if is_flow_activation(self.action) else None
+
+
+def is_flow_activation(action: str) -> bool:
+    """`activatedinteractiondefinition` / `activatedinteractiondefversion` (platforms.md A4)."""
+    return action.lower().startswith("activatedinteractiondef")
+
+
+def named_flow(display: str) -> str | None:
+    """The flow's Unique Name a SetupAuditTrail Display text names, if any."""
+    named = _UNIQUE_NAME.search(display)
+    return named.group(1) if named else None
 
 
 @dataclass(frozen=True)
@@ -136,7 +145,6 @@ async def setup_audit(client: Any, since: datetime, *, limit: int = 50) -> list[
     rows = []
     for record in await client.query(setup_audit_soql(since, limit)):
         display = str(record.get("Display") or "")
-        named = _UNIQUE_NAME.search(display)
         created_by = record.get("CreatedBy") or {}
         rows.append(
             AuditRow(
@@ -144,7 +152,7 @@ async def setup_audit(client: Any, since: datetime, *, limit: int = 50) -> list[
                 who=str(created_by.get("Username") or "unknown"),
                 action=str(record.get("Action") or ""),
                 display=display,
-                flow=named.group(1) if named else None,
+                flow=named_flow(display),
             )
         )
     return rows

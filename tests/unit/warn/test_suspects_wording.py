@@ -28,9 +28,13 @@ from tests.fixtures.chat_format import ChatNotification
 from tests.unit.warn.alert_kinds import ALLOWLIST, FUNCTION, HS, NOW, SF, SUSPECTS, outlook
 
 HEADER = "Suspects (from the ApiTotalUsage daily file, 12 h old):"
-TOP = "  1. flow Account_Rollup: 9,200 calls (62%) - on the allowlist: the brake stops it"
+TOP = (
+    "  Consumer: flow Account_Rollup 62% of calls (9,200), 2026-11-01 00:00 to 2026-11-02 "
+    "00:00 UTC - on the allowlist: the brake stops it"
+)
 SECOND = (
-    "  2. Nightly ETL (connected app): 3,100 calls (21%) - not on the allowlist: needs a person"
+    "  Also: Nightly ETL (connected app) 21% of calls (3,100) - not on the allowlist: needs "
+    "a person"
 )
 CHANGE = (
     '  - 2026-11-02 09:12 UTC admin@acme.com: Activated flow version #4 "Account Rollup" for '
@@ -80,7 +84,7 @@ def test_each_usage_alert_names_the_suspects_source_age_and_verdict(kind: str) -
     section = alert.body.split(HEADER, 1)[1].split("\n\n", 1)[0].splitlines()
     assert section == ["", TOP, SECOND, "Recent setup changes (SetupAuditTrail):", CHANGE]
     assert alert.suspects.startswith(
-        "flow Account_Rollup 62% - on the allowlist: the brake stops it; Nightly ETL "
+        "Consumer: flow Account_Rollup 62% - on the allowlist: the brake stops it; Nightly ETL "
         "(connected app) 21% - not on the allowlist: needs a person (from the ApiTotalUsage "
         "daily file, 12 h old). Last change 2026-11-02 09:12 UTC admin@acme.com"
     )
@@ -144,7 +148,10 @@ def test_hubspot_app_types_rank_and_need_a_person() -> None:
     body = _alert("threshold", by_type, HS).body
 
     assert "Suspects (from the usageByAppType, 0 min old):" in body
-    assert "  1. service keys: 310,000 calls (76%) - not on the allowlist: needs a person" in body
+    assert (
+        "  Consumer: service keys 76% of calls (310,000) - not on the allowlist: needs a person"
+        in body
+    )
 
 
 @pytest.mark.parametrize("kind", ["forecast", "threshold", "brake_threshold", "outside_reach"])
@@ -204,7 +211,8 @@ def test_a_source_that_already_said_allowlisted_is_believed() -> None:
 
     body = _alert("threshold", told).body
 
-    assert "flow Account_Rollup: 9,200 calls (62%) - not on the allowlist: needs a person" in body
+    assert "flow Account_Rollup 62% of calls (9,200), 2026-11-01" in body
+    assert "00:00 UTC - not on the allowlist: needs a person" in body
 
 
 def test_changes_without_a_ranking_still_open_a_suspects_section() -> None:
@@ -242,7 +250,7 @@ def test_a_protected_consumer_is_kept_running_never_suggested_for_stopping() -> 
     suspects = Suspects(connection_id="sf", consumers=[connector, etl])
     marked = resolved(suspects, set(), ProtectedConsumers(("etl@acme.com",)))
     text = section(marked, now=NOW, salesforce=True)
-    assert f"82%) - {KEEP_RUNNING}" in text
+    assert f"82% of calls (820) - {KEEP_RUNNING}" in text
     assert "etl@acme.com" in text
     assert "a protected consumer: keep it running" in text
     assert NEEDS_PERSON not in text

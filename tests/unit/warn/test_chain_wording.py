@@ -15,8 +15,13 @@ from apibrake.models.attribution import (
     SetupChange,
     Suspects,
 )
+from apibrake.models.connection import Connection
 from apibrake.models.protected import KEEP_RUNNING
+from apibrake.warn.messages import AlertContext, compose
+from apibrake.warn.publisher import Severity
+from apibrake.warn.rules import AlertKind, DueAlert
 from apibrake.warn.suspects import one_line, resolved, section, sms_part, story
+from tests.unit.warn.alert_kinds import outlook
 
 NOW = datetime(2026, 12, 7, 11, 5, tzinfo=UTC)
 CONNECTOR = Consumer(
@@ -121,3 +126,23 @@ def test_a_ranking_without_a_source_says_none_either() -> None:
     unsourced = CHAIN.model_copy(update={"source": AttributionSource.NONE, "drivers": []})
 
     assert section(unsourced, now=NOW, salesforce=True).startswith("Suspects:\n  Consumer: ")
+
+
+def test_an_alert_never_tells_a_person_to_stop_a_protected_consumer() -> None:
+    connection = Connection(
+        connection_id="sf-prod", platform="salesforce", secret_id="apibrake/sf-prod",
+        protected_consumers=["hubspot@acme.com"],
+    )  # fmt: skip
+    due = DueAlert("o", AlertKind.OUTSIDE_REACH, Severity.CRITICAL, 100)
+    context = AlertContext(forecast=outlook(95), now=NOW, rate_now_per_hour=900.0, suspects=CHAIN)
+
+    alert = compose(connection, due, context)
+
+    assert "Find the consumer and stop it" not in alert.body
+    assert (
+        f"The top consumer is HubSpot connector (hubspot@acme.com), {KEEP_RUNNING}: switch off "
+        "the automations that change the records it syncs (flow Rollup_A, Account records, "
+        "scheduled Apex job Nightly)." in " ".join(alert.body.split())
+    )
+    assert alert.next_steps[0].startswith("The top consumer is HubSpot connector")
+    assert "Stop what feeds the sync." in alert.sms

@@ -71,7 +71,7 @@ def compose(connection: Connection, due: DueAlert, context: AlertContext) -> Ale
     salesforce = connection.platform is Platform.SALESFORCE
     sections = [
         f"{connection.display_name} ({platform}, connection {connection.connection_id})",
-        _situation(connection, due, context),
+        _situation(connection, due, context, suspects),
         *_figures(connection, context.forecast),
         wording.section(suspects, now=now, salesforce=salesforce),
         _brake_scope(connection, due, context),
@@ -88,7 +88,7 @@ def compose(connection: Connection, due: DueAlert, context: AlertContext) -> Ale
         kind=due.kind.value,
         usage_line=_usage_line(forecast) if forecast else "",
         forecast_line=_prediction(connection, forecast) if forecast else "",
-        next_steps=_next_steps(connection, due, context),
+        next_steps=_next_steps(connection, due, context, suspects),
         suspects=wording.one_line(suspects, now=now, salesforce=salesforce),
         attribution=suspects,
         percent=round(forecast.percent, 2) if forecast else None,
@@ -126,7 +126,22 @@ def _headline(connection: Connection, due: DueAlert, context: AlertContext) -> s
     return "usage check failing"
 
 
-def _situation(connection: Connection, due: DueAlert, context: AlertContext) -> str:
+def _stop_advice(connection: Connection, suspects: Suspects | None) -> str:
+    """What to stop by hand. Never a protected consumer (the HubSpot connector): when it is
+    the one burning, stop what feeds it, the drivers the suspects name."""
+    top = suspects.top if suspects is not None else None
+    if top is None or not top.protected:
+        return f"Find the consumer and stop it: {_WHO_CALLS[connection.platform]}"
+    feeding = ", ".join(driver.name for driver in (suspects.drivers if suspects else [])[:3])
+    return (
+        f"The top consumer is {top.name}, {top.protected}: switch off the automations that "
+        "change the records it syncs" + (f" ({feeding})" if feeding else "")
+    )
+
+
+def _situation(
+    connection: Connection, due: DueAlert, context: AlertContext, suspects: Suspects | None
+) -> str:
     platform = _PLATFORM_NAMES[connection.platform]
     if due.kind is AlertKind.CONNECTION_ERROR:
         return (
@@ -149,8 +164,7 @@ def _situation(connection: Connection, due: DueAlert, context: AlertContext) -> 
             f"{rate:,.0f} calls/hour since the last check. What still burns is not on the "
             "allowlist (an integration, an external ETL, another app, users) or could not be "
             "braked (see the incident report): it is outside apibrake's reach, and braking "
-            "again will not stop it. Find the consumer and stop it now: "
-            f"{_WHO_CALLS[connection.platform]}."
+            f"again will not stop it. {_stop_advice(connection, suspects)}."
         )
     if due.kind is AlertKind.BRAKE_THRESHOLD and context.brake_ahead is not None:
         return _braked_ahead(connection, context.brake_ahead, context)
@@ -302,7 +316,9 @@ def _commands(connection: Connection, due: DueAlert, context: AlertContext) -> s
     )
 
 
-def _next_steps(connection: Connection, due: DueAlert, context: AlertContext) -> tuple[str, ...]:
+def _next_steps(
+    connection: Connection, due: DueAlert, context: AlertContext, suspects: Suspects | None
+) -> tuple[str, ...]:
     """What to do now, in order, for channels that show steps apart (chat)."""
     cid = connection.connection_id
     if due.kind is AlertKind.LIMIT_EXHAUSTED:
@@ -314,7 +330,7 @@ def _next_steps(connection: Connection, due: DueAlert, context: AlertContext) ->
             for entry in entries
         )
     if due.kind is AlertKind.OUTSIDE_REACH:
-        return (f"Find the consumer and stop it: {_WHO_CALLS[connection.platform]}.",)
+        return (f"{_stop_advice(connection, suspects)}.",)
     if due.kind is AlertKind.CONNECTION_ERROR:
         return (
             f"Check the connection, its secret and credentials: `apibrake connections test {cid}`",
@@ -342,9 +358,11 @@ def _sms(
             text += " Detected too late: check more often."
     elif due.kind is AlertKind.OUTSIDE_REACH:
         rate = context.rate_now_per_hour or 0.0
+        top_protected = bool(suspects and suspects.top and suspects.top.protected)
         text = (
             f"{prefix}{usage} still climbing {rate:,.0f}/h after brake: not on allowlist, "
-            "outside apibrake's reach. Stop that consumer by hand."
+            "outside apibrake's reach. "
+            + ("Stop what feeds the sync." if top_protected else "Stop that consumer by hand.")
         )
     elif due.kind is AlertKind.CONNECTION_ERROR:
         text = f"{prefix} cannot read {platform} usage: {context.error or ''}"

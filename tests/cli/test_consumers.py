@@ -175,3 +175,18 @@ def test_a_refused_login_history_is_remembered_and_not_asked_again(
     assert not any(note.startswith("LoginHistory") for note in again["notes"])
     # /limits + SetupAuditTrail + AsyncApexJob: the refused sources are not asked
     assert again["api_calls"] == 3
+
+
+def test_the_table_lists_the_drivers_behind_the_consumers(
+    connected: Run, aws: LocalAws, sandbox: Sandbox
+) -> None:
+    now = _now_in_sandbox(sandbox)
+    _collected_yesterday(aws, now)
+    sandbox.salesforce.add_flow("Mass_Update_Accounts", active_version=None)
+    sandbox.salesforce.activate_flow_by_hand("Mass_Update_Accounts", 1)
+    result = connected("consumers", "sf-local")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "Drivers (what changed the records the consumers read)" in text
+    assert "flow Mass_Update_Accounts" in text
+    assert "after the newest usage data" in text

@@ -185,13 +185,17 @@ def discover(connection_id: str, write_to: Path | None, suggest: bool, yes: bool
 
 
 def connector_users(rows: list[dict[str, Any]]) -> list[str]:
-    """Users whose API logins came through a HubSpot application: the connector's."""
-    return [
-        str(row["automation"]).partition(":")[2]
-        for row in rows
-        if str(row["automation"]).startswith("user:")
-        and any(is_hubspot_connector(app) for app in row.get("applications") or [])
-    ]
+    """Users whose API logins came through a HubSpot application (LoginHistory), or, when
+    the logins cannot be read, whose name or username says HubSpot: the connector's."""
+    found = []
+    for row in rows:
+        kind, _, username = str(row["automation"]).partition(":")
+        if kind != "user":
+            continue
+        names = [*(row.get("applications") or []), str(row.get("label") or ""), username]
+        if any(is_hubspot_connector(name) for name in names):
+            found.append(username)
+    return found
 
 
 def say_connector(connection: Connection, users: list[str]) -> None:

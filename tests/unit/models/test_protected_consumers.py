@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from pydantic import ValidationError
 
@@ -11,7 +13,11 @@ from apibrake.incident.adapters.base import Observed
 from apibrake.models.allowlist import AutomationKind
 from apibrake.models.connection import Connection
 from apibrake.models.protected import KEEP_OTHER_RUNNING, KEEP_RUNNING, ProtectedConsumers
-from apibrake.platforms.salesforce.connector import connector_user_ids
+from apibrake.platforms.salesforce.connector import (
+    CONNECTOR_LOOKUP_CALLS,
+    connector_user_ids,
+    hubspot_connector_users,
+)
 from apibrake.store.validation import describe
 
 CONNECTOR_USER = "hubspot@acme.com"
@@ -93,3 +99,20 @@ def test_the_connector_user_is_the_one_logging_in_through_hubspot() -> None:
         {"UserId": None, "Application": "HubSpot"},
     ]
     assert connector_user_ids(logins) == ["005000000000001"]
+
+
+def test_the_connector_lookup_names_the_users_in_two_queries() -> None:
+    class Org:
+        def __init__(self) -> None:
+            self.asked: list[str] = []
+
+        async def query(self, soql: str) -> list[dict[str, object]]:
+            self.asked.append(soql)
+            if "FROM LoginHistory" in soql:
+                return [{"UserId": "005000000000001AAA", "Application": "HubSpot"}]
+            return [{"Id": "005000000000001AAA", "Username": "hubspot@acme.com"}]
+
+    org = Org()
+    assert asyncio.run(hubspot_connector_users(org)) == ["hubspot@acme.com"]
+    assert len(org.asked) == CONNECTOR_LOOKUP_CALLS
+    assert "WHERE Id IN ('005000000000001')" in org.asked[1]

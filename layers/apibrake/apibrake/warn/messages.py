@@ -357,13 +357,7 @@ def _sms(
         if context.previous_check and context.previous_check[1] < connection.effective_brake_at:
             text += " Detected too late: check more often."
     elif due.kind is AlertKind.OUTSIDE_REACH:
-        rate = context.rate_now_per_hour or 0.0
-        top_protected = bool(suspects and suspects.top and suspects.top.protected)
-        text = (
-            f"{prefix}{usage} still climbing {rate:,.0f}/h after brake: not on allowlist, "
-            "outside apibrake's reach. "
-            + ("Stop what feeds the sync." if top_protected else "Stop that consumer by hand.")
-        )
+        text = _outside_reach_sms(prefix + usage, context, suspects)
     elif due.kind is AlertKind.CONNECTION_ERROR:
         text = f"{prefix} cannot read {platform} usage: {context.error or ''}"
     elif due.kind is AlertKind.BRAKE_THRESHOLD:
@@ -379,6 +373,17 @@ def _sms(
         return text[: SMS_SEGMENT - 3] + "..."
     top = wording.sms_part(suspects)  # only when the segment still has room for it
     return text + top if len(text) + len(top) <= SMS_SEGMENT else text
+
+
+def _outside_reach_sms(head: str, context: AlertContext, suspects: Suspects | None) -> str:
+    rate = context.rate_now_per_hour or 0.0
+    top = suspects.top if suspects is not None else None
+    # Never "stop the consumer" when it is protected (the HubSpot sync): what feeds it.
+    advice = "Stop what feeds the sync." if top and top.protected else "Stop that consumer by hand."
+    return (
+        f"{head} still climbing {rate:,.0f}/h after brake: not on allowlist, outside "
+        f"apibrake's reach. {advice}"
+    )
 
 
 def _brake_sms(prefix: str, usage: str, platform: str, context: AlertContext) -> str:

@@ -61,10 +61,6 @@ class AuditRow:
     display: str
     flow: str | None
 
-    @property
-    def activated_flow(self) -> str | None:
-        return self.flow if is_flow_activation(self.action) else None
-
 
 def is_flow_activation(action: str) -> bool:
     """`activatedinteractiondefinition` / `activatedinteractiondefversion` (platforms.md A4)."""

@@ -13,7 +13,9 @@ import click
 from pydantic import ValidationError
 
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
+from apibrake.models.protected import PROTECTED_FIELD
 from apibrake.store.allowlist import InvalidEntry
+from apibrake.store.validation import describe
 from apibrake_cli.apex_exactness import CHECK_CALLS, advice, inexact_jobs
 from apibrake_cli.connections import require_connection
 from apibrake_cli.context import common_options, fail, output, target
@@ -113,6 +115,15 @@ def add(
     warnings: list[str] = []
     with target(out) as stack:
         connection = require_connection(stack, connection_id)
+        refused = connection.protected.refusal(entry.automation)
+        if refused is not None:
+            raise CliError(
+                f"allowlist entry {automation}: field '{PROTECTED_FIELD}': "
+                + refused.removeprefix(f"{PROTECTED_FIELD}: "),
+                code=ExitCode.BAD_INPUT,
+                hint=f"see apibrake connections list; apibrake discover {connection_id} "
+                "--suggest names what changes the records",
+            )
         stack.allowlist.put(entry)
         checked = entry.kind is AutomationKind.SCHEDULED_APEX and not (
             no_check or allow_inexact_restore
@@ -286,10 +297,8 @@ def parse_file(path: Path) -> tuple[list[tuple[int, AllowlistEntry]], list[BadRo
         try:
             good.append((line, AllowlistEntry.model_validate(raw)))
         except ValidationError as exc:
-            first = exc.errors(include_input=False, include_url=False)[0]
-            bad.append(
-                BadRow(line, ".".join(str(p) for p in first["loc"]) or "(entry)", first["msg"])
-            )
+            field, message = describe(exc)
+            bad.append(BadRow(line, field, message))
     return good, bad
 
 
@@ -307,7 +316,7 @@ def import_file(file: Path) -> None:
     good, bad = parse_file(file)
     with target(out) as stack:
         connections, _ = stack.connections.load(include_disabled=True)
-        known = {c.connection_id for c in connections}
+        known = {c.connection_id: c for c in connections}
         bad += [
             BadRow(
                 line,
@@ -316,6 +325,12 @@ def import_file(file: Path) -> None:
             )
             for line, e in good
             if e.connection_id not in known
+        ]
+        bad += [
+            BadRow(line, PROTECTED_FIELD, refused.removeprefix(f"{PROTECTED_FIELD}: "))
+            for line, e in good
+            if e.connection_id in known
+            and (refused := known[e.connection_id].protected.refusal(e.automation)) is not None
         ]
         if bad:
             bad.sort(key=lambda row: row.line)

@@ -10,8 +10,13 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-from apibrake.models.connection import Connection
-from apibrake.platforms.connect import validate_secret
+from apibrake.http.transport import platform_client
+from apibrake.models.connection import Connection, Platform
+from apibrake.platforms.connect import connect, validate_secret
+from apibrake.platforms.salesforce.connector import (
+    CONNECTOR_LOOKUP_CALLS,
+    hubspot_connector_users,
+)
 from apibrake_cli.checks import run_checks
 from apibrake_cli.context import command_line, common_options, confirm, output, target
 from apibrake_cli.errors import CliError, ExitCode, field_error
@@ -95,6 +100,18 @@ def _read_secret(secret_file: Path | None) -> dict[str, Any]:
 @click.option(
     "--auto-brake/--no-auto-brake", default=None, help="Brake automatically at brake_at [on]."
 )
+@click.option(
+    "--protect",
+    multiple=True,
+    help="A consumer apibrake never freezes, blocks or suggests stopping (username or "
+    "connected app name), repeatable.",
+)
+@click.option(
+    "--find-connector",
+    is_flag=True,
+    help=f"Salesforce: find the HubSpot connector's integration user "
+    f"({CONNECTOR_LOOKUP_CALLS} API calls) and protect it.",
+)
 @click.option("--disabled", is_flag=True, help="Store it switched off.")
 @common_options
 def add(
@@ -109,6 +126,8 @@ def add(
     release_below: float | None,
     reserve_pct: float | None,
     auto_brake: bool | None,
+    protect: tuple[str, ...],
+    find_connector: bool,
     disabled: bool,
 ) -> None:
     """Add or update a connection and store its secret (from --secret-file or a prompt,
@@ -127,6 +146,7 @@ def add(
         "release_below": release_below,
         "reserve_pct": reserve_pct,
         "auto_brake": auto_brake,
+        "protected_consumers": list(protect) or None,
     }
     item.update({key: value for key, value in optional.items() if value is not None})
     try:
@@ -142,11 +162,16 @@ def add(
             secret = _read_secret(secret_file)
         validate_secret(connection, secret)  # SecretInvalid names the field, never a value
         action = stack.put_secret(connection.secret_id, secret)
+        found: list[str] = []
+        if find_connector and connection.platform is Platform.SALESFORCE:
+            found = asyncio.run(_connector_users(connection, secret))
+            connection = _protecting(connection, found)
         stack.connections.put(connection)
     result = {
         "connection": connection.model_dump(mode="json"),
         "secret_id": connection.secret_id,
         "secret": action,
+        "connector_users": found,
     }
     if out.json_mode:
         out.json(result)
@@ -154,10 +179,74 @@ def add(
     out.say(
         f"Connection {connection_id} ({platform}) saved; secret {connection.secret_id} {action}."
     )
+    _say_protected(connection, found, asked=find_connector)
     out.say(
         f"Next: {command_line('connections', 'test', connection_id)}   "
         f"then: {command_line('discover', connection_id)}"
     )
+
+
+async def _connector_users(connection: Connection, secret: dict[str, Any]) -> list[str]:
+    async with platform_client() as http:
+        return await hubspot_connector_users(connect(connection, secret, http))
+
+
+def _protecting(connection: Connection, names: list[str]) -> Connection:
+    listed = [*connection.protected_consumers, *names]
+    return Connection.model_validate({**connection.model_dump(), "protected_consumers": listed})
+
+
+def _say_protected(connection: Connection, found: list[str], *, asked: bool) -> None:
+    out = output()
+    if connection.protected_consumers:
+        out.say(
+            "Protected (never frozen, blocked or suggested for stopping): "
+            + ", ".join(connection.protected_consumers)
+        )
+    if asked and not found:
+        out.say("No HubSpot connector user logged in over the last 7 days.")
+    if not connection.protected_consumers and connection.platform is Platform.SALESFORCE:
+        out.note(
+            "Protect the HubSpot connector's integration user: add --find-connector, or "
+            f"{command_line('connections', 'protect', connection.connection_id, 'USERNAME')}"
+        )
+
+
+@connections.command("protect")
+@click.argument("connection_id")
+@click.argument("names", nargs=-1, required=True)
+@click.option("--remove", is_flag=True, help="Take the names off the list instead.")
+@common_options
+def protect(connection_id: str, names: tuple[str, ...], remove: bool) -> None:
+    """Add NAMES (usernames, connected app names) to the consumers apibrake never freezes,
+    blocks or suggests stopping; `apibrake discover` finds the HubSpot connector's user."""
+    out = output()
+    with target(out) as stack:
+        connection = require_connection(stack, connection_id)
+        if remove:
+            dropped = {name.lower() for name in names}
+            kept = [n for n in connection.protected_consumers if n.lower() not in dropped]
+            item = {**connection.model_dump(), "protected_consumers": kept}
+        else:
+            item = {
+                **connection.model_dump(),
+                "protected_consumers": [*connection.protected_consumers, *names],
+            }
+        try:
+            connection = Connection.model_validate(item)
+        except ValidationError as exc:
+            raise field_error(exc, f"connection {connection_id}") from None
+        stack.connections.put(connection)
+    if out.json_mode:
+        out.json(
+            {
+                "connection_id": connection_id,
+                "protected_consumers": list(connection.protected_consumers),
+            }
+        )
+        return
+    listed = ", ".join(connection.protected_consumers) or "none"
+    out.say(f"Protected consumers of {connection_id}: {listed}.")
 
 
 @connections.command("list")
@@ -192,6 +281,7 @@ def list_connections() -> None:
             "brake at",
             "auto brake",
             "release below",
+            "protected",
             "secret",
         ],
         [
@@ -204,6 +294,7 @@ def list_connections() -> None:
                 f"{c.brake_at:g}",
                 c.auto_brake,
                 f"{c.release_below:g}",
+                ", ".join(c.protected_consumers),
                 c.secret_id,
             ]
             for c in valid

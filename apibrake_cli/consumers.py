@@ -17,13 +17,16 @@ from typing import Any
 
 import click
 
-from apibrake.attribution.budget import CallBudget
-from apibrake.attribution.gather import Gathering, salesforce_suspects
-from apibrake.attribution.hubspot import hubspot_suspects
-from apibrake.attribution.memory import AttributionStore
-from apibrake.attribution.summary import DailySummary
+from apibrake.attribution import (
+    AttributionStore,
+    CallBudget,
+    DailySummary,
+    Gathering,
+    hubspot_suspects,
+    salesforce_suspects,
+)
 from apibrake.http.transport import platform_client
-from apibrake.models.attribution import Suspects
+from apibrake.models.attribution import Driver, DriverKind, Suspects
 from apibrake.models.connection import Connection, Platform
 from apibrake.models.usage import UsageReading
 from apibrake.platforms.connect import connect
@@ -70,8 +73,9 @@ async def _salesforce(
         # download after SetupAuditTrail, when the org has them.
         budget = CallBudget(reading.limit, reading.used, connection.reserve_pct, max_calls=3)
         job = Gathering(
-            cid, client, entries, memory, budget, now, live_window=since, changes_window=since
-        )
+            cid, client, entries, memory, budget, now,
+            live_window=since, changes_window=since, protected=connection.protected,
+        )  # fmt: skip
         suspects = await salesforce_suspects(job)
         suspects.api_calls = client.http.billable_calls
         return suspects
@@ -121,6 +125,22 @@ def consumers(connection_id: str, since_text: str) -> None:
     _print(out, suspects, days, now)
 
 
+def _did(driver: Driver, now: datetime) -> str:
+    if driver.kind is DriverKind.ACTIVATION and driver.at is not None:
+        said = f"activated {age(driver.at, now)}"
+    elif driver.unit == "runs":
+        said = f"{driver.count or 0:,} runs (runs, not calls)"
+    else:
+        said = f"{driver.count or 0:,} {driver.unit}"
+    return f"{said}, {driver.evidence}" if driver.evidence else said
+
+
+def _driver_verdict(driver: Driver) -> str:
+    if driver.allowlisted:
+        return driver.automation or ""
+    return "not allowlisted: needs a person" if driver.automation else ""
+
+
 def _print(out: Output, suspects: Suspects, days: list[DailySummary], now: datetime) -> None:
     source = suspects.source.value
     caption = f"source: {source}, data as of {age(suspects.data_as_of, now)}"
@@ -134,12 +154,22 @@ def _print(out: Output, suspects: Suspects, days: list[DailySummary], now: datet
                 c.kind.value,
                 f"{c.calls:,} {c.unit}",
                 f"{c.share:.0%}" if c.share is not None else None,
-                c.automation if c.allowlisted else "not allowlisted: needs a person",
+                c.protected
+                or (c.automation if c.allowlisted else "not allowlisted: needs a person"),
             ]
             for rank, c in enumerate(suspects.consumers, start=1)
         ],
         caption=caption,
     )
+    if suspects.drivers:
+        out.table(
+            "Drivers (what changed the records the consumers read)",
+            ["#", "driver", "what it did", "by", "allowlist"],
+            [
+                [rank, d.name, _did(d, now), d.who, _driver_verdict(d)]
+                for rank, d in enumerate(suspects.drivers, start=1)
+            ],
+        )
     if suspects.changes:
         out.table(
             "Recent setup changes",

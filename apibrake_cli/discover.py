@@ -20,9 +20,10 @@ from apibrake.http.transport import platform_client
 from apibrake.incident.adapters import adapters_for
 from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.connection import Connection, Platform
+from apibrake.models.protected import KEEP_RUNNING, is_hubspot_connector
 from apibrake.platforms.connect import connect
 from apibrake_cli.connections import require_connection
-from apibrake_cli.context import common_options, confirm, output, target
+from apibrake_cli.context import command_line, common_options, confirm, output, target
 from apibrake_cli.suggest import (
     SUGGEST_CALLS,
     Gathered,
@@ -140,9 +141,12 @@ def discover(connection_id: str, write_to: Path | None, suggest: bool, yes: bool
     tiers = {entry.automation: entry.tier for entry in entries}
     for row in rows:
         row["allowlisted"] = tiers.get(row["automation"])
+    connector = connector_users(rows)
     written = write_starter(write_to, connection_id, rows) if write_to else None
     if suggest:
         _suggest(connection, rows, gathered)
+        if not output().json_mode:
+            say_connector(connection, connector)
         return
     if out.json_mode:
         out.json(
@@ -151,6 +155,8 @@ def discover(connection_id: str, write_to: Path | None, suggest: bool, yes: bool
                 "automations": rows,
                 "written": str(write_to) if write_to else None,
                 "entries_written": written,
+                "connector_users": connector,
+                "protected_consumers": list(connection.protected_consumers),
             }
         )
         return
@@ -175,6 +181,35 @@ def discover(connection_id: str, write_to: Path | None, suggest: bool, yes: bool
             f"Wrote {written} entries to {write_to}: review them, "
             f"then apibrake allowlist import {write_to}"
         )
+    say_connector(connection, connector)
+
+
+def connector_users(rows: list[dict[str, Any]]) -> list[str]:
+    """Users whose API logins came through a HubSpot application (LoginHistory), or, when
+    the logins cannot be read, whose name or username says HubSpot: the connector's."""
+    found = []
+    for row in rows:
+        kind, _, username = str(row["automation"]).partition(":")
+        if kind != "user":
+            continue
+        names = [*(row.get("applications") or []), str(row.get("label") or ""), username]
+        if any(is_hubspot_connector(name) for name in names):
+            found.append(username)
+    return found
+
+
+def say_connector(connection: Connection, users: list[str]) -> None:
+    """Each connector user, protected or with the line that protects it."""
+    out = output()
+    for user in users:
+        if connection.protected.listed(user):
+            out.say(f"HubSpot connector's integration user {user}: protected ({KEEP_RUNNING}).")
+            continue
+        out.say(
+            f"HubSpot connector's integration user {user} is not in protected_consumers; "
+            "protect it (apibrake never freezes it then):"
+        )
+        click.echo(f"  {command_line('connections', 'protect', connection.connection_id, user)}")
 
 
 # No daily ApiTotalUsage summary is read here: said once, with what turns it on.

@@ -15,6 +15,7 @@ from apibrake.http.errors import (
     PlatformUnavailable,
 )
 from apibrake.platforms.connect import SecretInvalid
+from apibrake.store.validation import describe
 
 
 class ExitCode(IntEnum):
@@ -50,9 +51,8 @@ class CliError(Exception):
 
 
 def field_error(exc: ValidationError, what: str) -> CliError:
-    first = exc.errors(include_input=False, include_url=False)[0]
-    field = ".".join(str(part) for part in first["loc"]) or "(value)"
-    return CliError(f"{what}: field '{field}': {first['msg']}", code=ExitCode.BAD_INPUT)
+    field, message = describe(exc)
+    return CliError(f"{what}: field '{field}': {message}", code=ExitCode.BAD_INPUT)
 
 
 def advise(exc: BaseException) -> CliError:

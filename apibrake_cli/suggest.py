@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from apibrake.platforms.salesforce import evidence
-from apibrake.platforms.salesforce.evidence import Dated, Refused
+from apibrake.platforms.salesforce import activity
+from apibrake.platforms.salesforce.activity import Dated, Refused
 from apibrake_cli.output import duration
 
 RUNS_WINDOW = timedelta(hours=24)
@@ -89,13 +89,13 @@ async def salesforce_evidence(client: Any, now: datetime) -> Gathered:
             gathered.notes.append(f"{refused.source} not available: {refused.reason}")
             return {}
 
-    gathered.runs_by_class = await attempt(lambda: evidence.apex_runs(client, now - RUNS_WINDOW))
-    for key, dated in (await attempt(lambda: evidence.flow_changes(client))).items():
+    gathered.runs_by_class = await attempt(lambda: activity.apex_runs(client, now - RUNS_WINDOW))
+    for key, dated in (await attempt(lambda: activity.flow_changes(client))).items():
         gathered.of(key).modified = dated
-    for key, dated in (await attempt(lambda: evidence.job_schedules(client))).items():
+    for key, dated in (await attempt(lambda: activity.job_schedules(client))).items():
         gathered.of(key).modified = dated
     since = now - CHANGES_WINDOW
-    for key, dated in (await attempt(lambda: evidence.setup_activations(client, since))).items():
+    for key, dated in (await attempt(lambda: activity.setup_activations(client, since))).items():
         gathered.of(key).activated = dated
     return gathered
 

@@ -171,3 +171,44 @@ def test_unknown_connection_is_not_found(run: Run) -> None:
     result = run("connections", "test", "nope", "--json")
     assert result.exit_code == ExitCode.NOT_FOUND
     assert "connections list" in as_json(result)["hint"]
+
+
+def test_a_protected_consumer_is_never_allowlisted(connected: Run, tmp_path: Path) -> None:
+    # Given the HubSpot connector's user protected on the Salesforce connection
+    protected = connected("connections", "protect", "sf-local", "hubspot@acme.example", "--json")
+    assert protected.exit_code == 0, protected.output
+    assert as_json(protected)["protected_consumers"] == ["hubspot@acme.example"]
+    # When it is allowlisted for a freeze, by hand or in a file
+    added = connected(
+        "allowlist", "add", "sf-local", "user:HubSpot@acme.example", "--tier", "2"
+    )  # fmt: skip
+    (tmp_path / "entries.csv").write_text(
+        "connection_id,automation,tier\nsf-local,user:hubspot@acme.example,2\n"
+    )
+    imported = connected("allowlist", "import", "entries.csv")
+    # Then both are refused, naming the field and saying why, and nothing was stored
+    assert added.exit_code == ExitCode.BAD_INPUT
+    assert "field 'protected_consumers'" in added.stderr
+    said = " ".join(added.stderr.split())  # the console wraps long lines
+    assert "the HubSpot sync itself: keep it running; stop what feeds it" in said
+    assert imported.exit_code == ExitCode.BAD_INPUT
+    assert "protected_consumers" in imported.output
+    assert as_json(connected("allowlist", "list", "sf-local", "--json"))["entries"] == []
+    # And the list shows it, until it is taken off
+    listed = as_json(connected("connections", "list", "--json"))["connections"]
+    assert [c["protected_consumers"] for c in listed if c["connection_id"] == "sf-local"] == [
+        ["hubspot@acme.example"]
+    ]
+    removed = connected("connections", "protect", "sf-local", "hubspot@acme.example", "--remove")
+    assert removed.exit_code == 0
+    assert "Protected consumers of sf-local: none." in removed.stdout
+
+
+def test_a_bad_protected_name_names_the_field(run: Run) -> None:
+    result = run(
+        "connections", "add", "sf", "--platform", "salesforce", "--from-sandbox",
+        "--protect", "a,b",
+    )  # fmt: skip
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "field 'protected_consumers'" in result.stderr
+    assert "Value error" not in result.stderr

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from apibrake.attribution.memory import AttributionStore
-from apibrake.attribution.summary import CallerCalls, DailySummary
+from apibrake.attribution import AttributionStore, CallerCalls, DailySummary
 from apibrake.models.usage import ReadingSource, UsageReading, UsageScope
 from apibrake.store.state import StateStore
 from apibrake_cli.errors import ExitCode
@@ -51,9 +50,11 @@ def test_consumers_ranks_the_collected_summary_and_names_recent_changes(
     assert result.exit_code == 0, result.output
     answer = as_json(result)
     assert answer["source"] == "ApiTotalUsage daily file"
-    # The mass update, activated after the newest data, goes first on that evidence.
-    promoted, top, second = answer["consumers"]
+    # The mass update, activated after the newest data, is the first driver on that evidence.
+    top, second = answer["consumers"]
+    promoted = answer["drivers"][0]
     assert (promoted["name"], promoted["allowlisted"]) == ("flow Mass_Update_Accounts", False)
+    assert promoted["evidence"] == "after the newest usage data"
     assert (top["automation"], top["allowlisted"], top["share"]) == (
         "flow:Account_Revenue_Rollup",
         True,
@@ -144,9 +145,10 @@ def test_a_call_left_after_the_other_sources_reads_the_login_hint(
     sandbox.salesforce.switches.add_integration_user(
         "etl@acme.com", name="Nightly ETL", calls_per_hour=600
     )
-    # The first two answers spend their three calls each, learning that the org has
-    # neither the event log object nor hourly files (remembered); the third has one left.
-    for _ in range(2):
+    # The first three answers spend their three calls each, learning that the org has
+    # neither the event log object, hourly files nor (the sandbox) the composite the
+    # record changes are read with (each remembered); the fourth has one left.
+    for _ in range(3):
         earlier = as_json(connected("consumers", "sf-local", "--json"))
         assert not any(note.startswith("logins in the last") for note in earlier["notes"])
     result = connected("consumers", "sf-local", "--json")
@@ -165,7 +167,7 @@ def test_a_refused_login_history_is_remembered_and_not_asked_again(
 ) -> None:
     _now_in_sandbox(sandbox)
     sandbox.salesforce.revoke_permissions("ManageUsers")
-    for _ in range(2):  # learn (and remember) the event log object and hourly files missing
+    for _ in range(3):  # learn (and remember) the event log object, hourly files, composite
         connected("consumers", "sf-local", "--json")
     refused = as_json(connected("consumers", "sf-local", "--json"))
     assert any("LoginHistory: not available" in note for note in refused["notes"])
@@ -173,3 +175,18 @@ def test_a_refused_login_history_is_remembered_and_not_asked_again(
     assert not any(note.startswith("LoginHistory") for note in again["notes"])
     # /limits + SetupAuditTrail + AsyncApexJob: the refused sources are not asked
     assert again["api_calls"] == 3
+
+
+def test_the_table_lists_the_drivers_behind_the_consumers(
+    connected: Run, aws: LocalAws, sandbox: Sandbox
+) -> None:
+    now = _now_in_sandbox(sandbox)
+    _collected_yesterday(aws, now)
+    sandbox.salesforce.add_flow("Mass_Update_Accounts", active_version=None)
+    sandbox.salesforce.activate_flow_by_hand("Mass_Update_Accounts", 1)
+    result = connected("consumers", "sf-local")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "Drivers (what changed the records the consumers read)" in text
+    assert "flow Mass_Update_Accounts" in text
+    assert "after the newest usage data" in text

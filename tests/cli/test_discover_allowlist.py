@@ -127,3 +127,25 @@ def test_allowlisting_a_job_that_would_not_come_back_exactly_warns(
         "allowlist", "add", "sf-local", "scheduled_apex:Paris Export", "--allow-inexact-restore"
     )
     assert "Warning" not in allowed.stdout
+
+
+def test_discover_finds_the_hubspot_connector_user_and_offers_to_protect_it(
+    connected: Run, sandbox: Sandbox
+) -> None:
+    # Given the HubSpot connector logging in as its own integration user
+    sandbox.salesforce.switches.add_integration_user(
+        "hubspot@acme.example", name="HubSpot Integration", calls_per_hour=600
+    )
+    # When discover runs, it names that user and the line that protects it
+    found = connected("discover", "sf-local", "--yes")
+    assert found.exit_code == 0, found.output
+    said = " ".join(found.stdout.split())
+    assert "HubSpot connector's integration user hubspot@acme.example is not in" in said
+    assert "apibrake connections protect sf-local hubspot@acme.example --local" in said
+    # When that line is run, discover says it is protected, and the JSON lists it
+    assert connected("connections", "protect", "sf-local", "hubspot@acme.example").exit_code == 0
+    again = connected("discover", "sf-local", "--yes", "--json")
+    assert as_json(again)["connector_users"] == ["hubspot@acme.example"]
+    assert as_json(again)["protected_consumers"] == ["hubspot@acme.example"]
+    table = " ".join(connected("discover", "sf-local", "--yes").stdout.split())
+    assert "hubspot@acme.example: protected (the HubSpot sync itself" in table

@@ -133,4 +133,6 @@ def test_the_journal_says_who_burned_the_calls(
 
     assert shown.exit_code == 0, shown.output
     assert "Before the brake (from the SetupAuditTrail" in shown.stdout
-    assert "1. Nightly ETL: 900 calls (90%) - not on the allowlist: needs a person" in shown.stdout
+    assert "Consumer: Nightly ETL 90% of calls (900) - not on the allowlist: needs a person" in (
+        shown.stdout
+    )

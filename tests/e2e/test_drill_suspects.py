@@ -87,11 +87,11 @@ def test_summary_md_tells_who_burned_the_calls_before_and_after() -> None:
     assert SECTION in story
     assert (
         "Before the brake (from the ApiTotalUsageEventLog, 0 min old at the brake):\n"
-        "  1. flow Account_Rollup: 900 calls (75%) - on the allowlist" in story
+        "  Consumer: flow Account_Rollup 75% of calls (900) - on the allowlist" in story
     )
     assert (
         "Since the brake (from the ApiTotalUsageEventLog, 6 h old):\n"
-        "  1. Nightly ETL: 900 calls (90%) - not on the allowlist: needs a person" in story
+        "  Consumer: Nightly ETL 90% of calls (900) - not on the allowlist: needs a person" in story
     )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from apibrake.attribution.memory import AttributionStore
+from apibrake.attribution import AttributionStore
 from apibrake.models.attribution import AttributionSource
 from drill.stack import LocalStack
 from sandbox.salesforce import SalesforceSettings
@@ -98,11 +98,13 @@ def test_alert_names_the_collected_top_consumer_and_the_change(
     row = _row(stack.check())
     suspects = row["suspects"]
     assert suspects["source"] == AttributionSource.DAILY_FILE.value
-    # Activated after the newest data, the mass update goes first on the audit trail's
-    # evidence; the daily file's top consumer follows.
-    promoted, top = suspects["consumers"][:2]
-    assert promoted["name"] == "flow Mass_Update_Accounts"
-    assert promoted["evidence"].startswith("activated ")
+    # The daily file's top consumer leads the consumers; the mass update, activated after
+    # the newest data, is the first driver on the audit trail's evidence.
+    top = suspects["consumers"][0]
+    promoted = suspects["drivers"][0]
+    assert (promoted["name"], promoted["kind"]) == ("flow Mass_Update_Accounts", "activation")
+    assert promoted["evidence"] == "after the newest usage data"
+    assert promoted["who"] == "admin@apibrake.sandbox"
     assert promoted["allowlisted"] is False
     assert top["automation"] == "flow:Account_Rollup_Hourly"
     assert top["allowlisted"] is True
@@ -132,11 +134,12 @@ def test_a_refused_source_is_not_asked_again(stack: LocalStack) -> None:
     stack.sandbox.advance(timedelta(minutes=5))
     stack.sandbox.salesforce.add_usage(10_000)  # crosses 80 %: another alert
     second = _row(stack.check())["suspects"]
-    # The event log object is skipped; its call goes to AsyncApexJob instead
+    # The event log object is skipped; its call goes to AsyncApexJob instead, whose runs
+    # are a driver (runs, not calls), not a consumer
     assert second["api_calls"] == 2
-    assert second["source"] == AttributionSource.ASYNC_APEX.value
-    assert second["consumers"][0]["name"] == "scheduled Apex job Hourly Territory Recalc"
-    assert second["consumers"][0]["unit"] == "runs"
+    (runs,) = [d for d in second["drivers"] if d["kind"] == "scheduled_runs"]
+    assert runs["name"] == "scheduled Apex job Hourly Territory Recalc"
+    assert (runs["unit"], runs["count"] > 0) == ("runs", True)
     # The alert's two calls are spent: LoginHistory, a hint, is not asked
     assert not any(note.startswith(("logins in", "LoginHistory")) for note in second["notes"])
 

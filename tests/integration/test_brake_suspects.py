@@ -70,8 +70,8 @@ def test_the_monitor_s_suspects_reach_the_brake_and_release_reports(stack: Local
     assert [c["name"] for c in before["consumers"]] == ["flow Account_Rollup", "Nightly ETL"]
     summary = next(a for a in stack.alerts() if a.attributes.get("kind") == "brake")
     assert "Before the brake (from the ApiTotalUsageEventLog, 0 min old):" in summary.body
-    assert "  1. flow Account_Rollup: 900 calls (75%) - on the allowlist" in summary.body
-    assert "  2. Nightly ETL: 300 calls (25%) - not on the allowlist: needs a person" in (
+    assert "  Consumer: flow Account_Rollup 75% of calls (900) - on the allowlist" in summary.body
+    assert "  Also: Nightly ETL 25% of calls (300) - not on the allowlist: needs a person" in (
         summary.body
     )
     meta = stack.journal.meta(braked["incident_id"])
@@ -164,7 +164,7 @@ def test_release_asks_the_sources_who_burned_since_the_brake(stack: LocalStack) 
     assert report.suspects_before == {"sf-prod": SUSPECTS}
     summary = next(a for a in stack.alerts() if a.attributes.get("kind") == "release")
     assert "Since the brake (from the ApiTotalUsageEventLog" in summary.body
-    assert "  1. Nightly ETL: 300 calls (25%) - not on the allowlist: needs a person" in (
+    assert "  Consumer: Nightly ETL 25% of calls (300) - not on the allowlist: needs a person" in (
         summary.body
     )
     meta = stack.journal.meta(incident_id)

@@ -174,3 +174,24 @@ def test_apibrake_never_freezes_its_own_user(stack: LocalStack) -> None:
     assert row["status"] == "needs_human"
     assert "own integration user" in row["error"]
     assert api_mutations(stack.sandbox, "salesforce") == []
+
+
+def test_a_protected_consumer_is_never_frozen_whatever_its_entry_names(stack: LocalStack) -> None:
+    # Given the HubSpot connector's user protected, and allowlisted anyway (entries stored
+    # before it was protected): once by username, once by its User Id
+    sf = stack.sandbox.salesforce
+    connector = sf.switches.add_integration_user("sync@acme.com", calls_per_hour=2_000)
+    stack.add_salesforce(protected_consumers=["sync@acme.com"])
+    stack.allow("sf-prod", "user:sync@acme.com", tier=2)
+    stack.allow("sf-prod", f"user:{connector.id}", tier=2)
+    # When a tier-2 brake runs
+    report = stack.brake(connection_id="sf-prod", reason="test", tier=2)
+    # Then neither is frozen: the entry by name is refused before any call, the one by Id
+    # once the org names the user; each row says why
+    rows = rows_by_name(report)
+    assert rows["sync@acme.com"]["status"] == "skipped"
+    assert "protected_consumers" in rows["sync@acme.com"]["error"]
+    assert rows[connector.id]["status"] == "skipped"
+    assert "keep it running; stop what feeds it" in rows[connector.id]["error"]
+    assert connector.frozen is False
+    assert api_mutations(stack.sandbox, "salesforce") == []

@@ -16,7 +16,7 @@ import httpx
 from hypothesis import given
 from hypothesis import strategies as st
 
-from apibrake.attribution.tally import UsageTally
+from apibrake.attribution import UsageTally
 from tests.property.strategies import BAD_INPUT
 
 DOCUMENTED = (

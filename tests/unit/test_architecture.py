@@ -104,6 +104,25 @@ def test_only_the_composition_root_uses_the_monitor_module() -> None:
     assert users == []
 
 
+# watch/monitor.py is being reworked on another branch; it moves to the entry point there.
+_ATTRIBUTION_INSIDERS_PENDING = frozenset({"apibrake.watch.monitor"})
+
+
+def test_attribution_is_reached_through_its_entry_point_only() -> None:
+    outside = [(_module_name(path), _imports(path)) for path in sorted(LAYER.rglob("*.py"))] + [
+        (path.stem, _imports(path)) for path in sorted((ROOT / "apibrake_cli").glob("*.py"))
+    ]
+    deep = [
+        f"{module} imports {imported}"
+        for module, imports in outside
+        for imported in sorted(imports)
+        if imported.startswith("apibrake.attribution.")
+        and not module.startswith("apibrake.attribution")
+        and module not in _ATTRIBUTION_INSIDERS_PENDING
+    ]
+    assert deep == []
+
+
 @pytest.mark.parametrize("handler", sorted(FUNCTIONS.glob("*/app.py")), ids=lambda p: p.parent.name)
 def test_handlers_reach_only_the_composition_root_and_the_event_models(handler: Path) -> None:
     stray = [name for name in _imports(handler) if not name.startswith(HANDLER_MAY_IMPORT)]

@@ -3,7 +3,7 @@ platform refused calls."""
 
 from __future__ import annotations
 
-from apibrake.attribution.budget import CallBudget
+from apibrake.attribution import CallBudget
 
 
 def test_two_calls_at_most() -> None:

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from apibrake.attribution import UsageTally
 from apibrake.attribution.caller import CallerKey
-from apibrake.attribution.tally import UsageTally
 from apibrake.http import PlatformHttp
 from apibrake.platforms.salesforce.profile import SALESFORCE_PROFILE
 

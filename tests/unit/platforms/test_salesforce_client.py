@@ -452,3 +452,43 @@ def test_the_client_needs_a_salesforce_http(make_http: MakeHttp) -> None:
 
     with pytest.raises(ValueError, match="Salesforce PlatformHttp"):
         SalesforceClient(make_http("hubspot"), credentials)
+
+
+async def test_query_many_sends_one_composite_and_keeps_each_query_s_own_answer(
+    router: respx.MockRouter, client: SalesforceClient
+) -> None:
+    # Given an org answering one query and refusing another inside one composite
+    route = router.post(f"{DATA}/composite").mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "compositeResponse": [
+                    {
+                        "referenceId": "Account",
+                        "httpStatusCode": 200,
+                        "body": {"totalSize": 1, "done": True, "records": [{"records": 7}]},
+                    },
+                    {
+                        "referenceId": "Lead",
+                        "httpStatusCode": 400,
+                        "body": [{"errorCode": "INVALID_TYPE", "message": "no Lead"}],
+                    },
+                ]
+            },
+            headers={"Sforce-Limit-Info": "api-usage=10/15000"},
+        )
+    )
+    # When both are asked at once
+    answers = await client.query_many({"Account": "SELECT COUNT(Id) records FROM Account",
+                                       "Lead": "SELECT COUNT(Id) records FROM Lead"})  # fmt: skip
+    # Then one call carried both GET subrequests, and each answer stands on its own
+    assert route.call_count == 1
+    sent = json.loads(route.calls[0].request.content)["compositeRequest"]
+    assert [(s["method"], s["referenceId"]) for s in sent] == [("GET", "Account"), ("GET", "Lead")]
+    assert sent[0]["url"].startswith("/services/data/v62.0/query?q=SELECT+COUNT")
+    assert answers["Account"] == [{"records": 7}]
+    assert answers["Lead"] == []
+    assert answers["Lead"].error.error_code == "INVALID_TYPE"
+    assert client.http.billable_calls == 1
+    with pytest.raises(ValueError, match="at most 5"):
+        await client.query_many({str(n): "SELECT Id FROM Account" for n in range(6)})

@@ -11,6 +11,7 @@ import pytest
 from apibrake.models.alert import Alert
 from apibrake.models.attribution import AttributionSource, Consumer, ConsumerKind, Suspects
 from apibrake.models.connection import Connection
+from apibrake.models.protected import KEEP_RUNNING, ProtectedConsumers
 from apibrake.warn.chat import chat_notification
 from apibrake.warn.events import alert_event
 from apibrake.warn.messages import SMS_SEGMENT, AlertContext, compose
@@ -22,14 +23,18 @@ from apibrake.warn.rules import (
     exhausted_alert,
     usage_alerts,
 )
-from apibrake.warn.suspects import story
+from apibrake.warn.suspects import NEEDS_PERSON, resolved, section, story
 from tests.fixtures.chat_format import ChatNotification
 from tests.unit.warn.alert_kinds import ALLOWLIST, FUNCTION, HS, NOW, SF, SUSPECTS, outlook
 
 HEADER = "Suspects (from the ApiTotalUsage daily file, 12 h old):"
-TOP = "  1. flow Account_Rollup: 9,200 calls (62%) - on the allowlist: the brake stops it"
+TOP = (
+    "  Consumer: flow Account_Rollup 62% of calls (9,200), 2026-11-01 00:00 to 2026-11-02 "
+    "00:00 UTC - on the allowlist: the brake stops it"
+)
 SECOND = (
-    "  2. Nightly ETL (connected app): 3,100 calls (21%) - not on the allowlist: needs a person"
+    "  Also: Nightly ETL (connected app) 21% of calls (3,100) - not on the allowlist: needs "
+    "a person"
 )
 CHANGE = (
     '  - 2026-11-02 09:12 UTC admin@acme.com: Activated flow version #4 "Account Rollup" for '
@@ -79,7 +84,7 @@ def test_each_usage_alert_names_the_suspects_source_age_and_verdict(kind: str) -
     section = alert.body.split(HEADER, 1)[1].split("\n\n", 1)[0].splitlines()
     assert section == ["", TOP, SECOND, "Recent setup changes (SetupAuditTrail):", CHANGE]
     assert alert.suspects.startswith(
-        "flow Account_Rollup 62% - on the allowlist: the brake stops it; Nightly ETL "
+        "Consumer: flow Account_Rollup 62% - on the allowlist: the brake stops it; Nightly ETL "
         "(connected app) 21% - not on the allowlist: needs a person (from the ApiTotalUsage "
         "daily file, 12 h old). Last change 2026-11-02 09:12 UTC admin@acme.com"
     )
@@ -143,7 +148,10 @@ def test_hubspot_app_types_rank_and_need_a_person() -> None:
     body = _alert("threshold", by_type, HS).body
 
     assert "Suspects (from the usageByAppType, 0 min old):" in body
-    assert "  1. service keys: 310,000 calls (76%) - not on the allowlist: needs a person" in body
+    assert (
+        "  Consumer: service keys 76% of calls (310,000) - not on the allowlist: needs a person"
+        in body
+    )
 
 
 @pytest.mark.parametrize("kind", ["forecast", "threshold", "brake_threshold", "outside_reach"])
@@ -203,7 +211,8 @@ def test_a_source_that_already_said_allowlisted_is_believed() -> None:
 
     body = _alert("threshold", told).body
 
-    assert "flow Account_Rollup: 9,200 calls (62%) - not on the allowlist: needs a person" in body
+    assert "flow Account_Rollup 62% of calls (9,200), 2026-11-01" in body
+    assert "00:00 UTC - not on the allowlist: needs a person" in body
 
 
 def test_changes_without_a_ranking_still_open_a_suspects_section() -> None:
@@ -227,3 +236,21 @@ def test_a_release_ranking_older_than_the_brake_is_not_called_since_the_brake() 
         "At release, from data older than the brake (from the ApiTotalUsage daily file, 12 h old):"
     )
     assert fresh_story.startswith("Since the brake (from the ApiTotalUsage daily file,")
+
+
+def test_a_protected_consumer_is_kept_running_never_suggested_for_stopping() -> None:
+    connector = Consumer(
+        name="HubSpot (connected app, user hubspot@acme.com)", kind=ConsumerKind.CONNECTED_APP,
+        calls=820, share=0.82, connected_app="HubSpot", user="hubspot@acme.com",
+    )  # fmt: skip
+    etl = Consumer(
+        name="ETL (connected app, user etl@acme.com)", kind=ConsumerKind.CONNECTED_APP,
+        calls=100, share=0.1, connected_app="ETL", user="etl@acme.com",
+    )  # fmt: skip
+    suspects = Suspects(connection_id="sf", consumers=[connector, etl])
+    marked = resolved(suspects, set(), ProtectedConsumers(("etl@acme.com",)))
+    text = section(marked, now=NOW, salesforce=True)
+    assert f"82% of calls (820) - {KEEP_RUNNING}" in text
+    assert "etl@acme.com" in text
+    assert "a protected consumer: keep it running" in text
+    assert NEEDS_PERSON not in text

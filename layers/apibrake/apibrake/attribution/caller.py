@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.attribution import Consumer, ConsumerKind
+from apibrake.models.protected import ProtectedConsumers, is_hubspot_connector
 
 OWN_CLIENT = "apibrake"  # what our own calls send in Sforce-Call-Options
 
@@ -20,6 +21,8 @@ class CallerKey:
     user: str = ""
 
     def label(self) -> str:
+        if is_hubspot_connector(self.connected_app) or is_hubspot_connector(self.user):
+            return f"HubSpot connector ({self.user or self.connected_app})"
         if self.client and self.connected_app:
             return f"{self.client} via {self.connected_app} (connected app)"
         if self.client:
@@ -57,4 +60,15 @@ def consumer(key: CallerKey, calls: int, total: int, entries: Sequence[Allowlist
         automation=automation,
         # On the allowlist: the brake stops it. Anything else needs a person.
         allowlisted=automation is not None,
+        connected_app=key.connected_app,
+        client=key.client,
+        user=key.user,
     )
+
+
+def keep_running(consumer: Consumer, protected: ProtectedConsumers) -> str:
+    """Why `consumer` must keep running, or "": an app or a user (never an automation) the
+    connection protects, or one named like the HubSpot connector."""
+    if consumer.automation is not None:
+        return ""
+    return consumer.protected or protected.reason(*consumer.identities) or ""

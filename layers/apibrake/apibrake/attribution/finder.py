@@ -56,7 +56,15 @@ class AttributionFinder:
         if calls_allowed <= 0 or reading is None:
             note = "collected data only: no call spent on attribution here"
             return _told(
-                await asyncio.to_thread(collected_suspects, cid, self._memory, entries, now, note)
+                await asyncio.to_thread(
+                    collected_suspects,
+                    cid,
+                    self._memory,
+                    entries,
+                    now,
+                    note,
+                    connection.protected,
+                )
             )
         budget = CallBudget(
             reading.limit, reading.used, connection.reserve_pct, max_calls=calls_allowed
@@ -64,7 +72,7 @@ class AttributionFinder:
         window = max(now - since, timedelta(minutes=5))
         job = Gathering(
             cid, client, entries, self._memory, budget, now,
-            live_window=window, changes_window=window,
+            live_window=window, changes_window=window, protected=connection.protected,
         )  # fmt: skip
         return _told(await salesforce_suspects(job))
 

@@ -1,11 +1,14 @@
-"""The suspects for one alert: free data first, then at most the budget's calls.
+"""The suspects for one alert, as a chain: the consumers that spend the calls and the
+drivers behind them. Free data first, then at most the budget's calls.
 
-Salesforce, in order: the collected daily summary (free); SetupAuditTrail (one query);
-ApiTotalUsageEventLog (one query, Event Monitoring licence) or else AsyncApexJob runs (one
-query); then, with a call left (`apibrake consumers`; an alert's 2 are normally spent by
-then), LoginHistory as a hint in the notes (logins, not calls). A source the org refused is
-remembered and skipped until the memory expires.
-HubSpot: the reading's usageByAppType (free).
+Salesforce, in order: the collected daily summary (free: consumers); SetupAuditTrail (one
+query: setup changes, flow activations as drivers); ApiTotalUsageEventLog (one query, Event
+Monitoring licence: live consumers) or the newest hourly file (two); then, as calls remain,
+the drivers' work: records changed per object and user (one composite call; first when the
+top consumer syncs what others change, the HubSpot connector) and scheduled Apex runs (one
+query); with a call left (`apibrake consumers`; an alert's 2 are normally spent by then),
+LoginHistory as a hint in the notes. A source the org refused is remembered and skipped
+until the memory expires. HubSpot: the reading's usageByAppType (free).
 """
 
 from __future__ import annotations
@@ -16,12 +19,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from apibrake.attribution import drivers
 from apibrake.attribution import salesforce_sources as sources
 from apibrake.attribution.budget import CallBudget
+from apibrake.attribution.caller import keep_running
+from apibrake.attribution.salesforce_sources import SYNCED_OBJECTS
 from apibrake.attribution.spending import RefusalMemory, Spender
 from apibrake.attribution.summary import DailySummary
 from apibrake.models.allowlist import AllowlistEntry
-from apibrake.models.attribution import AttributionSource, Consumer, ConsumerKind, Suspects
+from apibrake.models.attribution import AttributionSource, Consumer, Suspects
+from apibrake.models.protected import NOTHING_PROTECTED, ProtectedConsumers
 
 LIVE_WINDOW = timedelta(hours=2)  # how far back the near-real-time sources look
 CHANGES_WINDOW = timedelta(hours=24)  # setup changes that may have started the burn
@@ -47,6 +54,7 @@ class Gathering:
     now: datetime
     live_window: timedelta = LIVE_WINDOW
     changes_window: timedelta = CHANGES_WINDOW
+    protected: ProtectedConsumers = NOTHING_PROTECTED
 
 
 async def salesforce_suspects(job: Gathering) -> Suspects:
@@ -65,18 +73,25 @@ async def salesforce_suspects(job: Gathering) -> Suspects:
     suspects = Suspects(connection_id=job.connection_id)
     if recent:
         _from_daily_summary(suspects, recent[0], job.entries)
-    if spender.may_try(AttributionSource.SETUP_AUDIT_TRAIL):
-        changes = await spender.spend(
-            AttributionSource.SETUP_AUDIT_TRAIL,
-            lambda: sources.setup_changes(job.client, now - job.changes_window, job.entries),
-        )
-        suspects.changes = changes or []
+    reach = drivers.Reach(job.client, job.entries, now - job.changes_window)
+    await drivers.setup_changes(suspects, spender, reach)
     await _live_consumers(suspects, spender, job)
+    await _drivers_work(suspects, spender, job)
     await _login_hint(suspects, spender, job)
-    promote_new_activations(suspects)
+    finish(suspects, job.protected)
     suspects.notes += spender.notes
     suspects.api_calls = job.budget.spent
     return suspects
+
+
+def finish(suspects: Suspects, protected: ProtectedConsumers) -> None:
+    """What every gathering ends with: activations after the newest data said so, and each
+    protected consumer marked (it keeps running; what feeds it is what to stop)."""
+    drivers.promote_new_activations(suspects)
+    suspects.consumers = [
+        consumer.model_copy(update={"protected": keep_running(consumer, protected)})
+        for consumer in suspects.consumers
+    ]
 
 
 def collected_suspects(
@@ -85,6 +100,7 @@ def collected_suspects(
     entries: Sequence[AllowlistEntry],
     now: datetime,
     note: str,
+    protected: ProtectedConsumers = NOTHING_PROTECTED,
 ) -> Suspects:
     """What costs no call at all: the collected daily summary (for an org that refuses
     calls, its limit exhausted)."""
@@ -92,6 +108,7 @@ def collected_suspects(
     recent = memory.daily_summaries(connection_id, since=(now - SUMMARY_MAX_AGE).date(), now=now)
     if recent:
         _from_daily_summary(suspects, recent[0], entries)
+    finish(suspects, protected)
     return suspects
 
 
@@ -117,20 +134,21 @@ async def _live_consumers(suspects: Suspects, spender: Spender, job: Gathering) 
             _take(suspects, live, AttributionSource.EVENT_LOG_OBJECT, since, job.now)
             return
     hourly = spender.may_try(AttributionSource.HOURLY_FILE) and job.budget.allows_two()
-    if hourly and await _hourly_file(suspects, spender, job):
-        return
-    if spender.may_try(AttributionSource.ASYNC_APEX):
-        runs = await spender.spend(
-            AttributionSource.ASYNC_APEX,
-            lambda: sources.apex_runs(job.client, since, job.entries),
-        )
-        if runs and not suspects.consumers:
-            _take(suspects, runs, AttributionSource.ASYNC_APEX, since, job.now)
-        elif runs:
-            suspects.notes.append(
-                "scheduled Apex runs in the window: "
-                + ", ".join(f"{r.name} {r.calls}" for r in runs[:5])
-            )
+    if hourly:
+        await _hourly_file(suspects, spender, job)
+
+
+async def _drivers_work(suspects: Suspects, spender: Spender, job: Gathering) -> None:
+    """What the automations did, as calls remain: the records changed first when the top
+    consumer syncs what others change (its drivers are whoever changed them), else the
+    scheduled runs first."""
+    reach = drivers.Reach(job.client, job.entries, job.now - job.live_window)
+    if drivers.feeds_a_sync(suspects, job.protected):
+        await drivers.record_changes(suspects, spender, reach, SYNCED_OBJECTS)
+        await drivers.scheduled_runs(suspects, spender, reach)
+    else:
+        await drivers.scheduled_runs(suspects, spender, reach)
+        await drivers.record_changes(suspects, spender, reach, SYNCED_OBJECTS)
 
 
 async def _login_hint(suspects: Suspects, spender: Spender, job: Gathering) -> None:
@@ -181,30 +199,3 @@ def _take(
     suspects.consumers = consumers[:MAX_CONSUMERS]
     suspects.source = source
     suspects.window_start, suspects.window_end, suspects.data_as_of = since, now, now
-
-
-def promote_new_activations(suspects: Suspects) -> None:
-    """An automation activated after the newest data the ranking covers cannot be in that
-    ranking (yesterday's file predates it): it goes first, on the audit trail's evidence,
-    newest activation first."""
-    newest = suspects.data_as_of
-    promoted: list[Consumer] = []
-    for change in suspects.changes:
-        name = sources.activated_flow(change)
-        if name is None or (newest is not None and change.at <= newest):
-            continue
-        promoted.append(
-            Consumer(
-                name=f"flow {name}",
-                kind=ConsumerKind.AUTOMATION,
-                calls=0,
-                automation=change.automation,
-                allowlisted=change.allowlisted,
-                evidence=f"activated {change.at:%Y-%m-%d %H:%M} UTC by {change.who}, "
-                "after the newest data",
-            )
-        )
-    if promoted:
-        names = {consumer.name for consumer in promoted}
-        rest = [c for c in suspects.consumers if c.name not in names]
-        suspects.consumers = (promoted + rest)[:MAX_CONSUMERS]

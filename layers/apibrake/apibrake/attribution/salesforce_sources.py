@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -13,41 +12,58 @@ from apibrake.attribution import soql
 from apibrake.attribution.caller import CallerKey, allowlist_key, consumer
 from apibrake.attribution.tally import UsageTally
 from apibrake.models.allowlist import AllowlistEntry
-from apibrake.models.attribution import Consumer, ConsumerKind, SetupChange
+from apibrake.models.attribution import Consumer, Driver, DriverKind, SetupChange
+from apibrake.platforms.salesforce import activity
 
-_UNIQUE_NAME = re.compile(r'Unique Name "([^"]+)"')
+# The objects the HubSpot connector syncs by default (contacts and leads, companies as
+# accounts, deals as opportunities): an estimate from HubSpot's standard mappings, read when
+# the consumer's own objects are unknown. At most 5: a composite holds 5 queries.
+SYNCED_OBJECTS = ("Contact", "Lead", "Account", "Opportunity")
 
 
 async def setup_changes(
     client: Any, since: datetime, entries: Sequence[AllowlistEntry]
 ) -> list[SetupChange]:
-    records = await client.query(soql.setup_audit_trail(since))
     changes = []
-    for record in records:
-        display = str(record.get("Display") or "")
-        named = _UNIQUE_NAME.search(display)
-        automation = allowlist_key(named.group(1), entries) if named else None
-        created_by = record.get("CreatedBy") or {}
+    for row in await activity.setup_audit(client, since):
+        automation = allowlist_key(row.flow, entries) if row.flow else None
         changes.append(
             SetupChange(
-                at=parse_time(str(record["CreatedDate"])),
-                who=str(created_by.get("Username") or "unknown"),
-                action=str(record.get("Action") or ""),
-                display=display,
+                at=row.at,
+                who=row.who,
+                action=row.action,
+                display=row.display,
                 automation=automation,
-                allowlisted=automation is not None if named else None,
+                allowlisted=automation is not None if row.flow else None,
             )
         )
     return changes
 
 
 def activated_flow(change: SetupChange) -> str | None:
-    """The flow's unique name when the change activated one (SetupAuditTrail actions
-    `activatedinteractiondefinition` / `activatedinteractiondefversion`, platforms.md A4)."""
-    if not change.action.lower().startswith("activatedinteractiondef"):
+    """The flow's unique name when the change activated one (platforms.md A4)."""
+    if not activity.is_flow_activation(change.action):
         return None
-    named = _UNIQUE_NAME.search(change.display)
-    return named.group(1) if named else None
+    return activity.named_flow(change.display)
+
+
+def activations(changes: Sequence[SetupChange]) -> list[Driver]:
+    """Each flow activated in the window, newest first: the likeliest start of a burn."""
+    drivers = []
+    for change in changes:
+        name = activated_flow(change)
+        if name is not None:
+            drivers.append(
+                Driver(
+                    name=f"flow {name}",
+                    kind=DriverKind.ACTIVATION,
+                    at=change.at,
+                    who=change.who,
+                    automation=change.automation,
+                    allowlisted=change.allowlisted,
+                )
+            )
+    return drivers
 
 
 async def event_log_consumers(
@@ -70,45 +86,56 @@ async def event_log_consumers(
     return rank(counted, total, entries)
 
 
-async def apex_runs(
+async def scheduled_runs(
     client: Any, since: datetime, entries: Sequence[AllowlistEntry]
-) -> list[Consumer]:
-    """Scheduled Apex runs per job since `since` (runs, not calls)."""
-    records = await client.query(soql.async_apex_runs(since))
-    runs = []
-    for record in records:
-        name = str(record.get("Name") or "")
-        if not name:
-            continue  # runs of a job aborted since
-        automation = allowlist_key(name, entries)
-        runs.append(
-            Consumer(
-                name=f"scheduled Apex job {name}",
-                kind=ConsumerKind.AUTOMATION,
-                calls=int(record.get("runs") or 0),
+) -> list[Driver]:
+    """Scheduled Apex runs per job since `since`: drivers counted in runs, not calls."""
+    drivers = []
+    for job in await activity.job_runs(client, since):
+        automation = allowlist_key(job.name, entries)
+        drivers.append(
+            Driver(
+                name=f"scheduled Apex job {job.name}",
+                kind=DriverKind.SCHEDULED_RUNS,
+                count=job.runs,
                 unit="runs",
                 automation=automation,
                 allowlisted=automation is not None,
             )
         )
-    return runs
+    return drivers
+
+
+async def changed_records(
+    client: Any, since: datetime, sobjects: Sequence[str]
+) -> tuple[list[Driver], list[str]]:
+    """Records changed per object and per changing user (an automation's work shows as its
+    running user: the Automated Process user, a job's owner), most first; and a note per
+    object the org would not show."""
+    changes, refused = await activity.record_changes(client, since, sobjects)
+    drivers = [
+        Driver(
+            name=f"{change.sobject} records",
+            kind=DriverKind.RECORD_CHANGES,
+            count=change.records,
+            unit="records changed",
+            who=change.username,
+        )
+        for change in changes
+        if change.records > 0
+    ]
+    notes = [f"record changes not readable for {', '.join(refused)}"] if refused else []
+    return drivers, notes
 
 
 async def login_hints(
     client: Any, since: datetime, entries: Sequence[AllowlistEntry]
 ) -> list[tuple[str, int]]:
-    """Logins per application since `since`, most first, as "Nightly ETL (REST)": a hint of
-    who is active (rows are logins, not calls), never a ranking. `entries` is unused: a
-    login names an application, not an automation."""
+    """Logins per application since `since`, most first: a hint of who is active (rows are
+    logins, not calls), never a ranking. `entries` is unused: a login names an application,
+    not an automation."""
     del entries
-    records = await client.query(soql.login_counts(since))
-    hints = []
-    for record in records:
-        application = str(record.get("Application") or "unknown application")
-        api_type = str(record.get("ApiType") or "")
-        label = f"{application} ({api_type})" if api_type else application
-        hints.append((label, int(record.get("logins") or 0)))
-    return hints
+    return await activity.login_counts(client, since)
 
 
 def login_note(hints: Sequence[tuple[str, int]], window: timedelta) -> str:
@@ -152,4 +179,4 @@ def rank(
 
 
 def parse_time(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
+    return activity.parse_time(text)

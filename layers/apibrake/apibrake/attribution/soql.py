@@ -1,19 +1,12 @@
-"""The SOQL each Salesforce source sends (platforms.md A1, A3-A6). One page each: the
-LIMITs keep every query to one call."""
+"""The SOQL of the usage sources: ApiTotalUsage files and event log object (platforms.md
+A1-A3). One page each: the LIMITs keep every query to one call. The activity sources'
+queries live in platforms/salesforce/activity.py."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
 from apibrake.platforms.salesforce.soql import soql_datetime
-
-
-def setup_audit_trail(since: datetime) -> str:
-    return (
-        "SELECT CreatedDate, CreatedBy.Username, Action, Section, Display "  # noqa: S608 - only formatted datetimes
-        f"FROM SetupAuditTrail WHERE CreatedDate >= {soql_datetime(since)} "
-        "ORDER BY CreatedDate DESC LIMIT 50"
-    )
 
 
 def event_log_top_callers(since: datetime) -> str:
@@ -23,17 +16,6 @@ def event_log_top_callers(since: datetime) -> str:
         "AND IsApiLimitCounted = true "
         "GROUP BY ConnectedAppIdentifier, UserIdentifier, ClientName "
         "ORDER BY COUNT(Id) DESC LIMIT 20"
-    )
-
-
-def async_apex_runs(since: datetime) -> str:
-    """Runs per scheduled job (CronJobDetail.Name, the allowlist's scheduled_apex name)
-    through AsyncApexJob.CronTriggerId; the relationship path is composed (platforms.md A6
-    lists CronTriggerId, not the path)."""
-    return (
-        "SELECT CronTrigger.CronJobDetail.Name, COUNT(Id) runs FROM AsyncApexJob "  # noqa: S608 - only formatted datetimes
-        f"WHERE CreatedDate >= {soql_datetime(since)} AND JobType = 'ScheduledApex' "
-        "GROUP BY CronTrigger.CronJobDetail.Name ORDER BY COUNT(Id) DESC LIMIT 20"
     )
 
 
@@ -51,14 +33,4 @@ def newest_hourly_file() -> str:
         "SELECT Id, LogDate, Interval, Sequence, CreatedDate, LogFile FROM EventLogFile "
         "WHERE EventType = 'ApiTotalUsage' AND Interval = 'Hourly' "
         "ORDER BY LogDate DESC LIMIT 1"
-    )
-
-
-def login_counts(since: datetime) -> str:
-    """Logins per application and API type: LoginTime filters, Application and ApiType
-    group but do not filter (platforms.md A5)."""
-    return (
-        "SELECT Application, ApiType, COUNT(Id) logins FROM LoginHistory "  # noqa: S608 - only formatted datetimes
-        f"WHERE LoginTime >= {soql_datetime(since)} "
-        "GROUP BY Application, ApiType ORDER BY COUNT(Id) DESC LIMIT 10"
     )

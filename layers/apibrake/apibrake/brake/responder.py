@@ -192,6 +192,10 @@ class _ConnectionBrake(IncidentWork):
                 )
                 rows.append(self._skipped(entry, entry.name, why))
                 continue
+            refused = self.connection.protected.refusal(entry.automation)
+            if refused is not None:  # added before the consumer was protected
+                rows.append(self._skipped(entry, entry.name, f"allowlist entry: {refused}"))
+                continue
             usable.append(entry)
             unknown = [d for d in entry.drives if d not in self.known]
             if unknown:
@@ -333,6 +337,10 @@ class _ConnectionBrake(IncidentWork):
                 row.brake, row.error = BrakeState.PENDING, None  # still on: try once more
             return row.brake is BrakeState.PENDING
         row.before = dict(observed.summary) if observed else None
+        protected = adapter.protected_reason(observed, self.connection.protected)
+        if protected is not None:
+            row.brake, row.error = BrakeState.SKIPPED, protected
+            return False
         decision = adapter.decide_brake(self.entries[id(row)], observed)
         if decision.state is not None:
             row.brake, row.error = decision.state, decision.error

@@ -18,6 +18,7 @@ class AttributionSource(StrEnum):
     ASYNC_APEX = "AsyncApexJob runs"
     LOGIN_HISTORY = "LoginHistory"  # a hint only: logins, not calls
     SETUP_AUDIT_TRAIL = "SetupAuditTrail"
+    RECORD_CHANGES = "record changes"  # LastModifiedById per object, one composite call
     USAGE_BY_APP_TYPE = "usageByAppType"  # HubSpot 2027-03-beta
     NONE = "none"  # no source could tell
 
@@ -47,6 +48,19 @@ class Consumer(BaseModel):
     # Why it is a suspect when no count can say so yet: an automation activated after the
     # newest data the ranking covers ("activated 12:04 UTC by admin@acme.com").
     evidence: str = ""
+    # Why it must keep running when it is a protected consumer (the connection's
+    # `protected_consumers`, or the HubSpot connector): "" otherwise. Never a stop suggestion.
+    protected: str = ""
+    # The caller as the source names it (ApiTotalUsage's CONNECTED_APP_NAME, CLIENT_NAME,
+    # USER_NAME), when the consumer is a caller: what protection and the chain match on.
+    connected_app: str = ""
+    client: str = ""
+    user: str = ""
+
+    @property
+    def identities(self) -> tuple[str, ...]:
+        named = tuple(n for n in (self.connected_app, self.client, self.user) if n)
+        return named or (self.name,)
 
 
 class SetupChange(BaseModel):
@@ -62,6 +76,30 @@ class SetupChange(BaseModel):
     allowlisted: bool | None = None
 
 
+class DriverKind(StrEnum):
+    ACTIVATION = "activation"  # SetupAuditTrail: a flow activated
+    SCHEDULED_RUNS = "scheduled_runs"  # AsyncApexJob: a scheduled Apex job's runs
+    RECORD_CHANGES = "record_changes"  # one object's records changed by one user
+
+
+class Driver(BaseModel):
+    """What woke a consumer: an in-org automation that changed the records it reads. In-org
+    automations spend no API calls of their own (platforms.md, "Who spends the calls"), so a
+    driver is counted in runs or records changed, never in calls."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str  # "flow Account_Rollup", "scheduled Apex job Nightly", "Account records"
+    kind: DriverKind
+    count: int | None = Field(default=None, ge=0)  # runs or records; None for an activation
+    unit: str = ""  # what `count` counts: "runs", "records changed"
+    at: datetime | None = None  # when it was activated
+    who: str = ""  # who activated it, or the user whose changes these are
+    automation: str | None = None  # the allowlist key when apibrake can stop it
+    allowlisted: bool | None = None
+    evidence: str = ""  # e.g. "activated after the newest usage data"
+
+
 class Suspects(BaseModel):
     """The best story a connection's sources can tell at one moment."""
 
@@ -72,6 +110,9 @@ class Suspects(BaseModel):
     window_end: datetime | None = None
     consumers: list[Consumer] = Field(default_factory=list)  # best first
     changes: list[SetupChange] = Field(default_factory=list)  # newest first
+    # The chain's second half: what changed the records the consumers read (activations
+    # newest first, then record changes and scheduled runs, most first).
+    drivers: list[Driver] = Field(default_factory=list)
     # What else a person should know: a source not available and why, HubSpot's per-app
     # figures being in its UI only (with the page), a hint from LoginHistory.
     notes: list[str] = Field(default_factory=list)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from apibrake.models.protected import ProtectedConsumers
+
 Percent = Annotated[float, Field(gt=0, le=200)]
 # Whole minutes: the schedule ticks once a minute, so a finer interval could not be kept.
 CheckMinutes = Annotated[int, Field(ge=1, le=24 * 60)]
+# A username, a User Id or a connected app name, as the platform's logs spell it.
+_CONSUMER_NAME = re.compile(r"^[^\x00-\x1f,]{1,255}$")
 
 
 class Platform(StrEnum):
@@ -42,6 +47,9 @@ class Connection(BaseModel):
     # plus the time a brake takes to land (watch/ahead.py).
     brake_ahead: bool = True
     brake_lead_minutes: Annotated[float, Field(ge=0, le=60)] = 1.0
+    # Consumers apibrake never freezes, blocks or suggests stopping (models/protected.py):
+    # the HubSpot connector's integration user, found by `apibrake discover`.
+    protected_consumers: tuple[str, ...] = ()
 
     @field_validator("warn_at", mode="before")
     @classmethod
@@ -52,6 +60,24 @@ class Connection(BaseModel):
             except (TypeError, ValueError):
                 return value  # the field's own validation names the bad element
         return value
+
+    @field_validator("protected_consumers", mode="before")
+    @classmethod
+    def _consumer_names(cls, value: object) -> object:
+        # Checked here, not by type: the error must name the field in plain words.
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list | tuple | set):
+            raise ValueError("protected_consumers: must be a list of usernames or app names")
+        names: dict[str, str] = {}
+        for item in value:
+            if not isinstance(item, str) or not _CONSUMER_NAME.match(item.strip()):
+                raise ValueError(
+                    "protected_consumers: each one must be a username, a User Id or a "
+                    f"connected app name (1-255 characters, no commas); got {item!r}"
+                )
+            names.setdefault(item.strip().lower(), item.strip())
+        return tuple(names.values())
 
     @model_validator(mode="after")
     def _thresholds_are_ordered(self) -> Connection:
@@ -70,6 +96,10 @@ class Connection(BaseModel):
         """Where the brake really trips: early enough that `reserve_pct` of the limit is
         still left for the brake's own calls (brake_at 98 with reserve_pct 5 trips at 95)."""
         return min(self.brake_at, 100.0 - self.reserve_pct)
+
+    @property
+    def protected(self) -> ProtectedConsumers:
+        return ProtectedConsumers.of(self.protected_consumers)
 
     @property
     def display_name(self) -> str:

@@ -14,8 +14,7 @@ from typing import Any
 import httpx
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
-from apibrake.attribution.finder import AttributionFinder
-from apibrake.attribution.memory import AttributionStore
+from apibrake.attribution import AttributionFinder, AttributionStore
 from apibrake.http.retry import RetryBudget
 from apibrake.incident.deps import IncidentDeps
 from apibrake.incident.journal import JournalStore

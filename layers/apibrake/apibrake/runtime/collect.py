@@ -15,8 +15,7 @@ from typing import Any
 
 import httpx
 
-from apibrake.attribution.collect import Collected, CollectStatus, collect_daily
-from apibrake.attribution.memory import AttributionStore
+from apibrake.attribution import AttributionStore, Collected, CollectStatus, collect_daily
 from apibrake.http import transport
 from apibrake.models.connection import Connection, Platform
 from apibrake.platforms.connect import connect, load_connection_secret

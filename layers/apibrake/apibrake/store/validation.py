@@ -6,14 +6,17 @@ import re
 
 from pydantic import ValidationError
 
-# A rule across fields (a model validator) names its field first: "warn_at: must be ...".
-_NAMED = re.compile(r"^(?:Value error, )?([a-z_][a-z0-9_.]*): (.+)$", re.DOTALL)
+# A rule that names its field first: "warn_at: must be ...".
+_NAMED = re.compile(r"^([a-z_][a-z0-9_.]*): (.+)$", re.DOTALL)
 
 
 def describe(exc: ValidationError) -> tuple[str, str]:
-    """(field path, message) of the first error, e.g. ("warn_at.0", "Input should be ...")."""
-    first = exc.errors()[0]
+    """(field path, message) of the first error, e.g. ("warn_at.0", "Input should be ..."),
+    without pydantic's "Value error, " prefix or the field said twice."""
+    first = exc.errors(include_url=False)[0]
     field = ".".join(str(part) for part in first["loc"])
-    if not field and (named := _NAMED.match(first["msg"])):
+    message = str(first["msg"]).removeprefix("Value error, ")
+    named = _NAMED.match(message)
+    if named and (not field or named.group(1) == field):
         return named.group(1), named.group(2)
-    return field or "(item)", first["msg"]
+    return field or "(item)", message

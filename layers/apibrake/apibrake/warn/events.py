@@ -20,7 +20,13 @@ from pydantic import BaseModel, ConfigDict
 
 from apibrake.incident.adapters import adapter_for
 from apibrake.models.alert import Alert, Severity
-from apibrake.models.attribution import AttributionSource, Consumer, SetupChange, Suspects
+from apibrake.models.attribution import (
+    AttributionSource,
+    Consumer,
+    Driver,
+    SetupChange,
+    Suspects,
+)
 from apibrake.models.reports import AutomationRow, RowStatus
 
 SOURCE = "apibrake"
@@ -61,6 +67,7 @@ class EventSuspects(BaseModel):
     window_end: datetime | None = None
     consumers: list[Consumer] = []
     changes: list[SetupChange] = []
+    drivers: list[Driver] = []  # what changed the records the consumers read
     notes: list[str] = []
 
     @classmethod
@@ -72,6 +79,7 @@ class EventSuspects(BaseModel):
             window_end=suspects.window_end,
             consumers=suspects.consumers[:MAX_SUSPECTS],
             changes=suspects.changes[:MAX_SUSPECTS],
+            drivers=suspects.drivers[:MAX_SUSPECTS],
             notes=suspects.notes,
         )
 

@@ -66,12 +66,12 @@ def compose(connection: Connection, due: DueAlert, context: AlertContext) -> Ale
     subject = f"[apibrake] {due.severity.value.upper()} {connection.connection_id}: " + _headline(
         connection, due, context
     )
-    suspects = _suspects(due, context)
+    suspects = _suspects(connection, due, context)
     now = context.now or datetime.now(UTC)
     salesforce = connection.platform is Platform.SALESFORCE
     sections = [
         f"{connection.display_name} ({platform}, connection {connection.connection_id})",
-        _situation(connection, due, context),
+        _situation(connection, due, context, suspects),
         *_figures(connection, context.forecast),
         wording.section(suspects, now=now, salesforce=salesforce),
         _brake_scope(connection, due, context),
@@ -88,7 +88,7 @@ def compose(connection: Connection, due: DueAlert, context: AlertContext) -> Ale
         kind=due.kind.value,
         usage_line=_usage_line(forecast) if forecast else "",
         forecast_line=_prediction(connection, forecast) if forecast else "",
-        next_steps=_next_steps(connection, due, context),
+        next_steps=_next_steps(connection, due, context, suspects),
         suspects=wording.one_line(suspects, now=now, salesforce=salesforce),
         attribution=suspects,
         percent=round(forecast.percent, 2) if forecast else None,
@@ -97,11 +97,12 @@ def compose(connection: Connection, due: DueAlert, context: AlertContext) -> Ale
     )
 
 
-def _suspects(due: DueAlert, context: AlertContext) -> Suspects | None:
+def _suspects(connection: Connection, due: DueAlert, context: AlertContext) -> Suspects | None:
     """The suspects with the allowlist's verdict on each; none for a failing check."""
     if context.suspects is None or due.kind is AlertKind.CONNECTION_ERROR:
         return None
-    return wording.resolved(context.suspects, {entry.automation for entry in context.allowlist})
+    listed = {entry.automation for entry in context.allowlist}
+    return wording.resolved(context.suspects, listed, connection.protected)
 
 
 def _headline(connection: Connection, due: DueAlert, context: AlertContext) -> str:
@@ -125,7 +126,22 @@ def _headline(connection: Connection, due: DueAlert, context: AlertContext) -> s
     return "usage check failing"
 
 
-def _situation(connection: Connection, due: DueAlert, context: AlertContext) -> str:
+def _stop_advice(connection: Connection, suspects: Suspects | None) -> str:
+    """What to stop by hand. Never a protected consumer (the HubSpot connector): when it is
+    the one burning, stop what feeds it, the drivers the suspects name."""
+    top = suspects.top if suspects is not None else None
+    if top is None or not top.protected:
+        return f"Find the consumer and stop it: {_WHO_CALLS[connection.platform]}"
+    feeding = ", ".join(driver.name for driver in (suspects.drivers if suspects else [])[:3])
+    return (
+        f"The top consumer is {top.name}, {top.protected}: switch off the automations that "
+        "change the records it syncs" + (f" ({feeding})" if feeding else "")
+    )
+
+
+def _situation(
+    connection: Connection, due: DueAlert, context: AlertContext, suspects: Suspects | None
+) -> str:
     platform = _PLATFORM_NAMES[connection.platform]
     if due.kind is AlertKind.CONNECTION_ERROR:
         return (
@@ -148,8 +164,7 @@ def _situation(connection: Connection, due: DueAlert, context: AlertContext) -> 
             f"{rate:,.0f} calls/hour since the last check. What still burns is not on the "
             "allowlist (an integration, an external ETL, another app, users) or could not be "
             "braked (see the incident report): it is outside apibrake's reach, and braking "
-            "again will not stop it. Find the consumer and stop it now: "
-            f"{_WHO_CALLS[connection.platform]}."
+            f"again will not stop it. {_stop_advice(connection, suspects)}."
         )
     if due.kind is AlertKind.BRAKE_THRESHOLD and context.brake_ahead is not None:
         return _braked_ahead(connection, context.brake_ahead, context)
@@ -301,7 +316,9 @@ def _commands(connection: Connection, due: DueAlert, context: AlertContext) -> s
     )
 
 
-def _next_steps(connection: Connection, due: DueAlert, context: AlertContext) -> tuple[str, ...]:
+def _next_steps(
+    connection: Connection, due: DueAlert, context: AlertContext, suspects: Suspects | None
+) -> tuple[str, ...]:
     """What to do now, in order, for channels that show steps apart (chat)."""
     cid = connection.connection_id
     if due.kind is AlertKind.LIMIT_EXHAUSTED:
@@ -313,7 +330,7 @@ def _next_steps(connection: Connection, due: DueAlert, context: AlertContext) ->
             for entry in entries
         )
     if due.kind is AlertKind.OUTSIDE_REACH:
-        return (f"Find the consumer and stop it: {_WHO_CALLS[connection.platform]}.",)
+        return (f"{_stop_advice(connection, suspects)}.",)
     if due.kind is AlertKind.CONNECTION_ERROR:
         return (
             f"Check the connection, its secret and credentials: `apibrake connections test {cid}`",
@@ -340,11 +357,7 @@ def _sms(
         if context.previous_check and context.previous_check[1] < connection.effective_brake_at:
             text += " Detected too late: check more often."
     elif due.kind is AlertKind.OUTSIDE_REACH:
-        rate = context.rate_now_per_hour or 0.0
-        text = (
-            f"{prefix}{usage} still climbing {rate:,.0f}/h after brake: not on allowlist, "
-            "outside apibrake's reach. Stop that consumer by hand."
-        )
+        text = _outside_reach_sms(prefix + usage, context, suspects)
     elif due.kind is AlertKind.CONNECTION_ERROR:
         text = f"{prefix} cannot read {platform} usage: {context.error or ''}"
     elif due.kind is AlertKind.BRAKE_THRESHOLD:
@@ -360,6 +373,17 @@ def _sms(
         return text[: SMS_SEGMENT - 3] + "..."
     top = wording.sms_part(suspects)  # only when the segment still has room for it
     return text + top if len(text) + len(top) <= SMS_SEGMENT else text
+
+
+def _outside_reach_sms(head: str, context: AlertContext, suspects: Suspects | None) -> str:
+    rate = context.rate_now_per_hour or 0.0
+    top = suspects.top if suspects is not None else None
+    # Never "stop the consumer" when it is protected (the HubSpot sync): what feeds it.
+    advice = "Stop what feeds the sync." if top and top.protected else "Stop that consumer by hand."
+    return (
+        f"{head} still climbing {rate:,.0f}/h after brake: not on allowlist, outside "
+        f"apibrake's reach. {advice}"
+    )
 
 
 def _brake_sms(prefix: str, usage: str, platform: str, context: AlertContext) -> str:

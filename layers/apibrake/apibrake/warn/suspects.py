@@ -1,24 +1,38 @@
-"""The Suspects section of an alert: who spends the calls and what changed before the burn,
-and for each whether the brake stops it (on the allowlist) or a person must.
+"""The Suspects section of an alert, told as a chain: the consumer that spends the calls and
+the drivers behind it, and for each whether the brake stops it (on the allowlist), a person
+must, or it keeps running (a protected consumer: stop what feeds it).
 
-Short on purpose: three consumers and three changes at most, the source and the age of its
-data named, so a person can judge how far to trust it. Nothing is said when attribution did
-not run; when it ran and knew nothing, one line says why (its notes) or which source to turn
-on.
+Short on purpose: three consumers and three drivers at most ("+N more"), the source and the
+age of its data named, so a person can judge how far to trust it. Nothing is said when
+attribution did not run; when it ran and knew nothing, one line says why (its notes) or
+which source to turn on. A source is named only when there is one: never "from the none".
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from apibrake.models.attribution import AttributionSource, Consumer, SetupChange, Suspects
+from apibrake.attribution import keep_running
+from apibrake.models.attribution import AttributionSource, Suspects
+from apibrake.models.protected import NOTHING_PROTECTED, ProtectedConsumers
+from apibrake.warn.chain import (
+    BRAKED,
+    LISTED,
+    MAX_SHOWN,
+    NEEDS_PERSON,
+    change_text,
+    consumer_lines,
+    driver_lines,
+    drivers_line,
+    other_changes,
+    short,
+    when,
+    with_verdict,
+)
 
-MAX_CONSUMERS = 3
-MAX_CHANGES = 3
-BRAKED = "on the allowlist: the brake stops it"
-LISTED = "on the allowlist"  # in a brake or release summary: the rows say what was done
-NEEDS_PERSON = "not on the allowlist: needs a person"
+__all__ = ["BRAKED", "LISTED", "NEEDS_PERSON", "when"]
+
 NO_RANKING = "no source ranked the consumers yet."
 # Said when a Salesforce connection's sources knew nothing and gave no reason of their own.
 ENABLE_EVENT_LOGS = (
@@ -27,10 +41,14 @@ ENABLE_EVENT_LOGS = (
 )
 
 
-def resolved(suspects: Suspects, listed: Collection[str]) -> Suspects:
-    """`suspects` with `allowlisted` said for every consumer and change that names an
-    automation, from the allowlist's KIND:NAME keys the alert was sent with (the source may
-    not know them)."""
+def resolved(
+    suspects: Suspects,
+    listed: Collection[str],
+    protected: ProtectedConsumers = NOTHING_PROTECTED,
+) -> Suspects:
+    """`suspects` with `allowlisted` said for every consumer, driver and change that names
+    an automation, from the allowlist's KIND:NAME keys the alert was sent with (the source
+    may not know them), and each protected consumer marked so (never a stop suggestion)."""
 
     def known(automation: str | None, allowlisted: bool | None) -> bool | None:
         if allowlisted is not None or automation is None:
@@ -41,8 +59,17 @@ def resolved(suspects: Suspects, listed: Collection[str]) -> Suspects:
         update={
             # A consumer that is no automation (an app, a user) is never on the allowlist.
             "consumers": [
-                c.model_copy(update={"allowlisted": bool(known(c.automation, c.allowlisted))})
+                c.model_copy(
+                    update={
+                        "allowlisted": bool(known(c.automation, c.allowlisted)),
+                        "protected": keep_running(c, protected),
+                    }
+                )
                 for c in suspects.consumers
+            ],
+            "drivers": [
+                d.model_copy(update={"allowlisted": known(d.automation, d.allowlisted)})
+                for d in suspects.drivers
             ],
             "changes": [
                 c.model_copy(update={"allowlisted": known(c.automation, c.allowlisted)})
@@ -53,11 +80,13 @@ def resolved(suspects: Suspects, listed: Collection[str]) -> Suspects:
 
 
 def is_empty(suspects: Suspects) -> bool:
-    return not suspects.consumers and not suspects.changes
+    return not suspects.consumers and not suspects.changes and not suspects.drivers
 
 
 def provenance(suspects: Suspects, now: datetime) -> str:
-    """ "from the ApiTotalUsage daily file, 14 h old"."""
+    """ "from the ApiTotalUsage daily file, 14 h old"; "" when no source ranked anything."""
+    if suspects.source is AttributionSource.NONE:
+        return ""
     text = f"from the {suspects.source.value}"
     if suspects.data_as_of is not None:
         text += f", {age(now - suspects.data_as_of)} old"
@@ -72,27 +101,6 @@ def age(delta: timedelta) -> str:
     return f"{hours} h" if hours < 48 else f"{round(hours / 24)} days"
 
 
-def consumer_text(consumer: Consumer) -> str:
-    if consumer.evidence:
-        return f"{consumer.name}: {consumer.evidence}"
-    share = f" ({consumer.share:.0%})" if consumer.share is not None else ""
-    return f"{consumer.name}: {consumer.calls:,} {consumer.unit}{share}"
-
-
-def change_text(change: SetupChange) -> str:
-    return f"{when(change.at)} {change.who}: {change.display}"
-
-
-def verdict(item: Consumer | SetupChange, braked: str = BRAKED) -> str:
-    """Whether the brake stops it. Every consumer gets one (an app, a user or an automation
-    off the allowlist needs a person); a change only when it names an automation."""
-    if item.allowlisted:
-        return braked
-    if isinstance(item, Consumer) or item.automation is not None or item.allowlisted is False:
-        return NEEDS_PERSON
-    return ""
-
-
 def section(suspects: Suspects | None, *, now: datetime, salesforce: bool) -> str:
     """The email's Suspects section, or "" when there is nothing worth saying."""
     if suspects is None:
@@ -101,18 +109,19 @@ def section(suspects: Suspects | None, *, now: datetime, salesforce: bool) -> st
         notes = suspects.notes or ([ENABLE_EVENT_LOGS] if salesforce else [])
         return "Suspects: " + " ".join(notes) if notes else ""
     if suspects.consumers:
-        lines = [f"Suspects ({provenance(suspects, now)}):"]
-        for rank, consumer in enumerate(suspects.consumers[:MAX_CONSUMERS], start=1):
-            lines.append(f"  {rank}. {_with_verdict(consumer_text(consumer), consumer)}")
-    elif suspects.notes or not salesforce:  # changes only: the section still starts so
+        source = provenance(suspects, now)
+        lines = [f"Suspects ({source}):" if source else "Suspects:"]
+        lines += [f"  {line}" for line in consumer_lines(suspects)]
+    elif suspects.notes or not salesforce:  # drivers or changes only: the section still starts
         lines = [f"Suspects: {NO_RANKING}"]
     else:
         lines = [f"Suspects: {ENABLE_EVENT_LOGS}"]
-    if suspects.changes:
+    lines += [f"  {line}" for line in driver_lines(suspects)]
+    changes = other_changes(suspects)
+    if changes:
         lines.append(f"Recent setup changes ({AttributionSource.SETUP_AUDIT_TRAIL.value}):")
         lines += [
-            f"  - {_with_verdict(change_text(change), change)}"
-            for change in suspects.changes[:MAX_CHANGES]
+            f"  - {with_verdict(change_text(change), change)}" for change in changes[:MAX_SHOWN]
         ]
     lines += [f"Note: {note}" for note in suspects.notes]
     return "\n".join(lines)
@@ -128,40 +137,28 @@ def one_line(suspects: Suspects | None, *, now: datetime, salesforce: bool) -> s
     parts = []
     if suspects.consumers:
         named = "; ".join(
-            _with_verdict(_short(consumer), consumer)
-            for consumer in suspects.consumers[:MAX_CONSUMERS]
+            with_verdict(short(consumer), consumer) for consumer in suspects.consumers[:MAX_SHOWN]
         )
-        parts.append(f"{named} ({provenance(suspects, now)})")
-    if suspects.changes:
-        change = suspects.changes[0]
-        parts.append(f"Last change {_with_verdict(change_text(change), change)}")
+        source = provenance(suspects, now)
+        parts.append(f"Consumer: {named}" + (f" ({source})" if source else ""))
+    if suspects.drivers:
+        parts.append(drivers_line(suspects))
+    changes = other_changes(suspects)
+    if changes:
+        parts.append(f"Last change {with_verdict(change_text(changes[0]), changes[0])}")
     return ". ".join(parts)
 
 
 def sms_part(suspects: Suspects | None) -> str:
-    """ " Top: Nightly ETL 62%." or "" (the SMS adds it only if it still fits)."""
+    """ " Top: Nightly ETL 62%." or, when the top consumer keeps running, its first driver
+    (" Driver: flow Rollup_A."); "" when nothing is known (the SMS adds it if it fits)."""
     top = suspects.top if suspects is not None else None
-    if top is None:
+    if suspects is None or top is None:
         return ""
+    if top.protected and suspects.drivers:
+        return f" Driver: {suspects.drivers[0].name}."
     share = f" {top.share:.0%}" if top.share is not None else ""
     return f" Top: {top.name}{share}."
-
-
-def _short(consumer: Consumer) -> str:
-    if consumer.evidence:
-        return f"{consumer.name} ({consumer.evidence})"
-    if consumer.share is not None:
-        return f"{consumer.name} {consumer.share:.0%}"
-    return f"{consumer.name} {consumer.calls:,} {consumer.unit}"
-
-
-def _with_verdict(text: str, item: Consumer | SetupChange, braked: str = BRAKED) -> str:
-    said = verdict(item, braked)
-    return f"{text} - {said}" if said else text
-
-
-def when(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def story(
@@ -201,18 +198,17 @@ def story_line(before: Suspects | None, after: Suspects | None) -> str:
     for label, suspects in (("before the brake", before), ("since", after)):
         top = suspects.top if suspects is not None else None
         if top is not None:
-            parts.append(f"{label}: {_with_verdict(_short(top), top, LISTED)}")
+            parts.append(f"{label}: {with_verdict(short(top), top, LISTED)}")
     return "; ".join(parts)
 
 
 def _ranking(label: str, suspects: Suspects, now: datetime, then: str = "") -> str:
-    lines = [f"{label} ({provenance(suspects, now)}{then}):"]
+    source = provenance(suspects, now)
+    lines = [f"{label} ({source}{then}):" if source else f"{label}:"]
+    lines += [f"  {line}" for line in consumer_lines(suspects, LISTED)]
+    lines += [f"  {line}" for line in driver_lines(suspects, LISTED)]
     lines += [
-        f"  {rank}. {_with_verdict(consumer_text(consumer), consumer, LISTED)}"
-        for rank, consumer in enumerate(suspects.consumers[:MAX_CONSUMERS], start=1)
-    ]
-    lines += [
-        f"  - changed {_with_verdict(change_text(change), change, LISTED)}"
-        for change in suspects.changes[:MAX_CHANGES]
+        f"  - changed {with_verdict(change_text(change), change, LISTED)}"
+        for change in other_changes(suspects)[:MAX_SHOWN]
     ]
     return "\n".join(lines)

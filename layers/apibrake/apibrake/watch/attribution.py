@@ -8,9 +8,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from apibrake.attribution.budget import CallBudget
-from apibrake.attribution.gather import AttributionMemory, Gathering, salesforce_suspects
-from apibrake.attribution.hubspot import hubspot_suspects
+from apibrake.attribution import (
+    AttributionMemory,
+    CallBudget,
+    Gathering,
+    hubspot_suspects,
+    salesforce_suspects,
+)
 from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.attribution import Suspects
 from apibrake.models.connection import Connection, Platform
@@ -44,7 +48,8 @@ async def gather_suspects(
         budget = CallBudget(
             limit=reading.limit, used=reading.used, reserve_pct=connection.reserve_pct
         )
-        return await salesforce_suspects(Gathering(cid, client, entries, memory, budget, now))
+        job = Gathering(cid, client, entries, memory, budget, now, protected=connection.protected)
+        return await salesforce_suspects(job)
     except Exception:
         logger.exception("suspects not gathered", extra={"connection_id": cid})
         return None

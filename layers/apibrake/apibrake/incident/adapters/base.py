@@ -28,6 +28,7 @@ from apibrake.incident.records import (
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Platform
 from apibrake.models.permissions import Permission
+from apibrake.models.protected import ProtectedConsumers
 
 ClientT = TypeVar("ClientT")
 
@@ -163,6 +164,15 @@ class Adapter(ABC, Generic[ClientT]):
 
     @abstractmethod
     def decide_brake(self, entry: AllowlistEntry, observed: Observed | None) -> BrakeDecision: ...
+
+    def protected_reason(
+        self, observed: Observed | None, protected: ProtectedConsumers
+    ) -> str | None:
+        """Why the brake must leave this one alone: it is a protected consumer (the
+        connection's `protected_consumers`). Only a kind that stops a consumer (a user
+        freeze) can be one; automations feed consumers, they are not them."""
+        del observed, protected
+        return None
 
     @abstractmethod
     def decide_release(self, row: JournalRow, observed: Observed | None) -> ReleaseDecision: ...

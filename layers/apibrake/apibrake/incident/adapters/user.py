@@ -35,6 +35,7 @@ from apibrake.incident.records import BrakeState, Direction, JournalRow, Release
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Platform
 from apibrake.models.permissions import Permission
+from apibrake.models.protected import PROTECTED_FIELD, ProtectedConsumers
 from apibrake.platforms.salesforce.client import SalesforceClient
 from apibrake.platforms.salesforce.permissions import MANAGE_USERS
 from apibrake.platforms.salesforce.soql import soql_strings
@@ -97,7 +98,14 @@ class UserAdapter(Adapter[SalesforceClient]):
                     trigger=None,
                     active="frozen" if key in frozen else "active",
                     detail=_login_detail(user, seen, readable=logins is not None),
-                    extra={"user_id": user.get("Id"), "api_logins_7d": len(seen or [])},
+                    extra={
+                        "user_id": user.get("Id"),
+                        "api_logins_7d": len(seen or []),
+                        # `apibrake discover` finds the HubSpot connector's user by these.
+                        "applications": sorted(
+                            {str(login.get("Application") or "?") for login in seen or []}
+                        ),
+                    },
                 )
             )
         return found
@@ -192,6 +200,20 @@ class UserAdapter(Adapter[SalesforceClient]):
                 BrakeState.NEEDS_HUMAN, "no UserLogin readable for this user; freeze it in Setup"
             )
         return ACT
+
+    def protected_reason(
+        self, observed: Observed | None, protected: ProtectedConsumers
+    ) -> str | None:
+        """The user as the org names it (its username and Id, whichever form the entry
+        used): a protected consumer is never frozen, even if its entry got past the
+        allowlist's own check."""
+        if observed is None:
+            return None
+        user = observed.summary
+        reason = protected.reason(str(user.get("username") or ""), str(user.get("user_id") or ""))
+        if reason is None:
+            return None
+        return f"protected consumer ({PROTECTED_FIELD}), {reason}; never frozen"
 
     def decide_release(self, row: JournalRow, observed: Observed | None) -> ReleaseDecision:
         before = row.before or {}

@@ -6,8 +6,9 @@ Every call but `versions()` costs one call of the org's daily limit.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import httpx
 
@@ -35,10 +36,12 @@ from apibrake.platforms.salesforce.models import (
     MAX_COMPOSITE_SUBREQUESTS,
     CompositeResult,
     CompositeSubrequest,
+    SalesforceErrorItem,
     parse_error_items,
 )
 
 CALL_OPTIONS = {"Sforce-Call-Options": "client=apibrake"}
+MAX_COMPOSITE_QUERIES = 5  # of a composite's 25 subrequests, at most 5 may be queries
 T = TypeVar("T")
 
 
@@ -169,6 +172,28 @@ class SalesforceClient:
     async def query(self, soql: str) -> list[dict[str, Any]]:
         """Every record of a SOQL query; each page is one call."""
         return await self._query_all(self._url("/query/"), soql)
+
+    async def query_many(self, soqls: Mapping[str, str]) -> dict[str, list[dict[str, Any]]]:
+        """Up to 5 queries in one composite call, which "counts as a single call toward your
+        API limits" (REST API, Composite); the first page of each (keep each to one page
+        with a LIMIT). A query the org refuses raises its own error (its code and message),
+        the others' records stand: name -> records, or -> `SubqueryRefused`."""
+        if len(soqls) > MAX_COMPOSITE_QUERIES:
+            raise ValueError(f"a composite takes at most {MAX_COMPOSITE_QUERIES} queries")
+        if not soqls:
+            return {}
+        subrequests = [
+            CompositeSubrequest("GET", f"{self.data_path}/query?{urlencode({'q': soql})}", name)
+            for name, soql in soqls.items()
+        ]
+        payload = {"allOrNone": False, "compositeRequest": [s.as_json() for s in subrequests]}
+        results = await self._authorized.request_parsed(
+            "POST",
+            self._url("/composite"),
+            json=payload,
+            parse=lambda response: _composite_results(self.http.json_body(response)),
+        )
+        return {result.reference_id: _subquery_records(result) for result in results}
 
     async def log_file(
         self, log_file_path: str, consume: Callable[[httpx.Response], Awaitable[T]]
@@ -324,6 +349,21 @@ def _composite_results(body: Any) -> list[CompositeResult]:
             )
         )
     return results
+
+
+class SubqueryRefused(list[dict[str, Any]]):
+    """A composite's query the org refused: no records, and its error said."""
+
+    def __init__(self, error: SalesforceErrorItem) -> None:
+        super().__init__()
+        self.error = error
+
+
+def _subquery_records(result: CompositeResult) -> list[dict[str, Any]]:
+    if not result.ok:
+        first = result.errors[0] if result.errors else None
+        return SubqueryRefused(first or SalesforceErrorItem("UNKNOWN_ERROR", str(result.status)))
+    return _QueryPage.parse(result.body).records
 
 
 def _flow_activation(active_version_number: int) -> dict[str, Any]:

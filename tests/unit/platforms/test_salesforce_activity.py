@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from apibrake.http.errors import RequestRejected
-from apibrake.platforms.salesforce import evidence
+from apibrake.platforms.salesforce import activity
 from apibrake_cli.suggest import Gathered, proposals, rank, salesforce_evidence
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
@@ -91,7 +91,7 @@ def test_each_source_is_read_into_runs_and_dated_changes() -> None:
     assert "CreatedDate >= 2026-12-01T12:00:00Z" in org.queries[0]
     assert gathered.runs_by_class == {"RecalcJob": 24, "OppSyncJob": 1}
     rollup = gathered.found["flow:Runaway_Rollup"]
-    assert rollup.activated == evidence.Dated(
+    assert rollup.activated == activity.Dated(
         datetime(2026, 12, 2, 9, 12, tzinfo=UTC), "admin@acme.com", "activatedinteractiondefversion"
     )  # the newest of its two activations
     assert "flow:ns__Pkg_Flow" in gathered.found
@@ -144,7 +144,7 @@ def test_salesforce_datetimes_parse(text: str) -> None:
         {"CronTrigger": [{"CronJobDetail": {"Name": "J"}, "CreatedDate": text}]}, set()
     )
 
-    found = asyncio.run(evidence.job_schedules(org))
+    found = asyncio.run(activity.job_schedules(org))
 
     assert found["scheduled_apex:J"].at == datetime(2026, 12, 2, 9, 12, tzinfo=UTC)
 

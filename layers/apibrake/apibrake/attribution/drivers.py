@@ -1,0 +1,103 @@
+"""The chain's second half: the drivers behind a consumer's burn.
+
+In-org automations spend no API calls; they change records, and the consumers that sync
+those records (the HubSpot connector above all) spend the calls (platforms.md, "Who spends
+the calls"). So a driver is told by what it did: a flow activated (SetupAuditTrail), a
+scheduled job's runs (AsyncApexJob: runs, not calls), records changed per object and per
+changing user (the Automated Process user, a job's owner). Each source costs one call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from apibrake.attribution import salesforce_sources as sources
+from apibrake.attribution.spending import Spender
+from apibrake.models.allowlist import AllowlistEntry
+from apibrake.models.attribution import AttributionSource, Driver, DriverKind, Suspects
+from apibrake.models.protected import ProtectedConsumers
+
+MAX_DRIVERS = 10
+# Activations first (the likeliest start of a burn), then the work itself, most first.
+_ORDER = {DriverKind.ACTIVATION: 0, DriverKind.RECORD_CHANGES: 1, DriverKind.SCHEDULED_RUNS: 2}
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Where the driver sources look: the org, its allowlist, since when."""
+
+    client: Any
+    entries: Sequence[AllowlistEntry]
+    since: datetime
+
+
+async def setup_changes(suspects: Suspects, spender: Spender, reach: Reach) -> None:
+    """SetupAuditTrail (one query): the recent changes, and each flow activation a driver."""
+    if not spender.may_try(AttributionSource.SETUP_AUDIT_TRAIL):
+        return
+    changes = await spender.spend(
+        AttributionSource.SETUP_AUDIT_TRAIL,
+        lambda: sources.setup_changes(reach.client, reach.since, reach.entries),
+    )
+    suspects.changes = changes or []
+    add(suspects, sources.activations(suspects.changes))
+
+
+async def scheduled_runs(suspects: Suspects, spender: Spender, reach: Reach) -> bool:
+    """AsyncApexJob (one query): each scheduled job's runs; whether it was read."""
+    if not spender.may_try(AttributionSource.ASYNC_APEX):
+        return False
+    runs = await spender.spend(
+        AttributionSource.ASYNC_APEX,
+        lambda: sources.scheduled_runs(reach.client, reach.since, reach.entries),
+    )
+    add(suspects, runs or [])
+    return runs is not None
+
+
+async def record_changes(
+    suspects: Suspects, spender: Spender, reach: Reach, sobjects: Sequence[str]
+) -> bool:
+    """Records changed per object and user (one composite call); whether it was read."""
+    if not sobjects or not spender.may_try(AttributionSource.RECORD_CHANGES):
+        return False
+    answer = await spender.spend(
+        AttributionSource.RECORD_CHANGES,
+        lambda: sources.changed_records(reach.client, reach.since, sobjects),
+    )
+    if answer is None:
+        return False
+    changed, notes = answer
+    add(suspects, changed)
+    suspects.notes += notes
+    return True
+
+
+def add(suspects: Suspects, drivers: Sequence[Driver]) -> None:
+    merged = [*suspects.drivers, *drivers]
+    merged.sort(key=lambda d: (_ORDER[d.kind], -(d.at.timestamp() if d.at else 0), -(d.count or 0)))
+    suspects.drivers = merged[:MAX_DRIVERS]
+
+
+def promote_new_activations(suspects: Suspects) -> None:
+    """A flow activated after the newest data the consumer ranking covers cannot show in
+    that ranking (yesterday's file predates it): its driver says so."""
+    newest = suspects.data_as_of
+    suspects.drivers = [
+        driver.model_copy(update={"evidence": "after the newest usage data"})
+        if driver.kind is DriverKind.ACTIVATION
+        and driver.at is not None
+        and (newest is None or driver.at > newest)
+        else driver
+        for driver in suspects.drivers
+    ]
+
+
+def feeds_a_sync(suspects: Suspects, protected: ProtectedConsumers) -> bool:
+    """Whether the top consumer syncs what others change (a protected consumer, the HubSpot
+    connector): then the records changed tell more than a job's runs."""
+    top = suspects.top
+    return top is not None and top.automation is None and bool(protected.reason(*top.identities))

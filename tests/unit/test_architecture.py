@@ -104,10 +104,6 @@ def test_only_the_composition_root_uses_the_monitor_module() -> None:
     assert users == []
 
 
-# watch/monitor.py is being reworked on another branch; it moves to the entry point there.
-_ATTRIBUTION_INSIDERS_PENDING = frozenset({"apibrake.watch.monitor"})
-
-
 def test_attribution_is_reached_through_its_entry_point_only() -> None:
     outside = [(_module_name(path), _imports(path)) for path in sorted(LAYER.rglob("*.py"))] + [
         (path.stem, _imports(path)) for path in sorted((ROOT / "apibrake_cli").glob("*.py"))
@@ -118,7 +114,6 @@ def test_attribution_is_reached_through_its_entry_point_only() -> None:
         for imported in sorted(imports)
         if imported.startswith("apibrake.attribution.")
         and not module.startswith("apibrake.attribution")
-        and module not in _ATTRIBUTION_INSIDERS_PENDING
     ]
     assert deep == []
 

@@ -16,7 +16,7 @@ from typing import Any, Protocol, TypeVar
 
 import httpx
 
-from apibrake.attribution.gather import AttributionMemory, collected_suspects
+from apibrake.attribution import AttributionMemory, collected_suspects
 from apibrake.aws_threads import AWS_THREADS, AwsThreads
 from apibrake.deadline import Deadline
 from apibrake.http import transport

@@ -47,6 +47,10 @@ class Connection(BaseModel):
     # plus the time a brake takes to land (watch/ahead.py).
     brake_ahead: bool = True
     brake_lead_minutes: Annotated[float, Field(ge=0, le=60)] = 1.0
+    # How long consumers keep burning after a brake lands: the HubSpot connector syncs the
+    # records already changed for a cycle (15 min, HubSpot's documented check interval) or
+    # more. Brake ahead keeps brake plus tail under 100 % (watch/ahead.py). 0 turns it off.
+    brake_tail_minutes: Annotated[float, Field(ge=0, le=240)] = 15.0
     # Consumers apibrake never freezes, blocks or suggests stopping (models/protected.py):
     # the HubSpot connector's integration user, found by `apibrake discover`.
     protected_consumers: tuple[str, ...] = ()

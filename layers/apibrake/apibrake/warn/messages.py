@@ -197,6 +197,16 @@ def _braked_ahead(connection: Connection, ahead: BrakeAhead, context: AlertConte
         if context.auto_brake_triggered
         else "The automatic brake was already started in this window."
     )
+    if ahead.peak_with_tail_percent is not None:
+        return (
+            f"Usage is below the brake threshold of {ahead.threshold:g}%, but it has risen at "
+            f"{ahead.rate_per_hour:,.0f} calls/hour or more over each of the last two checks. "
+            "A brake stops the automations, not the sync of the records they already changed: "
+            f"that goes on for about {ahead.tail_minutes:g} min. Braking at the next check, "
+            f"usage would peak near {ahead.peak_with_tail_percent:.0f}% of the daily limit. "
+            f"{started} To brake only at the threshold itself, set brake_ahead to false on "
+            "this connection."
+        )
     return (
         f"Usage is below the brake threshold of {ahead.threshold:g}%, but it has risen at "
         f"{ahead.rate_per_hour:,.0f} calls/hour or more over each of the last two checks. At "

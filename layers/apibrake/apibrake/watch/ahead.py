@@ -6,6 +6,12 @@ The guard against false brakes is that both of the last two intervals (three rea
 each at least a minute apart) burn fast enough on their own to cross in time: a burst seen
 in one interval only does not brake, nor does one too slow to reach the threshold before
 the next check could see it and brake the ordinary way.
+
+The tail: a brake stops the automations that change records, not the consumers that sync
+them. The HubSpot connector still syncs the records already changed for a cycle or more
+(docs/platform-notes.md, "who spends the calls"), so calls go on after the brake lands. So
+the brake also starts ahead when, braking only at the next check, the brake plus the tail
+(`tail_minutes` more at the same rate) would reach the daily limit.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from datetime import datetime
 from apibrake.models.usage import UsageReading
 from apibrake.watch.forecast import MIN_RATE_SPAN, since_last_reset
 
+FULL = 100.0  # percent: the daily limit itself
+
 
 @dataclass(frozen=True)
 class BrakeAhead:
@@ -27,6 +35,10 @@ class BrakeAhead:
     look_ahead_minutes: float  # the next check plus the time a brake takes
     threshold: float  # percent, the effective brake threshold
     projected_percent: float  # where usage would be at the end of the look-ahead
+    tail_minutes: float = 0.0  # how long consumers burn on after a brake lands
+    # Where usage would peak, braking at the next check, with the tail; set when the tail,
+    # not the threshold crossing, is why the brake starts now.
+    peak_with_tail_percent: float | None = None
 
 
 def brake_ahead(
@@ -36,6 +48,7 @@ def brake_ahead(
     look_ahead_minutes: float,
     now: datetime,
     resets: bool,
+    tail_minutes: float = 0.0,
 ) -> BrakeAhead | None:
     """`readings`: one source's readings, the current one included (newest)."""
     ordered = sorted(
@@ -52,15 +65,19 @@ def brake_ahead(
     if rate <= 0 or not newest.limit or newest.used >= target:
         return None  # not rising, or already over: the ordinary brake's case
     minutes = (target - newest.used) / rate * 60.0
-    if minutes > look_ahead_minutes:
-        return None
     projected = (newest.used + rate * look_ahead_minutes / 60.0) / newest.limit * 100.0
+    peak = (newest.used + rate * (look_ahead_minutes + tail_minutes) / 60.0) / newest.limit * 100
+    tail_breaches = tail_minutes > 0 and peak >= FULL
+    if minutes > look_ahead_minutes and not tail_breaches:
+        return None
     return BrakeAhead(
         rate_per_hour=rate,
         minutes_to_threshold=minutes,
         look_ahead_minutes=look_ahead_minutes,
         threshold=threshold,
         projected_percent=projected,
+        tail_minutes=tail_minutes,
+        peak_with_tail_percent=peak if minutes > look_ahead_minutes else None,
     )
 
 

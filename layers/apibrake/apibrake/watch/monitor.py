@@ -431,6 +431,7 @@ class UsageMonitor:
             look_ahead_minutes=next_check + connection.brake_lead_minutes,
             now=now,
             resets=resets,
+            tail_minutes=connection.brake_tail_minutes,
         )
 
     def _send_notices(self, connection: Connection, read: UsageRead, now: datetime) -> list[str]:
@@ -469,7 +470,13 @@ class UsageMonitor:
         if not self._claims.claim_alert(cid, AUTO_BRAKE_KEY, now=now, window_ends=window_ends):
             return False  # already started in this window, by this or a concurrent run
         reason = f"usage {outlook.percent:.1f}% reached brake_at {connection.brake_at:g}%"
-        if ahead is not None:
+        if ahead is not None and ahead.peak_with_tail_percent is not None:
+            reason = (
+                f"usage {outlook.percent:.1f}% rising {ahead.rate_per_hour:,.0f} calls/hour: "
+                f"braked at the next check, the brake and its {ahead.tail_minutes:g} min tail "
+                f"would reach {ahead.peak_with_tail_percent:.0f}% of the limit: braked ahead"
+            )
+        elif ahead is not None:
             reason = (
                 f"usage {outlook.percent:.1f}% rising {ahead.rate_per_hour:,.0f} calls/hour "
                 f"reaches the brake threshold {ahead.threshold:g}% in "

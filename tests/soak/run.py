@@ -197,11 +197,11 @@ class Soak:
         report = self._invoke(self.stack.check)
         now = self.fleet.clock.now()
         for row in report.get("connections", []):
-            percent = row.get("percent")
+            percent = _exact_percent(row)
             if percent is not None and percent >= 90.0:
                 self.counts.critical_due.append((row["connection_id"], now))
                 said = row.get("error") or row.get("alerts_sent") or "no alert due by its claims"
-                self.counts.critical_rows[(row["connection_id"], now)] = str(said)
+                self.counts.critical_rows[(row["connection_id"], now)] = f"{percent:.3f}%: {said}"
         for event in self.stack.invoker.drain():
             self._invoke(functools.partial(self.stack.brake, event.model_dump()))
 
@@ -398,6 +398,16 @@ def _same_window(cid: str, sent: datetime, due: datetime) -> bool:
         shift = timedelta(hours=5)
         return (sent - shift).date() == (due - shift).date() and sent <= due
     return timedelta(0) <= due - sent < timedelta(hours=24)
+
+
+def _exact_percent(row: dict[str, Any]) -> float | None:
+    """The reading as the monitor judged it: the report's percent is rounded (89.996 shows
+    as 90.0), used / limit is not. A limit-exhausted row has only the percent."""
+    used, limit = row.get("used"), row.get("limit")
+    if used is not None and limit:
+        return float(used) / float(limit) * 100.0
+    percent = row.get("percent")
+    return None if percent is None else float(percent)
 
 
 def critical_windows(counts: SoakCounts) -> tuple[int, list[tuple[str, datetime]]]:

@@ -38,8 +38,8 @@ class AwsThreads:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        # Leaving cleanly, the calls still running are finished work: wait for them. Leaving
-        # on an exception or a cancellation, nothing waits for their answers any more: drop
-        # the queued ones and return now, so the invocation ends in seconds, not at its
-        # timeout (the running calls end on their own; none of them waits for the loop).
-        self._executor.shutdown(wait=error is None, cancel_futures=error is not None)
+        # Leaving on an exception or a cancellation, the queued calls are dropped: nothing
+        # waits for their answers. The running ones are waited for, a few AWS calls each (no
+        # worker ever waits on the event loop, so this cannot deadlock): threads left running
+        # would go on after the invocation, and on Lambda resume in the next one.
+        self._executor.shutdown(wait=True, cancel_futures=error is not None)

@@ -33,6 +33,7 @@ from drill.score.hooks import (
 from drill.score.schedule import template_check_every
 from drill.stack import LocalStack
 from sandbox import scenarios as states
+from sandbox.salesforce.connector import records_costing
 from sandbox.server import Sandbox
 
 HUBSPOT_LIMIT = 250_000
@@ -115,7 +116,7 @@ def _salesforce(name: str, state: Callable[..., None], *allowlist: str) -> Drill
 
 
 def _mass_update_reworked(sandbox: Sandbox) -> None:
-    sandbox.salesforce.set_flow_rate("Mass_Update_Accounts", 300)
+    sandbox.salesforce.set_flow_rate("Mass_Update_Accounts", records_costing(300))
 
 
 def _etl_batches_its_writes(sandbox: Sandbox) -> None:
@@ -126,7 +127,7 @@ def _etl_batches_its_writes(sandbox: Sandbox) -> None:
 
 
 def _trigger_stops_refiring(sandbox: Sandbox) -> None:
-    sandbox.salesforce.switches.set_trigger_rate("OpportunityRollupTrigger", 300)
+    sandbox.salesforce.switches.set_trigger_rate("OpportunityRollupTrigger", records_costing(300))
 
 
 # Scenario 7 with its ETL's integration user allowlisted at tier 2, and the connection's
@@ -182,7 +183,7 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         _hubspot("sudden-spike", states.hubspot_spike, 58.5, "workflow:3001", "workflow:3003"),
         hours=3.5,
         start=_new_york(21),
-        hooks=lambda: WorkflowSpike("3001", at_percent=60, calls_per_hour=50_000),
+        hooks=lambda: WorkflowSpike("3001", at_percent=60, enrolments_per_hour=50_000),
         fast=True,
         burn_starts=None,
         culprits=(_LEAD_SCORING,),
@@ -196,7 +197,7 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         _hubspot("spike-at-88", states.hubspot_spike, 87.5, "workflow:3001", "workflow:3003"),
         hours=2,
         start=_new_york(22, 30),
-        hooks=lambda: WorkflowSpike("3001", at_percent=88, calls_per_hour=50_000),
+        hooks=lambda: WorkflowSpike("3001", at_percent=88, enrolments_per_hour=50_000),
         fast=True,
         burn_starts=None,
         culprits=(_LEAD_SCORING,),
@@ -244,9 +245,8 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         start=_new_york(21, 30),
         hooks=lambda: LinkedSync(
             "4001",
-            salesforce_calls_per_hour=12_000,
             triggered_flow="Contact_After_Save_Enrichment",
-            triggered_calls_per_hour=3_000,
+            triggered_records_per_hour=records_costing(3_000),
         ),
         culprits=(
             Culprit("hs-portal", ("workflow:4001",), knowable=False),
@@ -292,7 +292,7 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         hours=2,
         start=_new_york(22, 30),
         hooks=lambda: FaultsWhileBraking(
-            WorkflowSpike("3001", at_percent=88.5, calls_per_hour=30_000)
+            WorkflowSpike("3001", at_percent=88.5, enrolments_per_hour=30_000)
         ),
         fast=True,
         burn_starts=None,

@@ -217,8 +217,54 @@ def late_detection(sandbox: Sandbox) -> None:
     _backdate(sandbox, 60_000 / 20, 20)
 
 
+def rollups_with_backlog(minutes: int) -> Callable[[Sandbox], None]:
+    """The seed incident with the connector running `minutes` behind the changes (a sync
+    "is not completed at once"): after a brake it keeps syncing that much longer."""
+
+    def state(sandbox: Sandbox) -> None:
+        runaway_rollups(sandbox)
+        sandbox.salesforce.connector.settings.backlog = timedelta(minutes=minutes)
+
+    state.__doc__ = f"{runaway_rollups.__doc__} The connector runs {minutes} minutes behind."
+    return state
+
+
+def custom_code_runaway(sandbox: Sandbox) -> None:
+    """A HubSpot enrichment workflow whose custom-code action calls the portal four times an
+    enrolment (its enrolments surge later: the score's hook), beside a welcome series that
+    spends nothing (no custom code) and other apps' traffic."""
+    hs = sandbox.hubspot
+    hs.add_workflow(
+        "Enrich new contacts", flow_id="5001", enrolments_per_hour=500, custom_code_calls=4
+    )
+    hs.add_workflow("Welcome series", flow_id="5002", enrolments_per_hour=5_000)
+    hs.set_background_rate(3_000)
+
+
+def workflow_salesforce_actions(sandbox: Sandbox) -> None:
+    """A HubSpot workflow creating a Salesforce task for every form fill: no portal calls
+    (no custom code), one Salesforce call per enrolment through the connector. A form spam
+    wave enrols 30,000 contacts an hour from 70 % of the org's day."""
+    hs, sf = sandbox.hubspot, sandbox.salesforce
+    hs.add_workflow(
+        "Create Salesforce task per form fill",
+        flow_id="6001",
+        enrolments_per_hour=30_000,
+        salesforce_actions=1,
+    )
+    hs.add_workflow("Welcome series", flow_id="6002", enrolments_per_hour=2_000)
+    hs.set_background_rate(1_000)
+    sf.add_flow("Lead_Assignment_Process", versions=2, active_version=2, process_type="Workflow")
+    sf.set_background_rate(500)
+    _backdate(sandbox, 70_000 / 20, 20, same_spenders=False)  # the wave is today's
+
+
 SCENARIOS.update(
     {
+        "runaway-rollups-backlog-30": rollups_with_backlog(30),
+        "runaway-rollups-backlog-60": rollups_with_backlog(60),
+        "custom-code-runaway": custom_code_runaway,
+        "workflow-salesforce-actions": workflow_salesforce_actions,
         "slow-creep": slow_creep,
         "hubspot-spike": hubspot_spike,
         "already-over": already_over,

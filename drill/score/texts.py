@@ -58,6 +58,16 @@ long it lasted in minutes.
 from its start, or when its hook starts the spike, the flow or the batch) to the first \
 usage alert (forecast, warning or critical) a check sent after it. *-*: no burn (13), or \
 no alert after it.
+- **tail % of limit** (issue 20): what the consumer spending for the braked automations kept \
+spending after the first brake landed on a connection, until its first release or the run's end, \
+as a percentage of that connection's daily limit (the worst connection). In Salesforce that \
+consumer is HubSpot's connector: braking a flow or a trigger stops new record changes, and the \
+connector still syncs the ones already made at its next cycle (15 minutes) or, with a backlog, \
+later. In HubSpot it is the workflows' custom code, which stops with the workflow. *-*: nothing \
+braked.
+- **min brake→flat**: minutes from that landing to the consumer's last spend (the flat line); \
+*still burning*: it was still spending when the release came or the run ended (other automations \
+kept feeding it).
 - **watch calls/day**: what the monitor spent watching, per connection per simulated day \
 (the busiest connection of the scenario): the platform calls its checks made (counted \
 against the daily limit) plus token calls. A check every 5 minutes is 288 a day; every \

@@ -44,6 +44,9 @@ class HubSpotPortal:
         self.flows: dict[str, dict[str, Any]] = {}
         self.usage_snapshot: tuple[datetime, int] | None = None  # (collectedAt, figure)
         self._loads: dict[str, WorkflowLoad] = {}
+        # Every call the workflows' custom code ever spent (the score measures its tail).
+        self.custom_code_calls_total = 0.0
+        self._accrued_to = clock.now()
         self._background_rate = 0.0
         self._last_flow_number = 585_051_900
         self._open_routes = Router()  # no token, not counted
@@ -129,10 +132,12 @@ class HubSpotPortal:
         """Spend the background's calls and the enabled workflows' custom-code calls from the
         last accrual to now."""
         with self.lock:
-            rate = self._background_rate + sum(
-                load.portal_calls_per_hour for load in self._running_loads().values()
-            )
-            self.counter.run_until(self.clock.now(), rate)
+            now = self.clock.now()
+            custom_code = sum(load.portal_calls_per_hour for load in self._running_loads().values())
+            hours = max((now - self._accrued_to).total_seconds(), 0.0) / 3600
+            self.custom_code_calls_total += custom_code * hours
+            self._accrued_to = max(now, self._accrued_to)
+            self.counter.run_until(now, self._background_rate + custom_code)
             self.service_key_counter.run_until(self.clock.now(), 0.0)  # its midnight reset
 
     def add_workflow(

@@ -82,6 +82,7 @@ class HubSpotConnector:
     # answers (driver, actions an hour) at this moment (wired by the sandbox).
     action_feeds: list[Callable[[], list[tuple[Driver, float]]]] = field(default_factory=list)
     calls_24h: RollingUsage = field(default_factory=RollingUsage)
+    calls_total: float = 0.0  # every call it ever spent (the score measures its tail)
     _actions: dict[Driver, float] = field(default_factory=lambda: defaultdict(float))
     _errored: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     _last_cycle: datetime | None = None
@@ -202,6 +203,7 @@ class HubSpotConnector:
 
     def _spend(self, at: datetime, caller: Caller, calls: float) -> None:
         if calls > 0:
+            self.calls_total += calls
             self.calls_24h.add(at, calls)
             self.org.spend(at, caller, calls)
 

@@ -43,7 +43,8 @@ RECORDS_PER_WRITE_CALL = 5
 # Together: 0.2 calls per synced record, i.e. 5 records changed cost about one call.
 CALLS_PER_RECORD = 1 / RECORDS_PER_READ_CALL + WRITE_BACK_SHARE / RECORDS_PER_WRITE_CALL
 # Estimate: Salesforce calls per Salesforce action of a HubSpot workflow (create a task,
-# set a field): one create or update each.
+# set a field): one create or update each, carried out at the connector's next sync cycle
+# (no source says whether actions wait for the cycle; waiting makes the tail longer).
 CALLS_PER_SALESFORCE_ACTION = 1
 # Estimate: the share of synced records that fail (validation rules, locked rows) and wait
 # for the 30-minute retry.

@@ -85,6 +85,6 @@ def consumer_total(sandbox: Sandbox, cid: str) -> float:
     automations: HubSpot's connector in Salesforce, workflows' custom code in HubSpot."""
     if _PLATFORMS[cid] == "salesforce":
         with sandbox.salesforce.lock:
-            return sandbox.salesforce.connector.calls_total
+            return sandbox.salesforce.connector.calls_spent_by(sandbox.clock.now())
     with sandbox.hubspot.lock:
         return sandbox.hubspot.custom_code_calls_total

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 SYNC_CYCLE = timedelta(minutes=15)  # fact: "every 15 minutes" (sync-triggers article)
 RETRY_EVERY = timedelta(minutes=30)  # fact: sync errors retried every 30 minutes
+# Estimate: a cycle's calls are made evenly over the following 15 minutes (a triggered sync
+# "is not completed at once"; no source says how long one takes).
+SYNC_DURATION = timedelta(minutes=15)
 RETRY_STOP_SHARE_OF_CAP = 0.75  # fact: no retries above 75 % of "Allocated to HubSpot"
 RETRY_STOP_WITHOUT_CAP = 5_000  # fact: without a cap, no retries after 5,000 calls in 24 h
 # Estimate: records one read call brings back (no public source says how HubSpot batches).
@@ -83,7 +86,10 @@ class HubSpotConnector:
     # answers (driver, actions an hour) at this moment (wired by the sandbox).
     action_feeds: list[Callable[[], list[tuple[Driver, float]]]] = field(default_factory=list)
     calls_24h: RollingUsage = field(default_factory=RollingUsage)
-    calls_total: float = 0.0  # every call it ever spent (the score measures its tail)
+    # Its calls as (start, end, calls) spread evenly, the settled ones summed in
+    # `_settled`: what it spent up to any moment (the score measures its tail).
+    _spreads: list[tuple[datetime, datetime, float]] = field(default_factory=list)
+    _settled: float = 0.0
     _actions: dict[Driver, float] = field(default_factory=lambda: defaultdict(float))
     _errored: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     _last_cycle: datetime | None = None
@@ -149,14 +155,19 @@ class HubSpotConnector:
         if self._last_cycle is None:
             self._last_cycle = self.org.created_at
             self._last_retry = self.org.created_at
-        cycle = self.settings.cycle
-        while self._last_cycle + cycle <= now:
-            self._last_cycle += cycle
-            self._sync(self._last_cycle)
         assert self._last_retry is not None
-        while self._last_retry + RETRY_EVERY <= now:
-            self._last_retry += RETRY_EVERY
-            self._retry(self._last_retry)
+        # In time order; a cycle before the retry due at the same moment.
+        while True:
+            next_cycle = self._last_cycle + self.settings.cycle
+            next_retry = self._last_retry + RETRY_EVERY
+            if min(next_cycle, next_retry) > now:
+                return
+            if next_cycle <= next_retry:
+                self._last_cycle = next_cycle
+                self._sync(next_cycle)
+            else:
+                self._last_retry = next_retry
+                self._retry(next_retry)
 
     def _can_call(self, at: datetime) -> bool:
         used = self.org.usage_ledger.used(at)
@@ -203,10 +214,25 @@ class HubSpotConnector:
         self._errored.clear()
 
     def _spend(self, at: datetime, caller: Caller, calls: float) -> None:
-        if calls > 0:
-            self.calls_total += calls
-            self.calls_24h.add(at, calls)
-            self.org.spend(at, caller, calls)
+        """`calls` made evenly over SYNC_DURATION from `at`."""
+        if calls <= 0:
+            return
+        end = at + SYNC_DURATION
+        per_hour = calls / (SYNC_DURATION.total_seconds() / 3600)
+        self._spreads.append((at, end, calls))
+        self.calls_24h.add_rate(at, end, per_hour)
+        self.org.spend_rate(at, end, caller, per_hour)
+
+    def calls_spent_by(self, moment: datetime) -> float:
+        """Every call it made up to `moment`."""
+        settled = [spread for spread in self._spreads if spread[1] <= moment]
+        self._settled += sum(calls for _, _, calls in settled)
+        self._spreads = [spread for spread in self._spreads if spread[1] > moment]
+        spreading = sum(
+            calls * max((moment - start) / (end - start), 0.0)
+            for start, end, calls in self._spreads
+        )
+        return self._settled + spreading
 
 
 def records_costing(calls: float) -> float:

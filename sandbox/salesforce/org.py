@@ -139,10 +139,11 @@ class SalesforceOrg:
             self.ledger.prune(now)
             self._accrued_to = now
 
-    def spend(self, at: datetime, caller: Caller, calls: float) -> None:
-        """Calls an API client made at `at` (without accruing: consumers call it mid-accrual)."""
-        self._usage.add(at, calls)
-        self.ledger.add(at, caller, calls)
+    def spend_rate(self, start: datetime, end: datetime, caller: Caller, per_hour: float) -> None:
+        """Calls an API client makes steadily over [start, end), which may reach past now
+        (without accruing: consumers call it mid-accrual; the future counts in its time)."""
+        self._usage.add_rate(start, end, per_hour)
+        self.ledger.add_rate(start, end, caller, per_hour)
 
     def spenders_now(self) -> list[tuple[Caller, float]]:
         """Who spends calls at this moment and how many an hour (the connector for the

@@ -46,8 +46,11 @@ def test_rollup_flows_are_no_api_client_the_connector_is(sandbox: Sandbox) -> No
 
     sandbox.advance(timedelta(hours=3, minutes=30))
 
-    # Runs at 1 h, 2 h and 3 h, each synced at the next cycle; the job's changes every cycle.
-    assert _callers(sandbox) == {(HUBSPOT_APP_NAME, HUBSPOT_USERNAME, ""): 3 * 4 * 900 + 1_050}
+    # Every counted call is the connector's: the rollups' runs at 1 h, 2 h and 3 h (each
+    # synced over the cycle after), the job's 75 a cycle (13 made, the 14th one minute in).
+    used = sandbox.salesforce.usage()[0]
+    assert used == 3 * 4 * 900 + 13 * 75 + 5
+    assert _callers(sandbox) == {(HUBSPOT_APP_NAME, HUBSPOT_USERNAME, ""): used}
 
 
 def test_a_flow_changing_an_object_nobody_syncs_costs_nothing(sandbox: Sandbox) -> None:
@@ -65,15 +68,17 @@ def test_a_backlog_makes_the_tail_after_a_brake_longer(sandbox: Sandbox) -> None
     org.connector.settings.backlog = timedelta(minutes=30)
     org.add_flow("Mass_Update", records_per_hour=records_costing(6_000))
     sandbox.advance(timedelta(hours=1))
-    assert org.usage()[0] == 3_000  # only what changed in the first half hour
-
     org.activate_flow_by_hand("Mass_Update", None)
-    sandbox.advance(timedelta(minutes=15))
-    assert org.usage()[0] == 4_500  # still burning after the brake
+
+    # The hour's changes (6,000 calls' worth) sync at 45, 60, 75 and 90 minutes, each
+    # over the 15 minutes after: half an hour after the brake it is still burning...
+    sandbox.advance(timedelta(minutes=30))
+    assert org.usage()[0] < 6_000
+    # ...and flat 45 minutes after it, every change synced.
     sandbox.advance(timedelta(minutes=15))
     assert org.usage()[0] == 6_000
     sandbox.advance(timedelta(hours=1))
-    assert org.usage()[0] == 6_000  # flat once the backlog is synced
+    assert org.usage()[0] == 6_000
 
 
 def test_the_connector_pauses_while_the_org_refuses_and_catches_up_after(
@@ -135,15 +140,15 @@ def test_a_workflows_salesforce_actions_spend_salesforce_calls_through_the_conne
 def test_sync_errors_are_retried_until_three_quarters_of_the_cap(sandbox: Sandbox) -> None:
     org = sandbox.salesforce
     org.connector.settings.sync_error_share = 0.5
-    org.connector.settings.allocated_to_hubspot = 360
+    org.connector.settings.allocated_to_hubspot = 320
     org.add_flow("Mass_Update", records_per_hour=records_costing(400))
 
-    sandbox.advance(timedelta(minutes=30))
-    # Two cycles of 500 records: 250 of each synced (50 calls), 250 errored; the
-    # 30-minute retry syncs the 500 errored ones (100 calls).
+    sandbox.advance(timedelta(minutes=44))
+    # Cycles at 15 and 30 minutes: 500 records each, 250 synced (50 calls), 250 errored;
+    # the retry at 30 minutes syncs the 500 errored ones (100 calls).
     assert org.usage()[0] == 200
-    sandbox.advance(timedelta(hours=1))
-    # At 60 minutes it had spent 300, above 75 % of 360: no more retries; its cycles go
-    # on until the cap itself.
-    assert org.usage()[0] == 400
-    assert org.connector.errored_records() == pytest.approx(4 * 250)
+    sandbox.advance(timedelta(hours=1, minutes=16))
+    # At the 60-minute retry it had spent over 240 (75 % of 320): no retry; its cycles
+    # at 45, 60 and 75 minutes go on until the cap itself stops the one at 90.
+    assert org.usage()[0] == 350
+    assert org.connector.errored_records() == pytest.approx(3 * 250)

@@ -141,22 +141,22 @@ def test_automations_cost_calls_only_through_the_connector_cycle_by_cycle(sf: Or
     sf.org.set_background_rate(60)
 
     sf.sandbox.advance(timedelta(minutes=59))
-    # Cycles at 15, 30 and 45 minutes synced 45 minutes of the steady changes.
+    # The background as it goes; the cycles at 15, 30 and 45 minutes each synced the 15
+    # minutes before them, over the 15 minutes after.
     assert sf.org.usage()[0] == 59 + (120 + 300) * 45 // 60
-    sf.sandbox.advance(timedelta(minutes=1))
-    # The rollup's first run (minute 60) waits for the next cycle.
-    assert sf.org.usage()[0] == 60 + 120 + 300
     sf.sandbox.advance(timedelta(hours=2))
-    # Runs at 60 and 120 synced at 75 and 135; the run at 180 waits.
-    assert sf.org.usage()[0] == 3 * (60 + 120 + 300) + 2 * 900
+    # Just before the 3-hour cycle: eleven cycles of steady changes, and the rollup's runs
+    # at 60 and 120 minutes synced at 75 and 135; the run at 180 waits.
+    assert sf.org.usage()[0] == 179 + (120 + 300) * 165 // 60 + 2 * 900
 
 
 def test_burn_stops_a_cycle_after_a_flow_is_deactivated_and_a_job_aborted(sf: OrgClient) -> None:
     sf.org.connector.settings.sync_error_share = 0
     rollup = sf.org.add_flow("Hourly_Rollup", versions=2, records_per_run=int(records_costing(900)))
     job = sf.org.add_scheduled_job("Recalc", records_per_hour=records_costing(600))
-    sf.sandbox.advance(timedelta(hours=1))
-    assert sf.org.usage()[0] == 600  # the run at minute 60 is not synced yet
+    sf.sandbox.advance(timedelta(minutes=59))
+    assert sf.org.usage()[0] == 450  # three cycles of the job's changes
+    sf.sandbox.advance(timedelta(minutes=1))  # the rollup runs
 
     assert sf.patch_flow(rollup.id, 0).status_code == 204
     assert sf.apex(f"System.abortJob('{job.cron_trigger_id}');").json()["success"] is True

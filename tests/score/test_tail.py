@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from drill.score.measures import landings
 from drill.score.recorder import Recorded
 from drill.score.tail import Tail, first_release, tail_after
 
@@ -50,3 +51,18 @@ def test_first_release_is_the_connections_own_after_the_landing() -> None:
     assert first_release(releases, "sf-prod", after=T0 + timedelta(minutes=1)) == T0 + timedelta(
         hours=2
     )
+
+
+def test_a_linked_brake_lands_on_the_connection_it_drives() -> None:
+    # Given Salesforce's brake turned off a HubSpot workflow whose actions spend its calls
+    linked = Recorded(
+        T0,
+        {
+            "incidents": {"sf-prod": "inc-1", "hs-portal": "inc-1"},
+            "rows": [{"connection_id": "hs-portal", "status": "braked"}],
+        },
+    )
+    other = Recorded(T0, {"rows": [{"connection_id": "hs-portal", "status": "braked"}]})
+    # Then that brake landed on Salesforce too; a HubSpot brake alone did not
+    assert landings([linked], "sf-prod") == [T0]
+    assert landings([other], "sf-prod") == []

@@ -33,13 +33,16 @@ class Tail:
 
 
 def first_release(releases: Iterable[Recorded], cid: str, after: datetime) -> datetime | None:
+    """The first release after `after` that put back something of the connection's own,
+    or, in a run releasing it, a linked entry that drives it."""
     return next(
         (
             record.at
             for record in releases
             if record.at > after
             and any(
-                row.get("connection_id") == cid and row.get("status") == "released"
+                row.get("status") == "released"
+                and (row.get("connection_id") == cid or cid in record.report.get("incidents", {}))
                 for row in record.report.get("rows", [])
             )
         ),

@@ -66,3 +66,14 @@ def test_a_linked_brake_lands_on_the_connection_it_drives() -> None:
     # Then that brake landed on Salesforce too; a HubSpot brake alone did not
     assert landings([linked], "sf-prod") == [T0]
     assert landings([other], "sf-prod") == []
+
+
+def test_a_linked_release_ends_the_tail_of_the_connection_it_drives() -> None:
+    release = Recorded(
+        T0 + timedelta(hours=3),
+        {
+            "incidents": {"sf-prod": "inc-1"},
+            "rows": [{"connection_id": "hs-portal", "status": "released"}],
+        },
+    )
+    assert first_release([release], "sf-prod", after=T0) == T0 + timedelta(hours=3)

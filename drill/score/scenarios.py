@@ -162,8 +162,10 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         2,
         "seed-rollups",
         "Four hourly rollups (the seed's case)",
-        "Four hourly rollup flows and an Apex job on top of normal integration traffic, "
-        "plus a chatty HubSpot workflow: both platforms braked, both released next day.",
+        "Four hourly rollup flows and an Apex job change records HubSpot's connector syncs, "
+        "on top of normal integration traffic, plus a HubSpot workflow's chatty custom code: "
+        "both platforms braked, both released next day. The connector's tail after the "
+        "brake is what the rollups changed before it.",
         RUNAWAY_ROLLUPS,
         hours=27,
         culprits=(
@@ -305,7 +307,9 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         "A mass update starts right after a check of a calm org and would exhaust it in 40 "
         "minutes; at a fixed hourly or 5-minute check it was lost. The adaptive cadence "
         "sees it at the next calm check, checks it every minute while hot and brakes ahead "
-        "of brake_at.",
+        "of brake_at. The connector still syncs what the mass update changed before the "
+        "brake: at 60,000 calls an hour that tail alone passes 100 % unless the brake "
+        "plans for it.",
         _salesforce("late-detection", states.late_detection, "flow:Mass_Update_Accounts"),
         hours=_UNTIL_SALESFORCE_RELEASE,
         hooks=lambda: Together(

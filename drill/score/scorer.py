@@ -119,7 +119,7 @@ def _tails(
         samples = consumers.samples.get(cid, [])
         if not landed_at or not samples:
             continue
-        released = first_release(recording.releases, cid, landed_at[0])
+        released = first_release(recording.releases, landed_at[0])
         until = released or samples[-1][0]
         tails.append((tail_after(samples, landed_at[0], until), trace.limit(cid)))
     return tails

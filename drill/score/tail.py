@@ -3,7 +3,7 @@
 Braking an automation stops new changes; the consumer still syncs the ones already made
 (HubSpot's connector, a cycle or more: sandbox/salesforce/connector.py), so the burn goes on
 after the brake. A workflow's custom code stops with the workflow. The tail runs from the
-first landing to the first release on that connection (or the run's end), in calls of the
+first landing to the first release (or the run's end), in calls of the
 consumer that spends for the braked automations, and ends at its last spend: the flat line.
 """
 
@@ -32,19 +32,16 @@ class Tail:
     minutes_to_flat: float | None  # None: still spending when the run (or the brake) ended
 
 
-def first_release(releases: Iterable[Recorded], cid: str, after: datetime) -> datetime | None:
-    """The first release after `after` that put back something of the connection's own,
-    or, in a run releasing it, a linked entry that drives it."""
+def first_release(releases: Iterable[Recorded], after: datetime) -> datetime | None:
+    """The first release after `after` that put anything back: from then on the consumer
+    spends for automations running again, not for the brake's leftovers. (A linked entry's
+    release may come in another connection's incident, so any connection's counts.)"""
     return next(
         (
             record.at
             for record in releases
             if record.at > after
-            and any(
-                row.get("status") == "released"
-                and (row.get("connection_id") == cid or cid in record.report.get("incidents", {}))
-                for row in record.report.get("rows", [])
-            )
+            and any(row.get("status") == "released" for row in record.report.get("rows", []))
         ),
         None,
     )

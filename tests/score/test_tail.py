@@ -37,20 +37,18 @@ def test_spending_after_the_release_is_no_tail() -> None:
     assert tail == Tail(0, 0.0)
 
 
-def test_first_release_is_the_connections_own_after_the_landing() -> None:
+def test_the_tail_ends_at_the_first_release_after_the_landing() -> None:
     releases = [
         Recorded(T0, {"rows": [{"connection_id": "sf-prod", "status": "released"}]}),
         Recorded(
-            T0 + timedelta(hours=1),
-            {"rows": [{"connection_id": "hs-portal", "status": "released"}]},
+            T0 + timedelta(hours=1), {"rows": [{"connection_id": "hs-portal", "status": "failed"}]}
         ),
         Recorded(
-            T0 + timedelta(hours=2), {"rows": [{"connection_id": "sf-prod", "status": "released"}]}
+            T0 + timedelta(hours=2),
+            {"rows": [{"connection_id": "hs-portal", "status": "released"}]},
         ),
     ]
-    assert first_release(releases, "sf-prod", after=T0 + timedelta(minutes=1)) == T0 + timedelta(
-        hours=2
-    )
+    assert first_release(releases, after=T0 + timedelta(minutes=1)) == T0 + timedelta(hours=2)
 
 
 def test_a_linked_brake_lands_on_the_connection_it_drives() -> None:
@@ -66,14 +64,3 @@ def test_a_linked_brake_lands_on_the_connection_it_drives() -> None:
     # Then that brake landed on Salesforce too; a HubSpot brake alone did not
     assert landings([linked], "sf-prod") == [T0]
     assert landings([other], "sf-prod") == []
-
-
-def test_a_linked_release_ends_the_tail_of_the_connection_it_drives() -> None:
-    release = Recorded(
-        T0 + timedelta(hours=3),
-        {
-            "incidents": {"sf-prod": "inc-1"},
-            "rows": [{"connection_id": "hs-portal", "status": "released"}],
-        },
-    )
-    assert first_release([release], "sf-prod", after=T0) == T0 + timedelta(hours=3)

@@ -152,3 +152,21 @@ def test_sync_errors_are_retried_until_three_quarters_of_the_cap(sandbox: Sandbo
     # at 45, 60 and 75 minutes go on until the cap itself stops the one at 90.
     assert org.usage()[0] == 350
     assert org.connector.errored_records() == pytest.approx(3 * 250)
+
+
+def test_a_cycle_that_cannot_sync_everything_carries_the_rest_to_the_next(
+    sandbox: Sandbox,
+) -> None:
+    org = sandbox.salesforce
+    org.connector.settings.records_per_cycle = records_costing(500)  # half of what changes
+    org.add_flow("Mass_Update", records_per_hour=records_costing(4_000))
+
+    sandbox.advance(timedelta(hours=1))
+    # Four cycles synced half of the hour's changes: the other half waits
+    assert org.connector.backlog_records() == pytest.approx(records_costing(2_000))
+
+    org.activate_flow_by_hand("Mass_Update", None)
+    sandbox.advance(timedelta(hours=2))
+    # The backlog drained over the next four cycles: every change synced once
+    assert org.usage()[0] == 4_000
+    assert org.connector.backlog_records() == 0

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from sandbox.salesforce.connector import records_costing
+
 if TYPE_CHECKING:
     from sandbox.server import Sandbox
 
@@ -28,7 +30,9 @@ def quiet(sandbox: Sandbox) -> None:
 
 
 def runaway_rollups(sandbox: Sandbox) -> None:
-    """The seed incident: four hourly rollup flows and a chatty workflow burn the day's calls."""
+    """The seed incident: four hourly rollup flows change thousands of records the HubSpot
+    connector syncs (its calls burn the org's day), and a workflow's custom code burns the
+    portal's."""
     sf, hs = sandbox.salesforce, sandbox.hubspot
     for name in ("Account", "Opportunity", "Contact", "Case"):
         sf.add_flow(
@@ -36,17 +40,24 @@ def runaway_rollups(sandbox: Sandbox) -> None:
             versions=4,
             active_version=3,
             trigger_type="Scheduled",
-            calls_per_run=900,
+            records_per_run=int(records_costing(900)),  # 900 connector calls a run
             run_every_minutes=60,
+            changes_object=name,
         )
     sf.add_flow("Lead_Assignment_Process", versions=2, active_version=2, process_type="Workflow")
     sf.add_scheduled_job(
         "Hourly Territory Recalc",
         cron="0 0 * * * ?",
         apex_class="TerritoryRecalcJob",
-        calls_per_hour=300,
+        records_per_hour=records_costing(300),
     )
-    hs.add_workflow("Chatty contact enrichment", flow_id="2001", enabled=True, calls_per_hour=9_000)
+    hs.add_workflow(
+        "Chatty contact enrichment",
+        flow_id="2001",
+        enabled=True,
+        enrolments_per_hour=3_000,
+        custom_code_calls=3,
+    )
     hs.add_workflow("Welcome series", flow_id="2002", enabled=True)
     sf.set_background_rate(250)
     hs.set_background_rate(2_500)
@@ -94,7 +105,12 @@ def slow_creep(sandbox: Sandbox) -> None:
     """A dedupe flow whose volume creeps: the org reaches its limit over 20 hours; the
     creep has been running for 16 of them."""
     sf = sandbox.salesforce
-    sf.add_flow("Duplicate_Check_Creep", trigger_type="Scheduled", calls_per_hour=4_000)
+    sf.add_flow(
+        "Duplicate_Check_Creep",
+        trigger_type="Scheduled",
+        records_per_hour=records_costing(4_000),
+        changes_object="Lead",
+    )
     sf.add_flow("Lead_Assignment_Process", versions=2, active_version=2, process_type="Workflow")
     sf.set_background_rate(1_000)
     _backdate(sandbox, 5_000, 16)
@@ -103,7 +119,13 @@ def slow_creep(sandbox: Sandbox) -> None:
 def hubspot_spike(sandbox: Sandbox) -> None:
     """A lead-scoring workflow at its normal rate plus other apps' traffic (spikes later)."""
     hs = sandbox.hubspot
-    hs.add_workflow("Lead scoring sync", flow_id="3001", enabled=True, calls_per_hour=5_000)
+    hs.add_workflow(
+        "Lead scoring sync",
+        flow_id="3001",
+        enabled=True,
+        enrolments_per_hour=5_000,
+        custom_code_calls=1,  # its custom code calls the portal once per enrolment
+    )
     hs.add_workflow("Welcome series", flow_id="3002", enabled=True)
     hs.add_workflow("Old nurture (off)", flow_id="3003", enabled=False)
     hs.set_background_rate(3_000)
@@ -112,19 +134,30 @@ def hubspot_spike(sandbox: Sandbox) -> None:
 def already_over(sandbox: Sandbox) -> None:
     """The org used 101 % of its calls before anyone looked."""
     sf = sandbox.salesforce
-    sf.add_flow("Account_Rollup_Hourly", trigger_type="Scheduled", calls_per_hour=3_000)
+    sf.add_flow(
+        "Account_Rollup_Hourly", trigger_type="Scheduled", records_per_hour=records_costing(3_000)
+    )
     sf.set_background_rate(500)
     _backdate(sandbox, 101_000 / 20, 20)
 
 
 def linked_sync(sandbox: Sandbox) -> None:
-    """A HubSpot workflow syncing contacts into Salesforce, and the Salesforce flow each
-    synced write triggers (the link itself is driven by the score's tick hook)."""
+    """A HubSpot workflow whose custom code calls the portal and whose Salesforce action
+    (set a field) the connector carries out on Salesforce's limit, and the Salesforce flow
+    each synced write triggers (that link is driven by the score's tick hook)."""
     hs, sf = sandbox.hubspot, sandbox.salesforce
-    hs.add_workflow("Sync contacts to Salesforce", flow_id="4001", calls_per_hour=24_000)
+    hs.add_workflow(
+        "Sync contacts to Salesforce",
+        flow_id="4001",
+        enrolments_per_hour=12_000,
+        custom_code_calls=2,
+        salesforce_actions=1,
+    )
     hs.add_workflow("Welcome series", flow_id="4002", enabled=True)
     hs.set_background_rate(2_000)
-    sf.add_flow("Contact_After_Save_Enrichment", versions=2, active_version=2)
+    sf.add_flow(
+        "Contact_After_Save_Enrichment", versions=2, active_version=2, changes_object="Contact"
+    )
     sf.set_background_rate(500)
     _backdate(sandbox, 70_000 / 20, 20)
 
@@ -137,7 +170,12 @@ def noisy_neighbour(sandbox: Sandbox) -> None:
     its own integration user: allowlisting `user:etl@acme.example` (tier 2) lets a brake
     freeze it, and its calls stop (sandbox/salesforce/switches.py)."""
     sf = sandbox.salesforce
-    sf.add_flow("Opportunity_Rollup_Hourly", trigger_type="Scheduled", calls_per_hour=2_000)
+    sf.add_flow(
+        "Opportunity_Rollup_Hourly",
+        trigger_type="Scheduled",
+        records_per_hour=records_costing(2_000),
+        changes_object="Opportunity",
+    )
     sf.switches.add_integration_user(ETL_USER, name="Nightly ETL", calls_per_hour=20_000)
     _backdate(sandbox, 80_000 / 12, 12)
     # The ETL's run the morning before (UTC), gone from the rolling 24 hours but in
@@ -149,16 +187,17 @@ TRIGGER_SWITCH = "Trigger_Switches__c.Disable_Rollups__c"
 
 
 def trigger_runaway(sandbox: Sandbox) -> None:
-    """An Apex trigger re-firing itself (a rollup that updates its parent) burns 30,000
-    calls an hour from 70 %. No API deactivates a trigger in production, but it reads the
-    team's kill switch: allowlisting `setting:Trigger_Switches__c.Disable_Rollups__c`
-    contains it (`sf.switches.set_trigger_rate` changes its pace from a score hook)."""
+    """An Apex trigger re-firing itself (a rollup that updates its parent) changes
+    opportunities the connector syncs for 30,000 calls an hour from 70 %. No API deactivates
+    a trigger in production, but it reads the team's kill switch: allowlisting
+    `setting:Trigger_Switches__c.Disable_Rollups__c` contains it
+    (`sf.switches.set_trigger_rate` changes its pace from a score hook)."""
     sf = sandbox.salesforce
     sf.switches.add_setting(
         "Trigger_Switches__c", {"Disable_Rollups__c": False, "Disable_Integrations__c": False}
     )
     sf.switches.add_trigger(
-        "OpportunityRollupTrigger", calls_per_hour=30_000, switch=TRIGGER_SWITCH
+        "OpportunityRollupTrigger", records_per_hour=records_costing(30_000), switch=TRIGGER_SWITCH
     )
     sf.add_flow("Lead_Assignment_Process", versions=2, active_version=2, process_type="Workflow")
     sf.set_background_rate(500)
@@ -169,14 +208,63 @@ def late_detection(sandbox: Sandbox) -> None:
     """A quiet org at 60 %; a mass-update flow exists but is not running yet."""
     sf = sandbox.salesforce
     sf.add_flow(
-        "Mass_Update_Accounts", trigger_type="Scheduled", active_version=None, calls_per_hour=60_000
+        "Mass_Update_Accounts",
+        trigger_type="Scheduled",
+        active_version=None,
+        records_per_hour=records_costing(60_000),
     )
     sf.set_background_rate(300)
     _backdate(sandbox, 60_000 / 20, 20)
 
 
+def rollups_with_backlog(minutes: int) -> Callable[[Sandbox], None]:
+    """The seed incident with the connector running `minutes` behind the changes (a sync
+    "is not completed at once"): after a brake it keeps syncing that much longer."""
+
+    def state(sandbox: Sandbox) -> None:
+        runaway_rollups(sandbox)
+        sandbox.salesforce.connector.settings.backlog = timedelta(minutes=minutes)
+
+    state.__doc__ = f"{runaway_rollups.__doc__} The connector runs {minutes} minutes behind."
+    return state
+
+
+def custom_code_runaway(sandbox: Sandbox) -> None:
+    """A HubSpot enrichment workflow whose custom-code action calls the portal four times an
+    enrolment (its enrolments surge later: the score's hook), beside a welcome series that
+    spends nothing (no custom code) and other apps' traffic."""
+    hs = sandbox.hubspot
+    hs.add_workflow(
+        "Enrich new contacts", flow_id="5001", enrolments_per_hour=500, custom_code_calls=4
+    )
+    hs.add_workflow("Welcome series", flow_id="5002", enrolments_per_hour=5_000)
+    hs.set_background_rate(3_000)
+
+
+def workflow_salesforce_actions(sandbox: Sandbox) -> None:
+    """A HubSpot workflow creating a Salesforce task for every form fill: no portal calls
+    (no custom code), one Salesforce call per enrolment through the connector. A form spam
+    wave enrols 30,000 contacts an hour from 70 % of the org's day."""
+    hs, sf = sandbox.hubspot, sandbox.salesforce
+    hs.add_workflow(
+        "Create Salesforce task per form fill",
+        flow_id="6001",
+        enrolments_per_hour=30_000,
+        salesforce_actions=1,
+    )
+    hs.add_workflow("Welcome series", flow_id="6002", enrolments_per_hour=2_000)
+    hs.set_background_rate(1_000)
+    sf.add_flow("Lead_Assignment_Process", versions=2, active_version=2, process_type="Workflow")
+    sf.set_background_rate(500)
+    _backdate(sandbox, 70_000 / 20, 20, same_spenders=False)  # the wave is today's
+
+
 SCENARIOS.update(
     {
+        "runaway-rollups-backlog-30": rollups_with_backlog(30),
+        "runaway-rollups-backlog-60": rollups_with_backlog(60),
+        "custom-code-runaway": custom_code_runaway,
+        "workflow-salesforce-actions": workflow_salesforce_actions,
         "slow-creep": slow_creep,
         "hubspot-spike": hubspot_spike,
         "already-over": already_over,

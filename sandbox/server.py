@@ -28,6 +28,8 @@ class Sandbox:
         self.audit = AuditLog()
         self.salesforce = SalesforceOrg(self.clock, self.audit, salesforce or SalesforceSettings())
         self.hubspot = HubSpotPortal(self.clock, self.audit, hubspot or HubSpotSettings())
+        # HubSpot workflows' Salesforce actions are carried out by the org's connector.
+        self.salesforce.connector.action_feeds.append(self.hubspot.salesforce_actions_now)
         self.salesforce_server = PlatformServer(self.salesforce, host, salesforce_port)
         self.hubspot_server = PlatformServer(self.hubspot, host, hubspot_port)
         self.set_latency(latency_ms)

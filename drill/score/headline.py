@@ -1,6 +1,7 @@
 """The score's headline and its targets (issue 13): every containable runaway contained
 with under 0.5 % of the daily limit burned past brake_at, zero false brakes, and at most
-100 watch calls per calm day per connection."""
+100 watch calls per calm day per connection; and (issue 20) at most 1 % of the daily
+limit burned after the brake (the tail) in the seed's case."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from drill.score.scorer import ScenarioScore
 MAX_PERCENT_PAST_BRAKE_AT = 0.5
 MAX_FALSE_BRAKES = 0
 MAX_WATCH_CALLS_PER_CALM_DAY = 100
+MAX_SEED_TAIL_PERCENT = 1.0
+SEED_KEY = "seed-rollups"
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ class Headline:
     watch_calls_per_calm_day: float | None  # None: no calm-day scenario ran
     unwinnable_alerted: int
     unwinnable: int
+    seed_tail_percent: float | None = None  # None: the seed's case did not run
+    worst_tail_percent: float | None = None  # over the containable runaways
 
     @classmethod
     def of(cls, scores: Sequence[ScenarioScore]) -> Headline:
@@ -43,6 +48,8 @@ class Headline:
             if s.limit_percent_before_brake is not None
         ]
         calm = [s.watch_calls_per_day for s in scores if s.calm_day]
+        tails = [s.tail_percent for s in runaways if s.tail_percent is not None]
+        seed = [s.tail_percent for s in scores if s.key == SEED_KEY and s.tail_percent is not None]
         return cls(
             contained=sum(s.contained for s in runaways),
             containable=len(runaways),
@@ -51,6 +58,8 @@ class Headline:
             watch_calls_per_calm_day=max(calm, default=None),
             unwinnable_alerted=sum(bool(s.critical_text_ok) for s in unwinnable),
             unwinnable=len(unwinnable),
+            seed_tail_percent=max(seed, default=None),
+            worst_tail_percent=max(tails, default=None),
         )
 
     def targets(self) -> list[Target]:
@@ -76,16 +85,27 @@ class Headline:
                 None if calm is None else calm <= MAX_WATCH_CALLS_PER_CALM_DAY,
                 "-" if calm is None else f"{calm:.0f}",
             ),
+            Target(
+                f"at most {MAX_SEED_TAIL_PERCENT:g} % of the daily limit burned after the brake "
+                "in the seed's case",
+                None
+                if self.seed_tail_percent is None
+                else self.seed_tail_percent <= MAX_SEED_TAIL_PERCENT,
+                "-" if self.seed_tail_percent is None else f"{self.seed_tail_percent:.2f} %",
+            ),
         ]
 
     def text(self) -> str:
         worst, calm = self.worst_percent_past_brake_at, self.watch_calls_per_calm_day
+        tail = self.worst_tail_percent
         return (
             f"contained {self.contained} / {self.containable} containable; "
             f"false brakes {'-' if self.false_brakes is None else self.false_brakes}; "
             "worst burned past brake_at "
             f"{'-' if worst is None else f'{worst:.2f} % of the daily limit'}; "
             f"watch calls per calm day {'-' if calm is None else f'{calm:.0f}'}; "
+            "worst tail after the brake "
+            f"{'-' if tail is None else f'{tail:.2f} % of the daily limit'}; "
             f"unwinnable scenarios alerted clearly {self.unwinnable_alerted} / {self.unwinnable}"
         )
 

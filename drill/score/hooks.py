@@ -37,45 +37,40 @@ class Hooks:
 
 @dataclass
 class WorkflowSpike(Hooks):
-    """A HubSpot workflow starts burning `calls_per_hour` once usage reaches `at_percent`."""
+    """A HubSpot workflow's enrolments jump to `enrolments_per_hour` once usage reaches
+    `at_percent` (its custom code calls the portal per enrolment)."""
 
     flow_id: str
     at_percent: float
-    calls_per_hour: float
+    enrolments_per_hour: float
     started: bool = False
 
     def on_tick(self, stack: LocalStack) -> None:
         portal = stack.sandbox.hubspot
         used, limit = portal.usage()
         if not self.started and used >= limit * self.at_percent / 100:
-            portal.set_workflow_rate(self.flow_id, self.calls_per_hour)
+            portal.set_workflow_rate(self.flow_id, self.enrolments_per_hour)
             self.started = True
             self.started_at = stack.sandbox.clock.now()
 
 
 @dataclass
 class LinkedSync(Hooks):
-    """Each call of a running HubSpot sync workflow writes to Salesforce, and each write
-    fires a Salesforce flow while that flow is active: one workflow, two counters."""
+    """A running HubSpot workflow's Salesforce actions are written by the connector (the
+    sandbox wires that), and each write fires a record-triggered Salesforce flow whose own
+    changes the connector syncs back: the flow changes records only while the workflow
+    runs."""
 
     flow_id: str
-    salesforce_calls_per_hour: float
     triggered_flow: str
-    triggered_calls_per_hour: float
-    _carry: float = 0.0
+    triggered_records_per_hour: float
 
     def on_tick(self, stack: LocalStack) -> None:
         sandbox = stack.sandbox
-        if not sandbox.hubspot.workflow(self.flow_id)["isEnabled"]:
-            return
-        hours = TICK.total_seconds() / 3600
-        calls = self.salesforce_calls_per_hour * hours
-        if sandbox.salesforce.flow(self.triggered_flow).active is not None:
-            calls += self.triggered_calls_per_hour * hours
-        self._carry += calls
-        whole = int(self._carry)
-        self._carry -= whole
-        sandbox.salesforce.add_usage(whole)
+        running = sandbox.hubspot.workflow(self.flow_id)["isEnabled"]
+        rate = self.triggered_records_per_hour if running else 0.0
+        if sandbox.salesforce.flow(self.triggered_flow).records_per_hour != rate:
+            sandbox.salesforce.set_flow_rate(self.triggered_flow, rate)
 
 
 @dataclass

@@ -54,12 +54,15 @@ class PastBrakeAt:
 
 
 def landings(brakes: Iterable[Recorded], cid: str) -> list[datetime]:
-    """When a brake landed on the connection (something braked, or already off)."""
+    """When a brake landed on the connection: something of its own braked (or already
+    off), or, in a run that braked it, a linked entry of another connection that drives it
+    (a HubSpot workflow spending Salesforce's calls through the connector)."""
     return [
         record.at
         for record in brakes
         if any(
-            row["connection_id"] == cid and row["status"] in LANDED
+            row["status"] in LANDED
+            and (row["connection_id"] == cid or cid in record.report.get("incidents", {}))
             for row in record.report.get("rows", [])
         )
     ]

@@ -13,6 +13,7 @@ from drill.score.measures import Trace
 from drill.score.recorder import RecordingStack, automation_state
 from drill.score.scenarios import ScoreScenario
 from drill.score.scorer import ScenarioScore, score
+from drill.score.tail import ConsumerTrace
 from drill.stack import LocalStack
 from localaws import LocalAws
 from sandbox.server import Sandbox
@@ -30,6 +31,7 @@ def run_scenario(scenario: ScoreScenario) -> ScenarioScore:
         if item is not None
     ]
     trace = Trace()
+    consumers = ConsumerTrace()
     stacks: list[RecordingStack] = []
 
     def make_stack(
@@ -47,6 +49,7 @@ def run_scenario(scenario: ScoreScenario) -> ScenarioScore:
         for cid in watched:
             used, limit = getattr(stack.sandbox, _PLATFORMS[cid]).usage()
             trace.add(cid, now, used, limit)
+            consumers.add(cid, now, consumer_total(stack.sandbox, cid))
         end_state.clear()
         end_state.update(automation_state(stack.sandbox))
 
@@ -73,4 +76,15 @@ def run_scenario(scenario: ScoreScenario) -> ScenarioScore:
         end_state,
         burn_start,
         attribution_in_layer=attribution_in_layer(),
+        consumers=consumers,
     )
+
+
+def consumer_total(sandbox: Sandbox, cid: str) -> float:
+    """The calls ever spent by the consumer that spends for the connection's braked
+    automations: HubSpot's connector in Salesforce, workflows' custom code in HubSpot."""
+    if _PLATFORMS[cid] == "salesforce":
+        with sandbox.salesforce.lock:
+            return sandbox.salesforce.connector.calls_spent_by(sandbox.clock.now())
+    with sandbox.hubspot.lock:
+        return sandbox.hubspot.custom_code_calls_total

@@ -1,4 +1,4 @@
-"""The scenarios of the containment score: ten runaways, and three days where no brake
+"""The scenarios of the containment score: the runaways, and three days where no brake
 is due (a burst that stops on its own, a batch that peaks at 85 %, a calm hourly rollup).
 
 Each is a drill scenario (sandbox state, connections, allowlist) plus when it starts, how
@@ -11,7 +11,7 @@ time) so the daily reset, and with it the release, comes within hours.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,6 +33,7 @@ from drill.score.hooks import (
 from drill.score.schedule import template_check_every
 from drill.stack import LocalStack
 from sandbox import scenarios as states
+from sandbox.salesforce.connector import records_costing
 from sandbox.server import Sandbox
 
 HUBSPOT_LIMIT = 250_000
@@ -115,7 +116,7 @@ def _salesforce(name: str, state: Callable[..., None], *allowlist: str) -> Drill
 
 
 def _mass_update_reworked(sandbox: Sandbox) -> None:
-    sandbox.salesforce.set_flow_rate("Mass_Update_Accounts", 300)
+    sandbox.salesforce.set_flow_rate("Mass_Update_Accounts", records_costing(300))
 
 
 def _etl_batches_its_writes(sandbox: Sandbox) -> None:
@@ -126,7 +127,7 @@ def _etl_batches_its_writes(sandbox: Sandbox) -> None:
 
 
 def _trigger_stops_refiring(sandbox: Sandbox) -> None:
-    sandbox.salesforce.switches.set_trigger_rate("OpportunityRollupTrigger", 300)
+    sandbox.salesforce.switches.set_trigger_rate("OpportunityRollupTrigger", records_costing(300))
 
 
 # Scenario 7 with its ETL's integration user allowlisted at tier 2, and the connection's
@@ -161,8 +162,10 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         2,
         "seed-rollups",
         "Four hourly rollups (the seed's case)",
-        "Four hourly rollup flows and an Apex job on top of normal integration traffic, "
-        "plus a chatty HubSpot workflow: both platforms braked, both released next day.",
+        "Four hourly rollup flows and an Apex job change records HubSpot's connector syncs, "
+        "on top of normal integration traffic, plus a HubSpot workflow's chatty custom code: "
+        "both platforms braked, both released next day. The connector's tail after the "
+        "brake is what the rollups changed before it.",
         RUNAWAY_ROLLUPS,
         hours=27,
         culprits=(
@@ -182,7 +185,7 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         _hubspot("sudden-spike", states.hubspot_spike, 58.5, "workflow:3001", "workflow:3003"),
         hours=3.5,
         start=_new_york(21),
-        hooks=lambda: WorkflowSpike("3001", at_percent=60, calls_per_hour=50_000),
+        hooks=lambda: WorkflowSpike("3001", at_percent=60, enrolments_per_hour=50_000),
         fast=True,
         burn_starts=None,
         culprits=(_LEAD_SCORING,),
@@ -196,7 +199,7 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         _hubspot("spike-at-88", states.hubspot_spike, 87.5, "workflow:3001", "workflow:3003"),
         hours=2,
         start=_new_york(22, 30),
-        hooks=lambda: WorkflowSpike("3001", at_percent=88, calls_per_hour=50_000),
+        hooks=lambda: WorkflowSpike("3001", at_percent=88, enrolments_per_hour=50_000),
         fast=True,
         burn_starts=None,
         culprits=(_LEAD_SCORING,),
@@ -244,9 +247,8 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         start=_new_york(21, 30),
         hooks=lambda: LinkedSync(
             "4001",
-            salesforce_calls_per_hour=12_000,
             triggered_flow="Contact_After_Save_Enrichment",
-            triggered_calls_per_hour=3_000,
+            triggered_records_per_hour=records_costing(3_000),
         ),
         culprits=(
             Culprit("hs-portal", ("workflow:4001",), knowable=False),
@@ -292,7 +294,7 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         hours=2,
         start=_new_york(22, 30),
         hooks=lambda: FaultsWhileBraking(
-            WorkflowSpike("3001", at_percent=88.5, calls_per_hour=30_000)
+            WorkflowSpike("3001", at_percent=88.5, enrolments_per_hour=30_000)
         ),
         fast=True,
         burn_starts=None,
@@ -305,7 +307,9 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         "A mass update starts right after a check of a calm org and would exhaust it in 40 "
         "minutes; at a fixed hourly or 5-minute check it was lost. The adaptive cadence "
         "sees it at the next calm check, checks it every minute while hot and brakes ahead "
-        "of brake_at.",
+        "of brake_at. The connector still syncs what the mass update changed before the "
+        "brake: at 60,000 calls an hour that tail alone passes 100 % unless the brake "
+        "plans for it.",
         _salesforce("late-detection", states.late_detection, "flow:Mass_Update_Accounts"),
         hours=_UNTIL_SALESFORCE_RELEASE,
         hooks=lambda: Together(
@@ -381,10 +385,11 @@ SCORE_SCENARIOS += (
     ScoreScenario(
         15,
         "trigger-runaway",
-        "Trigger-driven runaway, stopped by a kill switch",
-        "An Apex trigger re-fires itself at 30,000 calls an hour. No API deactivates a "
-        "trigger in production, but it reads the team's kill switch: a `setting` entry sets "
-        "it at brake_at and puts back its value once the window has recovered.",
+        "Trigger-driven runaway (the connector spends), stopped by a kill switch",
+        "An Apex trigger re-fires itself and changes opportunities HubSpot's connector syncs "
+        "for 30,000 calls an hour. No API deactivates a trigger in production, but it reads "
+        "the team's kill switch: a `setting` entry sets it at brake_at (the connector syncs "
+        "what it already changed) and puts back its value once the window has recovered.",
         _salesforce("trigger-runaway", states.trigger_runaway, f"setting:{states.TRIGGER_SWITCH}"),
         hours=_UNTIL_SALESFORCE_RELEASE,
         hooks=lambda: OwnerFixesOnceBraked(_trigger_stops_refiring),
@@ -397,6 +402,80 @@ SCORE_SCENARIOS += (
                 knowable=False,
             ),
         ),
+    ),
+)
+
+
+def _seed_with_backlog(minutes: int) -> DrillScenario:
+    return replace(
+        RUNAWAY_ROLLUPS,
+        name=f"runaway-rollups-backlog-{minutes}",
+        platform_state=states.rollups_with_backlog(minutes),
+    )
+
+
+_SEED_CULPRITS = SCORE_SCENARIOS[1].culprits
+_SALESFORCE_ACTIONS = EntryFieldsDrillScenario(
+    name="workflow-salesforce-actions",
+    description="workflow-salesforce-actions",
+    platform_state=states.workflow_salesforce_actions,
+    salesforce={"label": "Salesforce production"},
+    hubspot={"label": "HubSpot portal"},
+    allowlist={"sf-prod": (), "hs-portal": ("workflow:6001",)},
+    # The workflow spends Salesforce's calls through the connector: Salesforce's brake
+    # may stop it.
+    entry_fields={"workflow:6001": {"drives": ("sf-prod",)}},
+    starting_usage={"hubspot": 50_000},
+)
+
+# Issue 20: the causal sandbox's own cases.
+SCORE_SCENARIOS += (
+    ScoreScenario(
+        16,
+        "seed-backlog-30",
+        "The seed's case, connector 30 minutes behind",
+        "Scenario 2 with HubSpot's connector syncing changes 30 minutes after they were "
+        "made: braking the rollups stops new changes, and the connector keeps spending for "
+        "the ones already made (the tail).",
+        _seed_with_backlog(30),
+        hours=27,
+        culprits=_SEED_CULPRITS,
+    ),
+    ScoreScenario(
+        17,
+        "seed-backlog-60",
+        "The seed's case, connector 60 minutes behind",
+        "Scenario 2 with a 60-minute backlog: the tail after the brake is an hour of the "
+        "rollups' changes.",
+        _seed_with_backlog(60),
+        hours=27,
+        culprits=_SEED_CULPRITS,
+    ),
+    ScoreScenario(
+        18,
+        "custom-code-runaway",
+        "HubSpot custom-code runaway",
+        "A workflow's custom-code action calls the portal four times an enrolment, and its "
+        "enrolments surge at 70 %: turning the workflow off stops its custom code at once.",
+        _hubspot("custom-code-runaway", states.custom_code_runaway, 68.5, "workflow:5001"),
+        hours=3.5,
+        start=_new_york(21),
+        hooks=lambda: WorkflowSpike("5001", at_percent=70, enrolments_per_hour=12_000),
+        fast=True,
+        burn_starts=None,
+        culprits=(Culprit("hs-portal", ("workflow:5001",), knowable=False),),
+    ),
+    ScoreScenario(
+        19,
+        "workflow-salesforce-actions",
+        "HubSpot workflow burning Salesforce's limit",
+        "A HubSpot workflow's Salesforce action (create a task) runs for every form fill of "
+        "a spam wave: the connector spends Salesforce's calls, HubSpot's are untouched. Its "
+        "allowlist entry says it drives Salesforce, so Salesforce's brake turns it off; the "
+        "connector's last cycle is the tail.",
+        _SALESFORCE_ACTIONS,
+        hours=_UNTIL_SALESFORCE_RELEASE,
+        culprits=(Culprit("sf-prod", ("HubSpot", "workflow:6001")),),
     ),
 )
 

@@ -19,6 +19,7 @@ from drill.score.measures import (
 )
 from drill.score.recorder import Recording
 from drill.score.scenarios import ScoreScenario
+from drill.score.tail import ConsumerTrace, Tail, first_release, tail_after
 
 DEFAULT_BRAKE_AT = 90.0
 
@@ -51,6 +52,13 @@ class ScenarioScore:
     attribution_named: list[str] = field(default_factory=list)  # who critical alerts named
     calm_day: bool = False
     brake_at: float = DEFAULT_BRAKE_AT  # the lowest brake_at of its connections
+    # The tail (drill/score/tail.py), worst connection: calls the consumers spent after the
+    # brake landed, as % of the daily limit, and minutes to the flat line (None: no brake;
+    # `tail_still_burning`: spending until the release or the run's end).
+    tail_calls: int | None = None
+    tail_percent: float | None = None
+    minutes_to_flat: float | None = None
+    tail_still_burning: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -100,6 +108,36 @@ def _braking(
         result.in_time.append(first_refusal is None or landed < first_refusal)
         result.past.append(past_brake_at(trace, cid, brake_at[cid], crossed, landed))
     return result
+
+
+def _tails(
+    trace: Trace, consumers: ConsumerTrace, recording: Recording, watched: list[str]
+) -> list[tuple[Tail, int]]:
+    tails = []
+    for cid in watched:
+        landed_at = landings(recording.brakes, cid)
+        samples = consumers.samples.get(cid, [])
+        if not landed_at or not samples:
+            continue
+        released = first_release(recording.releases, landed_at[0])
+        until = released or samples[-1][0]
+        tails.append((tail_after(samples, landed_at[0], until), trace.limit(cid)))
+    return tails
+
+
+def _tail_columns(tails: list[tuple[Tail, int]]) -> dict[str, Any]:
+    """The worst connection's tail: the most calls as % of its limit, the longest."""
+    if not tails:
+        return {}
+    worst, limit = max(tails, key=lambda pair: pair[0].calls / pair[1] if pair[1] else 0)
+    still = [tail for tail, _ in tails if tail.minutes_to_flat is None]
+    flat = [tail.minutes_to_flat for tail, _ in tails if tail.minutes_to_flat is not None]
+    return {
+        "tail_calls": worst.calls,
+        "tail_percent": round(worst.calls / limit * 100, 2) if limit else None,
+        "minutes_to_flat": None if still or not flat else round(max(flat), 1),
+        "tail_still_burning": bool(still),
+    }
 
 
 def _release_exact(
@@ -158,6 +196,7 @@ def score(
     burn_start: datetime | None,
     *,
     attribution_in_layer: bool = False,
+    consumers: ConsumerTrace | None = None,
 ) -> ScenarioScore:
     """The scenario's score; `burn_start` None: the scenario has no burn;
     `attribution_in_layer`: the monitor gathers suspects (see attribution.py)."""
@@ -196,6 +235,7 @@ def score(
         calm_day=scenario.calm_day,
         brake_at=min((brake_at[cid] for cid in watched), default=DEFAULT_BRAKE_AT),
         **_past_brake_at_columns(braking.past),
+        **_tail_columns(_tails(trace, consumers or ConsumerTrace(), recording, watched)),
         **_alert_columns(scenario, recording),
     )
 

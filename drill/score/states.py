@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sandbox.salesforce.connector import records_costing
 from sandbox.server import Sandbox
 
 
@@ -20,7 +21,12 @@ def short_burst(sandbox: Sandbox) -> None:
     """An org at 72 % and a data-load flow, off until a person switches it on for a few
     minutes (the score's hook does)."""
     sf = sandbox.salesforce
-    sf.add_flow("Lead_Import_Dedupe", active_version=None, calls_per_hour=70_000)
+    sf.add_flow(
+        "Lead_Import_Dedupe",
+        active_version=None,
+        records_per_hour=records_costing(70_000),
+        changes_object="Lead",
+    )
     sf.set_background_rate(500)
     _yesterday(sandbox, 72_000, 20)
 
@@ -33,20 +39,21 @@ def daily_batch(sandbox: Sandbox) -> None:
         "Nightly_Account_Batch",
         trigger_type="Scheduled",
         active_version=None,
-        calls_per_hour=15_000,
+        records_per_hour=records_costing(15_000),
     )
     sf.set_background_rate(300)
     _yesterday(sandbox, 54_500, 20)
 
 
 def calm_hourly_rollup(sandbox: Sandbox) -> None:
-    """A healthy org: an hourly rollup of 1,500 calls a run plus 1,000 calls an hour of
-    other traffic, about 60 % of the limit all day, below every warning."""
+    """A healthy org: an hourly rollup whose changes cost the connector 1,500 calls a run,
+    plus 1,000 calls an hour of other traffic, about 60 % of the limit all day, below every
+    warning."""
     sf = sandbox.salesforce
     sf.add_flow(
         "Account_Rollup_Hourly",
         trigger_type="Scheduled",
-        calls_per_run=1_500,
+        records_per_run=int(records_costing(1_500)),
         run_every_minutes=60,
     )
     sf.set_background_rate(1_000)

@@ -22,6 +22,8 @@ HEADERS = (
     "calls brake_at→braked",
     "min brake_at→braked",
     "min burn→1st alert",
+    "tail % of limit",
+    "min brake→flat",
     "watch calls/day",
     "apibrake calls",
     "alerts (crit/warn/info)",
@@ -37,6 +39,12 @@ def _yes_no(value: bool | None) -> str:
 
 def _dash(value: float | None, template: str = "{:g}") -> str:
     return "-" if value is None else template.format(value)
+
+
+def _flat(score: ScenarioScore) -> str:
+    if score.tail_still_burning:
+        return "still burning"
+    return _dash(score.minutes_to_flat)
 
 
 def _contained(score: ScenarioScore) -> str:
@@ -65,6 +73,8 @@ def _cells(score: ScenarioScore) -> tuple[str, ...]:
         _dash(score.calls_before_brake, "{:,}"),
         _dash(score.minutes_to_brake),
         _dash(score.minutes_to_first_alert),
+        _dash(score.tail_percent, "{:.2f}"),
+        _flat(score),
         f"{score.watch_calls_per_day:.0f}",
         str(score.apibrake_calls),
         f"{alerts.get('critical', 0)}/{alerts.get('warning', 0)}/{alerts.get('info', 0)}",

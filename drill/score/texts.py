@@ -20,6 +20,8 @@ The line above the table sums the run up:
 containable runaways.
 - **watch calls per calm day**: the *watch calls/day* of the calm-day scenario (13), what \
 watching a healthy connection costs each day (8 simulated hours, counted per day).
+- **worst tail after the brake**: the largest *tail % of limit* over the containable \
+runaways (issue 20).
 - **unwinnable scenarios alerted clearly**: of 5, 7 and 10, how many got the critical \
 alert that says what apibrake cannot do.
 
@@ -30,12 +32,20 @@ The targets (issue 13), each printed with whether this run met it:
 a 100,000-call Salesforce org, 1,250 of a 250,000-call HubSpot portal),
 - **zero** false brakes,
 - at most **100** watch calls per calm day per connection (a check every 15 minutes is \
-96).
+96),
+- at most **1 %** of the daily limit burned after the brake (the tail) in the seed's case \
+(2; issue 20).
 
 A target no scenario of the run measures (with `--only`, say) reads "not measured". \
 `python -m drill.score` exits non-zero when a containable runaway is not contained or not \
 released exactly, an unwinnable one is not alerted clearly, or a brake was false; the \
-0.5 % and 100-call targets are goals to reach, printed but not enforced."""
+0.5 %, 100-call and tail targets are goals to reach, printed but not enforced.
+
+Since issue 20 the sandbox is causal: flows, jobs and triggers change records and spend no \
+calls; HubSpot's connector spends the org's calls syncing those records every 15 minutes \
+(`sandbox/salesforce/connector.py`), and workflows spend portal calls only through \
+custom-code actions. So a Salesforce burn arrives in 15-minute lumps, and a brake is \
+followed by the connector's tail."""
 
 COLUMNS = """\
 ## The columns
@@ -58,6 +68,16 @@ long it lasted in minutes.
 from its start, or when its hook starts the spike, the flow or the batch) to the first \
 usage alert (forecast, warning or critical) a check sent after it. *-*: no burn (13), or \
 no alert after it.
+- **tail % of limit** (issue 20): what the consumer spending for the braked automations kept \
+spending after the first brake landed on a connection, until its first release or the run's end, \
+as a percentage of that connection's daily limit (the worst connection). In Salesforce that \
+consumer is HubSpot's connector: braking a flow or a trigger stops new record changes, and the \
+connector still syncs the ones already made at its next cycle (15 minutes) or, with a backlog, \
+later. In HubSpot it is the workflows' custom code, which stops with the workflow. *-*: nothing \
+braked.
+- **min brake→flat**: minutes from that landing to the consumer's last spend (the flat line); \
+*still burning*: it was still spending when the release came or the run ended (other automations \
+kept feeding it).
 - **watch calls/day**: what the monitor spent watching, per connection per simulated day \
 (the busiest connection of the scenario): the platform calls its checks made (counted \
 against the daily limit) plus token calls. A check every 5 minutes is 288 a day; every \

@@ -89,6 +89,22 @@ def default_actions(flow_type: str) -> list[dict[str, Any]]:
     ]
 
 
+def custom_code_actions() -> list[dict[str, Any]]:
+    """A custom-code action (the ApiCustomCodeAction schema): what spends a workflow's portal
+    calls, through the token its secret holds."""
+    return [
+        {
+            "type": "CUSTOM_CODE",
+            "actionId": "1",
+            "runtime": "NODE20X",
+            "secretNames": ["ENRICHMENT_TOKEN"],
+            "sourceCode": "exports.main = async (event, callback) => callback({outputFields: {}});",
+            "inputFields": [],
+            "outputFields": [],
+        }
+    ]
+
+
 def _enrollment_criteria(object_type_id: str) -> dict[str, Any]:
     property_filter = {
         "filterType": "PROPERTY",

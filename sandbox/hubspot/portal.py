@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,6 +19,8 @@ from sandbox.hubspot.endpoints import register_endpoints
 from sandbox.hubspot.limits import BurstWindow, DailyCounter
 from sandbox.hubspot.settings import HubSpotSettings, required_scope
 from sandbox.hubspot.timestamps import iso_millis
+from sandbox.hubspot.workload import WorkflowLoad
+from sandbox.salesforce.changes import Driver
 
 
 class HubSpotPortal:
@@ -40,7 +43,10 @@ class HubSpotPortal:
         self.burst = BurstWindow()
         self.flows: dict[str, dict[str, Any]] = {}
         self.usage_snapshot: tuple[datetime, int] | None = None  # (collectedAt, figure)
-        self._flow_rates: dict[str, float] = {}
+        self._loads: dict[str, WorkflowLoad] = {}
+        # Every call the workflows' custom code ever spent (the score measures its tail).
+        self.custom_code_calls_total = 0.0
+        self._accrued_to = clock.now()
         self._background_rate = 0.0
         self._last_flow_number = 585_051_900
         self._open_routes = Router()  # no token, not counted
@@ -123,14 +129,15 @@ class HubSpotPortal:
     # -- state API -----------------------------------------------------------------------------
 
     def accrue(self) -> None:
-        """Spend the enabled workflows' and the background's calls from the last accrual to now."""
+        """Spend the background's calls and the enabled workflows' custom-code calls from the
+        last accrual to now."""
         with self.lock:
-            rate = self._background_rate + sum(
-                rate
-                for flow_id, rate in self._flow_rates.items()
-                if self.flows[flow_id]["isEnabled"]
-            )
-            self.counter.run_until(self.clock.now(), rate)
+            now = self.clock.now()
+            custom_code = sum(load.portal_calls_per_hour for load in self._running_loads().values())
+            hours = max((now - self._accrued_to).total_seconds(), 0.0) / 3600
+            self.custom_code_calls_total += custom_code * hours
+            self._accrued_to = max(now, self._accrued_to)
+            self.counter.run_until(now, self._background_rate + custom_code)
             self.service_key_counter.run_until(self.clock.now(), 0.0)  # its midnight reset
 
     def add_workflow(
@@ -142,9 +149,17 @@ class HubSpotPortal:
         object_type_id: str = "0-1",
         type: str = "CONTACT_FLOW",
         flow_type: str = "WORKFLOW",
-        calls_per_hour: float = 0.0,
+        enrolments_per_hour: float = 0.0,
+        custom_code_calls: float = 0.0,
+        salesforce_actions: float = 0.0,
         actions: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
+        """A workflow enrolling `enrolments_per_hour` records while enabled; per enrolment
+        its custom-code actions make `custom_code_calls` portal calls and its Salesforce
+        actions `salesforce_actions` (carried out by the connector, on Salesforce's limit)."""
+        load = WorkflowLoad(enrolments_per_hour, custom_code_calls, salesforce_actions)
+        if actions is None and custom_code_calls > 0:
+            actions = flows.custom_code_actions()
         with self.lock:
             self.accrue()
             if flow_id is None:
@@ -165,7 +180,7 @@ class HubSpotPortal:
                 at=self.clock.now(),
             )
             self.flows[flow_id] = flow
-            self._flow_rates[flow_id] = calls_per_hour
+            self._loads[flow_id] = load
             return copy.deepcopy(flow)
 
     def workflow(self, flow_id: str) -> dict[str, Any]:
@@ -201,12 +216,32 @@ class HubSpotPortal:
             )
         )
 
-    def set_workflow_rate(self, flow_id: str, calls_per_hour: float) -> None:
+    def set_workflow_rate(self, flow_id: str, enrolments_per_hour: float) -> None:
+        """A workflow's enrolments change pace from now on (a spike, or calm)."""
         with self.lock:
             self.accrue()
             if flow_id not in self.flows:
                 raise KeyError(flow_id)
-            self._flow_rates[flow_id] = calls_per_hour
+            self._loads[flow_id] = replace(
+                self._loads[flow_id], enrolments_per_hour=enrolments_per_hour
+            )
+
+    def salesforce_actions_now(self) -> list[tuple[Driver, float]]:
+        """Salesforce actions an hour the enabled workflows ask the connector for (it is
+        wired to the org's connector as one of its feeds)."""
+        with self.lock:
+            return [
+                (Driver(f"workflow:{flow_id}", "HubSpot"), load.salesforce_actions_per_hour)
+                for flow_id, load in self._running_loads().items()
+                if load.salesforce_actions_per_hour > 0
+            ]
+
+    def _running_loads(self) -> dict[str, WorkflowLoad]:
+        return {
+            flow_id: load
+            for flow_id, load in self._loads.items()
+            if self.flows[flow_id]["isEnabled"]
+        }
 
     def set_background_rate(self, calls_per_hour: float) -> None:
         """Calls per hour from everything else in the portal (other apps, integrations)."""
@@ -215,6 +250,7 @@ class HubSpotPortal:
             self._background_rate = calls_per_hour
 
     def add_usage(self, calls: int) -> None:
+        """Calls an app (a private app, a service key) made just now."""
         with self.lock:
             self.accrue()
             self.counter.add(calls)

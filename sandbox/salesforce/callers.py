@@ -1,6 +1,8 @@
-"""What the org records for each kind of caller: the ledger's Caller for a flow, a scheduled
-job, an external connected app or an API request, the AsyncApexJob runs of a scheduled job,
-and the SetupAuditTrail row of a flow (de)activation (platforms.md A4, A6)."""
+"""What the org records for each kind of caller: the ledger's Caller for an external
+connected app, an integration user or an API request (only API clients spend calls: flows,
+jobs and triggers change records, sandbox/salesforce/automations.py), the AsyncApexJob runs
+of a scheduled job, and the SetupAuditTrail row of a flow (de)activation (platforms.md A4,
+A6)."""
 
 from __future__ import annotations
 
@@ -12,66 +14,20 @@ from sandbox.http import Request
 from sandbox.salesforce import ids
 from sandbox.salesforce.cron import CronError, parse
 from sandbox.salesforce.ledger import Caller
-from sandbox.salesforce.records import (
-    AsyncApexJob,
-    FlowDefinition,
-    OrgRecords,
-    ScheduledJob,
-    Trigger,
-    User,
-)
+from sandbox.salesforce.records import AsyncApexJob, FlowDefinition, OrgRecords, ScheduledJob, User
 from sandbox.salesforce.settings import SalesforceSettings
 
 if TYPE_CHECKING:
     from sandbox.salesforce.org import SalesforceOrg
 
 ADMIN_USERNAME = "admin@apibrake.sandbox"
-AUTOMATED_PROCESS_USER = ("0055g00000AutoProc", "autoproc@apibrake.sandbox")
 _MAX_RUNS_PER_ACCRUAL = 2_000
 
 
-def _app_id(name: str) -> str:
+def app_id(name: str) -> str:
     # A stable 0H4 id per connected app name.
     digest = hashlib.sha256(name.encode()).hexdigest()[:9]
     return ids.with_suffix(f"0H45g{digest[:10].ljust(10, '0')}")
-
-
-def flow_caller(settings: SalesforceSettings, flow: FlowDefinition) -> Caller:
-    user_id, username = AUTOMATED_PROCESS_USER
-    return Caller(
-        user_id=user_id,
-        username=username,
-        client_name=flow.developer_name,
-        api_family="REST",
-        client_category="SALESFORCE",
-        entity="Account",
-    )
-
-
-def job_caller(org: SalesforceOrg, job: ScheduledJob) -> Caller:
-    owner = org.records.users.get(job.owner_id)
-    return Caller(
-        user_id=job.owner_id,
-        username=owner.username if owner else org.settings.username,
-        client_name=job.name,
-        api_family="ApexREST",
-        api_resource=f"/services/apexrest/{job.apex_class.name}",
-        client_category="SALESFORCE",
-    )
-
-
-def trigger_caller(trigger: Trigger) -> Caller:
-    """A trigger's callouts run as the user whose change fired it; the sandbox's triggers
-    fire on the automated process user's updates, and name themselves as the client."""
-    user_id, username = AUTOMATED_PROCESS_USER
-    return Caller(
-        user_id=user_id,
-        username=username,
-        client_name=trigger.name,
-        api_family="ApexREST",
-        client_category="SALESFORCE",
-        entity=trigger.setting,
-    )
 
 
 def integration_caller(user: User) -> Caller:
@@ -80,7 +36,7 @@ def integration_caller(user: User) -> Caller:
     return Caller(
         user_id=user.id,
         username=user.username,
-        connected_app_id=_app_id(app_name),
+        connected_app_id=app_id(app_name),
         connected_app_name=app_name,
         api_resource="/v62.0/composite/sobject",
         entity="Contact",
@@ -93,7 +49,7 @@ def background_caller(settings: SalesforceSettings, app_name: str) -> Caller:
     return Caller(
         user_id=f"0055g{hashlib.sha256(slug.encode()).hexdigest()[:10]}",
         username=f"{slug}@apibrake.sandbox",
-        connected_app_id=_app_id(app_name),
+        connected_app_id=app_id(app_name),
         connected_app_name=app_name,
         api_resource="/v62.0/sobjects/Contact",
         entity="Contact",
@@ -111,7 +67,7 @@ def request_caller(settings: SalesforceSettings, request: Request) -> Caller:
         user_id=settings.user_id,
         username=settings.username,
         client_name=client,
-        connected_app_id=_app_id("apibrake"),
+        connected_app_id=app_id("apibrake"),
         connected_app_name="apibrake",
         api_resource=resource,
         http_method=request.method,

@@ -1,11 +1,11 @@
 """Who made the org's API calls, minute by minute: what Salesforce's ApiTotalUsage event log
 records, kept so the sandbox can serve EventLogFile and ApiTotalUsageEventLog answers built
-from the calls its automations and external consumers really made.
+from the calls its API clients really made.
 
-A caller is what a file row names (user, connected app, client name, API family). The
-sandbox's flows and scheduled jobs reach the API through a named credential that sends
-`Sforce-Call-Options: client=<flow DeveloperName or job name>`, so CLIENT_NAME names them
-(that convention is the sandbox's; a real org shows whatever its callouts send).
+A caller is what a file row names (user, connected app, client name, API family). Only API
+clients appear: integrations, apibrake, and HubSpot's connector syncing the records the
+org's flows, jobs and triggers changed. No flow or job is ever a caller (platforms.md, "Who
+spends the calls (the causal model)").
 """
 
 from __future__ import annotations

@@ -1,12 +1,13 @@
-"""A simulated Salesforce org: its flows and scheduled jobs, the API calls they burn, and the
-state API tests and scenarios drive it with."""
+"""A simulated Salesforce org: its flows, scheduled jobs and triggers (which change records),
+the API clients that spend its calls (integrations, HubSpot's connector syncing those
+records), and the state API tests and scenarios drive it with."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import Enum
 from typing import Literal
 
@@ -18,14 +19,14 @@ from sandbox.salesforce import errors, ids, permissions
 from sandbox.salesforce.apex import ApexException
 from sandbox.salesforce.api import SalesforceApi
 from sandbox.salesforce.auth import Sessions
+from sandbox.salesforce.automations import change_records, record_rates, running_jobs
 from sandbox.salesforce.callers import (
     ADMIN_USERNAME,
     audit_activation,
     background_caller,
-    flow_caller,
-    job_caller,
     record_runs,
 )
+from sandbox.salesforce.connector import HubSpotConnector
 from sandbox.salesforce.cron import CronError, parse
 from sandbox.salesforce.event_logs import EventLogs
 from sandbox.salesforce.ledger import Caller, CallLedger
@@ -44,8 +45,6 @@ from sandbox.salesforce.settings import SalesforceSettings
 from sandbox.salesforce.switches import KillSwitches
 from sandbox.salesforce.usage import RollingUsage
 
-_RUNNING_STATES = ("WAITING", "ACQUIRED", "EXECUTING")
-
 
 class _Default(Enum):
     LATEST = "latest"
@@ -60,6 +59,7 @@ class SalesforceOrg:
     def __init__(self, clock: VirtualClock, audit: AuditLog, settings: SalesforceSettings) -> None:
         self.lock = threading.RLock()
         self.clock = clock
+        self.created_at = clock.now()
         self.audit = audit
         self.settings = settings
         self.records = OrgRecords(org_id=settings.org_id)
@@ -80,6 +80,14 @@ class SalesforceOrg:
         # Hierarchy custom settings, the triggers reading them, users to freeze.
         self.switches = KillSwitches(self)
         self.switches.ensure_login(self.records.users[settings.user_id])
+        # The consumer syncing the records automations change, and its integration user.
+        self.connector = HubSpotConnector(self)
+        connector_user = self.add_user(
+            self.connector.settings.user_id,
+            self.connector.settings.username,
+            settings.user_time_zone,
+        )
+        connector_user.name = "HubSpot Integration"
         self._api = SalesforceApi(self)
 
     # --- PlatformApp -----------------------------------------------------------------------
@@ -111,59 +119,39 @@ class SalesforceOrg:
             )
 
     def accrue(self) -> None:
-        """Burn the calls active automations and background traffic made up to the clock's now."""
+        """Run the org up to the clock's now: API clients spend calls, automations change
+        records, and the connector syncs them (spending calls) cycle by cycle."""
         with self.lock:
             now = self.clock.now()
             start = self._accrued_to
             if now <= start:
                 return
-            active_flows = [f for f in self.records.flows.values() if f.active is not None]
-            running_jobs = [j for j in self.records.jobs.values() if j.state in _RUNNING_STATES]
-            rates = self._steady_rates(active_flows, running_jobs)
-            self._usage.add_rate(start, now, sum(rate for _, rate in rates))
-            for caller, rate in rates:
+            for caller, rate in self._external.items():
+                self._usage.add_rate(start, now, rate)
                 self.ledger.add_rate(start, now, caller, rate)
             self.switches.accrue(start, now)
-            for flow in active_flows:
-                if flow.calls_per_run <= 0:
-                    continue
-                # Runs happen at whole periods after the flow was created.
-                period = timedelta(minutes=flow.run_every_minutes)
-                first_run = (start - flow.created_at) // period + 1
-                last_run = (now - flow.created_at) // period
-                for run in range(max(first_run, 1), last_run + 1):
-                    self._usage.add(flow.created_at + run * period, flow.calls_per_run)
-                    self.ledger.add(
-                        flow.created_at + run * period,
-                        flow_caller(self.settings, flow),
-                        flow.calls_per_run,
-                    )
-            for job in running_jobs:
+            change_records(self, start, now)
+            self.connector.collect_actions(start, now)
+            for job in running_jobs(self):
                 record_runs(self.records, job, start, now)
+            self.connector.run_until(now)
+            self.connector.changes.prune(now)
             self.ledger.prune(now)
             self._accrued_to = now
 
-    def _steady_rates(
-        self, active_flows: list[FlowDefinition], running_jobs: list[ScheduledJob]
-    ) -> list[tuple[Caller, float]]:
-        rates = [(caller, rate) for caller, rate in self._external.items()]
-        rates += [(flow_caller(self.settings, f), f.calls_per_hour) for f in active_flows]
-        rates += [(job_caller(self, j), j.calls_per_hour) for j in running_jobs]
-        return rates
+    def spend_rate(self, start: datetime, end: datetime, caller: Caller, per_hour: float) -> None:
+        """Calls an API client makes steadily over [start, end), which may reach past now
+        (without accruing: consumers call it mid-accrual; the future counts in its time)."""
+        self._usage.add_rate(start, end, per_hour)
+        self.ledger.add_rate(start, end, caller, per_hour)
 
     def spenders_now(self) -> list[tuple[Caller, float]]:
-        """Who spends calls at this moment and how many an hour (periodic flows averaged,
-        triggers and integration users included): the shares yesterday's traffic is
-        split by when a scenario says the same consumers ran yesterday."""
+        """Who spends calls at this moment and how many an hour (the connector for the
+        records automations change, integration users included): the shares yesterday's
+        traffic is split by when a scenario says the same consumers ran yesterday."""
         with self.lock:
-            active_flows = [f for f in self.records.flows.values() if f.active is not None]
-            running_jobs = [j for j in self.records.jobs.values() if j.state in _RUNNING_STATES]
-            rates = self._steady_rates(active_flows, running_jobs)
-            rates += [
-                (flow_caller(self.settings, f), f.calls_per_run * 60 / f.run_every_minutes)
-                for f in active_flows
-                if f.calls_per_run > 0
-            ]
+            rates = list(self._external.items())
+            rates += self.connector.spending_for(record_rates(self))
             rates += self.switches.rates()
             return [(caller, rate) for caller, rate in rates if rate > 0]
 
@@ -189,11 +177,11 @@ class SalesforceOrg:
             self.accrue()
             self._external[self._background] = calls_per_hour
 
-    def set_flow_rate(self, developer_name: str, calls_per_hour: float) -> None:
+    def set_flow_rate(self, developer_name: str, records_per_hour: float) -> None:
         """A flow's pace changes from now on (its owner reworked it)."""
         with self.lock:
             self.accrue()
-            self.records.flows[developer_name].calls_per_hour = calls_per_hour
+            self.records.flows[developer_name].records_per_hour = records_per_hour
 
     def add_external_consumer(
         self, app_name: str, calls_per_hour: float, *, installed_by_hand: bool = False
@@ -253,11 +241,14 @@ class SalesforceOrg:
         process_type: str = "AutoLaunchedFlow",
         trigger_type: str | None = "RecordAfterSave",
         namespace: str | None = None,
-        calls_per_hour: float = 0.0,
-        calls_per_run: int = 0,
+        records_per_hour: float = 0.0,
+        records_per_run: int = 0,
         run_every_minutes: int = 60,
+        changes_object: str = "Account",
         latest_is_draft: bool = False,
     ) -> FlowDefinition:
+        """A flow changing `records_per_hour` records of `changes_object` steadily, or
+        `records_per_run` every `run_every_minutes`, while a version is active."""
         if versions < 1:
             raise ValueError("a flow has at least one version")
         with self.lock:
@@ -283,9 +274,10 @@ class SalesforceOrg:
                 versions=flow_versions,
                 active_version=active_version,
                 created_at=self.clock.now(),
-                calls_per_hour=calls_per_hour,
-                calls_per_run=calls_per_run,
+                records_per_hour=records_per_hour,
+                records_per_run=records_per_run,
                 run_every_minutes=run_every_minutes,
+                changes_object=changes_object,
                 label=developer_name.replace("_", " "),
             )
             self.records.flows[developer_name] = flow
@@ -328,14 +320,16 @@ class SalesforceOrg:
         cron: str = "0 0 * * * ?",
         apex_class: str = "ScheduledJob",
         time_zone: str = "America/New_York",
-        calls_per_hour: float = 0.0,
+        records_per_hour: float = 0.0,
+        changes_object: str = "Account",
         state: str = "WAITING",
         owner_id: str | None = None,
         constructible: bool = True,
         namespace: str | None = None,
         constructor_access: str = "public",
     ) -> ScheduledJob:
-        """A job scheduled before apibrake came (by anyone, in any time zone)."""
+        """A job scheduled before apibrake came (by anyone, in any time zone), its runs
+        changing `records_per_hour` records of `changes_object`."""
         with self.lock:
             self.accrue()
             qualified = f"{namespace}.{apex_class}" if namespace else apex_class
@@ -346,7 +340,8 @@ class SalesforceOrg:
                 constructor_access=constructor_access,
             )
             job = self._schedule(name, cron, cls, time_zone)
-            job.calls_per_hour, job.state = calls_per_hour, state
+            job.records_per_hour, job.state = records_per_hour, state
+            job.changes_object = changes_object
             if owner_id and owner_id not in self.records.users:
                 # Someone else scheduled it, from their own time zone.
                 self.add_user(owner_id, f"{owner_id.lower()}@apibrake.sandbox", time_zone)

@@ -28,9 +28,12 @@ class FlowDefinition:
     versions: list[FlowVersion]
     active_version: int | None
     created_at: datetime
-    calls_per_hour: float = 0.0
-    calls_per_run: int = 0
+    # What it does while active: records it changes (no API calls of its own), steadily
+    # or per run, and their object.
+    records_per_hour: float = 0.0
+    records_per_run: int = 0
     run_every_minutes: int = 60
+    changes_object: str = "Account"
     label: str = ""
     last_modified: datetime | None = None
 
@@ -113,13 +116,14 @@ class HierarchySetting:
 
 @dataclass
 class Trigger:
-    """An Apex trigger (no API can deactivate it) burning calls unless its kill switch, a
-    checkbox of a hierarchy setting's org default, is set."""
+    """An Apex trigger (no API can deactivate it) changing records unless its kill switch,
+    a checkbox of a hierarchy setting's org default, is set."""
 
     name: str
-    calls_per_hour: float
+    records_per_hour: float
     setting: str
     field: str
+    changes_object: str = "Opportunity"
 
 
 @dataclass
@@ -136,7 +140,8 @@ class ScheduledJob:
     owner_id: str
     state: str
     created_at: datetime
-    calls_per_hour: float = 0.0
+    records_per_hour: float = 0.0  # records its runs change (no API calls of its own)
+    changes_object: str = "Account"
     times_triggered: int = 0
     job_type: str = "7"  # 7 = scheduled Apex
 

@@ -2,8 +2,10 @@
 read them) and the users an external integration logs in as (with their UserLogin).
 
 What the org does, as apibrake's docs describe it:
-- a trigger burns calls while its switch, a checkbox of the setting's org-default row, is
-  not true (profile- and user-level rows are stored but no trigger here reads them);
+- a trigger changes records (no API calls of its own: the consumers syncing those records
+  spend them, sandbox/salesforce/connector.py) while its switch, a checkbox of the setting's
+  org-default row, is not true (profile- and user-level rows are stored but no trigger here
+  reads them);
 - an external integration running as a user burns calls while the user can log in; a freeze
   stops it once sessions issued before the freeze end, after
   `SalesforceSettings.frozen_sessions_last` (whether Salesforce ends them at once is
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox.audit import Mutation
 from sandbox.salesforce import ids
-from sandbox.salesforce.callers import integration_caller, trigger_caller
+from sandbox.salesforce.callers import integration_caller
 from sandbox.salesforce.ledger import Caller
 from sandbox.salesforce.records import HierarchySetting, SettingRow, Trigger, User
 
@@ -64,9 +66,16 @@ class KillSwitches:
                 self._new_row(setting, org.settings.org_id, defaults)
             return setting
 
-    def add_trigger(self, name: str, *, calls_per_hour: float, switch: str) -> Trigger:
-        """An Apex trigger burning `calls_per_hour` unless `switch` (Setting__c.Field__c)
-        is true at org level."""
+    def add_trigger(
+        self,
+        name: str,
+        *,
+        records_per_hour: float,
+        switch: str,
+        changes_object: str = "Opportunity",
+    ) -> Trigger:
+        """An Apex trigger changing `records_per_hour` records of `changes_object` unless
+        `switch` (Setting__c.Field__c) is true at org level."""
         setting_name, _, field_name = switch.partition(".")
         with self._org.lock:
             self._org.accrue()
@@ -74,7 +83,7 @@ class KillSwitches:
             found = setting.field_name(field_name)
             if found is None:
                 raise ValueError(f"{setting_name} has no field {field_name}")
-            trigger = Trigger(name, calls_per_hour, setting.name, found)
+            trigger = Trigger(name, records_per_hour, setting.name, found, changes_object)
             self._org.records.triggers.append(trigger)
             return trigger
 
@@ -100,12 +109,12 @@ class KillSwitches:
             self.ensure_login(user)
             return user
 
-    def set_trigger_rate(self, name: str, calls_per_hour: float) -> None:
+    def set_trigger_rate(self, name: str, records_per_hour: float) -> None:
         """A trigger's pace changes (the runaway starts, or calms down) from now on."""
         with self._org.lock:
             self._org.accrue()
             trigger = next(t for t in self._org.records.triggers if t.name == name)
-            trigger.calls_per_hour = calls_per_hour
+            trigger.records_per_hour = records_per_hour
 
     def ensure_login(self, user: User) -> str:
         if not user.login_id:
@@ -142,14 +151,18 @@ class KillSwitches:
 
     # --- usage -----------------------------------------------------------------------------
 
+    def running_triggers(self) -> list[Trigger]:
+        """Triggers whose kill switch is not set."""
+        return [
+            t
+            for t in self._org.records.triggers
+            if self.org_default(f"{t.setting}.{t.field}") is not True
+        ]
+
     def accrue(self, start: datetime, now: datetime) -> None:
-        """The calls triggers and integration users made between `start` and `now` (the
-        switches' state holds over the interval: every change accrues first)."""
+        """The calls integration users made between `start` and `now` (the switches' state
+        holds over the interval: every change accrues first)."""
         usage, ledger = self._org.usage_ledger, self._org.ledger
-        for trigger in self._org.records.triggers:
-            if self.org_default(f"{trigger.setting}.{trigger.field}") is not True:
-                usage.add_rate(start, now, trigger.calls_per_hour)
-                ledger.add_rate(start, now, trigger_caller(trigger), trigger.calls_per_hour)
         for user in self._org.records.users.values():
             if user.calls_per_hour <= 0 or not user.is_active:
                 continue
@@ -159,18 +172,12 @@ class KillSwitches:
                 ledger.add_rate(start, until, integration_caller(user), user.calls_per_hour)
 
     def rates(self) -> list[tuple[Caller, float]]:
-        """The calls an hour triggers and integration users spend at this moment."""
-        rates = [
-            (trigger_caller(t), t.calls_per_hour)
-            for t in self._org.records.triggers
-            if self.org_default(f"{t.setting}.{t.field}") is not True
-        ]
-        rates += [
+        """The calls an hour integration users spend at this moment."""
+        return [
             (integration_caller(u), u.calls_per_hour)
             for u in self._org.records.users.values()
             if u.calls_per_hour > 0 and u.is_active and u.stopped_at is None
         ]
-        return rates
 
     # --- changes (the API's and people's) --------------------------------------------------
 

@@ -12,6 +12,7 @@ from apibrake.attribution import AttributionStore
 from apibrake.models.attribution import AttributionSource
 from drill.stack import LocalStack
 from sandbox.salesforce import SalesforceSettings
+from sandbox.salesforce.connector import HUBSPOT_USERNAME, records_costing
 
 COLLECT = {"collect": "usage_files"}
 
@@ -25,13 +26,15 @@ def _row(report: dict[str, Any], connection_id: str = "sf-prod") -> dict[str, An
 
 
 def _yesterday_of_calls(stack: LocalStack) -> None:
-    """A whole UTC day of a rollup flow and an ETL, then past the daily file's creation."""
+    """A whole UTC day of an ETL and of the HubSpot connector syncing a rollup flow's
+    changes (240 calls an hour), then past the daily file's creation."""
     sandbox = stack.sandbox
+    sandbox.salesforce.connector.settings.sync_error_share = 0
     start = sandbox.clock.now()
     midnight = start.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
     sandbox.advance(midnight - start)
     sandbox.salesforce.add_flow(
-        "Account_Rollup_Hourly", trigger_type="Scheduled", calls_per_hour=240
+        "Account_Rollup_Hourly", trigger_type="Scheduled", records_per_hour=records_costing(240)
     )
     sandbox.salesforce.add_external_consumer("Nightly ETL", 60)
     sandbox.advance(timedelta(days=1, hours=2))
@@ -44,8 +47,9 @@ def test_daily_collection_keeps_yesterdays_summary_with_a_ttl(stack: LocalStack)
     (collected,) = first["collected"]
     assert collected["status"] == "collected"
     assert collected["api_calls"] == 2  # the EventLogFile query and the download
-    assert collected["total"] == 240 * 24 + 60 * 24
-    assert collected["top"].startswith("Account_Rollup_Hourly")
+    # The connector's last cycle of the day runs at midnight, in the next day's file.
+    assert collected["total"] == 240 * 24 - 60 + 60 * 24
+    assert collected["top"].startswith("HubSpot")  # the consumer, never the flow
     now = stack.sandbox.clock.now()
     (summary,) = _memory(stack).daily_summaries(
         "sf-prod", since=now.date() - timedelta(days=2), now=now
@@ -106,8 +110,10 @@ def test_alert_names_the_collected_top_consumer_and_the_change(
     assert promoted["evidence"] == "after the newest usage data"
     assert promoted["who"] == "admin@apibrake.sandbox"
     assert promoted["allowlisted"] is False
-    assert top["automation"] == "flow:Account_Rollup_Hourly"
-    assert top["allowlisted"] is True
+    # The file names the consumer that spent the calls (HubSpot's connector syncing the
+    # rollup's changes), never the flow: the flow drives it, it is no API client.
+    assert top["name"].startswith("HubSpot (connected app")
+    assert top["automation"] is None
     assert suspects["changes"], suspects["notes"]
     change = suspects["changes"][0]
     assert change["action"] == "activatedinteractiondefversion"
@@ -123,7 +129,7 @@ def test_a_refused_source_is_not_asked_again(stack: LocalStack) -> None:
     stack.add_salesforce()
     stack.sandbox.salesforce.add_scheduled_job(
         "Hourly Territory Recalc", cron="0 0 * * * ?", apex_class="TerritoryRecalcJob",
-        calls_per_hour=300,
+        records_per_hour=records_costing(300),
     )  # fmt: skip
     stack.sandbox.advance(timedelta(hours=2))
     stack.sandbox.salesforce.add_usage(71_000)
@@ -149,7 +155,7 @@ def test_licensed_org_ranks_live_callers(stack_factory: Callable[..., LocalStack
     stack.add_salesforce()
     stack.allow("sf-prod", "flow:Account_Rollup_Hourly")
     stack.sandbox.salesforce.add_flow(
-        "Account_Rollup_Hourly", trigger_type="Scheduled", calls_per_hour=6_000
+        "Account_Rollup_Hourly", trigger_type="Scheduled", records_per_hour=records_costing(6_000)
     )
     stack.sandbox.salesforce.add_external_consumer("Nightly ETL", 1_000)
     stack.sandbox.advance(timedelta(hours=2))
@@ -158,7 +164,9 @@ def test_licensed_org_ranks_live_callers(stack_factory: Callable[..., LocalStack
     suspects = _row(stack.check())["suspects"]
     assert suspects["source"] == AttributionSource.EVENT_LOG_OBJECT.value
     top, second = suspects["consumers"][:2]
-    assert top["automation"] == "flow:Account_Rollup_Hourly"
+    # The connector syncing the rollup's changes spends the calls: the flow is no client.
+    assert HUBSPOT_USERNAME in top["name"] or top["name"].startswith("0H4")
+    assert top["automation"] is None
     assert 0.8 < top["share"] < 0.9
     assert second["name"].startswith("0H4")  # the event log object names the app by id
     assert second["allowlisted"] is False
@@ -203,7 +211,7 @@ def test_an_exhausted_org_gets_the_collected_summary_and_no_call(stack: LocalSta
     assert row["limit_exhausted"] is True
     suspects = row["suspects"]
     assert suspects["source"] == AttributionSource.DAILY_FILE.value
-    assert suspects["consumers"][0]["automation"] == "flow:Account_Rollup_Hourly"
+    assert suspects["consumers"][0]["name"].startswith("HubSpot (connected app")
     assert suspects["api_calls"] == 0
     assert "refuses calls" in suspects["notes"][0]
 
@@ -217,5 +225,5 @@ def test_a_manual_brake_reports_the_collected_summary_at_no_call(stack: LocalSta
     report = stack.brake(connection_id="sf-prod", reason="by hand")
     before = report["suspects_before"]["sf-prod"]
     assert before["source"] == AttributionSource.DAILY_FILE.value
-    assert before["consumers"][0]["automation"] == "flow:Account_Rollup_Hourly"
+    assert before["consumers"][0]["name"].startswith("HubSpot (connected app")
     assert before["api_calls"] == 0

@@ -30,8 +30,12 @@ def _linked_setup(stack: LocalStack) -> tuple[str, str]:
     """sf-prod with one flow; hs-portal with a sync workflow that drives sf-prod and a
     workflow that does not."""
     hubspot, salesforce = stack.sandbox.hubspot, stack.sandbox.salesforce
-    sync = hubspot.add_workflow("Sync contacts to Salesforce", calls_per_hour=100)["id"]
-    welcome = hubspot.add_workflow("Welcome series", calls_per_hour=10)["id"]
+    sync = hubspot.add_workflow(
+        "Sync contacts to Salesforce", enrolments_per_hour=100, custom_code_calls=1
+    )["id"]
+    welcome = hubspot.add_workflow("Welcome series", enrolments_per_hour=10, custom_code_calls=1)[
+        "id"
+    ]
     salesforce.add_flow("Account_Rollup", versions=2, active_version=2)
     stack.add_salesforce("sf-prod")
     stack.add_hubspot("hs-portal")
@@ -136,7 +140,10 @@ def test_salesforce_recovering_first_still_waits_for_hubspots_reset(stack: Local
 def test_drives_is_validated_per_entry(stack: LocalStack) -> None:
     # Given entries naming their own connection, a malformed id, an unknown id, and none
     hubspot = stack.sandbox.hubspot
-    ids = [hubspot.add_workflow(f"Workflow {n}", calls_per_hour=10)["id"] for n in range(4)]
+    ids = [
+        hubspot.add_workflow(f"Workflow {n}", enrolments_per_hour=10, custom_code_calls=1)["id"]
+        for n in range(4)
+    ]
     own, malformed, unknown, plain = ids
     stack.add_salesforce("sf-prod")
     stack.add_hubspot("hs-portal")

@@ -80,7 +80,10 @@ def test_salesforce_round_trip_restores_exact_state(stack: LocalStack) -> None:
 def test_hubspot_round_trip_restores_exact_state(stack: LocalStack) -> None:
     # Given a portal with three enabled workflows and one disabled, three allowlisted
     ids = [
-        stack.sandbox.hubspot.add_workflow(f"Flow {n}", calls_per_hour=100)["id"] for n in range(3)
+        stack.sandbox.hubspot.add_workflow(
+            f"Flow {n}", enrolments_per_hour=100, custom_code_calls=1
+        )["id"]
+        for n in range(3)
     ]
     off = stack.sandbox.hubspot.add_workflow("Off", enabled=False)["id"]
     other = stack.sandbox.hubspot.add_workflow("Other")["id"]

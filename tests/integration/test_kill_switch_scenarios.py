@@ -31,13 +31,15 @@ def test_trigger_runaway_is_contained_through_its_kill_switch(stack: LocalStack)
     stack.allow("sf-prod", f"setting:{TRIGGER_SWITCH}")
     # When the monitor sees usage cross brake_at and brakes
     report = _check_until_braked(stack)
-    # Then the switch is set and the trigger stops burning calls
+    # Then the switch is set and the trigger stops changing records; HubSpot's connector
+    # still syncs what it changed before (the tail), under the limit, then goes flat
     assert statuses(report) == {TRIGGER_SWITCH: "braked"}
     assert sf.switches.org_default(TRIGGER_SWITCH) is True
+    stack.sandbox.advance(timedelta(hours=1))
     used, limit = sf.usage()
+    assert used < limit
     stack.sandbox.advance(timedelta(hours=1))
     assert sf.usage()[0] - used < 1_000  # background only
-    assert used < limit
 
 
 def test_noisy_neighbour_is_contained_when_its_user_is_allowlisted_at_tier_2(

@@ -15,7 +15,7 @@ def _platform_calls(stack: LocalStack) -> int:
 def test_waiting_hubspot_restore_spends_no_calls_until_the_reset(stack: LocalStack) -> None:
     # Given a braked portal whose usage the monitor keeps reading every 5 minutes
     hubspot = stack.sandbox.hubspot
-    flow_id = hubspot.add_workflow("Chatty", calls_per_hour=100)["id"]
+    flow_id = hubspot.add_workflow("Chatty", enrolments_per_hour=100, custom_code_calls=1)["id"]
     stack.add_hubspot("hs-main")
     stack.allow("hs-main", f"workflow:{flow_id}")
     hubspot.add_usage(240_000)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from drill.stack import LocalStack
+from sandbox.salesforce.connector import records_costing
 from tests.integration.brake_support import api_mutations, rows_by_name, statuses
 
 SWITCH = "Trigger_Switches__c.Disable_Rollups__c"
@@ -17,7 +18,12 @@ def _switches(stack: LocalStack, *, org_default: bool | None) -> None:
     sf.switches.add_setting(
         "Trigger_Switches__c", {"Disable_Rollups__c": org_default, "Disable_Sync__c": org_default}
     )
-    sf.switches.add_trigger("AccountRollupTrigger", calls_per_hour=6_000, switch=SWITCH)
+    sf.switches.add_trigger(
+        "AccountRollupTrigger",
+        records_per_hour=records_costing(6_000),
+        switch=SWITCH,
+        changes_object="Account",
+    )
 
 
 def test_setting_round_trip_with_an_org_default_row(stack: LocalStack) -> None:

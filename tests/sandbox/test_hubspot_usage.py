@@ -65,9 +65,13 @@ def test_rate_limit_headers_track_daily_and_burst_usage(hs: RunningPortal) -> No
     assert headers["X-HubSpot-RateLimit-Interval-Milliseconds"] == "10000"
 
 
-def test_enabled_workflows_and_background_burn_calls_as_time_passes(hs: RunningPortal) -> None:
-    hs.portal.add_workflow("Chatty", flow_id="1", calls_per_hour=600)
-    hs.portal.add_workflow("Off", flow_id="2", enabled=False, calls_per_hour=10_000)
+def test_enabled_workflows_custom_code_and_background_burn_calls_as_time_passes(
+    hs: RunningPortal,
+) -> None:
+    hs.portal.add_workflow("Chatty", flow_id="1", enrolments_per_hour=300, custom_code_calls=2)
+    hs.portal.add_workflow(
+        "Off", flow_id="2", enabled=False, enrolments_per_hour=5_000, custom_code_calls=2
+    )
     hs.portal.set_background_rate(60)
 
     hs.clock.advance(timedelta(hours=2))
@@ -75,8 +79,23 @@ def test_enabled_workflows_and_background_burn_calls_as_time_passes(hs: RunningP
     assert hs.portal.usage()[0] == 2 * (600 + 60)
 
 
+def test_a_workflow_without_custom_code_spends_no_portal_calls(hs: RunningPortal) -> None:
+    # Emails, delays and property updates run inside HubSpot: no API call is made.
+    hs.portal.add_workflow("Welcome series", flow_id="1", enrolments_per_hour=10_000)
+
+    hs.clock.advance(timedelta(hours=2))
+
+    assert hs.portal.usage()[0] == 0
+
+
+def test_a_custom_code_workflow_carries_its_custom_code_action(hs: RunningPortal) -> None:
+    flow = hs.portal.add_workflow("Enrich", enrolments_per_hour=10, custom_code_calls=1)
+
+    assert [action["type"] for action in flow["actions"]] == ["CUSTOM_CODE"]
+
+
 def test_disabling_a_workflow_over_http_stops_its_burn_from_then_on(hs: RunningPortal) -> None:
-    hs.portal.add_workflow("Chatty", flow_id="1", calls_per_hour=1_000)
+    hs.portal.add_workflow("Chatty", flow_id="1", enrolments_per_hour=1_000, custom_code_calls=1)
     hs.clock.advance(timedelta(hours=1))
     body = editable(hs.get("/automation/v4/flows/1").json())
     body["isEnabled"] = False

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from sandbox.salesforce import SalesforceSettings
+from sandbox.salesforce.callers import app_id
+from sandbox.salesforce.connector import HUBSPOT_USERNAME, records_costing
 from sandbox.server import Sandbox
 from tests.sandbox.salesforce_support import API, OrgClient
 
@@ -21,13 +23,16 @@ DAILY = (
 
 
 def _day_of_calls(sandbox: Sandbox) -> None:
-    """A flow and an ETL burn calls for a whole UTC day, then the clock moves past the
-    daily file's generation."""
+    """A flow changes accounts the HubSpot connector syncs (120 calls an hour) and an ETL
+    calls directly, for a whole UTC day; then the clock moves past the daily file's
+    generation."""
     sf = sandbox.salesforce
     start = sandbox.clock.now()
     midnight = start.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
     sandbox.clock.advance(midnight - start)
-    sf.add_flow("Account_Rollup_Hourly", trigger_type="Scheduled", calls_per_hour=120)
+    sf.add_flow(
+        "Account_Rollup_Hourly", trigger_type="Scheduled", records_per_hour=records_costing(120)
+    )
     sf.add_external_consumer("Nightly ETL", 60)
     sandbox.clock.advance(timedelta(days=1, hours=2))
 
@@ -53,7 +58,13 @@ def test_daily_file_lists_each_callers_counted_calls(sandbox: Sandbox) -> None:
     assert list(rows[0]) == records[0]["LogFileFieldNames"].split(",")
     by_client = Counter(row["CLIENT_NAME"] for row in rows)
     by_app = Counter(row["CONNECTED_APP_NAME"] for row in rows)
-    assert by_client["Account_Rollup_Hourly"] == 120 * 24
+    # The flow is no API client: the connector that syncs its changes is. Its last cycle
+    # of the day runs after midnight, in the next day's file.
+    assert "Account_Rollup_Hourly" not in by_client
+    assert 120 * 24 - 2 * 30 <= by_app["HubSpot"] <= 120 * 24
+    assert {row["USER_NAME"] for row in rows if row["CONNECTED_APP_NAME"] == "HubSpot"} == {
+        HUBSPOT_USERNAME
+    }
     assert by_app["Nightly ETL"] == 60 * 24
     assert {row["COUNTS_AGAINST_API_LIMIT"] for row in rows} == {"1"}
     assert all(row["TIMESTAMP_DERIVED"].startswith(records[0]["LogDate"][:10]) for row in rows)
@@ -105,8 +116,9 @@ def test_licensed_org_serves_hourly_files_and_grouped_event_log_rows(
     assert grouped.status_code == 200, grouped.text
     records = grouped.json()["records"]
     assert records[0]["attributes"] == {"type": "AggregateResult"}
-    assert records[0]["ClientName"] == "Account_Rollup_Hourly"
-    assert 230 <= records[0]["calls"] <= 250  # two hours at 120 an hour
+    assert records[0]["ConnectedAppIdentifier"] == app_id("HubSpot")
+    assert all(r["ClientName"] != "Account_Rollup_Hourly" for r in records)
+    assert 230 <= records[0]["calls"] <= 270  # eight or nine 15-minute cycles of 30 calls
 
 
 def test_without_view_event_log_files_the_object_is_hidden(sandbox: Sandbox) -> None:
@@ -177,7 +189,7 @@ def test_scheduled_jobs_leave_completed_async_apex_runs(sandbox: Sandbox) -> Non
         "Hourly Territory Recalc",
         cron="0 0 * * * ?",
         apex_class="TerritoryRecalcJob",
-        calls_per_hour=300,
+        records_per_hour=1_500,
     )
     sandbox.clock.advance(timedelta(hours=3))
     runs = (

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from sandbox.faults import Fault, FaultKind
+from sandbox.salesforce.connector import records_costing
 from sandbox.server import Sandbox
 from tests.sandbox.salesforce_support import API, OrgClient
 
@@ -73,16 +74,20 @@ def test_patch_post_delete_of_the_org_default_row(sf: OrgClient) -> None:
     assert kinds == ["setting_update", "setting_create", "setting_delete"]
 
 
-def test_a_trigger_stops_burning_while_its_switch_is_set(sf: OrgClient) -> None:
+def test_a_trigger_stops_changing_records_while_its_switch_is_set(sf: OrgClient) -> None:
     org = sf.org
-    org.switches.add_trigger("RollupTrigger", calls_per_hour=6_000, switch=SWITCH)
+    org.connector.settings.sync_error_share = 0
+    org.switches.add_trigger(
+        "RollupTrigger", records_per_hour=records_costing(6_000), switch=SWITCH
+    )
     used, _ = org.usage()
+    sf.sandbox.advance(timedelta(hours=1))
+    org.switches.set_by_hand(SWITCH, True)
+    sf.sandbox.advance(timedelta(hours=1))
+    # The connector synced the hour's changes (6,000 calls' worth), nothing after the switch
+    assert org.usage()[0] - used == 6_000
     sf.sandbox.advance(timedelta(hours=1))
     assert org.usage()[0] - used == 6_000
-    org.switches.set_by_hand(SWITCH, True)
-    used, _ = org.usage()
-    sf.sandbox.advance(timedelta(hours=1))
-    assert org.usage()[0] == used
 
 
 def test_freezing_a_user_stops_its_integration(sf: OrgClient) -> None:

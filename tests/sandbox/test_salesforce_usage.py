@@ -1,4 +1,5 @@
-"""What the org counts: served calls, automation burn, the rolling 24 hours and the daily limit."""
+"""What the org counts: served calls, the calls integrations and HubSpot's connector spend (for
+the records automations change), the rolling 24 hours and the daily limit."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import httpx
 import pytest
 
 from sandbox.salesforce import SalesforceSettings
+from sandbox.salesforce.connector import records_costing
 from sandbox.server import Sandbox
 from tests.sandbox.salesforce_support import API, OrgClient, activation
 
@@ -131,35 +133,41 @@ def test_served_calls_age_out_after_24_hours(sf: OrgClient) -> None:
     assert sf.org.usage()[0] == 0
 
 
-def test_steady_rates_and_periodic_runs_burn_while_active(sf: OrgClient) -> None:
-    sf.org.add_flow("Hourly_Rollup", calls_per_run=900, run_every_minutes=60)
-    sf.org.add_flow("Chatty_Trigger", calls_per_hour=120)
-    sf.org.add_scheduled_job("Recalc", calls_per_hour=300)
+def test_automations_cost_calls_only_through_the_connector_cycle_by_cycle(sf: OrgClient) -> None:
+    sf.org.connector.settings.sync_error_share = 0  # every record syncs the first time
+    sf.org.add_flow("Hourly_Rollup", records_per_run=int(records_costing(900)))
+    sf.org.add_flow("Chatty_Trigger", records_per_hour=records_costing(120))
+    sf.org.add_scheduled_job("Recalc", records_per_hour=records_costing(300))
     sf.org.set_background_rate(60)
 
     sf.sandbox.advance(timedelta(minutes=59))
-    assert sf.org.usage()[0] == (120 + 300 + 60) * 59 // 60
-    sf.sandbox.advance(timedelta(minutes=1))
-    assert sf.org.usage()[0] == 900 + 120 + 300 + 60
+    # The background as it goes; the cycles at 15, 30 and 45 minutes each synced the 15
+    # minutes before them, over the 15 minutes after.
+    assert sf.org.usage()[0] == 59 + (120 + 300) * 45 // 60
     sf.sandbox.advance(timedelta(hours=2))
-    assert sf.org.usage()[0] == 3 * (900 + 120 + 300 + 60)
+    # Just before the 3-hour cycle: eleven cycles of steady changes, and the rollup's runs
+    # at 60 and 120 minutes synced at 75 and 135; the run at 180 waits.
+    assert sf.org.usage()[0] == 179 + (120 + 300) * 165 // 60 + 2 * 900
 
 
-def test_burn_stops_when_a_flow_is_deactivated_and_a_job_aborted(sf: OrgClient) -> None:
-    rollup = sf.org.add_flow("Hourly_Rollup", versions=2, calls_per_run=900)
-    job = sf.org.add_scheduled_job("Recalc", calls_per_hour=600)
-    sf.sandbox.advance(timedelta(hours=1))
-    assert sf.org.usage()[0] == 1_500
+def test_burn_stops_a_cycle_after_a_flow_is_deactivated_and_a_job_aborted(sf: OrgClient) -> None:
+    sf.org.connector.settings.sync_error_share = 0
+    rollup = sf.org.add_flow("Hourly_Rollup", versions=2, records_per_run=int(records_costing(900)))
+    job = sf.org.add_scheduled_job("Recalc", records_per_hour=records_costing(600))
+    sf.sandbox.advance(timedelta(minutes=59))
+    assert sf.org.usage()[0] == 450  # three cycles of the job's changes
+    sf.sandbox.advance(timedelta(minutes=1))  # the rollup runs
 
     assert sf.patch_flow(rollup.id, 0).status_code == 204
     assert sf.apex(f"System.abortJob('{job.cron_trigger_id}');").json()["success"] is True
     sf.sandbox.advance(timedelta(hours=5))
 
-    assert sf.org.usage()[0] == 1_500 + 2
+    # The tail: the records changed before the brake still synced at the next cycle.
+    assert sf.org.usage()[0] == 600 + 900 + 2
 
 
 def test_inactive_flows_never_burn(sf: OrgClient) -> None:
-    sf.org.add_flow("Off_Rollup", versions=2, active_version=None, calls_per_run=900)
+    sf.org.add_flow("Off_Rollup", versions=2, active_version=None, records_per_run=4_500)
 
     sf.sandbox.advance(timedelta(hours=3))
 
@@ -185,10 +193,12 @@ def test_at_the_limit_every_counted_call_gets_403_and_is_not_counted(
     client.close()
 
 
-def test_automations_keep_burning_past_the_limit(sandbox_factory: Callable[..., Sandbox]) -> None:
+def test_integrations_calling_directly_keep_burning_past_the_limit(
+    sandbox_factory: Callable[..., Sandbox],
+) -> None:
     sandbox = sandbox_factory(salesforce=SalesforceSettings(daily_limit=1_000))
     client = OrgClient(sandbox).login()
-    sandbox.salesforce.add_flow("Runaway", calls_per_hour=600)
+    sandbox.salesforce.add_external_consumer("Nightly ETL", 600)
 
     sandbox.advance(timedelta(hours=3))
     response = client.get(f"{API}/limits/")

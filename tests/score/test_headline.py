@@ -62,15 +62,27 @@ def test_the_headline_sums_up_the_run() -> None:
 
 def test_each_target_says_whether_it_is_met() -> None:
     met = [t.met for t in Headline.of(_suite(watch_calls_per_day=96.0)).targets()]
-    assert met == [False, False, False, True]
-    good = [_score(1, limit_percent_before_brake=0.49), _suite()[-1]]
+    assert met == [False, False, False, True, None]
+    good = [
+        _score(1, limit_percent_before_brake=0.49),
+        _score(2, key="seed-rollups", tail_percent=1.0, minutes_to_flat=15.0),
+        _suite()[-1],
+    ]
     good[-1].watch_calls_per_day = 100
-    assert [t.met for t in Headline.of(good).targets()] == [True, True, True, True]
+    assert [t.met for t in Headline.of(good).targets()] == [True, True, True, True, True]
+
+
+def test_the_seed_cases_tail_above_one_percent_misses_its_target() -> None:
+    seed = _score(2, key="seed-rollups", tail_percent=3.9, tail_still_burning=True)
+    headline = Headline.of([seed])
+    assert headline.targets()[-1].met is False
+    assert "worst tail after the brake 3.90 % of the daily limit" in headline.text()
+    assert "still burning" in text_table([seed])
 
 
 def test_a_target_no_scenario_measures_is_not_measured() -> None:
     headline = Headline.of([_score(1)])
-    assert [t.met for t in headline.targets()] == [True, True, None, None]
+    assert [t.met for t in headline.targets()] == [True, True, None, None, None]
     assert "zero false brakes: not measured in this run" in headline.targets_text()
 
 
@@ -81,10 +93,11 @@ def test_table_json_and_markdown_carry_the_new_columns_and_the_headline() -> Non
     assert document["headline"]["targets"][3]["met"] is True
     assert document["scenarios"][3]["false_brakes"] == 1
     assert {"limit_percent_before_brake", "watch_calls_per_day", "minutes_to_first_alert",
-            "attribution"} <= set(document["scenarios"][0])  # fmt: skip
+            "attribution", "tail_percent", "minutes_to_flat",
+            } <= set(document["scenarios"][0])  # fmt: skip
     table = text_table(scores)
     assert "n/a (no brake due)" in table
-    assert "targets met 1 / 4" in table
+    assert "targets met 1 / 5" in table
     page = markdown(scores)
     assert "## The columns" in page
     assert "**attribution**" in page

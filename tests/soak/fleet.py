@@ -18,6 +18,7 @@ from apibrake.models.connection import Connection
 from drill.stack import LocalStack
 from sandbox.clock import VirtualClock
 from sandbox.hubspot import HubSpotSettings
+from sandbox.salesforce.connector import records_costing
 from sandbox.server import Sandbox
 
 # calls per hour: background (business hours, night), each allowlisted automation, runaway
@@ -119,11 +120,10 @@ class Fleet:
 
 
 def _set_rate(member: Member, name: str, calls_per_hour: float) -> None:
+    """The automation drives `calls_per_hour`: a flow through the connector syncing its
+    changes, a workflow through its custom code (one call per enrolment)."""
     if member.platform == "salesforce":
-        org = member.org
-        with org.lock:
-            org.accrue()
-            org.flow(name).calls_per_hour = calls_per_hour
+        member.org.set_flow_rate(name, records_costing(calls_per_hour))
     else:
         member.org.set_workflow_rate(name, calls_per_hour)
 
@@ -141,8 +141,8 @@ def _salesforce(stack: LocalStack, sandbox: Sandbox, cid: str) -> Member:
     rate = SALESFORCE_RATES["automation"]
     flows = [f"Rollup_{n}" for n in (1, 2)]
     for name in flows:
-        org.add_flow(name, versions=2, calls_per_hour=rate)
-    org.add_flow("Outside_Flow", calls_per_hour=rate)
+        org.add_flow(name, versions=2, records_per_hour=records_costing(rate))
+    org.add_flow("Outside_Flow", records_per_hour=records_costing(rate))
     org.add_scheduled_job("Nightly Sync", cron="0 0 2 * * ?", apex_class="RollupJob")
     settings = org.settings
     _secret_and_connection(
@@ -164,8 +164,13 @@ def _salesforce(stack: LocalStack, sandbox: Sandbox, cid: str) -> Member:
 def _hubspot(stack: LocalStack, sandbox: Sandbox, cid: str) -> Member:
     portal = sandbox.hubspot
     rate = HUBSPOT_RATES["automation"]
-    ids = [portal.add_workflow(f"Workflow {n}", calls_per_hour=rate)["id"] for n in (1, 2)]
-    outside = portal.add_workflow("Outside workflow", calls_per_hour=rate / 2)["id"]
+    ids = [
+        portal.add_workflow(f"Workflow {n}", enrolments_per_hour=rate, custom_code_calls=1)["id"]
+        for n in (1, 2)
+    ]
+    outside = portal.add_workflow(
+        "Outside workflow", enrolments_per_hour=rate / 2, custom_code_calls=1
+    )["id"]
     _secret_and_connection(
         stack,
         cid,

@@ -15,6 +15,7 @@ Percent = Annotated[float, Field(gt=0, le=200)]
 CheckMinutes = Annotated[int, Field(ge=1, le=24 * 60)]
 # A username, a User Id or a connected app name, as the platform's logs spell it.
 _CONSUMER_NAME = re.compile(r"^[^\x00-\x1f,]{1,255}$")
+SALESFORCE_TAIL_MINUTES = 30.0  # see Connection.tail_minutes
 
 
 class Platform(StrEnum):
@@ -47,10 +48,10 @@ class Connection(BaseModel):
     # plus the time a brake takes to land (watch/ahead.py).
     brake_ahead: bool = True
     brake_lead_minutes: Annotated[float, Field(ge=0, le=60)] = 1.0
-    # How long consumers keep burning after a brake lands: the HubSpot connector syncs the
-    # records already changed for a cycle (15 min, HubSpot's documented check interval) or
-    # more. Brake ahead keeps brake plus tail under 100 % (watch/ahead.py). 0 turns it off.
-    brake_tail_minutes: Annotated[float, Field(ge=0, le=240)] = 15.0
+    # How long consumers keep burning after a brake lands (None: the platform's default,
+    # see `tail_minutes`). Brake ahead keeps brake plus tail under 100 % (watch/ahead.py);
+    # the outside-reach alert waits it out.
+    brake_tail_minutes: Annotated[float, Field(ge=0, le=240)] | None = None
     # Consumers apibrake never freezes, blocks or suggests stopping (models/protected.py):
     # the HubSpot connector's integration user, found by `apibrake discover`.
     protected_consumers: tuple[str, ...] = ()
@@ -100,6 +101,16 @@ class Connection(BaseModel):
         """Where the brake really trips: early enough that `reserve_pct` of the limit is
         still left for the brake's own calls (brake_at 98 with reserve_pct 5 trips at 95)."""
         return min(self.brake_at, 100.0 - self.reserve_pct)
+
+    @property
+    def tail_minutes(self) -> float:
+        """Salesforce: the HubSpot connector picks up the records changed before the brake
+        at its next check (every 15 min, documented) and a triggered sync is not completed
+        at once: two cycles, an estimate. HubSpot: a switched-off workflow's custom code
+        stops at once, so no tail (docs/platform-notes.md, who spends the calls)."""
+        if self.brake_tail_minutes is not None:
+            return self.brake_tail_minutes
+        return SALESFORCE_TAIL_MINUTES if self.platform is Platform.SALESFORCE else 0.0
 
     @property
     def protected(self) -> ProtectedConsumers:

@@ -190,6 +190,17 @@ class StateStore:
         )
         return {item["sk"]["S"] for page in pages for item in page["Items"]}
 
+    def claimed_at(self, connection_id: str, alert_key: str) -> datetime | None:
+        """When the claim was taken (the auto-brake's: when the brake started), if held."""
+        answer = self._dynamodb.get_item(
+            TableName=self._table,
+            Key={"pk": {"S": f"alert#{connection_id}"}, "sk": {"S": alert_key}},
+            ProjectionExpression="claimed_at",
+            ConsistentRead=True,
+        )
+        item = answer.get("Item")
+        return datetime.fromisoformat(item["claimed_at"]["S"]) if item else None
+
     def alert_claims(self, connection_id: str) -> list[dict[str, Any]]:
         answer = self._dynamodb.query(
             TableName=self._table,

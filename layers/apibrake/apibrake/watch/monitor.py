@@ -89,6 +89,8 @@ class ReadingStore(ClaimStore, Protocol):
 
     def cadence_states(self) -> dict[str, CadenceState]: ...
 
+    def claimed_at(self, connection_id: str, alert_key: str) -> datetime | None: ...
+
     def put_cadence_states(self, states: list[CadenceState], *, now: datetime) -> None: ...
 
 
@@ -397,6 +399,8 @@ class UsageMonitor:
                 reach = outside_reach_alert(
                     outlook, reach_rate, horizon_minutes=self._options.forecast_horizon_minutes
                 )
+                if reach is not None and self._in_the_tail(connection, now):
+                    reach = None  # the sync of what changed before the brake: it ends
                 if reach is not None:
                     won += self._alerts.claim(
                         connection, [reach], now=now, window_ends=read.window_ends
@@ -411,6 +415,12 @@ class UsageMonitor:
         row.alerts_sent += self._send_notices(connection, read, now)
         row.temperature = assessed.heat  # last: a check that failed above is tried next tick
         return row
+
+    def _in_the_tail(self, connection: Connection, now: datetime) -> bool:
+        """Within brake_tail_minutes of the brake, consumers still sync the records changed
+        before it: calls going on then are the tail, not something outside apibrake's reach."""
+        started = self._state.claimed_at(connection.connection_id, AUTO_BRAKE_KEY)
+        return started is not None and now - started < timedelta(minutes=connection.tail_minutes)
 
     def _brake_ahead(
         self,
@@ -431,7 +441,7 @@ class UsageMonitor:
             look_ahead_minutes=next_check + connection.brake_lead_minutes,
             now=now,
             resets=resets,
-            tail_minutes=connection.brake_tail_minutes,
+            tail_minutes=connection.tail_minutes,
         )
 
     def _send_notices(self, connection: Connection, read: UsageRead, now: datetime) -> list[str]:

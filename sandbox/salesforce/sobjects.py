@@ -133,7 +133,12 @@ def _cron_triggers(records: OrgRecords, now: datetime) -> list[Row]:
             "TimesTriggered": job.times_triggered,
             "TimeZoneSidKey": job.time_zone,
             "OwnerId": job.owner_id,
-            "Owner": _user_row(records, job.owner_id),
+            # Its parents (a real org's describe): CronJobDetail, CreatedBy, LastModifiedBy;
+            # no Owner relationship. The one who scheduled the job created it.
+            "CreatedById": job.owner_id,
+            "CreatedBy": _user_row(records, job.owner_id),
+            "LastModifiedById": job.owner_id,
+            "LastModifiedBy": _user_row(records, job.owner_id),
             "StartTime": timestamp(job.created_at),
             "EndTime": None,
             "CreatedDate": timestamp(job.created_at),
@@ -254,11 +259,20 @@ def _apex_classes(records: OrgRecords, now: datetime) -> list[Row]:
     ]
 
 
+_USER_PARENT_FIELDS = ("Id", "Username", "Name", "TimeZoneSidKey")
+
+
 def _user_row(records: OrgRecords, user_id: str) -> Row | None:
     user = records.users.get(user_id)
     if user is None:
         return None
-    return {"Id": user.id, "Username": user.username, "TimeZoneSidKey": user.time_zone}
+    name = user.name or user.username.partition("@")[0]
+    return {
+        "Id": user.id,
+        "Username": user.username,
+        "Name": name,
+        "TimeZoneSidKey": user.time_zone,
+    }
 
 
 def _users(records: OrgRecords, now: datetime) -> list[Row]:
@@ -336,13 +350,16 @@ _TYPES = [
             "TimesTriggered",
             "TimeZoneSidKey",
             "OwnerId",
+            "CreatedById",
+            "LastModifiedById",
             "StartTime",
             "EndTime",
             "CreatedDate",
         ),
         (
             Relationship("CronJobDetail", "CronJobDetail", ("Id", "Name", "JobType")),
-            Relationship("Owner", "User", ("Id", "Username", "TimeZoneSidKey")),
+            Relationship("CreatedBy", "User", _USER_PARENT_FIELDS),
+            Relationship("LastModifiedBy", "User", _USER_PARENT_FIELDS),
         ),
         _cron_triggers,
     ),

@@ -147,6 +147,21 @@ def test_cron_triggers_and_their_classes(sf: OrgClient) -> None:
     assert _records(sf.query(CRON_TRIGGERS, tooling=True))[0]["Id"] == job.cron_trigger_id
 
 
+def test_cron_trigger_has_no_owner_relationship_but_created_by(sf: OrgClient) -> None:
+    """A real org's describe gives CronTrigger the parents CronJobDetail, CreatedBy and
+    LastModifiedBy; `Owner.` is refused as Salesforce refuses an unknown relationship."""
+    sf.org.add_scheduled_job("Nightly Sync", cron="0 0 2 * * ?", apex_class="OppSyncJob")
+
+    refused = sf.query("SELECT Id, Owner.Username FROM CronTrigger")
+    (trigger,) = _records(sf.query("SELECT OwnerId, CreatedBy.Username FROM CronTrigger"))
+
+    assert refused.status_code == 400
+    (error,) = refused.json()
+    assert error["errorCode"] == "INVALID_FIELD"
+    assert "Didn't understand relationship 'Owner'" in error["message"]
+    assert trigger["CreatedBy"]["Username"] == sf.org.records.users[trigger["OwnerId"]].username
+
+
 @pytest.mark.parametrize(
     ("where", "expected"),
     [

@@ -58,16 +58,17 @@ _NOT_FIRING = frozenset({*_STOPPED_STATES, "ERROR"})
 # and a My Domain host takes ~60.
 ABORTS_PER_BODY = 30
 SCHEDULES_PER_BODY = 15
+# CronTrigger documents OwnerId without a relationship (its parents are CronJobDetail,
+# CreatedBy and LastModifiedBy: docs/platform-notes.md), so the owner is a User query.
 _CRON_FIELDS = (
-    "Id, CronJobDetail.Name, CronExpression, State, NextFireTime, TimeZoneSidKey, OwnerId, "
-    "Owner.Username, Owner.TimeZoneSidKey"
+    "Id, CronJobDetail.Name, CronExpression, State, NextFireTime, TimeZoneSidKey, OwnerId"
 )
 
 
 class ScheduledApexAdapter(Adapter[SalesforceClient]):
     kind: ClassVar[AutomationKind] = AutomationKind.SCHEDULED_APEX
     platform: ClassVar[Platform] = Platform.SALESFORCE
-    # Owner.Username and the running user's id need nothing more: every user reads User.
+    # The owners' User rows and the running user's id need nothing more: every user reads User.
     permissions: ClassVar[tuple[Permission, ...]] = (VIEW_SETUP, AUTHOR_APEX, MODIFY_METADATA)
     by_hand: ClassVar[str] = (
         "Salesforce Setup > Environments > Jobs > Scheduled Jobs: note the schedule, then delete"
@@ -125,7 +126,6 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
             if record.get("State") in _STOPPED_STATES:
                 continue
             name = str((record.get("CronJobDetail") or {}).get("Name"))
-            owner = record.get("Owner") or {}
             found[name] = Observed(
                 {
                     "id": record.get("Id"),
@@ -133,8 +133,6 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
                     "cron": record.get("CronExpression"),
                     "time_zone": record.get("TimeZoneSidKey"),
                     "owner_id": record.get("OwnerId"),
-                    "owner_username": owner.get("Username"),
-                    "owner_time_zone": owner.get("TimeZoneSidKey"),  # the owner's zone now
                     "next_fire_time": record.get("NextFireTime"),
                     "state": record.get("State"),
                 }
@@ -142,8 +140,8 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
         return found
 
     async def inventory(self, client: SalesforceClient, names: list[str]) -> dict[str, Observed]:
-        """The jobs, their classes (namespace, constructor) and whether each comes back
-        exactly: 3 queries, the integration user's id from the token (free)."""
+        """The jobs, their classes (namespace, constructor), their owners and whether each
+        comes back exactly: 4 queries, the integration user's id from the token (free)."""
         found = await self.observe(client, names)
         if found:
             ids = soql_strings([str(o.summary["id"]) for o in found.values()])
@@ -167,8 +165,29 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
             observed.summary["namespace"] = apex_class.get("NamespacePrefix") or None
         await self._read_constructors(client, found)
         user_id = await client.running_user_id()
+        await self._read_owners(client, found, user_id)
         for observed in found.values():
             observed.summary["inexact"] = differences(observed.summary, user_id)
+
+    async def _read_owners(
+        self, client: SalesforceClient, found: dict[str, Observed], running_user_id: str | None
+    ) -> None:
+        """Each owner's username and time zone now (a re-created job takes the running
+        user's zone, compared with the job's own)."""
+        ids = {str(o.summary["owner_id"]) for o in found.values() if o.summary.get("owner_id")}
+        if not ids:
+            return
+        if running_user_id:
+            ids.add(running_user_id)
+        users = await client.query(
+            "SELECT Id, Username, TimeZoneSidKey FROM User "  # noqa: S608 - values escaped
+            f"WHERE Id IN ({soql_strings(sorted(ids))})"
+        )
+        by_id = {str(user.get("Id"))[:15]: user for user in users}
+        for observed in found.values():
+            owner = by_id.get(str(observed.summary.get("owner_id"))[:15], {})
+            observed.summary["owner_username"] = owner.get("Username")
+            observed.summary["owner_time_zone"] = owner.get("TimeZoneSidKey")  # its zone now
 
     async def _read_constructors(
         self, client: SalesforceClient, found: dict[str, Observed]

@@ -85,12 +85,14 @@ async def setup_activations(client: Any, since: datetime) -> dict[str, Dated]:
 
 
 async def flow_changes(client: Any) -> dict[str, Dated]:
-    """flow:NAME -> LastModifiedDate of every active flow (activation or edit)."""
+    """flow:NAME -> LastModifiedDate of every active flow (activation or edit). Active means
+    an ActiveVersionId: IsActive is false for a flow running an older version under a newer
+    draft (docs/platform-notes.md)."""
     records = await _query(
         client,
         "FlowDefinitionView",
         "SELECT ApiName, NamespacePrefix, LastModifiedDate FROM FlowDefinitionView "
-        "WHERE IsActive = true",
+        "WHERE ActiveVersionId != null",
     )
     found = {}
     for record in records:

@@ -64,6 +64,10 @@ class SalesforceSettings:
     event_monitoring_licensed: bool = False
     daily_file_delay: timedelta = timedelta(hours=1)  # "during nonpeak hours the day after"
     hourly_file_delay: timedelta = timedelta(hours=3)  # "3-6 hours" after the hour
+    # "When delays in processing occur and event logs for a particular hour arrive later, a
+    # new log file is created for the event/date/hour and lists only the new events": each
+    # hour's events split into this many files, 20 minutes apart (Sequence 1, 2, ...).
+    hourly_files_per_hour: int = 1
     # How long sessions a user had before a freeze keep working (undocumented by Salesforce:
     # docs/runbook.md); an external integration running as the user stops after it.
     frozen_sessions_last: timedelta = timedelta(0)

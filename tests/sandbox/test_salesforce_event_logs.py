@@ -109,6 +109,36 @@ def test_licensed_org_serves_hourly_files_and_grouped_event_log_rows(
     assert 230 <= records[0]["calls"] <= 250  # two hours at 120 an hour
 
 
+def test_an_hour_processed_late_comes_in_several_files_that_add_up(
+    sandbox_factory: Callable[..., Sandbox],
+) -> None:
+    """ "A new log file is created for the event/date/hour and lists only the new events":
+    Sequence 1, 2, ... with later CreatedDates, together the hour's calls."""
+    settings = SalesforceSettings(event_monitoring_licensed=True, hourly_files_per_hour=2)
+    sandbox = sandbox_factory(salesforce=settings)
+    _day_of_calls(sandbox)
+    sf = OrgClient(sandbox).login()
+    records = sf.query(
+        "SELECT Id, LogDate, Sequence, CreatedDate, LogFile FROM EventLogFile "
+        "WHERE EventType = 'ApiTotalUsage' AND Interval = 'Hourly' ORDER BY LogDate DESC"
+    ).json()["records"]
+    # The newest hour has its first file only; the one before has both by now.
+    assert records[0]["Sequence"] == 1
+    late = next(r for r in records if r["Sequence"] == 2)
+    hour = [r for r in records if r["LogDate"] == late["LogDate"]]
+
+    assert sorted(r["Sequence"] for r in hour) == [1, 2]
+    first, second = sorted(hour, key=lambda r: r["Sequence"])
+    assert first["CreatedDate"] < second["CreatedDate"]
+    calls = [
+        Counter(row["CLIENT_NAME"] for row in _rows(sf.get(r["LogFile"]).text))
+        for r in (first, second)
+    ]
+    assert calls[0]["Account_Rollup_Hourly"] + calls[1]["Account_Rollup_Hourly"] == 120
+    assert calls[0]["Account_Rollup_Hourly"] > 0
+    assert calls[1]["Account_Rollup_Hourly"] > 0
+
+
 def test_without_view_event_log_files_the_object_is_hidden(sandbox: Sandbox) -> None:
     _day_of_calls(sandbox)
     sandbox.salesforce.revoke_permissions("ViewEventLogFiles")

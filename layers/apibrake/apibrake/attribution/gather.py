@@ -14,12 +14,14 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 
 from apibrake.attribution import salesforce_sources as sources
 from apibrake.attribution.budget import CallBudget
 from apibrake.attribution.spending import RefusalMemory, Spender
 from apibrake.attribution.summary import DailySummary
+from apibrake.attribution.tally import UsageTally
 from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.attribution import AttributionSource, Consumer, ConsumerKind, Suspects
 
@@ -147,28 +149,52 @@ async def _login_hint(suspects: Suspects, spender: Spender, job: Gathering) -> N
 
 
 async def _hourly_file(suspects: Suspects, spender: Spender, job: Gathering) -> bool:
-    """The newest hourly ApiTotalUsage file (Event Monitoring licence; 3-6 h behind): its
-    query and download. An org without hourly files is remembered as such."""
-    record = await spender.spend(
-        AttributionSource.HOURLY_FILE, lambda: sources.newest_hourly_file(job.client)
+    """The newest hour's ApiTotalUsage files (Event Monitoring licence; 3-6 h behind): their
+    query and each download the budget allows (events processed late come in further files
+    for the hour). An org without hourly files is remembered as such."""
+    records = await spender.spend(
+        AttributionSource.HOURLY_FILE, lambda: sources.newest_hourly_files(job.client)
     )
-    if record is None:  # failed or refused: noted (and remembered) by the spender
+    if records is None:  # failed or refused: noted (and remembered) by the spender
         return False
-    if not record:
+    if not records:
         await spender.remember(AttributionSource.HOURLY_FILE, "no hourly files (no licence)")
         return False
-    tally = await spender.spend(
-        AttributionSource.HOURLY_FILE,
-        lambda: sources.tally_file(job.client, str(record["LogFile"])),
-    )
+    tally = await _tally_files(spender, job, records)
     if tally is None or not tally.total:
         return False
     counted = list(tally.calls.items())
-    start = sources.parse_time(str(record["LogDate"]))
+    start = sources.parse_time(str(records[0]["LogDate"]))
     _take(suspects, sources.rank(counted, tally.total, job.entries), AttributionSource.HOURLY_FILE,
           start, start + timedelta(hours=1))  # fmt: skip
     suspects.data_as_of = tally.newest or suspects.window_end
     return True
+
+
+async def _tally_files(
+    spender: Spender, job: Gathering, records: list[dict[str, Any]]
+) -> UsageTally | None:
+    """The files' counts added up; a note when the budget left some unread."""
+    total, read = UsageTally(), 0
+    for record in records:
+        if read and not job.budget.allows():
+            break
+        path = str(record["LogFile"])
+        tally = await spender.spend(
+            AttributionSource.HOURLY_FILE, partial(sources.tally_file, job.client, path)
+        )
+        if tally is None:
+            break
+        total.absorb(tally)
+        read += 1
+    if not read:
+        return None
+    if read < len(records):
+        spender.notes.append(
+            f"{AttributionSource.HOURLY_FILE.value}: {read} of the hour's {len(records)} files "
+            "read (the call budget)"
+        )
+    return total
 
 
 def _take(

@@ -124,10 +124,14 @@ async def daily_file_record(client: Any, day: date) -> dict[str, Any] | None:
     return records[0] if records else None
 
 
-async def newest_hourly_file(client: Any) -> dict[str, Any]:
-    """The newest hourly file's record; {} when the org has none."""
-    records = await client.query(soql.newest_hourly_file())
-    return dict(records[0]) if records else {}
+async def newest_hourly_files(client: Any) -> list[dict[str, Any]]:
+    """The records of the newest hour's files, by Sequence; [] when the org has none."""
+    records = await client.query(soql.newest_hourly_files())
+    if not records:
+        return []
+    hour = records[0].get("LogDate")
+    same_hour = [dict(r) for r in records if r.get("LogDate") == hour]
+    return sorted(same_hour, key=lambda r: int(r.get("Sequence") or 0))
 
 
 async def tally_file(client: Any, log_file_path: str) -> UsageTally:

@@ -46,11 +46,16 @@ def daily_file(day: date) -> str:
     )
 
 
-def newest_hourly_file() -> str:
+HOURLY_FILES_READ = 10  # the newest hours' files: the newest hour's, late ones included
+
+
+def newest_hourly_files() -> str:
+    """An hour's events processed late come in further files for that hour (Sequence 2, 3,
+    ..., later CreatedDate) listing only the new events: the caller keeps the newest hour's."""
     return (
-        "SELECT Id, LogDate, Interval, Sequence, CreatedDate, LogFile FROM EventLogFile "
+        "SELECT Id, LogDate, Interval, Sequence, CreatedDate, LogFile FROM EventLogFile "  # noqa: S608 - a constant only
         "WHERE EventType = 'ApiTotalUsage' AND Interval = 'Hourly' "
-        "ORDER BY LogDate DESC LIMIT 1"
+        f"ORDER BY LogDate DESC LIMIT {HOURLY_FILES_READ}"
     )
 
 

@@ -54,6 +54,18 @@ class UsageTally:
             return None
         return datetime.fromisoformat(self._newest_text.replace("Z", "+00:00")).astimezone(UTC)
 
+    def absorb(self, other: UsageTally) -> None:
+        """Adds another file's counts (an hour's later file lists only its new events)."""
+        self.raw.update(other.raw)
+        self.per_hour.update(other.per_hour)
+        self.total += other.total
+        self.not_counted += other.not_counted
+        self.bad_rows += other.bad_rows
+        if other._newest_text and (
+            self._newest_text is None or other._newest_text > self._newest_text
+        ):
+            self._newest_text = other._newest_text
+
     def feed(self, line: str) -> None:
         if not self._indexes:
             # A file saved with a UTF-8 byte order mark: the decoder keeps it on the header.

@@ -23,6 +23,8 @@ TOKEN_PATH = "/services/oauth2/token"
 VERSIONS_PATH = "/services/data"
 _API_PREFIX = "/services/data/v"
 
+_EVENT_LOG_OBJECT = frozenset({"apitotalusageeventlog"})  # strict: no aggregates
+
 
 class SalesforceApi:
     def __init__(self, org: SalesforceOrg) -> None:
@@ -134,6 +136,7 @@ class SalesforceApi:
         version = request.params["version"]
         base = f"/services/data/v{version}" + ("/tooling" if tooling else "")
         hidden = self._hidden_objects() | hidden_types(self._org)
+        aggregates = self._org.settings.event_log_object_aggregates
         try:
             result = run(
                 soql,
@@ -142,6 +145,7 @@ class SalesforceApi:
                 tooling=tooling,
                 base=base,
                 hidden=hidden,
+                no_aggregates=frozenset() if aggregates else _EVENT_LOG_OBJECT,
             )
         except SoqlError as exc:
             return errors.error(400, exc.error_code, exc.message)

@@ -68,6 +68,9 @@ class SalesforceSettings:
     # new log file is created for the event/date/hour and lists only the new events": each
     # hour's events split into this many files, 20 minutes apart (Sequence 1, 2, ...).
     hourly_files_per_hour: int = 1
+    # Whether ApiTotalUsageEventLog takes COUNT()/GROUP BY: documented neither way. False is
+    # the strict reading: refused with MALFORMED_QUERY, plain rows only.
+    event_log_object_aggregates: bool = True
     # How long sessions a user had before a freeze keep working (undocumented by Salesforce:
     # docs/runbook.md); an external integration running as the user stops after it.
     frozen_sessions_last: timedelta = timedelta(0)

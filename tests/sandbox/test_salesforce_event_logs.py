@@ -139,6 +139,28 @@ def test_an_hour_processed_late_comes_in_several_files_that_add_up(
     assert calls[1]["Account_Rollup_Hourly"] > 0
 
 
+def test_strict_event_log_object_refuses_aggregates_and_serves_plain_rows(
+    sandbox_factory: Callable[..., Sandbox],
+) -> None:
+    settings = SalesforceSettings(event_monitoring_licensed=True, event_log_object_aggregates=False)
+    sandbox = sandbox_factory(salesforce=settings)
+    _day_of_calls(sandbox)
+    sf = OrgClient(sandbox).login()
+
+    grouped = sf.query(
+        "SELECT ClientName, COUNT(Id) calls FROM ApiTotalUsageEventLog GROUP BY ClientName"
+    )
+    plain = sf.query(
+        "SELECT ClientName, Timestamp FROM ApiTotalUsageEventLog "
+        "WHERE IsApiLimitCounted = true ORDER BY Timestamp DESC LIMIT 50"
+    )
+
+    assert grouped.status_code == 400
+    assert grouped.json()[0]["errorCode"] == "MALFORMED_QUERY"
+    assert plain.status_code == 200, plain.text
+    assert len(plain.json()["records"]) == 50
+
+
 def test_without_view_event_log_files_the_object_is_hidden(sandbox: Sandbox) -> None:
     _day_of_calls(sandbox)
     sandbox.salesforce.revoke_permissions("ViewEventLogFiles")

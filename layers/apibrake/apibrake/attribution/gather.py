@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from apibrake.attribution import salesforce_sources as sources
 from apibrake.attribution.budget import CallBudget
+from apibrake.attribution.soql import EVENTS_SAMPLED
 from apibrake.attribution.spending import RefusalMemory, Spender
 from apibrake.attribution.summary import DailySummary
 from apibrake.attribution.tally import UsageTally
@@ -110,14 +111,10 @@ def _from_daily_summary(
 
 async def _live_consumers(suspects: Suspects, spender: Spender, job: Gathering) -> None:
     since = job.now - job.live_window
-    if spender.may_try(AttributionSource.EVENT_LOG_OBJECT):
-        live = await spender.spend(
-            AttributionSource.EVENT_LOG_OBJECT,
-            lambda: sources.event_log_consumers(job.client, since, job.entries),
-        )
-        if live:
-            _take(suspects, live, AttributionSource.EVENT_LOG_OBJECT, since, job.now)
-            return
+    if spender.may_try(AttributionSource.EVENT_LOG_OBJECT) and await _event_log_object(
+        suspects, spender, job, since
+    ):
+        return
     hourly = spender.may_try(AttributionSource.HOURLY_FILE) and job.budget.allows_two()
     if hourly and await _hourly_file(suspects, spender, job):
         return
@@ -133,6 +130,42 @@ async def _live_consumers(suspects: Suspects, spender: Spender, job: Gathering) 
                 "scheduled Apex runs in the window: "
                 + ", ".join(f"{r.name} {r.calls}" for r in runs[:5])
             )
+
+
+async def _event_log_object(
+    suspects: Suspects, spender: Spender, job: Gathering, since: datetime
+) -> bool:
+    """Top callers by aggregate query; where the object refuses aggregates (remembered, so
+    no later alert spends a call on it), the newest events counted here."""
+    if AttributionSource.EVENT_LOG_AGGREGATES not in spender.unavailable:
+        try:
+            live = await spender.spend(
+                AttributionSource.EVENT_LOG_OBJECT,
+                lambda: sources.event_log_consumers(job.client, since, job.entries),
+            )
+        except sources.AggregatesRefused as refused:
+            await spender.remember(AttributionSource.EVENT_LOG_AGGREGATES, str(refused))
+        else:
+            if live:
+                _take(suspects, live, AttributionSource.EVENT_LOG_OBJECT, since, job.now)
+            return bool(live)
+    if not spender.may_try(AttributionSource.EVENT_LOG_OBJECT):
+        return False
+    sample = await spender.spend(
+        AttributionSource.EVENT_LOG_OBJECT,
+        lambda: sources.event_log_sample(job.client, since, job.entries),
+    )
+    if not sample or not sample[0]:
+        return False
+    consumers, oldest = sample
+    _take(suspects, consumers, AttributionSource.EVENT_LOG_OBJECT, oldest or since, job.now)
+    if oldest is not None:
+        suspects.notes.append(
+            f"{AttributionSource.EVENT_LOG_OBJECT.value}: the newest "
+            f"{EVENTS_SAMPLED:,} events only (no aggregate queries on this object), "
+            f"since {oldest:%H:%M} UTC"
+        )
+    return True
 
 
 async def _login_hint(suspects: Suspects, spender: Spender, job: Gathering) -> None:

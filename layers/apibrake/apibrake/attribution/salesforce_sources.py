@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -12,10 +13,21 @@ import httpx
 from apibrake.attribution import soql
 from apibrake.attribution.caller import CallerKey, allowlist_key, consumer
 from apibrake.attribution.tally import UsageTally
+from apibrake.http.errors import PlatformError
 from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.attribution import Consumer, ConsumerKind, SetupChange
 
 _UNIQUE_NAME = re.compile(r'Unique Name "([^"]+)"')
+# How an object refuses COUNT()/GROUP BY (big objects answer the second).
+_AGGREGATES_REFUSED = frozenset({"MALFORMED_QUERY", "BIG_OBJECT_UNSUPPORTED_OPERATION"})
+
+
+class AggregatesRefused(Exception):
+    """ApiTotalUsageEventLog refused the aggregate query: plain rows are the way."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"aggregate queries refused ({code})")
+        self.code = code
 
 
 async def setup_changes(
@@ -54,7 +66,12 @@ async def event_log_consumers(
     client: Any, since: datetime, entries: Sequence[AllowlistEntry]
 ) -> list[Consumer]:
     """Top callers since `since` from ApiTotalUsageEventLog (Event Monitoring licence)."""
-    records = await client.query(soql.event_log_top_callers(since))
+    try:
+        records = await client.query(soql.event_log_top_callers(since))
+    except PlatformError as error:
+        if error.status == 400 and error.code in _AGGREGATES_REFUSED:
+            raise AggregatesRefused(error.code) from error
+        raise
     counted = [
         (
             CallerKey(
@@ -68,6 +85,25 @@ async def event_log_consumers(
     ]
     total = sum(calls for _, calls in counted)
     return rank(counted, total, entries)
+
+
+async def event_log_sample(
+    client: Any, since: datetime, entries: Sequence[AllowlistEntry]
+) -> tuple[list[Consumer], datetime | None]:
+    """Callers among the newest events since `since`, counted here (no aggregates), and the
+    oldest event's time when the sample stops short of `since` (None when it covers it)."""
+    records = await client.query(soql.event_log_newest_events(since))
+    counted = Counter(
+        CallerKey(
+            connected_app=str(r.get("ConnectedAppIdentifier") or ""),
+            client=str(r.get("ClientName") or ""),
+            user=str(r.get("UserIdentifier") or ""),
+        )
+        for r in records
+    )
+    full = len(records) >= soql.EVENTS_SAMPLED
+    oldest = parse_time(str(records[-1]["Timestamp"])) if full else None
+    return rank(list(counted.items()), len(records), entries), oldest
 
 
 async def apex_runs(

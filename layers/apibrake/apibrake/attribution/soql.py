@@ -26,6 +26,18 @@ def event_log_top_callers(since: datetime) -> str:
     )
 
 
+EVENTS_SAMPLED = 2000  # one query page
+
+
+def event_log_newest_events(since: datetime) -> str:
+    """Plain rows, newest first, for an org whose event log object refuses aggregates."""
+    return (
+        "SELECT ConnectedAppIdentifier, UserIdentifier, ClientName, Timestamp "  # noqa: S608 - only formatted datetimes
+        f"FROM ApiTotalUsageEventLog WHERE Timestamp >= {soql_datetime(since)} "
+        f"AND IsApiLimitCounted = true ORDER BY Timestamp DESC LIMIT {EVENTS_SAMPLED}"
+    )
+
+
 def async_apex_runs(since: datetime) -> str:
     """Runs per scheduled job (CronJobDetail.Name, the allowlist's scheduled_apex name)
     through AsyncApexJob.CronTriggerId; the relationship path is composed (platforms.md A6

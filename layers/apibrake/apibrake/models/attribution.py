@@ -15,6 +15,8 @@ class AttributionSource(StrEnum):
     DAILY_FILE = "ApiTotalUsage daily file"  # yesterday, collected before it expires
     HOURLY_FILE = "ApiTotalUsage hourly file"  # Event Monitoring licence
     EVENT_LOG_OBJECT = "ApiTotalUsageEventLog"  # Event Monitoring licence, near real time
+    # Its COUNT()/GROUP BY, undocumented either way: remembered when refused (plain rows then)
+    EVENT_LOG_AGGREGATES = "ApiTotalUsageEventLog aggregates"
     ASYNC_APEX = "AsyncApexJob runs"
     LOGIN_HISTORY = "LoginHistory"  # a hint only: logins, not calls
     SETUP_AUDIT_TRAIL = "SetupAuditTrail"

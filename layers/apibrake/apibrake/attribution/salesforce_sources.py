@@ -155,9 +155,10 @@ def login_note(hints: Sequence[tuple[str, int]], window: timedelta) -> str:
     return f"logins in the last {span}: {listed}"
 
 
-async def daily_file_record(client: Any, day: date) -> dict[str, Any] | None:
-    records = await client.query(soql.daily_file(day))
-    return records[0] if records else None
+async def daily_file_records(client: Any, first: date, last: date) -> dict[date, dict[str, Any]]:
+    """The daily files of the days `first` to `last`, by the day each covers."""
+    records = await client.query(soql.daily_files(first, last))
+    return {date.fromisoformat(str(r["LogDate"])[:10]): r for r in records}
 
 
 async def newest_hourly_files(client: Any) -> list[dict[str, Any]]:

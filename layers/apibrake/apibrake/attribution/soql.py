@@ -49,13 +49,18 @@ def async_apex_runs(since: datetime) -> str:
     )
 
 
-def daily_file(day: date) -> str:
-    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+def daily_files(first: date, last: date) -> str:
+    """The daily files of the days `first` to `last`, newest first (one a day)."""
     return (
         "SELECT Id, LogDate, Interval, LogFileLength, CreatedDate, LogFile FROM EventLogFile "  # noqa: S608 - only formatted datetimes
         f"WHERE EventType = 'ApiTotalUsage' AND Interval = 'Daily' "
-        f"AND LogDate = {soql_datetime(start)} LIMIT 1"
+        f"AND LogDate >= {soql_datetime(_midnight(first))} "
+        f"AND LogDate <= {soql_datetime(_midnight(last))} ORDER BY LogDate DESC"
     )
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 HOURLY_FILES_READ = 10  # the newest hours' files: the newest hour's, late ones included

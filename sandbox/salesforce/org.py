@@ -334,8 +334,10 @@ class SalesforceOrg:
         constructible: bool = True,
         namespace: str | None = None,
         constructor_access: str = "public",
+        end_time: datetime | None = None,
     ) -> ScheduledJob:
-        """A job scheduled before apibrake came (by anyone, in any time zone)."""
+        """A job scheduled before apibrake came (by anyone, in any time zone, in Setup with
+        an end date). An EXECUTING job's run is Processing: no Queued AsyncApexJob then."""
         with self.lock:
             self.accrue()
             qualified = f"{namespace}.{apex_class}" if namespace else apex_class
@@ -346,7 +348,10 @@ class SalesforceOrg:
                 constructor_access=constructor_access,
             )
             job = self._schedule(name, cron, cls, time_zone)
-            job.calls_per_hour, job.state = calls_per_hour, state
+            job.calls_per_hour, job.state, job.end_time = calls_per_hour, state, end_time
+            if state == "EXECUTING":
+                running = next(a for a in self.records.async_jobs if a.id == job.async_apex_job_id)
+                running.status = "Processing"
             if owner_id and owner_id not in self.records.users:
                 # Someone else scheduled it, from their own time zone.
                 self.add_user(owner_id, f"{owner_id.lower()}@apibrake.sandbox", time_zone)

@@ -139,6 +139,8 @@ class ScheduledJob:
     calls_per_hour: float = 0.0
     times_triggered: int = 0
     job_type: str = "7"  # 7 = scheduled Apex
+    # CronTrigger.EndTime: scheduled (in Setup) with an end date; System.schedule sets none.
+    end_time: datetime | None = None
 
     def describe(self) -> dict[str, object]:
         """What the audit records about the job."""

@@ -140,7 +140,7 @@ def _cron_triggers(records: OrgRecords, now: datetime) -> list[Row]:
             "LastModifiedById": job.owner_id,
             "LastModifiedBy": _user_row(records, job.owner_id),
             "StartTime": timestamp(job.created_at),
-            "EndTime": None,
+            "EndTime": timestamp(job.end_time),
             "CreatedDate": timestamp(job.created_at),
             "CronJobDetail": {
                 "Id": job.cron_job_detail_id,

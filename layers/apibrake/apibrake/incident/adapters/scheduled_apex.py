@@ -61,8 +61,12 @@ SCHEDULES_PER_BODY = 15
 # CronTrigger documents OwnerId without a relationship (its parents are CronJobDetail,
 # CreatedBy and LastModifiedBy: docs/platform-notes.md), so the owner is a User query.
 _CRON_FIELDS = (
-    "Id, CronJobDetail.Name, CronExpression, State, NextFireTime, TimeZoneSidKey, OwnerId"
+    "Id, CronJobDetail.Name, CronExpression, State, NextFireTime, TimeZoneSidKey, OwnerId, "
+    "StartTime, EndTime"
 )
+# A job's class: from its queued run, or the run in progress while the job is EXECUTING
+# (then no Queued row exists).
+_RUNS_WITH_CLASS = "('Queued', 'Processing')"
 
 
 class ScheduledApexAdapter(Adapter[SalesforceClient]):
@@ -135,6 +139,8 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
                     "owner_id": record.get("OwnerId"),
                     "next_fire_time": record.get("NextFireTime"),
                     "state": record.get("State"),
+                    "start_time": record.get("StartTime"),
+                    "end_time": record.get("EndTime"),  # a System.schedule job has none
                 }
             )
         return found
@@ -155,7 +161,7 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
         would not keep."""
         jobs = await client.query(
             "SELECT ApexClass.Name, ApexClass.NamespacePrefix, CronTriggerId "  # noqa: S608 - the callers escape
-            f"FROM AsyncApexJob WHERE JobType = 'ScheduledApex' AND Status = 'Queued' "
+            f"FROM AsyncApexJob WHERE JobType = 'ScheduledApex' AND Status IN {_RUNS_WITH_CLASS} "
             f"{trigger_filter}".rstrip()
         )
         class_by_trigger = {job.get("CronTriggerId"): job.get("ApexClass") or {} for job in jobs}

@@ -405,6 +405,19 @@ class SalesforceOrg:
                 raise ValueError(f"{developer_name} has no version {version}")
             self.set_active_version(flow, version or None, actor="human")
 
+    def run_flow_in_system_mode_by_hand(self, developer_name: str) -> None:
+        """An admin switches the active version's run mode: Setup records it as an
+        "activated" action ending in WithSystemMode (3P Action list), no activation."""
+        with self.lock:
+            flow = self.flow(developer_name)
+            self.audit_setup(
+                "activatedinteractiondefversionWithSystemMode",
+                "Flows",
+                f'Activated "System Mode without Sharing" for version #{flow.active_version} '
+                f'of flow with Unique Name "{developer_name}"',
+                by=ADMIN_USERNAME,
+            )
+
     def abort_job_by_hand(self, name: str) -> None:
         with self.lock:
             self.accrue()

@@ -185,6 +185,7 @@ _AUDIT_USER_ID = "0055g0000000SetupA"
 
 
 def _setup_audit_trail(records: OrgRecords, now: datetime) -> list[Row]:
+    ids = {user.username: user.id for user in records.users.values()}
     return [
         {
             "Id": row.id,
@@ -192,8 +193,13 @@ def _setup_audit_trail(records: OrgRecords, now: datetime) -> list[Row]:
             "Section": row.section,
             "Display": row.display,
             "CreatedDate": timestamp(row.created_at),
-            "CreatedById": _AUDIT_USER_ID,
-            "CreatedBy": {"Id": _AUDIT_USER_ID, "Username": row.created_by, "Name": row.created_by},
+            # The user who made the change: apibrake's own user for its API changes.
+            "CreatedById": ids.get(row.created_by, _AUDIT_USER_ID),
+            "CreatedBy": {
+                "Id": ids.get(row.created_by, _AUDIT_USER_ID),
+                "Username": row.created_by,
+                "Name": row.created_by,
+            },
             "DelegateUser": None,
             "ResponsibleNamespacePrefix": None,
         }

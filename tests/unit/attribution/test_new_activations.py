@@ -64,3 +64,27 @@ def test_an_activation_the_data_already_covers_and_a_deactivation_change_nothing
     promote_new_activations(suspects)
 
     assert [c.name for c in suspects.consumers] == ["Background sync"]
+
+
+def test_a_run_mode_change_is_no_activation() -> None:
+    run_mode = _activation(
+        NOW - timedelta(minutes=30),
+        "Mass_Update_Accounts",
+        action="activatedinteractiondefversionWithSystemMode",
+    )
+    suspects = _suspects(run_mode)
+
+    promote_new_activations(suspects)
+
+    assert [c.name for c in suspects.consumers] == ["Background sync"]
+
+
+def test_apibrakes_own_reactivation_at_release_is_no_evidence() -> None:
+    released = _activation(NOW - timedelta(minutes=30), "Account_Rollup").model_copy(
+        update={"by_apibrake": True}
+    )
+    suspects = _suspects(released)
+
+    promote_new_activations(suspects)
+
+    assert [c.name for c in suspects.consumers] == ["Background sync"]

@@ -245,11 +245,11 @@ def _take(
 def promote_new_activations(suspects: Suspects) -> None:
     """An automation activated after the newest data the ranking covers cannot be in that
     ranking (yesterday's file predates it): it goes first, on the audit trail's evidence,
-    newest activation first."""
+    newest activation first. apibrake's own re-activations (a release) are no evidence."""
     newest = suspects.data_as_of
     promoted: list[Consumer] = []
     for change in suspects.changes:
-        name = sources.activated_flow(change)
+        name = None if change.by_apibrake else sources.activated_flow(change)
         if name is None or (newest is not None and change.at <= newest):
             continue
         promoted.append(

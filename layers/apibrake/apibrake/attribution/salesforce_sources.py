@@ -34,6 +34,7 @@ async def setup_changes(
     client: Any, since: datetime, entries: Sequence[AllowlistEntry]
 ) -> list[SetupChange]:
     records = await client.query(soql.setup_audit_trail(since))
+    own_user = await client.running_user_id()
     changes = []
     for record in records:
         display = str(record.get("Display") or "")
@@ -48,15 +49,24 @@ async def setup_changes(
                 display=display,
                 automation=automation,
                 allowlisted=automation is not None if named else None,
+                by_apibrake=_same_id(record.get("CreatedById"), own_user),
             )
         )
     return changes
 
 
+def _same_id(one: Any, other: str | None) -> bool:
+    """Salesforce ids match in their 15-character form (18 adds a checksum)."""
+    return bool(one and other) and str(one)[:15] == str(other)[:15]
+
+
 def activated_flow(change: SetupChange) -> str | None:
     """The flow's unique name when the change activated one (SetupAuditTrail actions
-    `activatedinteractiondefinition` / `activatedinteractiondefversion`, platforms.md A4)."""
-    if not change.action.lower().startswith("activatedinteractiondef"):
+    `activatedinteractiondefinition` / `activatedinteractiondefversion`,
+    docs/platform-notes.md). Their `...WithSystemMode` twins record a run-mode change, not
+    an activation."""
+    action = change.action.lower()
+    if not action.startswith("activatedinteractiondef") or action.endswith("withsystemmode"):
         return None
     named = _UNIQUE_NAME.search(change.display)
     return named.group(1) if named else None

@@ -10,7 +10,7 @@ from apibrake.platforms.salesforce.soql import soql_datetime
 
 def setup_audit_trail(since: datetime) -> str:
     return (
-        "SELECT CreatedDate, CreatedBy.Username, Action, Section, Display "  # noqa: S608 - only formatted datetimes
+        "SELECT CreatedDate, CreatedById, CreatedBy.Username, Action, Section, Display "  # noqa: S608 - only formatted datetimes
         f"FROM SetupAuditTrail WHERE CreatedDate >= {soql_datetime(since)} "
         "ORDER BY CreatedDate DESC LIMIT 50"
     )

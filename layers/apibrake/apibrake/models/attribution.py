@@ -62,6 +62,7 @@ class SetupChange(BaseModel):
     display: str  # SetupAuditTrail.Display, the sentence a person reads
     automation: str | None = None  # allowlist key when the change names one
     allowlisted: bool | None = None
+    by_apibrake: bool = False  # made by apibrake's own user (a release re-activating a flow)
 
 
 class Suspects(BaseModel):

@@ -87,10 +87,10 @@ SNS_SUBJECT_BELOW = 100  # "must be less than 100 characters" (SNS Publish API)
 
 
 def documented_sns_subjects() -> None:
-    """SNS Publish refuses a Subject as its API reference words the rule: ASCII, no line
-    breaks or control characters, "less than 100 characters". moto lets exactly 100 through
-    (getmoto/moto#1503 reports AWS does too); the strict reading catches code that relies
-    on the undocumented leeway."""
+    """SNS Publish refuses a Subject outside the strict reading of its reference: one line,
+    no control characters, "less than 100 characters", ASCII (older wording; the current
+    one says UTF-8). moto lets exactly 100 through (getmoto/moto#1503 reports AWS does too);
+    the strict reading catches code relying on that leeway (docs/platform-notes.md W1)."""
     from moto.sns.models import SNSBackend
 
     lenient_publish = SNSBackend.publish

@@ -170,7 +170,7 @@ class SalesforceApi:
         return hidden
 
     def _log_file(self, request: Request) -> Response:
-        """The file's CSV, streamed (platforms.md A1: octetstream, chunked)."""
+        """The file's CSV, streamed (docs/platform-notes.md A1: octetstream, chunked)."""
         logs = self._org.records.event_logs
         if not self._org.settings.grants(permissions.VIEW_EVENT_LOG_FILES) or logs is None:
             return errors.not_found()

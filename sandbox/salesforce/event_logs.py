@@ -1,6 +1,6 @@
 """ApiTotalUsage as Salesforce serves it: EventLogFile records (daily files for each ended
 UTC day; hourly files in a licensed org), their CSV bodies, and ApiTotalUsageEventLog rows
-(platforms.md A1-A3), all built from the org's call ledger.
+(docs/platform-notes.md A1-A3), all built from the org's call ledger.
 
 A file exists only when its period saw calls, appears `daily_file_delay` /
 `hourly_file_delay` after the period ends, and is kept 1 day after its CreatedDate (30 with

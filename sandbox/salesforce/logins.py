@@ -1,4 +1,4 @@
-"""LoginHistory rows (platforms.md A5): one per OAuth token grant to apibrake's connected
+"""LoginHistory rows (docs/platform-notes.md A5): one per OAuth token grant to apibrake's connected
 app, and one an hour for each external integration running as an integration user while it
 can log in (a simplification: a real ETL logs in when its session ends; hourly keeps the
 rows deterministic). Rows are logins, not calls."""

@@ -236,7 +236,7 @@ class SalesforceOrg:
             ]
 
     def audit_setup(self, action: str, section: str, display: str, *, by: str) -> None:
-        """A SetupAuditTrail row (platforms.md A4)."""
+        """A SetupAuditTrail row (docs/platform-notes.md A4)."""
         self.records.setup_audit.append(
             SetupAuditRow(self.ids.new(ids.SETUP_AUDIT_TRAIL), self.clock.now(), by, action,
                           section, display)

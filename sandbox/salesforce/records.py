@@ -177,7 +177,7 @@ class SetupAuditRow:
 
 @dataclass(frozen=True)
 class LoginRow:
-    """One LoginHistory row (platforms.md A5): a token grant to a connected app."""
+    """One LoginHistory row (docs/platform-notes.md A5): a token grant to a connected app."""
 
     id: str
     user_id: str

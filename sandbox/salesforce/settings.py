@@ -57,9 +57,9 @@ class SalesforceSettings:
     # The integration user's user permissions by API name (sandbox/salesforce/permissions.py);
     # None: every one.
     granted_permissions: frozenset[str] | None = None
-    # Event monitoring (platforms.md A1-A3). Daily ApiTotalUsage files need "Generate event
-    # log files" on; hourly files and ApiTotalUsageEventLog need the Event Monitoring
-    # licence, which also keeps files 30 days instead of 1.
+    # Event monitoring (docs/platform-notes.md A1-A3). Daily ApiTotalUsage files need
+    # "Generate event log files" on; hourly files and ApiTotalUsageEventLog need the Event
+    # Monitoring licence, which also keeps files 30 days instead of 1.
     event_log_generation: bool = True
     event_monitoring_licensed: bool = False
     daily_file_delay: timedelta = timedelta(hours=1)  # "during nonpeak hours the day after"

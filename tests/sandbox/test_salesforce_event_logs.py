@@ -1,6 +1,6 @@
 """What the org records about who made its calls: ApiTotalUsage event log files (daily, and
 hourly in a licensed org), ApiTotalUsageEventLog, SetupAuditTrail and AsyncApexJob runs
-(platforms.md A1-A6), all over HTTP."""
+(docs/platform-notes.md A1-A6), all over HTTP."""
 
 from __future__ import annotations
 

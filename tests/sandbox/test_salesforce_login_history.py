@@ -1,4 +1,4 @@
-"""LoginHistory (platforms.md A5) over HTTP: a row per token grant to apibrake's connected
+"""LoginHistory (docs/platform-notes.md A5) over HTTP: a row per token grant to apibrake's connected
 app, hourly rows for an external integration while its user can log in, grouped by
 Application and ApiType, and hidden without Manage Users."""
 

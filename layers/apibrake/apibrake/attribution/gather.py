@@ -170,7 +170,7 @@ async def _event_log_object(
 
 async def _login_hint(suspects: Suspects, spender: Spender, job: Gathering) -> None:
     """Which applications logged in over the window (Manage Users or Monitor Login History,
-    platforms.md A5): a note, never a ranking, and only with a call to spare."""
+    docs/platform-notes.md A5): a note, never a ranking, and only with a call to spare."""
     if not spender.may_try(AttributionSource.LOGIN_HISTORY):
         return
     hints = await spender.spend(

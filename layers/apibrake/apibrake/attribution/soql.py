@@ -1,4 +1,4 @@
-"""The SOQL each Salesforce source sends (platforms.md A1, A3-A6). One page each: the
+"""The SOQL each Salesforce source sends (docs/platform-notes.md A1, A3-A6). One page each: the
 LIMITs keep every query to one call."""
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def event_log_newest_events(since: datetime) -> str:
 
 def async_apex_runs(since: datetime) -> str:
     """Runs per scheduled job (CronJobDetail.Name, the allowlist's scheduled_apex name)
-    through AsyncApexJob.CronTriggerId; the relationship path is composed (platforms.md A6
+    through AsyncApexJob.CronTriggerId; the relationship path is composed (docs/platform-notes.md A6
     lists CronTriggerId, not the path)."""
     return (
         "SELECT CronTrigger.CronJobDetail.Name, COUNT(Id) runs FROM AsyncApexJob "  # noqa: S608 - only formatted datetimes
@@ -78,7 +78,7 @@ def newest_hourly_files() -> str:
 
 def login_counts(since: datetime) -> str:
     """Logins per application and API type: LoginTime filters, Application and ApiType
-    group but do not filter (platforms.md A5)."""
+    group but do not filter (docs/platform-notes.md A5)."""
     return (
         "SELECT Application, ApiType, COUNT(Id) logins FROM LoginHistory "  # noqa: S608 - only formatted datetimes
         f"WHERE LoginTime >= {soql_datetime(since)} "

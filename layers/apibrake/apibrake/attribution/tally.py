@@ -3,7 +3,7 @@
 Columns are found by header name (Salesforce says the schema "can change" with each
 release); unknown columns are ignored, short rows (the 3P sample's SOAP row) read their
 missing trailing fields as empty, and a row that cannot be read is counted, not fatal.
-Only rows with COUNTS_AGAINST_API_LIMIT true count (platforms.md A2).
+Only rows with COUNTS_AGAINST_API_LIMIT true count (docs/platform-notes.md A2).
 """
 
 from __future__ import annotations

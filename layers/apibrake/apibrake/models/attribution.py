@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class AttributionSource(StrEnum):
-    """Where a ranking or a change came from, cheapest first (platforms.md, A1-A6, C9)."""
+    """Where a ranking or a change came from, cheapest first (docs/platform-notes.md A1-A6, C9)."""
 
     DAILY_FILE = "ApiTotalUsage daily file"  # yesterday, collected before it expires
     HOURLY_FILE = "ApiTotalUsage hourly file"  # Event Monitoring licence

@@ -19,8 +19,8 @@ from apibrake.warn.chat import chat_notification
 __all__ = ["Alert", "AlertEvents", "AlertPublisher", "Severity"]
 
 SMS_MAX_BYTES = 1_600  # SNS's cap; ideally one 160-character segment
-# SNS Publish: a Subject "must be less than 100 characters", ASCII, without line breaks or
-# control characters (docs/platform-notes.md).
+# SNS Publish: a Subject is text "with no line breaks or control characters, and less than
+# 100 characters long"; ASCII is the subset every reading accepts (docs/platform-notes.md W1).
 SUBJECT_MAX_CHARS = 99
 
 

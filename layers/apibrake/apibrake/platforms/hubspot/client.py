@@ -263,7 +263,8 @@ def _account_details(body: Any) -> AccountDetails:
 
 
 def _flows_segment(version: str) -> str:
-    """The automation path's version part: 2027-03-beta lives under v4 (platforms.md, C10)."""
+    """The automation path's version part: 2027-03-beta lives under v4
+    (docs/platform-notes.md C10)."""
     return f"v4/{_segment(version)}" if version == "2027-03-beta" else _segment(version)
 
 

@@ -1,12 +1,12 @@
 """What a Salesforce org records about its automations' activity, one query each: the
-evidence `apibrake discover --suggest` ranks automations by (platforms.md A4, A6).
+evidence `apibrake discover --suggest` ranks automations by (docs/platform-notes.md A4, A6).
 
 - `apex_runs`: AsyncApexJob runs per Apex class since a moment (scheduled Apex ran).
 - `setup_activations`: SetupAuditTrail rows naming a flow by its Unique Name (a flow was
   activated or edited), with who and when.
 - `flow_changes`: FlowDefinitionView.LastModifiedDate of every active flow.
 - `job_schedules`: CronTrigger.CreatedDate of every scheduled Apex job (when it was scheduled:
-  SetupAuditTrail has no documented Action for scheduling a job, platforms.md A4).
+  SetupAuditTrail has no documented Action for scheduling a job, docs/platform-notes.md A4).
 
 An org may refuse a source (no permission, an object its edition lacks): the caller gets
 `Refused` with the platform's reason and goes on with the others.
@@ -22,7 +22,7 @@ from typing import Any
 from apibrake.http.errors import PermissionDenied, RequestRejected
 from apibrake.platforms.salesforce.soql import soql_datetime
 
-# The Display text names a flow this way (platforms.md A4's samples).
+# The Display text names a flow this way (docs/platform-notes.md A4).
 _UNIQUE_NAME = re.compile(r'Unique Name "([^"]+)"')
 
 
@@ -109,7 +109,7 @@ async def job_schedules(client: Any) -> dict[str, Dated]:
         client,
         "CronTrigger",
         "SELECT CronJobDetail.Name, CreatedDate FROM CronTrigger "
-        "WHERE CronJobDetail.JobType = '7'",  # scheduled Apex (platforms.md, Scheduled Apex)
+        "WHERE CronJobDetail.JobType = '7'",  # scheduled Apex (docs/platform-notes.md S5)
     )
     found = {}
     for record in records:

@@ -37,7 +37,9 @@ def test_discover_lists_kill_switches_and_users_but_never_proposes_them(
     etl = rows["user:etl@acme.example"]
     assert etl["type"] == "User (freeze)"
     assert etl["active"] == "active"
-    assert "last login" in etl["detail"]
+    # LoginHistory read (LAST_N_DAYS:7 is valid SOQL), not the "not readable" fallback
+    assert etl["detail"].startswith("1 API logins in 7 days")
+    assert etl["detail"].endswith("via Nightly ETL")
     starter = json.loads((tmp_path / "starter.json").read_text())
     assert not [e for e in starter if e["automation"].startswith(("setting:", "user:"))]
 

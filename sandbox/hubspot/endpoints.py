@@ -122,7 +122,7 @@ def _daily_usage(portal: HubSpotPortal, request: Request) -> Response:
             if status == "SUCCESS":
                 status = "CACHED"
     entry: dict[str, Any] = {
-        "name": USAGE_NAME,
+        "name": settings.beta_usage_entry_name if every_app else USAGE_NAME,
         "usageLimit": settings.daily_limit,
         "currentUsage": figure,
         "collectedAt": iso_millis(collected_at),

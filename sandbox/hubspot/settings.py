@@ -51,6 +51,8 @@ class HubSpotSettings:
     # How the 2027-03-beta usage endpoint answers: "available", "refused" (403, the portal
     # is not in the beta) or "notfound" (fetchStatus NOTFOUND, no figure).
     beta_usage: str = "available"
+    # The 2027-03-beta daily entry's name is undocumented: a strict portal names it otherwise.
+    beta_usage_entry_name: str = "private-apps-api-calls-daily"
     # The scopes the tokens were granted; None: every one. A call needing another answers
     # 403 MISSING_SCOPES naming it, as HubSpot does.
     granted_scopes: frozenset[str] | None = None

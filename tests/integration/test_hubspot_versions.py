@@ -125,3 +125,18 @@ def test_a_refused_beta_figure_is_not_asked_for_again_on_every_check(
     row = _row(stack.check())
     assert server.requests_served - served == first - 1  # straight to the fallback figure
     assert "service key" in str(row["usage_gap"])
+
+
+def test_the_beta_daily_entry_is_found_under_another_name(
+    stack_factory: Callable[..., LocalStack],
+) -> None:
+    # The 2027-03-beta entry's name is undocumented: a portal may name it otherwise
+    stack = stack_factory(hubspot=HubSpotSettings(beta_usage_entry_name="api-calls-daily"))
+    stack.add_hubspot(service_key=True)
+    stack.sandbox.hubspot.add_usage(10_000)
+
+    row = _row(stack.check())
+
+    assert row["usage_scope"] == "all_app_types"
+    assert row["usage_gap"] is None
+    assert row["used"] >= 10_001

@@ -171,3 +171,20 @@ def test_unknown_connection_is_not_found(run: Run) -> None:
     result = run("connections", "test", "nope", "--json")
     assert result.exit_code == ExitCode.NOT_FOUND
     assert "connections list" in as_json(result)["hint"]
+
+
+def test_a_workflows_version_the_portal_does_not_serve_names_the_field(
+    connected: Run, sandbox: Sandbox
+) -> None:
+    # Given a portal that no longer serves the configured workflows version (a beta: no
+    # support window)
+    sandbox.hubspot.settings.retired_versions = {"automation:2026-09-beta"}
+    connected("allowlist", "add", "hs-local", "workflow:101")
+
+    report = as_json(connected("connections", "test", "hs-local", "--json"))
+
+    # Then the workflow check says which field to change, and to what
+    outcomes = {c["check"]: (c["outcome"], c["detail"]) for c in report["checks"]}
+    outcome, detail = outcomes["workflow: flows list, page of 1"]
+    assert outcome == "failed"
+    assert '"api_versions": {"flows": "v4"}' in detail

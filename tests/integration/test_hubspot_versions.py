@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from drill.stack import LocalStack
 from sandbox.hubspot import HubSpotSettings
-from tests.integration.brake_support import statuses
+from tests.integration.brake_support import rows_by_name, statuses
 
 
 def _row(report: dict[str, object], cid: str = "hs-main") -> dict[str, object]:
@@ -98,6 +98,9 @@ def test_a_connection_pinned_to_a_retired_version_fails_loudly(
     braked = stack.brake(connection_id="hs-main")
     assert statuses(braked) == {flow_id: "failed"}
     assert stack.sandbox.hubspot.workflow(flow_id)["isEnabled"] is True
+    # A configuration error naming the field and what to set, not a generic failure
+    error = rows_by_name(braked)[flow_id]["error"]
+    assert '"api_versions": {"flows": "2026-09-beta"}' in error
 
 
 def test_a_workflow_brake_says_off_is_not_a_pause(stack: LocalStack) -> None:

@@ -20,6 +20,7 @@ from apibrake.http.client import PlatformHttp
 from apibrake.http.errors import (
     DailyLimitExhausted,
     MalformedResponse,
+    NotFound,
     PermissionDenied,
     RequestRejected,
 )
@@ -29,6 +30,7 @@ from apibrake.models.credentials import HubSpotOAuth, HubSpotToken, base_url
 from apibrake.models.usage import UsageReading, UsageScope
 from apibrake.platforms.hubspot.auth import hubspot_token_provider
 from apibrake.platforms.hubspot.errors import HUBSPOT
+from apibrake.platforms.hubspot.flow_versions import not_served
 from apibrake.platforms.hubspot.usage import ALL_APP_TYPES_VERSIONS, parse_daily_usage
 
 T = TypeVar("T")
@@ -153,7 +155,10 @@ class HubSpotClient:
         params: dict[str, str | int] = {"limit": limit}
         if after is not None:
             params["after"] = after
-        return await self._call("GET", self._flows, params=params, parse=self._flow_page)
+        try:
+            return await self._call("GET", self._flows, params=params, parse=self._flow_page)
+        except NotFound as error:
+            raise not_served(self.api_versions["flows"], error) from error
 
     async def list_flows(self, *, page_size: int = FLOW_PAGE_SIZE) -> list[dict[str, Any]]:
         """Every flow listing (not full flows); each page is one call."""
@@ -178,12 +183,15 @@ class HubSpotClient:
         flows: list[dict[str, Any]] = []
         for start in range(0, len(unique_ids), FLOW_BATCH_READ_MAX):
             chunk = unique_ids[start : start + FLOW_BATCH_READ_MAX]
-            flows += await self._call(
-                "POST",
-                f"{self._flows}/batch/read",
-                json={"inputs": [{"flowId": flow_id, "type": "FLOW_ID"} for flow_id in chunk]},
-                parse=self._batch_results,
-            )
+            try:
+                flows += await self._call(
+                    "POST",
+                    f"{self._flows}/batch/read",
+                    json={"inputs": [{"flowId": i, "type": "FLOW_ID"} for i in chunk]},
+                    parse=self._batch_results,
+                )
+            except NotFound as error:  # the collection itself: unknown flows are just absent
+                raise not_served(self.api_versions["flows"], error) from error
         return flows
 
     async def put_flow(self, flow_id: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sandbox.salesforce.org import SalesforceOrg
 
 TOKEN_PATH = "/services/oauth2/token"
+USERINFO_PATH = "/services/oauth2/userinfo"
 VERSIONS_PATH = "/services/data"
 _API_PREFIX = "/services/data/v"
 
@@ -71,6 +72,8 @@ class SalesforceApi:
             if granted.status == 200:
                 org.record_login(now)
             return granted
+        if path == USERINFO_PATH and request.method == "GET":
+            return org.sessions.userinfo(request, now, _instance_url(request))
         if path == VERSIONS_PATH and request.method == "GET":
             return Response.json(200, self._versions())  # free: not counted
         if not path.startswith(_API_PREFIX):

@@ -36,6 +36,9 @@ class SalesforceSettings:
     jwt_public_key_pem: str | None = None
     daily_limit: int = 100_000
     api_versions: tuple[str, ...] = SUPPORTED_VERSIONS
+    # Whether a token answer carries `id` (the identity URL). One 2026 report shows a client
+    # credentials answer without it: False is that strict reading (UserInfo still says who).
+    token_identity: bool = True
     # Virtual time; None: tokens never expire unless `SalesforceOrg.expire_tokens()`.
     token_ttl: timedelta | None = None
     # name -> (Max, Remaining): nested inside DailyApiRequests by `/limits` when set.

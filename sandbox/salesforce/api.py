@@ -152,6 +152,10 @@ class SalesforceApi:
             )
         except SoqlError as exc:
             return errors.error(400, exc.error_code, exc.message)
+        if result.object_name == "ApexClass" and self._org.settings.symbol_table_null_after_first:
+            for record in result.records[1:]:
+                if "SymbolTable" in record:
+                    record["SymbolTable"] = None
         locator = self._org.ids.new(ids.QUERY_LOCATOR) if result.records else ""
         if locator:
             self._cursors[locator] = (result, tooling)

@@ -56,8 +56,9 @@ class ApexClass:
     id: str
     name: str  # ApexClass.Name: no namespace
     constructible: bool = True  # has a no-argument constructor
-    # The no-argument constructor's access: public, global or private. Anonymous Apex
-    # reaches a managed (namespaced) class only through a global one.
+    # The no-argument constructor's access: public, global or private, or "default" when the
+    # class declares none (its SymbolTable lists no constructor). Anonymous Apex reaches a
+    # managed (namespaced) class only through a global one.
     constructor_access: str = "public"
     namespace: str | None = None
 

@@ -55,6 +55,9 @@ class SalesforceSettings:
     # Appended verbatim to Sforce-Limit-Info, e.g. "; api-bursts=3/40".
     limit_info_extra: str = ""
     max_scheduled_jobs: int = 100
+    # Tooling ApexClass.SymbolTable has been reported null on some rows of multi-row answers
+    # (query pages after the first): True nulls it on every row but the first.
+    symbol_table_null_after_first: bool = False
     # Longest request URL (path + query) served; longer ones get 414.
     max_url_chars: int = 16_384
     # The integration user's user permissions by API name (sandbox/salesforce/permissions.py);

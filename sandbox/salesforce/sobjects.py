@@ -244,6 +244,8 @@ def _cron_trigger_of(records: OrgRecords, cron_trigger_id: str | None) -> Row | 
 def _symbol_table(cls: ApexClass) -> dict[str, Any]:
     """Tooling's compiled outline; only the constructors matter here."""
     constructor: dict[str, Any]
+    if cls.constructible and cls.constructor_access == "default":
+        return {"name": cls.name, "constructors": []}  # none declared: Apex adds one
     if cls.constructible:
         constructor = {"name": cls.name, "parameters": [], "modifiers": [cls.constructor_access]}
     else:

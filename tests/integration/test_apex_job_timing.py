@@ -1,12 +1,15 @@
-"""Scheduled Apex jobs at the edges of their schedule: one scheduled in Setup with an end
-date (System.schedule sets none, so it cannot come back exactly), and one running at brake
-time (its run is Processing: no Queued AsyncApexJob names its class)."""
+"""Scheduled Apex jobs at the edges of what Salesforce shows: one scheduled in Setup with an
+end date (System.schedule sets none, so it cannot come back exactly), one running at brake
+time (its run is Processing: no Queued AsyncApexJob names its class), and classes whose
+SymbolTable comes back null in a multi-row answer or lists no constructor."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from drill.stack import LocalStack
+from sandbox.salesforce import SalesforceSettings
 from tests.integration.brake_support import rows_by_name, statuses
 
 INTEGRATION_USER_ZONE = "America/New_York"  # the sandbox integration user's time zone
@@ -60,3 +63,26 @@ def test_a_job_running_at_brake_time_is_found_with_its_class(stack: LocalStack) 
     assert row["status"] == "braked", row["error"]
     assert row["before"]["apex_class"] == "RollupJob"
     assert row["before"]["inexact"] == []
+
+
+def test_a_symbol_table_left_null_is_read_again_alone(
+    stack_factory: Callable[..., LocalStack],
+) -> None:
+    # Tooling has been seen to answer SymbolTable null on some rows of a multi-row answer
+    stack = stack_factory(salesforce=SalesforceSettings(symbol_table_null_after_first=True))
+    org = stack.sandbox.salesforce
+    org.add_scheduled_job("Rollup", apex_class="RollupJob", time_zone=INTEGRATION_USER_ZONE)
+    org.add_scheduled_job(  # no constructor declared: `constructors: []`
+        "Cleanup", apex_class="CleanupJob", time_zone=INTEGRATION_USER_ZONE,
+        constructor_access="default",
+    )  # fmt: skip
+    stack.add_salesforce()
+    stack.allow("sf-prod", "scheduled_apex:Rollup")
+    stack.allow("sf-prod", "scheduled_apex:Cleanup")
+
+    report = stack.brake(connection_id="sf-prod", reason="test")
+    released = stack.release_incident(str(report["incident_id"]))
+
+    assert statuses(report) == {"Rollup": "braked", "Cleanup": "braked"}
+    assert rows_by_name(report)["Cleanup"]["before"]["constructor"] == "default"
+    assert statuses(released) == {"Rollup": "released", "Cleanup": "released"}

@@ -67,6 +67,7 @@ _CRON_FIELDS = (
 # A job's class: from its queued run, or the run in progress while the job is EXECUTING
 # (then no Queued row exists).
 _RUNS_WITH_CLASS = "('Queued', 'Processing')"
+_SYMBOL_TABLE_RETRIES = 5  # single-class reads of a table a multi-row answer left null
 
 
 class ScheduledApexAdapter(Adapter[SalesforceClient]):
@@ -203,24 +204,35 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
         )
         if not classes:
             return
+        records = await self._symbol_tables(client, f"Name IN ({soql_strings(classes)})")
+        # A null table on an unmanaged class is not "hidden": it is reported null on some
+        # rows of multi-row answers. Each such class is read again on its own.
+        unread = [
+            str(r.get("Name"))
+            for r in records
+            if r.get("SymbolTable") is None and not r.get("NamespacePrefix")
+        ]
+        for name in unread[:_SYMBOL_TABLE_RETRIES]:
+            alone = f"Name = {soql_strings([name])} AND NamespacePrefix = null"
+            records += [r for r in await self._symbol_tables(client, alone) if r.get("SymbolTable")]
+        access: dict[tuple[str | None, str], str | None] = {}
+        for r in records:
+            key = (r.get("NamespacePrefix") or None, str(r.get("Name")))
+            access[key] = access.get(key) or constructor_access(r.get("SymbolTable"))
+        for observed in found.values():
+            key = (observed.summary.get("namespace"), str(observed.summary.get("apex_class")))
+            observed.summary["constructor"] = access.get(key)
+
+    async def _symbol_tables(self, client: SalesforceClient, where: str) -> list[dict[str, Any]]:
         try:
-            records = await client.tooling_query(
-                "SELECT Name, NamespacePrefix, SymbolTable FROM ApexClass "  # noqa: S608 - values escaped
-                f"WHERE Name IN ({soql_strings(classes)})"
+            records: list[dict[str, Any]] = await client.tooling_query(
+                f"SELECT Name, NamespacePrefix, SymbolTable FROM ApexClass WHERE {where}"  # noqa: S608 - values escaped
             )
         except DailyLimitExhausted:
             raise
         except PlatformError:
-            records = []  # unknown: reported as a difference, decided on that
-        access = {
-            (r.get("NamespacePrefix") or None, str(r.get("Name"))): constructor_access(
-                r.get("SymbolTable")
-            )
-            for r in records
-        }
-        for observed in found.values():
-            key = (observed.summary.get("namespace"), str(observed.summary.get("apex_class")))
-            observed.summary["constructor"] = access.get(key)
+            return []  # unknown: reported as a difference, decided on that
+        return records
 
     def is_off(self, observed: Observed | None) -> bool:
         return observed is None or observed.summary.get("state") in _NOT_FIRING

@@ -42,6 +42,11 @@ class HubSpotSettings:
     # Put other limits before the private-apps entry, so a client reading results[0] is wrong.
     extra_usage_entries: bool = False
     include_resets_at: bool = True
+    # Unconfirmed third-party reports, each a strict mode: a PUT of a workflow with
+    # LIST_BRANCH actions is refused (400 "Invalid request to flow update") even when the
+    # body is the GET unchanged; an update of an enabled workflow is refused.
+    refuse_branch_updates: bool = False
+    refuse_enabled_updates: bool = False
     # The status for a PUT with a stale revisionId is unconfirmed: 400 or 409.
     stale_revision_status: int = 400
     batch_read_max_inputs: int = 100

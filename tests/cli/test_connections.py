@@ -188,3 +188,19 @@ def test_a_workflows_version_the_portal_does_not_serve_names_the_field(
     outcome, detail = outcomes["workflow: flows list, page of 1"]
     assert outcome == "failed"
     assert '"api_versions": {"flows": "v4"}' in detail
+
+
+def test_a_branching_workflow_is_flagged_brake_unconfirmed(
+    connected: Run, sandbox: Sandbox
+) -> None:
+    branch = {"type": "LIST_BRANCH", "actionId": "3", "listBranches": []}
+    flow_id = sandbox.hubspot.add_workflow("Routed nurture", actions=[branch])["id"]
+    connected("allowlist", "add", "hs-local", f"workflow:{flow_id}")
+    connected("allowlist", "add", "hs-local", "workflow:101")
+
+    report = as_json(connected("connections", "test", "hs-local", "--json"))
+
+    flagged = {c["check"]: c for c in report["checks"] if c["check"].endswith(" brake")}
+    assert list(flagged) == [f"workflow:{flow_id} brake"]
+    assert flagged[f"workflow:{flow_id} brake"]["outcome"] == "warning"
+    assert "brake unconfirmed" in flagged[f"workflow:{flow_id} brake"]["detail"]

@@ -27,7 +27,7 @@ from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Platform
 from apibrake.models.permissions import Permission
 from apibrake.platforms.hubspot.client import HubSpotClient
-from apibrake.platforms.hubspot.flows import flow_update_body
+from apibrake.platforms.hubspot.flows import flow_update_body, has_list_branches
 from apibrake.platforms.hubspot.scopes import AUTOMATION
 
 OBJECT_TYPES = {"0-1": "contact", "0-2": "company", "0-3": "deal", "0-5": "ticket"}
@@ -45,6 +45,19 @@ def _summary(flow: dict[str, Any]) -> dict[str, Any]:
         "isEnabled": flow.get("isEnabled"),
         "revisionId": str(flow.get("revisionId")),
     }
+
+
+def _refused_as_is(flow: dict[str, Any], error: RequestRejected, *, enabled: bool) -> str:
+    why = (
+        " (it has list branches: HubSpot has been reported to refuse their updates)"
+        if has_list_branches(flow)
+        else " (HubSpot has been reported to refuse some updates of enabled workflows)"
+    )
+    turn = "on" if enabled else "off"
+    return (
+        f"HubSpot refused the update of the unchanged workflow{why}: {error}. Turn it {turn} "
+        "by hand: HubSpot Automation > Workflows"
+    )
 
 
 def _landed(sent: dict[str, Any], flow: dict[str, Any]) -> bool:
@@ -172,7 +185,7 @@ class WorkflowAdapter(Adapter[HubSpotClient]):
             sent = flow_update_body(flow, is_enabled=enabled)
             try:
                 updated = await run.client.put_flow(row.name, sent)
-            except RequestRejected:
+            except RequestRejected as refused:
                 # Stale revisionId or a body HubSpot refuses: re-read once, retry once.
                 flow = await run.client.get_flow(row.name)
                 if _landed(sent, flow):  # a retried PUT whose first send had landed
@@ -180,6 +193,11 @@ class WorkflowAdapter(Adapter[HubSpotClient]):
                     return
                 if enabled and flow.get("isEnabled") is True:  # someone else switched it on
                     run.needs_human(row, "edited while being restored; left as is")
+                    return
+                if str(flow.get("revisionId")) == str(sent.get("revisionId")):
+                    # Not a stale revision: HubSpot refuses this workflow's update as it is,
+                    # and a second PUT would be refused the same way.
+                    run.needs_human(row, _refused_as_is(flow, refused, enabled=enabled))
                     return
                 updated = await run.client.put_flow(
                     row.name, flow_update_body(flow, is_enabled=enabled)

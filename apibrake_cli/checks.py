@@ -25,6 +25,7 @@ from apibrake.models.connection import Connection, Platform
 from apibrake.models.permissions import Permission, unique
 from apibrake.platforms.connect import connect
 from apibrake.platforms.hubspot.flows import has_list_branches
+from apibrake.platforms.hubspot.usage import ALL_APP_TYPES_VERSIONS
 from apibrake.platforms.permissions import how_to_grant, refused_permissions, usage_permissions
 from apibrake_cli.apex_exactness import advice
 from apibrake_cli.errors import ExitCode
@@ -138,6 +139,8 @@ async def run_checks(
                 await _check_exact_restore(client, result, jobs)
             if workflows and result.exit_code() is ExitCode.OK:
                 await _check_branching(client, result, workflows)
+            if _reads_private_apps_only(client) and result.exit_code() is ExitCode.OK:
+                await _check_usage_scope(client, result)
         finally:
             # The client's own count: calls the platform bills, retries included.
             result.api_calls = client.http.billable_calls
@@ -198,6 +201,37 @@ async def _check_kind(client: Any, result: CheckResult, kind: AutomationKind) ->
         else:
             detail = outcome.detail or f"proven by the {adapter.probe_description}"
             result.checks.append(Check(check, outcome.outcome, detail, outcome.code))
+
+
+def _reads_private_apps_only(client: Any) -> bool:
+    """A HubSpot token saved as a private app's (the default), reading a legacy figure."""
+    versions = getattr(client, "api_versions", {})
+    return (
+        getattr(client, "service_key", True) is False
+        and "oauth" not in versions
+        and versions.get("usage") not in ALL_APP_TYPES_VERSIONS
+    )
+
+
+async def _check_usage_scope(client: Any, result: CheckResult) -> None:
+    """A service key saved with the default token_type reads a figure without its own
+    calls: the 2027-03-beta figure's usageByAppType shows whether service keys spend here
+    (one call; nothing said when the beta will not answer)."""
+    try:
+        reading = await client.usage_of("2027-03-beta")
+    except PlatformError:
+        return
+    service_keys = reading.by_app_type.get("SERVICE_KEY", 0)
+    if service_keys > 0:
+        result.checks.append(
+            Check(
+                "usage figure scope",
+                WARNING,
+                f"service keys spent {service_keys:,} calls today, which the legacy figure "
+                "this connection reads leaves out. If its token is a service key, add "
+                '"token_type": "service_key" to the secret (it then reads 2027-03-beta)',
+            )
+        )
 
 
 async def _check_branching(client: Any, result: CheckResult, flow_ids: list[str]) -> None:

@@ -204,3 +204,23 @@ def test_a_branching_workflow_is_flagged_brake_unconfirmed(
     assert list(flagged) == [f"workflow:{flow_id} brake"]
     assert flagged[f"workflow:{flow_id} brake"]["outcome"] == "warning"
     assert "brake unconfirmed" in flagged[f"workflow:{flow_id} brake"]["detail"]
+
+
+def test_a_service_key_saved_as_a_private_app_token_is_pointed_out(
+    run: Run, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # Given a service key saved with the default token_type (a private app's)
+    secret = {
+        "auth": "token",
+        "base_url": sandbox.hubspot_url,
+        "access_token": sandbox.hubspot.settings.service_key,
+    }
+    (tmp_path / "hs.json").write_text(json.dumps(secret))
+    run("connections", "add", "hs", "--platform", "hubspot", "--secret-file", "hs.json")
+
+    report = as_json(run("connections", "test", "hs", "--json"))
+
+    # Then the check says the figure it reads leaves its own calls out, and what to set
+    scope = next(c for c in report["checks"] if c["check"] == "usage figure scope")
+    assert scope["outcome"] == "warning"
+    assert '"token_type": "service_key"' in scope["detail"]

@@ -137,6 +137,11 @@ class HubSpotClient:
             self.resets_at = reading.resets_at
         return reading
 
+    async def usage_of(self, version: str) -> UsageReading:
+        """One daily-usage call of `version`, whatever the connection reads (connections
+        test compares what a narrower figure leaves out)."""
+        return await self._usage_of(version)
+
     async def usage(self) -> UsageReading:
         """The daily API usage: one daily-usage call (the same name on every platform client)."""
         return await self.daily_usage()

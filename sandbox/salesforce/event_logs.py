@@ -143,7 +143,8 @@ class EventLogs:
     def body(self, file: LogFile) -> Iterator[bytes]:
         """The CSV, chunk by chunk: never the whole file in memory."""
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        # As real files: every header and value double-quoted.
+        writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
         writer.writerow(COLUMNS)
         rows = 0
         for minute, caller, calls in self._ledger.whole_calls(file.events_from, file.events_to):
@@ -171,7 +172,7 @@ class EventLogs:
             caller.http_method,
             "Salesforce.com IP" if caller.client_category == "SALESFORCE" else "203.0.113.10",
             1,
-            caller.connected_app_id,
+            caller.connected_app_id[:15],  # 15 characters in files, 18 in the event log object
             caller.entity,
             200,
             caller.connected_app_name,

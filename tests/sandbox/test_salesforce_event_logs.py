@@ -51,6 +51,9 @@ def test_daily_file_lists_each_callers_counted_calls(sandbox: Sandbox) -> None:
     assert "Sforce-Limit-Info" in response.headers
     rows = _rows(response.text)
     assert list(rows[0]) == records[0]["LogFileFieldNames"].split(",")
+    # As real files: every header and value quoted; ids of 15 characters
+    assert response.text.startswith('"EVENT_TYPE","TIMESTAMP",')
+    assert {len(row["CONNECTED_APP_ID"]) for row in rows} <= {0, 15}
     by_client = Counter(row["CLIENT_NAME"] for row in rows)
     by_app = Counter(row["CONNECTED_APP_NAME"] for row in rows)
     assert by_client["Account_Rollup_Hourly"] == 120 * 24

@@ -52,6 +52,24 @@ def test_columns_by_name_unknown_columns_ignored_and_uncounted_rows_skipped() ->
     assert dict(tally.per_hour) == {5: 1, 6: 1}
 
 
+def test_a_fully_quoted_file_reads_as_real_files_are_written() -> None:
+    """Every header and value double-quoted, empty ones too, an escaped quote in a value;
+    the connected app known by its 15-character id only."""
+    text = (
+        '"COUNTS_AGAINST_API_LIMIT","CONNECTED_APP_ID","CONNECTED_APP_NAME","CLIENT_NAME",'
+        '"USER_NAME"\n'
+        '"1","0H45g000000AbCd","","","etl@x"\n'
+        '"1","0H45g000000AbCdEAB","","","etl@x"\n'
+        '"1","","","say ""hi"", then","user@x"\n'
+    )
+    tally = _tally(text)
+    assert tally.calls == {
+        CallerKey("0H45g000000AbCd", "", "etl@x"): 2,  # 15 and 18 characters: one app
+        CallerKey("", 'say "hi", then', "user@x"): 1,
+    }
+    assert tally.bad_rows == 0
+
+
 def test_bad_rows_are_counted_not_fatal() -> None:
     text = 'COUNTS_AGAINST_API_LIMIT,CLIENT_NAME\n1,a\n"unterminated\n1\n1,b,extra\n'
     tally = _tally(text)

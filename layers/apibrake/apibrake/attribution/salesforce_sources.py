@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from apibrake.attribution import soql
-from apibrake.attribution.caller import CallerKey, allowlist_key, consumer
+from apibrake.attribution.caller import CallerKey, allowlist_key, consumer, short_id
 from apibrake.attribution.tally import UsageTally
 from apibrake.http.errors import PlatformError
 from apibrake.models.allowlist import AllowlistEntry
@@ -85,9 +85,9 @@ async def event_log_consumers(
     counted = [
         (
             CallerKey(
-                connected_app=str(r.get("ConnectedAppIdentifier") or ""),
+                connected_app=short_id(str(r.get("ConnectedAppIdentifier") or "")),
                 client=str(r.get("ClientName") or ""),
-                user=str(r.get("UserIdentifier") or ""),
+                user=short_id(str(r.get("UserIdentifier") or "")),
             ),
             int(r.get("calls") or 0),
         )
@@ -105,9 +105,9 @@ async def event_log_sample(
     records = await client.query(soql.event_log_newest_events(since))
     counted = Counter(
         CallerKey(
-            connected_app=str(r.get("ConnectedAppIdentifier") or ""),
+            connected_app=short_id(str(r.get("ConnectedAppIdentifier") or "")),
             client=str(r.get("ClientName") or ""),
-            user=str(r.get("UserIdentifier") or ""),
+            user=short_id(str(r.get("UserIdentifier") or "")),
         )
         for r in records
     )

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from apibrake.attribution.caller import CallerKey
+from apibrake.attribution.caller import CallerKey, short_id
 
 _TRUE = frozenset({"1", "true", "TRUE", "True"})
 # Columns read, in the order a row's lookup tuple holds them.
@@ -96,7 +96,8 @@ class UsageTally:
         if values[_COUNTS] not in _TRUE:
             self.not_counted += 1
             return
-        key = (values[_APP] or values[_APP_ID], values[_CLIENT], values[_USER] or values[_USER_ID])
+        app = values[_APP] or short_id(values[_APP_ID])
+        key = (app, values[_CLIENT], values[_USER] or values[_USER_ID])
         self.raw[key] += 1
         self.total += 1
         stamp = _iso(values[_DERIVED], values[_COMPACT])
@@ -119,6 +120,13 @@ class UsageTally:
 def _split(line: str) -> list[str] | None:
     if '"' not in line:
         return line.split(",")
+    stripped = line.rstrip("\r\n")
+    if stripped.startswith('"') and stripped.endswith('"'):
+        # Real files quote every value: split on the separators between quotes; a value
+        # with an escaped quote inside goes through the csv module.
+        fields = stripped[1:-1].split('","')
+        if not any('"' in field for field in fields):
+            return fields
     try:
         return next(csv.reader([line]))
     except (csv.Error, StopIteration):

@@ -129,3 +129,17 @@ def test_allowlisting_a_job_that_would_not_come_back_exactly_warns(
         "allowlist", "add", "sf-local", "scheduled_apex:Paris Export", "--allow-inexact-restore"
     )
     assert "Warning" not in allowed.stdout
+
+
+def test_discover_flags_a_branching_workflow_brake_unconfirmed(
+    connected: Run, sandbox: Sandbox
+) -> None:
+    branch = {"type": "LIST_BRANCH", "actionId": "3", "listBranches": []}
+    flow_id = sandbox.hubspot.add_workflow("Routed nurture", actions=[branch])["id"]
+
+    result = connected("discover", "hs-local", "--yes", "--json")
+
+    assert result.exit_code == 0, result.output
+    rows = {row["automation"]: row for row in as_json(result)["automations"]}
+    assert "brake unconfirmed" in rows[f"workflow:{flow_id}"]["detail"]
+    assert "brake unconfirmed" not in rows["workflow:101"]["detail"]

@@ -47,6 +47,12 @@ def _summary(flow: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+_BRANCHING = (
+    "; brake unconfirmed: it has list branches, whose updates HubSpot has been reported to "
+    "refuse (connections test says the same)"
+)
+
+
 def _refused_as_is(flow: dict[str, Any], error: RequestRejected, *, enabled: bool) -> str:
     why = (
         " (it has list branches: HubSpot has been reported to refuse their updates)"
@@ -82,7 +88,13 @@ class WorkflowAdapter(Adapter[HubSpotClient]):
         await client.flows_page(limit=1)
 
     async def discover(self, client: HubSpotClient) -> list[Discovered]:
-        """Every workflow, 100 a page."""
+        """Every workflow, 100 a page, and the enabled ones read in full (100 a call): one
+        with list branches is flagged "brake unconfirmed" (HubSpot has been reported to
+        refuse updates of such workflows)."""
+        listed = await client.list_flows()
+        enabled = [str(flow.get("id")) for flow in listed if flow.get("isEnabled")]
+        full = await client.batch_read_flows(enabled) if enabled else []
+        branching = {str(flow.get("id")) for flow in full if has_list_branches(flow)}
         return [
             Discovered(
                 automation=f"{self.kind.value}:{flow.get('id')}",
@@ -90,9 +102,10 @@ class WorkflowAdapter(Adapter[HubSpotClient]):
                 type=str(flow.get("flowType") or "WORKFLOW"),
                 trigger=OBJECT_TYPES.get(str(flow.get("objectTypeId")), flow.get("objectTypeId")),
                 active="enabled" if flow.get("isEnabled") else "disabled",
-                detail=str(flow.get("name") or ""),
+                detail=str(flow.get("name") or "")
+                + (_BRANCHING if str(flow.get("id")) in branching else ""),
             )
-            for flow in await client.list_flows()
+            for flow in listed
         ]
 
     async def inventory(self, client: HubSpotClient, names: list[str]) -> dict[str, Observed]:

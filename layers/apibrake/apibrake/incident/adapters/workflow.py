@@ -54,15 +54,15 @@ _BRANCHING = (
 
 
 def _refused_as_is(flow: dict[str, Any], error: RequestRejected, *, enabled: bool) -> str:
-    why = (
-        " (it has list branches: HubSpot has been reported to refuse their updates)"
-        if has_list_branches(flow)
-        else " (HubSpot has been reported to refuse some updates of enabled workflows)"
-    )
+    why = ""
+    if has_list_branches(flow):
+        why = " (it has list branches: HubSpot has been reported to refuse their updates)"
+    elif flow.get("isEnabled") is True:
+        why = " (HubSpot has been reported to refuse some updates of enabled workflows)"
     turn = "on" if enabled else "off"
     return (
-        f"HubSpot refused the update of the unchanged workflow{why}: {error}. Turn it {turn} "
-        "by hand: HubSpot Automation > Workflows"
+        f"HubSpot refused the update{why}: {error}. Turn it {turn} by hand: HubSpot "
+        "Automation > Workflows"
     )
 
 
@@ -207,18 +207,23 @@ class WorkflowAdapter(Adapter[HubSpotClient]):
                 if enabled and flow.get("isEnabled") is True:  # someone else switched it on
                     run.needs_human(row, "edited while being restored; left as is")
                     return
-                if str(flow.get("revisionId")) == str(sent.get("revisionId")):
-                    # Not a stale revision: HubSpot refuses this workflow's update as it is,
-                    # and a second PUT would be refused the same way.
+                unchanged = str(flow.get("revisionId")) == str(sent.get("revisionId"))
+                if unchanged and has_list_branches(flow):
+                    # Not a stale revision, and a workflow HubSpot is reported to refuse
+                    # as it is: a second PUT would be refused the same way.
                     run.needs_human(row, _refused_as_is(flow, refused, enabled=enabled))
                     return
-                updated = await run.client.put_flow(
-                    row.name, flow_update_body(flow, is_enabled=enabled)
-                )
+                try:
+                    updated = await run.client.put_flow(
+                        row.name, flow_update_body(flow, is_enabled=enabled)
+                    )
+                except RequestRejected as again:
+                    run.needs_human(row, _refused_as_is(flow, again, enabled=enabled))
+                    return
         except DailyLimitExhausted:
             raise
-        except RequestRejected as error:
-            run.needs_human(row, f"refused twice: {error}")
+        except RequestRejected as error:  # the workflow could not be read
+            run.needs_human(row, f"refused: {error}")
             return
         except PlatformError as error:
             run.failed(row, str(error))

@@ -1,6 +1,6 @@
 """What the org records for each kind of caller: the ledger's Caller for a flow, a scheduled
 job, an external connected app or an API request, the AsyncApexJob runs of a scheduled job,
-and the SetupAuditTrail row of a flow (de)activation (platforms.md A4, A6)."""
+and the SetupAuditTrail row of a flow (de)activation (docs/platform-notes.md A4, A6)."""
 
 from __future__ import annotations
 

@@ -24,6 +24,8 @@ from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Connection, Platform
 from apibrake.models.permissions import Permission, unique
 from apibrake.platforms.connect import connect
+from apibrake.platforms.hubspot.flows import has_list_branches
+from apibrake.platforms.hubspot.usage import ALL_APP_TYPES_VERSIONS
 from apibrake.platforms.permissions import how_to_grant, refused_permissions, usage_permissions
 from apibrake_cli.apex_exactness import advice
 from apibrake_cli.errors import ExitCode
@@ -125,6 +127,8 @@ async def run_checks(
         for e in entries
         if e.kind is AutomationKind.SCHEDULED_APEX and not e.allow_inexact_restore
     ]
+    # Workflows with list branches: HubSpot has been reported to refuse their updates.
+    workflows = [e.name for e in entries if e.kind is AutomationKind.WORKFLOW]
     async with platform_client() as http:
         client: Any = connect(connection, secret, http)
         try:
@@ -133,6 +137,10 @@ async def run_checks(
                     await _check_kind(client, result, kind)
             if jobs and result.exit_code() is ExitCode.OK:
                 await _check_exact_restore(client, result, jobs)
+            if workflows and result.exit_code() is ExitCode.OK:
+                await _check_branching(client, result, workflows)
+            if _reads_private_apps_only(client) and result.exit_code() is ExitCode.OK:
+                await _check_usage_scope(client, result)
         finally:
             # The client's own count: calls the platform bills, retries included.
             result.api_calls = client.http.billable_calls
@@ -193,6 +201,56 @@ async def _check_kind(client: Any, result: CheckResult, kind: AutomationKind) ->
         else:
             detail = outcome.detail or f"proven by the {adapter.probe_description}"
             result.checks.append(Check(check, outcome.outcome, detail, outcome.code))
+
+
+def _reads_private_apps_only(client: Any) -> bool:
+    """A HubSpot token saved as a private app's (the default), reading a legacy figure."""
+    versions = getattr(client, "api_versions", {})
+    return (
+        getattr(client, "service_key", True) is False
+        and "oauth" not in versions
+        and versions.get("usage") not in ALL_APP_TYPES_VERSIONS
+    )
+
+
+async def _check_usage_scope(client: Any, result: CheckResult) -> None:
+    """A service key saved with the default token_type reads a figure without its own
+    calls: the 2027-03-beta figure's usageByAppType shows whether service keys spend here
+    (one call; nothing said when the beta will not answer)."""
+    try:
+        reading = await client.usage_of("2027-03-beta")
+    except PlatformError:
+        return
+    service_keys = reading.by_app_type.get("SERVICE_KEY", 0)
+    if service_keys > 0:
+        result.checks.append(
+            Check(
+                "usage figure scope",
+                WARNING,
+                f"service keys spent {service_keys:,} calls today, which the legacy figure "
+                "this connection reads leaves out. If its token is a service key, add "
+                '"token_type": "service_key" to the secret (it then reads 2027-03-beta)',
+            )
+        )
+
+
+async def _check_branching(client: Any, result: CheckResult, flow_ids: list[str]) -> None:
+    try:
+        flows = await client.batch_read_flows(flow_ids)
+    except PlatformError as error:
+        result.checks.append(_failure("workflow: list branches", error))
+        return
+    for flow in flows:
+        if has_list_branches(flow):
+            result.checks.append(
+                Check(
+                    f"workflow:{flow.get('id')} brake",
+                    WARNING,
+                    "brake unconfirmed: it has list branches, and HubSpot has been reported "
+                    "to refuse updates of such workflows through the API; a brake would leave "
+                    "it to you (HubSpot Automation > Workflows) until one is seen to work",
+                )
+            )
 
 
 async def _check_exact_restore(client: Any, result: CheckResult, jobs: list[str]) -> None:

@@ -25,8 +25,8 @@ from apibrake_cli.target import Target
 SHAPES_HELP = (
     'Salesforce: {"auth": "client_credentials", "instance_url": "https://acme.my.salesforce.com", '
     '"client_id": "...", "client_secret": "..."}; HubSpot: {"auth": "token", '
-    '"base_url": "https://api.hubapi.com", "access_token": "pat-..."} (see design.md for JWT '
-    "and OAuth)"
+    '"base_url": "https://api.hubapi.com", "access_token": "pat-..."} (JWT and OAuth: docs/'
+    "configuration.md, Credentials)"
 )
 
 

@@ -1,6 +1,6 @@
 """`apibrake consumers CONNECTION`: who is spending the connection's calls, and what changed.
 
-The best source the connection has (platforms.md A1-A6, C9): the daily ApiTotalUsage
+The best source the connection has (docs/platform-notes.md A1-A6, C9): the daily ApiTotalUsage
 summaries the daily schedule collected (free), SetupAuditTrail, then ApiTotalUsageEventLog,
 the newest hourly file (query and download) or AsyncApexJob runs, then a LoginHistory
 hint (logins per application) with a call left: at most three calls

@@ -49,7 +49,7 @@ def planned_calls(platform: Platform, *, suggest: bool = False) -> str:
             f"{calls} Salesforce API calls, 2 more per custom setting (more only past 2,000 "
             "flows, jobs or users)"
         )
-    return "1 HubSpot API call per 100 workflows (at least 1)"
+    return "1 HubSpot API call per 100 workflows, 1 more per 100 enabled ones (at least 1)"
 
 
 async def inventory(

@@ -83,6 +83,30 @@ def plain_item_reads() -> None:
     DynamoResult.execute_result = execute_result  # type: ignore[method-assign]
 
 
+SNS_SUBJECT_BELOW = 100  # "must be less than 100 characters" (SNS Publish API)
+
+
+def documented_sns_subjects() -> None:
+    """SNS Publish refuses a Subject outside the strict reading of its reference: one line,
+    no control characters, "less than 100 characters", ASCII (older wording; the current
+    one says UTF-8). moto lets exactly 100 through (getmoto/moto#1503 reports AWS does too);
+    the strict reading catches code relying on that leeway (docs/platform-notes.md W1)."""
+    from moto.sns.models import SNSBackend
+
+    lenient_publish = SNSBackend.publish
+
+    def publish(self: SNSBackend, message: str, arn: str | None, *args: Any, **kwargs: Any) -> str:
+        subject = kwargs.get("subject", args[1] if len(args) > 1 else None)
+        if subject is not None:
+            if len(subject) >= SNS_SUBJECT_BELOW:
+                raise ValueError("Subject must be less than 100 characters")
+            if not subject.isascii() or any(ord(c) < 32 or ord(c) == 127 for c in subject):
+                raise ValueError("Subject must be ASCII text without line breaks")
+        return lenient_publish(self, message, arn, *args, **kwargs)
+
+    SNSBackend.publish = publish  # type: ignore[method-assign]
+
+
 def serve(host: str, port: int) -> None:
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
@@ -98,6 +122,7 @@ def serve(host: str, port: int) -> None:
     warnings.filterwarnings("ignore", message="Tried to parse AWS::CloudFormation::WaitCondition")
     partition_queries()
     plain_item_reads()
+    documented_sns_subjects()
     app = DomainDispatcherApplication(create_backend_app)
     server = make_server(
         host, port, serialised(app), threaded=True, request_handler=MotoRequestHandler

@@ -122,7 +122,7 @@ def _daily_usage(portal: HubSpotPortal, request: Request) -> Response:
             if status == "SUCCESS":
                 status = "CACHED"
     entry: dict[str, Any] = {
-        "name": USAGE_NAME,
+        "name": settings.beta_usage_entry_name if every_app else USAGE_NAME,
         "usageLimit": settings.daily_limit,
         "currentUsage": figure,
         "collectedAt": iso_millis(collected_at),
@@ -258,6 +258,15 @@ def _batch_read(portal: HubSpotPortal, request: Request) -> Response:
     return Response.json(207, result)
 
 
+def _refused_as_reported(portal: HubSpotPortal, stored: dict[str, Any]) -> bool:
+    """The strict modes: updates third parties report HubSpot refusing, with no detail."""
+    settings = portal.settings
+    branching = any(a.get("type") == "LIST_BRANCH" for a in stored.get("actions") or [])
+    return (settings.refuse_branch_updates and branching) or (
+        settings.refuse_enabled_updates and stored.get("isEnabled") is True
+    )
+
+
 def _put_flow(portal: HubSpotPortal, request: Request) -> Response:
     flow_id = request.params["flowId"]
     stored = portal.flows.get(flow_id)
@@ -272,6 +281,8 @@ def _put_flow(portal: HubSpotPortal, request: Request) -> Response:
         return errors.error(
             400, errors.UPDATE_REJECTED, "VALIDATION_ERROR", context=context, errors=problems
         )
+    if _refused_as_reported(portal, stored):
+        return errors.error(400, errors.UPDATE_REJECTED, "VALIDATION_ERROR")
     if body["revisionId"] != stored["revisionId"]:
         status = portal.settings.stale_revision_status
         return errors.error(

@@ -89,7 +89,9 @@ def missing_scopes(scopes: list[str]) -> Response:
     )
 
 
-def _rate_limited(message: str, policy: str, headers: dict[str, str] | None) -> Response:
+def _rate_limited(
+    message: str, policy: str, headers: dict[str, str] | None, **extra: str
+) -> Response:
     # Rate-limit answers have their own shape: errorType and policyName, no category.
     body = {
         "status": "error",
@@ -98,6 +100,7 @@ def _rate_limited(message: str, policy: str, headers: dict[str, str] | None) -> 
         "correlationId": _correlation_id(),
         "policyName": policy,
         "requestId": str(uuid.uuid4()),
+        **extra,
     }
     return Response.json(429, body, headers)
 
@@ -107,8 +110,12 @@ def daily_limit_reached(headers: dict[str, str] | None = None) -> Response:
 
 
 def burst_limit_reached(headers: dict[str, str] | None = None) -> Response:
+    # Recorded burst answers name the limit's group (portal and app ids are the sandbox's).
     return _rate_limited(
-        "You have reached your ten_secondly_rolling limit.", "TEN_SECONDLY_ROLLING", headers
+        "You have reached your ten_secondly_rolling limit.",
+        "TEN_SECONDLY_ROLLING",
+        headers,
+        groupName="publicapi:private_app-api-calls-ten-secondly:123456:1",
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import uuid
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -119,6 +120,10 @@ class HubSpotPortal:
             "X-HubSpot-RateLimit-Max": str(settings.burst_limit),
             "X-HubSpot-RateLimit-Remaining": str(max(settings.burst_limit - burst_used, 0)),
             "X-HubSpot-RateLimit-Interval-Milliseconds": str(settings.burst_interval_ms),
+            # Recorded responses also carry these (per-second figures, a correlation id).
+            "X-HubSpot-RateLimit-Secondly": str(max(settings.burst_limit // 10, 1)),
+            "X-HubSpot-RateLimit-Secondly-Remaining": str(max(settings.burst_limit // 10, 1)),
+            "X-HubSpot-Correlation-Id": str(uuid.uuid4()),
         }
         if caller is Caller.PRIVATE_APP:
             remaining = max(settings.daily_limit - self.counter.calls, 0)

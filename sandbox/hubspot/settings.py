@@ -42,6 +42,11 @@ class HubSpotSettings:
     # Put other limits before the private-apps entry, so a client reading results[0] is wrong.
     extra_usage_entries: bool = False
     include_resets_at: bool = True
+    # Unconfirmed third-party reports, each a strict mode: a PUT of a workflow with
+    # LIST_BRANCH actions is refused (400 "Invalid request to flow update") even when the
+    # body is the GET unchanged; an update of an enabled workflow is refused.
+    refuse_branch_updates: bool = False
+    refuse_enabled_updates: bool = False
     # The status for a PUT with a stale revisionId is unconfirmed: 400 or 409.
     stale_revision_status: int = 400
     batch_read_max_inputs: int = 100
@@ -51,6 +56,8 @@ class HubSpotSettings:
     # How the 2027-03-beta usage endpoint answers: "available", "refused" (403, the portal
     # is not in the beta) or "notfound" (fetchStatus NOTFOUND, no figure).
     beta_usage: str = "available"
+    # The 2027-03-beta daily entry's name is undocumented: a strict portal names it otherwise.
+    beta_usage_entry_name: str = "private-apps-api-calls-daily"
     # The scopes the tokens were granted; None: every one. A call needing another answers
     # 403 MISSING_SCOPES naming it, as HubSpot does.
     granted_scopes: frozenset[str] | None = None

@@ -1,6 +1,6 @@
 """What an enabled HubSpot workflow spends. A workflow spends portal calls only through its
 custom-code actions (or webhooks calling back with a token), and Salesforce calls through
-the connector for its Salesforce actions (platforms.md, "Who spends the calls"): both per
+the connector for its Salesforce actions (docs/platform-notes.md S6): both per
 enrolment. Its other actions (emails, delays, property updates) spend nothing."""
 
 from __future__ import annotations

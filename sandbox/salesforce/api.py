@@ -20,8 +20,11 @@ if TYPE_CHECKING:
     from sandbox.salesforce.org import SalesforceOrg
 
 TOKEN_PATH = "/services/oauth2/token"
+USERINFO_PATH = "/services/oauth2/userinfo"
 VERSIONS_PATH = "/services/data"
 _API_PREFIX = "/services/data/v"
+
+_EVENT_LOG_OBJECT = frozenset({"apitotalusageeventlog"})  # strict: no aggregates
 
 
 class SalesforceApi:
@@ -69,6 +72,8 @@ class SalesforceApi:
             if granted.status == 200:
                 org.record_login(now)
             return granted
+        if path == USERINFO_PATH and request.method == "GET":
+            return org.sessions.userinfo(request, now, _instance_url(request))
         if path == VERSIONS_PATH and request.method == "GET":
             return Response.json(200, self._versions())  # free: not counted
         if not path.startswith(_API_PREFIX):
@@ -134,6 +139,7 @@ class SalesforceApi:
         version = request.params["version"]
         base = f"/services/data/v{version}" + ("/tooling" if tooling else "")
         hidden = self._hidden_objects() | hidden_types(self._org)
+        aggregates = self._org.settings.event_log_object_aggregates
         try:
             result = run(
                 soql,
@@ -142,9 +148,14 @@ class SalesforceApi:
                 tooling=tooling,
                 base=base,
                 hidden=hidden,
+                no_aggregates=frozenset() if aggregates else _EVENT_LOG_OBJECT,
             )
         except SoqlError as exc:
             return errors.error(400, exc.error_code, exc.message)
+        if result.object_name == "ApexClass" and self._org.settings.symbol_table_null_after_first:
+            for record in result.records[1:]:
+                if "SymbolTable" in record:
+                    record["SymbolTable"] = None
         locator = self._org.ids.new(ids.QUERY_LOCATOR) if result.records else ""
         if locator:
             self._cursors[locator] = (result, tooling)
@@ -166,7 +177,7 @@ class SalesforceApi:
         return hidden
 
     def _log_file(self, request: Request) -> Response:
-        """The file's CSV, streamed (platforms.md A1: octetstream, chunked)."""
+        """The file's CSV, streamed (docs/platform-notes.md A1: octetstream, chunked)."""
         logs = self._org.records.event_logs
         if not self._org.settings.grants(permissions.VIEW_EVENT_LOG_FILES) or logs is None:
             return errors.not_found()

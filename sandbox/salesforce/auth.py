@@ -111,7 +111,7 @@ class Sessions:
         digest = hmac.new(
             settings.client_secret.encode(), (identity + issued_at).encode(), hashlib.sha256
         ).digest()
-        return {
+        answer = {
             "access_token": token,
             "signature": base64.b64encode(digest).decode(),
             "token_format": "opaque",
@@ -119,7 +119,29 @@ class Sessions:
             "id": identity,
             "token_type": "Bearer",
             "issued_at": issued_at,
+            # What 2026 answers add (recorded responses).
+            "scope": "api",
+            "api_instance_url": f"{instance_url}/services/data",
         }
+        if not settings.token_identity:
+            del answer["id"]
+        return answer
+
+    def userinfo(self, request: Request, now: datetime, instance_url: str) -> Response:
+        """OpenID Connect UserInfo: who the bearer token acts as (an OAuth endpoint, not a
+        REST API resource)."""
+        if not self.is_valid(request.bearer_token(), now):
+            return Response.json(403, {"error": "Bad_OAuth_Token"})
+        settings = self._settings
+        return Response.json(
+            200,
+            {
+                "sub": f"{instance_url}/id/{settings.org_id}/{settings.user_id}",
+                "user_id": settings.user_id,
+                "organization_id": settings.org_id,
+                "preferred_username": settings.username,
+            },
+        )
 
 
 def _basic_credentials(request: Request) -> tuple[str, str] | None:

@@ -1,5 +1,5 @@
 """What the org's automations do while they run: change records. Flows, Process Builder,
-scheduled Apex and triggers spend no API calls (platforms.md, "Who spends the calls"); the
+scheduled Apex and triggers spend no API calls (docs/platform-notes.md S6); the
 records they change wait in the change queue for the consumers that sync them."""
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """What the org records for each kind of caller: the ledger's Caller for an external
 connected app, an integration user or an API request (only API clients spend calls: flows,
 jobs and triggers change records, sandbox/salesforce/automations.py), the AsyncApexJob runs
-of a scheduled job, and the SetupAuditTrail row of a flow (de)activation (platforms.md A4,
-A6)."""
+of a scheduled job, and the SetupAuditTrail row of a flow (de)activation (docs/platform-notes.md
+A4, A6)."""
 
 from __future__ import annotations
 

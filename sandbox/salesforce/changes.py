@@ -2,7 +2,7 @@
 
 In-org automations (flows, Process Builder, triggers, scheduled Apex) spend no API calls:
 they change records, and the consumers outside the org spend calls reading those changes
-(platforms.md, "Who spends the calls (the causal model)"). This queue is what links them: an
+(docs/platform-notes.md S6). This queue is what links them: an
 automation adds the records it changed, per minute, object and driver; a consumer takes what
 it syncs, oldest first, and whatever it cannot take yet stays for its next cycle (the
 backlog behind the tail after a brake).

@@ -2,7 +2,7 @@
 the org's automations change (and for HubSpot workflows' Salesforce actions), under its own
 connected app and integration user.
 
-Facts (platforms.md, "Who spends the calls (the causal model)"):
+Facts (docs/platform-notes.md S6):
 - it "checks for new information ... every 15 minutes, and a sync is triggered as needed";
   a triggered sync is not completed at once (a backlog can carry over cycles);
 - the admin caps its calls with "Allocated to HubSpot"; sync-error retries run every 30

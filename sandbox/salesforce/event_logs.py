@@ -1,6 +1,6 @@
 """ApiTotalUsage as Salesforce serves it: EventLogFile records (daily files for each ended
 UTC day; hourly files in a licensed org), their CSV bodies, and ApiTotalUsageEventLog rows
-(platforms.md A1-A3), all built from the org's call ledger.
+(docs/platform-notes.md A1-A3), all built from the org's call ledger.
 
 A file exists only when its period saw calls, appears `daily_file_delay` /
 `hourly_file_delay` after the period ends, and is kept 1 day after its CreatedDate (30 with
@@ -33,24 +33,26 @@ _TYPES = (
 _DAY = timedelta(days=1)
 _HOUR = timedelta(hours=1)
 _ROWS_PER_CHUNK = 500
+_LATE_FILE_GAP = timedelta(minutes=20)  # between an hour's files (undocumented: any gap)
 
 
 @dataclass(frozen=True)
 class LogFile:
     id: str
     interval: str  # Daily | Hourly
-    start: datetime  # LogDate
+    start: datetime  # LogDate: the day or hour the events fall in
     end: datetime
     created: datetime
+    # Which of the period's events the file lists: an hour's events processed late come in
+    # a further file for the same hour listing only those (Sequence 2, 3, ...).
+    events_from: datetime
+    events_to: datetime
+    sequence: int = 0  # 0 for a daily file; 1, 2, ... for an hour's files
 
-    @property
-    def sequence(self) -> int:
-        return 0 if self.interval == "Daily" else self.start.hour + 1
 
-
-def _file_id(interval: str, start: datetime) -> str:
+def _file_id(interval: str, start: datetime, part: int) -> str:
     code = int(start.timestamp() // 3600)
-    return f"0AT{'D' if interval == 'Daily' else 'H'}{code:011d}AAA"[:18]
+    return f"0AT{'D' if interval == 'Daily' else 'H'}{code:010d}{part}AAA"[:18]
 
 
 class EventLogs:
@@ -61,31 +63,55 @@ class EventLogs:
     def files(self, now: datetime) -> list[LogFile]:
         if not self._settings.event_log_generation:
             return []
-        retention = _DAY * (30 if self._settings.event_monitoring_licensed else 1)
-        candidates = self._periods(now, "Daily", _DAY, self._settings.daily_file_delay, 3)
+        retention_days = 30 if self._settings.event_monitoring_licensed else 1
+        retention = _DAY * retention_days
+        late_days = self._settings.daily_file_delay // _DAY
+        candidates = self._days(now, retention_days + late_days + 1)
         if self._settings.event_monitoring_licensed:
-            candidates += self._periods(now, "Hourly", _HOUR, self._settings.hourly_file_delay, 72)
+            candidates += self._hours(now, 72)
         return [
             file
             for file in candidates
             if file.created <= now < file.created + retention
-            and self._ledger.any_calls(file.start, file.end)
+            and self._ledger.any_calls(file.events_from, file.events_to)
         ]
 
-    def _periods(
-        self, now: datetime, interval: str, length: timedelta, delay: timedelta, count: int
-    ) -> list[LogFile]:
-        anchor = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-        if length == _DAY:
-            anchor = anchor.replace(hour=0)
-        periods = []
+    def _days(self, now: datetime, count: int) -> list[LogFile]:
+        midnight = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        delay = self._settings.daily_file_delay
+        files = []
         for back in range(1, count + 1):
-            start = anchor - back * length
-            periods.append(
-                LogFile(_file_id(interval, start), interval, start, start + length,
-                        start + length + delay)
-            )  # fmt: skip
-        return periods
+            start = midnight - back * _DAY
+            end = start + _DAY
+            files.append(
+                LogFile(_file_id("Daily", start, 0), "Daily", start, end, end + delay, start, end)
+            )
+        return files
+
+    def _hours(self, now: datetime, count: int) -> list[LogFile]:
+        """Each hour's events in `hourly_files_per_hour` files, the later ones created 20
+        minutes apart, numbered 1, 2, ... among the files that have events."""
+        anchor = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        parts = max(1, self._settings.hourly_files_per_hour)
+        files = []
+        for back in range(1, count + 1):
+            start = anchor - back * _HOUR
+            end = start + _HOUR
+            sequence = 0
+            for part in range(parts):
+                events_from, events_to = (
+                    start + _HOUR * part / parts,
+                    start + _HOUR * (part + 1) / parts,
+                )
+                if not self._ledger.any_calls(events_from, events_to):
+                    continue
+                sequence += 1
+                created = end + self._settings.hourly_file_delay + _LATE_FILE_GAP * part
+                files.append(
+                    LogFile(_file_id("Hourly", start, sequence), "Hourly", start, end, created,
+                            events_from, events_to, sequence)
+                )  # fmt: skip
+        return files
 
     def file(self, file_id: str, now: datetime) -> LogFile | None:
         return next((f for f in self.files(now) if f.id[:15] == file_id[:15]), None)
@@ -110,16 +136,18 @@ class EventLogs:
         ]
 
     def _length_estimate(self, file: LogFile) -> int:
-        calls = sum(calls for _, _, calls in self._ledger.whole_calls(file.start, file.end))
+        events = self._ledger.whole_calls(file.events_from, file.events_to)
+        calls = sum(calls for _, _, calls in events)
         return 220 * calls
 
     def body(self, file: LogFile) -> Iterator[bytes]:
         """The CSV, chunk by chunk: never the whole file in memory."""
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        # As real files: every header and value double-quoted.
+        writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
         writer.writerow(COLUMNS)
         rows = 0
-        for minute, caller, calls in self._ledger.whole_calls(file.start, file.end):
+        for minute, caller, calls in self._ledger.whole_calls(file.events_from, file.events_to):
             for number in range(calls):
                 at = minute_start(minute) + timedelta(seconds=60 * number / calls)
                 writer.writerow(self._row(caller, at, rows))
@@ -144,7 +172,7 @@ class EventLogs:
             caller.http_method,
             "Salesforce.com IP" if caller.client_category == "SALESFORCE" else "203.0.113.10",
             1,
-            caller.connected_app_id,
+            caller.connected_app_id[:15],  # 15 characters in files, 18 in the event log object
             caller.entity,
             200,
             caller.connected_app_name,

@@ -4,8 +4,8 @@ from the calls its API clients really made.
 
 A caller is what a file row names (user, connected app, client name, API family). Only API
 clients appear: integrations, apibrake, and HubSpot's connector syncing the records the
-org's flows, jobs and triggers changed. No flow or job is ever a caller (platforms.md, "Who
-spends the calls (the causal model)").
+org's flows, jobs and triggers changed. No flow or job is ever a caller
+(docs/platform-notes.md S6).
 """
 
 from __future__ import annotations

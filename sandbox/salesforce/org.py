@@ -224,7 +224,7 @@ class SalesforceOrg:
             ]
 
     def audit_setup(self, action: str, section: str, display: str, *, by: str) -> None:
-        """A SetupAuditTrail row (platforms.md A4)."""
+        """A SetupAuditTrail row (docs/platform-notes.md A4)."""
         self.records.setup_audit.append(
             SetupAuditRow(self.ids.new(ids.SETUP_AUDIT_TRAIL), self.clock.now(), by, action,
                           section, display)
@@ -327,9 +327,11 @@ class SalesforceOrg:
         constructible: bool = True,
         namespace: str | None = None,
         constructor_access: str = "public",
+        end_time: datetime | None = None,
     ) -> ScheduledJob:
-        """A job scheduled before apibrake came (by anyone, in any time zone), its runs
-        changing `records_per_hour` records of `changes_object`."""
+        """A job scheduled before apibrake came (by anyone, in any time zone, in Setup with
+        an end date), its runs changing `records_per_hour` records of `changes_object`. An
+        EXECUTING job's run is Processing: no Queued AsyncApexJob then."""
         with self.lock:
             self.accrue()
             qualified = f"{namespace}.{apex_class}" if namespace else apex_class
@@ -340,8 +342,11 @@ class SalesforceOrg:
                 constructor_access=constructor_access,
             )
             job = self._schedule(name, cron, cls, time_zone)
-            job.records_per_hour, job.state = records_per_hour, state
+            job.records_per_hour, job.state, job.end_time = records_per_hour, state, end_time
             job.changes_object = changes_object
+            if state == "EXECUTING":
+                running = next(a for a in self.records.async_jobs if a.id == job.async_apex_job_id)
+                running.status = "Processing"
             if owner_id and owner_id not in self.records.users:
                 # Someone else scheduled it, from their own time zone.
                 self.add_user(owner_id, f"{owner_id.lower()}@apibrake.sandbox", time_zone)
@@ -394,6 +399,19 @@ class SalesforceOrg:
             if version and flow.version(version) is None:
                 raise ValueError(f"{developer_name} has no version {version}")
             self.set_active_version(flow, version or None, actor="human")
+
+    def run_flow_in_system_mode_by_hand(self, developer_name: str) -> None:
+        """An admin switches the active version's run mode: Setup records it as an
+        "activated" action ending in WithSystemMode (3P Action list), no activation."""
+        with self.lock:
+            flow = self.flow(developer_name)
+            self.audit_setup(
+                "activatedinteractiondefversionWithSystemMode",
+                "Flows",
+                f'Activated "System Mode without Sharing" for version #{flow.active_version} '
+                f'of flow with Unique Name "{developer_name}"',
+                by=ADMIN_USERNAME,
+            )
 
     def abort_job_by_hand(self, name: str) -> None:
         with self.lock:

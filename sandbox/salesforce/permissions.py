@@ -54,7 +54,7 @@ EVENT_LOG_OBJECTS = frozenset({"eventlogfile"})
 # Event Log Objects exist only with the Event Monitoring licence (and View Event Log Object
 # Data); without them the object is unknown, as any hidden one: 400 INVALID_TYPE.
 LICENSED_OBJECTS = frozenset({"apitotalusageeventlog"})
-# LoginHistory: "only users with Manage Users or Monitor Login History" (platforms.md A5);
+# LoginHistory: "only users with Manage Users or Monitor Login History" (docs/platform-notes.md A5);
 # the sandbox models Manage Users (apibrake's `user` kind asks for it already).
 MANAGE_USERS_OBJECTS = frozenset({"loginhistory"})
 

@@ -59,8 +59,9 @@ class ApexClass:
     id: str
     name: str  # ApexClass.Name: no namespace
     constructible: bool = True  # has a no-argument constructor
-    # The no-argument constructor's access: public, global or private. Anonymous Apex
-    # reaches a managed (namespaced) class only through a global one.
+    # The no-argument constructor's access: public, global or private, or "default" when the
+    # class declares none (its SymbolTable lists no constructor). Anonymous Apex reaches a
+    # managed (namespaced) class only through a global one.
     constructor_access: str = "public"
     namespace: str | None = None
 
@@ -144,6 +145,8 @@ class ScheduledJob:
     changes_object: str = "Account"
     times_triggered: int = 0
     job_type: str = "7"  # 7 = scheduled Apex
+    # CronTrigger.EndTime: scheduled (in Setup) with an end date; System.schedule sets none.
+    end_time: datetime | None = None
 
     def describe(self) -> dict[str, object]:
         """What the audit records about the job."""
@@ -180,7 +183,7 @@ class SetupAuditRow:
 
 @dataclass(frozen=True)
 class LoginRow:
-    """One LoginHistory row (platforms.md A5): a token grant to a connected app."""
+    """One LoginHistory row (docs/platform-notes.md A5): a token grant to a connected app."""
 
     id: str
     user_id: str

@@ -36,6 +36,9 @@ class SalesforceSettings:
     jwt_public_key_pem: str | None = None
     daily_limit: int = 100_000
     api_versions: tuple[str, ...] = SUPPORTED_VERSIONS
+    # Whether a token answer carries `id` (the identity URL). One 2026 report shows a client
+    # credentials answer without it: False is that strict reading (UserInfo still says who).
+    token_identity: bool = True
     # Virtual time; None: tokens never expire unless `SalesforceOrg.expire_tokens()`.
     token_ttl: timedelta | None = None
     # name -> (Max, Remaining): nested inside DailyApiRequests by `/limits` when set.
@@ -52,18 +55,28 @@ class SalesforceSettings:
     # Appended verbatim to Sforce-Limit-Info, e.g. "; api-bursts=3/40".
     limit_info_extra: str = ""
     max_scheduled_jobs: int = 100
+    # Tooling ApexClass.SymbolTable has been reported null on some rows of multi-row answers
+    # (query pages after the first): True nulls it on every row but the first.
+    symbol_table_null_after_first: bool = False
     # Longest request URL (path + query) served; longer ones get 414.
     max_url_chars: int = 16_384
     # The integration user's user permissions by API name (sandbox/salesforce/permissions.py);
     # None: every one.
     granted_permissions: frozenset[str] | None = None
-    # Event monitoring (platforms.md A1-A3). Daily ApiTotalUsage files need "Generate event
-    # log files" on; hourly files and ApiTotalUsageEventLog need the Event Monitoring
-    # licence, which also keeps files 30 days instead of 1.
+    # Event monitoring (docs/platform-notes.md A1-A3). Daily ApiTotalUsage files need
+    # "Generate event log files" on; hourly files and ApiTotalUsageEventLog need the Event
+    # Monitoring licence, which also keeps files 30 days instead of 1.
     event_log_generation: bool = True
     event_monitoring_licensed: bool = False
     daily_file_delay: timedelta = timedelta(hours=1)  # "during nonpeak hours the day after"
     hourly_file_delay: timedelta = timedelta(hours=3)  # "3-6 hours" after the hour
+    # "When delays in processing occur and event logs for a particular hour arrive later, a
+    # new log file is created for the event/date/hour and lists only the new events": each
+    # hour's events split into this many files, 20 minutes apart (Sequence 1, 2, ...).
+    hourly_files_per_hour: int = 1
+    # Whether ApiTotalUsageEventLog takes COUNT()/GROUP BY: documented neither way. False is
+    # the strict reading: refused with MALFORMED_QUERY, plain rows only.
+    event_log_object_aggregates: bool = True
     # How long sessions a user had before a freeze keep working (undocumented by Salesforce:
     # docs/runbook.md); an external integration running as the user stops after it.
     frozen_sessions_last: timedelta = timedelta(0)

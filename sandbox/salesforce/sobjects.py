@@ -133,9 +133,14 @@ def _cron_triggers(records: OrgRecords, now: datetime) -> list[Row]:
             "TimesTriggered": job.times_triggered,
             "TimeZoneSidKey": job.time_zone,
             "OwnerId": job.owner_id,
-            "Owner": _user_row(records, job.owner_id),
+            # Its parents (a real org's describe): CronJobDetail, CreatedBy, LastModifiedBy;
+            # no Owner relationship. The one who scheduled the job created it.
+            "CreatedById": job.owner_id,
+            "CreatedBy": _user_row(records, job.owner_id),
+            "LastModifiedById": job.owner_id,
+            "LastModifiedBy": _user_row(records, job.owner_id),
             "StartTime": timestamp(job.created_at),
-            "EndTime": None,
+            "EndTime": timestamp(job.end_time),
             "CreatedDate": timestamp(job.created_at),
             "CronJobDetail": {
                 "Id": job.cron_job_detail_id,
@@ -180,6 +185,7 @@ _AUDIT_USER_ID = "0055g0000000SetupA"
 
 
 def _setup_audit_trail(records: OrgRecords, now: datetime) -> list[Row]:
+    ids = {user.username: user.id for user in records.users.values()}
     return [
         {
             "Id": row.id,
@@ -187,8 +193,13 @@ def _setup_audit_trail(records: OrgRecords, now: datetime) -> list[Row]:
             "Section": row.section,
             "Display": row.display,
             "CreatedDate": timestamp(row.created_at),
-            "CreatedById": _AUDIT_USER_ID,
-            "CreatedBy": {"Id": _AUDIT_USER_ID, "Username": row.created_by, "Name": row.created_by},
+            # The user who made the change: apibrake's own user for its API changes.
+            "CreatedById": ids.get(row.created_by, _AUDIT_USER_ID),
+            "CreatedBy": {
+                "Id": ids.get(row.created_by, _AUDIT_USER_ID),
+                "Username": row.created_by,
+                "Name": row.created_by,
+            },
             "DelegateUser": None,
             "ResponsibleNamespacePrefix": None,
         }
@@ -233,6 +244,8 @@ def _cron_trigger_of(records: OrgRecords, cron_trigger_id: str | None) -> Row | 
 def _symbol_table(cls: ApexClass) -> dict[str, Any]:
     """Tooling's compiled outline; only the constructors matter here."""
     constructor: dict[str, Any]
+    if cls.constructible and cls.constructor_access == "default":
+        return {"name": cls.name, "constructors": []}  # none declared: Apex adds one
     if cls.constructible:
         constructor = {"name": cls.name, "parameters": [], "modifiers": [cls.constructor_access]}
     else:
@@ -254,11 +267,20 @@ def _apex_classes(records: OrgRecords, now: datetime) -> list[Row]:
     ]
 
 
+_USER_PARENT_FIELDS = ("Id", "Username", "Name", "TimeZoneSidKey")
+
+
 def _user_row(records: OrgRecords, user_id: str) -> Row | None:
     user = records.users.get(user_id)
     if user is None:
         return None
-    return {"Id": user.id, "Username": user.username, "TimeZoneSidKey": user.time_zone}
+    name = user.name or user.username.partition("@")[0]
+    return {
+        "Id": user.id,
+        "Username": user.username,
+        "Name": name,
+        "TimeZoneSidKey": user.time_zone,
+    }
 
 
 def _users(records: OrgRecords, now: datetime) -> list[Row]:
@@ -336,13 +358,16 @@ _TYPES = [
             "TimesTriggered",
             "TimeZoneSidKey",
             "OwnerId",
+            "CreatedById",
+            "LastModifiedById",
             "StartTime",
             "EndTime",
             "CreatedDate",
         ),
         (
             Relationship("CronJobDetail", "CronJobDetail", ("Id", "Name", "JobType")),
-            Relationship("Owner", "User", ("Id", "Username", "TimeZoneSidKey")),
+            Relationship("CreatedBy", "User", _USER_PARENT_FIELDS),
+            Relationship("LastModifiedBy", "User", _USER_PARENT_FIELDS),
         ),
         _cron_triggers,
     ),

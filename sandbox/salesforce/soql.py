@@ -2,23 +2,24 @@
 [WHERE cond AND cond ...] [GROUP BY field, ...] [ORDER BY field [ASC|DESC]] [LIMIT n].
 
 Conditions compare a field with =, !=, <, >, <=, >=, IN (...) or NOT IN (...) against string,
-number, boolean, null or dateTime (2026-12-02T06:00:00Z) literals. With GROUP BY, the select
-list may hold COUNT(field) and SUM(field), each with an optional alias, and ORDER BY may name
-an aggregate or its alias.
+number, boolean, null or dateTime (2026-12-02T06:00:00Z) literals, or the date literals TODAY,
+YESTERDAY and LAST_N_DAYS:n (a range of UTC days: = inside it, < before it, > after it).
+With GROUP BY, the select list may hold COUNT(field) and SUM(field), each with an optional
+alias, and ORDER BY may name an aggregate or its alias.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<string>'(?:[^'\\]|\\.)*')"
     r"|(?P<datetime>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d))"
     r"|(?P<number>-?\d+(?:\.\d+)?)"
-    r"|(?P<name>[A-Za-z_][\w.]*)|(?P<op>!=|<=|>=|<>|[=<>(),]))"
+    r"|(?P<name>[A-Za-z_][\w.]*)|(?P<op>!=|<=|>=|<>|[=<>(),:]))"
 )
 _KEYWORDS = {
     "SELECT", "FROM", "WHERE", "AND", "IN", "NOT", "LIMIT", "ORDER", "BY", "ASC", "DESC", "GROUP",
@@ -32,6 +33,25 @@ class SoqlError(Exception):
         super().__init__(message)
         self.message = message
         self.error_code = error_code
+
+
+@dataclass(frozen=True)
+class RelativeDays:
+    """A date literal: `days` whole UTC days starting `offset` days from today."""
+
+    offset: int
+    days: int
+
+    def at(self, now: datetime) -> DateRange:
+        today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        start = today + timedelta(days=self.offset)
+        return DateRange(start, start + timedelta(days=self.days))
+
+
+@dataclass(frozen=True)
+class DateRange:
+    start: datetime
+    end: datetime  # exclusive
 
 
 @dataclass(frozen=True)
@@ -196,6 +216,15 @@ class _Parser:
             return datetime.fromisoformat(token.text.replace("Z", "+00:00"))
         if token.kind == "name" and token.text.lower() in ("null", "true", "false"):
             return {"null": None, "true": True, "false": False}[token.text.lower()]
+        if token.kind == "name" and token.text.upper() in ("TODAY", "YESTERDAY"):
+            return RelativeDays(0 if token.text.upper() == "TODAY" else -1, 1)
+        if token.kind == "name" and token.text.upper() == "LAST_N_DAYS":
+            # "starts with the current day and continues for the past n days"
+            self._op(":")
+            days = self._next()
+            if days.kind != "number" or not days.text.isdigit():
+                raise SoqlError(f"unexpected token: '{days.text}'")
+            return RelativeDays(-int(days.text), int(days.text) + 1)
         raise SoqlError(f"unexpected token: '{token.text}'")
 
     def _name(self) -> str:

@@ -156,8 +156,8 @@ class ToolingWrites:
                     statement.column,
                 )
             # Anonymous Apex stands outside every namespace: a managed class needs a
-            # global constructor, any class at least a public one.
-            needed = {"global"} if apex_class.namespace else {"public", "global"}
+            # global constructor, any class at least a public one (or none declared).
+            needed = {"global"} if apex_class.namespace else {"public", "global", "default"}
             if apex_class.constructor_access not in needed:
                 raise ApexCompileError(
                     f"Constructor not visible: [{apex_class.qualified_name}].<Constructor>()",

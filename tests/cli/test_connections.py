@@ -212,3 +212,56 @@ def test_a_bad_protected_name_names_the_field(run: Run) -> None:
     assert result.exit_code == ExitCode.BAD_INPUT
     assert "field 'protected_consumers'" in result.stderr
     assert "Value error" not in result.stderr
+
+
+def test_a_workflows_version_the_portal_does_not_serve_names_the_field(
+    connected: Run, sandbox: Sandbox
+) -> None:
+    # Given a portal that no longer serves the configured workflows version (a beta: no
+    # support window)
+    sandbox.hubspot.settings.retired_versions = {"automation:2026-09-beta"}
+    connected("allowlist", "add", "hs-local", "workflow:101")
+
+    report = as_json(connected("connections", "test", "hs-local", "--json"))
+
+    # Then the workflow check says which field to change, and to what
+    outcomes = {c["check"]: (c["outcome"], c["detail"]) for c in report["checks"]}
+    outcome, detail = outcomes["workflow: flows list, page of 1"]
+    assert outcome == "failed"
+    assert '"api_versions": {"flows": "v4"}' in detail
+
+
+def test_a_branching_workflow_is_flagged_brake_unconfirmed(
+    connected: Run, sandbox: Sandbox
+) -> None:
+    branch = {"type": "LIST_BRANCH", "actionId": "3", "listBranches": []}
+    flow_id = sandbox.hubspot.add_workflow("Routed nurture", actions=[branch])["id"]
+    connected("allowlist", "add", "hs-local", f"workflow:{flow_id}")
+    connected("allowlist", "add", "hs-local", "workflow:101")
+
+    report = as_json(connected("connections", "test", "hs-local", "--json"))
+
+    flagged = {c["check"]: c for c in report["checks"] if c["check"].endswith(" brake")}
+    assert list(flagged) == [f"workflow:{flow_id} brake"]
+    assert flagged[f"workflow:{flow_id} brake"]["outcome"] == "warning"
+    assert "brake unconfirmed" in flagged[f"workflow:{flow_id} brake"]["detail"]
+
+
+def test_a_service_key_saved_as_a_private_app_token_is_pointed_out(
+    run: Run, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # Given a service key saved with the default token_type (a private app's)
+    secret = {
+        "auth": "token",
+        "base_url": sandbox.hubspot_url,
+        "access_token": sandbox.hubspot.settings.service_key,
+    }
+    (tmp_path / "hs.json").write_text(json.dumps(secret))
+    run("connections", "add", "hs", "--platform", "hubspot", "--secret-file", "hs.json")
+
+    report = as_json(run("connections", "test", "hs", "--json"))
+
+    # Then the check says the figure it reads leaves its own calls out, and what to set
+    scope = next(c for c in report["checks"] if c["check"] == "usage figure scope")
+    assert scope["outcome"] == "warning"
+    assert '"token_type": "service_key"' in scope["detail"]

@@ -37,7 +37,9 @@ def test_discover_lists_kill_switches_and_users_but_never_proposes_them(
     etl = rows["user:etl@acme.example"]
     assert etl["type"] == "User (freeze)"
     assert etl["active"] == "active"
-    assert "last login" in etl["detail"]
+    # LoginHistory read (LAST_N_DAYS:7 is valid SOQL), not the "not readable" fallback
+    assert etl["detail"].startswith("1 API logins in 7 days")
+    assert etl["detail"].endswith("via Nightly ETL")
     starter = json.loads((tmp_path / "starter.json").read_text())
     assert not [e for e in starter if e["automation"].startswith(("setting:", "user:"))]
 
@@ -149,3 +151,17 @@ def test_discover_finds_the_hubspot_connector_user_and_offers_to_protect_it(
     assert as_json(again)["protected_consumers"] == ["hubspot@acme.example"]
     table = " ".join(connected("discover", "sf-local", "--yes").stdout.split())
     assert "hubspot@acme.example: protected (the HubSpot sync itself" in table
+
+
+def test_discover_flags_a_branching_workflow_brake_unconfirmed(
+    connected: Run, sandbox: Sandbox
+) -> None:
+    branch = {"type": "LIST_BRANCH", "actionId": "3", "listBranches": []}
+    flow_id = sandbox.hubspot.add_workflow("Routed nurture", actions=[branch])["id"]
+
+    result = connected("discover", "hs-local", "--yes", "--json")
+
+    assert result.exit_code == 0, result.output
+    rows = {row["automation"]: row for row in as_json(result)["automations"]}
+    assert "brake unconfirmed" in rows[f"workflow:{flow_id}"]["detail"]
+    assert "brake unconfirmed" not in rows["workflow:101"]["detail"]

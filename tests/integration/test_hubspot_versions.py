@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from drill.stack import LocalStack
 from sandbox.hubspot import HubSpotSettings
-from tests.integration.brake_support import statuses
+from tests.integration.brake_support import rows_by_name, statuses
 
 
 def _row(report: dict[str, object], cid: str = "hs-main") -> dict[str, object]:
@@ -98,6 +98,9 @@ def test_a_connection_pinned_to_a_retired_version_fails_loudly(
     braked = stack.brake(connection_id="hs-main")
     assert statuses(braked) == {flow_id: "failed"}
     assert stack.sandbox.hubspot.workflow(flow_id)["isEnabled"] is True
+    # A configuration error naming the field and what to set, not a generic failure
+    error = rows_by_name(braked)[flow_id]["error"]
+    assert '"api_versions": {"flows": "2026-09-beta"}' in error
 
 
 def test_a_workflow_brake_says_off_is_not_a_pause(stack: LocalStack) -> None:
@@ -125,3 +128,18 @@ def test_a_refused_beta_figure_is_not_asked_for_again_on_every_check(
     row = _row(stack.check())
     assert server.requests_served - served == first - 1  # straight to the fallback figure
     assert "service key" in str(row["usage_gap"])
+
+
+def test_the_beta_daily_entry_is_found_under_another_name(
+    stack_factory: Callable[..., LocalStack],
+) -> None:
+    # The 2027-03-beta entry's name is undocumented: a portal may name it otherwise
+    stack = stack_factory(hubspot=HubSpotSettings(beta_usage_entry_name="api-calls-daily"))
+    stack.add_hubspot(service_key=True)
+    stack.sandbox.hubspot.add_usage(10_000)
+
+    row = _row(stack.check())
+
+    assert row["usage_scope"] == "all_app_types"
+    assert row["usage_gap"] is None
+    assert row["used"] >= 10_001

@@ -1,7 +1,7 @@
 """ApiTotalUsage files however they come: columns in any order among unknown ones, short,
 junk and uncounted rows, quoted commas, a byte order mark, CRLF, latin-1 bytes, and a file of
 tens of MB. The tally never raises on a row, never counts one twice, and counts exactly
-what a plain reference count of the well-formed rows gives (platforms.md A2)."""
+what a plain reference count of the well-formed rows gives (docs/platform-notes.md A2)."""
 
 from __future__ import annotations
 

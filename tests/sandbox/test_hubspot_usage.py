@@ -235,7 +235,11 @@ def test_burst_limit_answers_429_ten_secondly_rolling_per_token() -> None:
         body = response.json()
         assert body["policyName"] == "TEN_SECONDLY_ROLLING"
         assert body["errorType"] == "RATE_LIMIT"
+        assert body["groupName"].startswith("publicapi:private_app-api-calls-ten-secondly:")
         assert response.headers["X-HubSpot-RateLimit-Remaining"] == "0"
+        # As recorded answers: per-second figures and a correlation id in the headers
+        assert "X-HubSpot-RateLimit-Secondly" in response.headers
+        assert "X-HubSpot-Correlation-Id" in response.headers
         # Refused bursts are not counted against the day
         assert hs.portal.usage()[0] == 3
 

@@ -63,6 +63,8 @@ def test_client_credentials_issue_a_working_session(sf: OrgClient) -> None:
         "id",
         "token_type",
         "issued_at",
+        "scope",  # 2026 answers add these two (recorded responses)
+        "api_instance_url",
     }
     assert body["access_token"].startswith("00D")
     assert "!AR" in body["access_token"]
@@ -229,3 +231,22 @@ def test_token_ttl_runs_on_virtual_time(sandbox_factory: Callable[..., Sandbox])
     sandbox.advance(timedelta(minutes=1))
     assert client.get(f"{API}/limits/").status_code == 401
     client.close()
+
+
+def test_a_token_answer_without_identity_leaves_userinfo_to_say_who(
+    sandbox_factory: Callable[..., Sandbox],
+) -> None:
+    sandbox = sandbox_factory(salesforce=SalesforceSettings(token_identity=False))
+    client = OrgClient(sandbox)
+    body = client.client_credentials().json()
+
+    who = client.http.get(
+        "/services/oauth2/userinfo", headers={"Authorization": f"Bearer {body['access_token']}"}
+    )
+
+    assert "id" not in body
+    assert who.status_code == 200
+    assert who.json()["user_id"] == sandbox.salesforce.settings.user_id
+    assert who.json()["sub"].endswith(
+        f"/id/{sandbox.salesforce.settings.org_id}/{who.json()['user_id']}"
+    )

@@ -1,6 +1,6 @@
 """What the org records about who made its calls: ApiTotalUsage event log files (daily, and
 hourly in a licensed org), ApiTotalUsageEventLog, SetupAuditTrail and AsyncApexJob runs
-(platforms.md A1-A6), all over HTTP."""
+(docs/platform-notes.md A1-A6), all over HTTP."""
 
 from __future__ import annotations
 
@@ -56,6 +56,9 @@ def test_daily_file_lists_each_callers_counted_calls(sandbox: Sandbox) -> None:
     assert "Sforce-Limit-Info" in response.headers
     rows = _rows(response.text)
     assert list(rows[0]) == records[0]["LogFileFieldNames"].split(",")
+    # As real files: every header and value quoted; ids of 15 characters
+    assert response.text.startswith('"EVENT_TYPE","TIMESTAMP",')
+    assert {len(row["CONNECTED_APP_ID"]) for row in rows} <= {0, 15}
     by_client = Counter(row["CLIENT_NAME"] for row in rows)
     by_app = Counter(row["CONNECTED_APP_NAME"] for row in rows)
     # The flow is no API client: the connector that syncs its changes is. Its last cycle
@@ -119,6 +122,58 @@ def test_licensed_org_serves_hourly_files_and_grouped_event_log_rows(
     assert records[0]["ConnectedAppIdentifier"] == app_id("HubSpot")
     assert all(r["ClientName"] != "Account_Rollup_Hourly" for r in records)
     assert 230 <= records[0]["calls"] <= 270  # eight or nine 15-minute cycles of 30 calls
+
+
+def test_an_hour_processed_late_comes_in_several_files_that_add_up(
+    sandbox_factory: Callable[..., Sandbox],
+) -> None:
+    """ "A new log file is created for the event/date/hour and lists only the new events":
+    Sequence 1, 2, ... with later CreatedDates, together the hour's calls."""
+    settings = SalesforceSettings(event_monitoring_licensed=True, hourly_files_per_hour=2)
+    sandbox = sandbox_factory(salesforce=settings)
+    _day_of_calls(sandbox)
+    sf = OrgClient(sandbox).login()
+    records = sf.query(
+        "SELECT Id, LogDate, Sequence, CreatedDate, LogFile FROM EventLogFile "
+        "WHERE EventType = 'ApiTotalUsage' AND Interval = 'Hourly' ORDER BY LogDate DESC"
+    ).json()["records"]
+    # The newest hour has its first file only; the one before has both by now.
+    assert records[0]["Sequence"] == 1
+    late = next(r for r in records if r["Sequence"] == 2)
+    hour = [r for r in records if r["LogDate"] == late["LogDate"]]
+
+    assert sorted(r["Sequence"] for r in hour) == [1, 2]
+    first, second = sorted(hour, key=lambda r: r["Sequence"])
+    assert first["CreatedDate"] < second["CreatedDate"]
+    calls = [
+        Counter(row["CLIENT_NAME"] for row in _rows(sf.get(r["LogFile"]).text))
+        for r in (first, second)
+    ]
+    assert calls[0]["Account_Rollup_Hourly"] + calls[1]["Account_Rollup_Hourly"] == 120
+    assert calls[0]["Account_Rollup_Hourly"] > 0
+    assert calls[1]["Account_Rollup_Hourly"] > 0
+
+
+def test_strict_event_log_object_refuses_aggregates_and_serves_plain_rows(
+    sandbox_factory: Callable[..., Sandbox],
+) -> None:
+    settings = SalesforceSettings(event_monitoring_licensed=True, event_log_object_aggregates=False)
+    sandbox = sandbox_factory(salesforce=settings)
+    _day_of_calls(sandbox)
+    sf = OrgClient(sandbox).login()
+
+    grouped = sf.query(
+        "SELECT ClientName, COUNT(Id) calls FROM ApiTotalUsageEventLog GROUP BY ClientName"
+    )
+    plain = sf.query(
+        "SELECT ClientName, Timestamp FROM ApiTotalUsageEventLog "
+        "WHERE IsApiLimitCounted = true ORDER BY Timestamp DESC LIMIT 50"
+    )
+
+    assert grouped.status_code == 400
+    assert grouped.json()[0]["errorCode"] == "MALFORMED_QUERY"
+    assert plain.status_code == 200, plain.text
+    assert len(plain.json()["records"]) == 50
 
 
 def test_without_view_event_log_files_the_object_is_hidden(sandbox: Sandbox) -> None:

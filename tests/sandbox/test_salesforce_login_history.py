@@ -1,4 +1,4 @@
-"""LoginHistory (platforms.md A5) over HTTP: a row per token grant to apibrake's connected
+"""LoginHistory (docs/platform-notes.md A5) over HTTP: a row per token grant to apibrake's connected
 app, hourly rows for an external integration while its user can log in, grouped by
 Application and ApiType, and hidden without Manage Users."""
 
@@ -73,3 +73,25 @@ def test_without_manage_users_login_history_does_not_exist(sandbox: Sandbox) -> 
     response = sf.query("SELECT Id FROM LoginHistory")
     assert response.status_code == 400
     assert response.json()[0]["errorCode"] == "INVALID_TYPE"
+
+
+def test_last_n_days_means_today_and_the_n_days_before(sandbox: Sandbox) -> None:
+    """A date literal as real clients send it (`LoginTime = LAST_N_DAYS:7`): the UTC days
+    from n days ago to the end of today; < before that range, > after it."""
+    sandbox.salesforce.switches.add_integration_user("etl@acme.com", calls_per_hour=60)
+    sandbox.clock.advance(timedelta(days=3))
+    now = sandbox.clock.now()
+    sf = OrgClient(sandbox).login()
+
+    def logins(where: str) -> int:
+        soql = f"SELECT Id FROM LoginHistory WHERE Application = 'etl' AND LoginTime {where}"  # noqa: S608 - test literals
+        response = sf.query(soql)
+        assert response.status_code == 200, response.text
+        return len(response.json()["records"])
+
+    hours_since_yesterday = 24 + now.hour + 1  # whole hours from yesterday 00:00 up to now
+    assert logins("= LAST_N_DAYS:1") == hours_since_yesterday
+    assert logins("< LAST_N_DAYS:1") + logins("= LAST_N_DAYS:1") == logins("!= null")
+    assert logins("= LAST_N_DAYS:7") == logins("!= null")
+    assert logins("> LAST_N_DAYS:7") == 0
+    assert logins("= TODAY") == now.hour + 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -145,6 +146,35 @@ def test_cron_triggers_and_their_classes(sf: OrgClient) -> None:
     assert queued["ApexClass"]["Name"] == "OppSyncJob"
     assert queued["CronTriggerId"] == job.cron_trigger_id
     assert _records(sf.query(CRON_TRIGGERS, tooling=True))[0]["Id"] == job.cron_trigger_id
+
+
+def test_an_executing_job_has_a_processing_run_and_an_end_date_shows(sf: OrgClient) -> None:
+    ends = datetime(2026, 12, 31, 23, 0, tzinfo=UTC)
+    job = sf.org.add_scheduled_job("Until New Year", state="EXECUTING", end_time=ends)
+
+    (trigger,) = _records(sf.query("SELECT State, StartTime, EndTime FROM CronTrigger"))
+    runs = _records(sf.query("SELECT Status, CronTriggerId FROM AsyncApexJob"))
+
+    assert (trigger["State"], trigger["EndTime"]) == ("EXECUTING", "2026-12-31T23:00:00.000+0000")
+    assert trigger["StartTime"] is not None
+    assert [(r["Status"], r["CronTriggerId"]) for r in runs] == [
+        ("Processing", job.cron_trigger_id)
+    ]
+
+
+def test_cron_trigger_has_no_owner_relationship_but_created_by(sf: OrgClient) -> None:
+    """A real org's describe gives CronTrigger the parents CronJobDetail, CreatedBy and
+    LastModifiedBy; `Owner.` is refused as Salesforce refuses an unknown relationship."""
+    sf.org.add_scheduled_job("Nightly Sync", cron="0 0 2 * * ?", apex_class="OppSyncJob")
+
+    refused = sf.query("SELECT Id, Owner.Username FROM CronTrigger")
+    (trigger,) = _records(sf.query("SELECT OwnerId, CreatedBy.Username FROM CronTrigger"))
+
+    assert refused.status_code == 400
+    (error,) = refused.json()
+    assert error["errorCode"] == "INVALID_FIELD"
+    assert "Didn't understand relationship 'Owner'" in error["message"]
+    assert trigger["CreatedBy"]["Username"] == sf.org.records.users[trigger["OwnerId"]].username
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,7 @@ ACTIVATED = {
     "Display": 'Activated flow version #3 "Rollup A" for flow with Unique Name "Rollup_A"',
 }
 STALE = {**ACTIVATED, "CreatedDate": "2026-12-05T08:00:00.000+0000"}
+APIBRAKE_USER = "005Ak00000ApiBrkAAA"  # the 18-character id the token names
 
 
 class _Refusal(list[dict[str, Any]]):
@@ -53,6 +54,9 @@ class FakeOrg:
         self.http = _Http()
         self.asked: list[str] = []
         self.audit = audit if audit is not None else [ACTIVATED]
+
+    async def running_user_id(self) -> str | None:
+        return APIBRAKE_USER  # from the token: no call
 
     async def query(self, soql: str) -> list[dict[str, Any]]:
         self.http.billable_calls += 1
@@ -80,7 +84,8 @@ class FakeOrg:
 
 
 def _not_licensed() -> Exception:
-    # Salesforce answers for an object the org lacks as for an unknown one (platforms.md A3).
+    # Salesforce answers for an object the org lacks as for an unknown one
+    # (docs/platform-notes.md A3).
     return RequestRejected(
         "salesforce", "sObject type not supported", status=400, code="INVALID_TYPE"
     )
@@ -183,3 +188,27 @@ def test_collected_data_alone_marks_protection_too() -> None:
     suspects = collected_suspects("sf", memory, [], NOW, "collected data only")
     assert suspects.top is not None
     assert suspects.top.protected == KEEP_RUNNING
+
+
+def test_a_run_mode_change_and_apibrakes_own_reactivation_are_no_activations() -> None:
+    # Given, this morning, an admin switching Rollup_A's run mode and apibrake's own user
+    # (its 15-character id) re-activating Lead_Router at a release
+    run_mode = {**ACTIVATED, "Action": "activatedinteractiondefversionWithSystemMode"}
+    released = {
+        **ACTIVATED,
+        "CreatedDate": "2026-12-07T10:30:00.000+0000",
+        "CreatedById": APIBRAKE_USER[:15],
+        "CreatedBy": {"Username": "apibrake@acme.com"},
+        "Display": 'Activated flow version #2 "Router" for flow with Unique Name "Lead_Router"',
+    }
+    memory = FakeMemory(ETL)
+    memory.refused[AttributionSource.EVENT_LOG_OBJECT] = "not available"
+    suspects = _gather(FakeOrg(audit=[released, run_mode]), memory)
+    # Then both are listed as changes, the release marked as apibrake's own
+    assert [(c.action, c.by_apibrake) for c in suspects.changes] == [
+        ("activatedinteractiondefversion", True),
+        ("activatedinteractiondefversionWithSystemMode", False),
+    ]
+    # And neither is an activation driver, so neither is "after the newest usage data"
+    assert [d for d in suspects.drivers if d.kind is DriverKind.ACTIVATION] == []
+    assert all(d.evidence == "" for d in suspects.drivers)

@@ -13,7 +13,8 @@ from apibrake.attribution.caller import CallerKey
 from apibrake.http import PlatformHttp
 from apibrake.platforms.salesforce.profile import SALESFORCE_PROFILE
 
-# The 3P sample verbatim (platforms.md A2): its SOAP row has one field fewer than the header.
+# The 3P sample verbatim (docs/platform-notes.md A2): its SOAP row has one field fewer than
+# the header.
 SAMPLE = """EVENT_TYPE,TIMESTAMP,REQUEST_ID,ORGANIZATION_ID,USER_ID,API_FAMILY,API_VERSION,API_RESOURCE,CLIENT_NAME,HTTP_METHOD,CLIENT_IP,COUNTS_AGAINST_API_LIMIT,CONNECTED_APP_ID,ENTITY_NAME,STATUS_CODE,CONNECTED_APP_NAME,USER_NAME,TIMESTAMP_DERIVED
 ApiTotalUsage,20251009183437.652,xxxxxxxxxxxxxxxxxxxxx,00Dxxxxxxxxxxxxxxxxx,005xxxxxxxxxxxxxxxxx,SOAP,64.0,login,,xxx.xxx.xxx.xxx,1,, ,200,,user@company.com,2025-10-09T18:34:37.652Z
 ApiTotalUsage,20251009184000.123,xxxxxxxxxxxxxxxxxxxxx,00Dxxxxxxxxxxxxxxxxx,005xxxxxxxxxxxxxxxxx,REST,64.0,/v64.0/sobjects/Account,MyECA,GET,xxx.xxx.xxx.xxx,1,3MVxxxxxxxxxxxxxxxxx,Account,200,MyApp,user@company.com,2025-10-09T18:40:00.123Z
@@ -49,6 +50,24 @@ def test_columns_by_name_unknown_columns_ignored_and_uncounted_rows_skipped() ->
     assert tally.calls == {CallerKey("", "Account_Rollup", "auto@x"): 2}
     assert tally.not_counted == 1
     assert dict(tally.per_hour) == {5: 1, 6: 1}
+
+
+def test_a_fully_quoted_file_reads_as_real_files_are_written() -> None:
+    """Every header and value double-quoted, empty ones too, an escaped quote in a value;
+    the connected app known by its 15-character id only."""
+    text = (
+        '"COUNTS_AGAINST_API_LIMIT","CONNECTED_APP_ID","CONNECTED_APP_NAME","CLIENT_NAME",'
+        '"USER_NAME"\n'
+        '"1","0H45g000000AbCd","","","etl@x"\n'
+        '"1","0H45g000000AbCdEAB","","","etl@x"\n'
+        '"1","","","say ""hi"", then","user@x"\n'
+    )
+    tally = _tally(text)
+    assert tally.calls == {
+        CallerKey("0H45g000000AbCd", "", "etl@x"): 2,  # 15 and 18 characters: one app
+        CallerKey("", 'say "hi", then', "user@x"): 1,
+    }
+    assert tally.bad_rows == 0
 
 
 def test_bad_rows_are_counted_not_fatal() -> None:

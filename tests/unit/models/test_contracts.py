@@ -1,4 +1,5 @@
-"""The user-facing contracts of design.md: defaults, validation, and errors that name the field."""
+"""The user-facing contracts of docs/configuration.md: defaults, validation, and errors that
+name the field."""
 
 from __future__ import annotations
 

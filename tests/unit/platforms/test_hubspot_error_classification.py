@@ -157,3 +157,16 @@ def test_a_non_json_error_body_still_classifies() -> None:
 
     assert isinstance(error, RequestRejected)
     assert "<html>" not in str(error)
+
+
+def test_a_bodiless_answer_keeps_the_correlation_id_header() -> None:
+    """Every HubSpot answer carries X-HubSpot-Correlation-Id (recorded responses): the id
+    support asks for survives an error without a JSON body."""
+    response = httpx.Response(
+        404, content=b"", headers={"X-HubSpot-Correlation-Id": CORRELATION_ID}
+    )
+
+    error = classify_hubspot_error(response, CallKind.API)
+
+    assert isinstance(error, NotFound)
+    assert error.correlation_id == CORRELATION_ID

@@ -2,7 +2,7 @@
 them (an app, a user or a client, its share, the data's window) and the drivers behind it
 (the automations that changed the records it reads).
 
-Sources, cheapest first (platforms.md A1-A6, C9): data already collected (the daily
+Sources, cheapest first (docs/platform-notes.md A1-A6, C9): data already collected (the daily
 ApiTotalUsage summary, the HubSpot reading's usageByAppType) costs nothing; SetupAuditTrail,
 ApiTotalUsageEventLog, AsyncApexJob and the record changes cost one call each, within a
 per-alert budget. Salesforce's activity queries live in platforms/salesforce/activity.py.

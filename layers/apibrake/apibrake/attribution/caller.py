@@ -32,6 +32,12 @@ class CallerKey:
         return f"user {self.user}" if self.user else "unknown caller"
 
 
+def short_id(value: str) -> str:
+    """A Salesforce id in its 15-character form: files carry 15 (CONNECTED_APP_ID), the
+    event log object 18 (ConnectedAppIdentifier); the 3 more are a checksum."""
+    return value[:15] if len(value) == 18 and value.isalnum() else value
+
+
 def allowlist_key(name: str, entries: Sequence[AllowlistEntry]) -> str | None:
     """The allowlist key an automation named `name` has (flow:X, scheduled_apex:Y,
     workflow:Z), matching the name after the colon; None when none matches."""

@@ -1,8 +1,8 @@
 """The chain's second half: the drivers behind a consumer's burn.
 
 In-org automations spend no API calls; they change records, and the consumers that sync
-those records (the HubSpot connector above all) spend the calls (platforms.md, "Who spends
-the calls"). So a driver is told by what it did: a flow activated (SetupAuditTrail), a
+those records (the HubSpot connector above all) spend the calls (docs/platform-notes.md
+S2). So a driver is told by what it did: a flow activated (SetupAuditTrail), a
 scheduled job's runs (AsyncApexJob: runs, not calls), records changed per object and per
 changing user (the Automated Process user, a job's owner). Each source costs one call.
 """
@@ -84,7 +84,9 @@ def add(suspects: Suspects, drivers: Sequence[Driver]) -> None:
 
 def promote_new_activations(suspects: Suspects) -> None:
     """A flow activated after the newest data the consumer ranking covers cannot show in
-    that ranking (yesterday's file predates it): its driver says so."""
+    that ranking (yesterday's file predates it): its driver says so. Only activations are
+    drivers: a run-mode change (`...WithSystemMode`) and apibrake's own re-activation at a
+    release never are (`salesforce_sources.activations`)."""
     newest = suspects.data_as_of
     suspects.drivers = [
         driver.model_copy(update={"evidence": "after the newest usage data"})

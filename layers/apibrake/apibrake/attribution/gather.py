@@ -3,12 +3,13 @@ drivers behind them. Free data first, then at most the budget's calls.
 
 Salesforce, in order: the collected daily summary (free: consumers); SetupAuditTrail (one
 query: setup changes, flow activations as drivers); ApiTotalUsageEventLog (one query, Event
-Monitoring licence: live consumers) or the newest hourly file (two); then, as calls remain,
-the drivers' work: records changed per object and user (one composite call; first when the
-top consumer syncs what others change, the HubSpot connector) and scheduled Apex runs (one
-query); with a call left (`apibrake consumers`; an alert's 2 are normally spent by then),
-LoginHistory as a hint in the notes. A source the org refused is remembered and skipped
-until the memory expires. HubSpot: the reading's usageByAppType (free).
+Monitoring licence: live consumers; the newest events counted here where it refuses
+aggregates) or the newest hour's hourly files (a query, then a download each); then, as
+calls remain, the drivers' work: records changed per object and user (one composite call;
+first when the top consumer syncs what others change, the HubSpot connector) and scheduled
+Apex runs (one query); with a call left (`apibrake consumers`; an alert's 2 are normally
+spent by then), LoginHistory as a hint in the notes. A source the org refused is remembered
+and skipped until the memory expires. HubSpot: the reading's usageByAppType (free).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 
 from apibrake.attribution import drivers
@@ -24,8 +26,10 @@ from apibrake.attribution import salesforce_sources as sources
 from apibrake.attribution.budget import CallBudget
 from apibrake.attribution.caller import keep_running
 from apibrake.attribution.salesforce_sources import SYNCED_OBJECTS
+from apibrake.attribution.soql import EVENTS_SAMPLED
 from apibrake.attribution.spending import RefusalMemory, Spender
 from apibrake.attribution.summary import DailySummary
+from apibrake.attribution.tally import UsageTally
 from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.attribution import AttributionSource, Consumer, Suspects
 from apibrake.models.protected import NOTHING_PROTECTED, ProtectedConsumers
@@ -125,14 +129,10 @@ def _from_daily_summary(
 
 async def _live_consumers(suspects: Suspects, spender: Spender, job: Gathering) -> None:
     since = job.now - job.live_window
-    if spender.may_try(AttributionSource.EVENT_LOG_OBJECT):
-        live = await spender.spend(
-            AttributionSource.EVENT_LOG_OBJECT,
-            lambda: sources.event_log_consumers(job.client, since, job.entries),
-        )
-        if live:
-            _take(suspects, live, AttributionSource.EVENT_LOG_OBJECT, since, job.now)
-            return
+    if spender.may_try(AttributionSource.EVENT_LOG_OBJECT) and await _event_log_object(
+        suspects, spender, job, since
+    ):
+        return
     hourly = spender.may_try(AttributionSource.HOURLY_FILE) and job.budget.allows_two()
     if hourly:
         await _hourly_file(suspects, spender, job)
@@ -151,9 +151,45 @@ async def _drivers_work(suspects: Suspects, spender: Spender, job: Gathering) ->
         await drivers.record_changes(suspects, spender, reach, SYNCED_OBJECTS)
 
 
+async def _event_log_object(
+    suspects: Suspects, spender: Spender, job: Gathering, since: datetime
+) -> bool:
+    """Top callers by aggregate query; where the object refuses aggregates (remembered, so
+    no later alert spends a call on it), the newest events counted here."""
+    if AttributionSource.EVENT_LOG_AGGREGATES not in spender.unavailable:
+        try:
+            live = await spender.spend(
+                AttributionSource.EVENT_LOG_OBJECT,
+                lambda: sources.event_log_consumers(job.client, since, job.entries),
+            )
+        except sources.AggregatesRefused as refused:
+            await spender.remember(AttributionSource.EVENT_LOG_AGGREGATES, str(refused))
+        else:
+            if live:
+                _take(suspects, live, AttributionSource.EVENT_LOG_OBJECT, since, job.now)
+            return bool(live)
+    if not spender.may_try(AttributionSource.EVENT_LOG_OBJECT):
+        return False
+    sample = await spender.spend(
+        AttributionSource.EVENT_LOG_OBJECT,
+        lambda: sources.event_log_sample(job.client, since, job.entries),
+    )
+    if not sample or not sample[0]:
+        return False
+    consumers, oldest = sample
+    _take(suspects, consumers, AttributionSource.EVENT_LOG_OBJECT, oldest or since, job.now)
+    if oldest is not None:
+        suspects.notes.append(
+            f"{AttributionSource.EVENT_LOG_OBJECT.value}: the newest "
+            f"{EVENTS_SAMPLED:,} events only (no aggregate queries on this object), "
+            f"since {oldest:%H:%M} UTC"
+        )
+    return True
+
+
 async def _login_hint(suspects: Suspects, spender: Spender, job: Gathering) -> None:
     """Which applications logged in over the window (Manage Users or Monitor Login History,
-    platforms.md A5): a note, never a ranking, and only with a call to spare."""
+    docs/platform-notes.md A5): a note, never a ranking, and only with a call to spare."""
     if not spender.may_try(AttributionSource.LOGIN_HISTORY):
         return
     hints = await spender.spend(
@@ -165,28 +201,52 @@ async def _login_hint(suspects: Suspects, spender: Spender, job: Gathering) -> N
 
 
 async def _hourly_file(suspects: Suspects, spender: Spender, job: Gathering) -> bool:
-    """The newest hourly ApiTotalUsage file (Event Monitoring licence; 3-6 h behind): its
-    query and download. An org without hourly files is remembered as such."""
-    record = await spender.spend(
-        AttributionSource.HOURLY_FILE, lambda: sources.newest_hourly_file(job.client)
+    """The newest hour's ApiTotalUsage files (Event Monitoring licence; 3-6 h behind): their
+    query and each download the budget allows (events processed late come in further files
+    for the hour). An org without hourly files is remembered as such."""
+    records = await spender.spend(
+        AttributionSource.HOURLY_FILE, lambda: sources.newest_hourly_files(job.client)
     )
-    if record is None:  # failed or refused: noted (and remembered) by the spender
+    if records is None:  # failed or refused: noted (and remembered) by the spender
         return False
-    if not record:
+    if not records:
         await spender.remember(AttributionSource.HOURLY_FILE, "no hourly files (no licence)")
         return False
-    tally = await spender.spend(
-        AttributionSource.HOURLY_FILE,
-        lambda: sources.tally_file(job.client, str(record["LogFile"])),
-    )
+    tally = await _tally_files(spender, job, records)
     if tally is None or not tally.total:
         return False
     counted = list(tally.calls.items())
-    start = sources.parse_time(str(record["LogDate"]))
+    start = sources.parse_time(str(records[0]["LogDate"]))
     _take(suspects, sources.rank(counted, tally.total, job.entries), AttributionSource.HOURLY_FILE,
           start, start + timedelta(hours=1))  # fmt: skip
     suspects.data_as_of = tally.newest or suspects.window_end
     return True
+
+
+async def _tally_files(
+    spender: Spender, job: Gathering, records: list[dict[str, Any]]
+) -> UsageTally | None:
+    """The files' counts added up; a note when the budget left some unread."""
+    total, read = UsageTally(), 0
+    for record in records:
+        if read and not job.budget.allows():
+            break
+        path = str(record["LogFile"])
+        tally = await spender.spend(
+            AttributionSource.HOURLY_FILE, partial(sources.tally_file, job.client, path)
+        )
+        if tally is None:
+            break
+        total.absorb(tally)
+        read += 1
+    if not read:
+        return None
+    if read < len(records):
+        spender.notes.append(
+            f"{AttributionSource.HOURLY_FILE.value}: {read} of the hour's {len(records)} files "
+            "read (the call budget)"
+        )
+    return total
 
 
 def _take(

@@ -1,5 +1,5 @@
 """HubSpot: the reading's usageByAppType (2027-03-beta) splits the day's calls by app type,
-for free. Per-app figures exist only in HubSpot's UI (platforms.md C9)."""
+for free. Per-app figures exist only in HubSpot's UI (docs/platform-notes.md C9)."""
 
 from __future__ import annotations
 

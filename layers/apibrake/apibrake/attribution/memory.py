@@ -3,6 +3,8 @@
 Item keys (pk / sk):
 - attribution#<connection_id> / daily#<YYYY-MM-DD>        a day's ApiTotalUsage summary (TTL)
 - attribution#<connection_id> / unavailable#<source>      a source the org refused (TTL)
+- attribution#<connection_id> / missed#<YYYY-MM-DD>       a day whose daily file was not
+  published yet when collected: looked for again until it may no longer come (TTL)
 
 DynamoDB deletes expired items lazily, so reads also skip items past `expires_at`.
 """
@@ -73,6 +75,33 @@ class AttributionStore:
                 continue
             summaries.append(DailySummary.model_validate(json.loads(raw["summary"])))
         return summaries
+
+    # days whose daily file was late -------------------------------------------------------
+
+    def remember_missed_day(self, connection_id: str, day: date, *, until: datetime) -> None:
+        item = {
+            "pk": f"attribution#{connection_id}",
+            "sk": f"missed#{day.isoformat()}",
+            "expires_at": _epoch(until),
+        }
+        self._dynamodb.put_item(TableName=self._table, Item=to_item(item))
+
+    def missed_days(self, connection_id: str, *, now: datetime) -> list[date]:
+        """Days whose file was not there yet, still worth looking for."""
+        answer = self._dynamodb.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={
+                ":pk": {"S": f"attribution#{connection_id}"},
+                ":prefix": {"S": "missed#"},
+            },
+        )
+        items = [from_item(item) for item in answer["Items"]]
+        return [
+            date.fromisoformat(str(raw["sk"]).removeprefix("missed#"))
+            for raw in items
+            if raw["expires_at"] > _epoch(now)
+        ]
 
     # remembered refusals ------------------------------------------------------------------
 

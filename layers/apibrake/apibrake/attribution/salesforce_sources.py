@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -9,8 +10,9 @@ from typing import Any
 import httpx
 
 from apibrake.attribution import soql
-from apibrake.attribution.caller import CallerKey, allowlist_key, consumer
+from apibrake.attribution.caller import CallerKey, allowlist_key, consumer, short_id
 from apibrake.attribution.tally import UsageTally
+from apibrake.http.errors import PlatformError
 from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.attribution import Consumer, Driver, DriverKind, SetupChange
 from apibrake.platforms.salesforce import activity
@@ -19,11 +21,22 @@ from apibrake.platforms.salesforce import activity
 # accounts, deals as opportunities): an estimate from HubSpot's standard mappings, read when
 # the consumer's own objects are unknown. At most 5: a composite holds 5 queries.
 SYNCED_OBJECTS = ("Contact", "Lead", "Account", "Opportunity")
+# How an object refuses COUNT()/GROUP BY (big objects answer the second).
+_AGGREGATES_REFUSED = frozenset({"MALFORMED_QUERY", "BIG_OBJECT_UNSUPPORTED_OPERATION"})
+
+
+class AggregatesRefused(Exception):
+    """ApiTotalUsageEventLog refused the aggregate query: plain rows are the way."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"aggregate queries refused ({code})")
+        self.code = code
 
 
 async def setup_changes(
     client: Any, since: datetime, entries: Sequence[AllowlistEntry]
 ) -> list[SetupChange]:
+    own_user = await client.running_user_id()
     changes = []
     for row in await activity.setup_audit(client, since):
         automation = allowlist_key(row.flow, entries) if row.flow else None
@@ -35,23 +48,31 @@ async def setup_changes(
                 display=row.display,
                 automation=automation,
                 allowlisted=automation is not None if row.flow else None,
+                by_apibrake=_same_id(row.who_id, own_user),
             )
         )
     return changes
 
 
+def _same_id(one: Any, other: str | None) -> bool:
+    """Salesforce ids match in their 15-character form (18 adds a checksum)."""
+    return bool(one and other) and str(one)[:15] == str(other)[:15]
+
+
 def activated_flow(change: SetupChange) -> str | None:
-    """The flow's unique name when the change activated one (platforms.md A4)."""
+    """The flow's unique name when the change activated one (docs/platform-notes.md A4); a
+    `...WithSystemMode` run-mode change is not an activation."""
     if not activity.is_flow_activation(change.action):
         return None
     return activity.named_flow(change.display)
 
 
 def activations(changes: Sequence[SetupChange]) -> list[Driver]:
-    """Each flow activated in the window, newest first: the likeliest start of a burn."""
+    """Each flow activated in the window, newest first: the likeliest start of a burn.
+    apibrake's own re-activations (a release) are no evidence of one."""
     drivers = []
     for change in changes:
-        name = activated_flow(change)
+        name = None if change.by_apibrake else activated_flow(change)
         if name is not None:
             drivers.append(
                 Driver(
@@ -70,13 +91,18 @@ async def event_log_consumers(
     client: Any, since: datetime, entries: Sequence[AllowlistEntry]
 ) -> list[Consumer]:
     """Top callers since `since` from ApiTotalUsageEventLog (Event Monitoring licence)."""
-    records = await client.query(soql.event_log_top_callers(since))
+    try:
+        records = await client.query(soql.event_log_top_callers(since))
+    except PlatformError as error:
+        if error.status == 400 and error.code in _AGGREGATES_REFUSED:
+            raise AggregatesRefused(error.code) from error
+        raise
     counted = [
         (
             CallerKey(
-                connected_app=str(r.get("ConnectedAppIdentifier") or ""),
+                connected_app=short_id(str(r.get("ConnectedAppIdentifier") or "")),
                 client=str(r.get("ClientName") or ""),
-                user=str(r.get("UserIdentifier") or ""),
+                user=short_id(str(r.get("UserIdentifier") or "")),
             ),
             int(r.get("calls") or 0),
         )
@@ -84,6 +110,25 @@ async def event_log_consumers(
     ]
     total = sum(calls for _, calls in counted)
     return rank(counted, total, entries)
+
+
+async def event_log_sample(
+    client: Any, since: datetime, entries: Sequence[AllowlistEntry]
+) -> tuple[list[Consumer], datetime | None]:
+    """Callers among the newest events since `since`, counted here (no aggregates), and the
+    oldest event's time when the sample stops short of `since` (None when it covers it)."""
+    records = await client.query(soql.event_log_newest_events(since))
+    counted = Counter(
+        CallerKey(
+            connected_app=short_id(str(r.get("ConnectedAppIdentifier") or "")),
+            client=str(r.get("ClientName") or ""),
+            user=short_id(str(r.get("UserIdentifier") or "")),
+        )
+        for r in records
+    )
+    full = len(records) >= soql.EVENTS_SAMPLED
+    oldest = parse_time(str(records[-1]["Timestamp"])) if full else None
+    return rank(list(counted.items()), len(records), entries), oldest
 
 
 async def scheduled_runs(
@@ -146,15 +191,20 @@ def login_note(hints: Sequence[tuple[str, int]], window: timedelta) -> str:
     return f"logins in the last {span}: {listed}"
 
 
-async def daily_file_record(client: Any, day: date) -> dict[str, Any] | None:
-    records = await client.query(soql.daily_file(day))
-    return records[0] if records else None
+async def daily_file_records(client: Any, first: date, last: date) -> dict[date, dict[str, Any]]:
+    """The daily files of the days `first` to `last`, by the day each covers."""
+    records = await client.query(soql.daily_files(first, last))
+    return {date.fromisoformat(str(r["LogDate"])[:10]): r for r in records}
 
 
-async def newest_hourly_file(client: Any) -> dict[str, Any]:
-    """The newest hourly file's record; {} when the org has none."""
-    records = await client.query(soql.newest_hourly_file())
-    return dict(records[0]) if records else {}
+async def newest_hourly_files(client: Any) -> list[dict[str, Any]]:
+    """The records of the newest hour's files, by Sequence; [] when the org has none."""
+    records = await client.query(soql.newest_hourly_files())
+    if not records:
+        return []
+    hour = records[0].get("LogDate")
+    same_hour = [dict(r) for r in records if r.get("LogDate") == hour]
+    return sorted(same_hour, key=lambda r: int(r.get("Sequence") or 0))
 
 
 async def tally_file(client: Any, log_file_path: str) -> UsageTally:

@@ -16,9 +16,9 @@ from apibrake.models.attribution import AttributionSource
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 # A source the user cannot see, or the org does not have (no Event Monitoring licence):
-# Salesforce answers as for an unknown object (platforms.md A3); a resource the endpoint
-# lacks (a composite the org's gateway does not serve) answers NOT_FOUND. Anything else (a
-# field this org's version refuses) is noted, not remembered.
+# Salesforce answers as for an unknown object (docs/platform-notes.md A3); a resource the
+# endpoint lacks (a composite the org's gateway does not serve) answers NOT_FOUND. Anything
+# else (a field or path this org's version refuses) is noted, not remembered.
 _NOT_AVAILABLE = frozenset({"INVALID_TYPE", "INSUFFICIENT_ACCESS", "NOT_FOUND"})
 
 

@@ -3,7 +3,7 @@
 Columns are found by header name (Salesforce says the schema "can change" with each
 release); unknown columns are ignored, short rows (the 3P sample's SOAP row) read their
 missing trailing fields as empty, and a row that cannot be read is counted, not fatal.
-Only rows with COUNTS_AGAINST_API_LIMIT true count (platforms.md A2).
+Only rows with COUNTS_AGAINST_API_LIMIT true count (docs/platform-notes.md A2).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from apibrake.attribution.caller import CallerKey
+from apibrake.attribution.caller import CallerKey, short_id
 
 _TRUE = frozenset({"1", "true", "TRUE", "True"})
 # Columns read, in the order a row's lookup tuple holds them.
@@ -54,6 +54,18 @@ class UsageTally:
             return None
         return datetime.fromisoformat(self._newest_text.replace("Z", "+00:00")).astimezone(UTC)
 
+    def absorb(self, other: UsageTally) -> None:
+        """Adds another file's counts (an hour's later file lists only its new events)."""
+        self.raw.update(other.raw)
+        self.per_hour.update(other.per_hour)
+        self.total += other.total
+        self.not_counted += other.not_counted
+        self.bad_rows += other.bad_rows
+        if other._newest_text and (
+            self._newest_text is None or other._newest_text > self._newest_text
+        ):
+            self._newest_text = other._newest_text
+
     def feed(self, line: str) -> None:
         if not self._indexes:
             # A file saved with a UTF-8 byte order mark: the decoder keeps it on the header.
@@ -84,7 +96,8 @@ class UsageTally:
         if values[_COUNTS] not in _TRUE:
             self.not_counted += 1
             return
-        key = (values[_APP] or values[_APP_ID], values[_CLIENT], values[_USER] or values[_USER_ID])
+        app = values[_APP] or short_id(values[_APP_ID])
+        key = (app, values[_CLIENT], values[_USER] or values[_USER_ID])
         self.raw[key] += 1
         self.total += 1
         stamp = _iso(values[_DERIVED], values[_COMPACT])
@@ -107,6 +120,13 @@ class UsageTally:
 def _split(line: str) -> list[str] | None:
     if '"' not in line:
         return line.split(",")
+    stripped = line.rstrip("\r\n")
+    if stripped.startswith('"') and stripped.endswith('"'):
+        # Real files quote every value: split on the separators between quotes; a value
+        # with an escaped quote inside goes through the csv module.
+        fields = stripped[1:-1].split('","')
+        if not any('"' in field for field in fields):
+            return fields
     try:
         return next(csv.reader([line]))
     except (csv.Error, StopIteration):

@@ -1,4 +1,4 @@
-"""Journal rows -> report rows (design.md's one row per automation)."""
+"""Journal rows -> report rows, one per automation (docs/configuration.md, Reports)."""
 
 from __future__ import annotations
 

@@ -10,11 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class AttributionSource(StrEnum):
-    """Where a ranking or a change came from, cheapest first (platforms.md, A1-A6, C9)."""
+    """Where a ranking or a change came from, cheapest first (docs/platform-notes.md A1-A6, C9)."""
 
     DAILY_FILE = "ApiTotalUsage daily file"  # yesterday, collected before it expires
     HOURLY_FILE = "ApiTotalUsage hourly file"  # Event Monitoring licence
     EVENT_LOG_OBJECT = "ApiTotalUsageEventLog"  # Event Monitoring licence, near real time
+    # Its COUNT()/GROUP BY, undocumented either way: remembered when refused (plain rows then)
+    EVENT_LOG_AGGREGATES = "ApiTotalUsageEventLog aggregates"
     ASYNC_APEX = "AsyncApexJob runs"
     LOGIN_HISTORY = "LoginHistory"  # a hint only: logins, not calls
     SETUP_AUDIT_TRAIL = "SetupAuditTrail"
@@ -74,6 +76,7 @@ class SetupChange(BaseModel):
     display: str  # SetupAuditTrail.Display, the sentence a person reads
     automation: str | None = None  # allowlist key when the change names one
     allowlisted: bool | None = None
+    by_apibrake: bool = False  # made by apibrake's own user (a release re-activating a flow)
 
 
 class DriverKind(StrEnum):
@@ -84,7 +87,7 @@ class DriverKind(StrEnum):
 
 class Driver(BaseModel):
     """What woke a consumer: an in-org automation that changed the records it reads. In-org
-    automations spend no API calls of their own (platforms.md, "Who spends the calls"), so a
+    automations spend no API calls of their own (docs/platform-notes.md S2), so a
     driver is counted in runs or records changed, never in calls."""
 
     model_config = ConfigDict(frozen=True)

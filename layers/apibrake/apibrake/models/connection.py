@@ -107,7 +107,7 @@ class Connection(BaseModel):
         """Salesforce: the HubSpot connector picks up the records changed before the brake
         at its next check (every 15 min, documented) and a triggered sync is not completed
         at once: two cycles, an estimate. HubSpot: a switched-off workflow's custom code
-        stops at once, so no tail (docs/platform-notes.md, who spends the calls)."""
+        stops at once, so no tail (docs/platform-notes.md S6)."""
         if self.brake_tail_minutes is not None:
             return self.brake_tail_minutes
         return SALESFORCE_TAIL_MINUTES if self.platform is Platform.SALESFORCE else 0.0

@@ -3,7 +3,7 @@
 
 The HubSpot connector is the usual one: it spends Salesforce calls, but only for the records
 in-org automations changed, so stopping it breaks the very sync the brake protects while the
-automations go on changing records (platforms.md, "Who spends the calls"). What feeds it is
+automations go on changing records (docs/platform-notes.md S2). What feeds it is
 what a brake should stop.
 """
 

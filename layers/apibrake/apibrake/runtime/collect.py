@@ -1,5 +1,6 @@
 """The daily collection's work (usage_monitor with {"collect": "usage_files"}): each
-Salesforce connection's yesterday ApiTotalUsage summary into the state table.
+Salesforce connection's yesterday ApiTotalUsage summary into the state table, and any
+earlier day's whose file came late.
 
 One connection failing never stops the others. A connection whose last reading already
 sits in its reserve (or past its limit) spends nothing.
@@ -57,24 +58,27 @@ class UsageFileCollector:
         gate = asyncio.Semaphore(self._max_concurrency)
         async with self._http_client() as client:
 
-            async def bounded(connection: Connection) -> Collected:
+            async def bounded(connection: Connection) -> list[Collected]:
                 async with gate:
                     return await self._one(connection, client)
 
-            return list(await asyncio.gather(*(bounded(c) for c in salesforce)))
+            per_connection = await asyncio.gather(*(bounded(c) for c in salesforce))
+            return [result for results in per_connection for result in results]
 
-    async def _one(self, connection: Connection, client: httpx.AsyncClient) -> Collected:
+    async def _one(self, connection: Connection, client: httpx.AsyncClient) -> list[Collected]:
         now = self._clock()
         cid = connection.connection_id
         day = (now - timedelta(days=1)).date()
         try:
             if await asyncio.to_thread(self._in_reserve, connection, now):
-                return Collected(
-                    connection_id=cid,
-                    day=day,
-                    status=CollectStatus.NOT_SPENT,
-                    note="the last reading is inside the reserve the brake keeps",
-                )
+                return [
+                    Collected(
+                        connection_id=cid,
+                        day=day,
+                        status=CollectStatus.NOT_SPENT,
+                        note="the last reading is inside the reserve the brake keeps",
+                    )
+                ]
             secret = await asyncio.to_thread(
                 load_connection_secret, connection, self._secrets, self._prefix
             )
@@ -84,9 +88,14 @@ class UsageFileCollector:
             )
         except Exception as error:  # one connection never stops the others
             logger.exception("usage file collection failed", extra={"connection_id": cid})
-            return Collected(
-                connection_id=cid, day=day, status=CollectStatus.FAILED, note=type(error).__name__
-            )
+            return [
+                Collected(
+                    connection_id=cid,
+                    day=day,
+                    status=CollectStatus.FAILED,
+                    note=type(error).__name__,
+                )
+            ]
 
     def _in_reserve(self, connection: Connection, now: datetime) -> bool:
         readings = self._state.readings_since(connection.connection_id, now - _LAST_READING)

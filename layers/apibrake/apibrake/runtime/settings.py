@@ -1,4 +1,4 @@
-"""Each function's environment, parsed once (set by template.yaml; see design.md).
+"""Each function's environment, parsed once (set by template.yaml; see docs/configuration.md).
 
 `Settings` is what every function reads; `MonitorSettings` and `IncidentSettings` add
 what only one kind of function needs, so a missing variable fails that function's first

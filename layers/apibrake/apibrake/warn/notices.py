@@ -18,7 +18,7 @@ class Sunset:
     replacement: str  # the version to set instead
 
 
-# (api_versions field, version) -> its sunset, as HubSpot published it (platforms.md, C10).
+# (api_versions field, version) -> its sunset, as HubSpot published it (docs/platform-notes.md C10).
 SUNSETS = {
     ("oauth", "v1"): Sunset("OAuth token API v1", date(2027, 2, 16), "2026-03"),
     ("flows", "v4"): Sunset("Automation API v4", date(2027, 3, 30), "2026-09-beta"),

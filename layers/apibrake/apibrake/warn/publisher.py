@@ -10,6 +10,7 @@ but its own format, so the https and http variants carry that format (warn/chat.
 from __future__ import annotations
 
 import json
+import unicodedata
 from typing import Any, Protocol
 
 from apibrake.models.alert import Alert, Severity
@@ -18,7 +19,9 @@ from apibrake.warn.chat import chat_notification
 __all__ = ["Alert", "AlertEvents", "AlertPublisher", "Severity"]
 
 SMS_MAX_BYTES = 1_600  # SNS's cap; ideally one 160-character segment
-SUBJECT_MAX_CHARS = 100  # SNS rejects longer subjects
+# SNS Publish: a Subject is text "with no line breaks or control characters, and less than
+# 100 characters long"; ASCII is the subset every reading accepts (docs/platform-notes.md W1).
+SUBJECT_MAX_CHARS = 99
 
 
 def _clip(text: str, max_bytes: int) -> str:
@@ -26,6 +29,22 @@ def _clip(text: str, max_bytes: int) -> str:
     if len(encoded) <= max_bytes:
         return text
     return encoded[: max_bytes - 3].decode("utf-8", "ignore") + "..."
+
+
+def sns_subject(text: str) -> str:
+    """`text` as a Subject SNS accepts: ASCII (accents dropped, other characters `?`), line
+    breaks and control characters as spaces, at most 99 characters."""
+    characters = []
+    for character in text:
+        if character.isascii():
+            characters.append(character if character.isprintable() else " ")
+        else:
+            base = unicodedata.normalize("NFKD", character).encode("ascii", "ignore").decode()
+            characters.append(base or "?")
+    subject = "".join(characters)
+    if len(subject) > SUBJECT_MAX_CHARS:
+        subject = subject[: SUBJECT_MAX_CHARS - 3] + "..."
+    return subject
 
 
 class AlertEvents(Protocol):
@@ -51,9 +70,7 @@ class AlertPublisher:
                 self._events.alert(alert)
 
     def _publish_sns(self, alert: Alert) -> str:
-        subject = alert.subject.replace("\n", " ")
-        if len(subject) > SUBJECT_MAX_CHARS:
-            subject = subject[: SUBJECT_MAX_CHARS - 3] + "..."
+        subject = sns_subject(alert.subject)
         chat = json.dumps(chat_notification(alert), ensure_ascii=False)
         message = {
             "default": alert.body,

@@ -9,7 +9,7 @@ the next check could see it and brake the ordinary way.
 
 The tail: a brake stops the automations that change records, not the consumers that sync
 them. The HubSpot connector still syncs the records already changed for a cycle or more
-(docs/platform-notes.md, "who spends the calls"), so calls go on after the brake lands. So
+(docs/platform-notes.md S6), so calls go on after the brake lands. So
 the brake also starts ahead when, braking only at the next check, the brake plus the tail
 (`tail_minutes` more at the same rate) would reach the daily limit.
 """

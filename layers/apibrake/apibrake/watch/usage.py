@@ -14,7 +14,7 @@ from typing import Any
 
 from apibrake.http.errors import PlatformError
 from apibrake.models.connection import Connection, Platform
-from apibrake.models.usage import UsageReading
+from apibrake.models.usage import UsageReading, UsageScope
 from apibrake.watch.reset import parse_utc_offset, window_end
 
 logger = logging.getLogger(__name__)
@@ -45,9 +45,7 @@ async def read_usage(connection: Connection, client: Any, *, now: datetime) -> U
     readings = [endpoint]
     if header is not None:
         readings.append(header)
-    # Act on the newest figure; for the same instant, the endpoint's (it is the source of
-    # truth, the headers a bonus). A stale cached figure loses to fresh headers.
-    current = max(readings, key=lambda r: (r.taken_at, r is endpoint))
+    current = _figure_to_act_on(endpoint, header)
     if connection.platform is Platform.SALESFORCE:
         return UsageRead(
             current,
@@ -63,6 +61,18 @@ async def read_usage(connection: Connection, client: Any, *, now: datetime) -> U
         offset = await portal_offset(connection, client)
     ends = window_end(now=now, resets_at=resets_at, rolling=False, utc_offset=offset)
     return UsageRead(current, tuple(readings), header, ends, ends, endpoint.gap, versions)
+
+
+def _figure_to_act_on(endpoint: UsageReading, header: UsageReading | None) -> UsageReading:
+    """The newest figure; for the same instant, the endpoint's (it is the source of truth,
+    the headers a bonus), and a stale cached figure loses to fresh headers. But a fresh
+    figure counting every app type (HubSpot 2027-03-beta, the connection's own calls
+    included) is never lowered by a header of narrower or unknown scope, however newer."""
+    if header is None:
+        return endpoint
+    if endpoint.scope is UsageScope.ALL_APP_TYPES and not endpoint.stale:
+        return max((endpoint, header), key=lambda r: (r.percent, r is endpoint))
+    return max((endpoint, header), key=lambda r: (r.taken_at, r is endpoint))
 
 
 async def portal_offset(connection: Connection, client: Any) -> timedelta | None:

@@ -109,6 +109,11 @@ def differences(job: dict[str, Any], running_user_id: str | None) -> list[str]:
             f"time zone {job.get('time_zone')} (it would come back in "
             f"{job.get('owner_time_zone')}, the user's time zone now)"
         )
+    if job.get("end_time"):
+        found.append(
+            f"end date {job['end_time']} (System.schedule sets none: it would come back "
+            "running with no end)"
+        )
     blocked = cannot_recreate(job)
     if blocked:
         found.append(blocked)
@@ -129,6 +134,11 @@ def restored_differently(before: dict[str, Any], now: dict[str, Any]) -> list[st
     from cron and time zone (both compared) and is recorded in `restored` to see."""
     return [
         f"{label} {now.get(key)} (was {before.get(key)})"
-        for key, label in (("cron", "cron"), ("time_zone", "time zone"), ("owner_id", "owner"))
+        for key, label in (
+            ("cron", "cron"),
+            ("time_zone", "time zone"),
+            ("owner_id", "owner"),
+            ("end_time", "end date"),
+        )
         if before.get(key) != now.get(key)
     ]

@@ -58,16 +58,22 @@ _NOT_FIRING = frozenset({*_STOPPED_STATES, "ERROR"})
 # and a My Domain host takes ~60.
 ABORTS_PER_BODY = 30
 SCHEDULES_PER_BODY = 15
+# CronTrigger documents OwnerId without a relationship (its parents are CronJobDetail,
+# CreatedBy and LastModifiedBy: docs/platform-notes.md), so the owner is a User query.
 _CRON_FIELDS = (
     "Id, CronJobDetail.Name, CronExpression, State, NextFireTime, TimeZoneSidKey, OwnerId, "
-    "Owner.Username, Owner.TimeZoneSidKey"
+    "StartTime, EndTime"
 )
+# A job's class: from its queued run, or the run in progress while the job is EXECUTING
+# (then no Queued row exists).
+_RUNS_WITH_CLASS = "('Queued', 'Processing')"
+_SYMBOL_TABLE_RETRIES = 5  # single-class reads of a table a multi-row answer left null
 
 
 class ScheduledApexAdapter(Adapter[SalesforceClient]):
     kind: ClassVar[AutomationKind] = AutomationKind.SCHEDULED_APEX
     platform: ClassVar[Platform] = Platform.SALESFORCE
-    # Owner.Username and the running user's id need nothing more: every user reads User.
+    # The owners' User rows and the running user's id need nothing more: every user reads User.
     permissions: ClassVar[tuple[Permission, ...]] = (VIEW_SETUP, AUTHOR_APEX, MODIFY_METADATA)
     by_hand: ClassVar[str] = (
         "Salesforce Setup > Environments > Jobs > Scheduled Jobs: note the schedule, then delete"
@@ -125,7 +131,6 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
             if record.get("State") in _STOPPED_STATES:
                 continue
             name = str((record.get("CronJobDetail") or {}).get("Name"))
-            owner = record.get("Owner") or {}
             found[name] = Observed(
                 {
                     "id": record.get("Id"),
@@ -133,17 +138,17 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
                     "cron": record.get("CronExpression"),
                     "time_zone": record.get("TimeZoneSidKey"),
                     "owner_id": record.get("OwnerId"),
-                    "owner_username": owner.get("Username"),
-                    "owner_time_zone": owner.get("TimeZoneSidKey"),  # the owner's zone now
                     "next_fire_time": record.get("NextFireTime"),
                     "state": record.get("State"),
+                    "start_time": record.get("StartTime"),
+                    "end_time": record.get("EndTime"),  # a System.schedule job has none
                 }
             )
         return found
 
     async def inventory(self, client: SalesforceClient, names: list[str]) -> dict[str, Observed]:
-        """The jobs, their classes (namespace, constructor) and whether each comes back
-        exactly: 3 queries, the integration user's id from the token (free)."""
+        """The jobs, their classes (namespace, constructor), their owners and whether each
+        comes back exactly: 4 queries, the integration user's id from the token (free)."""
         found = await self.observe(client, names)
         if found:
             ids = soql_strings([str(o.summary["id"]) for o in found.values()])
@@ -157,7 +162,7 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
         would not keep."""
         jobs = await client.query(
             "SELECT ApexClass.Name, ApexClass.NamespacePrefix, CronTriggerId "  # noqa: S608 - the callers escape
-            f"FROM AsyncApexJob WHERE JobType = 'ScheduledApex' AND Status = 'Queued' "
+            f"FROM AsyncApexJob WHERE JobType = 'ScheduledApex' AND Status IN {_RUNS_WITH_CLASS} "
             f"{trigger_filter}".rstrip()
         )
         class_by_trigger = {job.get("CronTriggerId"): job.get("ApexClass") or {} for job in jobs}
@@ -167,8 +172,29 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
             observed.summary["namespace"] = apex_class.get("NamespacePrefix") or None
         await self._read_constructors(client, found)
         user_id = await client.running_user_id()
+        await self._read_owners(client, found, user_id)
         for observed in found.values():
             observed.summary["inexact"] = differences(observed.summary, user_id)
+
+    async def _read_owners(
+        self, client: SalesforceClient, found: dict[str, Observed], running_user_id: str | None
+    ) -> None:
+        """Each owner's username and time zone now (a re-created job takes the running
+        user's zone, compared with the job's own)."""
+        ids = {str(o.summary["owner_id"]) for o in found.values() if o.summary.get("owner_id")}
+        if not ids:
+            return
+        if running_user_id:
+            ids.add(running_user_id)
+        users = await client.query(
+            "SELECT Id, Username, TimeZoneSidKey FROM User "  # noqa: S608 - values escaped
+            f"WHERE Id IN ({soql_strings(sorted(ids))})"
+        )
+        by_id = {str(user.get("Id"))[:15]: user for user in users}
+        for observed in found.values():
+            owner = by_id.get(str(observed.summary.get("owner_id"))[:15], {})
+            observed.summary["owner_username"] = owner.get("Username")
+            observed.summary["owner_time_zone"] = owner.get("TimeZoneSidKey")  # its zone now
 
     async def _read_constructors(
         self, client: SalesforceClient, found: dict[str, Observed]
@@ -178,24 +204,35 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
         )
         if not classes:
             return
+        records = await self._symbol_tables(client, f"Name IN ({soql_strings(classes)})")
+        # A null table on an unmanaged class is not "hidden": it is reported null on some
+        # rows of multi-row answers. Each such class is read again on its own.
+        unread = [
+            str(r.get("Name"))
+            for r in records
+            if r.get("SymbolTable") is None and not r.get("NamespacePrefix")
+        ]
+        for name in unread[:_SYMBOL_TABLE_RETRIES]:
+            alone = f"Name = {soql_strings([name])} AND NamespacePrefix = null"
+            records += [r for r in await self._symbol_tables(client, alone) if r.get("SymbolTable")]
+        access: dict[tuple[str | None, str], str | None] = {}
+        for r in records:
+            key = (r.get("NamespacePrefix") or None, str(r.get("Name")))
+            access[key] = access.get(key) or constructor_access(r.get("SymbolTable"))
+        for observed in found.values():
+            key = (observed.summary.get("namespace"), str(observed.summary.get("apex_class")))
+            observed.summary["constructor"] = access.get(key)
+
+    async def _symbol_tables(self, client: SalesforceClient, where: str) -> list[dict[str, Any]]:
         try:
-            records = await client.tooling_query(
-                "SELECT Name, NamespacePrefix, SymbolTable FROM ApexClass "  # noqa: S608 - values escaped
-                f"WHERE Name IN ({soql_strings(classes)})"
+            records: list[dict[str, Any]] = await client.tooling_query(
+                f"SELECT Name, NamespacePrefix, SymbolTable FROM ApexClass WHERE {where}"  # noqa: S608 - values escaped
             )
         except DailyLimitExhausted:
             raise
         except PlatformError:
-            records = []  # unknown: reported as a difference, decided on that
-        access = {
-            (r.get("NamespacePrefix") or None, str(r.get("Name"))): constructor_access(
-                r.get("SymbolTable")
-            )
-            for r in records
-        }
-        for observed in found.values():
-            key = (observed.summary.get("namespace"), str(observed.summary.get("apex_class")))
-            observed.summary["constructor"] = access.get(key)
+            return []  # unknown: reported as a difference, decided on that
+        return records
 
     def is_off(self, observed: Observed | None) -> bool:
         return observed is None or observed.summary.get("state") in _NOT_FIRING

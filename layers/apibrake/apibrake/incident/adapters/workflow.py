@@ -27,7 +27,7 @@ from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Platform
 from apibrake.models.permissions import Permission
 from apibrake.platforms.hubspot.client import HubSpotClient
-from apibrake.platforms.hubspot.flows import flow_update_body
+from apibrake.platforms.hubspot.flows import flow_update_body, has_list_branches
 from apibrake.platforms.hubspot.scopes import AUTOMATION
 
 OBJECT_TYPES = {"0-1": "contact", "0-2": "company", "0-3": "deal", "0-5": "ticket"}
@@ -45,6 +45,25 @@ def _summary(flow: dict[str, Any]) -> dict[str, Any]:
         "isEnabled": flow.get("isEnabled"),
         "revisionId": str(flow.get("revisionId")),
     }
+
+
+_BRANCHING = (
+    "; brake unconfirmed: it has list branches, whose updates HubSpot has been reported to "
+    "refuse (connections test says the same)"
+)
+
+
+def _refused_as_is(flow: dict[str, Any], error: RequestRejected, *, enabled: bool) -> str:
+    why = ""
+    if has_list_branches(flow):
+        why = " (it has list branches: HubSpot has been reported to refuse their updates)"
+    elif flow.get("isEnabled") is True:
+        why = " (HubSpot has been reported to refuse some updates of enabled workflows)"
+    turn = "on" if enabled else "off"
+    return (
+        f"HubSpot refused the update{why}: {error}. Turn it {turn} by hand: HubSpot "
+        "Automation > Workflows"
+    )
 
 
 def _landed(sent: dict[str, Any], flow: dict[str, Any]) -> bool:
@@ -69,7 +88,13 @@ class WorkflowAdapter(Adapter[HubSpotClient]):
         await client.flows_page(limit=1)
 
     async def discover(self, client: HubSpotClient) -> list[Discovered]:
-        """Every workflow, 100 a page."""
+        """Every workflow, 100 a page, and the enabled ones read in full (100 a call): one
+        with list branches is flagged "brake unconfirmed" (HubSpot has been reported to
+        refuse updates of such workflows)."""
+        listed = await client.list_flows()
+        enabled = [str(flow.get("id")) for flow in listed if flow.get("isEnabled")]
+        full = await client.batch_read_flows(enabled) if enabled else []
+        branching = {str(flow.get("id")) for flow in full if has_list_branches(flow)}
         return [
             Discovered(
                 automation=f"{self.kind.value}:{flow.get('id')}",
@@ -77,9 +102,10 @@ class WorkflowAdapter(Adapter[HubSpotClient]):
                 type=str(flow.get("flowType") or "WORKFLOW"),
                 trigger=OBJECT_TYPES.get(str(flow.get("objectTypeId")), flow.get("objectTypeId")),
                 active="enabled" if flow.get("isEnabled") else "disabled",
-                detail=str(flow.get("name") or ""),
+                detail=str(flow.get("name") or "")
+                + (_BRANCHING if str(flow.get("id")) in branching else ""),
             )
-            for flow in await client.list_flows()
+            for flow in listed
         ]
 
     async def inventory(self, client: HubSpotClient, names: list[str]) -> dict[str, Observed]:
@@ -172,7 +198,7 @@ class WorkflowAdapter(Adapter[HubSpotClient]):
             sent = flow_update_body(flow, is_enabled=enabled)
             try:
                 updated = await run.client.put_flow(row.name, sent)
-            except RequestRejected:
+            except RequestRejected as refused:
                 # Stale revisionId or a body HubSpot refuses: re-read once, retry once.
                 flow = await run.client.get_flow(row.name)
                 if _landed(sent, flow):  # a retried PUT whose first send had landed
@@ -181,13 +207,23 @@ class WorkflowAdapter(Adapter[HubSpotClient]):
                 if enabled and flow.get("isEnabled") is True:  # someone else switched it on
                     run.needs_human(row, "edited while being restored; left as is")
                     return
-                updated = await run.client.put_flow(
-                    row.name, flow_update_body(flow, is_enabled=enabled)
-                )
+                unchanged = str(flow.get("revisionId")) == str(sent.get("revisionId"))
+                if unchanged and has_list_branches(flow):
+                    # Not a stale revision, and a workflow HubSpot is reported to refuse
+                    # as it is: a second PUT would be refused the same way.
+                    run.needs_human(row, _refused_as_is(flow, refused, enabled=enabled))
+                    return
+                try:
+                    updated = await run.client.put_flow(
+                        row.name, flow_update_body(flow, is_enabled=enabled)
+                    )
+                except RequestRejected as again:
+                    run.needs_human(row, _refused_as_is(flow, again, enabled=enabled))
+                    return
         except DailyLimitExhausted:
             raise
-        except RequestRejected as error:
-            run.needs_human(row, f"refused twice: {error}")
+        except RequestRejected as error:  # the workflow could not be read
+            run.needs_human(row, f"refused: {error}")
             return
         except PlatformError as error:
             run.failed(row, str(error))

@@ -20,6 +20,7 @@ from apibrake.http.client import PlatformHttp
 from apibrake.http.errors import (
     DailyLimitExhausted,
     MalformedResponse,
+    NotFound,
     PermissionDenied,
     RequestRejected,
 )
@@ -29,6 +30,7 @@ from apibrake.models.credentials import HubSpotOAuth, HubSpotToken, base_url
 from apibrake.models.usage import UsageReading, UsageScope
 from apibrake.platforms.hubspot.auth import hubspot_token_provider
 from apibrake.platforms.hubspot.errors import HUBSPOT
+from apibrake.platforms.hubspot.flow_versions import not_served
 from apibrake.platforms.hubspot.usage import ALL_APP_TYPES_VERSIONS, parse_daily_usage
 
 T = TypeVar("T")
@@ -135,6 +137,11 @@ class HubSpotClient:
             self.resets_at = reading.resets_at
         return reading
 
+    async def usage_of(self, version: str) -> UsageReading:
+        """One daily-usage call of `version`, whatever the connection reads (connections
+        test compares what a narrower figure leaves out)."""
+        return await self._usage_of(version)
+
     async def usage(self) -> UsageReading:
         """The daily API usage: one daily-usage call (the same name on every platform client)."""
         return await self.daily_usage()
@@ -153,7 +160,10 @@ class HubSpotClient:
         params: dict[str, str | int] = {"limit": limit}
         if after is not None:
             params["after"] = after
-        return await self._call("GET", self._flows, params=params, parse=self._flow_page)
+        try:
+            return await self._call("GET", self._flows, params=params, parse=self._flow_page)
+        except NotFound as error:
+            raise not_served(self.api_versions["flows"], error) from error
 
     async def list_flows(self, *, page_size: int = FLOW_PAGE_SIZE) -> list[dict[str, Any]]:
         """Every flow listing (not full flows); each page is one call."""
@@ -178,12 +188,15 @@ class HubSpotClient:
         flows: list[dict[str, Any]] = []
         for start in range(0, len(unique_ids), FLOW_BATCH_READ_MAX):
             chunk = unique_ids[start : start + FLOW_BATCH_READ_MAX]
-            flows += await self._call(
-                "POST",
-                f"{self._flows}/batch/read",
-                json={"inputs": [{"flowId": flow_id, "type": "FLOW_ID"} for flow_id in chunk]},
-                parse=self._batch_results,
-            )
+            try:
+                flows += await self._call(
+                    "POST",
+                    f"{self._flows}/batch/read",
+                    json={"inputs": [{"flowId": i, "type": "FLOW_ID"} for i in chunk]},
+                    parse=self._batch_results,
+                )
+            except NotFound as error:  # the collection itself: unknown flows are just absent
+                raise not_served(self.api_versions["flows"], error) from error
         return flows
 
     async def put_flow(self, flow_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -263,7 +276,8 @@ def _account_details(body: Any) -> AccountDetails:
 
 
 def _flows_segment(version: str) -> str:
-    """The automation path's version part: 2027-03-beta lives under v4 (platforms.md, C10)."""
+    """The automation path's version part: 2027-03-beta lives under v4
+    (docs/platform-notes.md C10)."""
     return f"v4/{_segment(version)}" if version == "2027-03-beta" else _segment(version)
 
 

@@ -42,7 +42,10 @@ def classify_hubspot_error(response: httpx.Response, kind: CallKind) -> Platform
     status = response.status_code
     body = _json_object(response.content)
     message = _text(body.get("message")) or f"HTTP {status} without a HubSpot error body"
-    correlation_id = _text(body.get("correlationId"))
+    # The body's, else the header every answer carries (a bodiless 404 included).
+    correlation_id = _text(body.get("correlationId")) or _text(
+        response.headers.get("X-HubSpot-Correlation-Id")
+    )
     category = _text(body.get("category"))
     context = _Context(status=status, correlation_id=correlation_id)
     if status >= 500:

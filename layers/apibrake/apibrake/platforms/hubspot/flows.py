@@ -53,3 +53,12 @@ def flow_update_body(flow: dict[str, Any], *, is_enabled: bool) -> dict[str, Any
     }
     body["isEnabled"] = is_enabled
     return body
+
+
+def has_list_branches(flow: dict[str, Any]) -> bool:
+    """Whether the flow has LIST_BRANCH actions: HubSpot has been reported (unconfirmed) to
+    refuse any update of such a flow, its GET body unchanged included."""
+    actions = flow.get("actions")
+    return isinstance(actions, list) and any(
+        isinstance(action, dict) and action.get("type") == "LIST_BRANCH" for action in actions
+    )

@@ -32,9 +32,7 @@ def parse_daily_usage(body: Any, *, version: str = "v3") -> UsageReading:
     results = body.get("results") if isinstance(body, dict) else None
     if not isinstance(results, list):
         raise _malformed("no 'results' array")
-    entry = next(
-        (e for e in results if isinstance(e, dict) and e.get("name") == DAILY_USAGE_NAME), None
-    )
+    entry = _daily_entry([e for e in results if isinstance(e, dict)], version)
     if entry is None:
         raise _malformed(f"no entry named {DAILY_USAGE_NAME!r}")
     fetch_status = str(entry.get("fetchStatus") or "missing")
@@ -57,6 +55,22 @@ def parse_daily_usage(body: Any, *, version: str = "v3") -> UsageReading:
         scope=usage_scope(version),
         by_app_type=_by_app_type(entry.get("usageByAppType")),
     )
+
+
+def _daily_entry(entries: list[dict[str, Any]], version: str) -> dict[str, Any] | None:
+    """The daily entry by its name; in 2027-03-beta, whose entry name is undocumented, else
+    the one entry breaking the figure down by app type (the spec requires usageByAppType),
+    or the one whose name says daily."""
+    named = next((e for e in entries if e.get("name") == DAILY_USAGE_NAME), None)
+    if named is not None or version not in ALL_APP_TYPES_VERSIONS:
+        return named
+    for candidates in (
+        [e for e in entries if isinstance(e.get("usageByAppType"), list)],
+        [e for e in entries if "daily" in str(e.get("name") or "").lower()],
+    ):
+        if len(candidates) == 1:
+            return candidates[0]
+    return None
 
 
 def _by_app_type(value: Any) -> dict[str, int]:

@@ -1,6 +1,6 @@
 """What a Salesforce org records about its automations' activity: the one home of the
 queries attribution (the drivers behind a burn) and `apibrake discover --suggest` (ranking
-automations) send (platforms.md A4-A6).
+automations) send (docs/platform-notes.md A4-A6).
 
 - SetupAuditTrail: who activated or changed what, when (`setup_audit`, `setup_activations`).
 - AsyncApexJob: scheduled Apex runs per job (`job_runs`) or per class (`apex_runs`).
@@ -27,7 +27,7 @@ from apibrake.http.errors import PermissionDenied, RequestRejected
 from apibrake.platforms.salesforce.soql import soql_datetime
 
 T = TypeVar("T")
-# The Display text names a flow this way (platforms.md A4's samples).
+# The Display text names a flow this way (docs/platform-notes.md A4).
 _UNIQUE_NAME = re.compile(r'Unique Name "([^"]+)"')
 _SOBJECT = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
 CHANGING_USERS_PER_OBJECT = 5
@@ -53,18 +53,23 @@ class Dated:
 
 @dataclass(frozen=True)
 class AuditRow:
-    """One SetupAuditTrail row; `flow` is the Unique Name its Display text names, if any."""
+    """One SetupAuditTrail row; `flow` is the Unique Name its Display text names, if any;
+    `who_id` the CreatedById of the user who made it."""
 
     at: datetime
     who: str
     action: str
     display: str
     flow: str | None
+    who_id: str | None = None
 
 
 def is_flow_activation(action: str) -> bool:
-    """`activatedinteractiondefinition` / `activatedinteractiondefversion` (platforms.md A4)."""
-    return action.lower().startswith("activatedinteractiondef")
+    """`activatedinteractiondefinition` / `activatedinteractiondefversion`
+    (docs/platform-notes.md A4). Their `...WithSystemMode` twins record a run-mode change,
+    not an activation."""
+    lowered = action.lower()
+    return lowered.startswith("activatedinteractiondef") and not lowered.endswith("withsystemmode")
 
 
 def named_flow(display: str) -> str | None:
@@ -94,7 +99,7 @@ class RecordChanges:
 
 def setup_audit_soql(since: datetime, limit: int) -> str:
     return (
-        "SELECT CreatedDate, CreatedBy.Username, Action, Section, Display "  # noqa: S608 - a formatted datetime only
+        "SELECT CreatedDate, CreatedById, CreatedBy.Username, Action, Section, Display "  # noqa: S608 - a formatted datetime only
         f"FROM SetupAuditTrail WHERE CreatedDate >= {soql_datetime(since)} "
         f"ORDER BY CreatedDate DESC LIMIT {int(limit)}"
     )
@@ -102,7 +107,8 @@ def setup_audit_soql(since: datetime, limit: int) -> str:
 
 def job_runs_soql(since: datetime) -> str:
     """Runs per scheduled job (CronJobDetail.Name) through AsyncApexJob.CronTriggerId; the
-    relationship path is composed (platforms.md A6 lists CronTriggerId, not the path)."""
+    relationship path is composed (docs/platform-notes.md A6 lists CronTriggerId, not the
+    path)."""
     return (
         "SELECT CronTrigger.CronJobDetail.Name, COUNT(Id) runs FROM AsyncApexJob "  # noqa: S608 - a formatted datetime only
         f"WHERE CreatedDate >= {soql_datetime(since)} AND JobType = 'ScheduledApex' "
@@ -112,7 +118,7 @@ def job_runs_soql(since: datetime) -> str:
 
 def login_counts_soql(since: datetime) -> str:
     """Logins per application and API type: LoginTime filters, Application and ApiType
-    group but do not filter (platforms.md A5)."""
+    group but do not filter (docs/platform-notes.md A5)."""
     return (
         "SELECT Application, ApiType, COUNT(Id) logins FROM LoginHistory "  # noqa: S608 - a formatted datetime only
         f"WHERE LoginTime >= {soql_datetime(since)} "
@@ -149,6 +155,7 @@ async def setup_audit(client: Any, since: datetime, *, limit: int = 50) -> list[
                 action=str(record.get("Action") or ""),
                 display=display,
                 flow=named_flow(display),
+                who_id=str(record["CreatedById"]) if record.get("CreatedById") else None,
             )
         )
     return rows
@@ -230,12 +237,14 @@ async def setup_activations(client: Any, since: datetime) -> dict[str, Dated]:
 
 
 async def flow_changes(client: Any) -> dict[str, Dated]:
-    """flow:NAME -> LastModifiedDate of every active flow (activation or edit)."""
+    """flow:NAME -> LastModifiedDate of every active flow (activation or edit). Active means
+    an ActiveVersionId: IsActive is false for a flow running an older version under a newer
+    draft (docs/platform-notes.md S4)."""
     records = await refusing(
         "FlowDefinitionView",
         lambda: client.query(
             "SELECT ApiName, NamespacePrefix, LastModifiedDate FROM FlowDefinitionView "
-            "WHERE IsActive = true"
+            "WHERE ActiveVersionId != null"
         ),
     )
     found = {}
@@ -253,7 +262,7 @@ async def job_schedules(client: Any) -> dict[str, Dated]:
         "CronTrigger",
         lambda: client.query(
             "SELECT CronJobDetail.Name, CreatedDate FROM CronTrigger "
-            "WHERE CronJobDetail.JobType = '7'"  # scheduled Apex (platforms.md, Scheduled Apex)
+            "WHERE CronJobDetail.JobType = '7'"  # scheduled Apex (docs/platform-notes.md S5)
         ),
     )
     found = {}

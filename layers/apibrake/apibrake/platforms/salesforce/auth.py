@@ -9,13 +9,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import httpx
 from pydantic import SecretStr
 
 from apibrake.http.client import PlatformHttp
-from apibrake.http.errors import AuthenticationFailed, MalformedResponse
+from apibrake.http.errors import AuthenticationFailed, MalformedResponse, PlatformError
 from apibrake.http.profile import CallKind
 from apibrake.http.token_cache import TOKEN_CACHE, CachedToken, TokenCache, cache_key
 from apibrake.models.credentials import (
@@ -26,6 +27,7 @@ from apibrake.models.credentials import (
 from apibrake.platforms.salesforce.errors import SALESFORCE
 
 TOKEN_PATH = "/services/oauth2/token"  # noqa: S105 (a path, not a password)
+USERINFO_PATH = "/services/oauth2/userinfo"
 JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 JWT_LIFETIME_SECONDS = 180
 
@@ -81,14 +83,40 @@ class SalesforceTokenProvider:
 
     async def user_id(self) -> str | None:
         """The id of the user the token acts as (from the token's identity URL)."""
-        identity = (await self._current()).identity
+        identity = (await self._identified()).identity
         return identity.rstrip("/").rsplit("/", 1)[-1] if identity else None
 
     async def org_id(self) -> str | None:
         """The org's id, from the token's identity URL (`.../id/<org id>/<user id>`)."""
-        identity = (await self._current()).identity
+        identity = (await self._identified()).identity
         parts = identity.rstrip("/").rsplit("/", 2) if identity else []
         return parts[-2] if len(parts) == 3 else None
+
+    async def _identified(self) -> CachedToken:
+        """The token with its identity URL. An answer without `id` (reported in 2026) is
+        completed once per token from the UserInfo endpoint's `sub`; when that fails too the
+        identity stays unknown and the callers say so."""
+        current = await self._current()
+        if current.identity is not None:
+            return current
+        url = base_url(self._credentials.instance_url) + USERINFO_PATH
+        bearer = {"Authorization": f"Bearer {current.access_token.get_secret_value()}"}
+        try:
+            identity = await self._http.request_parsed(
+                "GET", url, headers=bearer, parse=self._userinfo_identity, retry=False
+            )
+        except PlatformError:
+            return current
+        identified = replace(current, identity=identity)
+        self._cache.put(self._key, identified)
+        return identified
+
+    def _userinfo_identity(self, response: httpx.Response) -> str:
+        body: Any = self._http.json_body(response)
+        sub = body.get("sub") if isinstance(body, dict) else None
+        if not isinstance(sub, str) or "/id/" not in sub:
+            raise MalformedResponse(SALESFORCE, "UserInfo answer has no identity URL (sub)")
+        return sub
 
     async def _current(self) -> CachedToken:
         cached = self._cache.get(self._key, now=time.monotonic())

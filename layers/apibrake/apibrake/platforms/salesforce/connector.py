@@ -1,6 +1,6 @@
 """Finding the HubSpot connector's integration user: the user whose API logins come through
 an application named HubSpot (LoginHistory.Application; Manage Users or Monitor Login
-History, platforms.md A5). Two queries: the logins of 7 days, then the users' names."""
+History, docs/platform-notes.md A5). Two queries: the logins of 7 days, then the users' names."""
 
 from __future__ import annotations
 

@@ -112,7 +112,7 @@ def test_alert_names_the_collected_top_consumer_and_the_change(
     assert promoted["allowlisted"] is False
     # The file names the consumer that spent the calls (HubSpot's connector syncing the
     # rollup's changes), never the flow: the flow drives it, it is no API client.
-    assert top["name"].startswith("HubSpot (connected app")
+    assert top["name"].startswith("HubSpot connector (")
     assert top["automation"] is None
     assert suspects["changes"], suspects["notes"]
     change = suspects["changes"][0]
@@ -211,7 +211,7 @@ def test_an_exhausted_org_gets_the_collected_summary_and_no_call(stack: LocalSta
     assert row["limit_exhausted"] is True
     suspects = row["suspects"]
     assert suspects["source"] == AttributionSource.DAILY_FILE.value
-    assert suspects["consumers"][0]["name"].startswith("HubSpot (connected app")
+    assert suspects["consumers"][0]["name"].startswith("HubSpot connector (")
     assert suspects["api_calls"] == 0
     assert "refuses calls" in suspects["notes"][0]
 
@@ -225,5 +225,5 @@ def test_a_manual_brake_reports_the_collected_summary_at_no_call(stack: LocalSta
     report = stack.brake(connection_id="sf-prod", reason="by hand")
     before = report["suspects_before"]["sf-prod"]
     assert before["source"] == AttributionSource.DAILY_FILE.value
-    assert before["consumers"][0]["name"].startswith("HubSpot (connected app")
+    assert before["consumers"][0]["name"].startswith("HubSpot connector (")
     assert before["api_calls"] == 0

@@ -22,8 +22,8 @@ def test_a_release_and_a_run_mode_change_are_not_promoted(stack: LocalStack) -> 
     stack.add_salesforce()
     stack.allow("sf-prod", "flow:Account_Rollup")
     org = stack.sandbox.salesforce
-    org.add_flow("Account_Rollup", trigger_type="Scheduled", calls_per_hour=100)
-    org.add_flow("Lead_Router", trigger_type="Scheduled", calls_per_hour=100)
+    org.add_flow("Account_Rollup", trigger_type="Scheduled", records_per_hour=500)
+    org.add_flow("Lead_Router", trigger_type="Scheduled", records_per_hour=500)
     stack.sandbox.advance(timedelta(days=2))  # their first activation is old news
     braked = stack.brake(connection_id="sf-prod", reason="test")
     released = stack.release_incident(str(braked["incident_id"]))

@@ -280,9 +280,11 @@ def summary_markdown(result: DrillResult, thresholds: Mapping[str, Thresholds]) 
 
 
 def first_critical(result: DrillResult) -> Event | None:
-    """The first critical alert, preferring one whose check row carried suspects."""
+    """The first critical alert, preferring one whose suspects tell a chain (a consumer or a
+    driver), then one whose check row carried suspects at all."""
     critical = [e for e in result.events if e.kind == "alert" and e.severity == "critical"]
-    return next((e for e in critical if e.chain), critical[0] if critical else None)
+    told = [e for e in critical if e.chain and (e.chain.get("consumers") or e.chain.get("drivers"))]
+    return next(iter(told + [e for e in critical if e.chain] + critical), None)
 
 
 def chain_lines(suspects: Suspects) -> list[str]:

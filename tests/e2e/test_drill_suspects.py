@@ -18,7 +18,7 @@ from apibrake.models.attribution import (
 )
 from drill.engine import DrillResult, Event, SmsTexts, suspects_section
 from drill.printer import LivePrinter, print_critical_alert
-from drill.report import summary_markdown
+from drill.report import first_critical, summary_markdown
 
 T0 = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 SECTION = (
@@ -209,3 +209,24 @@ def test_the_sms_is_read_from_the_publish_request() -> None:
     assert texts.take("T") == ""
     assert texts.take("S") == "short"
     assert texts.take("S") == ""
+
+
+def test_the_critical_alert_shown_is_the_one_that_tells_a_chain() -> None:
+    result = _delivered()
+    hubspot = Suspects(connection_id="hs-portal", notes=["per-app counts are in HubSpot's UI"])
+    result.events.insert(
+        0,
+        Event(
+            T0,
+            "alert",
+            "hs-portal",
+            "[apibrake] CRITICAL hs-portal",
+            "critical",
+            chain=hubspot.model_dump(mode="json"),
+        ),
+    )
+
+    shown = first_critical(result)
+
+    assert shown is not None
+    assert shown.connection_id == "sf-prod"

@@ -120,22 +120,28 @@ def _plot_connection(
         axes.annotate(
             f"100 % at {hit:%a %H:%M}\nwithout apibrake",
             (_num(hit), 100),
-            xytext=(-4, -6),
+            xytext=(8, -4),
             textcoords="offset points",
-            ha="right",
+            ha="left",
             va="top",
             fontsize=8,
             color="dimgray",
+            bbox=LABEL_BOX,
         )
+    middle = (_num(times[0]) + _num(times[-1])) / 2 if times else 0.0
     for at, before, after in resets(samples):
         axes.axvline(_num(at), color="tab:purple", ls=":", lw=1.2, label="reset")
+        right_half = _num(at) > middle  # the label on the side with room
         axes.annotate(
             f"reset {at:%a %H:%M}\n{before:.0f} % → {after:.0f} %",
-            (_num(at), 4),
-            xytext=(4, 0),
+            (_num(at), (before + after) / 2),
+            xytext=(-5 if right_half else 5, 0),
             textcoords="offset points",
+            ha="right" if right_half else "left",
+            va="center",
             fontsize=8,
             color="tab:purple",
+            bbox=LABEL_BOX,
         )
     placed: list[tuple[float, float]] = []
     span = _span(times, counterfactual)
@@ -175,6 +181,7 @@ def _plot_connection(
 # one closer than that to another is moved up until it no longer covers it.
 MARKER_WIDTH = 0.012
 MARKER_HEIGHT = 4.0
+LABEL_BOX = {"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85}
 RESET_DROP = 15.0  # a fall of this many points between two checks is a reset
 RATE_WINDOW = timedelta(hours=1)  # the pre-brake rate: the slope over the hour before
 MAX_COUNTERFACTUAL = timedelta(days=2)

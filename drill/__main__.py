@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from drill.engine import DrillOptions, run_drill
-from drill.printer import LivePrinter, print_summary
+from drill.printer import LivePrinter, print_critical_alert, print_summary
 from drill.report import default_folder, scenario_thresholds, write_report
 from drill.scenarios import DRILL_SCENARIOS
 
@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     options = DrillOptions(check_every=timedelta(minutes=args.check_minutes), hours=args.hours)
     result = run_drill(scenario, options, on_step=LivePrinter(sys.stdout), environment=quiet)
     print_summary(result, sys.stdout)
+    print_critical_alert(result, sys.stdout)
     folder = args.report_dir or default_folder(scenario.name)
     write_report(result, folder, scenario_thresholds(scenario))
     print(f"\nReport: {folder}/summary.md, chart {folder}/usage.png")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import boto3
 
 from drill.scenarios import DrillScenario
 from drill.stack import LocalStack
@@ -45,6 +48,11 @@ class Event:
     text: str
     severity: str = ""
     suspects: str = ""  # an alert's Suspects section, as its email says it
+    email: str = ""  # an alert's whole email body
+    sms: str = ""  # an alert's SMS text, as SNS would send it to a phone
+    # The monitor's Suspects (as JSON) on the check row that sent the alert, if any: the
+    # chain the summary tells (consumer, drivers).
+    chain: dict[str, Any] | None = None
 
 
 @dataclass
@@ -91,6 +99,8 @@ def run_drill(
         on_step(item)
 
     saved_environment = dict(os.environ)
+    sms = SmsTexts()
+    sms.listen()
     try:
         with LocalAws() as aws, Sandbox(clock=VirtualClock(start)) as sandbox:
             stack = stack_factory(aws, sandbox, environment)
@@ -107,6 +117,7 @@ def run_drill(
                     next_collect += timedelta(days=1)
                     stack.collect_usage_files()
                 rows = stack.tick().get("connections", [])
+                chains = {r["connection_id"]: r["suspects"] for r in rows if r.get("suspects")}
                 # Most ticks check nothing and publish nothing: read the inbox only after
                 # a tick, brake or release that may have published.
                 published = any(row.get("alerts_sent") for row in rows)
@@ -134,22 +145,63 @@ def run_drill(
                         result.release_reports.append(report)
                         emit(Event(now, "release", _connections(report), _summary(report)))
                 for alert in stack.alerts() if published else []:
+                    connection_id = alert.attributes.get("connection_id", "")
                     emit(
                         Event(
                             now,
                             "alert",
-                            alert.attributes.get("connection_id", ""),
+                            connection_id,
                             alert.subject or "",
                             alert.attributes.get("severity", ""),
                             suspects_section(alert.body),
+                            email=alert.body,
+                            sms=sms.take(alert.subject or ""),
+                            chain=chains.get(connection_id),
                         )
                     )
     finally:
         # The drill's moto is gone and its function environment was its own: leave neither.
+        sms.stop()
         LocalStack.forget_caches()
         os.environ.clear()
         os.environ.update(saved_environment)
     return result
+
+
+class SmsTexts:
+    """The SMS variant of each alert published. The alert topic's SQS subscription receives
+    the email text only, and moto delivers nothing to phones, so the drill reads the `sms`
+    key of each SNS Publish request as boto3 sends it (clients made after `listen`)."""
+
+    def __init__(self) -> None:
+        self._by_subject: dict[str, list[str]] = {}
+
+    def listen(self) -> None:
+        boto3._get_default_session().events.register(
+            "provide-client-params.sns.Publish", self._record, unique_id="drill-sms"
+        )
+
+    def stop(self) -> None:
+        boto3._get_default_session().events.unregister(
+            "provide-client-params.sns.Publish", unique_id="drill-sms"
+        )
+
+    def _record(self, params: dict[str, Any], **_: Any) -> None:
+        if params.get("MessageStructure") != "json":
+            return
+        try:
+            message = json.loads(params.get("Message", ""))
+        except ValueError:
+            return
+        if isinstance(message, dict) and "sms" in message:
+            self._by_subject.setdefault(params.get("Subject", ""), []).append(message["sms"])
+
+    def take(self, subject: str) -> str:
+        """The SMS of the alert with this SNS subject, oldest first; "" when none was seen."""
+        for key, texts in self._by_subject.items():
+            if texts and key == subject:
+                return texts.pop(0)
+        return ""
 
 
 def _next_collection(after: datetime, hour: int) -> datetime:

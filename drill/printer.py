@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TextIO
 
+from apibrake.models.attribution import Suspects
 from drill.engine import DrillResult, Event, Sample
 
 BAR_WIDTH = 20
@@ -98,3 +99,26 @@ def print_summary(result: DrillResult, out: TextIO) -> None:
             f"{after.get('status', 'not yet'):<10}",
             file=out,
         )
+
+
+def print_critical_alert(result: DrillResult, out: TextIO) -> None:
+    """The first critical alert whole, as its email says it, and as its SMS says it; and
+    the chain it told (consumer → drivers)."""
+    from drill.report import chain_lines, first_critical  # the report draws with matplotlib
+
+    event = first_critical(result)
+    if event is None:
+        print("\nNo critical alert in this drill.", file=out)
+        return
+    rule = "-" * 72
+    print(f"\nThe critical alert ({event.connection_id}, {event.at:%a %H:%M} UTC)", file=out)
+    print(f"\n  As email: {event.text}\n  {rule}", file=out)
+    for line in (event.email or event.suspects).strip().splitlines():
+        print(f"  {line}".rstrip(), file=out)
+    print(f"  {rule}", file=out)
+    if event.sms:
+        print(f"\n  As SMS ({len(event.sms)} characters):\n  {event.sms}", file=out)
+    if event.chain:
+        print("\n  The chain (consumer → drivers):", file=out)
+        for line in chain_lines(Suspects.model_validate(event.chain)):
+            print(f"  {line}", file=out)

@@ -8,10 +8,11 @@ before/after table of every braked automation; `result.json` is the DrillResult 
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from matplotlib.axes import Axes
 from apibrake.models.attribution import Suspects
 from apibrake.models.connection import Connection
 from apibrake.warn import suspects as wording
+from apibrake.warn.chain import MAX_SHOWN, driver_text, short, with_verdict
 from drill.engine import DrillResult, Event
 from drill.scenarios import DrillScenario
 
@@ -101,25 +103,71 @@ def _plot_connection(
         brake = thresholds.brake_at
         axes.axhline(brake, color="tab:red", ls="--", lw=1.2, label=f"brake {brake:g} %")
     axes.axhline(100, color="black", lw=0.8, alpha=0.4)
-    for event in _events_for(result, connection_id):
+    events = _events_for(result, connection_id)
+    top = 105.0
+    counterfactual = without_apibrake(samples, events)
+    if counterfactual is not None:
+        (start, start_percent), (hit, _) = counterfactual
+        axes.plot(
+            [start, hit],
+            [start_percent, 100],
+            color="dimgray",
+            ls="--",
+            lw=1.5,
+            label="without apibrake (pre-brake rate)",
+        )
+        axes.plot([hit], [100], marker="x", color="dimgray", markersize=9, ls="none")
+        axes.annotate(
+            f"100 % at {hit:%a %H:%M}\nwithout apibrake",
+            (_num(hit), 100),
+            xytext=(8, -4),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            fontsize=8,
+            color="dimgray",
+            bbox=LABEL_BOX,
+        )
+    middle = (_num(times[0]) + _num(times[-1])) / 2 if times else 0.0
+    for at, before, after in resets(samples):
+        axes.axvline(_num(at), color="tab:purple", ls=":", lw=1.2, label="reset")
+        right_half = _num(at) > middle  # the label on the side with room
+        axes.annotate(
+            f"reset {at:%a %H:%M}\n{before:.0f} % → {after:.0f} %",
+            (_num(at), (before + after) / 2),
+            xytext=(-5 if right_half else 5, 0),
+            textcoords="offset points",
+            ha="right" if right_half else "left",
+            va="center",
+            fontsize=8,
+            color="tab:purple",
+            bbox=LABEL_BOX,
+        )
+    placed: list[tuple[float, float]] = []
+    span = _span(times, counterfactual)
+    for event in events:
         marker, colour = MARKERS.get(event.kind, ("o", "grey"))
         if event.kind == "alert":
             colour = SEVERITY_COLOURS.get(event.severity, colour)
         if event.kind in ("brake", "release"):
             axes.axvline(event.at, color=colour, lw=1, alpha=0.6)  # type: ignore[arg-type]
+        x = _num(event.at)
+        y = free_spot(placed, x, _percent_at(samples, event.at), span * MARKER_WIDTH)
+        top = max(top, y + 3)
         axes.plot(
             [event.at],
-            [_percent_at(samples, event.at)],
+            [y],
             marker=marker,
             color=colour,
             markersize=9 if event.kind != "alert" else 7,
+            markeredgecolor="white",
             zorder=4 if event.kind != "alert" else 3,  # brake and release on top
             ls="none",
             label=_legend_label(event),
         )
     axes.set_title(connection_id, loc="left", fontsize=11)
     axes.set_ylabel("% of daily limit")
-    axes.set_ylim(0, 105)
+    axes.set_ylim(0, top)
     axes.grid(alpha=0.3)
     axes.xaxis.set_major_formatter(mdates.DateFormatter("%a %H:%M", tz=UTC))  # type: ignore[no-untyped-call]
     handles, labels = axes.get_legend_handles_labels()
@@ -127,6 +175,67 @@ def _plot_connection(
     axes.legend(
         unique.values(), unique.keys(), loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8
     )
+
+
+# A marker is about this share of the time axis wide, and MARKER_HEIGHT % of the limit tall:
+# one closer than that to another is moved up until it no longer covers it.
+MARKER_WIDTH = 0.012
+MARKER_HEIGHT = 4.0
+LABEL_BOX = {"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85}
+RESET_DROP = 15.0  # a fall of this many points between two checks is a reset
+RATE_WINDOW = timedelta(hours=1)  # the pre-brake rate: the slope over the hour before
+MAX_COUNTERFACTUAL = timedelta(days=2)
+
+
+def _num(moment: datetime) -> float:
+    return float(mdates.date2num(moment))  # type: ignore[no-untyped-call]
+
+
+def free_spot(placed: list[tuple[float, float]], x: float, y: float, width: float) -> float:
+    """`y`, or higher until a marker at (x, y) covers none already `placed`; records it."""
+    while any(abs(x - px) < width and abs(y - py) < MARKER_HEIGHT for px, py in placed):
+        y += MARKER_HEIGHT
+    placed.append((x, y))
+    return y
+
+
+def _span(times: list[datetime], counterfactual: Any) -> float:
+    moments = [_num(t) for t in times]
+    if counterfactual is not None:
+        moments.append(_num(counterfactual[1][0]))
+    return (max(moments) - min(moments)) if len(moments) > 1 else 1.0
+
+
+def without_apibrake(
+    samples: list[Any], events: list[Event]
+) -> tuple[tuple[datetime, float], tuple[datetime, float]] | None:
+    """The counterfactual: from the first brake, the burn at its pre-brake rate (the slope
+    of usage over the hour before) until it would have hit 100 %; None when nothing was
+    braked, usage was not climbing or already at 100 %."""
+    brake = next((e.at for e in events if e.kind == "brake"), None)
+    if brake is None:
+        return None
+    before = [s for s in samples if brake - RATE_WINDOW <= s.at <= brake]
+    if len(before) < 2 or before[-1].at <= before[0].at:
+        return None
+    hours = (before[-1].at - before[0].at).total_seconds() / 3600
+    rate = (before[-1].percent - before[0].percent) / hours  # % per hour
+    start = before[-1].percent
+    if rate <= 0 or start >= 100:
+        return None
+    to_full = timedelta(hours=(100 - start) / rate)
+    if to_full > MAX_COUNTERFACTUAL:
+        return None
+    return (brake, start), (brake + to_full, 100.0)
+
+
+def resets(samples: list[Any]) -> list[tuple[datetime, float, float]]:
+    """Each reset: when usage fell sharply between two checks, from and to what."""
+    found = []
+    for previous, sample in itertools.pairwise(samples):
+        if previous.percent - sample.percent >= RESET_DROP:
+            found.append((sample.at, previous.percent, sample.percent))
+    return found
 
 
 def _events_for(result: DrillResult, connection_id: str) -> list[Event]:
@@ -169,10 +278,71 @@ def summary_markdown(result: DrillResult, thresholds: Mapping[str, Thresholds]) 
         )
     if not result.events:
         lines.append("| - | nothing happened | - | - |")
+    lines += _chain(result)
+    lines += _critical_alert(result)
     lines += _suspects(result)
     lines += ["", "## Automations braked and released", ""]
     lines += _automation_table(result)
     return "\n".join(lines) + "\n"
+
+
+def first_critical(result: DrillResult) -> Event | None:
+    """The first critical alert, preferring one whose suspects tell a chain (a consumer or a
+    driver), then one whose check row carried suspects at all."""
+    critical = [e for e in result.events if e.kind == "alert" and e.severity == "critical"]
+    told = [e for e in critical if e.chain and (e.chain.get("consumers") or e.chain.get("drivers"))]
+    return next(iter(told + [e for e in critical if e.chain] + critical), None)
+
+
+def chain_lines(suspects: Suspects) -> list[str]:
+    """consumer → drivers: who spends the calls, and what makes it spend them."""
+    consumers = suspects.consumers[:MAX_SHOWN]
+    if not consumers:
+        lines = ["- Consumer: no source ranked the consumers."]
+    else:
+        top = consumers[0]
+        lines = [f"- Consumer (spends the calls): {with_verdict(short(top), top)}"]
+        lines += [f"  - then {with_verdict(short(c), c)}" for c in consumers[1:]]
+        if len(suspects.consumers) > len(consumers):
+            lines.append(f"  - +{len(suspects.consumers) - len(consumers)} more")
+    drivers = suspects.drivers[:MAX_SHOWN]
+    if not drivers:
+        lines.append("- → Drivers: none named (it calls on its own, or no source saw one).")
+        return lines
+    lines.append("- → Drivers (what changed the records it reads):")
+    lines += [f"  - {with_verdict(driver_text(d), d)}" for d in drivers]
+    if len(suspects.drivers) > len(drivers):
+        lines.append(f"  - +{len(suspects.drivers) - len(drivers)} more")
+    return lines
+
+
+def _chain(result: DrillResult) -> list[str]:
+    """Per connection, the chain its first critical alert told: consumer → drivers."""
+    firsts: dict[str, Event] = {}
+    for event in result.events:
+        if event.kind == "alert" and event.severity == "critical" and event.chain:
+            firsts.setdefault(event.connection_id, event)
+    if not firsts:
+        return []
+    lines = ["", "## The chain: who spends the calls, and what drives it", ""]
+    for connection_id, event in sorted(firsts.items()):
+        suspects = Suspects.model_validate(event.chain)
+        lines += [f"**{connection_id}**, at its first critical alert ({_when(event.at)}):", ""]
+        lines += [*chain_lines(suspects), ""]
+    return lines
+
+
+def _critical_alert(result: DrillResult) -> list[str]:
+    """The critical alert as a person receives it: the whole email, then the SMS."""
+    event = first_critical(result)
+    if event is None or not event.email:
+        return []
+    lines = ["", "## The critical alert as delivered", ""]
+    lines += [f"Email ({event.connection_id}, {_when(event.at)}): {_cell(event.text)}", ""]
+    lines += ["```", event.email.strip(), "```", ""]
+    if event.sms:
+        lines += [f"SMS ({len(event.sms)} characters):", "", "```", event.sms, "```"]
+    return lines
 
 
 def _suspects(result: DrillResult) -> list[str]:

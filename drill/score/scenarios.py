@@ -38,8 +38,26 @@ from sandbox.server import Sandbox
 
 HUBSPOT_LIMIT = 250_000
 _ROLLUPS = ("Account", "Opportunity", "Contact", "Case")
-# HubSpot has no per-workflow usage API: no source can name the workflow (issue 12).
-_LEAD_SCORING = Culprit("hs-portal", ("workflow:3001",), knowable=False)
+# Who spends the calls (issue 20). In Salesforce the HubSpot connector ("HubSpot" is its
+# connected app) syncs what in-org automations change; in HubSpot a workflow's custom code
+# calls the portal with a private app's token.
+CONNECTOR = ("HubSpot",)
+PRIVATE_APPS = ("private app",)
+
+
+def _workflow(flow_id: str) -> Culprit:
+    """A HubSpot workflow's custom code: usageByAppType (a beta) at best names the private
+    apps, and HubSpot has no per-workflow usage API (issue 12): neither is knowable."""
+    return Culprit(
+        "hs-portal",
+        PRIVATE_APPS,
+        drivers=(f"workflow:{flow_id}",),
+        knowable=False,
+        drivers_knowable=False,
+    )
+
+
+_LEAD_SCORING = _workflow("3001")
 
 
 def _new_york(hour: int, minute: int = 0) -> datetime:
@@ -156,7 +174,11 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         _salesforce("slow-creep", states.slow_creep, "flow:Duplicate_Check_Creep"),
         hours=21,
         check_every=timedelta(minutes=15),  # 5 %/hour: a quarter-hour check loses nothing
-        culprits=(Culprit("sf-prod", ("flow:Duplicate_Check_Creep",)),),
+        culprits=(
+            Culprit(
+                "sf-prod", CONNECTOR, drivers=("flow:Duplicate_Check_Creep",), records=("Lead",)
+            ),
+        ),
     ),
     ScoreScenario(
         2,
@@ -169,11 +191,15 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         RUNAWAY_ROLLUPS,
         hours=27,
         culprits=(
-            # Four rollups of 900 calls an hour each: any of them first is right. The
-            # morning's calls are all today's and the org has no Event Monitoring: no
-            # source counts a flow's calls before tomorrow's daily file.
-            Culprit("sf-prod", tuple(f"flow:{n}_Rollup_Hourly" for n in _ROLLUPS), knowable=False),
-            Culprit("hs-portal", ("workflow:2001",), knowable=False),
+            # The connector spends; four rollups of 900 calls' worth of changes an hour
+            # drive it: any of them among the drivers is right.
+            Culprit(
+                "sf-prod",
+                CONNECTOR,
+                drivers=tuple(f"flow:{n}_Rollup_Hourly" for n in _ROLLUPS),
+                records=_ROLLUPS,
+            ),
+            _workflow("2001"),
         ),
     ),
     ScoreScenario(
@@ -217,7 +243,15 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         critical_says=("exhausted", "impossible", "by hand"),
         # Over its limit before apibrake's first daily collection: no file can be
         # downloaded, and nothing was collected before.
-        culprits=(Culprit("sf-prod", ("flow:Account_Rollup_Hourly",), knowable=False),),
+        culprits=(
+            Culprit(
+                "sf-prod",
+                CONNECTOR,
+                drivers=("flow:Account_Rollup_Hourly",),
+                knowable=False,
+                drivers_knowable=False,
+            ),
+        ),
     ),
     ScoreScenario(
         6,
@@ -251,9 +285,16 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
             triggered_records_per_hour=records_costing(3_000),
         ),
         culprits=(
-            Culprit("hs-portal", ("workflow:4001",), knowable=False),
-            # In Salesforce the sync's writes come from HubSpot's connector app.
-            Culprit("sf-prod", ("HubSpot", "workflow:4001")),
+            _workflow("4001"),
+            # In Salesforce the sync's writes come from HubSpot's connector app; no
+            # Salesforce source names a HubSpot workflow, but the contacts it changes show.
+            Culprit(
+                "sf-prod",
+                CONNECTOR,
+                drivers=("workflow:4001",),
+                records=("Contact",),
+                drivers_knowable=False,
+            ),
         ),
     ),
     ScoreScenario(
@@ -267,7 +308,8 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         containable=False,
         fast=True,
         critical_says=("outside apibrake's reach", "not on the allowlist"),
-        culprits=(Culprit("sf-prod", ("ETL",)),),  # the ETL's connected app or its user
+        # The ETL's connected app or its user; it calls on its own: no driver.
+        culprits=(Culprit("sf-prod", ("ETL", states.ETL_USER)),),
     ),
     ScoreScenario(
         8,
@@ -318,7 +360,9 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         ),
         burn_starts=None,
         culprits=(
-            Culprit("sf-prod", ("flow:Mass_Update_Accounts",), change="flow:Mass_Update_Accounts"),
+            Culprit(
+                "sf-prod", CONNECTOR, drivers=("flow:Mass_Update_Accounts",), records=("Account",)
+            ),
         ),
     ),
     ScoreScenario(
@@ -380,7 +424,7 @@ SCORE_SCENARIOS += (
         _NOISY_NEIGHBOUR_FROZEN,
         hours=_UNTIL_SALESFORCE_RELEASE,
         hooks=lambda: OwnerFixesOnceBraked(_etl_batches_its_writes),
-        culprits=(Culprit("sf-prod", ("ETL", f"user:{states.ETL_USER}")),),
+        culprits=(Culprit("sf-prod", ("ETL", states.ETL_USER)),),
     ),
     ScoreScenario(
         15,
@@ -393,12 +437,14 @@ SCORE_SCENARIOS += (
         _salesforce("trigger-runaway", states.trigger_runaway, f"setting:{states.TRIGGER_SWITCH}"),
         hours=_UNTIL_SALESFORCE_RELEASE,
         hooks=lambda: OwnerFixesOnceBraked(_trigger_stops_refiring),
-        # Unlicensed org: no live source sees a trigger's calls, and yesterday's file
-        # predates the runaway; Event Monitoring's event log object would name it.
+        # Unlicensed org: yesterday's file predates the runaway, so no source counts the
+        # connector's calls yet; the opportunities the trigger changes do show.
         culprits=(
             Culprit(
                 "sf-prod",
-                ("OpportunityRollupTrigger", f"setting:{states.TRIGGER_SWITCH}"),
+                CONNECTOR,
+                drivers=("OpportunityRollupTrigger", f"setting:{states.TRIGGER_SWITCH}"),
+                records=("Opportunity",),
                 knowable=False,
             ),
         ),
@@ -463,7 +509,7 @@ SCORE_SCENARIOS += (
         hooks=lambda: WorkflowSpike("5001", at_percent=70, enrolments_per_hour=12_000),
         fast=True,
         burn_starts=None,
-        culprits=(Culprit("hs-portal", ("workflow:5001",), knowable=False),),
+        culprits=(_workflow("5001"),),
     ),
     ScoreScenario(
         19,
@@ -475,7 +521,17 @@ SCORE_SCENARIOS += (
         "connector's last cycle is the tail.",
         _SALESFORCE_ACTIONS,
         hours=_UNTIL_SALESFORCE_RELEASE,
-        culprits=(Culprit("sf-prod", ("HubSpot", "workflow:6001")),),
+        # The connector spends (its calls are today's: no file counts them yet); no
+        # Salesforce source names the HubSpot workflow behind it.
+        culprits=(
+            Culprit(
+                "sf-prod",
+                CONNECTOR,
+                drivers=("workflow:6001",),
+                knowable=False,
+                drivers_knowable=False,
+            ),
+        ),
     ),
 )
 

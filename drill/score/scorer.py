@@ -48,8 +48,12 @@ class ScenarioScore:
     false_brakes: int = 0  # brake runs in a scenario where no brake was due
     watch_calls_per_day: float = 0.0  # the monitor's calls, busiest connection, per day
     minutes_to_first_alert: float | None = None  # from the burn's start; None: no burn/alert
-    attribution: str = Named.NOT_APPLICABLE.value  # see drill/score/attribution.py
+    # The chain (drill/score/attribution.py): the true spender is the critical alert's top
+    # consumer; the true culprit automation is among its drivers.
+    consumer_named: str = Named.NOT_APPLICABLE.value
+    driver_named: str = Named.NOT_APPLICABLE.value
     attribution_named: list[str] = field(default_factory=list)  # who critical alerts named
+    drivers_named: list[str] = field(default_factory=list)  # the drivers they named
     calm_day: bool = False
     brake_at: float = DEFAULT_BRAKE_AT  # the lowest brake_at of its connections
     # The tail (drill/score/tail.py), worst connection: calls the consumers spent after the
@@ -230,8 +234,10 @@ def score(
             watch_calls_per_day(recording.checks, watched, timedelta(hours=scenario.hours)), 1
         ),
         minutes_to_first_alert=_rounded(first_alert),
-        attribution=verdict.named.value,
+        consumer_named=verdict.consumer.value,
+        driver_named=verdict.driver.value,
         attribution_named=list(verdict.tops),
+        drivers_named=list(verdict.drivers),
         calm_day=scenario.calm_day,
         brake_at=min((brake_at[cid] for cid in watched), default=DEFAULT_BRAKE_AT),
         **_past_brake_at_columns(braking.past),

@@ -29,7 +29,8 @@ HEADERS = (
     "alerts (crit/warn/info)",
     "release exact",
     "oscillations",
-    "attribution",
+    "consumer named",
+    "driver named",
 )
 
 
@@ -80,7 +81,8 @@ def _cells(score: ScenarioScore) -> tuple[str, ...]:
         f"{alerts.get('critical', 0)}/{alerts.get('warning', 0)}/{alerts.get('info', 0)}",
         _yes_no(score.release_exact),
         str(score.oscillations),
-        score.attribution,
+        score.consumer_named,
+        score.driver_named,
     )
 
 

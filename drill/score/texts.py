@@ -87,14 +87,18 @@ against the daily limit) plus token calls. A check every 5 minutes is 288 a day;
 - **release exact**: the automations after release equal those before the brake (*n/a*: \
 nothing braked, or the window never recovered).
 - **oscillations**: brake/release cycles after the first (ping-pong around `brake_at`).
-- **attribution** (issue 12): does the first critical alert name the true top consumer \
-the scenario declares (an allowlist key such as `flow:Mass_Update_Accounts`, or the \
-external app's name) first among its suspects, and, where a setup change started the \
-burn (10), that change? Read from the `suspects` of the monitor's check row that sent \
-the alert. *yes*: both; *top only*: the consumer but not the change; *no*: someone else \
-first, or nobody named; *-*: unknown, the monitor does not gather suspects yet \
-(no attribution package in the layer, and no check of the scenario carried any); \
-*n/a*: no culprit to name, no critical alert on the culprit's connection, or no source \
-can know it (HubSpot has no per-workflow usage API; \
-naming it anyway counts as yes). `score.json` keeps who each critical alert named first \
-(`attribution_named`)."""
+- **consumer named** (issues 12, 20): is the first critical alert's top consumer the \
+scenario's true spender: the HubSpot connector for what in-org automations change, the \
+ETL's app or user, HubSpot's private apps for a workflow's custom code? *yes*, *no* \
+(someone else first, or nobody named).
+- **driver named** (issue 20): is the automation that really drives the spender (a flow, \
+a trigger, a HubSpot workflow) among the alert's `suspects.drivers`? *yes*; *records \
+only*: only the record changes of the objects it changes; *no*; *n/a* when the scenario \
+has no driver (an external ETL calling directly). In both columns, read from the \
+`suspects` of the monitor's check row that sent the alert: *-*: unknown, the monitor \
+does not gather suspects yet (no attribution package in the layer, and no check of the \
+scenario carried any); *n/a*: nothing to name, no critical alert on the culprit's \
+connection, or no source can know it (HubSpot has no per-app or per-workflow usage API; \
+no file covers a burn that began today; naming it anyway counts as yes). `score.json` \
+keeps who each critical alert named first (`attribution_named`) and the drivers it named \
+(`drivers_named`)."""

@@ -152,3 +152,17 @@ def test_the_report_holds_a_chart_and_a_summary_naming_every_braked_automation(
             assert f"{row['connection_id']} {row['kind']}:{row['name']}" in summary
     raw = json.loads((folder / "result.json").read_text())
     assert len(raw["samples"]) == len(result.samples)
+
+
+def test_each_critical_alert_carries_its_whole_email_and_its_sms(
+    drill: tuple[DrillResult, _Observer],
+) -> None:
+    result, _ = drill
+    critical = [e for e in result.events if e.kind == "alert" and e.severity == "critical"]
+
+    assert critical
+    for event in critical:
+        assert event.connection_id in event.email
+        assert "Usage:" in event.email
+        assert event.sms.startswith(f"apibrake CRITICAL {event.connection_id}")
+        assert len(event.sms) <= 160  # one SMS segment

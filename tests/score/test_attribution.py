@@ -1,166 +1,219 @@
-"""The attribution column: does the first critical alert's check name the scenario's true
-culprit and the change that started it; unknown (never a guess) without suspects."""
+"""The attribution columns (issue 20): is the first critical alert's top consumer the
+scenario's true spender ("consumer named"), and is the automation that drives it among
+the alert's drivers ("driver named")? Unknown, never a guess, without suspects."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from apibrake.models.attribution import (
     AttributionSource,
     Consumer,
     ConsumerKind,
-    SetupChange,
+    Driver,
+    DriverKind,
     Suspects,
 )
-from drill.score.attribution import CriticalRow, Culprit, Named, attribution, judge
+from drill.score.attribution import (
+    CriticalRow,
+    Culprit,
+    Judged,
+    Named,
+    attribution,
+    judge,
+)
 from drill.score.recorder import Recording
-from drill.score.scenarios import BY_KEY
+from drill.score.scenarios import BY_KEY, SCORE_SCENARIOS
 from drill.score.scorer import score
-from tests.score.recordings import T0, check, trace
+from tests.score.recordings import check, trace
 
-MASS_UPDATE = Culprit("sf-prod", ("flow:Mass_Update_Accounts",), change="flow:Mass_Update_Accounts")
-ETL = Culprit("sf-prod", ("ETL",))
+# The late-detection case: a mass update changes accounts the connector syncs.
+MASS_UPDATE = Culprit(
+    "sf-prod", ("HubSpot",), drivers=("flow:Mass_Update_Accounts",), records=("Account",)
+)
+ETL = Culprit("sf-prod", ("ETL", "etl@acme.example"))
+
+CONNECTOR = Consumer(
+    name="HubSpot (connected app)",
+    kind=ConsumerKind.CONNECTED_APP,
+    calls=40_000,
+    share=0.9,
+    protected="the HubSpot sync itself: keep it running; stop what feeds it",
+    connected_app="HubSpot",
+    user="hubspot.connector@acme.example",
+)
+ETL_APP = Consumer(name="Nightly ETL (connected app)", kind=ConsumerKind.CONNECTED_APP, calls=9)
+ACTIVATION = Driver(
+    name="flow Mass_Update_Accounts",
+    kind=DriverKind.ACTIVATION,
+    at=datetime(2026, 11, 2, 9, 16, tzinfo=UTC),
+    who="admin@acme.example",
+    automation="flow:Mass_Update_Accounts",
+)
+ACCOUNTS = Driver(
+    name="Account records",
+    kind=DriverKind.RECORD_CHANGES,
+    count=12_000,
+    unit="records changed",
+    who="Automated Process",
+)
+LEADS = ACCOUNTS.model_copy(update={"name": "Lead records"})
 
 
-def _flow(name: str, calls: int) -> Consumer:
-    return Consumer(
-        name=f"flow {name}",
-        kind=ConsumerKind.AUTOMATION,
-        calls=calls,
-        automation=f"flow:{name}",
-        allowlisted=True,
-    )
-
-
-def _suspects(*consumers: Consumer, changes: tuple[SetupChange, ...] = ()) -> Suspects:
+def _suspects(*consumers: Consumer, drivers: tuple[Driver, ...] = ()) -> Suspects:
     return Suspects(
         connection_id="sf-prod",
-        source=AttributionSource.EVENT_LOG_OBJECT,
+        source=AttributionSource.DAILY_FILE,
         consumers=list(consumers),
-        changes=list(changes),
+        drivers=list(drivers),
     )
 
 
-def _row(suspects: Suspects | None) -> CriticalRow:
-    return CriticalRow(suspects)
+def _judge(culprit: Culprit, suspects: Suspects | None) -> Judged:
+    return judge(culprit, CriticalRow(suspects), gathering=True)
 
 
-def _judge(culprit: Culprit, row: CriticalRow | None) -> Named:
-    return judge(culprit, row, gathering=True)
+def test_the_connector_first_and_the_flow_among_the_drivers_is_the_whole_chain() -> None:
+    suspects = _suspects(CONNECTOR, ETL_APP, drivers=(ACCOUNTS, ACTIVATION))
+    assert _judge(MASS_UPDATE, suspects) == Judged(Named.YES, Named.YES)
 
 
-ACTIVATED = SetupChange(
-    at=T0,
-    who="admin@example.com",
-    action="activatedinteractiondefversion",
-    display='Activated flow version #1 "Mass Update Accounts"',
-)
-
-
-def test_the_culprit_first_and_the_change_that_started_it_is_yes() -> None:
-    suspects = _suspects(
-        _flow("Mass_Update_Accounts", 40_000), _flow("Other", 10), changes=(ACTIVATED,)
+def test_the_connector_is_named_by_its_app_or_its_user() -> None:
+    by_user = Consumer(
+        name="hubspot.connector@acme.example (user)",
+        kind=ConsumerKind.USER,
+        calls=5,
+        user="hubspot.connector@acme.example",
     )
-    assert _judge(MASS_UPDATE, _row(suspects)) is Named.YES
+    culprit = replace(MASS_UPDATE, consumer=("hubspot.connector@acme.example",))
+    assert _judge(culprit, _suspects(by_user)).consumer is Named.YES
+    assert _judge(MASS_UPDATE, _suspects(CONNECTOR)).consumer is Named.YES
 
 
-def test_the_culprit_first_without_its_change_is_top_only() -> None:
-    suspects = _suspects(_flow("Mass_Update_Accounts", 40_000))
-    assert _judge(MASS_UPDATE, _row(suspects)) is Named.TOP_ONLY
-
-
-def test_another_consumer_first_is_no() -> None:
-    suspects = _suspects(
-        _flow("Account_Rollup", 5_000), _flow("Mass_Update_Accounts", 4_000), changes=(ACTIVATED,)
+def test_the_flow_named_as_the_consumer_is_a_wrong_consumer() -> None:
+    # The old story: the flow as the spender. Flows spend no API calls.
+    flow = Consumer(
+        name="flow Mass_Update_Accounts",
+        kind=ConsumerKind.AUTOMATION,
+        calls=40_000,
+        automation="flow:Mass_Update_Accounts",
     )
-    assert _judge(MASS_UPDATE, _row(suspects)) is Named.NO
-    assert _judge(MASS_UPDATE, _row(_suspects())) is Named.NO  # suspects, but nobody named
+    assert _judge(MASS_UPDATE, _suspects(flow, CONNECTOR)) == Judged(Named.NO, Named.NO)
 
 
-def test_an_external_app_is_named_by_its_name() -> None:
-    app = Consumer(name="Nightly ETL (connected app)", kind=ConsumerKind.CONNECTED_APP, calls=9)
-    assert _judge(ETL, _row(_suspects(app))) is Named.YES
+def test_the_connector_second_is_no() -> None:
+    assert _judge(MASS_UPDATE, _suspects(ETL_APP, CONNECTOR)).consumer is Named.NO
+    assert _judge(MASS_UPDATE, _suspects()).consumer is Named.NO  # suspects, nobody named
+
+
+def test_only_the_objects_records_are_records_only_and_other_objects_are_no() -> None:
+    assert _judge(MASS_UPDATE, _suspects(CONNECTOR, drivers=(ACCOUNTS,))).driver is (
+        Named.RECORDS_ONLY
+    )
+    assert _judge(MASS_UPDATE, _suspects(CONNECTOR, drivers=(LEADS,))).driver is Named.NO
+
+
+def test_a_record_changes_driver_never_names_an_automation_by_its_spelling() -> None:
+    culprit = replace(MASS_UPDATE, drivers=("flow:Account",), records=())
+    assert _judge(culprit, _suspects(CONNECTOR, drivers=(ACCOUNTS,))).driver is Named.NO
+
+
+def test_a_scenario_without_a_driver_reads_n_a() -> None:
+    # An external ETL calls on its own: nothing drives it
+    assert _judge(ETL, _suspects(ETL_APP)) == Judged(Named.YES, Named.NOT_APPLICABLE)
+    assert _judge(ETL, None) == Judged(Named.NO, Named.NOT_APPLICABLE)
 
 
 def test_without_attribution_in_the_monitor_it_is_unknown_never_a_guess() -> None:
-    # Given a monitor that does not gather suspects: its critical row carries none
-    assert judge(ETL, _row(None), gathering=False) is Named.UNKNOWN
-    assert judge(replace(ETL, knowable=False), _row(None), gathering=False) is (
-        Named.NOT_APPLICABLE
+    row = CriticalRow(None)
+    assert judge(MASS_UPDATE, row, gathering=False) == Judged(Named.UNKNOWN, Named.UNKNOWN)
+    unknowable = replace(MASS_UPDATE, knowable=False, drivers_knowable=False)
+    assert judge(unknowable, row, gathering=False) == Judged(
+        Named.NOT_APPLICABLE, Named.NOT_APPLICABLE
     )
-
-
-def test_an_alert_that_named_nobody_is_no() -> None:
-    assert _judge(ETL, _row(None)) is Named.NO
-
-
-def test_attribution_counts_as_running_once_any_check_carried_suspects() -> None:
-    named = _suspects(_flow("Mass_Update_Accounts", 40_000))
-    warned = [check(5, alerts=["warn:80"], suspects=named), check(10, alerts=["limit:100"])]
-    assert attribution(warned, [MASS_UPDATE]).named is Named.NO
-    bare = [check(5, alerts=["warn:80"]), check(10, alerts=["limit:100"])]
-    assert attribution(bare, [MASS_UPDATE]).named is Named.UNKNOWN
-    assert attribution(bare, [MASS_UPDATE], in_layer=True).named is Named.NO
 
 
 def test_a_connection_without_a_critical_alert_is_not_judged() -> None:
-    # Given a workflow braked on Salesforce through `drives`, with no critical alert there
-    assert _judge(ETL, None) is Named.NOT_APPLICABLE
+    assert judge(MASS_UPDATE, None, gathering=True) == Judged(
+        Named.NOT_APPLICABLE, Named.NOT_APPLICABLE
+    )
 
 
 def test_what_no_source_can_know_is_not_held_against_attribution() -> None:
-    hubspot = Culprit("hs-portal", ("workflow:2001",), knowable=False)
-    workflow = Consumer(
-        name="workflow 2001", kind=ConsumerKind.AUTOMATION, calls=5, automation="workflow:2001"
+    hubspot = Culprit(
+        "hs-portal",
+        ("private app",),
+        drivers=("workflow:2001",),
+        knowable=False,
+        drivers_knowable=False,
     )
-    app_type = Consumer(name="legacy private apps", kind=ConsumerKind.APP_TYPE, calls=9)
-    assert _judge(hubspot, _row(_suspects(app_type))) is Named.NOT_APPLICABLE
-    assert _judge(hubspot, _row(_suspects(workflow))) is Named.YES
+    service_keys = Consumer(name="service keys", kind=ConsumerKind.APP_TYPE, calls=9)
+    private_apps = Consumer(name="legacy private apps", kind=ConsumerKind.APP_TYPE, calls=9)
+    workflow = Driver(name="workflow 2001", kind=DriverKind.ACTIVATION, automation="workflow:2001")
+    assert _judge(hubspot, _suspects(service_keys)) == Judged(
+        Named.NOT_APPLICABLE, Named.NOT_APPLICABLE
+    )
+    assert _judge(hubspot, _suspects(private_apps, drivers=(workflow,))) == Judged(
+        Named.YES, Named.YES
+    )
+
+
+def test_attribution_counts_as_running_once_any_check_carried_suspects() -> None:
+    named = _suspects(CONNECTOR)
+    warned = [check(5, alerts=["warn:80"], suspects=named), check(10, alerts=["limit:100"])]
+    assert attribution(warned, [MASS_UPDATE]).consumer is Named.NO
+    bare = [check(5, alerts=["warn:80"]), check(10, alerts=["limit:100"])]
+    assert attribution(bare, [MASS_UPDATE]).consumer is Named.UNKNOWN
+    assert attribution(bare, [MASS_UPDATE], in_layer=True).driver is Named.NO
 
 
 def test_the_critical_alerts_check_row_is_the_one_judged() -> None:
-    # Given a warning whose row names someone else, then the critical alert's row naming
-    # the culprit (rows as the monitor's JSON report carries them)
-    named = _suspects(_flow("Mass_Update_Accounts", 40_000), changes=(ACTIVATED,))
-    other = _suspects(_flow("Account_Rollup", 5_000))
+    named = _suspects(CONNECTOR, drivers=(ACTIVATION,))
+    other = _suspects(ETL_APP)
     checks = [
         check(5, alerts=["warn:80"], suspects=other),
         check(10, alerts=["brake:90"], suspects=named),
         check(15, alerts=["limit:100"], suspects=other),
     ]
-    # Then the verdict is the critical alert's, and who it named is kept
     verdict = attribution(checks, [MASS_UPDATE])
-    assert verdict.named is Named.YES
-    assert verdict.tops == ("sf-prod: flow Mass_Update_Accounts",)
+    assert (verdict.consumer, verdict.driver) == (Named.YES, Named.YES)
+    assert verdict.tops == ("sf-prod: HubSpot (connected app)",)
+    assert verdict.drivers == ("sf-prod: flow Mass_Update_Accounts",)
 
 
-def test_a_critical_row_without_suspects_reads_unknown_without_attribution() -> None:
-    # Given a monitor without attribution: a critical alert, no suspects
-    checks = [check(5, alerts=["warn:70"]), check(10, alerts=["brake:90"])]
-    scenario = BY_KEY["late-detection"]
-    # When scored
-    result = score(scenario, Recording(checks=checks), trace("sf-prod", [60_000]), {}, None)
-    # Then the column reads "-"
-    assert result.attribution == "-"
-    assert result.attribution_named == []
+def test_the_worst_connection_decides_each_column() -> None:
+    hubspot = Culprit("hs-portal", ("private app",), drivers=("workflow:2001",), knowable=False)
+    checks = [
+        check(10, alerts=["brake:90"], suspects=_suspects(CONNECTOR, drivers=(ACCOUNTS,))),
+        check(10, "hs-portal", alerts=["brake:90"]),
+    ]
+    verdict = attribution(checks, [MASS_UPDATE, hubspot])
+    assert (verdict.consumer, verdict.driver) == (Named.YES, Named.NO)
+    assert attribution([], []).consumer is Named.NOT_APPLICABLE
 
 
-def test_the_score_names_the_culprit_from_the_critical_rows_suspects() -> None:
-    named = _suspects(_flow("Mass_Update_Accounts", 40_000), changes=(ACTIVATED,))
+def test_the_score_carries_both_columns_from_the_critical_rows_suspects() -> None:
+    named = _suspects(CONNECTOR, drivers=(ACTIVATION, ACCOUNTS))
     checks = [check(60, alerts=["limit:100"], suspects=named)]
     scenario = BY_KEY["late-detection"]
     result = score(scenario, Recording(checks=checks), trace("sf-prod", [60_000]), {}, None)
-    assert result.attribution == "yes"
-    assert result.attribution_named == ["sf-prod: flow Mass_Update_Accounts"]
+    assert (result.consumer_named, result.driver_named) == ("yes", "yes")
+    assert result.attribution_named == ["sf-prod: HubSpot (connected app)"]
+    assert result.drivers_named == ["sf-prod: flow Mass_Update_Accounts, Account records"]
+    bare = [check(5, alerts=["warn:70"]), check(10, alerts=["brake:90"])]
+    result = score(scenario, Recording(checks=bare), trace("sf-prod", [60_000]), {}, None)
+    assert (result.consumer_named, result.driver_named) == ("-", "-")
 
 
-def test_the_worst_connection_decides_and_unknowable_ones_do_not_count() -> None:
-    hubspot = Culprit("hs-portal", ("workflow:2001",), knowable=False)
-    named = _suspects(_flow("Mass_Update_Accounts", 40_000), changes=(ACTIVATED,))
-    checks = [
-        check(10, alerts=["brake:90"], suspects=named),
-        check(10, "hs-portal", alerts=["brake:90"]),
-    ]
-    assert attribution(checks, [MASS_UPDATE, hubspot]).named is Named.YES
-    assert attribution(checks, [MASS_UPDATE, ETL]).named is Named.NO
-    assert attribution([], []).named is Named.NOT_APPLICABLE
+def test_no_scenario_names_an_in_org_automation_as_a_spender() -> None:
+    # Flows, triggers and workflows spend no calls of their own: they are drivers only
+    for scenario in SCORE_SCENARIOS:
+        for culprit in scenario.culprits:
+            assert not any(
+                name.startswith(("flow:", "workflow:", "job:")) for name in culprit.consumer
+            ), scenario.key
+    seed = BY_KEY["seed-rollups"].culprits[0]
+    assert seed.consumer == ("HubSpot",)
+    assert "flow:Account_Rollup_Hourly" in seed.drivers
+    assert BY_KEY["noisy-neighbour"].culprits[0].drivers == ()

@@ -93,14 +93,17 @@ def test_table_json_and_markdown_carry_the_new_columns_and_the_headline() -> Non
     assert document["headline"]["targets"][3]["met"] is True
     assert document["scenarios"][3]["false_brakes"] == 1
     assert {"limit_percent_before_brake", "watch_calls_per_day", "minutes_to_first_alert",
-            "attribution", "tail_percent", "minutes_to_flat",
+            "consumer_named", "driver_named", "drivers_named", "tail_percent",
+            "minutes_to_flat",
             } <= set(document["scenarios"][0])  # fmt: skip
     table = text_table(scores)
     assert "n/a (no brake due)" in table
     assert "targets met 1 / 5" in table
     page = markdown(scores)
     assert "## The columns" in page
-    assert "**attribution**" in page
+    assert "**consumer named**" in page
+    assert "**driver named**" in page
+    assert "| consumer named | driver named |" in page
 
 
 def test_a_false_brake_fails_the_run() -> None:

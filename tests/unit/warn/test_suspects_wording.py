@@ -227,13 +227,26 @@ def test_changes_without_a_ranking_still_open_a_suspects_section() -> None:
 
 def test_a_release_ranking_older_than_the_brake_is_not_called_since_the_brake() -> None:
     braked_at = datetime(2026, 11, 2, 1, 59, tzinfo=UTC)  # after the daily file's last event
-    fresh = SUSPECTS.model_copy(update={"data_as_of": braked_at + timedelta(hours=1)})
+    # The daily file of the brake's own day: it ends after the brake, began before it
+    spanning = SUSPECTS.model_copy(
+        update={
+            "data_as_of": braked_at + timedelta(hours=1),
+            "window_start": braked_at - timedelta(hours=23),
+        }
+    )
+    fresh = SUSPECTS.model_copy(
+        update={"data_as_of": braked_at + timedelta(hours=1), "window_start": braked_at}
+    )
 
     old_story = story(None, SUSPECTS, now=NOW, braked_at=braked_at)
+    spanning_story = story(None, spanning, now=NOW, braked_at=braked_at)
     fresh_story = story(None, fresh, now=NOW, braked_at=braked_at)
 
     assert old_story.startswith(
         "At release, from data older than the brake (from the ApiTotalUsage daily file, 12 h old):"
+    )
+    assert spanning_story.startswith(
+        "At release, from data that began before the brake (from the ApiTotalUsage daily file,"
     )
     assert fresh_story.startswith("Since the brake (from the ApiTotalUsage daily file,")
 

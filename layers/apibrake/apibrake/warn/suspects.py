@@ -185,10 +185,16 @@ def story(
 
 
 def _after_label(after: Suspects, braked_at: datetime | None) -> str:
-    """ "Since the brake", unless the ranking's newest data predates the brake (yesterday's
-    daily file at release): then it is only the newest the sources know."""
-    if braked_at is not None and after.data_as_of is not None and after.data_as_of < braked_at:
+    """ "Since the brake" only for data that is all after it: a ranking whose newest data
+    predates the brake (yesterday's daily file at release) is only the newest the sources
+    know, and one whose window began before the brake (the daily file of the brake's own
+    day) mostly tells what the brake stopped."""
+    if braked_at is None:
+        return "Since the brake"
+    if after.data_as_of is not None and after.data_as_of < braked_at:
         return "At release, from data older than the brake"
+    if after.window_start is not None and after.window_start < braked_at:
+        return "At release, from data that began before the brake"
     return "Since the brake"
 
 

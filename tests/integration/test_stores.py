@@ -141,6 +141,19 @@ def test_a_claim_never_confirmed_is_given_up_after_its_invocation_must_be_over(
     assert store.live_alert_claims("c1", now=later) == {"brake:90"}
 
 
+def test_the_claims_of_one_alert_are_confirmed_together(aws: Any) -> None:
+    store = StateStore(_dynamodb(), aws.table_names["StateTable"], reading_ttl=timedelta(hours=48))
+    now = datetime(2026, 11, 2, 12, tzinfo=UTC)
+    ends = now + timedelta(hours=6)
+    for key in ("warn:70", "warn:80", "brake:90"):
+        assert store.claim_alert("c1", key, now=now, window_ends=ends)
+    store.release_alert_claim("c1", "warn:80")  # given back meanwhile: the others still count
+    store.confirm_alert_claims("c1", ["warn:70", "warn:80", "brake:90"])
+    after = now + PENDING_CLAIM_GRACE
+    assert store.live_alert_claims("c1", now=after) == {"warn:70", "brake:90"}
+    assert store.claim_alert("c1", "warn:80", now=after, window_ends=ends)  # not re-created
+
+
 def test_readings_round_trip_in_time_order(aws: Any) -> None:
     store = StateStore(_dynamodb(), aws.table_names["StateTable"], reading_ttl=timedelta(hours=48))
     start = datetime(2026, 11, 2, 12, tzinfo=UTC)

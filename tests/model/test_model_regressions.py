@@ -125,3 +125,67 @@ def test_one_critical_alert_per_window_under_crashes_and_concurrent_brakes(
         state.promises_hold()
     finally:
         state.teardown()
+
+
+def test_an_alert_whose_claims_were_half_confirmed_is_not_sent_twice(
+    local_aws: LocalAws, function_env: None, fast_retries: None
+) -> None:
+    # Issue 27, the deep profile on the merged tree: the critical alert (with two warnings
+    # mentioned) was published, the process died after confirming two of its three claims,
+    # and the lapsed third sent the alert again a minute later. Claims are now confirmed
+    # in one transaction.
+    state = machine_for(local_aws)()
+    try:
+        state.promises_hold()
+        state.monitor_ticks()
+        state.promises_hold()
+        state.monitor_ticks()
+        state.promises_hold()
+        state.monitor_ticks()
+        state.promises_hold()
+        state.allowlist_changes(change="add the outside flow")
+        state.promises_hold()
+        state.monitor_ticks()
+        state.promises_hold()
+        state.manual_release(dry_run=True, force=True, pick=0)
+        state.promises_hold()
+        state.usage_jumps(connection="hs-1", percent=50)
+        state.promises_hold()
+        state.invocation_cut_off_and_retried(
+            at=24, cut="deadline", pick=2, which="scheduled_release"
+        )
+        state.promises_hold()
+        state.time_passes(minutes=360)
+        state.promises_hold()
+        state.connection_enabled(connection="sf-1", enabled=True)
+        state.promises_hold()
+        state.time_passes(minutes=360)
+        state.promises_hold()
+        state.manual_brake(connection="all", dry_run=True, tier=1)
+        state.promises_hold()
+        state.two_invocations_at_once(pair=("monitor", "brake"), pick=1)
+        state.promises_hold()
+        state.time_passes(minutes=1)
+        state.promises_hold()
+        state.two_invocations_at_once(pair=("monitor", "brake"), pick=0)
+        state.promises_hold()
+        state.monitor_ticks()
+        state.promises_hold()
+        state.all_quiet()
+        state.promises_hold()
+        state.allowlist_changes(change="remove flow Rollup_A")
+        state.promises_hold()
+        state.time_passes(minutes=1500)
+        state.promises_hold()
+        state.time_passes(minutes=5)
+        state.promises_hold()
+        state.monitor_ticks()
+        state.promises_hold()
+        state.monitor_ticks()
+        state.promises_hold()
+        state.usage_jumps(connection="sf-1", percent=92)
+        state.promises_hold()
+        state.invocation_cut_off_and_retried(at=18, cut="crash after", pick=0, which="monitor")
+        state.promises_hold()
+    finally:
+        state.teardown()

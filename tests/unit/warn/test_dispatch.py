@@ -45,6 +45,9 @@ class MemoryClaims:
     def confirm_alert_claim(self, cid: str, key: str) -> None:
         self.confirmed.add((cid, key))
 
+    def confirm_alert_claims(self, cid: str, keys: list[str]) -> None:
+        self.confirmed.update((cid, key) for key in keys)
+
     def release_alert_claim(self, cid: str, key: str) -> None:
         self.windows.pop((cid, key), None)
 

@@ -35,6 +35,9 @@ class CountingStore:
     def confirm_alert_claim(self, connection_id: str, alert_key: str) -> None:
         pass  # RunClaims passes it through: nothing to count here
 
+    def confirm_alert_claims(self, connection_id: str, alert_keys: list[str]) -> None:
+        pass
+
     def release_alert_claim(self, connection_id: str, alert_key: str) -> None:
         self.released.append((connection_id, alert_key))
         self.live.get(connection_id, set()).discard(alert_key)

@@ -162,6 +162,33 @@ class StateStore:
             if not is_conditional_failure(exc):  # released meanwhile: nothing to confirm
                 raise
 
+    def confirm_alert_claims(self, connection_id: str, alert_keys: list[str]) -> None:
+        """Confirms every claim one alert published, in one transaction: a process dying
+        between two separate confirmations would leave a published claim pending, and its
+        alert would go out again."""
+        if len(alert_keys) <= 1:
+            for key in alert_keys:
+                self.confirm_alert_claim(connection_id, key)
+            return
+        updates = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": {"pk": {"S": f"alert#{connection_id}"}, "sk": {"S": key}},
+                    "UpdateExpression": "REMOVE pending_until",
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            }
+            for key in alert_keys
+        ]
+        try:
+            self._dynamodb.transact_write_items(TransactItems=updates)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            for key in alert_keys:  # one was given back meanwhile: confirm the others
+                self.confirm_alert_claim(connection_id, key)
+
     def release_alert_claim(self, connection_id: str, alert_key: str) -> None:
         """Undo a claim whose alert could not be published, so the next run tries again."""
         self._dynamodb.delete_item(

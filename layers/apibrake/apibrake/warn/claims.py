@@ -27,6 +27,8 @@ class AlertClaims(Protocol):
 
     def confirm_alert_claim(self, connection_id: str, alert_key: str) -> None: ...
 
+    def confirm_alert_claims(self, connection_id: str, alert_keys: list[str]) -> None: ...
+
     def release_alert_claim(self, connection_id: str, alert_key: str) -> None: ...
 
 
@@ -60,6 +62,9 @@ class RunClaims:
 
     def confirm_alert_claim(self, connection_id: str, alert_key: str) -> None:
         self._store.confirm_alert_claim(connection_id, alert_key)
+
+    def confirm_alert_claims(self, connection_id: str, alert_keys: list[str]) -> None:
+        self._store.confirm_alert_claims(connection_id, alert_keys)
 
     def release_alert_claim(self, connection_id: str, alert_key: str) -> None:
         self._store.release_alert_claim(connection_id, alert_key)

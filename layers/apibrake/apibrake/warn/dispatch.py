@@ -76,6 +76,12 @@ class AlertDispatcher:
             for alert in won:
                 self._claims.release_alert_claim(connection.connection_id, alert.key)
             raise
-        for alert in won:
-            self._claims.confirm_alert_claim(connection.connection_id, alert.key)
-        return [alert.key for alert in won]
+        keys = [alert.key for alert in won]
+        try:
+            self._claims.confirm_alert_claims(connection.connection_id, keys)
+        except Exception:  # sent all the same: the claims lapse and may send it once more
+            logger.exception(
+                "alert sent, claims not confirmed",
+                extra={"connection_id": connection.connection_id, "alert": top.key},
+            )
+        return keys

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sandbox.salesforce.ledger import KEEP, minute_index, minute_start
+from sandbox.salesforce.minutes import PerMinute, minute_index
 
 
 @dataclass(frozen=True)
@@ -33,28 +33,7 @@ class Change:
     driver: Driver
 
 
-class ChangeQueue:
-    def __init__(self) -> None:
-        # minute -> change -> records (fractions from steady rates add up over minutes)
-        self._minutes: dict[int, dict[Change, float]] = defaultdict(lambda: defaultdict(float))
-
-    def add(self, at: datetime, change: Change, records: float) -> None:
-        if records > 0:
-            self._minutes[minute_index(at)][change] += records
-
-    def add_rate(self, start: datetime, end: datetime, change: Change, per_hour: float) -> None:
-        """A steady `per_hour` records over [start, end), spread minute by minute."""
-        if per_hour <= 0 or end <= start:
-            return
-        per_second = per_hour / 3600
-        cursor = max(start, end - KEEP)
-        while cursor < end:
-            stop = min(minute_start(minute_index(cursor) + 1), end)
-            self._minutes[minute_index(cursor)][change] += (
-                per_second * (stop - cursor).total_seconds()
-            )
-            cursor = stop
-
+class ChangeQueue(PerMinute[Change]):
     def pending(self, up_to: datetime, objects: frozenset[str]) -> float:
         """Records of `objects` changed before `up_to` and not yet taken."""
         last = minute_index(up_to)
@@ -86,9 +65,3 @@ class ChangeQueue:
             if not changes:
                 del self._minutes[minute]
         return dict(taken)
-
-    def prune(self, now: datetime, keep: timedelta = KEEP) -> None:
-        """Changes nobody reads (objects no consumer syncs) are forgotten after `keep`."""
-        oldest = minute_index(now - keep)
-        for minute in [m for m in self._minutes if m < oldest]:
-            del self._minutes[minute]

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sandbox.salesforce.ledger import Caller, CallLedger, minute_start
+from sandbox.salesforce.ledger import Caller, CallLedger
+from sandbox.salesforce.minutes import minute_start
 from sandbox.salesforce.settings import SalesforceSettings
 
 # The official column list (object reference v67), in the order a real file's header has

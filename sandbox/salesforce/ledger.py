@@ -13,10 +13,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
-_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-KEEP = timedelta(days=3)  # yesterday's daily file plus a day's slack
+from sandbox.salesforce.minutes import PerMinute, minute_index
 
 
 @dataclass(frozen=True)
@@ -33,40 +32,7 @@ class Caller:
     http_method: str = "POST"
 
 
-def minute_index(moment: datetime) -> int:
-    return int((moment - _EPOCH).total_seconds() // 60)
-
-
-def minute_start(index: int) -> datetime:
-    return _EPOCH + timedelta(minutes=index)
-
-
-class CallLedger:
-    def __init__(self) -> None:
-        self._minutes: dict[int, dict[Caller, float]] = defaultdict(lambda: defaultdict(float))
-
-    def add(self, at: datetime, caller: Caller, calls: float) -> None:
-        if calls > 0:
-            self._minutes[minute_index(at)][caller] += calls
-
-    def add_rate(self, start: datetime, end: datetime, caller: Caller, per_hour: float) -> None:
-        """A steady rate over [start, end), spread minute by minute."""
-        if per_hour <= 0 or end <= start:
-            return
-        per_second = per_hour / 3600
-        cursor = max(start, end - KEEP)
-        while cursor < end:
-            stop = min(minute_start(minute_index(cursor) + 1), end)
-            self._minutes[minute_index(cursor)][caller] += (
-                per_second * (stop - cursor).total_seconds()
-            )
-            cursor = stop
-
-    def prune(self, now: datetime) -> None:
-        oldest = minute_index(now - KEEP)
-        for minute in [m for m in self._minutes if m < oldest]:
-            del self._minutes[minute]
-
+class CallLedger(PerMinute[Caller]):
     def any_calls(self, start: datetime, end: datetime) -> bool:
         return any(self.whole_calls(start, end))
 

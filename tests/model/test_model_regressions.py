@@ -6,6 +6,8 @@ and `state.promises_hold()` after each step keeps the invariants checked where t
 
 from __future__ import annotations
 
+from typing import Any
+
 from localaws import LocalAws
 from tests.model.machine import machine_for
 
@@ -38,6 +40,21 @@ def test_an_alert_read_after_a_crash_is_dated_when_it_was_sent(
         state.teardown()
 
 
+def _calm_then_hubspot_at_97(state: Any) -> None:
+    """The start both issue-27 histories share: Salesforce off, calm ticks, HubSpot at 97 %."""
+    state.connection_enabled(connection="sf-1", enabled=False)
+    state.promises_hold()
+    state.manual_release(dry_run=False, force=False, pick=0)
+    state.promises_hold()
+    for _ in range(5):
+        state.monitor_ticks()
+        state.promises_hold()
+    state.scheduled_release()
+    state.promises_hold()
+    state.usage_jumps(connection="hs-1", percent=97)
+    state.promises_hold()
+
+
 def test_an_alert_claimed_by_a_cut_off_monitor_still_goes_out(
     local_aws: LocalAws, function_env: None, fast_retries: None
 ) -> None:
@@ -45,17 +62,7 @@ def test_an_alert_claimed_by_a_cut_off_monitor_still_goes_out(
     # critical alert's claim but never published; the claim kept every later tick quiet.
     state = machine_for(local_aws)()
     try:
-        state.connection_enabled(connection="sf-1", enabled=False)
-        state.promises_hold()
-        state.manual_release(dry_run=False, force=False, pick=0)
-        state.promises_hold()
-        for _ in range(5):
-            state.monitor_ticks()
-            state.promises_hold()
-        state.scheduled_release()
-        state.promises_hold()
-        state.usage_jumps(connection="hs-1", percent=97)
-        state.promises_hold()
+        _calm_then_hubspot_at_97(state)
         state.scheduled_release()
         state.promises_hold()
         state.scheduled_release()
@@ -78,17 +85,7 @@ def test_one_critical_alert_per_window_under_crashes_and_concurrent_brakes(
     # Issue 27, deep profile: "hs-1: 2 brake_threshold alerts in one window".
     state = machine_for(local_aws)()
     try:
-        state.connection_enabled(connection="sf-1", enabled=False)
-        state.promises_hold()
-        state.manual_release(dry_run=False, force=False, pick=0)
-        state.promises_hold()
-        for _ in range(5):
-            state.monitor_ticks()
-            state.promises_hold()
-        state.scheduled_release()
-        state.promises_hold()
-        state.usage_jumps(connection="hs-1", percent=97)
-        state.promises_hold()
+        _calm_then_hubspot_at_97(state)
         state.monitor_ticks()
         state.promises_hold()
         state.time_passes(minutes=360)

@@ -41,6 +41,17 @@ def decide(
     )
 
 
+def decide_with_tail(series: list[UsageReading], tail_minutes: float) -> BrakeAhead | None:
+    return brake_ahead(
+        series,
+        threshold=THRESHOLD,
+        look_ahead_minutes=2.0,
+        now=series[-1].taken_at,
+        resets=False,
+        tail_minutes=tail_minutes,
+    )
+
+
 @pytest.mark.parametrize(
     ("case", "series", "look_ahead", "brakes"),
     [
@@ -121,14 +132,7 @@ def test_the_tail_brakes_ahead_when_brake_plus_tail_would_reach_the_limit() -> N
     # but the connector syncs 15 more minutes after any brake: 88,000 + 800 x 17 > 100 %
     series = readings(86_400, 87_200, 88_000)
     assert decide(series) is None
-    ahead = brake_ahead(
-        series,
-        threshold=THRESHOLD,
-        look_ahead_minutes=2.0,
-        now=series[-1].taken_at,
-        resets=False,
-        tail_minutes=15.0,
-    )
+    ahead = decide_with_tail(series, 15.0)
     assert ahead is not None
     assert ahead.tail_minutes == 15.0
     assert ahead.peak_with_tail_percent == pytest.approx(101.6)
@@ -137,14 +141,4 @@ def test_the_tail_brakes_ahead_when_brake_plus_tail_would_reach_the_limit() -> N
 def test_a_tail_that_stays_under_the_limit_waits_for_the_threshold() -> None:
     # 200 calls a minute at 80 %: 80,000 + 200 x 17 = 83.4 %, nowhere near the limit
     series = readings(79_600, 79_800, 80_000)
-    assert (
-        brake_ahead(
-            series,
-            threshold=THRESHOLD,
-            look_ahead_minutes=2.0,
-            now=series[-1].taken_at,
-            resets=False,
-            tail_minutes=15.0,
-        )
-        is None
-    )
+    assert decide_with_tail(series, 15.0) is None

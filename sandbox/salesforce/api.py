@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from sandbox.http import BadRequest, Request, Response, Router
 from sandbox.salesforce import errors, ids, permissions
 from sandbox.salesforce.callers import request_caller
+from sandbox.salesforce.composite import run_composite
 from sandbox.salesforce.limits import limits_payload
 from sandbox.salesforce.query import QueryResult, run
 from sandbox.salesforce.settings import VERSION_LABELS
@@ -44,6 +45,7 @@ class SalesforceApi:
             "PATCH", f"{base}/tooling/sobjects/FlowDefinition/{{record_id}}", self._patch_flow
         )
         self._router.add("POST", f"{base}/tooling/composite", self._composite)
+        self._router.add("POST", f"{base}/composite", self._data_composite)
         self._router.add("GET", f"{base}/tooling/executeAnonymous", self._execute_anonymous)
         self._router.add(
             "GET", f"{base}/sobjects/EventLogFile/{{record_id}}/LogFile", self._log_file
@@ -230,6 +232,15 @@ class SalesforceApi:
 
     def _composite(self, request: Request) -> Response:
         return self._writes.composite(request.json())
+
+    def _data_composite(self, request: Request) -> Response:
+        """Queries in one call (counted once, at the gate)."""
+        return run_composite(request.json(), request.headers, self._composite_query)
+
+    def _composite_query(self, request: Request) -> Response:
+        if request.params["version"] not in self._org.settings.api_versions:
+            return errors.not_found()
+        return self._query(request)
 
     def _execute_anonymous(self, request: Request) -> Response:
         body = request.arg("anonymousBody")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -16,11 +15,11 @@ from sandbox.salesforce.apex import (
     Statement,
     parse,
 )
+from sandbox.salesforce.composite import result, subrequests
 
 if TYPE_CHECKING:
     from sandbox.salesforce.org import SalesforceOrg
 
-MAX_SUBREQUESTS = 25
 _FLOW_URL = re.compile(r"^/services/data/v([^/]+)/tooling/sobjects/FlowDefinition/([^/]+)/?$")
 _HALTED = errors.error_body(
     "PROCESSING_HALTED",
@@ -70,16 +69,9 @@ class ToolingWrites:
         return Response.empty(204)
 
     def composite(self, body: Any) -> Response:
-        items = body.get("compositeRequest") if isinstance(body, dict) else None
-        if not isinstance(items, list) or not items:
-            return errors.error(400, "JSON_PARSER_ERROR", "compositeRequest is required")
-        if len(items) > MAX_SUBREQUESTS:
-            return errors.error(
-                400,
-                "LIMIT_EXCEEDED",
-                f"Limit Exceeded: a composite request can contain at most {MAX_SUBREQUESTS} "
-                "subrequests",
-            )
+        items = subrequests(body)
+        if isinstance(items, Response):
+            return items
         all_or_none = bool(body.get("allOrNone", False))
         if all_or_none:
             self._org.begin()
@@ -87,7 +79,7 @@ class ToolingWrites:
         failed_at: int | None = None
         for index, item in enumerate(items):
             response = self._subrequest(item if isinstance(item, dict) else {})
-            results.append(_result(item, response))
+            results.append(result(item, response))
             if all_or_none and response.status >= 400:
                 failed_at = index
                 break
@@ -100,7 +92,7 @@ class ToolingWrites:
         halted = [
             results[index]
             if index == failed_at
-            else {**_result(item, Response(400)), "body": _HALTED}
+            else {**result(item, Response(400)), "body": _HALTED}
             for index, item in enumerate(items)
         ]
         return Response.json(200, {"compositeResponse": halted})
@@ -164,13 +156,3 @@ class ToolingWrites:
                     statement.line,
                     statement.column,
                 )
-
-
-def _result(item: Any, response: Response) -> dict[str, Any]:
-    reference = item.get("referenceId") if isinstance(item, dict) else None
-    return {
-        "body": json.loads(response.body) if response.body else None,
-        "httpHeaders": {},
-        "httpStatusCode": response.status,
-        "referenceId": reference,
-    }

@@ -44,7 +44,7 @@ from apibrake.incident.records import (
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Platform
 from apibrake.models.permissions import Permission
-from apibrake.platforms.salesforce.client import SalesforceClient
+from apibrake.platforms.salesforce.client import SalesforceClient, answered
 from apibrake.platforms.salesforce.execute_anonymous import ExecuteAnonymousResult
 from apibrake.platforms.salesforce.permissions import AUTHOR_APEX, MODIFY_METADATA, VIEW_SETUP
 from apibrake.platforms.salesforce.soql import soql_strings
@@ -148,7 +148,8 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
 
     async def inventory(self, client: SalesforceClient, names: list[str]) -> dict[str, Observed]:
         """The jobs, their classes (namespace, constructor), their owners and whether each
-        comes back exactly: 4 queries, the integration user's id from the token (free)."""
+        comes back exactly: 3 calls (the jobs; their classes and owners in one composite;
+        the classes' constructors), the integration user's id from the token (free)."""
         found = await self.observe(client, names)
         if found:
             ids = soql_strings([str(o.summary["id"]) for o in found.values()])
@@ -158,43 +159,35 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
     async def _complete(
         self, client: SalesforceClient, found: dict[str, Observed], *, trigger_filter: str
     ) -> None:
-        """Adds each job's class, namespace and constructor, and what a re-created job
-        would not keep."""
-        jobs = await client.query(
-            "SELECT ApexClass.Name, ApexClass.NamespacePrefix, CronTriggerId "  # noqa: S608 - the callers escape
+        """Adds each job's class, namespace and constructor, its owner, and what a
+        re-created job would not keep. The classes and the owners are read in one composite
+        call (both answers fit one page: an org schedules at most 100 Apex jobs)."""
+        user_id = await client.running_user_id()
+        owners = {str(o.summary["owner_id"]) for o in found.values() if o.summary.get("owner_id")}
+        soqls = {
+            "jobs": "SELECT ApexClass.Name, ApexClass.NamespacePrefix, CronTriggerId "  # noqa: S608 - the callers escape
             f"FROM AsyncApexJob WHERE JobType = 'ScheduledApex' AND Status IN {_RUNS_WITH_CLASS} "
             f"{trigger_filter}".rstrip()
-        )
-        class_by_trigger = {job.get("CronTriggerId"): job.get("ApexClass") or {} for job in jobs}
+        }
+        if owners:
+            soqls["users"] = (
+                "SELECT Id, Username, TimeZoneSidKey FROM User "  # noqa: S608 - values escaped
+                f"WHERE Id IN ({soql_strings(sorted(owners | ({user_id} if user_id else set())))})"
+            )
+        answers = await client.query_many(soqls)
+        class_by_trigger = {
+            job.get("CronTriggerId"): job.get("ApexClass") or {}
+            for job in answered(answers["jobs"])
+        }
         for observed in found.values():
             apex_class = class_by_trigger.get(observed.summary["id"], {})
             observed.summary["apex_class"] = apex_class.get("Name")
             observed.summary["namespace"] = apex_class.get("NamespacePrefix") or None
         await self._read_constructors(client, found)
-        user_id = await client.running_user_id()
-        await self._read_owners(client, found, user_id)
+        if owners:
+            _note_owners(found, answered(answers["users"]))
         for observed in found.values():
             observed.summary["inexact"] = differences(observed.summary, user_id)
-
-    async def _read_owners(
-        self, client: SalesforceClient, found: dict[str, Observed], running_user_id: str | None
-    ) -> None:
-        """Each owner's username and time zone now (a re-created job takes the running
-        user's zone, compared with the job's own)."""
-        ids = {str(o.summary["owner_id"]) for o in found.values() if o.summary.get("owner_id")}
-        if not ids:
-            return
-        if running_user_id:
-            ids.add(running_user_id)
-        users = await client.query(
-            "SELECT Id, Username, TimeZoneSidKey FROM User "  # noqa: S608 - values escaped
-            f"WHERE Id IN ({soql_strings(sorted(ids))})"
-        )
-        by_id = {str(user.get("Id"))[:15]: user for user in users}
-        for observed in found.values():
-            owner = by_id.get(str(observed.summary.get("owner_id"))[:15], {})
-            observed.summary["owner_username"] = owner.get("Username")
-            observed.summary["owner_time_zone"] = owner.get("TimeZoneSidKey")  # its zone now
 
     async def _read_constructors(
         self, client: SalesforceClient, found: dict[str, Observed]
@@ -425,3 +418,13 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
             if differs:
                 note = "re-created, not exactly as it was: " + "; ".join(differs)
                 row.record(direction, Outcome.CHANGED, error=note)
+
+
+def _note_owners(found: dict[str, Observed], users: list[dict[str, Any]]) -> None:
+    """Each owner's username and time zone now (a re-created job takes the running user's
+    zone, compared with the job's own)."""
+    by_id = {str(user.get("Id"))[:15]: user for user in users}
+    for observed in found.values():
+        owner = by_id.get(str(observed.summary.get("owner_id"))[:15], {})
+        observed.summary["owner_username"] = owner.get("Username")
+        observed.summary["owner_time_zone"] = owner.get("TimeZoneSidKey")  # its zone now

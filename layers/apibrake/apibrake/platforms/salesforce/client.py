@@ -14,7 +14,7 @@ import httpx
 
 from apibrake.http.authorized import AuthorizedHttp, TokenProvider
 from apibrake.http.client import PlatformHttp
-from apibrake.http.errors import MalformedResponse
+from apibrake.http.errors import MalformedResponse, RequestRejected
 from apibrake.http.profile import CallKind, Change
 from apibrake.models.credentials import (
     SalesforceClientCredentials,
@@ -357,6 +357,14 @@ class SubqueryRefused(list[dict[str, Any]]):
     def __init__(self, error: SalesforceErrorItem) -> None:
         super().__init__()
         self.error = error
+
+
+def answered(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A composite query's records, or its refusal raised as the error the same query sent
+    alone would have raised (for callers that cannot go on without it)."""
+    if isinstance(records, SubqueryRefused):
+        raise RequestRejected(SALESFORCE, records.error.message, code=records.error.error_code)
+    return records
 
 
 def _subquery_records(result: CompositeResult) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from drill.stack import LocalStack
 from sandbox import scenarios as sandbox_scenarios
+from sandbox.salesforce.connector import HUBSPOT_USERNAME
 from sandbox.server import Sandbox
 
 
@@ -46,7 +47,8 @@ RUNAWAY_ROLLUPS = DrillScenario(
         "chatty enrichment workflow burns the HubSpot portal's; both start the day half used."
     ),
     platform_state=sandbox_scenarios.runaway_rollups,
-    salesforce={"label": "Salesforce production"},
+    # As `apibrake connections add` offers it: the connector's user, which `discover` finds.
+    salesforce={"label": "Salesforce production", "protected_consumers": [HUBSPOT_USERNAME]},
     hubspot={"label": "HubSpot marketing portal"},
     allowlist={
         "sf-prod": (

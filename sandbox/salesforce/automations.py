@@ -64,18 +64,22 @@ def record_rates(org: SalesforceOrg) -> list[tuple[Change, float]]:
 def change_records(org: SalesforceOrg, start: datetime, now: datetime) -> None:
     """The records running automations changed in [start, now) (periodic flows at whole
     periods after their creation); the state holds over the interval, as every change to
-    it accrues first."""
-    queue = org.connector.changes
+    it accrues first. Each change waits for the consumers and stays in the records' history
+    (who last saved them, for SOQL)."""
+    stores = (org.connector.changes, org.records.saved)
     for flow in active_flows(org):
-        queue.add_rate(start, now, flow_change(flow), flow.records_per_hour)
+        for store in stores:
+            store.add_rate(start, now, flow_change(flow), flow.records_per_hour)
         if flow.records_per_run <= 0:
             continue
         period = timedelta(minutes=flow.run_every_minutes)
         first_run = (start - flow.created_at) // period + 1
         last_run = (now - flow.created_at) // period
         for run in range(max(first_run, 1), last_run + 1):
-            queue.add(flow.created_at + run * period, flow_change(flow), flow.records_per_run)
-    for job in running_jobs(org):
-        queue.add_rate(start, now, job_change(org, job), job.records_per_hour)
-    for trigger in org.switches.running_triggers():
-        queue.add_rate(start, now, trigger_change(trigger), trigger.records_per_hour)
+            for store in stores:
+                store.add(flow.created_at + run * period, flow_change(flow), flow.records_per_run)
+    rates = [(job_change(org, job), job.records_per_hour) for job in running_jobs(org)]
+    rates += [(trigger_change(t), t.records_per_hour) for t in org.switches.running_triggers()]
+    for change, per_hour in rates:
+        for store in stores:
+            store.add_rate(start, now, change, per_hour)

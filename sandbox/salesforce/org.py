@@ -136,6 +136,7 @@ class SalesforceOrg:
                 record_runs(self.records, job, start, now)
             self.connector.run_until(now)
             self.connector.changes.prune(now)
+            self.records.saved.prune(now)
             self.ledger.prune(now)
             self._accrued_to = now
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sandbox.salesforce.records import OrgRecords
 from sandbox.salesforce.sobject_rest import QUERY_TYPES, setting_type
-from sandbox.salesforce.sobjects import SOBJECT_TYPES, Row, SObjectType
+from sandbox.salesforce.sobjects import SOBJECT_TYPES, WEIGHT, Row, SObjectType
 from sandbox.salesforce.soql import (
     Aggregate,
     Condition,
@@ -18,9 +18,6 @@ from sandbox.salesforce.soql import (
     SoqlError,
     parse,
 )
-
-# A row standing for several identical events (ApiTotalUsageEventLog) says how many here.
-WEIGHT = "__count"
 
 _CUSTOM_FIELD_HINT = (
     "If you are attempting to use a custom field, be sure to append the '__c' after the custom "

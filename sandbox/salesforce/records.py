@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from sandbox.salesforce.saved_records import SavedRecords
+
 if TYPE_CHECKING:
     from sandbox.salesforce.event_logs import EventLogs
 
@@ -207,4 +209,5 @@ class OrgRecords:
     event_logs: EventLogs | None = None  # ApiTotalUsage files and event log rows
     settings: dict[str, HierarchySetting] = field(default_factory=dict)  # by lower-case name
     triggers: list[Trigger] = field(default_factory=list)
+    saved: SavedRecords = field(default_factory=SavedRecords)  # who last saved which records
     org_id: str = ""  # the Organization record's id

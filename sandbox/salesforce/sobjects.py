@@ -7,11 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sandbox.salesforce.automations import AUTOMATED_PROCESS_USER
 from sandbox.salesforce.cron import CronError, parse
 from sandbox.salesforce.logins import login_rows
 from sandbox.salesforce.records import ApexClass, FlowDefinition, FlowVersion, OrgRecords
+from sandbox.salesforce.saved_records import SAVED_OBJECTS
 
 Row = dict[str, Any]  # field -> value; relationship -> Row or None
+# A row standing for several identical records or events says how many here.
+WEIGHT = "__count"
 
 
 @dataclass(frozen=True)
@@ -436,5 +440,42 @@ _TYPES += [
         tooling=False,
     ),
 ]  # fmt: skip
+
+
+def _saved_rows(sobject: str) -> Callable[[OrgRecords, datetime], list[Row]]:
+    """One row per (who, minute) standing for that many records (WEIGHT), with the saving
+    user's id (the Automated Process user's when no user row has that name)."""
+
+    def rows(records: OrgRecords, now: datetime) -> list[Row]:
+        by_name = {user.username.lower(): user for user in records.users.values()}
+        found = []
+        for index, (change, minute, count) in enumerate(records.saved.latest(sobject)):
+            username = change.driver.changed_by
+            user = by_name.get(username.lower())
+            user_id = user.id if user else AUTOMATED_PROCESS_USER[0]
+            found.append(
+                {
+                    "Id": f"{sobject[:3].upper()}{index:012d}",
+                    "LastModifiedById": user_id,
+                    "LastModifiedDate": timestamp(minute),
+                    "LastModifiedBy": {"Id": user_id, "Username": username, "Name": username},
+                    WEIGHT: count,
+                }
+            )
+        return found
+
+    return rows
+
+
+_TYPES += [
+    SObjectType(
+        name,
+        ("Id", "LastModifiedById", "LastModifiedDate"),
+        (Relationship("LastModifiedBy", "User", ("Id", "Username", "Name")),),
+        _saved_rows(name),
+        tooling=False,
+    )
+    for name in SAVED_OBJECTS
+]
 
 SOBJECT_TYPES = {t.name.lower(): t for t in _TYPES}

@@ -22,6 +22,7 @@ from drill.report import scenario_thresholds, write_report
 from drill.scenarios import RUNAWAY_ROLLUPS
 from drill.stack import LocalStack
 from sandbox import scenarios as sandbox_scenarios
+from sandbox.salesforce.connector import HUBSPOT_USERNAME
 from sandbox.server import Sandbox
 
 START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # 20:00 in New York; the portal resets at 05:00
@@ -31,8 +32,12 @@ QUIET = {"POWERTOOLS_LOG_LEVEL": "CRITICAL", "POWERTOOLS_METRICS_DISABLED": "tru
 
 def _near_the_brake(sandbox: Sandbox) -> None:
     sandbox_scenarios.runaway_rollups(sandbox)
-    # 86 % used, made 22 hours ago: it ages out of the org's rolling day two hours in.
-    sandbox.salesforce.add_usage(86_000, at=sandbox.clock.now() - timedelta(hours=22))
+    # 86 % used, made 22 hours ago by the connector syncing yesterday's rollups: it ages out
+    # of the org's rolling day two hours in.
+    connector = sandbox.salesforce.connector.caller("Account", write=False)
+    sandbox.salesforce.add_usage(
+        86_000, at=sandbox.clock.now() - timedelta(hours=22), caller=connector
+    )
     sandbox.hubspot.add_usage(205_000)  # 82 % of the portal's day
 
 
@@ -166,3 +171,21 @@ def test_each_critical_alert_carries_its_whole_email_and_its_sms(
         assert "Usage:" in event.email
         assert event.sms.startswith(f"apibrake CRITICAL {event.connection_id}")
         assert len(event.sms) <= 160  # one SMS segment
+
+
+def test_the_seed_s_critical_alert_names_the_connector_as_consumer_and_the_flows_as_drivers(
+    drill: tuple[DrillResult, _Observer],
+) -> None:
+    """The seed's case (docs/platform-notes.md S6): the HubSpot connector spends the calls
+    (yesterday's daily file ranks it), the rollup flows feed it; it is kept running."""
+    result, _ = drill
+    alert = next(
+        e for e in result.events if e.severity == "critical" and e.connection_id == "sf-prod"
+    )
+
+    consumer = next(line for line in alert.email.splitlines() if "Consumer:" in line)
+    assert f"HubSpot connector ({HUBSPOT_USERNAME})" in consumer
+    assert "keep it running; stop what feeds it" in consumer
+    drivers = alert.email.split("Drivers (what changed the records it reads):", 1)[1]
+    assert "flow Account_Rollup_Hourly" in drivers
+    assert "on the allowlist: the brake stops it" in drivers

@@ -212,3 +212,35 @@ def test_a_run_mode_change_and_apibrakes_own_reactivation_are_no_activations() -
     # And neither is an activation driver, so neither is "after the newest usage data"
     assert [d for d in suspects.drivers if d.kind is DriverKind.ACTIVATION] == []
     assert all(d.evidence == "" for d in suspects.drivers)
+
+
+def test_with_no_ranking_a_protected_sync_is_inferred_from_the_records_it_syncs() -> None:
+    # Given no daily summary, the event log object not licensed, and the connection
+    # protecting the HubSpot connector's user
+    memory = FakeMemory()
+    memory.summaries = []
+    memory.refused[AttributionSource.EVENT_LOG_OBJECT] = "not available"
+    org = FakeOrg()
+    protected = ProtectedConsumers(("hubspot@acme.com",))
+    # When an alert gathers its suspects
+    suspects = _gather(org, memory, protected=protected)
+    # Then the records changed are read before the job runs (a sync is the likely spender)
+    assert org.asked == ["SetupAuditTrail", "composite:Contact,Lead,Account,Opportunity"]
+    # And the connector is named as the consumer: inferred, uncounted, kept running
+    top = suspects.top
+    assert top is not None
+    assert top.name == "HubSpot connector (hubspot@acme.com)"
+    assert (top.calls, top.share, top.protected) == (0, None, KEEP_RUNNING)
+    assert top.evidence == (
+        "inferred, not counted: it syncs the Account, Contact records the drivers changed"
+    )
+
+
+def test_nothing_is_inferred_without_a_protected_sync_or_without_record_changes() -> None:
+    memory = FakeMemory()
+    memory.summaries = []
+    memory.refused[AttributionSource.EVENT_LOG_OBJECT] = "not available"
+    assert _gather(FakeOrg(), memory).consumers == []
+    memory.refused[AttributionSource.RECORD_CHANGES] = "not available"
+    protected = ProtectedConsumers(("hubspot@acme.com",))
+    assert _gather(FakeOrg(), memory, protected=protected).consumers == []

@@ -17,8 +17,15 @@ from typing import Any
 from apibrake.attribution import salesforce_sources as sources
 from apibrake.attribution.spending import Spender
 from apibrake.models.allowlist import AllowlistEntry
-from apibrake.models.attribution import AttributionSource, Driver, DriverKind, Suspects
-from apibrake.models.protected import ProtectedConsumers
+from apibrake.models.attribution import (
+    AttributionSource,
+    Consumer,
+    ConsumerKind,
+    Driver,
+    DriverKind,
+    Suspects,
+)
+from apibrake.models.protected import KEEP_RUNNING, ProtectedConsumers
 
 MAX_DRIVERS = 10
 # Activations first (the likeliest start of a burn), then the work itself, most first.
@@ -99,7 +106,33 @@ def promote_new_activations(suspects: Suspects) -> None:
 
 
 def feeds_a_sync(suspects: Suspects, protected: ProtectedConsumers) -> bool:
-    """Whether the top consumer syncs what others change (a protected consumer, the HubSpot
-    connector): then the records changed tell more than a job's runs."""
+    """Whether the burn is likely a sync's (the top consumer is a protected one, the HubSpot
+    connector; or no source ranked the consumers and the connection protects a sync): then
+    the records changed tell more than a job's runs."""
     top = suspects.top
-    return top is not None and top.automation is None and bool(protected.reason(*top.identities))
+    if top is None:
+        return bool(protected.names)
+    return top.automation is None and bool(protected.reason(*top.identities))
+
+
+def infer_sync_consumer(suspects: Suspects, protected: ProtectedConsumers) -> None:
+    """No source ranked the consumers, yet records were changed on the objects the
+    connection's protected sync reads: that sync is the likely spender (a sync spends calls
+    on what others change, docs/platform-notes.md S6). Named as inferred, with no count, and
+    kept running (what feeds it is what the brake stops)."""
+    changed = [d for d in suspects.drivers if d.kind is DriverKind.RECORD_CHANGES]
+    if suspects.consumers or not changed or not protected.names:
+        return
+    sync = next((n for n in protected.names if protected.reason(n) == KEEP_RUNNING), None)
+    name = sync or protected.names[0]
+    objects = ", ".join(sorted({d.name.removesuffix(" records") for d in changed}))
+    suspects.consumers = [
+        Consumer(
+            name=f"HubSpot connector ({name})" if sync else name,
+            kind=ConsumerKind.USER if "@" in name else ConsumerKind.CONNECTED_APP,
+            calls=0,
+            evidence=f"inferred, not counted: it syncs the {objects} records the drivers changed",
+            user=name if "@" in name else "",
+            connected_app="" if "@" in name else name,
+        )
+    ]

@@ -81,6 +81,7 @@ async def salesforce_suspects(job: Gathering) -> Suspects:
     await drivers.setup_changes(suspects, spender, reach)
     await _live_consumers(suspects, spender, job)
     await _drivers_work(suspects, spender, job)
+    drivers.infer_sync_consumer(suspects, job.protected)
     await _login_hint(suspects, spender, job)
     finish(suspects, job.protected)
     suspects.notes += spender.notes

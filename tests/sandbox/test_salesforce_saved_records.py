@@ -1,0 +1,56 @@
+"""Who last saved the org's business records, as SOQL sees it: an automation's work shows as
+its running user's changes (LastModifiedById), counted once per record however often it is
+rewritten, and never as API calls (docs/platform-notes.md S6)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from sandbox.salesforce.automations import AUTOMATED_PROCESS_USER
+from sandbox.server import Sandbox
+from tests.sandbox.salesforce_support import OrgClient
+
+# What attribution sends (apibrake/platforms/salesforce/activity.py record_changes_soql).
+CHANGED_SINCE = (
+    "SELECT LastModifiedById, LastModifiedBy.Username, COUNT(Id) records FROM {sobject} "
+    "WHERE LastModifiedDate >= {since} GROUP BY LastModifiedById, LastModifiedBy.Username "
+    "ORDER BY COUNT(Id) DESC LIMIT 5"
+)
+
+
+@pytest.fixture
+def sf(sandbox: Sandbox) -> Iterator[OrgClient]:
+    client = OrgClient(sandbox).login()
+    yield client
+    client.close()
+
+
+def _changed(sf: OrgClient, sobject: str, hours: int) -> list[tuple[str, str, int]]:
+    since = (sf.org.clock.now() - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    response = sf.query(CHANGED_SINCE.format(sobject=sobject, since=since))
+    assert response.status_code == 200, response.text
+    return [
+        (r["LastModifiedById"], r["Username"], r["records"]) for r in response.json()["records"]
+    ]
+
+
+def test_an_hourly_rollup_counts_its_records_once_as_the_automated_process_user(
+    sandbox: Sandbox, sf: OrgClient
+) -> None:
+    # An hourly rollup rewriting the same 2,000 Accounts, and a job saving 100 Contacts an hour
+    sf.org.add_flow("Account_Rollup_Hourly", trigger_type="Scheduled", records_per_run=2_000)
+    sf.org.add_scheduled_job("Recalc", records_per_hour=100, changes_object="Contact")
+
+    sandbox.advance(timedelta(hours=3, minutes=30))
+
+    # Three runs rewrote the same records: 2,000 last saved, not 6,000
+    autoproc_id, autoproc = AUTOMATED_PROCESS_USER
+    assert _changed(sf, "Account", hours=24) == [(autoproc_id, autoproc, 2_000)]
+    # A steady job's pool is its hour: the Contacts it saved in the last hour
+    [(_, owner, records)] = _changed(sf, "Contact", hours=1)
+    assert owner == sf.org.settings.username and records == 100
+    # Objects nobody changed have no rows; the saves themselves cost no call
+    assert _changed(sf, "Lead", hours=24) == []

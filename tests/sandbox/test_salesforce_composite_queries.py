@@ -48,8 +48,10 @@ def test_queries_in_one_composite_count_one_call_and_answer_each(sf: OrgClient) 
 
     assert response.status_code == 200, response.text
     users, broken = response.json()["compositeResponse"]
-    assert users["referenceId"] == "users" and users["httpStatusCode"] == 200
-    assert users["body"]["done"] is True and users["body"]["records"]
+    assert users["referenceId"] == "users"
+    assert users["httpStatusCode"] == 200
+    assert users["body"]["done"] is True
+    assert users["body"]["records"]
     assert broken["httpStatusCode"] == 400
     assert broken["body"][0]["errorCode"] in {"INVALID_TYPE", "INVALID_FIELD", "MALFORMED_QUERY"}
     after, _ = sf.org.usage()
@@ -71,4 +73,5 @@ def test_a_subrequest_other_than_a_query_is_refused_on_its_own(sf: OrgClient) ->
 
     refused, answered = _composite(sf, items).json()["compositeResponse"]
 
-    assert refused["httpStatusCode"] == 400 and answered["httpStatusCode"] == 200
+    assert refused["httpStatusCode"] == 400
+    assert answered["httpStatusCode"] == 200

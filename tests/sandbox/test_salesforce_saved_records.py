@@ -51,6 +51,7 @@ def test_an_hourly_rollup_counts_its_records_once_as_the_automated_process_user(
     assert _changed(sf, "Account", hours=24) == [(autoproc_id, autoproc, 2_000)]
     # A steady job's pool is its hour: the Contacts it saved in the last hour
     [(_, owner, records)] = _changed(sf, "Contact", hours=1)
-    assert owner == sf.org.settings.username and records == 100
+    assert owner == sf.org.settings.username
+    assert records == 100
     # Objects nobody changed have no rows; the saves themselves cost no call
     assert _changed(sf, "Lead", hours=24) == []

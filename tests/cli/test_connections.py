@@ -99,7 +99,7 @@ def test_missing_salesforce_permission_is_named_with_the_line_to_add(
     assert result.exit_code == ExitCode.PERMISSION
     assert "missing: ViewSetup (View Setup and Configuration)" in result.stdout
     assert XML_LINE.format("ViewSetup") in result.stderr
-    assert "assign permission set apibrake_Integration (salesforce/)" in result.stderr
+    assert "assign permission set apibrake_Watch (salesforce/)" in result.stderr
     (missing,) = report["missing"]
     assert (missing["name"], missing["label"]) == ("ViewSetup", "View Setup and Configuration")
     assert XML_LINE.format("ViewSetup") in missing["grant"]

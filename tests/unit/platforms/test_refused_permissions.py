@@ -11,7 +11,12 @@ from apibrake.http.errors import (
 from apibrake.models.connection import Platform
 from apibrake.platforms.hubspot.scopes import AUTOMATION, OAUTH
 from apibrake.platforms.permissions import how_to_grant, refused_permissions
-from apibrake.platforms.salesforce.permissions import API_ENABLED, VIEW_SETUP
+from apibrake.platforms.salesforce.permissions import (
+    API_ENABLED,
+    AUTHOR_APEX,
+    MANAGE_USERS,
+    VIEW_SETUP,
+)
 
 SF, HS = Platform.SALESFORCE, Platform.HUBSPOT
 USAGE = (API_ENABLED, VIEW_SETUP)
@@ -59,6 +64,13 @@ def test_how_to_grant_gives_the_line_to_add() -> None:
         "<userPermissions><enabled>true</enabled><name>ViewSetup</name></userPermissions>"
         in how_to_grant(SF, VIEW_SETUP)
     )
-    assert "apibrake_Integration" in how_to_grant(SF, VIEW_SETUP)
+    assert "apibrake_Watch" in how_to_grant(SF, VIEW_SETUP)
     assert "automation" in how_to_grant(HS, AUTOMATION)
     assert "Service keys" in how_to_grant(HS, AUTOMATION)
+
+
+def test_how_to_grant_names_the_least_powerful_set_that_grants_it() -> None:
+    # View Setup is in every brake set too: the watch's is the one to assign.
+    assert "assign permission set apibrake_Watch " in how_to_grant(SF, VIEW_SETUP)
+    assert "assign permission set apibrake_Brake_Scheduled_Apex " in how_to_grant(SF, AUTHOR_APEX)
+    assert "assign permission set apibrake_Brake_Freeze_Users " in how_to_grant(SF, MANAGE_USERS)

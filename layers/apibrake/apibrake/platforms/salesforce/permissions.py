@@ -12,15 +12,23 @@ the EventLogFile object reference ("View Event Log Files and API Enabled"; the A
 Salesforce Help "Custom Settings" (public custom settings are reachable through the API "for
 users with Customize Application permission"), the UserLogin object reference ("you need
 the UserPermissions.ManageUsers permission").
-The repository's `salesforce/` permission set grants exactly these; a test keeps them equal.
+LoginHistory: "only users with Manage Users or Monitor Login History permissions" (object
+reference): Monitor Login History is the narrow one.
+
+The repository's `salesforce/` project ships one permission set per capability (below, least
+first); each grants what its capability's calls declare plus what Salesforce requires beside
+them (`salesforce/permission-dependencies.toml`). Tests keep the XML, this module and the
+dependency table equal.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from apibrake.http.errors import PermissionDenied, PlatformError
+from apibrake.models.allowlist import AutomationKind
 from apibrake.models.permissions import Permission
 
-PERMISSION_SET = "apibrake_Integration"
 PERMISSION_SET_PATH = "salesforce/force-app/main/default/permissionsets"
 
 API_ENABLED = Permission("ApiEnabled", "API Enabled", "every call")
@@ -70,13 +78,80 @@ MANAGE_USERS = Permission(
     "(grant it only when a user is allowlisted: it can freeze anyone); the UserLogin read "
     "needs it too, so the probe proves it",
 )
+MONITOR_LOGIN_HISTORY = Permission(
+    "MonitorLoginHistory",
+    "Monitor Login History",
+    "attribution's hint of which applications logged in (LoginHistory); the narrow "
+    "alternative to Manage Users for this read",
+)
 
 # What `SalesforceClient.usage()` (GET /limits) needs.
 USAGE_READ = (API_ENABLED, VIEW_SETUP)
 # What attribution's sources need: SetupAuditTrail and AsyncApexJob ride on View Setup;
+# LoginHistory takes Monitor Login History, so the watch never needs Manage Users.
 # ApiTotalUsageEventLog also needs "View Event Log Object Data" and the Event Monitoring
-# licence, optional and not in the permission set (its API name is unconfirmed).
-ATTRIBUTION = (API_ENABLED, VIEW_SETUP, VIEW_EVENT_LOG_FILES)
+# licence, optional and not in the permission sets (its API name is unconfirmed).
+ATTRIBUTION = (API_ENABLED, VIEW_SETUP, VIEW_EVENT_LOG_FILES, MONITOR_LOGIN_HISTORY)
+
+
+@dataclass(frozen=True)
+class PermissionSet:
+    """One shipped permission set: a capability an admin grants or withholds on its own.
+
+    `needs` are what the capability's calls declare (the adapters' `permissions`, the
+    usage read's and attribution's); the XML grants those plus what Salesforce requires
+    beside them, from `salesforce/permission-dependencies.toml` (a test checks both)."""
+
+    name: str  # the API name: the file name and `sf org assign permset --name`
+    label: str
+    capability: str
+    kinds: tuple[AutomationKind, ...]  # the allowlist kinds it serves; () for the watch
+    needs: tuple[Permission, ...]
+
+
+WATCH_SET = PermissionSet(
+    "apibrake_Watch",
+    "apibrake Watch",
+    "watch usage and name who spends the calls (reads only)",
+    (),
+    (*USAGE_READ, *ATTRIBUTION),
+)
+FLOWS_SET = PermissionSet(
+    "apibrake_Brake_Flows",
+    "apibrake Brake Flows",
+    "deactivate and re-activate flows and Process Builder processes",
+    (AutomationKind.FLOW,),
+    (VIEW_SETUP, MANAGE_FLOWS),
+)
+SCHEDULED_APEX_SET = PermissionSet(
+    "apibrake_Brake_Scheduled_Apex",
+    "apibrake Brake Scheduled Apex",
+    "abort and re-schedule scheduled Apex jobs (Author Apex: runs any Apex it sends)",
+    (AutomationKind.SCHEDULED_APEX,),
+    (VIEW_SETUP, AUTHOR_APEX, MODIFY_METADATA),
+)
+SETTINGS_SET = PermissionSet(
+    "apibrake_Brake_Settings",
+    "apibrake Brake Settings",
+    "set and reset kill-switch custom settings (Customize Application)",
+    (AutomationKind.SETTING,),
+    (CUSTOMIZE_APPLICATION,),
+)
+FREEZE_USERS_SET = PermissionSet(
+    "apibrake_Brake_Freeze_Users",
+    "apibrake Brake Freeze Users",
+    "freeze and unfreeze users (Manage Users and the user administration it requires)",
+    (AutomationKind.USER,),
+    (MANAGE_USERS,),
+)
+# Least first: the watch is the base every install assigns; the brakes follow by risk.
+PERMISSION_SETS = (WATCH_SET, FLOWS_SET, SCHEDULED_APEX_SET, SETTINGS_SET, FREEZE_USERS_SET)
+
+
+def permission_set_for(permission: Permission) -> PermissionSet:
+    """The least powerful shipped set that grants it (View Setup: the watch's)."""
+    return next(s for s in PERMISSION_SETS if permission.name in {p.name for p in s.needs})
+
 
 # errorCodes of a user without API Enabled (REST: API_DISABLED_FOR_ORG, "The REST API is
 # not enabled for this Organization."; some clients see API_CURRENTLY_DISABLED).
@@ -94,8 +169,9 @@ def user_permission_xml(permission: Permission) -> str:
 
 
 def how_to_grant(permission: Permission) -> str:
+    permission_set = permission_set_for(permission).name
     return (
-        f"assign permission set {PERMISSION_SET} (salesforce/) to the integration user, or add "
+        f"assign permission set {permission_set} (salesforce/) to the integration user, or add "
         f"{user_permission_xml(permission)} to its permission set"
     )
 

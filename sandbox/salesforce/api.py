@@ -174,8 +174,11 @@ class SalesforceApi:
             permissions.VIEW_EVENT_LOG_OBJECT_DATA
         ):
             hidden |= permissions.LICENSED_OBJECTS
-        if not settings.grants(permissions.MANAGE_USERS):
-            hidden |= permissions.MANAGE_USERS_OBJECTS
+        if not (
+            settings.grants(permissions.MANAGE_USERS)
+            or settings.grants(permissions.MONITOR_LOGIN_HISTORY)
+        ):
+            hidden |= permissions.LOGIN_HISTORY_OBJECTS
         return hidden
 
     def _log_file(self, request: Request) -> Response:

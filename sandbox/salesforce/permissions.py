@@ -30,6 +30,7 @@ VIEW_EVENT_LOG_FILES = "ViewEventLogFiles"
 VIEW_EVENT_LOG_OBJECT_DATA = "ViewEventLogObjectData"
 CUSTOMIZE_APPLICATION = "CustomizeApplication"  # custom settings through the API
 MANAGE_USERS = "ManageUsers"  # UserLogin
+MONITOR_LOGIN_HISTORY = "MonitorLoginHistory"  # LoginHistory, without Manage Users
 KNOWN = frozenset(
     {
         API_ENABLED,
@@ -41,6 +42,7 @@ KNOWN = frozenset(
         VIEW_EVENT_LOG_OBJECT_DATA,
         CUSTOMIZE_APPLICATION,
         MANAGE_USERS,
+        MONITOR_LOGIN_HISTORY,
     }
 )  # fmt: skip
 
@@ -54,9 +56,9 @@ EVENT_LOG_OBJECTS = frozenset({"eventlogfile"})
 # Event Log Objects exist only with the Event Monitoring licence (and View Event Log Object
 # Data); without them the object is unknown, as any hidden one: 400 INVALID_TYPE.
 LICENSED_OBJECTS = frozenset({"apitotalusageeventlog"})
-# LoginHistory: "only users with Manage Users or Monitor Login History" (docs/platform-notes.md A5);
-# the sandbox models Manage Users (apibrake's `user` kind asks for it already).
-MANAGE_USERS_OBJECTS = frozenset({"loginhistory"})
+# LoginHistory: "only users with Manage Users or Monitor Login History" (docs/platform-notes.md
+# A5): the watch permission set grants the second, never the first.
+LOGIN_HISTORY_OBJECTS = frozenset({"loginhistory"})
 
 INSUFFICIENT_ACCESS_MESSAGE = (
     "You do not have the level of access necessary to perform the operation you requested. "

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from apibrake.attribution import AttributionStore, CallerCalls, DailySummary
+from apibrake.models.attribution import AttributionSource
 from apibrake.models.usage import ReadingSource, UsageReading, UsageScope
 from apibrake.store.state import StateStore
 from apibrake_cli.errors import ExitCode
@@ -138,17 +139,27 @@ def test_a_bad_since_names_the_option(connected: Run) -> None:
     assert "--since" in result.stderr
 
 
+def _record_changes_refused_before(aws: LocalAws) -> None:
+    AttributionStore(aws.client("dynamodb"), aws.table_name("StateTable")).remember_unavailable(
+        "sf-local",
+        AttributionSource.RECORD_CHANGES,
+        "not available to this connection (NOT_FOUND)",
+        now=datetime.now(UTC),
+    )
+
+
 def test_a_call_left_after_the_other_sources_reads_the_login_hint(
-    connected: Run, sandbox: Sandbox
+    connected: Run, aws: LocalAws, sandbox: Sandbox
 ) -> None:
     _now_in_sandbox(sandbox)
     sandbox.salesforce.switches.add_integration_user(
         "etl@acme.com", name="Nightly ETL", calls_per_hour=600
     )
-    # The first three answers spend their three calls each, learning that the org has
-    # neither the event log object, hourly files nor (the sandbox) the composite the
-    # record changes are read with (each remembered); the fourth has one left.
-    for _ in range(3):
+    # The first answers spend their three calls each, learning that the org has neither
+    # the event log object nor hourly files (each remembered); with the record changes
+    # refused before (remembered too), the next has one call left.
+    _record_changes_refused_before(aws)
+    for _ in range(2):
         earlier = as_json(connected("consumers", "sf-local", "--json"))
         assert not any(note.startswith("logins in the last") for note in earlier["notes"])
     result = connected("consumers", "sf-local", "--json")
@@ -163,11 +174,12 @@ def test_a_call_left_after_the_other_sources_reads_the_login_hint(
 
 
 def test_a_refused_login_history_is_remembered_and_not_asked_again(
-    connected: Run, sandbox: Sandbox
+    connected: Run, aws: LocalAws, sandbox: Sandbox
 ) -> None:
     _now_in_sandbox(sandbox)
-    sandbox.salesforce.revoke_permissions("ManageUsers")
-    for _ in range(3):  # learn (and remember) the event log object, hourly files, composite
+    sandbox.salesforce.revoke_permissions("ManageUsers", "MonitorLoginHistory")
+    _record_changes_refused_before(aws)
+    for _ in range(2):  # learn (and remember) the event log object and hourly files
         connected("consumers", "sf-local", "--json")
     refused = as_json(connected("consumers", "sf-local", "--json"))
     assert any("LoginHistory: not available" in note for note in refused["notes"])

@@ -1,6 +1,6 @@
 """LoginHistory (docs/platform-notes.md A5) over HTTP: a row per token grant to apibrake's connected
 app, hourly rows for an external integration while its user can log in, grouped by
-Application and ApiType, and hidden without Manage Users."""
+Application and ApiType, and hidden without Manage Users or Monitor Login History."""
 
 from __future__ import annotations
 
@@ -67,9 +67,14 @@ def test_the_window_filters_on_login_time(sandbox: Sandbox) -> None:
     assert {g["Application"]: g["logins"] for g in grouped} == {"etl": 3, "apibrake": 1}
 
 
-def test_without_manage_users_login_history_does_not_exist(sandbox: Sandbox) -> None:
+def test_without_manage_users_or_monitor_login_history_login_history_does_not_exist(
+    sandbox: Sandbox,
+) -> None:
     sf = OrgClient(sandbox).login()
     sandbox.salesforce.revoke_permissions("ManageUsers")
+    # Monitor Login History alone is enough (the watch permission set's grant)
+    assert sf.query("SELECT Id FROM LoginHistory").status_code == 200
+    sandbox.salesforce.revoke_permissions("MonitorLoginHistory")
     response = sf.query("SELECT Id FROM LoginHistory")
     assert response.status_code == 400
     assert response.json()[0]["errorCode"] == "INVALID_TYPE"

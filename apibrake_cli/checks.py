@@ -20,6 +20,7 @@ from apibrake.http.errors import (
 )
 from apibrake.http.transport import platform_client
 from apibrake.incident.adapters import adapter_for, required_permissions
+from apibrake.incident.adapters.base import Observed
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Connection, Platform
 from apibrake.models.permissions import Permission, unique
@@ -135,8 +136,11 @@ async def run_checks(
             if await _check_usage(client, result, allowlist_empty=not kinds):
                 for kind in wanted:
                     await _check_kind(client, result, kind)
-            if jobs and result.exit_code() is ExitCode.OK:
-                await _check_exact_restore(client, result, jobs)
+            found: dict[AutomationKind, dict[str, Observed]] = {}
+            if result.exit_code() is ExitCode.OK:
+                found = await _check_inventories(client, result, entries)
+            if jobs and AutomationKind.SCHEDULED_APEX in found:
+                _check_exact_restore(result, jobs, found[AutomationKind.SCHEDULED_APEX])
             if workflows and result.exit_code() is ExitCode.OK:
                 await _check_branching(client, result, workflows)
             if _reads_private_apps_only(client) and result.exit_code() is ExitCode.OK:
@@ -253,13 +257,44 @@ async def _check_branching(client: Any, result: CheckResult, flow_ids: list[str]
             )
 
 
-async def _check_exact_restore(client: Any, result: CheckResult, jobs: list[str]) -> None:
-    adapter = adapter_for(AutomationKind.SCHEDULED_APEX)
-    try:
-        found = await adapter.inventory(client, jobs)
-    except PlatformError as error:
-        result.checks.append(_failure("scheduled_apex: exact restore", error))
-        return
+async def _check_inventories(
+    client: Any, result: CheckResult, entries: list[AllowlistEntry]
+) -> dict[AutomationKind, dict[str, Observed]]:
+    """The brake's own reads of the allowlisted automations, kind by kind, as an incident
+    would send them (they change nothing): a field or relationship this org refuses shows
+    now, not mid-incident, and an entry that matches nothing in the org is named."""
+    names: dict[AutomationKind, list[str]] = {}
+    for entry in entries:
+        names.setdefault(entry.kind, []).append(entry.name)
+    found: dict[AutomationKind, dict[str, Observed]] = {}
+    for kind, listed in sorted(names.items()):
+        adapter = adapter_for(kind)
+        check = f"{kind.value}: the brake's reads"
+        try:
+            found[kind] = await adapter.inventory(client, listed)
+        except PlatformError as error:
+            reads = tuple(p for p in adapter.permissions if not p.write)
+            result.checks.append(
+                _failure(check, error, refused_permissions(result.platform, error, reads))
+            )
+            continue
+        missing = [name for name in listed if name not in found[kind]]
+        result.checks.append(
+            Check(check, OK, f"{len(listed) - len(missing)} of {len(listed)} allowlisted found")
+        )
+        result.checks += [
+            Check(
+                f"{kind.value}:{name}",
+                WARNING,
+                "matches nothing in the org: check the spelling (apibrake discover lists "
+                "what there is); a brake would skip it",
+            )
+            for name in missing
+        ]
+    return found
+
+
+def _check_exact_restore(result: CheckResult, jobs: list[str], found: dict[str, Observed]) -> None:
     for name in jobs:
         differs = found[name].summary.get("inexact") if name in found else None
         if differs:

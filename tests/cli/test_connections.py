@@ -67,7 +67,21 @@ def test_test_reports_what_works(connected: Run) -> None:
     assert outcomes["read usage"] == "ok"
     assert outcomes["flow: Tooling query of FlowDefinition (LIMIT 1)"] == "ok"
     assert any(o == "not checked" and "Manage Flows" in c for c, o in outcomes.items())
-    assert report["api_calls"] == 2
+    # The brake's own read of the allowlisted flow ran, as an incident would send it
+    assert outcomes["flow: the brake's reads"] == "ok"
+    assert report["api_calls"] == 3  # usage, the probe, the brake's read
+
+
+def test_an_allowlist_entry_matching_nothing_is_named_before_any_brake(connected: Run) -> None:
+    connected("allowlist", "add", "sf-local", "flow:Account_Revenue_Rollup")
+    connected("allowlist", "add", "sf-local", "flow:Lead_Assignmnet_Process")
+    result = connected("connections", "test", "sf-local", "--json")
+    assert result.exit_code == 0, result.output
+    checks = {check["check"]: check for check in as_json(result)["checks"]}
+    assert checks["flow: the brake's reads"]["detail"] == "1 of 2 allowlisted found"
+    misspelt = checks["flow:Lead_Assignmnet_Process"]
+    assert misspelt["outcome"] == "warning"
+    assert "matches nothing in the org" in misspelt["detail"]
 
 
 def test_missing_scope_is_named(connected: Run, sandbox: Sandbox) -> None:

@@ -20,6 +20,7 @@ from apibrake_cli.apex_exactness import CHECK_CALLS, advice, inexact_jobs
 from apibrake_cli.connections import require_connection
 from apibrake_cli.context import common_options, fail, output, target
 from apibrake_cli.errors import CliError, ExitCode, field_error
+from apibrake_cli.steps import command_line
 
 CSV_COLUMNS = (
     "connection_id",
@@ -121,8 +122,9 @@ def add(
                 f"allowlist entry {automation}: field '{PROTECTED_FIELD}': "
                 + refused.removeprefix(f"{PROTECTED_FIELD}: "),
                 code=ExitCode.BAD_INPUT,
-                hint=f"see apibrake connections list; apibrake discover {connection_id} "
-                "--suggest names what changes the records",
+                hint=f"see {command_line('connections', 'list')}; "
+                f"{command_line('discover', connection_id, '--suggest')} "
+                "names what changes the records",
             )
         stack.allowlist.put(entry)
         checked = entry.kind is AutomationKind.SCHEDULED_APEX and not (
@@ -156,7 +158,7 @@ def remove(connection_id: str, automation: str) -> None:
             raise CliError(
                 f"{automation} is not on the allowlist of {connection_id}",
                 code=ExitCode.NOT_FOUND,
-                hint=f"see apibrake allowlist list {connection_id}",
+                hint=f"see {command_line('allowlist', 'list', connection_id)}",
             )
         stack.allowlist.delete(connection_id, automation)
     if out.json_mode:
@@ -321,7 +323,7 @@ def import_file(file: Path) -> None:
             BadRow(
                 line,
                 "connection_id",
-                f"no connection {e.connection_id!r} (apibrake connections list)",
+                f"no connection {e.connection_id!r} ({command_line('connections', 'list')})",
             )
             for line, e in good
             if e.connection_id not in known

@@ -29,6 +29,7 @@ from apibrake.platforms.hubspot.usage import ALL_APP_TYPES_VERSIONS
 from apibrake.platforms.permissions import how_to_grant, refused_permissions, usage_permissions
 from apibrake_cli.apex_exactness import advice
 from apibrake_cli.errors import ExitCode
+from apibrake_cli.steps import command_line
 
 OK, MISSING, FAILED, NOT_CHECKED, WARNING = "ok", "missing", "failed", "not checked", "warning"
 
@@ -70,9 +71,10 @@ class CheckResult:
         if code is ExitCode.PERMISSION:
             return (
                 "grant what is missing to the integration user or app (docs: setup), "
-                f"then run apibrake connections test {self.connection_id} again"
+                f"then run {command_line('connections', 'test', self.connection_id)} again"
             )
-        return f"run apibrake connections test {self.connection_id} --debug for details"
+        debug = command_line("connections", "test", self.connection_id, "--debug")
+        return f"run {debug} for details"
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -18,8 +18,9 @@ from apibrake.platforms.salesforce.connector import (
     hubspot_connector_users,
 )
 from apibrake_cli.checks import run_checks
-from apibrake_cli.context import command_line, common_options, confirm, output, target
+from apibrake_cli.context import common_options, confirm, output, target
 from apibrake_cli.errors import CliError, ExitCode, field_error
+from apibrake_cli.steps import command_line
 from apibrake_cli.target import Target
 
 SHAPES_HELP = (
@@ -42,14 +43,14 @@ def require_connection(target: Target, connection_id: str) -> Connection:
         raise CliError(
             str(exc),
             code=ExitCode.BAD_INPUT,
-            hint=f"rewrite it with apibrake connections add {connection_id} ...",
+            hint=f"rewrite it with {command_line('connections', 'add', connection_id, '...')}",
         ) from None
     if connection is None:
         raise CliError(
             f"no connection {connection_id!r} in {target.describe()}",
             code=ExitCode.NOT_FOUND,
-            hint="list them with apibrake connections list, or add one with "
-            "apibrake connections add",
+            hint=f"list them with {command_line('connections', 'list')}, or add one with "
+            + command_line("connections", "add", "ID", "--platform", "P", "--secret-file", "FILE"),
         )
     return connection
 
@@ -267,7 +268,9 @@ def list_connections() -> None:
     if not valid and not invalid:
         out.say(
             "No connections yet. Add one: "
-            "apibrake connections add ID --platform salesforce --secret-file FILE"
+            + command_line(
+                "connections", "add", "ID", "--platform", "salesforce", "--secret-file", "FILE"
+            )
         )
         return
     out.table(

@@ -11,8 +11,10 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from apibrake_cli.errors import CliError, ExitCode, advise
+from apibrake_cli.options import Options
 from apibrake_cli.output import Output
-from apibrake_cli.target import Options, Target, open_target
+from apibrake_cli.steps import chosen_options
+from apibrake_cli.target import Target, open_target
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,25 +49,7 @@ def common_options(function: F) -> F:
 
 
 def options() -> Options:
-    ctx = click.get_current_context()
-    value = ctx.find_root().meta.get("apibrake.options", Options())
-    assert isinstance(value, Options)
-    return value
-
-
-def command_line(*words: str) -> str:
-    """An apibrake command to print as the next step, aimed at the stack this one used, so
-    it works as copied (`--local` after a local command, `--stack` after a deployed one)."""
-    chosen = options()
-    aim = ["--local"] if chosen.local else []
-    if not chosen.local:
-        defaults = Options()
-        aim += [
-            f"--{name} {value}"
-            for name in ("stack", "profile", "region")
-            if (value := getattr(chosen, name)) != getattr(defaults, name)
-        ]
-    return " ".join(["apibrake", *words, *aim])
+    return chosen_options()
 
 
 def output() -> Output:

@@ -13,6 +13,7 @@ from apibrake.watch.forecast import forecast
 from apibrake_cli.context import common_options, output, target
 from apibrake_cli.errors import CliError, ExitCode
 from apibrake_cli.output import Output, age, duration
+from apibrake_cli.steps import command_line
 from apibrake_cli.target import Target
 
 HISTORY = timedelta(hours=25)  # a rolling day and a little: enough for the burn rate
@@ -146,7 +147,10 @@ def _show(out: Output, stack: Target, *, check: bool, clear: bool) -> None:
     if clear:
         out.console.clear()
     if not rows:
-        out.say("No connections yet: apibrake connections add ID --platform ... --secret-file FILE")
+        out.say(
+            "No connections yet: "
+            + command_line("connections", "add", "ID", "--platform", "P", "--secret-file", "FILE")
+        )
         return
     out.table(
         f"Status at {now:%Y-%m-%d %H:%M:%S} UTC ({stack.describe()})",

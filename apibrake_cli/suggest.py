@@ -11,7 +11,6 @@ workflows are proposed without evidence.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,6 +19,7 @@ from typing import Any
 from apibrake.platforms.salesforce import activity
 from apibrake.platforms.salesforce.activity import Dated, Refused
 from apibrake_cli.output import duration
+from apibrake_cli.steps import command_line
 
 RUNS_WINDOW = timedelta(hours=24)
 CHANGES_WINDOW = timedelta(days=7)
@@ -144,13 +144,14 @@ def proposals(
         if need_evidence and not reasons:
             continue
         note = "suggested: " + ("; ".join(reasons) or "active, no evidence of activity")
-        command = ["apibrake", "allowlist", "add", connection_id, item.row["automation"]]
         chosen.append(
             {
                 "automation": item.row["automation"],
                 "score": item.score,
                 "evidence": reasons,
-                "command": shlex.join([*command, "--note", note]),
+                "command": command_line(
+                    "allowlist", "add", connection_id, item.row["automation"], "--note", note
+                ),
             }
         )
         if len(chosen) == limit:

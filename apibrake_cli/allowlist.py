@@ -14,8 +14,8 @@ from pydantic import ValidationError
 
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.protected import PROTECTED_FIELD
+from apibrake.models.validation import describe
 from apibrake.store.allowlist import InvalidEntry
-from apibrake.store.validation import describe
 from apibrake_cli.apex_exactness import CHECK_CALLS, advice, inexact_jobs
 from apibrake_cli.connections import require_connection
 from apibrake_cli.context import common_options, fail, output, target

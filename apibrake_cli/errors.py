@@ -14,8 +14,8 @@ from apibrake.http.errors import (
     PlatformError,
     PlatformUnavailable,
 )
+from apibrake.models.validation import describe
 from apibrake.platforms.connect import SecretInvalid
-from apibrake.store.validation import describe
 from apibrake_cli.steps import command_line
 
 

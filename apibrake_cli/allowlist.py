@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.protected import PROTECTED_FIELD
 from apibrake.models.validation import describe
+from apibrake.models.words import counted
 from apibrake.store.allowlist import InvalidEntry
 from apibrake_cli.apex_exactness import CHECK_CALLS, advice, inexact_jobs
 from apibrake_cli.connections import require_connection
@@ -338,13 +339,13 @@ def import_file(file: Path) -> None:
             bad.sort(key=lambda row: row.line)
             if not out.json_mode:
                 out.table(
-                    f"{file}: {len(bad)} bad rows, nothing imported",
+                    f"{file}: {counted(len(bad), 'bad row')}, nothing imported",
                     ["line", "field", "problem"],
                     [[b.line, b.field, b.message] for b in bad],
                 )
             fail(
                 CliError(
-                    f"{len(bad)} bad rows in {file}; nothing imported",
+                    f"{counted(len(bad), 'bad row')} in {file}; nothing imported",
                     code=ExitCode.BAD_INPUT,
                     hint="fix those lines and import the file again",
                 ),
@@ -356,4 +357,4 @@ def import_file(file: Path) -> None:
     if out.json_mode:
         out.json({"imported": len(good), "bad_rows": []})
     else:
-        out.say(f"Imported {len(good)} entries from {file}.")
+        out.say(f"Imported {counted(len(good), 'entry', 'entries')} from {file}.")

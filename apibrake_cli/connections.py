@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from apibrake.http.transport import platform_client
 from apibrake.models.connection import Connection, Platform
+from apibrake.models.words import counted
 from apibrake.platforms.connect import connect, validate_secret
 from apibrake.platforms.salesforce.connector import (
     CONNECTOR_LOOKUP_CALLS,
@@ -352,7 +353,7 @@ def test(connection_id: str) -> None:
             f"Checks of {connection_id} ({connection.platform.value})",
             ["check", "result", "detail"],
             [[c.name, c.outcome, c.detail] for c in result.checks],
-            caption=f"{result.api_calls} API calls spent",
+            caption=f"{counted(result.api_calls, 'API call')} spent",
         )
     code = result.exit_code()
     if code is not ExitCode.OK:

@@ -21,6 +21,7 @@ from apibrake.incident.adapters import adapters_for
 from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.connection import Connection, Platform
 from apibrake.models.protected import KEEP_RUNNING, is_hubspot_connector
+from apibrake.models.words import counted
 from apibrake.platforms.connect import connect
 from apibrake_cli.connections import require_connection
 from apibrake_cli.context import common_options, confirm, output, target
@@ -179,7 +180,7 @@ def discover(connection_id: str, write_to: Path | None, suggest: bool, yes: bool
     )
     if write_to:
         out.say(
-            f"Wrote {written} entries to {write_to}: review them, "
+            f"Wrote {counted(written or 0, 'entry', 'entries')} to {write_to}: review them, "
             f"then {command_line('allowlist', 'import', str(write_to))}"
         )
     say_connector(connection, connector)

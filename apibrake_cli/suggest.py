@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from apibrake.models.words import counted
 from apibrake.platforms.salesforce import activity
 from apibrake.platforms.salesforce.activity import Dated, Refused
 from apibrake_cli.output import duration
@@ -55,8 +56,7 @@ class Evidence:
         if self.share:
             said.append(f"{self.share:.0%} of yesterday's counted calls (daily file)")
         if self.runs:
-            runs = "1 run" if self.runs == 1 else f"{self.runs} runs"
-            said.append(f"{runs} in 24 h (AsyncApexJob)")
+            said.append(f"{counted(self.runs, 'run')} in 24 h (AsyncApexJob)")
         if self.activated is not None:
             by = f" by {self.activated.who}" if self.activated.who else ""
             said.append(f"changed {duration(now - self.activated.at)} ago{by} (SetupAuditTrail)")

@@ -19,7 +19,7 @@ from apibrake.models.words import counted
 from apibrake.store.allowlist import InvalidEntry
 from apibrake_cli.apex_exactness import CHECK_CALLS, advice, inexact_jobs
 from apibrake_cli.connections import require_connection
-from apibrake_cli.context import common_options, fail, output, target
+from apibrake_cli.context import WholeHelpGroup, common_options, fail, output, target
 from apibrake_cli.errors import CliError, ExitCode, field_error
 from apibrake_cli.steps import command_line
 
@@ -46,7 +46,7 @@ class BadRow:
     message: str
 
 
-@click.group()
+@click.group(cls=WholeHelpGroup)
 def allowlist() -> None:
     """The automations the brake may switch off (KIND:NAME per connection)."""
 

@@ -19,7 +19,7 @@ from apibrake.platforms.salesforce.connector import (
     hubspot_connector_users,
 )
 from apibrake_cli.checks import run_checks
-from apibrake_cli.context import common_options, confirm, output, target
+from apibrake_cli.context import WholeHelpGroup, common_options, confirm, output, target
 from apibrake_cli.errors import CliError, ExitCode, field_error
 from apibrake_cli.steps import command_line
 from apibrake_cli.target import Target
@@ -32,7 +32,7 @@ SHAPES_HELP = (
 )
 
 
-@click.group()
+@click.group(cls=WholeHelpGroup)
 def connections() -> None:
     """The Salesforce orgs and HubSpot portals apibrake watches."""
 

@@ -12,7 +12,7 @@ from apibrake.warn.suspects import story as suspects_story
 from apibrake_cli.connections import require_connection
 from apibrake_cli.context import common_options, confirm, output, target
 from apibrake_cli.errors import LIMIT_ADVICE, CliError, ExitCode
-from apibrake_cli.output import Output
+from apibrake_cli.output import Output, moment
 from apibrake_cli.steps import command_line
 from apibrake_cli.target import Target
 
@@ -240,12 +240,12 @@ def incidents(incident_id: str | None) -> None:
                         [
                             m["incident_id"],
                             m["connection_id"],
-                            m.get("opened_at"),
+                            moment(m.get("opened_at")),
                             m.get("status"),
                             m.get("tier"),
                             m.get("reason"),
                             m.get("api_calls"),
-                            m.get("closed_at"),
+                            moment(m.get("closed_at")),
                         ]
                         for m in metas
                     ],
@@ -269,7 +269,7 @@ def incidents(incident_id: str | None) -> None:
         return
     out.say(
         f"Incident {meta.incident_id} on {meta.connection_id}: {meta.status}, "
-        f"opened {meta.opened_at:%Y-%m-%d %H:%M} UTC"
+        f"opened {moment(meta.opened_at)}"
         f", tier {meta.tier}, reason: {meta.reason or '-'} (by {meta.requested_by or '-'})"
     )
     out.table(

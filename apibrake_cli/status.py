@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from apibrake.models.words import hourly_rate
 from apibrake.watch.forecast import forecast
 from apibrake_cli.context import common_options, output, target
 from apibrake_cli.errors import CliError, ExitCode
@@ -76,13 +77,17 @@ def _table_row(row: dict[str, Any], now: datetime) -> list[Any]:
     percent = (
         f"{row['percent']:.1f}% (brake {row['brake_at']:g}%)" if row["percent"] is not None else "-"
     )
-    burn = f"{row['burn_rate_per_hour']:,.0f}/h" if row["burn_rate_per_hour"] is not None else "-"
-    outlook = (
-        f"brake in {_minutes(row['minutes_to_brake'])}, "
-        f"100% in {_minutes(row['minutes_to_exhaustion'])}"
-        if row["burn_rate_per_hour"] is not None
-        else "-"
-    )
+    rate = row["burn_rate_per_hour"]
+    burn = hourly_rate(rate)
+    if rate is None:
+        outlook = "-"
+    elif rate <= 0:
+        outlook = "not rising"
+    else:
+        outlook = (
+            f"brake in {_minutes(row['minutes_to_brake'])}, "
+            f"100% in {_minutes(row['minutes_to_exhaustion'])}"
+        )
     checked = age(datetime.fromisoformat(row["last_check"]), now) if row["last_check"] else "-"
     alert = (
         f"{row['last_alert']} ({age(datetime.fromisoformat(row['last_alert_at']), now)})"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from apibrake.models.words import counted, in_units
+from apibrake.models.words import counted, hourly_rate, in_units
 
 
 @pytest.mark.parametrize(
@@ -23,3 +23,9 @@ def test_an_irregular_plural_is_said() -> None:
 def test_a_unit_named_in_the_plural_is_singular_for_one() -> None:
     assert in_units(1, "runs") == "1 run"
     assert in_units(5, "calls") == "5 calls"
+
+
+def test_a_falling_usage_reads_falling_never_a_negative_rate() -> None:
+    assert hourly_rate(-49_749.2) == "falling"
+    assert hourly_rate(1_250.4) == "1,250/h"
+    assert hourly_rate(None) == "-"

@@ -13,3 +13,13 @@ def in_units(count: int, unit: str) -> str:
     """A count in a unit the data names in the plural ('calls', 'runs', 'logins'):
     '1 call', '3 calls'."""
     return counted(count, unit.removesuffix("s") if unit.endswith("s") else unit, unit)
+
+
+def hourly_rate(per_hour: float | None) -> str:
+    """A burn rate for a person: '1,250/h'; 'falling' below zero (calls aging out of
+    Salesforce's rolling 24 hours outnumber new ones: no call is un-spent); '-' unknown."""
+    if per_hour is None:
+        return "-"
+    if per_hour < 0:
+        return "falling"
+    return f"{per_hour:,.0f}/h"

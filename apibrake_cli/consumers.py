@@ -31,6 +31,7 @@ from apibrake.models.connection import Connection, Platform
 from apibrake.models.usage import UsageReading
 from apibrake.models.words import counted, in_units
 from apibrake.platforms.connect import connect
+from apibrake.platforms.salesforce.activity import action_words
 from apibrake_cli.connections import require_connection
 from apibrake_cli.context import common_options, output, target
 from apibrake_cli.errors import CliError, ExitCode
@@ -179,7 +180,7 @@ def _print(out: Output, suspects: Suspects, days: list[DailySummary], now: datet
                 [
                     age(change.at, now),
                     change.who,
-                    change.action,
+                    action_words(change.action),
                     change.display,
                     change.automation or ("not allowlisted" if change.allowlisted is False else ""),
                 ]

@@ -14,12 +14,14 @@ from pydantic import ValidationError
 
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.protected import PROTECTED_FIELD
+from apibrake.models.validation import describe
+from apibrake.models.words import counted
 from apibrake.store.allowlist import InvalidEntry
-from apibrake.store.validation import describe
 from apibrake_cli.apex_exactness import CHECK_CALLS, advice, inexact_jobs
 from apibrake_cli.connections import require_connection
-from apibrake_cli.context import common_options, fail, output, target
+from apibrake_cli.context import WholeHelpGroup, common_options, fail, output, target
 from apibrake_cli.errors import CliError, ExitCode, field_error
+from apibrake_cli.steps import command_line
 
 CSV_COLUMNS = (
     "connection_id",
@@ -44,7 +46,7 @@ class BadRow:
     message: str
 
 
-@click.group()
+@click.group(cls=WholeHelpGroup)
 def allowlist() -> None:
     """The automations the brake may switch off (KIND:NAME per connection)."""
 
@@ -121,8 +123,9 @@ def add(
                 f"allowlist entry {automation}: field '{PROTECTED_FIELD}': "
                 + refused.removeprefix(f"{PROTECTED_FIELD}: "),
                 code=ExitCode.BAD_INPUT,
-                hint=f"see apibrake connections list; apibrake discover {connection_id} "
-                "--suggest names what changes the records",
+                hint=f"see {command_line('connections', 'list')}; "
+                f"{command_line('discover', connection_id, '--suggest')} "
+                "names what changes the records",
             )
         stack.allowlist.put(entry)
         checked = entry.kind is AutomationKind.SCHEDULED_APEX and not (
@@ -156,7 +159,7 @@ def remove(connection_id: str, automation: str) -> None:
             raise CliError(
                 f"{automation} is not on the allowlist of {connection_id}",
                 code=ExitCode.NOT_FOUND,
-                hint=f"see apibrake allowlist list {connection_id}",
+                hint=f"see {command_line('allowlist', 'list', connection_id)}",
             )
         stack.allowlist.delete(connection_id, automation)
     if out.json_mode:
@@ -321,7 +324,7 @@ def import_file(file: Path) -> None:
             BadRow(
                 line,
                 "connection_id",
-                f"no connection {e.connection_id!r} (apibrake connections list)",
+                f"no connection {e.connection_id!r} ({command_line('connections', 'list')})",
             )
             for line, e in good
             if e.connection_id not in known
@@ -336,13 +339,13 @@ def import_file(file: Path) -> None:
             bad.sort(key=lambda row: row.line)
             if not out.json_mode:
                 out.table(
-                    f"{file}: {len(bad)} bad rows, nothing imported",
+                    f"{file}: {counted(len(bad), 'bad row')}, nothing imported",
                     ["line", "field", "problem"],
                     [[b.line, b.field, b.message] for b in bad],
                 )
             fail(
                 CliError(
-                    f"{len(bad)} bad rows in {file}; nothing imported",
+                    f"{counted(len(bad), 'bad row')} in {file}; nothing imported",
                     code=ExitCode.BAD_INPUT,
                     hint="fix those lines and import the file again",
                 ),
@@ -354,4 +357,4 @@ def import_file(file: Path) -> None:
     if out.json_mode:
         out.json({"imported": len(good), "bad_rows": []})
     else:
-        out.say(f"Imported {len(good)} entries from {file}.")
+        out.say(f"Imported {counted(len(good), 'entry', 'entries')} from {file}.")

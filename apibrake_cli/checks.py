@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from apibrake.http.errors import (
     AuthenticationFailed,
@@ -30,6 +31,7 @@ from apibrake.platforms.hubspot.usage import ALL_APP_TYPES_VERSIONS
 from apibrake.platforms.permissions import how_to_grant, refused_permissions, usage_permissions
 from apibrake_cli.apex_exactness import advice
 from apibrake_cli.errors import ExitCode
+from apibrake_cli.steps import command_line
 
 OK, MISSING, FAILED, NOT_CHECKED, WARNING = "ok", "missing", "failed", "not checked", "warning"
 
@@ -66,14 +68,25 @@ class CheckResult:
 
     def advice(self) -> str:
         code = self.exit_code()
+        test_again = command_line("connections", "test", self.connection_id)
+        if any(c.name == "authenticate" and c.outcome == FAILED for c in self.checks):
+            store = command_line(
+                "connections", "add", self.connection_id,
+                "--platform", self.platform.value, "--secret-file", "FILE",
+            )  # fmt: skip
+            return (
+                "the credentials did not authenticate (the detail says why): fix the secret, "
+                f"store it again with {store}, then run {test_again}"
+            )
         if code is ExitCode.LIMIT_EXHAUSTED:
             return "the daily limit is spent; see the runbook (switch automations off by hand)"
         if code is ExitCode.PERMISSION:
             return (
                 "grant what is missing to the integration user or app (docs: setup), "
-                f"then run apibrake connections test {self.connection_id} again"
+                f"then run {test_again} again"
             )
-        return f"run apibrake connections test {self.connection_id} --debug for details"
+        debug = command_line("connections", "test", self.connection_id, "--debug")
+        return f"run {debug} for details"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -133,7 +146,10 @@ async def run_checks(
     async with platform_client() as http:
         client: Any = connect(connection, secret, http)
         try:
-            if await _check_usage(client, result, allowlist_empty=not kinds):
+            authenticated = await _check_authentication(client, result, secret)
+            if authenticated and await _check_usage(
+                client, result, secret, allowlist_empty=not kinds
+            ):
                 for kind in wanted:
                     await _check_kind(client, result, kind)
             found: dict[AutomationKind, dict[str, Observed]] = {}
@@ -151,13 +167,54 @@ async def run_checks(
     return result
 
 
-async def _check_usage(client: Any, result: CheckResult, *, allowlist_empty: bool) -> bool:
-    """Authenticates and reads usage once; False when nothing else can be checked."""
+# Hosts that serve no client-credentials token: the org's My Domain host does.
+_LOGIN_HOSTS = ("login.salesforce.com", "test.salesforce.com")
+MY_DOMAIN_ADVICE = (
+    "client credentials need the org's My Domain URL as instance_url "
+    "(https://YOURDOMAIN.my.salesforce.com), not {host}: store the secret again with it "
+    "(docs/setup.md, Salesforce)"
+)
+
+
+def login_host_misuse(secret: dict[str, Any]) -> str | None:
+    """The advice when a client-credentials secret names Salesforce's login host, which
+    does not serve that flow; None otherwise."""
+    if secret.get("auth") != "client_credentials":
+        return None
+    host = urlsplit(str(secret.get("instance_url") or "")).hostname or ""
+    return MY_DOMAIN_ADVICE.format(host=host) if host in _LOGIN_HOSTS else None
+
+
+def _authentication_failed(error: PlatformError, secret: dict[str, Any]) -> Check:
+    check = _failure("authenticate", error)
+    misuse = login_host_misuse(secret)
+    if misuse:
+        check.detail = f"{check.detail}; {misuse}"
+        check.code = ExitCode.PERMISSION
+    return check
+
+
+async def _check_authentication(client: Any, result: CheckResult, secret: dict[str, Any]) -> bool:
+    """Gets a token; a failed token request (refused, unreachable, a login host that does
+    not serve the flow) is a failed authentication, never `ok` then a failed read."""
+    try:
+        await client.authenticate()
+    except PlatformError as error:
+        result.checks.append(_authentication_failed(error, secret))
+        return False
+    return True
+
+
+async def _check_usage(
+    client: Any, result: CheckResult, secret: dict[str, Any], *, allowlist_empty: bool
+) -> bool:
+    """Reads usage once (a static token is first tried here); False when nothing else can
+    be checked."""
     needs = usage_permissions(result.platform)
     try:
         reading = await client.usage()
     except AuthenticationFailed as error:
-        result.checks.append(_failure("authenticate", error))
+        result.checks.append(_authentication_failed(error, secret))
         return False
     except PlatformError as error:
         missing = refused_permissions(result.platform, error, needs)

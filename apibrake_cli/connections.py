@@ -12,14 +12,16 @@ from pydantic import ValidationError
 
 from apibrake.http.transport import platform_client
 from apibrake.models.connection import Connection, Platform
+from apibrake.models.words import counted
 from apibrake.platforms.connect import connect, validate_secret
 from apibrake.platforms.salesforce.connector import (
     CONNECTOR_LOOKUP_CALLS,
     hubspot_connector_users,
 )
 from apibrake_cli.checks import run_checks
-from apibrake_cli.context import command_line, common_options, confirm, output, target
+from apibrake_cli.context import WholeHelpGroup, common_options, confirm, output, target
 from apibrake_cli.errors import CliError, ExitCode, field_error
+from apibrake_cli.steps import command_line
 from apibrake_cli.target import Target
 
 SHAPES_HELP = (
@@ -30,7 +32,7 @@ SHAPES_HELP = (
 )
 
 
-@click.group()
+@click.group(cls=WholeHelpGroup)
 def connections() -> None:
     """The Salesforce orgs and HubSpot portals apibrake watches."""
 
@@ -42,14 +44,14 @@ def require_connection(target: Target, connection_id: str) -> Connection:
         raise CliError(
             str(exc),
             code=ExitCode.BAD_INPUT,
-            hint=f"rewrite it with apibrake connections add {connection_id} ...",
+            hint=f"rewrite it with {command_line('connections', 'add', connection_id, '...')}",
         ) from None
     if connection is None:
         raise CliError(
             f"no connection {connection_id!r} in {target.describe()}",
             code=ExitCode.NOT_FOUND,
-            hint="list them with apibrake connections list, or add one with "
-            "apibrake connections add",
+            hint=f"list them with {command_line('connections', 'list')}, or add one with "
+            + command_line("connections", "add", "ID", "--platform", "P", "--secret-file", "FILE"),
         )
     return connection
 
@@ -267,7 +269,9 @@ def list_connections() -> None:
     if not valid and not invalid:
         out.say(
             "No connections yet. Add one: "
-            "apibrake connections add ID --platform salesforce --secret-file FILE"
+            + command_line(
+                "connections", "add", "ID", "--platform", "salesforce", "--secret-file", "FILE"
+            )
         )
         return
     out.table(
@@ -349,7 +353,7 @@ def test(connection_id: str) -> None:
             f"Checks of {connection_id} ({connection.platform.value})",
             ["check", "result", "detail"],
             [[c.name, c.outcome, c.detail] for c in result.checks],
-            caption=f"{result.api_calls} API calls spent",
+            caption=f"{counted(result.api_calls, 'API call')} spent",
         )
     code = result.exit_code()
     if code is not ExitCode.OK:

@@ -29,7 +29,9 @@ from apibrake.http.transport import platform_client
 from apibrake.models.attribution import Driver, DriverKind, Suspects
 from apibrake.models.connection import Connection, Platform
 from apibrake.models.usage import UsageReading
+from apibrake.models.words import counted, in_units
 from apibrake.platforms.connect import connect
+from apibrake.platforms.salesforce.activity import action_words
 from apibrake_cli.connections import require_connection
 from apibrake_cli.context import common_options, output, target
 from apibrake_cli.errors import CliError, ExitCode
@@ -129,9 +131,9 @@ def _did(driver: Driver, now: datetime) -> str:
     if driver.kind is DriverKind.ACTIVATION and driver.at is not None:
         said = f"activated {age(driver.at, now)}"
     elif driver.unit == "runs":
-        said = f"{driver.count or 0:,} runs (runs, not calls)"
+        said = f"{counted(driver.count or 0, 'run')} (runs, not calls)"
     else:
-        said = f"{driver.count or 0:,} {driver.unit}"
+        said = in_units(driver.count or 0, driver.unit)
     return f"{said}, {driver.evidence}" if driver.evidence else said
 
 
@@ -152,7 +154,7 @@ def _print(out: Output, suspects: Suspects, days: list[DailySummary], now: datet
                 rank,
                 c.name,
                 c.kind.value,
-                f"{c.calls:,} {c.unit}",
+                in_units(c.calls, c.unit),
                 f"{c.share:.0%}" if c.share is not None else None,
                 c.protected
                 or (c.automation if c.allowlisted else "not allowlisted: needs a person"),
@@ -178,7 +180,7 @@ def _print(out: Output, suspects: Suspects, days: list[DailySummary], now: datet
                 [
                     age(change.at, now),
                     change.who,
-                    change.action,
+                    action_words(change.action),
                     change.display,
                     change.automation or ("not allowlisted" if change.allowlisted is False else ""),
                 ]
@@ -187,7 +189,9 @@ def _print(out: Output, suspects: Suspects, days: list[DailySummary], now: datet
         )
     for day in days:
         collected = age(day.collected_at, now)
-        out.say(f"{day.day}: {day.total:,} counted calls (daily file, collected {collected})")
+        out.say(
+            f"{day.day}: {counted(day.total, 'counted call')} (daily file, collected {collected})"
+        )
     for note in suspects.notes:
         out.say(f"note: {note}")
-    out.note(f"{suspects.api_calls} API call(s) spent on this answer.")
+    out.note(f"{counted(suspects.api_calls, 'API call')} spent on this answer.")

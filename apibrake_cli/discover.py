@@ -21,9 +21,11 @@ from apibrake.incident.adapters import adapters_for
 from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.connection import Connection, Platform
 from apibrake.models.protected import KEEP_RUNNING, is_hubspot_connector
+from apibrake.models.words import counted
 from apibrake.platforms.connect import connect
 from apibrake_cli.connections import require_connection
-from apibrake_cli.context import command_line, common_options, confirm, output, target
+from apibrake_cli.context import common_options, confirm, output, target
+from apibrake_cli.steps import command_line
 from apibrake_cli.suggest import (
     SUGGEST_CALLS,
     Gathered,
@@ -178,8 +180,8 @@ def discover(connection_id: str, write_to: Path | None, suggest: bool, yes: bool
     )
     if write_to:
         out.say(
-            f"Wrote {written} entries to {write_to}: review them, "
-            f"then apibrake allowlist import {write_to}"
+            f"Wrote {counted(written or 0, 'entry', 'entries')} to {write_to}: review them, "
+            f"then {command_line('allowlist', 'import', str(write_to))}"
         )
     say_connector(connection, connector)
 
@@ -261,7 +263,8 @@ def _suggest(connection: Connection, rows: list[dict[str, Any]], gathered: Gathe
             "Nothing to propose: no active automation outside the allowlist shows activity. "
             "A starter list of every active one:"
         )
-        click.echo(f"  apibrake discover {connection.connection_id} --write starter.csv")
+        starter = command_line("discover", connection.connection_id, "--write", "starter.csv")
+        click.echo(f"  {starter}")
         return
     out.say("Proposed allowlist entries (review each, then run the line):")
     for entry in proposed:

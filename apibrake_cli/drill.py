@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from apibrake_cli.context import common_options, output
+from apibrake_cli.context import output, output_options
 
 
 @click.command()
@@ -22,7 +22,7 @@ from apibrake_cli.context import common_options, output
     show_default=True,
     help="Usage monitor tick (each connection's cadence decides when it is checked).",
 )
-@common_options
+@output_options
 def drill(scenario: str, hours: float | None, check_minutes: int) -> None:
     """Rehearse an incident end to end: usage climbing, alerts, brake, release (simulated time)."""
     from apibrake_cli.local_extra import local_extra

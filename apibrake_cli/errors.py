@@ -14,8 +14,9 @@ from apibrake.http.errors import (
     PlatformError,
     PlatformUnavailable,
 )
+from apibrake.models.validation import describe
 from apibrake.platforms.connect import SecretInvalid
-from apibrake.store.validation import describe
+from apibrake_cli.steps import command_line
 
 
 class ExitCode(IntEnum):
@@ -63,7 +64,8 @@ def advise(exc: BaseException) -> CliError:
         return CliError(
             f"secret {exc.secret_id}: field '{exc.field}': {exc.problem}",
             code=ExitCode.BAD_INPUT,
-            hint="fix the JSON and store it again: apibrake connections add ID --secret-file FILE",
+            hint="fix the JSON and store it again: "
+            + command_line("connections", "add", "ID", "--secret-file", "FILE"),
         )
     if isinstance(exc, PlatformError):
         return _platform_advice(exc)
@@ -95,14 +97,16 @@ def _platform_advice(exc: PlatformError) -> CliError:
             str(exc),
             code=ExitCode.PERMISSION,
             hint="the credentials were refused: check the secret's client id/secret or token "
-            "and store it again with apibrake connections add ID --secret-file FILE",
+            "and store it again with "
+            + command_line("connections", "add", "ID", "--secret-file", "FILE"),
         )
     if isinstance(exc, PermissionDenied):
         scopes = f" (missing scopes: {', '.join(exc.missing_scopes)})" if exc.missing_scopes else ""
         return CliError(
             f"{exc}{scopes}",
             code=ExitCode.PERMISSION,
-            hint="grant the permission or scope, then check with apibrake connections test ID",
+            hint="grant the permission or scope, then check with "
+            + command_line("connections", "test", "ID"),
         )
     if isinstance(exc, PlatformUnavailable):
         return CliError(str(exc), hint="the platform did not answer; try again in a minute")

@@ -10,9 +10,10 @@ import click
 
 from apibrake.warn.suspects import story as suspects_story
 from apibrake_cli.connections import require_connection
-from apibrake_cli.context import command_line, common_options, confirm, output, target
+from apibrake_cli.context import common_options, confirm, output, target
 from apibrake_cli.errors import LIMIT_ADVICE, CliError, ExitCode
-from apibrake_cli.output import Output
+from apibrake_cli.output import Output, moment
+from apibrake_cli.steps import command_line
 from apibrake_cli.target import Target
 
 FAILED_STATES = {"failed", "needs_human"}
@@ -146,7 +147,7 @@ def brake(
             confirm("Brake now?", yes=yes)
         with out.err.status("incident_responder is working…"):
             report = stack.invoke("brake", event)
-    nothing = f"nothing allowlisted at tier <= {tier} (see: apibrake allowlist list)"
+    nothing = f"nothing allowlisted at tier <= {tier} (see: {command_line('allowlist', 'list')})"
     code = show_report(out, report, "Brake", nothing)
     if code is ExitCode.OK and not out.json_mode and report.get("rows"):
         if dry_run:
@@ -179,7 +180,7 @@ def release(incident_id: str | None, dry_run: bool, force: bool) -> None:
         raise CliError(
             "--force needs --incident ID",
             code=ExitCode.BAD_INPUT,
-            hint="list them with apibrake incidents",
+            hint=f"list them with {command_line('incidents')}",
         )
     if incident_id:
         event: dict[str, Any] = {
@@ -195,14 +196,14 @@ def release(incident_id: str | None, dry_run: bool, force: bool) -> None:
             raise CliError(
                 f"no incident {incident_id!r}",
                 code=ExitCode.NOT_FOUND,
-                hint="list them with apibrake incidents",
+                hint=f"list them with {command_line('incidents')}",
             )
         with out.err.status("restore is working…"):
             report = stack.invoke("restore", event)
     nothing = (
         "nothing left to release in this incident"
         if incident_id
-        else "no open incident has recovered yet (see: apibrake incidents)"
+        else f"no open incident has recovered yet (see: {command_line('incidents')})"
     )
     raise click.exceptions.Exit(int(show_report(out, report, "Release", nothing)))
 
@@ -239,12 +240,12 @@ def incidents(incident_id: str | None) -> None:
                         [
                             m["incident_id"],
                             m["connection_id"],
-                            m.get("opened_at"),
+                            moment(m.get("opened_at")),
                             m.get("status"),
                             m.get("tier"),
                             m.get("reason"),
                             m.get("api_calls"),
-                            m.get("closed_at"),
+                            moment(m.get("closed_at")),
                         ]
                         for m in metas
                     ],
@@ -255,7 +256,7 @@ def incidents(incident_id: str | None) -> None:
             raise CliError(
                 f"no incident {incident_id!r}",
                 code=ExitCode.NOT_FOUND,
-                hint="list them with apibrake incidents",
+                hint=f"list them with {command_line('incidents')}",
             )
         rows = stack.journal.rows(incident_id)
     if out.json_mode:
@@ -268,7 +269,7 @@ def incidents(incident_id: str | None) -> None:
         return
     out.say(
         f"Incident {meta.incident_id} on {meta.connection_id}: {meta.status}, "
-        f"opened {meta.opened_at:%Y-%m-%d %H:%M} UTC"
+        f"opened {moment(meta.opened_at)}"
         f", tier {meta.tier}, reason: {meta.reason or '-'} (by {meta.requested_by or '-'})"
     )
     out.table(

@@ -7,8 +7,10 @@ from typing import Any
 
 import click
 
+from apibrake_cli.context import WholeHelpGroup
 
-@click.group()
+
+@click.group(cls=WholeHelpGroup)
 def local() -> None:
     """The local stack: moto (AWS) and the sandbox (Salesforce + HubSpot) on 127.0.0.1."""
 

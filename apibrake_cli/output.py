@@ -82,3 +82,13 @@ def duration(delta: timedelta) -> str:
     if minutes < 48 * 60:
         return f"{minutes / 60:.1f} h"
     return f"{minutes / 1440:.1f} d"
+
+
+def moment(value: datetime | str | None) -> str:
+    """'2026-11-02 12:00 UTC': a time for a terminal says its zone; '-' when unknown."""
+    if value is None or value == "":
+        return "-"
+    at = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)  # the stores keep UTC
+    return f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"

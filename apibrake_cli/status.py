@@ -9,10 +9,12 @@ from typing import Any
 
 import click
 
+from apibrake.models.words import hourly_rate
 from apibrake.watch.forecast import forecast
 from apibrake_cli.context import common_options, output, target
 from apibrake_cli.errors import CliError, ExitCode
 from apibrake_cli.output import Output, age, duration
+from apibrake_cli.steps import command_line
 from apibrake_cli.target import Target
 
 HISTORY = timedelta(hours=25)  # a rolling day and a little: enough for the burn rate
@@ -75,13 +77,17 @@ def _table_row(row: dict[str, Any], now: datetime) -> list[Any]:
     percent = (
         f"{row['percent']:.1f}% (brake {row['brake_at']:g}%)" if row["percent"] is not None else "-"
     )
-    burn = f"{row['burn_rate_per_hour']:,.0f}/h" if row["burn_rate_per_hour"] is not None else "-"
-    outlook = (
-        f"brake in {_minutes(row['minutes_to_brake'])}, "
-        f"100% in {_minutes(row['minutes_to_exhaustion'])}"
-        if row["burn_rate_per_hour"] is not None
-        else "-"
-    )
+    rate = row["burn_rate_per_hour"]
+    burn = hourly_rate(rate)
+    if rate is None:
+        outlook = "-"
+    elif rate <= 0:
+        outlook = "not rising"
+    else:
+        outlook = (
+            f"brake in {_minutes(row['minutes_to_brake'])}, "
+            f"100% in {_minutes(row['minutes_to_exhaustion'])}"
+        )
     checked = age(datetime.fromisoformat(row["last_check"]), now) if row["last_check"] else "-"
     alert = (
         f"{row['last_alert']} ({age(datetime.fromisoformat(row['last_alert_at']), now)})"
@@ -146,7 +152,10 @@ def _show(out: Output, stack: Target, *, check: bool, clear: bool) -> None:
     if clear:
         out.console.clear()
     if not rows:
-        out.say("No connections yet: apibrake connections add ID --platform ... --secret-file FILE")
+        out.say(
+            "No connections yet: "
+            + command_line("connections", "add", "ID", "--platform", "P", "--secret-file", "FILE")
+        )
         return
     out.table(
         f"Status at {now:%Y-%m-%d %H:%M:%S} UTC ({stack.describe()})",

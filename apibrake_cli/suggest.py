@@ -11,15 +11,16 @@ workflows are proposed without evidence.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from apibrake.models.words import counted
 from apibrake.platforms.salesforce import activity
 from apibrake.platforms.salesforce.activity import Dated, Refused
 from apibrake_cli.output import duration
+from apibrake_cli.steps import command_line
 
 RUNS_WINDOW = timedelta(hours=24)
 CHANGES_WINDOW = timedelta(days=7)
@@ -55,8 +56,7 @@ class Evidence:
         if self.share:
             said.append(f"{self.share:.0%} of yesterday's counted calls (daily file)")
         if self.runs:
-            runs = "1 run" if self.runs == 1 else f"{self.runs} runs"
-            said.append(f"{runs} in 24 h (AsyncApexJob)")
+            said.append(f"{counted(self.runs, 'run')} in 24 h (AsyncApexJob)")
         if self.activated is not None:
             by = f" by {self.activated.who}" if self.activated.who else ""
             said.append(f"changed {duration(now - self.activated.at)} ago{by} (SetupAuditTrail)")
@@ -144,13 +144,14 @@ def proposals(
         if need_evidence and not reasons:
             continue
         note = "suggested: " + ("; ".join(reasons) or "active, no evidence of activity")
-        command = ["apibrake", "allowlist", "add", connection_id, item.row["automation"]]
         chosen.append(
             {
                 "automation": item.row["automation"],
                 "score": item.score,
                 "evidence": reasons,
-                "command": shlex.join([*command, "--note", note]),
+                "command": command_line(
+                    "allowlist", "add", connection_id, item.row["automation"], "--note", note
+                ),
             }
         )
         if len(chosen) == limit:

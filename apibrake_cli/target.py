@@ -25,7 +25,9 @@ from apibrake.store.allowlist import AllowlistStore
 from apibrake.store.connections import ConnectionStore
 from apibrake.store.state import StateStore
 from apibrake_cli.errors import CliError, ExitCode
+from apibrake_cli.options import Options
 from apibrake_cli.output import Output
+from apibrake_cli.steps import command_line
 
 OUTPUTS = {
     "connections_table": "ConnectionsTableName",
@@ -38,18 +40,6 @@ FUNCTION_OUTPUTS = {
     "brake": "IncidentResponderFunctionName",
     "restore": "RestoreFunctionName",
 }
-
-
-@dataclass(frozen=True)
-class Options:
-    """Where to act and how to print, gathered from the options of the group and command."""
-
-    stack: str = "apibrake"
-    profile: str | None = None
-    region: str | None = None
-    local: bool = False
-    json: bool = False
-    debug: bool = False
 
 
 @dataclass(frozen=True)
@@ -123,7 +113,10 @@ class Target:
             raise CliError(
                 f"secret {secret_id} does not exist",
                 code=ExitCode.NOT_FOUND,
-                hint="store it with apibrake connections add ID --platform P --secret-file FILE",
+                hint="store it with "
+                + command_line(
+                    "connections", "add", "ID", "--platform", "P", "--secret-file", "FILE"
+                ),
             ) from None
         try:
             value = json.loads(text)

@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 
+from apibrake.models.words import counted
 from drill.scenarios import DrillScenario
 from drill.stack import LocalStack
 from localaws import LocalAws
@@ -243,4 +244,4 @@ def _summary(report: dict[str, Any]) -> str:
         counts[row["status"]] = counts.get(row["status"], 0) + 1
     calls = sum(report.get("api_calls", {}).values())
     states = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    return f"{states} ({calls} API calls)"
+    return f"{states} ({counted(calls, 'API call')})"

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from apibrake.models.attribution import Suspects
+from apibrake.models.words import hourly_rate
 from drill.engine import DrillResult, Event, Sample
 
 BAR_WIDTH = 20
@@ -28,7 +29,7 @@ class LivePrinter:
         if isinstance(item, Event):
             severity = f"[{item.severity}] " if item.severity else ""
             print(
-                f"  {ICONS.get(item.kind, '*')} {item.at:%a %H:%M}  {item.kind:<7} "
+                f"  {ICONS.get(item.kind, '*')} {item.at:%a %H:%M} UTC  {item.kind:<7} "
                 f"{item.connection_id:<10} {severity}{item.text}",
                 file=self._out,
             )
@@ -40,9 +41,10 @@ class LivePrinter:
         if self._last_hour.get(item.connection_id) == hour:
             return
         self._last_hour[item.connection_id] = hour
-        burn = f"{item.burn_per_hour:>8,.0f}/h" if item.burn_per_hour is not None else " " * 10
+        burn = hourly_rate(item.burn_per_hour) if item.burn_per_hour is not None else ""
+        burn = f"{burn:>10}"
         print(
-            f"    {item.at:%a %H:%M}  {item.connection_id:<10} {_bar(item.percent)} "
+            f"    {item.at:%a %H:%M} UTC  {item.connection_id:<10} {_bar(item.percent)} "
             f"{item.percent:6.1f}%  {item.used:>9,}/{item.limit:,}  {burn}",
             file=self._out,
         )

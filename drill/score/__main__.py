@@ -8,6 +8,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from apibrake.models.words import counted
 from drill.score.readme import write_into_readme
 from drill.score.scenarios import BY_KEY, SCORE_SCENARIOS
 from drill.score.scorer import ScenarioScore
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     for score in run_suite(chosen, args.workers):
         scores.append(score)
         if not score.brake_expected:
-            verdict = f"{score.false_brakes} false brake(s)"
+            verdict = counted(score.false_brakes, "false brake")
         else:
             verdict = "contained" if score.contained else "not contained"
         print(f"  {score.number:>2}. {score.title}: {verdict}", file=sys.stderr, flush=True)

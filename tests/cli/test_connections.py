@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import respx
+
 from apibrake_cli.errors import ExitCode
 from sandbox.faults import Fault, FaultKind
 from sandbox.server import Sandbox
@@ -279,3 +281,54 @@ def test_a_service_key_saved_as_a_private_app_token_is_pointed_out(
     scope = next(c for c in report["checks"] if c["check"] == "usage figure scope")
     assert scope["outcome"] == "warning"
     assert '"token_type": "service_key"' in scope["detail"]
+
+
+def _salesforce_secret(tmp_path: Path, instance_url: str) -> None:
+    secret = {
+        "auth": "client_credentials",
+        "instance_url": instance_url,
+        "client_id": "id",
+        "client_secret": "cs-never-shown",
+    }
+    (tmp_path / "sf.json").write_text(json.dumps(secret))
+
+
+def test_a_failed_token_request_is_a_failed_authentication(run: Run, tmp_path: Path) -> None:
+    # Given a secret whose token endpoint does not answer (nothing listens on port 9)
+    _salesforce_secret(tmp_path, "http://127.0.0.1:9")
+    run("connections", "add", "sf-x", "--platform", "salesforce", "--secret-file", "sf.json")
+
+    result = run("connections", "test", "sf-x", "--json")
+
+    # Then authentication is the step reported failed, and nothing after it ran
+    assert result.exit_code != 0
+    checks = {c["check"]: c["outcome"] for c in as_json(result)["checks"]}
+    assert checks == {"authenticate": "failed"}
+
+
+def test_client_credentials_on_the_login_host_are_told_to_use_my_domain(
+    run: Run, tmp_path: Path
+) -> None:
+    # Given client credentials stored against login.salesforce.com, which refuses the flow
+    # (answered here by a stand-in: no request leaves the machine)
+    _salesforce_secret(tmp_path, "https://login.salesforce.com")
+    run("connections", "add", "sf-x", "--platform", "salesforce", "--secret-file", "sf.json")
+    refusal = {
+        "error": "invalid_grant",
+        "error_description": "request not supported on this domain",
+    }
+
+    with respx.mock(assert_all_called=True) as platform:
+        platform.post("https://login.salesforce.com/services/oauth2/token").respond(
+            400, json=refusal
+        )
+        result = run("connections", "test", "sf-x")
+
+    # Then authentication failed, with the advice to use the My Domain URL
+    assert result.exit_code == ExitCode.PERMISSION
+    said = " ".join(result.output.split())
+    assert "authenticate │ failed" in said
+    assert "My Domain URL" in said
+    assert "docs/setup.md" in said
+    assert "│ ok" not in said
+    assert "cs-never-shown" not in result.output

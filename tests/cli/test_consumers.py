@@ -81,7 +81,7 @@ def test_consumers_table_says_the_source_and_its_age(
     assert "source: ApiTotalUsage daily file, data as of" in result.stdout
     assert "Nightly ETL" in result.stdout
     assert "needs a person" in result.stdout
-    assert "API call(s) spent on this answer" in result.stderr
+    assert "API calls spent on this answer" in result.stderr
 
 
 def test_licensed_org_without_the_event_log_object_reads_the_newest_hourly_file(
@@ -202,3 +202,22 @@ def test_the_table_lists_the_drivers_behind_the_consumers(
     assert "Drivers (what changed the records the consumers read)" in text
     assert "flow Mass_Update_Accounts" in text
     assert "after the newest usage data" in text
+
+
+def test_setup_changes_say_what_was_done_in_words(
+    connected: Run, aws: LocalAws, sandbox: Sandbox
+) -> None:
+    _collected_yesterday(aws, _now_in_sandbox(sandbox))
+    sandbox.salesforce.add_flow("Mass_Update_Accounts", active_version=None)
+    sandbox.salesforce.activate_flow_by_hand("Mass_Update_Accounts", 1)
+
+    result = connected("consumers", "sf-local")
+    answer = as_json(connected("consumers", "sf-local", "--json"))
+
+    assert result.exit_code == 0, result.output
+    code = answer["changes"][0]["action"]  # scripts keep Salesforce's own code
+    assert code.lower().startswith("activatedinteractiondef")
+    text = " ".join(result.stdout.split())
+    assert "Recent setup changes" in text
+    assert "activated flow" in text
+    assert code not in result.stdout

@@ -38,7 +38,7 @@ def test_discover_lists_kill_switches_and_users_but_never_proposes_them(
     assert etl["type"] == "User (freeze)"
     assert etl["active"] == "active"
     # LoginHistory read (LAST_N_DAYS:7 is valid SOQL), not the "not readable" fallback
-    assert etl["detail"].startswith("1 API logins in 7 days")
+    assert etl["detail"].startswith("1 API login in 7 days")
     assert etl["detail"].endswith("via Nightly ETL")
     starter = json.loads((tmp_path / "starter.json").read_text())
     assert not [e for e in starter if e["automation"].startswith(("setting:", "user:"))]
@@ -166,3 +166,26 @@ def test_discover_flags_a_branching_workflow_brake_unconfirmed(
     rows = {row["automation"]: row for row in as_json(result)["automations"]}
     assert "brake unconfirmed" in rows[f"workflow:{flow_id}"]["detail"]
     assert "brake unconfirmed" not in rows["workflow:101"]["detail"]
+
+
+def test_import_speaks_plainly_and_counts_in_the_right_number(
+    connected: Run, tmp_path: Path
+) -> None:
+    (tmp_path / "bad.csv").write_text(
+        "connection_id,automation,tier\nsf-local,flwo:Typo,1\nsf-local,flow:Fine,x\n"
+    )
+    (tmp_path / "one.csv").write_text("connection_id,automation\nsf-local,flow:Fine\n")
+    (tmp_path / "typo.csv").write_text("connection_id,automation\nsf-local,flwo:Typo\n")
+
+    bad = connected("allowlist", "import", "bad.csv")
+    one_bad = connected("allowlist", "import", "typo.csv")
+    one = connected("allowlist", "import", "one.csv")
+
+    assert bad.exit_code == ExitCode.BAD_INPUT
+    said = " ".join(bad.stdout.split())  # the table may fold a cell
+    assert "unknown kind 'flwo' (one of: flow, scheduled_apex" in said
+    assert "must be a whole number, got 'x'" in said
+    assert not any(words in bad.output for words in ("Input should", "Value error"))
+    assert "2 bad rows in bad.csv" in bad.stderr
+    assert "1 bad row in typo.csv" in one_bad.stderr
+    assert "Imported 1 entry from one.csv." in one.stdout

@@ -42,3 +42,17 @@ def test_every_cited_section_exists() -> None:
 
     assert cited, "no citation found: the pattern no longer matches the comments"
     assert cited - sections == set()
+
+
+def test_no_document_a_user_reads_points_outside_the_repository() -> None:
+    # The README and docs are what a user has: a pointer to notes kept elsewhere is a
+    # dead end, so each points at a page of docs/ instead.
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    outside = [
+        f"{page.relative_to(ROOT)}:{number}"
+        for page in pages
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1)
+        if OUTSIDE.search(line) or "outside this repository" in line
+    ]
+
+    assert outside == []

@@ -11,8 +11,8 @@ from apibrake.models.connection import Connection, Platform
 from apibrake.models.credentials import HUBSPOT_CREDENTIALS, SALESFORCE_CREDENTIALS
 from apibrake.models.errors import InvalidInput, parse_event
 from apibrake.models.events import BrakeEvent, MonitorEvent, ReleaseEvent
+from apibrake.models.validation import describe
 from apibrake.runtime.settings import IncidentSettings, MonitorSettings, Settings
-from apibrake.store.validation import describe
 
 
 def test_connection_needs_only_three_fields_and_takes_design_defaults() -> None:
@@ -59,13 +59,17 @@ def test_cadence_and_brake_ahead_defaults() -> None:
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"check_hot_minutes": 0}, "check_hot_minutes", "greater than or equal to 1"),
-        ({"check_calm_minutes": 1441}, "check_calm_minutes", "less than or equal to 1440"),
-        ({"check_warm_minutes": "often"}, "check_warm_minutes", "valid integer"),
+        ({"check_hot_minutes": 0}, "check_hot_minutes", "must be at least 1, got 0"),
+        ({"check_calm_minutes": 1441}, "check_calm_minutes", "must be at most 1440, got 1441"),
+        (
+            {"check_warm_minutes": "often"},
+            "check_warm_minutes",
+            "must be a whole number, got 'often'",
+        ),
         ({"check_warm_minutes": 20}, "check_calm_minutes", "at least check_warm_minutes"),
         ({"check_hot_minutes": 10}, "check_warm_minutes", "at least check_hot_minutes"),
-        ({"brake_lead_minutes": -1}, "brake_lead_minutes", "greater than or equal to 0"),
-        ({"brake_ahead": "sometimes"}, "brake_ahead", "valid boolean"),
+        ({"brake_lead_minutes": -1}, "brake_lead_minutes", "must be at least 0, got -1"),
+        ({"brake_ahead": "sometimes"}, "brake_ahead", "must be true or false, got 'sometimes'"),
         ({"warn_at": [70, 95]}, "warn_at", "below brake_at"),
     ],
 )

@@ -13,12 +13,12 @@ from apibrake.incident.adapters.base import Observed
 from apibrake.models.allowlist import AutomationKind
 from apibrake.models.connection import Connection
 from apibrake.models.protected import KEEP_OTHER_RUNNING, KEEP_RUNNING, ProtectedConsumers
+from apibrake.models.validation import describe
 from apibrake.platforms.salesforce.connector import (
     CONNECTOR_LOOKUP_CALLS,
     connector_user_ids,
     hubspot_connector_users,
 )
-from apibrake.store.validation import describe
 
 CONNECTOR_USER = "hubspot@acme.com"
 

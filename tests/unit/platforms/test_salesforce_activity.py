@@ -154,3 +154,10 @@ def test_nothing_known_proposes_nothing_unless_the_platform_records_nothing() ->
 
     assert proposals("sf-prod", ranked, NOW) == []
     assert len(proposals("sf-prod", ranked, NOW, need_evidence=False)) == 3
+
+
+def test_audit_actions_read_as_words() -> None:
+    assert activity.action_words("activatedinteractiondefversion") == "activated flow version"
+    assert activity.action_words("ActivatedInteractionDefinition") == "activated flow"
+    assert activity.action_words("deactivatedinteractiondefinition") == "deactivated flow"
+    assert activity.action_words("someFutureAction") == "someFutureAction"  # shown as recorded

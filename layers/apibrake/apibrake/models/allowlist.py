@@ -102,7 +102,7 @@ class AllowlistEntry(BaseModel):
             kind = AutomationKind(kind_text)
         except ValueError:
             kinds = ", ".join(k.value for k in AutomationKind)
-            raise ValueError(f"unknown kind {kind_text!r}; expected one of {kinds}") from None
+            raise ValueError(f"unknown kind {kind_text!r} (one of: {kinds})") from None
         pattern, expected = _NAME_RULES[kind]
         if not pattern.match(name):
             raise ValueError(f"name {name!r} is not {expected}")

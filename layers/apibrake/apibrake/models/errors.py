@@ -6,6 +6,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from apibrake.models.validation import describe
+
 Model = TypeVar("Model", bound=BaseModel)
 
 
@@ -21,6 +23,5 @@ def parse_event(model: type[Model], event: Any) -> Model | InvalidInput:
     try:
         return model.model_validate(event)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "(event)"
-        return InvalidInput(field=field, message=first["msg"])
+        field, message = describe(exc, unnamed="(event)")
+        return InvalidInput(field=field, message=message)

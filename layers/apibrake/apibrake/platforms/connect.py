@@ -18,6 +18,7 @@ from apibrake.http.client import PlatformHttp, Timeouts
 from apibrake.http.retry import RetryBudget, RetryPolicy
 from apibrake.models.connection import Connection, Platform
 from apibrake.models.credentials import HUBSPOT_CREDENTIALS, SALESFORCE_CREDENTIALS
+from apibrake.models.validation import describe_error
 
 if TYPE_CHECKING:
     from apibrake.platforms.hubspot.client import HubSpotClient
@@ -82,12 +83,12 @@ def _validation_problem(exc: ValidationError) -> tuple[str, str]:
         "oauth_refresh",
     }:
         parts = parts[1:]
-    field = ".".join(parts) or "auth"
     if first["type"] == "union_tag_not_found":
-        return "auth", "missing; expected one of the documented auth kinds"
+        return "auth", "is required: one of the auth kinds in docs/configuration.md, Credentials"
     if first["type"] == "union_tag_invalid":
-        return "auth", f"unknown auth kind; expected {first['ctx'].get('expected_tags', '')}"
-    return field, first["msg"]
+        return "auth", f"unknown auth kind (one of: {first['ctx'].get('expected_tags', '')})"
+    # Plain words, and never the refused value: it may be a credential.
+    return describe_error({**first, "loc": tuple(parts)}, show_values=False, unnamed="auth")
 
 
 def validate_secret(connection: Connection, secret: Mapping[str, Any]) -> Any:

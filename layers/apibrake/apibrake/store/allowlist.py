@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from apibrake.models.allowlist import AllowlistEntry
+from apibrake.models.validation import describe
 from apibrake.store.items import from_item, to_item
-from apibrake.store.validation import describe
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from pydantic import ValidationError
 
 from apibrake.models.connection import Connection
 from apibrake.models.reports import ConnectionFailure, FailureCode
+from apibrake.models.validation import describe
 from apibrake.store.items import batch_get, from_item, to_item
-from apibrake.store.validation import describe
 
 
 class ConnectionStore:

@@ -63,9 +63,10 @@ def summary_alert(
     counts = Counter(row.status.value for row in rows)
     tally = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no automations"
     trouble = [row for row in rows if row.status in _TROUBLE]
-    severity = Severity.INFO if dry_run else Severity.WARNING
-    if trouble:
-        severity = Severity.CRITICAL
+    # The news of a brake went out as the critical threshold alert; its report (and a
+    # release: good news) is for the record, so info. Rows a person must take over are
+    # news again: critical.
+    severity = Severity.CRITICAL if trouble else Severity.INFO
     label = f"{'dry run ' if dry_run else ''}{action}"
     body = (
         f"apibrake {label} of connection {connection_id}, incident {incident_id}: {tally}.\n"

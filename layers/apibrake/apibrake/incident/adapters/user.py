@@ -36,6 +36,7 @@ from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Platform
 from apibrake.models.permissions import Permission
 from apibrake.models.protected import PROTECTED_FIELD, ProtectedConsumers
+from apibrake.models.words import counted
 from apibrake.platforms.salesforce.client import SalesforceClient
 from apibrake.platforms.salesforce.permissions import MANAGE_USERS
 from apibrake.platforms.salesforce.soql import soql_strings
@@ -297,6 +298,6 @@ def _login_detail(
     logins = seen or []
     apps = sorted({str(login.get("Application") or "?") for login in logins})
     return (
-        f"{len(logins)} API logins in 7 days, last {logins[0].get('LoginTime')}"
+        f"{counted(len(logins), 'API login')} in 7 days, last {logins[0].get('LoginTime')}"
         f" via {', '.join(apps)}"
     )

@@ -142,6 +142,11 @@ class HubSpotClient:
         test compares what a narrower figure leaves out)."""
         return await self._usage_of(version)
 
+    async def authenticate(self) -> None:
+        """Gets a token (or finds it cached), so a failed token request is told apart from
+        a refused API call: the token endpoint is no API-limit call."""
+        await self._authorized.tokens.token()
+
     async def usage(self) -> UsageReading:
         """The daily API usage: one daily-usage call (the same name on every platform client)."""
         return await self.daily_usage()

@@ -72,6 +72,25 @@ def is_flow_activation(action: str) -> bool:
     return lowered.startswith("activatedinteractiondef") and not lowered.endswith("withsystemmode")
 
 
+# SetupAuditTrail Action codes in a person's words (docs/platform-notes.md A4); keys lower
+# case, as Salesforce's capitalisation of them varies.
+_ACTION_WORDS = {
+    "activatedinteractiondefinition": "activated flow",
+    "activatedinteractiondefversion": "activated flow version",
+    "activatedinteractiondefinitionwithsystemmode": "changed flow run mode",
+    "activatedinteractiondefversionwithsystemmode": "changed flow version run mode",
+    "deactivatedinteractiondefinition": "deactivated flow",
+    "deactivatedinteractiondefversion": "deactivated flow version",
+    "permsetcreate": "created permission set",
+}
+
+
+def action_words(action: str) -> str:
+    """A SetupAuditTrail Action for a person ("activated flow version"); an Action not
+    known here is shown as Salesforce recorded it."""
+    return _ACTION_WORDS.get(action.lower(), action)
+
+
 def named_flow(display: str) -> str | None:
     """The flow's Unique Name a SetupAuditTrail Display text names, if any."""
     named = _UNIQUE_NAME.search(display)

@@ -87,6 +87,11 @@ class SalesforceClient:
             raise MalformedResponse(SALESFORCE, "the versions list is not a JSON array")
         return [entry for entry in body if isinstance(entry, dict)]
 
+    async def authenticate(self) -> None:
+        """Gets a token (or finds it cached), so a failed token request is told apart from
+        a refused API call: the token endpoint is no API-limit call."""
+        await self._authorized.tokens.token()
+
     async def running_user_id(self) -> str | None:
         """The id of the user this connection's calls run as (System.schedule makes it a
         re-created job's owner), from the token's identity URL: no API call."""

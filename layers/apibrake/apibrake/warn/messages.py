@@ -197,6 +197,16 @@ def _braked_ahead(connection: Connection, ahead: BrakeAhead, context: AlertConte
         if context.auto_brake_triggered
         else "The automatic brake was already started in this window."
     )
+    if ahead.hourly_steps:
+        return (
+            f"Usage is below the brake threshold of {ahead.threshold:g}%, but it has climbed "
+            f"by {ahead.rate_per_hour:,.0f} calls or more in each of the last 3 hours, in "
+            "steps (a scheduled run, then the sync of the records it changed), and the next "
+            f"step would take it to {ahead.projected_percent:.1f}%. Braking now, between two "
+            "steps, stops the next run before it changes anything, so no sync is left to "
+            f"spend calls after the brake. {started} To brake only at the threshold itself, "
+            "set brake_ahead to false on this connection."
+        )
     if ahead.peak_with_tail_percent is not None:
         return (
             f"Usage is below the brake threshold of {ahead.threshold:g}%, but it has risen at "
@@ -398,6 +408,11 @@ def _outside_reach_sms(head: str, context: AlertContext, suspects: Suspects | No
 
 def _brake_sms(prefix: str, usage: str, platform: str, context: AlertContext) -> str:
     ahead = context.brake_ahead
+    if ahead is not None and ahead.hourly_steps:
+        return (
+            f"{prefix}{usage}, +{ahead.rate_per_hour:,.0f} every hour: the next step passes "
+            f"{ahead.threshold:g}%, braked ahead."
+        )
     if ahead is not None:
         return (
             f"{prefix}{usage}, rising {ahead.rate_per_hour:,.0f}/h: {ahead.threshold:g}% in "

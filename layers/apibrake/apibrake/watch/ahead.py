@@ -39,6 +39,9 @@ class BrakeAhead:
     # Where usage would peak, braking at the next check, with the tail; set when the tail,
     # not the threshold crossing, is why the brake starts now.
     peak_with_tail_percent: float | None = None
+    # Braked between two hourly steps: `rate_per_hour` is the smallest of the last hours'
+    # gains and `projected_percent` where the next step would take usage (watch/pace.py).
+    hourly_steps: bool = False
 
 
 def brake_ahead(

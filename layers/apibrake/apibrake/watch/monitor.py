@@ -52,7 +52,7 @@ from apibrake.warn.rules import (
     usage_alerts,
 )
 from apibrake.warn.trigger import Invoker
-from apibrake.watch import cadence
+from apibrake.watch import cadence, pace
 from apibrake.watch.ahead import BrakeAhead, brake_ahead
 from apibrake.watch.attribution import gather_suspects, wants_suspects
 from apibrake.watch.cadence import Intervals
@@ -344,9 +344,9 @@ class UsageMonitor:
         """Stores the reading, forecasts, and claims the alerts now due (blocking)."""
         now = self._clock()
         self._state.put_readings(connection.connection_id, list(read.readings))
-        history = self._state.readings_since(
-            connection.connection_id, now - self._options.rate_window
-        )
+        # The hour's rate needs one hour; the pace of hourly steps, three (watch/pace.py).
+        since = now - max(self._options.rate_window, pace.history_needed())
+        history = self._state.readings_since(connection.connection_id, since)
         outlook = forecast(
             read.reading,
             history,
@@ -370,7 +370,7 @@ class UsageMonitor:
         )
         ahead = None
         if not any(alert.kind is AlertKind.BRAKE_THRESHOLD for alert in due):
-            ahead = self._brake_ahead(connection, same_source, heat, now, resets)
+            ahead = self._brake_ahead(connection, same_source, heat, now, read.resets_at, rate_now)
             if ahead is not None:
                 due = [*due, brake_threshold_alert(connection.effective_brake_at)]
         won = self._alerts.claim(connection, due, now=now, window_ends=read.window_ends)
@@ -428,10 +428,11 @@ class UsageMonitor:
         readings: list[UsageReading],
         heat: Temperature,
         now: datetime,
-        resets: bool,
+        resets_at: datetime | None,
+        rate_now: float | None,
     ) -> BrakeAhead | None:
         """Only where the brake would really start: brake_ahead and auto_brake on, and a
-        responder to start."""
+        responder to start. Ahead of a fast climb, else before the next of hourly steps."""
         if not (connection.brake_ahead and connection.auto_brake and self._invoker is not None):
             return None
         next_check = Intervals.of(connection).of_temperature(heat).total_seconds() / 60.0
@@ -440,7 +441,14 @@ class UsageMonitor:
             threshold=connection.effective_brake_at,
             look_ahead_minutes=next_check + connection.brake_lead_minutes,
             now=now,
-            resets=resets,
+            resets=resets_at is not None,
+            tail_minutes=connection.tail_minutes,
+        ) or pace.brake_before_next_step(
+            readings,
+            threshold=connection.effective_brake_at,
+            now=now,
+            resets_at=resets_at,
+            rate_now_per_hour=rate_now,
             tail_minutes=connection.tail_minutes,
         )
 

@@ -1,0 +1,87 @@
+"""Brake between two bursts: a burn that comes in hourly steps (scheduled rollup flows, an
+hourly job) whose next step would carry usage past the brake threshold. Pure.
+
+Such a burn is not a rate: an hourly run changes its records at once and the consumer that
+syncs them (the HubSpot connector) spends the calls over the next cycle or two, then usage
+lies flat until the next run. Braking mid-step cannot stop the calls that step's changes
+still cost (the tail, docs/platform-notes.md S6); braking in the flat stretch before the
+next run stops its changes before they are made, so nothing is left to sync. So when each
+of the last `PACE_HOURS` hours added at least as much as the headroom left below the
+threshold, and usage is flat right now, the brake starts now rather than one step later.
+
+The guards against a false brake: the pace must have held for every one of the last three
+hours (a batch of an hour or two, a short burst, does not qualify), the step must reach the
+threshold (a calm hourly rollup that never gets there does not), and for a daily reset
+(HubSpot) the next hour must end before the reset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from apibrake.models.usage import UsageReading
+from apibrake.watch.ahead import BrakeAhead
+from apibrake.watch.forecast import since_last_reset
+
+PACE_HOURS = 3
+HOUR = timedelta(hours=1)
+# How close to each hour mark a reading must be: the calm cadence is 15 minutes.
+MARK_TOLERANCE = timedelta(minutes=16)
+# "Flat right now": burning at most this share of the hourly pace (a step being synced
+# burns several times its hourly average).
+QUIET_SHARE = 0.5
+PACE_LOOK_AHEAD_MINUTES = 60.0  # the next step comes within the hour
+
+
+def history_needed() -> timedelta:
+    """How far back the readings must reach for the pace to be judged."""
+    return PACE_HOURS * HOUR + MARK_TOLERANCE
+
+
+def brake_before_next_step(
+    readings: Sequence[UsageReading],
+    *,
+    threshold: float,
+    now: datetime,
+    resets_at: datetime | None,
+    rate_now_per_hour: float | None,
+    tail_minutes: float = 0.0,
+) -> BrakeAhead | None:
+    """`readings`: one source's readings, the current one included (newest)."""
+    ordered = sorted(
+        {r.taken_at: r for r in readings if r.taken_at <= now}.values(), key=lambda r: r.taken_at
+    )
+    if resets_at is not None:
+        ordered = since_last_reset(ordered)
+        if resets_at - now < HOUR:
+            return None  # the reset comes first
+    if not ordered or ordered[-1].stale or not ordered[-1].limit:
+        return None
+    newest = ordered[-1]
+    marks = [_near(ordered, newest.taken_at - hours * HOUR) for hours in range(PACE_HOURS + 1)]
+    if any(mark is None for mark in marks):
+        return None
+    used = [mark.used for mark in marks if mark is not None]
+    pace = min(used[hours] - used[hours + 1] for hours in range(PACE_HOURS))
+    target = newest.limit * threshold / 100.0
+    quiet = rate_now_per_hour is not None and rate_now_per_hour <= pace * QUIET_SHARE
+    if pace <= 0 or newest.used >= target or newest.used + pace < target or not quiet:
+        return None
+    return BrakeAhead(
+        rate_per_hour=pace,
+        minutes_to_threshold=PACE_LOOK_AHEAD_MINUTES,
+        look_ahead_minutes=PACE_LOOK_AHEAD_MINUTES,
+        threshold=threshold,
+        projected_percent=(newest.used + pace) / newest.limit * 100.0,
+        tail_minutes=tail_minutes,
+        hourly_steps=True,
+    )
+
+
+def _near(ordered: Sequence[UsageReading], mark: datetime) -> UsageReading | None:
+    """The reading closest to `mark`, if one lies within MARK_TOLERANCE of it."""
+    closest = min(ordered, key=lambda r: abs(r.taken_at - mark), default=None)
+    if closest is None or abs(closest.taken_at - mark) > MARK_TOLERANCE:
+        return None
+    return closest

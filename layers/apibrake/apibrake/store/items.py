@@ -16,10 +16,12 @@ _deserializer = TypeDeserializer()
 
 
 def _to_dynamo(value: Any) -> Any:
+    """Nested None stays (as NULL): a recorded state says "no active version" with its key
+    (`active_version: None`), which the journal must show as the brake table did."""
     if isinstance(value, float):
         return Decimal(str(value))
     if isinstance(value, dict):
-        return {k: _to_dynamo(v) for k, v in value.items() if v is not None}
+        return {k: _to_dynamo(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_to_dynamo(v) for v in value]
     return value
@@ -38,7 +40,10 @@ def _from_dynamo(value: Any) -> Any:
 
 
 def to_item(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(v) for k, v in _to_dynamo(values).items()}
+    """An item's attributes; a None attribute is left out (absent, not NULL)."""
+    return {
+        k: _serializer.serialize(_to_dynamo(v)) for k, v in values.items() if v is not None
+    }
 
 
 def from_item(item: dict[str, Any]) -> dict[str, Any]:

@@ -151,13 +151,14 @@ class FreezeWatch:
 
     async def safely(
         self,
-        client: Callable[[], Awaitable[Any | None]],
+        open_client: Callable[[], Awaitable[Any | None]],
         readings: Sequence[UsageReading] = (),
     ) -> None:
-        """`client` opens (or hands over) the platform client, only once a call is due.
-        Never raises: the release goes on whatever happens here."""
+        """`open_client` opens (or hands over) the platform client, awaited only once a call
+        is due; `readings` are the stored ones the release read. Never raises: the release
+        goes on whatever happens here."""
         try:
-            await self._watch(client, readings)
+            await self._watch(open_client, readings)
         except Exception:
             logger.exception(
                 "frozen users not checked",

@@ -16,7 +16,7 @@ from apibrake.models.attribution import (
 )
 from apibrake.models.connection import Connection
 from apibrake.models.reports import AutomationRow, RowStatus
-from apibrake.warn.incident_alerts import human_must_act, summary_alert
+from apibrake.warn.incident_alerts import frozen_still_spending, human_must_act, summary_alert
 from apibrake.warn.messages import AlertContext, compose
 from apibrake.warn.notices import connection_notices
 from apibrake.warn.rules import (
@@ -168,6 +168,18 @@ def _every_kind() -> dict[str, Alert]:
         ),
         "release_trouble": incident_summary(
             "release", [automation_row("Account_Rollup", RowStatus.NEEDS_HUMAN, "owner changed")]
+        ),
+        "frozen_still_spending": frozen_still_spending(
+            connection_id="sf-prod",
+            platform="salesforce",
+            incident_id="sf-prod-20261102T120000Z",
+            user="etl@acme.com",
+            user_id="0055g0000000002AAA",
+            frozen_at=datetime(2026, 11, 2, 11, 40, tzinfo=UTC),
+            counted_from=datetime(2026, 11, 2, 11, 40, tzinfo=UTC),
+            calls=1_250,
+            at_least=False,
+            now=NOW,
         ),
         "usage_gap": notices[0].alert,
         "api_sunset": notices[1].alert,

@@ -13,7 +13,7 @@ from apibrake.incident.journal import JournalStore
 from apibrake.incident.readings import STORED_READING_MAX_AGE
 from apibrake.incident.records import utcnow
 from apibrake.models.alert import Alert
-from apibrake.models.attribution import Suspects
+from apibrake.models.attribution import AttributionSource, Suspects
 from apibrake.models.connection import Connection
 from apibrake.models.reports import AutomationRow
 from apibrake.models.usage import UsageReading
@@ -43,6 +43,17 @@ class SuspectsFinder(Protocol):
     ) -> Suspects | None: ...
 
 
+class SourceRefusals(Protocol):
+    """Sources an org refused (apibrake/attribution's memory, AttributionStore): what
+    attribution found unavailable is not asked again by anyone, and the other way round."""
+
+    def unavailable(self, connection_id: str, *, now: datetime) -> dict[AttributionSource, str]: ...
+
+    def remember_unavailable(
+        self, connection_id: str, source: AttributionSource, reason: str, *, now: datetime
+    ) -> None: ...
+
+
 @dataclass
 class IncidentDeps:
     connections: ConnectionStore
@@ -57,6 +68,7 @@ class IncidentDeps:
     concurrency: int = 25
     events: IncidentEvents | None = None  # None: no EventBridge events
     suspects: SuspectsFinder | None = None  # None: reports name no suspects of their own
+    refusals: SourceRefusals | None = None  # None: the freeze watch asks nothing
     owner: str = field(default_factory=lambda: uuid.uuid4().hex)  # lease holder id
 
     def recent_readings(self, connection_id: str) -> list[UsageReading]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from apibrake.aws_threads import AWS_THREADS, AwsThreads
 from apibrake.deadline import Deadline
@@ -36,7 +37,9 @@ from apibrake.incident.work import IncidentWork
 from apibrake.models.connection import Connection
 from apibrake.models.events import ReleaseEvent, ReleaseRecoveredEvent
 from apibrake.models.reports import AutomationRow, FailureCode, IncidentReport
+from apibrake.models.usage import UsageReading
 from apibrake.release.driven import DrivenWindows
+from apibrake.release.freeze_watch import FreezeWatch
 from apibrake.release.rearm import rearm_brake
 from apibrake.release.recovery import recovery_from_stored, window_recovered
 from apibrake.warn.incident_alerts import summary_alert
@@ -109,6 +112,7 @@ class _IncidentRelease(IncidentWork):
         self.driven: DrivenWindows | None = None  # set once the incident is known
         self.held: dict[int, str] = {}  # id(row) -> why it waits for a driven connection
         self.waiting: str | None = None  # why nothing is released yet
+        self.readings: list[UsageReading] = []  # the stored readings the recovery gate read
 
     async def run(self) -> ConnectionOutcome:
         journal = self.deps.journal
@@ -133,6 +137,7 @@ class _IncidentRelease(IncidentWork):
             self.rearm = await self.off_loop(self._window_over, connection, meta)
         if not self.force and not await self.off_loop(self._may_start, connection, meta, rows):
             self.outcome.rows = self._rows(rows)
+            await self._watch_freezes(connection, meta, rows)
             return self.fail(FailureCode.NOT_RECOVERED, f"not released yet: {self.waiting}")
         if not self.dry_run and not await self.off_loop(take_lease, self.deps, self.incident_id):
             message = "another invocation is working on this incident; nothing done"
@@ -143,6 +148,8 @@ class _IncidentRelease(IncidentWork):
             return self.outcome
         try:
             await self._release(client, connection, meta, rows)
+            if self.waiting is not None:  # a fresh reading said "not yet"
+                await self._watch_freezes(connection, meta, rows, client)
         finally:
             self.outcome.calls = client.http.calls_made
             self.outcome.other_calls = dict(self.driven.calls)
@@ -169,7 +176,7 @@ class _IncidentRelease(IncidentWork):
         open_rows = _open_rows(rows)
         if not open_rows:
             return True
-        readings = self.deps.recent_readings(connection.connection_id)
+        readings = self.readings = self.deps.recent_readings(connection.connection_id)
         decision = recovery_from_stored(connection, meta, readings, self.deps.now())
         self.recovered_by_stored_data = decision is not None and decision[0]
         if decision is not None and not decision[0]:
@@ -223,6 +230,30 @@ class _IncidentRelease(IncidentWork):
 
     def _held_reasons(self) -> str:
         return "; ".join(dict.fromkeys(self.held.values()))
+
+    async def _watch_freezes(
+        self,
+        connection: Connection,
+        meta: IncidentMeta,
+        rows: list[JournalRow],
+        client: object | None = None,
+    ) -> None:
+        """While the incident waits: does a user its brake froze still spend calls
+        (release/freeze_watch.py)? The client is opened only when a call is due; a dry run
+        or a forced release never looks."""
+        if self.dry_run or self.force or not self.deadline.has_time():
+            return
+        opened: Any = client
+
+        async def the_client() -> Any:
+            nonlocal opened
+            if opened is None:
+                opened = await self.open_client(connection)
+            return opened
+
+        await FreezeWatch(self.deps, self.off_loop, meta, rows).safely(the_client, self.readings)
+        if client is None and opened is not None:
+            self.outcome.calls = opened.http.calls_made
 
     # Plan, act, verify -----------------------------------------------------------------------
 

@@ -102,6 +102,7 @@ def incident_deps(
         return None
 
     tables = stores(settings, dynamodb)
+    memory = attribution_store(settings, dynamodb)
     return IncidentDeps(
         connections=tables.connections,
         allowlist=tables.allowlist,
@@ -112,9 +113,8 @@ def incident_deps(
         concurrency=settings.max_concurrency,
         now=now,
         events=channel,
-        suspects=AttributionFinder(
-            attribution_store(settings, dynamodb), tables.state, tables.allowlist, now
-        ),
+        suspects=AttributionFinder(memory, tables.state, tables.allowlist, now),
+        refusals=memory,
     )
 
 

@@ -1,4 +1,5 @@
-"""Alerts of the brake and release: the incident summary and the critical "human must act"."""
+"""Alerts of the brake and release: the incident summary, the critical "human must act", and
+the critical "frozen, still spending" of a freeze that did not stop a user's calls."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from apibrake.incident.adapters import adapter_for
 from apibrake.models.alert import Alert, Severity
 from apibrake.models.attribution import Suspects
 from apibrake.models.reports import AutomationRow, RowStatus
+from apibrake.models.words import counted
 from apibrake.warn import suspects as wording
+from apibrake.warn.chain import when
 
 _TROUBLE = {RowStatus.FAILED, RowStatus.NEEDS_HUMAN}
 
@@ -38,6 +41,64 @@ def human_must_act(
         platform=platform,
         kind="human_must_act",
         next_steps=tuple(f"Switch off by hand: {line.removeprefix('- ')}" for line in lines),
+    )
+
+
+FROZEN_STILL_SPENDING = "frozen_still_spending"  # the alert's kind (SNS attribute, event)
+# Where a person ends what a freeze may leave alive (docs/runbook.md "After a user freeze").
+REVOKE_TOKENS = (
+    "Revoke the user's OAuth tokens: Setup > Apps > Connected Apps > Connected Apps OAuth "
+    "Usage > the app > User Count > Revoke for this user (or Setup > Users > the user > "
+    "OAuth Connected Apps: Revoke). Not reversible: the integration must authorize again."
+)
+END_ACCESS = (
+    "Or end its access another way: deactivate the user (Setup > Users > Edit: Active off), "
+    "block its connected app, or pause the integration at its source."
+)
+
+
+def frozen_still_spending(
+    *,
+    connection_id: str,
+    platform: str,
+    incident_id: str,
+    user: str,
+    user_id: str,
+    frozen_at: datetime,
+    counted_from: datetime,
+    calls: int,
+    at_least: bool,
+    now: datetime,
+) -> Alert:
+    """A user the brake froze still makes API calls: its sessions or OAuth tokens from before
+    the freeze work on (Salesforce does not say whether a freeze ends them)."""
+    spent = ("at least " if at_least else "") + counted(calls, "API call")
+    body = (
+        f"apibrake froze Salesforce user {user} ({user_id}) at {when(frozen_at)} "
+        f"(connection {connection_id}, incident {incident_id}), and the user is still "
+        f"spending the org's calls: {spent} counted against the daily limit since "
+        f"{when(counted_from)} (ApiTotalUsageEventLog, read {when(now)}).\n\n"
+        "A freeze stops new logins. Whether it ends sessions and OAuth tokens issued before "
+        "it is not documented by Salesforce (docs/platform-notes.md B8); for this user it "
+        "did not. apibrake never revokes or deactivates anything: a person must.\n\n"
+        f"What to do now:\n- {REVOKE_TOKENS}\n- {END_ACCESS}\n"
+        "The user stays frozen until the release unfreezes it (the window recovered). "
+        "This alert is sent once per incident and user.\n"
+    )
+    return Alert(
+        # SNS cuts subjects at 100 characters: the count is in the body and the SMS.
+        subject=f"[apibrake] CRITICAL {connection_id}: frozen user {user} still spending",
+        body=body,
+        sms=(
+            f"apibrake {connection_id}: frozen user {user} still spending ({spent} since "
+            f"{when(counted_from)}). Revoke its OAuth tokens."
+        ),
+        severity=Severity.CRITICAL,
+        connection_id=connection_id,
+        platform=platform,
+        kind=FROZEN_STILL_SPENDING,
+        incident_id=incident_id,
+        next_steps=(REVOKE_TOKENS, END_ACCESS),
     )
 
 

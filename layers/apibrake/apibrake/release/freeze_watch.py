@@ -1,0 +1,277 @@
+"""After a freeze: is the frozen user still spending calls?
+
+Salesforce does not say whether freezing a user ends the sessions and OAuth tokens it had
+(docs/platform-notes.md B8). So while an incident waits for its window to recover, the
+scheduled release looks at each user its brake froze, once the freeze is `FREEZE_GRACE`
+old: one query of ApiTotalUsageEventLog counts the users' calls since their freezes, and a
+user still calling gets one critical "frozen, still spending" alert per incident (a
+claim in the state table, taken once). A person then revokes its tokens: apibrake never
+does (not reversible).
+
+Costs at most one call per release run and incident, and none when every frozen user has
+been alerted already, the org refused the event log object before (remembered with
+attribution's refusals: no Event Monitoring licence, no permission), the stored reading
+says the daily limit is spent, or a dry run. Nothing here ever stops the release: a
+failure is logged and the release goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from apibrake.http.errors import DailyLimitExhausted, PermissionDenied, PlatformError
+from apibrake.incident.deps import IncidentDeps, SourceRefusals, publish_safely
+from apibrake.incident.records import SETTLED_RELEASE, BrakeState, IncidentMeta, JournalRow
+from apibrake.models.allowlist import AutomationKind
+from apibrake.models.attribution import AttributionSource
+from apibrake.models.usage import UsageReading
+from apibrake.platforms.salesforce.activity import parse_time
+from apibrake.platforms.salesforce.soql import soql_datetime, soql_strings
+from apibrake.warn.incident_alerts import FROZEN_STILL_SPENDING, frozen_still_spending
+
+logger = logging.getLogger(__name__)
+
+# How old a freeze must be before its effect is judged: the event log object is near real
+# time, not instant (events show up minutes late), and one release run (15 minutes apart by
+# default) later is soon enough for a person to act. Calls are counted from the freeze
+# itself, so the grace delays the alert, never hides a call.
+FREEZE_GRACE = timedelta(minutes=10)
+# The brake's invocation ends within its Lambda timeout (300 s): a row without the freeze's
+# own time (no verification re-read) was frozen by the time the incident opened + this, so
+# counting from there never counts a call made before the freeze.
+BRAKE_RUNS_AT_MOST = timedelta(minutes=5)
+EVENTS_READ = 2000  # one query page: the count says "at least" when it is full
+# The claim outlives any incident's wait: its key names the incident, so it never blocks
+# another one.
+ALERT_CLAIM_HOLDS = timedelta(days=7)
+# How Salesforce refuses an object the org lacks (no Event Monitoring licence) or the user
+# may not see: as attribution takes it (docs/platform-notes.md A3).
+_NOT_AVAILABLE = frozenset({"INVALID_TYPE", "INSUFFICIENT_ACCESS", "NOT_FOUND"})
+_SOURCE = AttributionSource.EVENT_LOG_OBJECT
+
+
+@dataclass(frozen=True)
+class FrozenUser:
+    """A user this incident's brake froze, still frozen by it."""
+
+    username: str
+    user_id: str  # as User.Id reads: 18 characters
+    frozen_at: datetime  # the freeze's UserLogin.LastModifiedDate, else the brake's start
+    counted_from: datetime  # calls from here on prove the freeze left the user spending
+
+
+def alert_key(incident_id: str, user_id: str) -> str:
+    """The alert's claim: once per incident and user."""
+    return f"{FROZEN_STILL_SPENDING}:{incident_id}:{user_id[:15]}"
+
+
+def frozen_users(rows: Sequence[JournalRow], meta: IncidentMeta) -> list[FrozenUser]:
+    """The `user` rows the brake froze and the release has not settled yet."""
+    found = []
+    for row in rows:
+        after = row.after or {}
+        if (
+            row.kind is not AutomationKind.USER
+            or row.brake is not BrakeState.BRAKED
+            or row.release in SETTLED_RELEASE
+            or after.get("frozen") is not True
+            or not after.get("user_id")
+        ):
+            continue
+        frozen_at = _freeze_time(row)
+        found.append(
+            FrozenUser(
+                username=str(after.get("username") or row.name),
+                user_id=str(after["user_id"]),
+                frozen_at=frozen_at or meta.opened_at,
+                counted_from=frozen_at or meta.opened_at + BRAKE_RUNS_AT_MOST,
+            )
+        )
+    return found
+
+
+def _freeze_time(row: JournalRow) -> datetime | None:
+    """The freeze's UserLogin.LastModifiedDate, once the brake's re-read saw it change."""
+    before = (row.before or {}).get("last_modified")
+    after = (row.after or {}).get("last_modified")
+    if not after or after == before:
+        return None
+    try:
+        return parse_time(str(after))
+    except ValueError:
+        return None
+
+
+def event_log_calls_since(since: datetime, user_ids: Sequence[str]) -> str:
+    """The users' counted calls since `since`, newest first, one page. UserIdentifier is a
+    string field: both the 18- and 15-character forms of each id are asked for."""
+    forms = sorted({form for uid in user_ids for form in (uid, uid[:15])})
+    return (
+        "SELECT UserIdentifier, Timestamp FROM ApiTotalUsageEventLog "  # noqa: S608 - values escaped
+        f"WHERE Timestamp >= {soql_datetime(since)} AND IsApiLimitCounted = true "
+        f"AND UserIdentifier IN ({soql_strings(forms)}) "
+        f"ORDER BY Timestamp DESC LIMIT {EVENTS_READ}"
+    )
+
+
+def calls_after_freeze(records: Sequence[dict[str, Any]], user: FrozenUser) -> int:
+    """The user's events from its own `counted_from` (the query starts at the earliest)."""
+    return sum(
+        1
+        for record in records
+        if str(record.get("UserIdentifier") or "")[:15] == user.user_id[:15]
+        and parse_time(str(record.get("Timestamp"))) >= user.counted_from
+    )
+
+
+def _whole_second_after(moment: datetime) -> datetime:
+    """SOQL's dateTime literal has whole seconds: rounding up never counts an earlier call."""
+    whole = moment.replace(microsecond=0)
+    return whole if whole == moment else whole + timedelta(seconds=1)
+
+
+class FreezeWatch:
+    """One incident's look at its frozen users, in one release run."""
+
+    def __init__(
+        self,
+        deps: IncidentDeps,
+        off_loop: Callable[..., Awaitable[Any]],
+        meta: IncidentMeta,
+        rows: Sequence[JournalRow],
+    ) -> None:
+        self.deps = deps
+        self.off_loop = off_loop  # a blocking AWS call, off the event loop
+        self.meta = meta
+        self.rows = rows
+
+    async def safely(
+        self,
+        open_client: Callable[[], Awaitable[Any | None]],
+        readings: Sequence[UsageReading] = (),
+    ) -> None:
+        """`open_client` opens (or hands over) the platform client, awaited only once a call
+        is due; `readings` are the stored ones the release read. Never raises: the release
+        goes on whatever happens here."""
+        try:
+            await self._watch(open_client, readings)
+        except Exception:
+            logger.exception(
+                "frozen users not checked",
+                extra={"incident_id": self.meta.incident_id, "connection_id": self.cid},
+            )
+
+    @property
+    def cid(self) -> str:
+        return self.meta.connection_id
+
+    def _key(self, user: FrozenUser) -> str:
+        return alert_key(self.meta.incident_id, user.user_id)
+
+    async def _watch(
+        self, open_client: Callable[[], Awaitable[Any | None]], readings: Sequence[UsageReading]
+    ) -> None:
+        deps, now = self.deps, self.deps.now()
+        if deps.state is None or deps.refusals is None:
+            return
+        due = [
+            user
+            for user in frozen_users(self.rows, self.meta)
+            if now - user.counted_from >= FREEZE_GRACE
+        ]
+        if not due:
+            return
+        alerted = await self.off_loop(deps.state.live_alert_claims, self.cid, now=now)
+        due = [user for user in due if self._key(user) not in alerted]
+        if not due or _limit_spent(readings):
+            return
+        refused = await self.off_loop(deps.refusals.unavailable, self.cid, now=now)
+        if _SOURCE in refused:
+            return
+        client = await open_client()
+        if client is None:
+            return
+        records = await self._events(client, due, deps.refusals, now)
+        if records is None:
+            return
+        for user in due:
+            calls = calls_after_freeze(records, user)
+            if calls > 0:
+                await self._alert(user, calls, at_least=len(records) >= EVENTS_READ)
+
+    async def _events(
+        self, client: Any, due: Sequence[FrozenUser], refusals: SourceRefusals, now: datetime
+    ) -> list[dict[str, Any]] | None:
+        """The due users' events since the earliest freeze; None when the org would not
+        tell (remembered when it lacks the object)."""
+        since = _whole_second_after(min(user.counted_from for user in due))
+        try:
+            records: list[dict[str, Any]] = await client.query(
+                event_log_calls_since(since, [user.user_id for user in due])
+            )
+        except DailyLimitExhausted:
+            logger.info("frozen users not checked: daily limit", extra={"connection_id": self.cid})
+            return None
+        except PlatformError as error:
+            if isinstance(error, PermissionDenied) or error.code in _NOT_AVAILABLE:
+                reason = f"not available to this connection ({error.code or error.status})"
+                await self.off_loop(
+                    refusals.remember_unavailable, self.cid, _SOURCE, reason, now=now
+                )
+            else:
+                logger.warning(
+                    "frozen users not checked",
+                    extra={"connection_id": self.cid, "error": str(error)},
+                )
+            return None
+        return records
+
+    async def _alert(self, user: FrozenUser, calls: int, *, at_least: bool) -> None:
+        """One alert per incident and user, however many runs (or invocations at once) see
+        the calls: the claim decides, and is given back when the alert cannot go out."""
+        state, now, key = self.deps.state, self.deps.now(), self._key(user)
+        assert state is not None
+        won = await self.off_loop(
+            state.claim_alert, self.cid, key, now=now, window_ends=now + ALERT_CLAIM_HOLDS
+        )
+        if not won:
+            return
+        alert = frozen_still_spending(
+            connection_id=self.cid,
+            platform=self.meta.platform.value,
+            incident_id=self.meta.incident_id,
+            user=user.username,
+            user_id=user.user_id,
+            frozen_at=user.frozen_at,
+            counted_from=user.counted_from,
+            calls=calls,
+            at_least=at_least,
+            now=now,
+        )
+        problem = await self.off_loop(publish_safely, self.deps, alert)
+        if problem is None:
+            await self.off_loop(state.confirm_alert_claim, self.cid, key)
+        else:
+            await self.off_loop(state.release_alert_claim, self.cid, key)
+        logger.warning(
+            "frozen user still spending",
+            extra={
+                "connection_id": self.cid,
+                "incident_id": self.meta.incident_id,
+                "user_id": user.user_id,
+                "calls": calls,
+                "alerted": problem is None,
+            },
+        )
+
+
+def _limit_spent(readings: Sequence[UsageReading]) -> bool:
+    """The newest stored reading says the daily limit is spent: a query would be refused."""
+    if not readings:
+        return False
+    latest = max(readings, key=lambda reading: reading.taken_at)
+    return latest.limit > 0 and latest.used >= latest.limit

@@ -8,8 +8,8 @@ user still calling gets one critical "frozen, still spending" alert per incident
 claim in the state table, taken once). A person then revokes its tokens: apibrake never
 does (not reversible).
 
-Costs at most one call per release run and incident, and none when every frozen user has
-been alerted already, the org refused the event log object before (remembered with
+Costs at most one call per release run and incident for the first `WATCH_FOR` after the
+grace, and none when every frozen user has been alerted already, the org refused the event log object before (remembered with
 attribution's refusals: no Event Monitoring licence, no permission), the stored reading
 says the daily limit is spent, or a dry run. Nothing here ever stops the release: a
 failure is logged and the release goes on.
@@ -40,6 +40,10 @@ logger = logging.getLogger(__name__)
 # default) later is soon enough for a person to act. Calls are counted from the freeze
 # itself, so the grace delays the alert, never hides a call.
 FREEZE_GRACE = timedelta(minutes=10)
+# How long after a freeze its effect is watched: an integration still calling shows in the
+# first runs after the grace; one silent this long is stopped. Bounds the cost to a few
+# calls per incident instead of one per release run until the window recovers.
+WATCH_FOR = timedelta(hours=1)
 # The brake's invocation ends within its Lambda timeout (300 s): a row without the freeze's
 # own time (no verification re-read) was frozen by the time the incident opened + this, so
 # counting from there never counts a call made before the freeze.
@@ -181,7 +185,7 @@ class FreezeWatch:
         due = [
             user
             for user in frozen_users(self.rows, self.meta)
-            if now - user.counted_from >= FREEZE_GRACE
+            if FREEZE_GRACE <= now - user.counted_from <= FREEZE_GRACE + WATCH_FOR
         ]
         if not due:
             return

@@ -41,9 +41,7 @@ def _from_dynamo(value: Any) -> Any:
 
 def to_item(values: dict[str, Any]) -> dict[str, Any]:
     """An item's attributes; a None attribute is left out (absent, not NULL)."""
-    return {
-        k: _serializer.serialize(_to_dynamo(v)) for k, v in values.items() if v is not None
-    }
+    return {k: _serializer.serialize(_to_dynamo(v)) for k, v in values.items() if v is not None}
 
 
 def from_item(item: dict[str, Any]) -> dict[str, Any]:

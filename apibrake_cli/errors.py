@@ -26,12 +26,15 @@ class ExitCode(IntEnum):
     NOT_FOUND = 3  # no such connection, incident or stack; or nothing configured
     PERMISSION = 4  # credentials refused, a permission or scope missing
     LIMIT_EXHAUSTED = 5  # the platform's daily API limit is spent
+    BUSY = 6  # another run is working on it: nothing done by this one
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok; 1 operation failed (or some rows failed); 2 bad input (file, option, "
     "field); 3 not found or not configured; 4 permission or authentication problem; "
-    "5 platform daily API limit exhausted."
+    "5 platform daily API limit exhausted; 6 another run is working on it (nothing done); "
+    "130 interrupted (Ctrl-C)."
 )
 
 LIMIT_ADVICE = (

@@ -12,6 +12,13 @@ from apibrake.warn.suspects import story as suspects_story
 from apibrake_cli.connections import require_connection
 from apibrake_cli.context import common_options, confirm, output, target
 from apibrake_cli.errors import LIMIT_ADVICE, CliError, ExitCode
+from apibrake_cli.incident_state import (
+    ALREADY_RUNNING,
+    already_released,
+    explain_busy,
+    explain_interrupted,
+    is_busy,
+)
 from apibrake_cli.output import Output, moment
 from apibrake_cli.steps import command_line
 from apibrake_cli.target import Target
@@ -37,6 +44,8 @@ _EXIT_BY_FAILURE = {
 def report_exit_code(report: dict[str, Any]) -> ExitCode:
     if report.get("error") == "invalid_event":
         return ExitCode.BAD_INPUT
+    if is_busy(report):
+        return ExitCode.BUSY
     codes = {str(failure.get("code")) for failure in report.get("errors", [])}
     for code, exit_code in _EXIT_BY_FAILURE.items():
         if code in codes:
@@ -53,6 +62,8 @@ def show_report(out: Output, report: dict[str, Any], title: str, nothing: str) -
     code = report_exit_code(report)
     if out.json_mode:
         out.json(report)
+    elif report.get("error") == ALREADY_RUNNING:
+        out.say(f"{title}: {report.get('message')}; nothing done by this run.")
     elif not report.get("rows") and not report.get("errors") and not report.get("error"):
         out.say(f"{title}: {nothing}. {_calls_caption(report)}.")
     elif report.get("error") == "invalid_event":
@@ -145,10 +156,16 @@ def brake(
                 f"of {connection_id or 'every connection'} in {stack.describe()}."
             )
             confirm("Brake now?", yes=yes)
-        with out.err.status("incident_responder is working…"):
-            report = stack.invoke("brake", event)
-    nothing = f"nothing allowlisted at tier <= {tier} (see: {command_line('allowlist', 'list')})"
-    code = show_report(out, report, "Brake", nothing)
+        cids = [connection_id] if connection_id else _connection_ids(stack)
+        report = _invoke(out, stack, "brake", event, cids)
+        nothing = (
+            f"nothing allowlisted at tier <= {tier} (see: {command_line('allowlist', 'list')})"
+        )
+        code = show_report(out, report, "Brake", nothing)
+        if is_busy(report):
+            explain_busy(out, stack.journal, cids, "Run the same command again later.")
+    if code is ExitCode.OK and not report.get("rows") and not report.get("errors"):
+        code = ExitCode.NOT_FOUND  # nothing allowlisted: no brake happened
     if code is ExitCode.OK and not out.json_mode and report.get("rows"):
         if dry_run:
             out.say("Nothing changed. Brake for real: the same command without --dry-run.")
@@ -159,11 +176,27 @@ def brake(
 
 
 def _allowlisted(stack: Target, connection_id: str | None, tier: int) -> int:
-    if connection_id:
-        ids = [connection_id]
-    else:
-        ids = [c.connection_id for c in stack.connections.load()[0]]
+    ids = [connection_id] if connection_id else _connection_ids(stack)
     return sum(1 for cid in ids for e in stack.allowlist.for_connection(cid)[0] if e.tier <= tier)
+
+
+def _connection_ids(stack: Target) -> list[str]:
+    return [c.connection_id for c in stack.connections.load()[0]]
+
+
+def _invoke(
+    out: Output, stack: Target, action: str, event: dict[str, Any], cids: list[str]
+) -> dict[str, Any]:
+    """The function's report; on Ctrl-C, what may be left open and how to resume."""
+    role = "brake" if action == "brake" else "restore"
+    try:
+        with out.err.status(
+            f"{'incident_responder' if role == 'brake' else 'restore'} is working…"
+        ):
+            return stack.invoke(role, event)
+    except KeyboardInterrupt:
+        explain_interrupted(out, action, stack.journal, cids)
+        raise click.exceptions.Exit(int(ExitCode.INTERRUPTED)) from None
 
 
 @click.command()
@@ -192,20 +225,30 @@ def release(incident_id: str | None, dry_run: bool, force: bool) -> None:
     else:
         event = {"action": "release_recovered", "dry_run": dry_run}
     with target(out) as stack:
-        if incident_id and stack.journal.meta(incident_id) is None:
+        meta = stack.journal.meta(incident_id) if incident_id else None
+        if incident_id and meta is None:
             raise CliError(
                 f"no incident {incident_id!r}",
                 code=ExitCode.NOT_FOUND,
                 hint=f"list them with {command_line('incidents')}",
             )
-        with out.err.status("restore is working…"):
-            report = stack.invoke("restore", event)
-    nothing = (
-        "nothing left to release in this incident"
-        if incident_id
-        else f"no open incident has recovered yet (see: {command_line('incidents')})"
-    )
-    raise click.exceptions.Exit(int(show_report(out, report, "Release", nothing)))
+        if meta is not None and meta.status == "closed" and not out.json_mode:
+            already_released(out, meta)
+            raise click.exceptions.Exit(int(ExitCode.OK))
+        cids = [meta.connection_id] if meta else _connection_ids(stack)
+        any_open = bool(stack.journal.open_incident_ids(cids))
+        report = _invoke(out, stack, "release", event, cids)
+        nothing = (
+            "nothing left to release in this incident"
+            if incident_id
+            else f"no open incident has recovered yet (see: {command_line('incidents')})"
+            if any_open
+            else "no incident is open"
+        )
+        code = show_report(out, report, "Release", nothing)
+        if is_busy(report):
+            explain_busy(out, stack.journal, cids, "Run the same command again later.")
+    raise click.exceptions.Exit(int(code))
 
 
 def incident_list(stack: Target) -> list[dict[str, Any]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from apibrake.incident.journal import JournalStore
 from apibrake.models.attribution import AttributionSource, Consumer, ConsumerKind, Suspects
 from localaws import LocalAws
@@ -94,10 +96,52 @@ def test_unknown_incident_and_bad_options(connected: Run) -> None:
 def test_nothing_to_do_is_said_not_shown_as_an_empty_table(connected: Run) -> None:
     dry = connected("brake", "--connection", "sf-local", "--dry-run", "--reason", "rehearsal")
     release = connected("release")
-    assert dry.exit_code == 0, dry.output
+    # Nothing allowlisted: no brake happened, and the exit code says so
+    assert dry.exit_code == 3, dry.output
     assert "Brake: nothing allowlisted at tier <= 1" in dry.stdout
     assert release.exit_code == 0, release.output
-    assert "Release: no open incident has recovered yet" in release.stdout
+    assert "Release: no incident is open" in release.stdout
+
+
+def test_a_second_release_says_it_was_already_released_and_spent_nothing(
+    connected: Run,
+) -> None:
+    connected("allowlist", "add", "sf-local", "flow:Account_Revenue_Rollup")
+    braked = connected("brake", "--connection", "sf-local", "--reason", "92%", "--yes", "--json")
+    incident_id = as_json(braked)["incidents"]["sf-local"]
+    first = connected("release", "--incident", incident_id, "--force")
+    second = connected("release", "--incident", incident_id, "--force")
+    assert first.exit_code == 0, first.output
+    assert second.exit_code == 0, second.output
+    said = " ".join(second.stdout.split())
+    assert f"Incident {incident_id} was already released at " in said
+    assert "UTC: nothing to do, no API calls spent" in said
+    assert "API calls spent: sf-local" not in said
+
+
+def test_a_brake_another_run_holds_says_which_incident_and_exits_busy(
+    connected: Run, aws: LocalAws
+) -> None:
+    # Given an open incident whose lease another invocation holds
+    connected("allowlist", "add", "sf-local", "flow:Account_Revenue_Rollup", "--tier", "1")
+    braked = connected("brake", "--connection", "sf-local", "--reason", "92%", "--yes", "--json")
+    incident_id = as_json(braked)["incidents"]["sf-local"]
+    journal = JournalStore(aws.client("dynamodb"), aws.table_name("StateTable"))
+    now = datetime.now(UTC)
+    assert journal.acquire_lease(
+        incident_id, "another-invocation", now=now, until=now + timedelta(minutes=15)
+    )
+    # When a person brakes again (another tier: not the same request replayed)
+    again = connected(
+        "brake", "--connection", "sf-local", "--tier", "2", "--reason", "again", "--yes"
+    )
+    # Then it says which incident is held and until when, and exits 6, not 0
+    assert again.exit_code == 6, again.output
+    said = " ".join(again.stdout.split())
+    assert f"Incident {incident_id} of sf-local (opened " in said
+    assert "is being worked on by another run: nothing done here" in said
+    assert "its lease lets another resume it from " in said
+    assert "incident None" not in said
 
 
 def test_the_journal_says_who_burned_the_calls(

@@ -91,7 +91,7 @@ def test_https_subscriber_gets_the_chat_format_and_others_the_text(
     chat = ChatNotification.model_validate_json(notification["Message"])
     assert chat.content.title == ":rotating_light: " + alert.subject.removeprefix("[apibrake] ")
     assert chat.content.description.startswith("Usage: 13,800 of 15,000 calls (92.0%)")
-    assert chat.content.nextSteps[-1].startswith("Brake now: `aws lambda invoke")
+    assert chat.content.nextSteps[-1].startswith("Brake now: `apibrake brake --connection")
     # ... while the other subscriber still reads the email text
     [received] = plain.receive()
     assert received.body == alert.body

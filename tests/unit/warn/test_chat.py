@@ -14,7 +14,7 @@ from apibrake.warn.chat import chat_notification
 from apibrake.warn.incident_alerts import human_must_act
 from apibrake.warn.publisher import AlertPublisher
 from tests.fixtures.chat_format import ChatNotification
-from tests.unit.warn.alert_kinds import EVERY_KIND, FUNCTION, automation_row, incident_summary
+from tests.unit.warn.alert_kinds import EVERY_KIND, automation_row, incident_summary
 
 
 @pytest.mark.parametrize("name", sorted(EVERY_KIND))
@@ -41,8 +41,9 @@ def test_usage_alert_carries_usage_forecast_and_the_exact_brake_command() -> Non
         "Forecast at this rate: limit exhausted in 2 h.",
     ]
     dry_run, brake = content.nextSteps
-    assert '{"action":"brake","connection_id":"sf-prod","dry_run":true}' in dry_run
-    assert brake.startswith("Brake now: `aws lambda invoke --function-name " + FUNCTION)
+    # The runbook's command first (the chat has room for one form)
+    assert "`apibrake brake --connection sf-prod --dry-run --reason 'apibrake alert'" in dry_run
+    assert brake.startswith("Brake now: `apibrake brake --connection sf-prod --yes")
     assert (alert.percent, alert.used, alert.limit) == (92.0, 13_800, 15_000)
 
 

@@ -35,7 +35,11 @@ def test_warning_alert_reads_well_and_carries_the_commands() -> None:
         SF,
         due,
         AlertContext(
-            forecast=outlook(80), allowlist=ALLOWLIST, incident_function_name="apibrake-Responder"
+            forecast=outlook(80),
+            allowlist=ALLOWLIST,
+            incident_function_name="apibrake-Responder",
+            stack_name="apibrake",
+            region="eu-west-1",
         ),
     )
     assert alert.severity is Severity.WARNING
@@ -47,10 +51,18 @@ def test_warning_alert_reads_well_and_carries_the_commands() -> None:
     assert "rolling 24 hours" in body
     assert "flow:Account_Rollup (tier 1) - hourly, safe to pause" in body
     assert "scheduled_apex:Nightly Sync (tier 2)" in body
+    # The runbook's command first, aimed at the deployed stack and region, as copied
+    first = next(line.strip() for line in body.splitlines() if line.strip().startswith("apibrake"))
+    assert shlex.split(first) == [
+        "apibrake", "brake", "--connection", "sf-prod", "--dry-run", "--reason",
+        "apibrake alert", "--stack", "apibrake", "--region", "eu-west-1",
+    ]  # fmt: skip
+    # then the raw invoke, for a machine without apibrake, with its region
     command = next(line.strip() for line in body.splitlines() if '"dry_run":true' in line)
+    assert body.index(first) < body.index(command)
     argv = shlex.split(command)
     assert argv[:4] == ["aws", "lambda", "invoke", "--function-name"]
-    assert argv[4] == "apibrake-Responder"
+    assert argv[4:7] == ["apibrake-Responder", "--region", "eu-west-1"]
     payload = json.loads(argv[argv.index("--payload") + 1])
     assert payload == {"action": "brake", "connection_id": "sf-prod", "dry_run": True}
     assert len(alert.sms) <= 160

@@ -132,6 +132,17 @@ class JournalStore:
         item = answer.get("Item")
         return IncidentMeta.model_validate(from_item(item)) if item else None
 
+    def lease_until(self, incident_id: str) -> datetime | None:
+        """When the lease an invocation holds on the incident runs out (None: not held)."""
+        answer = self._dynamodb.get_item(
+            TableName=self._table,
+            Key={"pk": _incident_pk(incident_id), "sk": {"S": "meta"}},
+            ConsistentRead=True,
+            ProjectionExpression="lease_until",
+        )
+        until = from_item(answer.get("Item") or {}).get("lease_until")
+        return datetime.fromtimestamp(int(until), tz=UTC) if until is not None else None
+
     def save_meta(self, meta: IncidentMeta) -> None:
         """Updates the header's fields, leaving a lease held on it in place."""
         values = {k: v for k, v in self._meta_item(meta).items() if k not in ("pk", "sk")}

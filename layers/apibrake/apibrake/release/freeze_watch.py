@@ -9,10 +9,10 @@ claim in the state table, taken once). A person then revokes its tokens: apibrak
 does (not reversible).
 
 Costs at most one call per release run and incident for the first `WATCH_FOR` after the
-grace, and none when every frozen user has been alerted already, the org refused the event log object before (remembered with
-attribution's refusals: no Event Monitoring licence, no permission), the stored reading
-says the daily limit is spent, or a dry run. Nothing here ever stops the release: a
-failure is logged and the release goes on.
+grace, and none when every frozen user has been alerted already, the org refused the event
+log object before (remembered with attribution's refusals: no Event Monitoring licence, no
+permission), the stored reading says the daily limit is spent, or a dry run. Nothing here
+ever stops the release: a failure is logged and the release goes on.
 """
 
 from __future__ import annotations

@@ -160,6 +160,8 @@ def usage_monitor(
         max_concurrency=settings.max_concurrency,
         secret_prefix=settings.secret_prefix,
         incident_function_name=settings.incident_function_name or "<IncidentResponderFunction>",
+        stack_name=settings.stack_name,
+        region=settings.aws_region,
     )
     extra: dict[str, Any] = {} if clock is None else {"clock": clock}
     tables = stores(settings, dynamodb)

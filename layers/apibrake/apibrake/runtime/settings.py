@@ -40,6 +40,10 @@ class Settings(BaseModel):
 
 class MonitorSettings(Settings):
     incident_function_name: str = ""  # empty: no auto-brake (alerts only)
+    # Where the stack runs, so an alert's commands work as copied (`--stack`, `--region`);
+    # Lambda sets AWS_REGION itself.
+    stack_name: str = ""
+    aws_region: str = ""
     forecast_horizon_minutes: int = Field(default=60, ge=1, le=24 * 60)
     # How long a collected daily ApiTotalUsage summary stays in the state table.
     usage_summary_ttl_days: int = Field(default=30, ge=1, le=366)

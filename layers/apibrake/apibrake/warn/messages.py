@@ -51,6 +51,8 @@ class AlertContext:
     allowlist: Sequence[AllowlistEntry] = ()
     auto_brake_triggered: bool = False
     incident_function_name: str = "<IncidentResponderFunctionName>"
+    stack_name: str = ""  # the deployed stack and its region: the commands work as copied
+    region: str = ""
     horizon_minutes: float = 60.0
     also_crossed: Sequence[str] = field(default_factory=tuple)
     rate_now_per_hour: float | None = None  # since the last check (after a brake)
@@ -313,26 +315,43 @@ def _brake_scope(connection: Connection, due: DueAlert, context: AlertContext) -
     return "\n".join(lines)
 
 
-def brake_command(function_name: str, connection_id: str, *, dry_run: bool) -> str:
+def brake_command(
+    function_name: str, connection_id: str, *, dry_run: bool, region: str = ""
+) -> str:
+    """The raw AWS CLI v2 invoke (for a machine without apibrake installed)."""
     payload = json.dumps(
         {"action": "brake", "connection_id": connection_id, "dry_run": dry_run},
         separators=(",", ":"),
     )
+    aimed = f" --region {region}" if region else ""
     return (
-        f"aws lambda invoke --function-name {function_name} "
+        f"aws lambda invoke --function-name {function_name}{aimed} "
         f"--cli-binary-format raw-in-base64-out --payload '{payload}' out.json"
     )
+
+
+def apibrake_command(connection_id: str, context: AlertContext, *, dry_run: bool) -> str:
+    """The runbook's way: `apibrake brake`, aimed at this stack and region."""
+    words = ["apibrake", "brake", "--connection", connection_id]
+    words += ["--dry-run"] if dry_run else ["--yes"]
+    words += ["--reason", "'apibrake alert'"]
+    words += ["--stack", context.stack_name] if context.stack_name else []
+    words += ["--region", context.region] if context.region else []
+    return " ".join(words)
 
 
 def _commands(connection: Connection, due: DueAlert, context: AlertContext) -> str:
     if due.kind in (AlertKind.LIMIT_EXHAUSTED, AlertKind.OUTSIDE_REACH):
         return ""
-    name = context.incident_function_name
+    name, cid, region = context.incident_function_name, connection.connection_id, context.region
     return (
         "See what the brake would do (changes nothing):\n"
-        f"  {brake_command(name, connection.connection_id, dry_run=True)}\n"
+        f"  {apibrake_command(cid, context, dry_run=True)}\n"
         "Brake now:\n"
-        f"  {brake_command(name, connection.connection_id, dry_run=False)}"
+        f"  {apibrake_command(cid, context, dry_run=False)}\n"
+        "Without apibrake installed (AWS CLI v2), the same two:\n"
+        f"  {brake_command(name, cid, dry_run=True, region=region)}\n"
+        f"  {brake_command(name, cid, dry_run=False, region=region)}"
     )
 
 
@@ -355,11 +374,10 @@ def _next_steps(
         return (
             f"Check the connection, its secret and credentials: `apibrake connections test {cid}`",
         )
-    name = context.incident_function_name
-    dry_run = brake_command(name, cid, dry_run=True)
+    dry_run = apibrake_command(cid, context, dry_run=True)
     return (
         f"See what the brake would do (changes nothing): `{dry_run}`",
-        f"Brake now: `{brake_command(name, cid, dry_run=False)}`",
+        f"Brake now: `{apibrake_command(cid, context, dry_run=False)}`",
     )
 
 

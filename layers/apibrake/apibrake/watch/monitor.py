@@ -121,6 +121,8 @@ class MonitorOptions:
     max_concurrency: int = 25
     secret_prefix: str = "apibrake/"  # noqa: S105 - a name prefix, not a secret
     incident_function_name: str = "<IncidentResponderFunctionName>"
+    stack_name: str = ""  # for the alerts' commands
+    region: str = ""
     rate_window: timedelta = DEFAULT_RATE_WINDOW
     retry: RetryPolicy | None = None
     timeouts: Timeouts | None = None
@@ -644,6 +646,8 @@ class UsageMonitor:
             now=self._clock(),
             auto_brake_triggered=braked,
             incident_function_name=self._options.incident_function_name,
+            stack_name=self._options.stack_name,
+            region=self._options.region,
             horizon_minutes=self._options.forecast_horizon_minutes,
         )
 

@@ -77,3 +77,17 @@ def test_a_gap_in_the_readings_decides_nothing() -> None:
         r for r in series if not (T0 + timedelta(hours=1) <= r.taken_at < T0 + timedelta(hours=2))
     ]
     assert decide(gappy) is None
+
+
+def test_a_two_hour_batch_that_ended_half_an_hour_ago_is_no_step() -> None:
+    """15,000 calls an hour for two hours, then flat: each of the three hour windows gained
+    7,500 or more, but the middle one was one climb without a pause."""
+    series, used = [], 70_000
+    for index in range(15):  # every 15 minutes for 3.5 hours
+        at = T0 + timedelta(minutes=15 * index)
+        if 2 <= index <= 9:  # the batch: 30 minutes in, for two hours
+            used += 3_750
+        series.append(
+            UsageReading(used=used, limit=LIMIT, taken_at=at, source=ReadingSource.LIMITS_ENDPOINT)
+        )
+    assert decide(series) is None

@@ -10,9 +10,11 @@ of the last `PACE_HOURS` hours added at least as much as the headroom left below
 threshold, and usage is flat right now, the brake starts now rather than one step later.
 
 The guards against a false brake: the pace must have held for every one of the last three
-hours (a batch of an hour or two, a short burst, does not qualify), the step must reach the
-threshold (a calm hourly rollup that never gets there does not), and for a daily reset
-(HubSpot) the next hour must end before the reset.
+hours (a short burst does not qualify), each of those hours must have had a flat stretch of
+its own (steps, not one long climb: a batch of two hours that ended half an hour ago spreads
+over three hour windows, but without a pause inside them), the step must reach the threshold
+(a calm hourly rollup that never gets there does not), and for a daily reset (HubSpot) the
+next hour must end before the reset.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ MARK_TOLERANCE = timedelta(minutes=16)
 # burns several times its hourly average).
 QUIET_SHARE = 0.5
 PACE_LOOK_AHEAD_MINUTES = 60.0  # the next step comes within the hour
+# The shortest pause that counts as a flat stretch between two steps (the calm cadence's
+# 15-minute readings see the half hour a synced step leaves flat).
+FLAT_STRETCH = timedelta(minutes=10)
 
 
 def history_needed() -> timedelta:
@@ -68,6 +73,9 @@ def brake_before_next_step(
     quiet = rate_now_per_hour is not None and rate_now_per_hour <= pace * QUIET_SHARE
     if pace <= 0 or newest.used >= target or newest.used + pace < target or not quiet:
         return None
+    hours = [(marks[k + 1], marks[k]) for k in range(PACE_HOURS)]
+    if not all(_flat_stretch(ordered, start, end, pace) for start, end in hours if start and end):
+        return None  # one long climb, not steps
     return BrakeAhead(
         rate_per_hour=pace,
         minutes_to_threshold=PACE_LOOK_AHEAD_MINUTES,
@@ -77,6 +85,22 @@ def brake_before_next_step(
         tail_minutes=tail_minutes,
         hourly_steps=True,
     )
+
+
+def _flat_stretch(
+    ordered: Sequence[UsageReading], start: UsageReading, end: UsageReading, pace: float
+) -> bool:
+    """Whether usage lay flat (at most QUIET_SHARE of the pace) for FLAT_STRETCH or more
+    somewhere between the two readings, over one or several check intervals."""
+    inside = [r for r in ordered if start.taken_at <= r.taken_at <= end.taken_at]
+    for first, earlier in enumerate(inside):
+        for later in inside[first + 1 :]:
+            hours = (later.taken_at - earlier.taken_at).total_seconds() / 3600.0
+            if (later.used - earlier.used) / hours > pace * QUIET_SHARE:
+                break
+            if later.taken_at - earlier.taken_at >= FLAT_STRETCH:
+                return True
+    return False
 
 
 def _near(ordered: Sequence[UsageReading], mark: datetime) -> UsageReading | None:

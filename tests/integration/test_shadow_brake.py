@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from drill.stack import LocalStack
+from sandbox import scenarios
 from sandbox.faults import Fault
 from sandbox.http import PlatformServer, Request, Response
 from tests.integration.brake_support import api_mutations, statuses
@@ -31,9 +32,9 @@ def _is_write(request: Request) -> bool:
         return False
     if request.method == "POST" and request.path.endswith("/batch/read"):
         return False  # HubSpot's batch reads are POSTs
-    if request.method == "POST" and request.path.endswith("/composite"):
-        if "/tooling/" not in request.path:  # the REST composite of queries the reads use
-            return any(sub["method"] != "GET" for sub in request.json()["compositeRequest"])
+    if request.path.endswith("/composite") and "/tooling/" not in request.path:
+        # The REST composite of queries the reads use: a write only if a subrequest is one.
+        return any(sub["method"] != "GET" for sub in request.json()["compositeRequest"])
     return True
 
 
@@ -185,8 +186,6 @@ def test_shadow_brake_ahead_plans_where_the_real_one_would_start(
     stack: LocalStack, hubspot_requests: RequestLog
 ) -> None:
     # Given a portal in shadow mode at 88 % whose workflow starts burning 60,000 calls/hour
-    from sandbox import scenarios
-
     scenarios.hubspot_spike(stack.sandbox)
     portal = stack.sandbox.hubspot
     portal.set_background_rate(0)
@@ -196,7 +195,7 @@ def test_shadow_brake_ahead_plans_where_the_real_one_would_start(
     stack.allow("hs-main", "workflow:3001")
     stack.tick()
     portal.set_workflow_rate("3001", 60_000)
-    rows = []
+    rows: list[dict[str, Any]] = []
     # When the schedule ticks every minute until the plan is asked for
     while not stack.invoker.events and len(rows) < 10:
         stack.sandbox.advance(timedelta(minutes=1))

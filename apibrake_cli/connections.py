@@ -11,7 +11,7 @@ import click
 from pydantic import ValidationError
 
 from apibrake.http.transport import platform_client
-from apibrake.models.connection import Connection, Platform
+from apibrake.models.connection import AutoBrake, Connection, Platform
 from apibrake.models.words import counted
 from apibrake.platforms.connect import connect, validate_secret
 from apibrake.platforms.salesforce.connector import (
@@ -103,6 +103,12 @@ def _read_secret(secret_file: Path | None) -> dict[str, Any]:
     "--auto-brake/--no-auto-brake", default=None, help="Brake automatically at brake_at [on]."
 )
 @click.option(
+    "--shadow-brake",
+    is_flag=True,
+    help="Shadow mode (auto_brake: shadow): where the brake would start, plan it, journal "
+    "the plan and alert what it would have braked; change nothing.",
+)
+@click.option(
     "--protect",
     multiple=True,
     help="A consumer apibrake never freezes, blocks or suggests stopping (username or "
@@ -128,6 +134,7 @@ def add(
     release_below: float | None,
     reserve_pct: float | None,
     auto_brake: bool | None,
+    shadow_brake: bool,
     protect: tuple[str, ...],
     find_connector: bool,
     disabled: bool,
@@ -135,6 +142,12 @@ def add(
     """Add or update a connection and store its secret (from --secret-file or a prompt,
     never from the command line)."""
     out = output()
+    if shadow_brake and auto_brake is not None:
+        raise CliError(
+            "--shadow-brake sets auto_brake to shadow: give it without --auto-brake or "
+            "--no-auto-brake",
+            code=ExitCode.BAD_INPUT,
+        )
     item: dict[str, Any] = {
         "connection_id": connection_id,
         "platform": platform,
@@ -147,7 +160,7 @@ def add(
         "brake_at": brake_at,
         "release_below": release_below,
         "reserve_pct": reserve_pct,
-        "auto_brake": auto_brake,
+        "auto_brake": AutoBrake.SHADOW if shadow_brake else auto_brake,
         "protected_consumers": list(protect) or None,
     }
     item.update({key: value for key, value in optional.items() if value is not None})
@@ -296,7 +309,7 @@ def list_connections() -> None:
                 c.enabled,
                 ", ".join(f"{w:g}" for w in c.warn_at),
                 f"{c.brake_at:g}",
-                c.auto_brake,
+                c.auto_brake.value,
                 f"{c.release_below:g}",
                 ", ".join(c.protected_consumers),
                 c.secret_id,

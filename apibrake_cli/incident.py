@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from apibrake.incident.records import IncidentMeta, JournalRow
 from apibrake.warn.suspects import story as suspects_story
 from apibrake_cli.connections import require_connection
 from apibrake_cli.context import common_options, confirm, output, target
@@ -232,6 +233,13 @@ def release(incident_id: str | None, dry_run: bool, force: bool) -> None:
                 code=ExitCode.NOT_FOUND,
                 hint=f"list them with {command_line('incidents')}",
             )
+        if meta is not None and meta.is_shadow:
+            raise CliError(
+                f"{incident_id} is a shadow incident: it only planned the brake and changed "
+                "nothing, so there is nothing to release",
+                code=ExitCode.BAD_INPUT,
+                hint=f"see the plan with {command_line('incidents', str(incident_id))}",
+            )
         if meta is not None and meta.status == "closed" and not out.json_mode:
             already_released(out, meta)
             raise click.exceptions.Exit(int(ExitCode.OK))
@@ -252,7 +260,15 @@ def release(incident_id: str | None, dry_run: bool, force: bool) -> None:
 
 
 def incident_list(stack: Target) -> list[dict[str, Any]]:
-    return [meta.model_dump(mode="json") for meta in stack.journal.incidents()]
+    return [
+        {**meta.model_dump(mode="json"), "shadow": meta.is_shadow}
+        for meta in stack.journal.incidents()
+    ]
+
+
+def _listed_status(incident: dict[str, Any]) -> str:
+    """A shadow incident stands out in the history: a plan, not a brake."""
+    return "shadow (plan only)" if incident.get("shadow") else str(incident.get("status"))
 
 
 @click.command()
@@ -284,7 +300,7 @@ def incidents(incident_id: str | None) -> None:
                             m["incident_id"],
                             m["connection_id"],
                             moment(m.get("opened_at")),
-                            m.get("status"),
+                            _listed_status(m),
                             m.get("tier"),
                             m.get("reason"),
                             m.get("api_calls"),
@@ -309,6 +325,9 @@ def incidents(incident_id: str | None) -> None:
                 "rows": [r.model_dump(mode="json") for r in rows],
             }
         )
+        return
+    if meta.is_shadow:
+        _show_shadow_plan(out, meta, rows)
         return
     out.say(
         f"Incident {meta.incident_id} on {meta.connection_id}: {meta.status}, "
@@ -338,4 +357,22 @@ def incidents(incident_id: str | None) -> None:
         braked_at=meta.opened_at,
     )
     if story:  # who burned the calls: what to fix so the brake is not needed again
+        out.say(story)
+
+
+def _show_shadow_plan(out: Output, meta: IncidentMeta, rows: list[JournalRow]) -> None:
+    """A shadow incident's journal is the brake's plan: what it would have changed."""
+    out.say(
+        f"Shadow incident {meta.incident_id} on {meta.connection_id} (auto_brake: shadow): "
+        f"the brake was planned {moment(meta.opened_at)}, tier {meta.tier}, and nothing was "
+        f"changed. Reason: {meta.reason or '-'}"
+    )
+    out.table(
+        "Plan (nothing was changed)",
+        ["automation", "before", "plan", "error"],
+        [[r.automation, _state(r.before), r.brake.value, r.error] for r in rows],
+        caption=f"API calls spent on the plan (reads only): {meta.api_calls.get('plan', 0)}",
+    )
+    story = suspects_story(meta.suspects_before, None, now=meta.opened_at)
+    if story:
         out.say(story)

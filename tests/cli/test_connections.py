@@ -332,3 +332,20 @@ def test_client_credentials_on_the_login_host_are_told_to_use_my_domain(
     assert "docs/setup.md" in said
     assert "│ ok" not in said
     assert "cs-never-shown" not in result.output
+
+
+def test_shadow_brake_is_set_and_listed(run: Run) -> None:
+    added = run(
+        "connections", "add", "sf", "--platform", "salesforce", "--from-sandbox",
+        "--shadow-brake", "--json",
+    )  # fmt: skip
+    both = run(
+        "connections", "add", "sf", "--platform", "salesforce", "--from-sandbox",
+        "--shadow-brake", "--no-auto-brake",
+    )  # fmt: skip
+    listed = run("connections", "list", "--json")
+    assert added.exit_code == 0, added.output
+    assert as_json(added)["connection"]["auto_brake"] == "shadow"
+    assert both.exit_code == ExitCode.BAD_INPUT
+    assert "--shadow-brake" in both.stderr
+    assert [c["auto_brake"] for c in as_json(listed)["connections"]] == ["shadow"]

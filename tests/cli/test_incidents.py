@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from apibrake.incident.journal import JournalStore
+from apibrake.incident.records import SHADOW_STATUS, BrakeState, IncidentMeta, JournalRow
+from apibrake.models.allowlist import AutomationKind
 from apibrake.models.attribution import AttributionSource, Consumer, ConsumerKind, Suspects
+from apibrake.models.connection import Platform
 from localaws import LocalAws
 from sandbox.server import Sandbox
 from tests.cli.conftest import Run, as_json
@@ -180,3 +183,51 @@ def test_the_journal_says_who_burned_the_calls(
     assert "Consumer: Nightly ETL 90% of calls (900) - not on the allowlist: needs a person" in (
         shown.stdout
     )
+
+
+def test_shadow_incidents_are_marked_show_their_plan_and_are_never_released(
+    connected: Run, sandbox: Sandbox, aws: LocalAws
+) -> None:
+    # Given a shadow incident, as the responder journals one in shadow mode
+    journal = JournalStore(aws.client("dynamodb"), aws.table_name("StateTable"))
+    shadow_id = "sf-local-shadow-20261102T060000Z"
+    journal.record_shadow(
+        IncidentMeta(
+            incident_id=shadow_id,
+            connection_id="sf-local",
+            platform=Platform.SALESFORCE,
+            opened_at=sandbox.clock.now(),
+            reason="shadow mode: usage 91.0% reached brake_at 90%: would have braked",
+            requested_by="usage_monitor",
+            status=SHADOW_STATUS,
+            api_calls={"plan": 3},
+        ),
+        [
+            JournalRow(
+                connection_id="sf-local",
+                platform=Platform.SALESFORCE,
+                kind=AutomationKind.FLOW,
+                name="Account_Revenue_Rollup",
+                before={"active_version": 3},
+                brake=BrakeState.WOULD_BRAKE,
+            )
+        ],
+    )
+    # When a person lists the incidents, looks at the shadow one and tries to release it
+    listed = as_json(connected("incidents", "--json"))["incidents"]
+    table = connected("incidents")
+    shown = connected("incidents", shadow_id)
+    released = connected("release", "--incident", shadow_id)
+    # Then it is marked, its plan is shown, and release refuses it: nothing was changed
+    assert [(i["incident_id"], i["shadow"], i["status"]) for i in listed] == [
+        (shadow_id, True, "shadow")
+    ]
+    assert "shadow (plan only)" in table.stdout
+    assert shown.exit_code == 0, shown.output
+    assert "Shadow incident sf-local-shadow-20261102T060000Z on sf-local" in shown.stdout
+    assert "Plan (nothing was changed)" in shown.stdout
+    assert "would_brake" in shown.stdout
+    assert "active_version=3" in shown.stdout
+    assert released.exit_code == 2
+    assert "nothing to release" in released.stderr
+    assert sandbox.salesforce.flow("Account_Revenue_Rollup").active_version == 3

@@ -16,7 +16,12 @@ from apibrake.models.attribution import (
 )
 from apibrake.models.connection import Connection
 from apibrake.models.reports import AutomationRow, RowStatus
-from apibrake.warn.incident_alerts import frozen_still_spending, human_must_act, summary_alert
+from apibrake.warn.incident_alerts import (
+    frozen_still_spending,
+    human_must_act,
+    summary_alert,
+    would_have_braked,
+)
 from apibrake.warn.messages import AlertContext, compose
 from apibrake.warn.notices import connection_notices
 from apibrake.warn.rules import (
@@ -184,6 +189,17 @@ def _every_kind() -> dict[str, Alert]:
         "usage_gap": notices[0].alert,
         "api_sunset": notices[1].alert,
         "invalid_item": _invalid_item_alert("sf-bad", "field 'platform': not a platform"),
+        "shadow_brake": would_have_braked(
+            connection_id="sf-prod",
+            platform="salesforce",
+            incident_id="sf-prod-shadow-20261102T120000Z",
+            rows=[automation_row("Account_Rollup", RowStatus.WOULD_BRAKE)],
+            reason="shadow mode: usage 92.0% reached brake_at 90%: would have braked",
+            calls=2,
+            planned_calls=2,
+            before=SUSPECTS,
+            now=NOW,
+        ),
     }
 
 

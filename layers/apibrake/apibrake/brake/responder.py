@@ -13,6 +13,7 @@ import asyncio
 from datetime import datetime, timedelta
 
 from apibrake.aws_threads import AWS_THREADS, AwsThreads
+from apibrake.brake import shadow
 from apibrake.brake.drives import LinkedBrake, linked_brakes
 from apibrake.deadline import Deadline
 from apibrake.http.errors import DailyLimitExhausted
@@ -140,6 +141,7 @@ class _ConnectionBrake(IncidentWork):
         self.entries: dict[int, AllowlistEntry] = {}  # id(row) -> its entry
         self.resumed: set[int] = set()  # id(row) of rows an earlier invocation journalled
         self.meta: IncidentMeta | None = None
+        self.planned: list[JournalRow] = []  # the rows the plan looked at (shadow journals them)
         self.worked = False  # this invocation looked at or changed something
 
     async def run(self) -> ConnectionOutcome:
@@ -164,7 +166,10 @@ class _ConnectionBrake(IncidentWork):
             if self.meta is not None:
                 await self.off_loop(self._finish)
         self.outcome.rows += [self._note_unknown_drives(row) for row in rows]
-        await self.off_loop(self._publish_summary)
+        if self.request.shadow:
+            await self.off_loop(self._record_shadow)
+        else:
+            await self.off_loop(self._publish_summary)
         return self.outcome
 
     # Vetting -----------------------------------------------------------------------------
@@ -303,12 +308,14 @@ class _ConnectionBrake(IncidentWork):
         self, client: object, entries: list[AllowlistEntry], existing: dict[str, JournalRow]
     ) -> list[AutomationRow]:
         settled, rows = self._rows(entries, existing)
-        self.worked = bool(rows)
+        self.worked, self.planned = bool(rows), rows
         work = await engine.plan(Direction.BRAKE, client, rows, self._decide)
         if work.exhausted is not None:
             return await self.off_loop(self._exhausted, settled, rows, work.exhausted)
         self.outcome.planned_calls = work.calls
         if self.dry_run:
+            if self.request.shadow:
+                shadow.mark_planned(rows, work.acting)
             acting = {id(row) for row in work.acting}
             return [brake_row(r) for r in settled] + [
                 brake_row(r, would_brake=id(r) in acting) for r in rows
@@ -401,6 +408,31 @@ class _ConnectionBrake(IncidentWork):
 
     def _alert_human(self, rows: list[AutomationRow], why: str) -> None:
         self.publish(human_must_act(self.cid, self.connection.platform.value, rows, why))
+
+    def _record_shadow(self) -> None:
+        """Shadow mode: the plan goes to the journal as a shadow incident and out as the
+        "would have braked" alert; nothing was changed (blocking)."""
+        suspects = self.outcome.suspects_before
+        incident_id = shadow.record_plan(
+            self.deps,
+            self.connection,
+            self.request,
+            self.planned,
+            calls=self.outcome.calls,
+            suspects=suspects,
+        )
+        self.outcome.incident_id = incident_id
+        alert = shadow.plan_alert(
+            self.connection,
+            self.request,
+            incident_id,
+            self.outcome.rows,
+            calls=self.outcome.calls,
+            planned_calls=self.outcome.planned_calls,
+            suspects=suspects,
+            now=self.deps.now(),
+        )
+        self.publish(alert)
 
     def _publish_summary(self) -> None:
         if not self.worked and not self.dry_run:

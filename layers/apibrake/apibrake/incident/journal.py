@@ -90,6 +90,27 @@ class JournalStore:
             return self.open_incident(meta, _attempt + 1)  # or closed in between: once more
         return meta, True
 
+    def record_shadow(self, meta: IncidentMeta, rows: list[JournalRow]) -> IncidentMeta:
+        """Journals a shadow incident: its header and its planned rows, with no open marker
+        (release and the next real brake never see it) and no generation bump (it closes
+        nothing). An id already taken (same second) gets a suffix, as open_incident's."""
+        for attempt in range(1, _ID_ATTEMPTS + 1):
+            try:
+                self._dynamodb.put_item(
+                    TableName=self._table,
+                    Item=self._meta_item(meta),
+                    ConditionExpression="attribute_not_exists(pk)",
+                )
+            except ClientError as exc:
+                if not is_conditional_failure(exc) or attempt >= _ID_ATTEMPTS:
+                    raise
+                base = meta.incident_id if attempt == 1 else meta.incident_id.rsplit("-", 1)[0]
+                meta = meta.model_copy(update={"incident_id": f"{base}-{attempt + 1}"})
+                continue
+            break
+        self.put_rows(meta.incident_id, rows)
+        return meta
+
     def open_incident_id(self, connection_id: str) -> str | None:
         answer = self._dynamodb.get_item(
             TableName=self._table,

@@ -40,6 +40,8 @@ class BrakeState(StrEnum):
     FAILED = "failed"
     NEEDS_HUMAN = "needs_human"
     SKIPPED = "skipped"
+    # A shadow incident's row: the real brake would have changed it (nothing was changed).
+    WOULD_BRAKE = "would_brake"
 
 
 class ReleaseState(StrEnum):
@@ -50,6 +52,9 @@ class ReleaseState(StrEnum):
     NOTHING = "nothing"  # the brake changed nothing here
 
 
+# A shadow incident (auto_brake: shadow) journals what the brake would have changed. It has
+# no open marker and no lease, so it never blocks a real brake nor waits for a release.
+SHADOW_STATUS = "shadow"
 # Rows in these brake states were changed by us (or may have been): release looks at them.
 CHANGED_STATES = frozenset({BrakeState.BRAKED, BrakeState.PENDING})
 # A row is settled for release when it reached one of these.
@@ -137,7 +142,7 @@ class IncidentMeta(BaseModel):
     reason: str = ""
     requested_by: str = ""
     tier: int = 1
-    status: str = "open"  # open | closed
+    status: str = "open"  # open | closed | shadow (SHADOW_STATUS: a plan, never released)
     brake_complete: bool = False
     closed_at: datetime | None = None
     # Usage when the brake ran: restore's hysteresis and HubSpot's reset come from here.
@@ -148,3 +153,7 @@ class IncidentMeta(BaseModel):
     # at release (so a person can fix the cause, not brake again tomorrow).
     suspects_before: Suspects | None = None
     suspects_after: Suspects | None = None
+
+    @property
+    def is_shadow(self) -> bool:
+        return self.status == SHADOW_STATUS

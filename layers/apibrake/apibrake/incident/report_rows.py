@@ -15,6 +15,7 @@ _BRAKE_STATUS = {
     BrakeState.NEEDS_HUMAN: RowStatus.NEEDS_HUMAN,
     BrakeState.SKIPPED: RowStatus.SKIPPED,
     BrakeState.PENDING: RowStatus.SKIPPED,
+    BrakeState.WOULD_BRAKE: RowStatus.WOULD_BRAKE,
 }
 _RELEASE_STATUS = {
     ReleaseState.RELEASED: RowStatus.RELEASED,
@@ -26,6 +27,7 @@ _RELEASE_STATUS = {
 
 
 def brake_row(row: JournalRow, *, would_brake: bool = False) -> AutomationRow:
+    would_brake = would_brake or row.brake is BrakeState.WOULD_BRAKE
     status = RowStatus.WOULD_BRAKE if would_brake else _BRAKE_STATUS[row.brake]
     error = row.error
     if row.brake is BrakeState.PENDING and not would_brake:

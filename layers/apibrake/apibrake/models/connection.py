@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from apibrake.models.protected import ProtectedConsumers
 
@@ -23,6 +31,36 @@ class Platform(StrEnum):
     HUBSPOT = "hubspot"
 
 
+class AutoBrake(StrEnum):
+    """What the monitor does where the automatic brake starts (brake_at, or ahead of it).
+
+    Stored as `true`, `false` or `"shadow"`: items written before shadow mode hold a bool."""
+
+    ON = "on"  # brake without a human
+    OFF = "off"  # alert only: a person brakes by hand
+    SHADOW = "shadow"  # plan the brake, journal the plan, alert "would have braked"; change nothing
+
+    def __bool__(self) -> bool:
+        # `auto_brake` used to be a bool, and any str is truthy: code still reading it as
+        # `if connection.auto_brake:` must take shadow mode for "no real brake", never "brake".
+        return self is AutoBrake.ON
+
+
+_AUTO_BRAKE_STORED: dict[AutoBrake, bool | str] = {
+    AutoBrake.ON: True,
+    AutoBrake.OFF: False,
+    AutoBrake.SHADOW: AutoBrake.SHADOW.value,
+}
+
+# What an item may hold besides a bool: the words and numbers pydantic read as a bool when
+# the field was one (a hand-written item), and "shadow".
+_AUTO_BRAKE_WORDS = {
+    **dict.fromkeys(("true", "t", "yes", "y", "on", "1"), AutoBrake.ON),
+    **dict.fromkeys(("false", "f", "no", "n", "off", "0"), AutoBrake.OFF),
+    "shadow": AutoBrake.SHADOW,
+}
+
+
 class Connection(BaseModel):
     """Only `connection_id`, `platform` and `secret_id` are required."""
 
@@ -34,7 +72,7 @@ class Connection(BaseModel):
     enabled: bool = True
     warn_at: tuple[Percent, ...] = (70.0, 80.0)
     brake_at: Percent = 90.0
-    auto_brake: bool = True
+    auto_brake: AutoBrake = AutoBrake.ON
     # The tiers the automatic brake takes (1..N): 2 lets it freeze tier-2 `user` entries.
     auto_brake_tier: Annotated[int, Field(ge=1, le=9)] = 1
     reserve_pct: Annotated[float, Field(ge=0, lt=50)] = 5.0
@@ -65,6 +103,26 @@ class Connection(BaseModel):
             except (TypeError, ValueError):
                 return value  # the field's own validation names the bad element
         return value
+
+    @field_validator("auto_brake", mode="before")
+    @classmethod
+    def _auto_brake_mode(cls, value: object) -> object:
+        # A bool (every item stored before shadow mode, and the CLI's --auto-brake flag) or
+        # the word "shadow"; "on" and "off" read as they are written.
+        if isinstance(value, AutoBrake):
+            return value
+        if isinstance(value, bool):
+            return AutoBrake.ON if value else AutoBrake.OFF
+        if isinstance(value, int | Decimal) and value in (0, 1):  # DynamoDB numbers: Decimal
+            return AutoBrake.ON if value else AutoBrake.OFF
+        if isinstance(value, str) and value.strip().lower() in _AUTO_BRAKE_WORDS:
+            return _AUTO_BRAKE_WORDS[value.strip().lower()]
+        raise ValueError(f'auto_brake: must be true, false or "shadow"; got {value!r}')
+
+    @field_serializer("auto_brake")
+    def _auto_brake_stored(self, value: AutoBrake) -> bool | str:
+        # true/false as before, so an item without shadow mode reads the same to older code.
+        return _AUTO_BRAKE_STORED[value]
 
     @field_validator("protected_consumers", mode="before")
     @classmethod
@@ -101,6 +159,16 @@ class Connection(BaseModel):
         """Where the brake really trips: early enough that `reserve_pct` of the limit is
         still left for the brake's own calls (brake_at 98 with reserve_pct 5 trips at 95)."""
         return min(self.brake_at, 100.0 - self.reserve_pct)
+
+    @property
+    def brakes_automatically(self) -> bool:
+        """The monitor starts the real brake at the effective brake threshold."""
+        return self.auto_brake is AutoBrake.ON
+
+    @property
+    def brakes_in_shadow(self) -> bool:
+        """Shadow mode: where the real brake would start, the brake is only planned."""
+        return self.auto_brake is AutoBrake.SHADOW
 
     @property
     def tail_minutes(self) -> float:

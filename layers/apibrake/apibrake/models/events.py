@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from apibrake.models.attribution import Suspects
 
@@ -36,6 +36,15 @@ class BrakeEvent(BaseModel):
     # What the monitor knew of the burn when it started the brake (the report's "before");
     # it applies to `connection_id` only.
     suspects: Suspects | None = None
+    # Shadow mode (auto_brake: shadow): the monitor asks for the plan only. A dry run that
+    # also journals the plan as a shadow incident and alerts "would have braked".
+    shadow: bool = False
+
+    @model_validator(mode="after")
+    def _shadow_changes_nothing(self) -> BrakeEvent:
+        if self.shadow and not self.dry_run:
+            raise ValueError("dry_run: must be true for a shadow brake (it changes nothing)")
+        return self
 
 
 class ReleaseEvent(BaseModel):

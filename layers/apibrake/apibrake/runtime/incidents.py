@@ -12,7 +12,7 @@ from typing import Any
 
 from aws_lambda_powertools import Metrics
 
-from apibrake.brake import responder
+from apibrake.brake import responder, shadow
 from apibrake.deadline import Deadline
 from apibrake.incident.deps import IncidentDeps
 from apibrake.incident.journal import JournalStore
@@ -66,7 +66,8 @@ async def _release(
     request: ReleaseRequest, deps: IncidentDeps, deadline: Deadline
 ) -> IncidentReport:
     if isinstance(request, ReleaseEvent):
-        return await restorer.release(request, deps, deadline)
+        refused = await shadow.refuse_release(request, deps)
+        return refused or await restorer.release(request, deps, deadline)
     return await restorer.release_recovered(request, deps, deadline)
 
 

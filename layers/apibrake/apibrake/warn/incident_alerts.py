@@ -1,5 +1,6 @@
 """Alerts of the brake and release: the incident summary, the critical "human must act", and
-the critical "frozen, still spending" of a freeze that did not stop a user's calls."""
+the critical "frozen, still spending" of a freeze that did not stop a user's calls, and
+shadow mode's "would have braked"."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from apibrake.warn import suspects as wording
 from apibrake.warn.chain import when
 
 _TROUBLE = {RowStatus.FAILED, RowStatus.NEEDS_HUMAN}
+_SMS_SEGMENT = 160
+_PLATFORM_NAMES = {"salesforce": "Salesforce", "hubspot": "HubSpot"}
 
 
 def human_must_act(
@@ -204,3 +207,91 @@ def _summary_steps(
     elif not trouble:
         steps.append(f"Nothing left to do; the record: `apibrake incidents {incident_id}`")
     return tuple(steps)
+
+
+# A row's state before: enough to recognise it, short enough for an email line.
+_BEFORE_SHOWN = 120
+
+
+def would_have_braked(
+    *,
+    connection_id: str,
+    platform: str,
+    incident_id: str,
+    rows: Sequence[AutomationRow],
+    reason: str,
+    calls: int,
+    planned_calls: int,
+    before: Suspects | None = None,
+    now: datetime | None = None,
+) -> Alert:
+    """Shadow mode's alert (auto_brake: shadow): where the automatic brake would have started,
+    what it would have switched off, with each automation's state before, and that nothing
+    changed. A warning, not critical: nothing stopped, and the threshold alerts still go out."""
+    planned = [row for row in rows if row.status is RowStatus.WOULD_BRAKE]
+    left = [row for row in rows if row.status is not RowStatus.WOULD_BRAKE]
+    resolved = _resolved(rows, before)
+    story = wording.story(resolved, None, now=now or datetime.now(UTC), braked_at=None)
+    sections = [
+        f"Shadow mode (auto_brake: shadow) on connection {connection_id}: the automatic brake "
+        f"would have started now. Nothing was changed on "
+        f"{_PLATFORM_NAMES.get(platform, 'the platform')}.",
+        f"Why: {reason}" if reason else "",
+        _planned_text(planned),
+        ("It would have left alone:\n" + _rows_text(left)) if left else "",
+        f"API calls spent on the plan (reads only): {calls}; the real brake would have spent "
+        f"{planned_calls} more to make and verify the changes.",
+        f"Shadow incident {incident_id}: `apibrake incidents {incident_id}` shows the plan. It "
+        "is never released and never blocks a real brake.",
+        story,
+    ]
+    count = len(planned)
+    return Alert(
+        subject=(
+            f"[apibrake] WARNING {connection_id}: shadow: would have braked {count} "
+            f"{'automation' if count == 1 else 'automations'}, nothing changed"
+        ),
+        body="\n\n".join(section.strip("\n") for section in sections if section) + "\n",
+        sms=_shadow_sms(connection_id, planned),
+        severity=Severity.WARNING,
+        connection_id=connection_id,
+        platform=platform,
+        kind="shadow_brake",
+        incident_id=incident_id,
+        dry_run=True,
+        next_steps=(
+            f"See the plan: `apibrake incidents {incident_id}`",
+            "After a week of shadow incidents that were all brakes you want: set auto_brake "
+            "to true (docs/runbook.md, Reading a week of shadow incidents)",
+        ),
+        suspects=wording.story_line(resolved, None),
+        attribution=resolved,
+    )
+
+
+def _planned_text(planned: Sequence[AutomationRow]) -> str:
+    if not planned:
+        return "It would have braked nothing: no allowlisted automation is running."
+    lines = [
+        f"  - {row.kind.value if row.kind else '?'}:{row.name}, before: {_before(row)}"
+        for row in planned
+    ]
+    notes = list(dict.fromkeys(row.note for row in planned if row.note))
+    return (
+        "It would have braked:\n"
+        + "\n".join(lines)
+        + "".join(f"\n\nNote (for the real brake): {note}." for note in notes)
+    )
+
+
+def _before(row: AutomationRow) -> str:
+    before = {key: value for key, value in (row.before or {}).items() if value is not None}
+    shown = ", ".join(f"{key}={value}" for key, value in before.items()) or "unknown"
+    return shown if len(shown) <= _BEFORE_SHOWN else shown[: _BEFORE_SHOWN - 3] + "..."
+
+
+def _shadow_sms(connection_id: str, planned: Sequence[AutomationRow]) -> str:
+    names = ", ".join(row.name for row in planned[:3]) + (" ..." if len(planned) > 3 else "")
+    text = f"apibrake WARNING {connection_id}: shadow: would have braked {len(planned)}"
+    text += f" ({names}). Nothing changed." if names else ". Nothing changed."
+    return text if len(text) <= _SMS_SEGMENT else text[: _SMS_SEGMENT - 3] + "..."

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.attribution import Suspects
-from apibrake.models.connection import Connection, Platform
+from apibrake.models.connection import AutoBrake, Connection, Platform
 from apibrake.warn import suspects as wording
 from apibrake.warn.publisher import Alert
 from apibrake.warn.rules import AlertKind, DueAlert
@@ -38,6 +38,19 @@ _UI_PLACES = {
     AutomationKind.SETTING: "Salesforce Setup > Custom Code > Custom Settings > Manage: set the"
     " default organization level value of",
     AutomationKind.USER: "Salesforce Setup > Users > Users: Freeze",
+}
+
+
+# In shadow mode the threshold alerts go out as with auto_brake off, saying what happens.
+_SHADOW_ACTION = (
+    "auto_brake is in shadow mode for this connection: nothing was braked. apibrake planned "
+    'the brake instead; a "would have braked" alert lists what it would have switched off. '
+    "Brake by hand with the command below."
+)
+_AUTO_BRAKE_NOTES = {
+    AutoBrake.ON: " (auto-brake on).",
+    AutoBrake.OFF: ".",
+    AutoBrake.SHADOW: " (auto-brake in shadow mode: it plans, it changes nothing).",
 }
 
 
@@ -174,8 +187,10 @@ def _situation(
         action = (
             "apibrake has started the automatic brake (see the incident report that follows)."
             if context.auto_brake_triggered
+            else _SHADOW_ACTION
+            if connection.brakes_in_shadow
             else "auto_brake is off for this connection: brake by hand with the command below."
-            if not connection.auto_brake
+            if not connection.brakes_automatically
             else "The automatic brake was already started in this window."
         )
         return f"Usage reached the brake threshold of {connection.effective_brake_at:g}%. {action}"
@@ -183,8 +198,7 @@ def _situation(
         crossed = f"{due.threshold:g}%"
         return (
             f"Usage crossed the {crossed} warning threshold. The brake threshold is "
-            f"{connection.effective_brake_at:g}%"
-            + (" (auto-brake on)." if connection.auto_brake else ".")
+            f"{connection.effective_brake_at:g}%" + _AUTO_BRAKE_NOTES[connection.auto_brake]
         )
     return (
         "At the current rate usage reaches the brake threshold of "

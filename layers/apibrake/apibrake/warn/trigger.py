@@ -26,5 +26,8 @@ class LambdaInvoker:
         self._lambda.invoke(
             FunctionName=self.function_name,
             InvocationType="Event",
-            Payload=event.model_dump_json().encode(),
+            # Fields left at their defaults stay out: a responder one deployment behind
+            # (the stack's functions do not update at one instant) refuses fields it does
+            # not know, such as `shadow`, and a real brake must never fail on that.
+            Payload=event.model_dump_json(exclude_defaults=True).encode(),
         )

@@ -64,6 +64,7 @@ from apibrake.watch.forecast import (
 )
 from apibrake.watch.report import ConnectionCheck, HeaderReading, MonitorReport
 from apibrake.watch.reset import window_end
+from apibrake.watch.shadow import brake_reason, start_shadow_brake
 from apibrake.watch.tick import TickPlan, next_state, plan_tick, schedule_next
 from apibrake.watch.usage import UsageRead, cached_portal_offset, read_usage
 
@@ -373,7 +374,7 @@ class UsageMonitor:
         ahead = None
         if not any(alert.kind is AlertKind.BRAKE_THRESHOLD for alert in due):
             ahead = self._brake_ahead(connection, same_source, heat, now, read.resets_at, rate_now)
-            if ahead is not None:
+            if ahead is not None and connection.brakes_automatically:  # a shadow brakes nothing
                 due = [*due, brake_threshold_alert(connection.effective_brake_at)]
         won = self._alerts.claim(connection, due, now=now, window_ends=read.window_ends)
         return Assessment(now, outlook, heat, rate_now, due, won, ahead)
@@ -385,14 +386,17 @@ class UsageMonitor:
         now, outlook, due, ahead = assessed.now, assessed.outlook, assessed.due, assessed.ahead
         won = list(assessed.won)
         reach_rate = None
-        if any(alert.kind is AlertKind.BRAKE_THRESHOLD for alert in due):
+        threshold_due = any(alert.kind is AlertKind.BRAKE_THRESHOLD for alert in due)
+        if connection.brakes_in_shadow and (threshold_due or ahead is not None):
+            row.shadow_brake_started = self._shadow_brake(connection, row, read, assessed)
+        if threshold_due:
             row.auto_brake_triggered = self._maybe_brake(
                 connection, outlook, now, read.window_ends, ahead, row.suspects
             )
             row.braked_ahead = row.auto_brake_triggered and ahead is not None
             if (
                 ahead is None
-                and connection.auto_brake
+                and connection.brakes_automatically
                 and self._invoker is not None
                 and not row.auto_brake_triggered
             ):
@@ -418,6 +422,23 @@ class UsageMonitor:
         row.temperature = assessed.heat  # last: a check that failed above is tried next tick
         return row
 
+    def _shadow_brake(
+        self, connection: Connection, row: ConnectionCheck, read: UsageRead, assessed: Assessment
+    ) -> bool:
+        """auto_brake: shadow, where the real brake would start: the plan, once a window."""
+        if self._invoker is None:
+            return False
+        return start_shadow_brake(
+            self._claims,
+            self._invoker,
+            connection,
+            outlook=assessed.outlook,
+            ahead=assessed.ahead,
+            now=assessed.now,
+            window_ends=read.window_ends,
+            suspects=row.suspects,
+        )
+
     def _in_the_tail(self, connection: Connection, now: datetime) -> bool:
         """Within brake_tail_minutes of the brake, consumers still sync the records changed
         before it: calls going on then are the tail, not something outside apibrake's reach."""
@@ -433,9 +454,11 @@ class UsageMonitor:
         resets_at: datetime | None,
         rate_now: float | None,
     ) -> BrakeAhead | None:
-        """Only where the brake would really start: brake_ahead and auto_brake on, and a
-        responder to start. Ahead of a fast climb, else before the next of hourly steps."""
-        if not (connection.brake_ahead and connection.auto_brake and self._invoker is not None):
+        """Only where the brake would really start: brake_ahead and auto_brake on (or in
+        shadow, which plans where it would start), and a responder to start. Ahead of a fast
+        climb, else before the next of hourly steps."""
+        watched = connection.brakes_automatically or connection.brakes_in_shadow
+        if not (connection.brake_ahead and watched and self._invoker is not None):
             return None
         next_check = Intervals.of(connection).of_temperature(heat).total_seconds() / 60.0
         return brake_ahead(
@@ -484,29 +507,15 @@ class UsageMonitor:
         ahead: BrakeAhead | None = None,
         suspects: Suspects | None = None,
     ) -> bool:
-        if not connection.auto_brake or self._invoker is None:
+        if not connection.brakes_automatically or self._invoker is None:
             return False
         cid = connection.connection_id
         if not self._claims.claim_alert(cid, AUTO_BRAKE_KEY, now=now, window_ends=window_ends):
             return False  # already started in this window, by this or a concurrent run
-        reason = f"usage {outlook.percent:.1f}% reached brake_at {connection.brake_at:g}%"
-        if ahead is not None and ahead.peak_with_tail_percent is not None:
-            reason = (
-                f"usage {outlook.percent:.1f}% rising {ahead.rate_per_hour:,.0f} calls/hour: "
-                f"braked at the next check, the brake and its {ahead.tail_minutes:g} min tail "
-                f"would reach {ahead.peak_with_tail_percent:.0f}% of the limit: braked ahead"
-            )
-        elif ahead is not None:
-            reason = (
-                f"usage {outlook.percent:.1f}% rising {ahead.rate_per_hour:,.0f} calls/hour "
-                f"reaches the brake threshold {ahead.threshold:g}% in "
-                f"{ahead.minutes_to_threshold:.1f} min, before the next check and the brake's "
-                f"{connection.brake_lead_minutes:g} min: braked ahead"
-            )
         event = BrakeEvent(
             action="brake",
             connection_id=cid,
-            reason=reason,
+            reason=brake_reason(connection, outlook, ahead),
             requested_by="usage_monitor",
             suspects=suspects,  # the brake report's "before": no platform call of its own
             tier=connection.auto_brake_tier,

@@ -40,6 +40,8 @@ class ConnectionCheck(BaseModel):
     alerts_sent: list[str] = Field(default_factory=list)
     auto_brake_triggered: bool = False
     braked_ahead: bool = False  # the brake started before the threshold (brake_ahead)
+    # auto_brake: shadow: the brake's plan was asked for (watch/shadow.py), nothing braked.
+    shadow_brake_started: bool = False
     limit_exhausted: bool = False
     error: str | None = None
     error_field: str | None = None  # the connection item or secret field at fault

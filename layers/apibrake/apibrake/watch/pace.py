@@ -54,27 +54,19 @@ def brake_before_next_step(
     tail_minutes: float = 0.0,
 ) -> BrakeAhead | None:
     """`readings`: one source's readings, the current one included (newest)."""
-    ordered = sorted(
-        {r.taken_at: r for r in readings if r.taken_at <= now}.values(), key=lambda r: r.taken_at
-    )
-    if resets_at is not None:
-        ordered = since_last_reset(ordered)
-        if resets_at - now < HOUR:
-            return None  # the reset comes first
-    if not ordered or ordered[-1].stale or not ordered[-1].limit:
+    if resets_at is not None and resets_at - now < HOUR:
+        return None  # the reset comes first
+    ordered = _usable(readings, now, resets=resets_at is not None)
+    marks = _hour_marks(ordered)
+    if marks is None:
         return None
-    newest = ordered[-1]
-    marks = [_near(ordered, newest.taken_at - hours * HOUR) for hours in range(PACE_HOURS + 1)]
-    if any(mark is None for mark in marks):
-        return None
-    used = [mark.used for mark in marks if mark is not None]
-    pace = min(used[hours] - used[hours + 1] for hours in range(PACE_HOURS))
+    newest = marks[0]
+    pace = min(marks[k].used - marks[k + 1].used for k in range(PACE_HOURS))
     target = newest.limit * threshold / 100.0
     quiet = rate_now_per_hour is not None and rate_now_per_hour <= pace * QUIET_SHARE
     if pace <= 0 or newest.used >= target or newest.used + pace < target or not quiet:
         return None
-    hours = [(marks[k + 1], marks[k]) for k in range(PACE_HOURS)]
-    if not all(_flat_stretch(ordered, start, end, pace) for start, end in hours if start and end):
+    if not all(_flat_stretch(ordered, marks[k + 1], marks[k], pace) for k in range(PACE_HOURS)):
         return None  # one long climb, not steps
     return BrakeAhead(
         rate_per_hour=pace,
@@ -85,6 +77,29 @@ def brake_before_next_step(
         tail_minutes=tail_minutes,
         hourly_steps=True,
     )
+
+
+def _usable(readings: Sequence[UsageReading], now: datetime, *, resets: bool) -> list[UsageReading]:
+    """One reading per moment up to now, oldest first, since the last reset; none when the
+    newest is stale or has no limit."""
+    ordered = sorted(
+        {r.taken_at: r for r in readings if r.taken_at <= now}.values(), key=lambda r: r.taken_at
+    )
+    if resets:
+        ordered = since_last_reset(ordered)
+    if not ordered or ordered[-1].stale or not ordered[-1].limit:
+        return []
+    return ordered
+
+
+def _hour_marks(ordered: Sequence[UsageReading]) -> list[UsageReading] | None:
+    """The newest reading and those nearest 1, 2 and 3 hours before it; None with a gap."""
+    if not ordered:
+        return None
+    newest = ordered[-1].taken_at
+    marks = [_near(ordered, newest - hours * HOUR) for hours in range(PACE_HOURS + 1)]
+    found = [mark for mark in marks if mark is not None]
+    return found if len(found) == len(marks) else None
 
 
 def _flat_stretch(

@@ -137,6 +137,8 @@ class IncidentMeta(BaseModel):
     reason: str = ""
     requested_by: str = ""
     tier: int = 1
+    # The allowlist keys a restricted brake named (a rehearsal); None: a real incident.
+    only: list[str] | None = None
     status: str = "open"  # open | closed
     brake_complete: bool = False
     closed_at: datetime | None = None

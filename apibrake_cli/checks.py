@@ -137,9 +137,6 @@ async def run_checks(
     rehearsals: Sequence[RehearsalRecord] = (),
 ) -> CheckResult:
     result = CheckResult(connection.connection_id, connection.platform)
-    # A rehearsal that braked and released a branching canary workflow exactly proved the
-    # portal accepts updates of branching workflows: the "unconfirmed" warning is cleared.
-    branch_proof = next((r for r in rehearsals if r.proves_branch_updates), None)
     kinds = {entry.kind for entry in entries}
     needed = required_permissions(connection.platform)
     # An empty allowlist checks every kind but the opt-in ones (a user freeze).
@@ -167,20 +164,21 @@ async def run_checks(
             if jobs and AutomationKind.SCHEDULED_APEX in found:
                 _check_exact_restore(result, jobs, found[AutomationKind.SCHEDULED_APEX])
             if workflows and result.exit_code() is ExitCode.OK:
-                await _check_branching(client, result, workflows, branch_proof)
+                await _check_branching(client, result, workflows, rehearsals)
             if _reads_private_apps_only(client) and result.exit_code() is ExitCode.OK:
                 await _check_usage_scope(client, result)
         finally:
             # The client's own count: calls the platform bills, retries included.
             result.api_calls = client.http.billable_calls
-    # Nothing past a failed authentication: that is the one thing to fix.
-    if not any(c.name == "authenticate" and c.outcome == FAILED for c in result.checks):
-        result.checks += _rehearsal_checks(result, rehearsals)
+    result.checks += _rehearsal_checks(result, rehearsals)
     return result
 
 
 def _rehearsal_checks(result: CheckResult, rehearsals: Sequence[RehearsalRecord]) -> list[Check]:
-    """What the last rehearsal of each kind proved (stored: no API call)."""
+    """What the last rehearsal of each kind proved (stored: no API call); nothing past a
+    failed authentication, the one thing to fix then."""
+    if any(c.name == "authenticate" and c.outcome == FAILED for c in result.checks):
+        return []
     if not rehearsals:
         rehearse = command_line("rehearse", result.connection_id)
         return [Check("rehearsal", NOT_CHECKED, f"brake unconfirmed until rehearsed: {rehearse}")]
@@ -325,8 +323,11 @@ async def _check_usage_scope(client: Any, result: CheckResult) -> None:
 
 
 async def _check_branching(
-    client: Any, result: CheckResult, flow_ids: list[str], proof: RehearsalRecord | None
+    client: Any, result: CheckResult, flow_ids: list[str], rehearsals: Sequence[RehearsalRecord]
 ) -> None:
+    # A rehearsal that braked and released a branching canary workflow exactly proved the
+    # portal accepts updates of branching workflows: the "unconfirmed" warning is cleared.
+    proof = next((r for r in rehearsals if r.proves_branch_updates), None)
     try:
         flows = await client.batch_read_flows(flow_ids)
     except PlatformError as error:

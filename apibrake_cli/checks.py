@@ -9,6 +9,7 @@ it (the Salesforce permission set's `<userPermissions>` entry, the HubSpot scope
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,12 +26,14 @@ from apibrake.incident.adapters.base import Observed
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Connection, Platform
 from apibrake.models.permissions import Permission, unique
+from apibrake.models.rehearsal import RehearsalRecord
 from apibrake.platforms.connect import connect
 from apibrake.platforms.hubspot.flows import has_list_branches
 from apibrake.platforms.hubspot.usage import ALL_APP_TYPES_VERSIONS
 from apibrake.platforms.permissions import how_to_grant, refused_permissions, usage_permissions
 from apibrake_cli.apex_exactness import advice
 from apibrake_cli.errors import ExitCode
+from apibrake_cli.output import moment
 from apibrake_cli.steps import command_line
 
 OK, MISSING, FAILED, NOT_CHECKED, WARNING = "ok", "missing", "failed", "not checked", "warning"
@@ -128,7 +131,10 @@ def _failure(name: str, error: PlatformError, missing: tuple[Permission, ...] = 
 
 
 async def run_checks(
-    connection: Connection, secret: dict[str, Any], entries: list[AllowlistEntry]
+    connection: Connection,
+    secret: dict[str, Any],
+    entries: list[AllowlistEntry],
+    rehearsals: Sequence[RehearsalRecord] = (),
 ) -> CheckResult:
     result = CheckResult(connection.connection_id, connection.platform)
     kinds = {entry.kind for entry in entries}
@@ -158,13 +164,34 @@ async def run_checks(
             if jobs and AutomationKind.SCHEDULED_APEX in found:
                 _check_exact_restore(result, jobs, found[AutomationKind.SCHEDULED_APEX])
             if workflows and result.exit_code() is ExitCode.OK:
-                await _check_branching(client, result, workflows)
+                await _check_branching(client, result, workflows, rehearsals)
             if _reads_private_apps_only(client) and result.exit_code() is ExitCode.OK:
                 await _check_usage_scope(client, result)
         finally:
             # The client's own count: calls the platform bills, retries included.
             result.api_calls = client.http.billable_calls
+    result.checks += _rehearsal_checks(result, rehearsals)
     return result
+
+
+def _rehearsal_checks(result: CheckResult, rehearsals: Sequence[RehearsalRecord]) -> list[Check]:
+    """What the last rehearsal of each kind proved (stored: no API call); nothing past a
+    failed authentication, the one thing to fix then."""
+    if any(c.name == "authenticate" and c.outcome == FAILED for c in result.checks):
+        return []
+    if not rehearsals:
+        rehearse = command_line("rehearse", result.connection_id)
+        return [Check("rehearsal", NOT_CHECKED, f"brake unconfirmed until rehearsed: {rehearse}")]
+    checks = []
+    for record in sorted(rehearsals, key=lambda r: r.kind.value):
+        when = f"rehearsed {moment(record.rehearsed_at)}"
+        name = f"{record.kind.value}: rehearsal"
+        if record.proven:
+            checks.append(Check(name, OK, f"{when}: exact ({record.calls} API calls)"))
+        else:
+            why = "; ".join(record.differences) or "not braked and released"
+            checks.append(Check(name, WARNING, f"{when}: not exact: {why}"))
+    return checks
 
 
 # Hosts that serve no client-credentials token: the org's My Domain host does.
@@ -295,14 +322,28 @@ async def _check_usage_scope(client: Any, result: CheckResult) -> None:
         )
 
 
-async def _check_branching(client: Any, result: CheckResult, flow_ids: list[str]) -> None:
+async def _check_branching(
+    client: Any, result: CheckResult, flow_ids: list[str], rehearsals: Sequence[RehearsalRecord]
+) -> None:
+    # A rehearsal that braked and released a branching canary workflow exactly proved the
+    # portal accepts updates of branching workflows: the "unconfirmed" warning is cleared.
+    proof = next((r for r in rehearsals if r.proves_branch_updates), None)
     try:
         flows = await client.batch_read_flows(flow_ids)
     except PlatformError as error:
         result.checks.append(_failure("workflow: list branches", error))
         return
     for flow in flows:
-        if has_list_branches(flow):
+        if has_list_branches(flow) and proof is not None:
+            result.checks.append(
+                Check(
+                    f"workflow:{flow.get('id')} brake",
+                    OK,
+                    "it has list branches; the rehearsal of "
+                    f"{moment(proof.rehearsed_at)} proved this portal accepts their updates",
+                )
+            )
+        elif has_list_branches(flow):
             result.checks.append(
                 Check(
                     f"workflow:{flow.get('id')} brake",

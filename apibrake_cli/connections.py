@@ -358,7 +358,8 @@ def test(connection_id: str) -> None:
         connection = require_connection(stack, connection_id)
         secret = stack.secret(connection.secret_id)
         entries, _ = stack.allowlist.for_connection(connection_id)
-        result = asyncio.run(run_checks(connection, secret, entries))
+        rehearsals = stack.state.rehearsals(connection_id)
+        result = asyncio.run(run_checks(connection, secret, entries, rehearsals))
     if out.json_mode:
         out.json(result.as_json())
     else:

@@ -18,13 +18,16 @@ import click
 
 from apibrake.http.transport import platform_client
 from apibrake.incident.adapters import adapters_for
+from apibrake.incident.adapters.workflow import BRANCHING_NOTE
 from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.connection import Connection, Platform
 from apibrake.models.protected import KEEP_RUNNING, is_hubspot_connector
 from apibrake.models.words import counted
 from apibrake.platforms.connect import connect
+from apibrake.rehearsal.canaries import is_canary
 from apibrake_cli.connections import require_connection
 from apibrake_cli.context import common_options, confirm, output, target
+from apibrake_cli.output import moment
 from apibrake_cli.steps import command_line
 from apibrake_cli.suggest import (
     SUGGEST_CALLS,
@@ -81,8 +84,8 @@ def write_starter(path: Path, connection_id: str, rows: list[dict[str, Any]]) ->
     for row in rows:
         if not is_on(row) or row.get("allowlisted"):
             continue
-        if str(row["automation"]).startswith(_NOT_STARTERS):
-            continue
+        if str(row["automation"]).startswith(_NOT_STARTERS) or row.get("canary"):
+            continue  # a canary is for `apibrake rehearse` alone
         entry = AllowlistEntry(
             connection_id=connection_id,
             automation=row["automation"],
@@ -98,6 +101,7 @@ def write_starter(path: Path, connection_id: str, rows: list[dict[str, Any]]) ->
                     "drives",
                     "brake_value",
                     "freeze_at_tier_1",
+                    "canary",
                 },
             )
         )
@@ -139,10 +143,20 @@ def discover(connection_id: str, write_to: Path | None, suggest: bool, yes: bool
         confirm("Spend them?", yes=yes)
         secret = stack.secret(connection.secret_id)
         entries, _ = stack.allowlist.for_connection(connection_id)
+        rehearsals = stack.state.rehearsals(connection_id)
         rows, gathered = asyncio.run(inventory(connection, secret, suggest=suggest))
     tiers = {entry.automation: entry.tier for entry in entries}
+    canaries = {entry.automation for entry in entries if entry.canary}
+    branch_proof = next((r for r in rehearsals if r.proves_branch_updates), None)
     for row in rows:
         row["allowlisted"] = tiers.get(row["automation"])
+        row["canary"] = row["automation"] in canaries or is_canary(
+            row["automation"], row.get("label")
+        )
+        if branch_proof is not None and BRANCHING_NOTE in str(row.get("detail")):
+            when = moment(branch_proof.rehearsed_at)
+            proven = f"; list branches: updates proven by the rehearsal of {when}"
+            row["detail"] = str(row["detail"]).replace(BRANCHING_NOTE, proven)
     connector = connector_users(rows)
     written = write_starter(write_to, connection_id, rows) if write_to else None
     if suggest:

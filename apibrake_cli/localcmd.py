@@ -20,7 +20,7 @@ def local() -> None:
     "--scenario",
     default="quiet",
     show_default=True,
-    help="Sandbox starting state (quiet, runaway-rollups).",
+    help="Sandbox starting state (quiet, runaway-rollups, rehearsal: canaries deployed).",
 )
 @click.option("--port", type=int, default=0, help="moto's port [default: a free one].")
 @click.option(

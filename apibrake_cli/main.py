@@ -13,6 +13,7 @@ from apibrake_cli.drill import drill
 from apibrake_cli.errors import EXIT_CODES_HELP
 from apibrake_cli.incident import brake, incidents, release
 from apibrake_cli.localcmd import local
+from apibrake_cli.rehearse import rehearse
 from apibrake_cli.status import status
 
 USAGE = """Emergency brake for HubSpot and Salesforce API overload.
@@ -23,6 +24,7 @@ Setup (calm):
   apibrake connections test sf-prod
   apibrake discover sf-prod --write allowlist.csv
   apibrake allowlist import allowlist.csv
+  apibrake rehearse sf-prod      (brake and release the canaries only, before auto-brake)
 \b
 Incident (under stress):
   apibrake status --check
@@ -56,6 +58,7 @@ for command in (
     brake,
     release,
     incidents,
+    rehearse,
     drill,
     local,
 ):

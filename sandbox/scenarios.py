@@ -29,6 +29,27 @@ def quiet(sandbox: Sandbox) -> None:
     hs.set_background_rate(1_000)
 
 
+def deploy_canaries(sandbox: Sandbox) -> None:
+    """The rehearsal canaries as salesforce/README.md has a person deploy them: the flow
+    active, the job scheduled by the integration user (in its time zone), the kill-switch
+    setting without an org-default row. The HubSpot canary is left to `--create-canary`."""
+    sf = sandbox.salesforce
+    sf.add_flow("apibrake_Canary", versions=1, active_version=1)
+    sf.add_scheduled_job(
+        "apibrake Canary",
+        cron="0 0 3 * * ?",
+        apex_class="apibrake_CanaryJob",
+        time_zone=sf.settings.user_time_zone,
+    )
+    sf.switches.add_setting("apibrake_Canary__c", ["Brake__c"])
+
+
+def rehearsal(sandbox: Sandbox) -> None:
+    """The quiet org and portal with the Salesforce canaries deployed (`apibrake rehearse`)."""
+    quiet(sandbox)
+    deploy_canaries(sandbox)
+
+
 def runaway_rollups(sandbox: Sandbox) -> None:
     """The seed incident: four hourly rollup flows change thousands of records the HubSpot
     connector syncs (its calls burn the org's day), and a workflow's custom code burns the
@@ -66,6 +87,7 @@ def runaway_rollups(sandbox: Sandbox) -> None:
 SCENARIOS: dict[str, Callable[[Sandbox], None]] = {
     "quiet": quiet,
     "runaway-rollups": runaway_rollups,
+    "rehearsal": rehearsal,
 }
 
 

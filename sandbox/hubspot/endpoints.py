@@ -50,6 +50,7 @@ def register_endpoints(portal: HubSpotPortal, open_routes: Router, routes: Route
     )
     flows_api = [
         ("GET", "/automation/{version}/flows", _list_flows),
+        ("POST", "/automation/{version}/flows", _create_flow),
         ("POST", "/automation/{version}/flows/batch/read", _batch_read),
         ("GET", "/automation/{version}/flows/{flowId}", _get_flow),
         ("PUT", "/automation/{version}/flows/{flowId}", _put_flow),
@@ -196,6 +197,16 @@ def _list_flows(portal: HubSpotPortal, request: Request) -> Response:
         link = f"http://{host}{request.path}?after={next_after}&limit={limit}"
         body["paging"] = {"next": {"after": next_after, "link": link}}
     return Response.json(200, body)
+
+
+def _create_flow(portal: HubSpotPortal, request: Request) -> Response:
+    body = request.json()
+    problems = flows.create_problems(body)
+    if problems:
+        return errors.error(
+            400, "Invalid request to create flow", "VALIDATION_ERROR", errors=problems
+        )
+    return Response.json(201, portal.create_workflow(body))
 
 
 def _flow_not_found(flow_id: str) -> Response:

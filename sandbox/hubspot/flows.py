@@ -235,6 +235,46 @@ def put_problems(body: Any, stored: dict[str, Any]) -> list[dict[str, Any]]:
     return problems
 
 
+REQUIRED_ON_CREATE = {
+    "CONTACT_FLOW": (
+        "actions", "blockedDates", "canEnrollFromSalesforce", "customProperties", "dataSources",
+        "flowType", "isEnabled", "objectTypeId", "suppressionListIds", "timeWindows", "type",
+    ),
+    "PLATFORM_FLOW": (
+        "actions", "blockedDates", "customProperties", "dataSources", "flowType", "isEnabled",
+        "objectTypeId", "timeWindows", "type",
+    ),
+}  # fmt: skip
+# What the create request may carry beyond the PUT's fields (ApiFlowCreateRequest).
+_CREATE_ONLY = ("flowType", "objectTypeId", "dataSources", "description")
+
+
+def create_problems(body: Any) -> list[dict[str, Any]]:
+    """Why HubSpot would refuse this create (POST) body; empty when it is acceptable."""
+    if not isinstance(body, dict):
+        return [{"message": "The request body must be a JSON object", "code": "INVALID_JSON"}]
+    flow_kind = body.get("type")
+    if flow_kind not in FLOW_TYPES:
+        return [{"message": f"type must be one of {', '.join(FLOW_TYPES)}", "in": "type",
+                 "code": "INVALID_ENUM" if "type" in body else "REQUIRED_FIELD"}]  # fmt: skip
+    problems = [
+        {"message": f"{field} is read-only and cannot be set", "in": field, "code": "READ_ONLY"}
+        for field in READ_ONLY_FIELDS
+        if field in body and field not in _CREATE_ONLY
+    ]
+    problems += [
+        {"message": f"{field} is required", "in": field, "code": "REQUIRED_FIELD"}
+        for field in REQUIRED_ON_CREATE[flow_kind]
+        if field not in body
+    ]
+    problems += [
+        {"message": f"{field} has the wrong type", "in": field, "code": "INVALID_TYPE"}
+        for field, types in _JSON_TYPES.items()
+        if field in body and not _has_type(body[field], types)
+    ]
+    return problems
+
+
 def _has_type(value: Any, types: tuple[type, ...]) -> bool:
     # bool is an int in Python; JSON keeps them apart.
     return isinstance(value, types) and not (isinstance(value, bool) and bool not in types)

@@ -145,6 +145,23 @@ class HubSpotPortal:
             self.counter.run_until(now, self._background_rate + custom_code)
             self.service_key_counter.run_until(self.clock.now(), 0.0)  # its midnight reset
 
+    def create_workflow(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A workflow created through the API (POST): the body as sent, with the fields only
+        the server sets; it enrolls nothing here (no load)."""
+        created = self.add_workflow(
+            str(body.get("name") or ""),
+            enabled=bool(body["isEnabled"]),
+            object_type_id=str(body["objectTypeId"]),
+            type=str(body["type"]),
+            flow_type=str(body["flowType"]),
+            actions=list(body["actions"]),
+        )
+        with self.lock:
+            flow = self.flows[created["id"]]
+            flow.update(copy.deepcopy({k: v for k, v in body.items() if k != "id"}))
+            flow["startActionId"] = body.get("startActionId", created.get("startActionId"))
+            return copy.deepcopy(flow)
+
     def add_workflow(
         self,
         name: str,

@@ -64,8 +64,9 @@ async def brake(request: BrakeEvent, deps: IncidentDeps, deadline: Deadline) -> 
             connections, failures = [c for c in every if c.enabled], every_failures
         known = frozenset(c.connection_id for c in every)
         # Automations of other connections that drive these: braked in their own incidents.
+        # A restricted brake (`only`, a rehearsal) brakes what it names and nothing else.
         braking = [c.connection_id for c in connections]
-        links = await linked_brakes(deps, aws, braking, every, request.tier)
+        links = [] if request.only else await linked_brakes(deps, aws, braking, every, request.tier)
         gate = asyncio.Semaphore(CONNECTIONS_AT_ONCE)
 
         async def bounded(
@@ -143,10 +144,13 @@ class _ConnectionBrake(IncidentWork):
         self.meta: IncidentMeta | None = None
         self.planned: list[JournalRow] = []  # the rows the plan looked at (shadow journals them)
         self.worked = False  # this invocation looked at or changed something
+        self.refused = False  # a restricted brake named what it may not touch
 
     async def run(self) -> ConnectionOutcome:
         entries, invalid_rows = await self.off_loop(self._allowlist)
         self.outcome.rows += invalid_rows
+        if self.refused:
+            return self.outcome
         client = await self.open_client(self.connection)
         if client is None:
             return self.outcome
@@ -180,6 +184,8 @@ class _ConnectionBrake(IncidentWork):
             entries = self.linked
         else:
             entries, invalid = self.deps.allowlist.for_connection(self.cid)
+        if self.request.only is not None:
+            return self._only(entries), []
         rows = [
             self._skipped(
                 None, bad.automation, f"invalid allowlist entry: {bad.field}: {bad.error}"
@@ -188,8 +194,8 @@ class _ConnectionBrake(IncidentWork):
         ]
         usable = []
         for entry in sorted(entries, key=lambda e: (e.tier, e.automation)):
-            if entry.tier > self.request.tier:
-                continue
+            if entry.tier > self.request.tier or entry.canary:
+                continue  # a canary waits for a rehearsal that names it
             if ADAPTERS[entry.kind].platform is not self.connection.platform:
                 why = (
                     f"kind {entry.kind.value} does not apply to a "
@@ -206,6 +212,29 @@ class _ConnectionBrake(IncidentWork):
             if unknown:
                 self.unknown_drives[entry.automation] = unknown
         return usable, rows
+
+    def _only(self, entries: list[AllowlistEntry]) -> list[AllowlistEntry]:
+        """The entries a restricted brake names, whatever their tier. A name that is not on
+        the allowlist (or not of this platform) refuses the whole brake: a brake touches
+        allowlisted automations only, and half a rehearsal proves nothing."""
+        named = set(self.request.only or ())
+        usable = [e for e in entries if e.automation in named]
+        refused = sorted(named - {e.automation for e in usable})
+        refused += [
+            e.automation
+            for e in usable
+            if ADAPTERS[e.kind].platform is not self.connection.platform
+        ]
+        if refused:
+            self.fail(
+                FailureCode.INVALID,
+                f"only names {', '.join(refused)}, not on the allowlist of {self.cid} for its "
+                "platform: nothing braked",
+                "only",
+            )
+            self.refused = True
+            return []
+        return sorted(usable, key=lambda e: e.automation)
 
     def _skipped(self, entry: AllowlistEntry | None, name: str, why: str) -> AutomationRow:
         return AutomationRow(
@@ -254,10 +283,23 @@ class _ConnectionBrake(IncidentWork):
             reason=self.request.reason,
             requested_by=self.request.requested_by,
             tier=self.request.tier,
+            only=self.request.only,
         )
         self.meta, _created = self.deps.journal.open_incident(meta)
         self.outcome.incident_id = self.meta.incident_id
+        if self.request.only is not None and self.meta.only != self.request.only:
+            # A rehearsal never joins another incident: its forced release would put back
+            # that incident's automations too.
+            busy, self.meta = self.meta.incident_id, None
+            self.fail(
+                FailureCode.BUSY,
+                f"incident {busy} is open on {self.cid}: a brake restricted to `only` never "
+                "joins it; nothing done (release it first)",
+            )
+            return False
         if take_lease(self.deps, self.meta.incident_id):
+            if self.request.only is None and self.meta.only is not None:
+                self.meta.only = None  # a real brake joined a rehearsal: a real incident now
             return True
         busy = self.meta.incident_id
         self.meta = None  # someone else holds it: leave it to them

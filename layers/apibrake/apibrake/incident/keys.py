@@ -31,6 +31,8 @@ class BrakeKey(BaseModel):
     tier: int
     window: str  # UTC hour of the request
     generation: str  # JournalStore.generation(): incidents closed before the request
+    # A restricted brake (a rehearsal) is its own run, never the cached report of another.
+    only: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, request: BrakeEvent, now: datetime, *, generation: str) -> BrakeKey:
@@ -39,6 +41,7 @@ class BrakeKey(BaseModel):
             tier=request.tier,
             window=now.strftime("%Y-%m-%dT%H"),
             generation=generation,
+            only=tuple(request.only or ()),
         )
 
     def already_running(self) -> dict[str, str]:

@@ -142,6 +142,8 @@ class IncidentMeta(BaseModel):
     reason: str = ""
     requested_by: str = ""
     tier: int = 1
+    # The allowlist keys a restricted brake named (a rehearsal); None: a real incident.
+    only: list[str] | None = None
     status: str = "open"  # open | closed | shadow (SHADOW_STATUS: a plan, never released)
     brake_complete: bool = False
     closed_at: datetime | None = None

@@ -66,6 +66,23 @@ def _field_error(field: str, message: str, value: Any) -> ValidationError:
     )
 
 
+def checked_automation_key(value: str) -> str:
+    """`value` when it is a well-formed allowlist key (KIND:NAME, the name as its kind
+    names it); ValueError saying what is wrong otherwise."""
+    kind_text, sep, name = value.partition(":")
+    if not sep:
+        raise ValueError("must be KIND:NAME, e.g. flow:Account_Rollup")
+    try:
+        kind = AutomationKind(kind_text)
+    except ValueError:
+        kinds = ", ".join(k.value for k in AutomationKind)
+        raise ValueError(f"unknown kind {kind_text!r} (one of: {kinds})") from None
+    pattern, expected = _NAME_RULES[kind]
+    if not pattern.match(name):
+        raise ValueError(f"name {name!r} is not {expected}")
+    return value
+
+
 # The connections table's own rule for connection_id.
 ConnectionRef = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._-]+$")]
 
@@ -91,22 +108,14 @@ class AllowlistEntry(BaseModel):
     brake_value: bool | None = None
     # A `user` entry freezes a login: tier 2 or higher unless the entry says so.
     freeze_at_tier_1: bool = False
+    # A rehearsal canary (`apibrake rehearse`): a harmless automation that only a brake
+    # naming it in its event's `only` touches, so a real brake never spends calls on it.
+    canary: bool = False
 
     @field_validator("automation")
     @classmethod
     def _kind_and_name(cls, value: str) -> str:
-        kind_text, sep, name = value.partition(":")
-        if not sep:
-            raise ValueError("must be KIND:NAME, e.g. flow:Account_Rollup")
-        try:
-            kind = AutomationKind(kind_text)
-        except ValueError:
-            kinds = ", ".join(k.value for k in AutomationKind)
-            raise ValueError(f"unknown kind {kind_text!r} (one of: {kinds})") from None
-        pattern, expected = _NAME_RULES[kind]
-        if not pattern.match(name):
-            raise ValueError(f"name {name!r} is not {expected}")
-        return value
+        return checked_automation_key(value)
 
     @field_validator("drives")
     @classmethod

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from apibrake.models.allowlist import checked_automation_key
 from apibrake.models.attribution import Suspects
 
 ConnectionId = Annotated[str, Field(min_length=1, max_length=128)]
+AutomationKey = Annotated[str, Field(max_length=300), AfterValidator(checked_automation_key)]
+# A restricted brake names a handful of automations (a rehearsal's canaries), never a list
+# as long as an allowlist.
+ONLY_MAX = 25
 
 
 class MonitorEvent(BaseModel):
@@ -39,11 +44,22 @@ class BrakeEvent(BaseModel):
     # Shadow mode (auto_brake: shadow): the monitor asks for the plan only. A dry run that
     # also journals the plan as a shadow incident and alerts "would have braked".
     shadow: bool = False
+    # Brake only these allowlist keys of `connection_id` (a rehearsal's canaries), whatever
+    # their tier; an entry not on the allowlist refuses the whole brake. No linked brakes.
+    only: Annotated[list[AutomationKey], Field(min_length=1, max_length=ONLY_MAX)] | None = None
 
     @model_validator(mode="after")
     def _shadow_changes_nothing(self) -> BrakeEvent:
         if self.shadow and not self.dry_run:
             raise ValueError("dry_run: must be true for a shadow brake (it changes nothing)")
+        return self
+
+    @model_validator(mode="after")
+    def _only_names_one_connection(self) -> BrakeEvent:
+        if self.only is not None:
+            if self.connection_id is None:
+                raise ValueError("only: needs connection_id (it names one connection's entries)")
+            self.only = sorted(set(self.only))
         return self
 
 

@@ -8,6 +8,8 @@ Item keys (pk / sk):
 - incident#<incident_id>   / row#<kind>:<name>     one journal row per automation
 - open#<connection_id>     / incident              the connection's open incident, if any
 - cadence                  / <connection_id>       when the monitor last checked it, how hot
+- rehearsal#<connection_id> / <kind>               the last rehearsal of that kind (`apibrake
+                                                   rehearse`): exact or not, calls, when
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from apibrake.models.cadence import CadenceState, Temperature
+from apibrake.models.rehearsal import RehearsalRecord
 from apibrake.models.usage import ReadingSource, UsageReading
 from apibrake.store.items import batch_write, from_item, is_conditional_failure, to_item
 
@@ -279,6 +282,31 @@ class StateStore:
             for state in states
         ]
         batch_write(self._dynamodb, self._table, requests)
+
+    # Rehearsals ---------------------------------------------------------------------------
+
+    def put_rehearsal(self, record: RehearsalRecord) -> None:
+        """Replaces the connection's last rehearsal of the record's kind (kept until the
+        next one: it is what `connections test` shows)."""
+        values = record.model_dump(mode="json")
+        values.update(pk=f"rehearsal#{record.connection_id}", sk=record.kind.value)
+        self._dynamodb.put_item(TableName=self._table, Item=to_item(values))
+
+    def rehearsals(self, connection_id: str) -> list[RehearsalRecord]:
+        """The connection's last rehearsal of each kind, in kind order."""
+        answer = self._dynamodb.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"rehearsal#{connection_id}"}},
+            ConsistentRead=True,
+        )
+        fields = RehearsalRecord.model_fields
+        return [
+            RehearsalRecord.model_validate(
+                {k: v for k, v in from_item(item).items() if k in fields}
+            )
+            for item in answer["Items"]
+        ]
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -47,7 +47,7 @@ def _summary(flow: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-_BRANCHING = (
+BRANCHING_NOTE = (
     "; brake unconfirmed: it has list branches, whose updates HubSpot has been reported to "
     "refuse (connections test says the same)"
 )
@@ -103,7 +103,7 @@ class WorkflowAdapter(Adapter[HubSpotClient]):
                 trigger=OBJECT_TYPES.get(str(flow.get("objectTypeId")), flow.get("objectTypeId")),
                 active="enabled" if flow.get("isEnabled") else "disabled",
                 detail=str(flow.get("name") or "")
-                + (_BRANCHING if str(flow.get("id")) in branching else ""),
+                + (BRANCHING_NOTE if str(flow.get("id")) in branching else ""),
             )
             for flow in listed
         ]

@@ -216,6 +216,13 @@ class HubSpotClient:
             change=Change.IDEMPOTENT,
         )
 
+    async def create_flow(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Create a flow (the rehearsal canary); returns it with its id. Sent once: a
+        second POST would create a second flow, so an unanswered one is found by name."""
+        return await self._call(
+            "POST", self._flows, json=body, parse=self._object, change=Change.ONCE
+        )
+
     async def _call(
         self,
         method: str,

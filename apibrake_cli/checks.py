@@ -1,8 +1,11 @@
 """`connections test`: what a connection's credentials can do, proven with cheap calls.
 
 Read permissions are proven by one small read each (usage, a one-row query, a one-flow
-page). Write permissions (Manage Flows, Author Apex) only a real change could prove, so
-they are listed as not checked: a dry-run brake shows the plan without changing anything.
+page). Write permissions (Manage Flows, Author Apex) no read can exercise: on Salesforce the
+integration user's permission set assignments are read instead (one query, changing
+nothing), so a write permission the user lacks is named before any brake needs it; where
+they cannot be read (HubSpot, a field the org lacks) it stays not checked: only a real
+brake, or a rehearsal, proves it.
 A refused read names the permissions or scopes it proves, each with the line that grants
 it (the Salesforce permission set's `<userPermissions>` entry, the HubSpot scope to tick).
 """
@@ -21,7 +24,7 @@ from apibrake.http.errors import (
     PlatformError,
 )
 from apibrake.http.transport import platform_client
-from apibrake.incident.adapters import adapter_for, required_permissions
+from apibrake.incident.adapters import adapter_for, all_permissions, required_permissions
 from apibrake.incident.adapters.base import Observed
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Connection, Platform
@@ -31,6 +34,11 @@ from apibrake.platforms.connect import connect
 from apibrake.platforms.hubspot.flows import has_list_branches
 from apibrake.platforms.hubspot.usage import ALL_APP_TYPES_VERSIONS
 from apibrake.platforms.permissions import how_to_grant, refused_permissions, usage_permissions
+from apibrake.platforms.salesforce.effective_permissions import (
+    EffectivePermissions,
+    read_effective_permissions,
+    unread,
+)
 from apibrake_cli.apex_exactness import advice
 from apibrake_cli.errors import ExitCode
 from apibrake_cli.output import moment
@@ -46,6 +54,7 @@ class Check:
     detail: str = ""
     code: ExitCode = ExitCode.OK
     missing: tuple[Permission, ...] = ()  # what a refusal says is not granted
+    granted_by: tuple[str, ...] = ()  # the permission sets that grant it, when read
 
 
 @dataclass
@@ -102,6 +111,7 @@ class CheckResult:
                     "outcome": c.outcome,
                     "detail": c.detail,
                     "missing": [p.name for p in c.missing],
+                    "granted_by": list(c.granted_by),
                 }
                 for c in self.checks
             ],
@@ -156,8 +166,9 @@ async def run_checks(
             if authenticated and await _check_usage(
                 client, result, secret, allowlist_empty=not kinds
             ):
+                held = await _check_effective_permissions(client, result)
                 for kind in wanted:
-                    await _check_kind(client, result, kind)
+                    await _check_kind(client, result, kind, held)
             found: dict[AutomationKind, dict[str, Observed]] = {}
             if result.exit_code() is ExitCode.OK:
                 found = await _check_inventories(client, result, entries)
@@ -266,7 +277,34 @@ async def _check_usage(
     return True
 
 
-async def _check_kind(client: Any, result: CheckResult, kind: AutomationKind) -> None:
+async def _check_effective_permissions(client: Any, result: CheckResult) -> EffectivePermissions:
+    """The integration user's permissions, read from its permission set assignments (one
+    query; docs/platform-notes.md S7): what tells the write permissions apart. HubSpot has
+    no such read; a refused read leaves the writes not checked, as before."""
+    name = "read permission set assignments"
+    if result.platform is not Platform.SALESFORCE:
+        return unread("no read of granted permissions on this platform")
+    try:
+        held = await read_effective_permissions(client, all_permissions(Platform.SALESFORCE))
+    except DailyLimitExhausted as error:
+        result.checks.append(_failure(name, error))
+        return unread(str(error))
+    except PlatformError as error:
+        held = unread(f"the permission set assignments were not readable: {error}")
+    if held.unread_because:
+        result.checks.append(Check(name, NOT_CHECKED, held.unread_because))
+    else:
+        unchecked = f"; the org has no field for {', '.join(sorted(held.unchecked))}"
+        detail = "the integration user's permissions, read-only" + (
+            unchecked if held.unchecked else ""
+        )
+        result.checks.append(Check(name, OK, detail))
+    return held
+
+
+async def _check_kind(
+    client: Any, result: CheckResult, kind: AutomationKind, held: EffectivePermissions
+) -> None:
     adapter = adapter_for(kind)
     name = f"{kind.value}: {adapter.probe_description}"
     reads = tuple(p for p in adapter.permissions if not p.write)
@@ -278,17 +316,40 @@ async def _check_kind(client: Any, result: CheckResult, kind: AutomationKind) ->
     result.checks.append(outcome)
     for permission in adapter.permissions:
         check = f"{kind.value} needs {permission}"
+        granted_by = held.granted_by.get(permission.name, ())
         if permission.write:
-            result.checks.append(
-                Check(check, NOT_CHECKED, "a write (or tied to one): only a real brake proves it")
-            )
+            result.checks.append(_write_check(result.platform, check, permission, held))
         elif permission in outcome.missing:
             result.checks.append(
                 Check(check, MISSING, outcome.detail, ExitCode.PERMISSION, (permission,))
             )
         else:
             detail = outcome.detail or f"proven by the {adapter.probe_description}"
-            result.checks.append(Check(check, outcome.outcome, detail, outcome.code))
+            result.checks.append(
+                Check(check, outcome.outcome, detail, outcome.code, granted_by=granted_by)
+            )
+
+
+def _write_check(
+    platform: Platform, check: str, permission: Permission, held: EffectivePermissions
+) -> Check:
+    """A write permission by what the user holds: no read exercises it, so a brake would
+    be the first call to need it; named now when missing."""
+    if not held.checked(permission):
+        why = held.unread_because or "the org has no permission field for it"
+        return Check(
+            check, NOT_CHECKED, f"a write (or tied to one): only a real brake proves it ({why})"
+        )
+    if held.holds(permission):
+        sets = held.granted_by[permission.name]
+        return Check(check, OK, f"granted ({', '.join(sets)})", granted_by=sets)
+    return Check(
+        check,
+        MISSING,
+        f"missing: {permission}; grant it with {how_to_grant(platform, permission)}",
+        ExitCode.PERMISSION,
+        (permission,),
+    )
 
 
 def _reads_private_apps_only(client: Any) -> bool:

@@ -167,7 +167,9 @@ class SalesforceApi:
         settings = self._org.settings
         hidden: frozenset[str] = frozenset()
         if not settings.grants(permissions.VIEW_SETUP):
-            hidden |= permissions.SETUP_OBJECTS
+            hidden |= permissions.SETUP_OBJECTS | permissions.PERMISSION_SET_OBJECTS
+            if not settings.grants(permissions.MANAGE_USERS):
+                hidden |= permissions.PERMISSION_ASSIGNMENT_OBJECTS
         if not settings.grants(permissions.VIEW_EVENT_LOG_FILES):
             hidden |= permissions.EVENT_LOG_OBJECTS
         if not settings.event_monitoring_licensed or not settings.grants(

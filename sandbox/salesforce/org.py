@@ -31,6 +31,7 @@ from sandbox.salesforce.cron import CronError, parse
 from sandbox.salesforce.event_logs import EventLogs
 from sandbox.salesforce.ledger import Caller, CallLedger
 from sandbox.salesforce.logins import token_grant
+from sandbox.salesforce.permission_sets import PermissionAssignments
 from sandbox.salesforce.records import (
     ApexClass,
     AsyncApexJob,
@@ -71,6 +72,7 @@ class SalesforceOrg:
         # Who made the calls, for the event log files (sandbox/salesforce/ledger.py).
         self.ledger = CallLedger()
         self.records.event_logs = EventLogs(self.ledger, settings)
+        self.records.permission_assignments = PermissionAssignments(settings)
         self._background = background_caller(settings, "Background integrations")
         self._external: dict[Caller, float] = {}
         self._accrued_to = clock.now()

@@ -51,6 +51,12 @@ SETUP_OBJECTS = frozenset(
     {"flowdefinition", "flowdefinitionview", "crontrigger", "cronjobdetail", "asyncapexjob",
      "apexclass", "setupaudittrail"}
 )  # fmt: skip
+# PermissionSet needs View Setup and Configuration (or Assign Permission Sets, Manage
+# Profiles and Permission Sets, ...); PermissionSetAssignment View Setup and Configuration,
+# Assign Permission Sets or Manage Users (object reference, "Special Access Rules", Summer '20;
+# docs/platform-notes.md S7). Of these the sandbox knows View Setup and Manage Users.
+PERMISSION_SET_OBJECTS = frozenset({"permissionset"})
+PERMISSION_ASSIGNMENT_OBJECTS = frozenset({"permissionsetassignment"})
 # EventLogFile needs View Event Log Files (or View All Data).
 EVENT_LOG_OBJECTS = frozenset({"eventlogfile"})
 # Event Log Objects exist only with the Event Monitoring licence (and View Event Log Object

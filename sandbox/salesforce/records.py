@@ -11,6 +11,7 @@ from sandbox.salesforce.saved_records import SavedRecords
 
 if TYPE_CHECKING:
     from sandbox.salesforce.event_logs import EventLogs
+    from sandbox.salesforce.permission_sets import PermissionAssignments
 
 
 @dataclass
@@ -207,6 +208,8 @@ class OrgRecords:
     setup_audit: list[SetupAuditRow] = field(default_factory=list)
     logins: list[LoginRow] = field(default_factory=list)  # token grants (LoginHistory)
     event_logs: EventLogs | None = None  # ApiTotalUsage files and event log rows
+    # The integration user's permission sets and assignments (PermissionSet queries).
+    permission_assignments: PermissionAssignments | None = None
     settings: dict[str, HierarchySetting] = field(default_factory=dict)  # by lower-case name
     triggers: list[Trigger] = field(default_factory=list)
     saved: SavedRecords = field(default_factory=SavedRecords)  # who last saved which records

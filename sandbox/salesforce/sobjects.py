@@ -10,6 +10,7 @@ from typing import Any
 from sandbox.salesforce.automations import AUTOMATED_PROCESS_USER
 from sandbox.salesforce.cron import CronError, parse
 from sandbox.salesforce.logins import login_rows
+from sandbox.salesforce.permission_sets import ASSIGNMENT_FIELDS, PERMISSION_SET_FIELDS
 from sandbox.salesforce.records import ApexClass, FlowDefinition, FlowVersion, OrgRecords
 from sandbox.salesforce.saved_records import SAVED_OBJECTS
 
@@ -236,6 +237,16 @@ def _api_total_usage_events(records: OrgRecords, now: datetime) -> list[Row]:
     return records.event_logs.event_log_rows(now) if records.event_logs else []
 
 
+def _permission_sets(records: OrgRecords, now: datetime) -> list[Row]:
+    assignments = records.permission_assignments
+    return assignments.permission_set_rows() if assignments else []
+
+
+def _permission_set_assignments(records: OrgRecords, now: datetime) -> list[Row]:
+    assignments = records.permission_assignments
+    return assignments.assignment_rows() if assignments else []
+
+
 def _cron_trigger_of(records: OrgRecords, cron_trigger_id: str | None) -> Row | None:
     """The scheduled job a run came from, while it exists (an aborted job's runs keep only
     the id)."""
@@ -440,6 +451,17 @@ _TYPES += [
         tooling=False,
     ),
 ]  # fmt: skip
+
+
+_TYPES += [
+    SObjectType("PermissionSet", PERMISSION_SET_FIELDS, (), _permission_sets),
+    SObjectType(
+        "PermissionSetAssignment",
+        ASSIGNMENT_FIELDS,
+        (Relationship("PermissionSet", "PermissionSet", PERMISSION_SET_FIELDS),),
+        _permission_set_assignments,
+    ),
+]
 
 
 def _saved_rows(sobject: str) -> Callable[[OrgRecords, datetime], list[Row]]:

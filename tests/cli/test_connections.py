@@ -12,6 +12,8 @@ from sandbox.faults import Fault, FaultKind
 from sandbox.server import Sandbox
 from tests.cli.conftest import Run, as_json
 
+XML_LINE = "<userPermissions><enabled>true</enabled><name>{}</name></userPermissions>"
+
 
 def test_add_from_file_list_and_remove(run: Run, sandbox: Sandbox, tmp_path: Path) -> None:
     # Given a secret file for the sandbox's org
@@ -68,10 +70,56 @@ def test_test_reports_what_works(connected: Run) -> None:
     assert outcomes["authenticate"] == "ok"
     assert outcomes["read usage"] == "ok"
     assert outcomes["flow: Tooling query of FlowDefinition (LIMIT 1)"] == "ok"
-    assert any(o == "not checked" and "Manage Flows" in c for c, o in outcomes.items())
+    # The write permission is read from the user's permission set assignments
+    assert outcomes["read permission set assignments"] == "ok"
+    assert outcomes["flow needs ManageInteraction (Manage Flows)"] == "ok"
     # The brake's own read of the allowlisted flow ran, as an incident would send it
     assert outcomes["flow: the brake's reads"] == "ok"
-    assert report["api_calls"] == 3  # usage, the probe, the brake's read
+    # usage, the permission set assignments, the probe, the brake's read
+    assert report["api_calls"] == 4
+
+
+def test_write_permissions_held_show_which_sets_grant_them(connected: Run) -> None:
+    # Given an empty allowlist: every kind but the opt-in user freeze is checked
+    result = connected("connections", "test", "sf-local", "--json")
+    assert result.exit_code == 0, result.output
+    checks = {check["check"]: check for check in as_json(result)["checks"]}
+    # Then each write permission is ok, with the shipped set that grants it
+    writes = {
+        "flow needs ManageInteraction (Manage Flows)": "apibrake_Brake_Flows",
+        "scheduled_apex needs AuthorApex (Author Apex)": "apibrake_Brake_Scheduled_Apex",
+        "setting needs CustomizeApplication (Customize Application)": "apibrake_Brake_Settings",
+    }
+    for name, permission_set in writes.items():
+        assert checks[name]["outcome"] == "ok", checks[name]
+        assert checks[name]["granted_by"] == [permission_set]
+        assert f"granted ({permission_set})" in checks[name]["detail"]
+
+
+def test_a_removed_write_permission_is_named_before_any_brake(
+    connected: Run, sandbox: Sandbox
+) -> None:
+    # Given an allowlisted flow and an integration user who lost Manage Flows
+    connected("allowlist", "add", "sf-local", "flow:Account_Revenue_Rollup")
+    sandbox.salesforce.revoke_permissions("ManageInteraction")
+    active_before = sandbox.salesforce.flow("Account_Revenue_Rollup").active_version
+    # When the connection is tested
+    result = connected("connections", "test", "sf-local", "--json")
+    # Then it exits with the permission code and names the permission and how to grant it
+    assert result.exit_code == ExitCode.PERMISSION, result.output
+    report = as_json(result)
+    checks = {check["check"]: check for check in report["checks"]}
+    flows = checks["flow needs ManageInteraction (Manage Flows)"]
+    assert flows["outcome"] == "missing"
+    assert flows["missing"] == ["ManageInteraction"]
+    assert flows["granted_by"] == []
+    assert "missing: ManageInteraction (Manage Flows); grant it with" in flows["detail"]
+    (missing,) = report["missing"]
+    assert missing["name"] == "ManageInteraction"
+    assert "assign permission set apibrake_Brake_Flows (salesforce/)" in missing["grant"]
+    assert XML_LINE.format("ManageInteraction") in missing["grant"]
+    # And nothing was braked: the flow is as it was
+    assert sandbox.salesforce.flow("Account_Revenue_Rollup").active_version == active_before
 
 
 def test_an_allowlist_entry_matching_nothing_is_named_before_any_brake(connected: Run) -> None:
@@ -98,9 +146,6 @@ def test_missing_scope_is_named(connected: Run, sandbox: Sandbox) -> None:
     assert "automation" in result.stdout
     assert "missing" in result.stdout
     assert "connections test hs-local" in result.stderr
-
-
-XML_LINE = "<userPermissions><enabled>true</enabled><name>{}</name></userPermissions>"
 
 
 def test_missing_salesforce_permission_is_named_with_the_line_to_add(

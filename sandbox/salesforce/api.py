@@ -151,6 +151,9 @@ class SalesforceApi:
                 base=base,
                 hidden=hidden,
                 no_aggregates=frozenset() if aggregates else _EVENT_LOG_OBJECT,
+                missing_fields=frozenset(
+                    f.lower() for f in self._org.settings.missing_permission_fields
+                ),
             )
         except SoqlError as exc:
             return errors.error(400, exc.error_code, exc.message)

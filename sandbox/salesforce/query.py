@@ -56,10 +56,12 @@ def run(
     base: str,
     hidden: frozenset[str] = frozenset(),
     no_aggregates: frozenset[str] = frozenset(),
+    missing_fields: frozenset[str] = frozenset(),
 ) -> QueryResult:
     """`base` is the API root records' urls hang from, e.g. /services/data/v62.0/tooling;
     `hidden` names (lower case) the objects the user lacks the permission to see,
-    `no_aggregates` those refusing COUNT() and GROUP BY."""
+    `no_aggregates` those refusing COUNT() and GROUP BY, `missing_fields` (lower case)
+    fields this org does not have, on whichever object."""
     query = parse(soql)
     sobject = _sobject(query.object_name, tooling, hidden, records)
     if (query.aggregates or query.group_by) and sobject.name.lower() in no_aggregates:
@@ -69,6 +71,7 @@ def run(
             "MALFORMED_QUERY",
         )
     selected = [_resolve(sobject, name) for name in query.fields]
+    _refuse_missing(sobject, selected, missing_fields)
     labels = [path.label.lower() for path in selected]
     duplicate = next((label for label in labels if labels.count(label) > 1), None)
     if duplicate:
@@ -181,6 +184,19 @@ def _resolve(sobject: SObjectType, name: str) -> _Path:
     column = tail or name
     raise SoqlError(
         f"No such column '{column}' on entity '{entity}'. {_CUSTOM_FIELD_HINT}", "INVALID_FIELD"
+    )
+
+
+def _refuse_missing(sobject: SObjectType, selected: list[_Path], missing: frozenset[str]) -> None:
+    """The first selected field the org lacks, refused as Salesforce refuses any unknown one."""
+    path = next((p for p in selected if p.field.lower() in missing), None)
+    if path is None:
+        return
+    relationship = sobject.relationship(path.relationship) if path.relationship else None
+    entity = relationship.type_name if relationship else sobject.name
+    raise SoqlError(
+        f"No such column '{path.field}' on entity '{entity}'. {_CUSTOM_FIELD_HINT}",
+        "INVALID_FIELD",
     )
 
 

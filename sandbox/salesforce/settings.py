@@ -63,6 +63,10 @@ class SalesforceSettings:
     # The integration user's user permissions by API name (sandbox/salesforce/permissions.py);
     # None: every one.
     granted_permissions: frozenset[str] | None = None
+    # PermissionSet fields this org does not have (an edition or licence without the
+    # permission), e.g. {"PermissionsViewEventLogFiles"}: a query naming one answers
+    # INVALID_FIELD (docs/platform-notes.md S7).
+    missing_permission_fields: frozenset[str] = frozenset()
     # Event monitoring (docs/platform-notes.md A1-A3). Daily ApiTotalUsage files need
     # "Generate event log files" on; hourly files and ApiTotalUsageEventLog need the Event
     # Monitoring licence, which also keeps files 30 days instead of 1.

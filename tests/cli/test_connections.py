@@ -394,3 +394,20 @@ def test_shadow_brake_is_set_and_listed(run: Run) -> None:
     assert both.exit_code == ExitCode.BAD_INPUT
     assert "--shadow-brake" in both.stderr
     assert [c["auto_brake"] for c in as_json(listed)["connections"]] == ["shadow"]
+
+
+def test_a_permission_field_the_org_lacks_is_not_checked_and_the_rest_still_read(
+    connected: Run, sandbox: Sandbox
+) -> None:
+    # Given an org without the PermissionSet field of Author Apex
+    sandbox.salesforce.settings.missing_permission_fields = frozenset({"PermissionsAuthorApex"})
+    # When the connection is tested
+    result = connected("connections", "test", "sf-local", "--json")
+    # Then the read asked again without it: Author Apex is not checked, Manage Flows is ok
+    assert result.exit_code == 0, result.output
+    checks = {check["check"]: check for check in as_json(result)["checks"]}
+    read = checks["read permission set assignments"]
+    assert read["outcome"] == "ok"
+    assert "no field for AuthorApex" in read["detail"]
+    assert checks["scheduled_apex needs AuthorApex (Author Apex)"]["outcome"] == "not checked"
+    assert checks["flow needs ManageInteraction (Manage Flows)"]["outcome"] == "ok"

@@ -80,3 +80,12 @@ def test_the_shipped_sets_are_the_xml_among_the_known_permissions(name: str) -> 
     xml = (PERMISSION_SETS / f"{name}.permissionset-meta.xml").read_text(encoding="utf-8")
     granted = set(re.findall(r"<name>(\w+)</name>", xml))
     assert SHIPPED_SETS[name] == granted & permissions.KNOWN
+
+
+def test_a_permission_field_the_org_lacks_is_refused_naming_it(sf: OrgClient) -> None:
+    sf.org.settings.missing_permission_fields = frozenset({"PermissionsAuthorApex"})
+    response = sf.query(QUERY.format(sf.org.settings.user_id))
+    assert response.status_code == 400
+    (error,) = response.json()
+    assert error["errorCode"] == "INVALID_FIELD"
+    assert "No such column 'PermissionsAuthorApex' on entity 'PermissionSet'" in error["message"]

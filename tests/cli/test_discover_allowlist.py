@@ -41,7 +41,9 @@ def test_discover_lists_kill_switches_and_users_but_never_proposes_them(
     assert etl["detail"].startswith("1 API login in 7 days")
     assert etl["detail"].endswith("via Nightly ETL")
     starter = json.loads((tmp_path / "starter.json").read_text())
-    assert not [e for e in starter if e["automation"].startswith(("setting:", "user:"))]
+    written = starter["entries"] + starter["not_proposed"]
+    assert written  # the flows and the job, to review
+    assert not [e for e in written if e["automation"].startswith(("setting:", "user:"))]
 
 
 def test_discover_asks_before_spending(connected: Run) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from click.testing import Result
 
 from apibrake_cli.errors import ExitCode
+from sandbox.server import Sandbox
 from tests.cli.conftest import Run, as_json
 
 
@@ -160,3 +161,18 @@ def test_a_csv_that_does_not_parse_names_the_header_and_delimiter_it_read(
     said = _said(result.stderr)
     assert "CSV header (line 1) lacks connection_id, automation" in said
     assert "read 1 column split at ',': 'connection_id\\tautomation'" in said
+
+
+def test_a_kind_the_connection_may_not_read_yet_is_added_unchecked_with_a_warning(
+    connected: Run, sandbox: Sandbox
+) -> None:
+    # Given no Manage Users yet: it is granted once a user is allowlisted (setup.md)
+    sandbox.salesforce.revoke_permissions("ManageUsers")
+
+    added = connected("allowlist", "add", "sf-local", "user:etl@acme.example", "--tier", "2")
+
+    assert added.exit_code == 0, added.output
+    said = _said(added.stdout)
+    assert "Warning: user entries of sf-local not checked: reading them needs ManageUsers" in said
+    assert "apibrake connections test sf-local --local names what to grant" in said
+    assert _entries(connected, "sf-local") == {"user:etl@acme.example": 2}

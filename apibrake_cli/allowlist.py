@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import csv
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,37 +11,25 @@ import click
 from pydantic import ValidationError
 
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
+from apibrake.models.connection import Connection
 from apibrake.models.protected import PROTECTED_FIELD
-from apibrake.models.validation import describe
 from apibrake.models.words import counted
 from apibrake.store.allowlist import InvalidEntry
-from apibrake_cli.apex_exactness import CHECK_CALLS, advice, inexact_jobs
+from apibrake_cli.allowlist_changes import Outcome, compare
+from apibrake_cli.allowlist_check import Existence, check_existence
+from apibrake_cli.allowlist_files import BadRow, parse_file
+from apibrake_cli.apex_exactness import advice
 from apibrake_cli.connections import require_connection
 from apibrake_cli.context import WholeHelpGroup, common_options, fail, output, target
 from apibrake_cli.errors import CliError, ExitCode, field_error
 from apibrake_cli.steps import command_line
+from apibrake_cli.target import Target
 
-CSV_COLUMNS = (
-    "connection_id",
-    "automation",
-    "tier",
-    "note",
-    "added_by",
-    "allow_managed",
-    "allow_inexact_restore",
-    "drives",
-    "brake_value",
-    "freeze_at_tier_1",
+NO_CHECK_HELP = (
+    "Skip the check that each automation exists in the org or portal (one read per kind, "
+    "as a brake makes; a few calls more to list close names for one not found): for "
+    "offline use. A scheduled Apex job is then not checked for an exact restore either."
 )
-_FLAGS = ("allow_managed", "allow_inexact_restore", "brake_value", "freeze_at_tier_1")
-_TRUE, _FALSE = {"true", "yes", "1", "y"}, {"false", "no", "0", "n", ""}
-
-
-@dataclass(frozen=True)
-class BadRow:
-    line: int
-    field: str
-    message: str
 
 
 @click.group(cls=WholeHelpGroup)
@@ -79,11 +65,7 @@ def _entry_json(entry: AllowlistEntry) -> dict[str, Any]:
     is_flag=True,
     help="user entries: allow tier 1 (a user freeze is tier 2 or higher otherwise).",
 )
-@click.option(
-    "--no-check",
-    is_flag=True,
-    help=f"Skip the exact-restore check of a scheduled Apex job ({CHECK_CALLS} API calls).",
-)
+@click.option("--no-check", is_flag=True, help=NO_CHECK_HELP)
 @common_options
 def add(
     connection_id: str,
@@ -114,7 +96,6 @@ def add(
         )
     except ValidationError as exc:
         raise field_error(exc, f"allowlist entry {automation}") from None
-    warnings: list[str] = []
     with target(out) as stack:
         connection = require_connection(stack, connection_id)
         refused = connection.protected.refusal(entry.automation)
@@ -127,20 +108,73 @@ def add(
                 f"{command_line('discover', connection_id, '--suggest')} "
                 "names what changes the records",
             )
+        existence = None if no_check else _existing(stack, connection, entry)
+        stored, _ = stack.allowlist.for_connection(connection_id)
+        outcome = compare([entry], {(e.connection_id, e.automation): e for e in stored})
         stack.allowlist.put(entry)
-        checked = entry.kind is AutomationKind.SCHEDULED_APEX and not (
-            no_check or allow_inexact_restore
+    warnings = [] if existence is None else existence.warnings(connection_id)
+    if existence is not None and not allow_inexact_restore:
+        warnings += _inexact(existence)
+    _say_added(connection, entry, outcome, existence, warnings)
+
+
+def _existing(stack: Target, connection: Connection, entry: AllowlistEntry) -> Existence:
+    """The brake's read of the entry's automation; refused when it matches nothing."""
+    secret = stack.secret(connection.secret_id)
+    existence = asyncio.run(check_existence(connection, secret, [entry]))
+    if existence.not_found:
+        (missing,) = existence.not_found
+        raise CliError(
+            f"allowlist entry {entry.automation}: field 'automation': "
+            + missing.reason(connection.platform),
+            code=ExitCode.BAD_INPUT,
+            hint=f"{command_line('discover', connection.connection_id, '--yes')} lists the "
+            f"names (this check spent {counted(existence.api_calls, 'API call')}); "
+            "--no-check adds an entry unchecked",
         )
-        if checked:
-            secret = stack.secret(connection.secret_id)
-            found = asyncio.run(inexact_jobs(connection, secret, [entry.name]))
-            warnings = [advice(name, differs) for name, differs in found.items()]
+    return existence
+
+
+def _inexact(existence: Existence) -> list[str]:
+    """Scheduled Apex jobs the brake would not put back exactly, from the check's own read."""
+    jobs = existence.observed.get(AutomationKind.SCHEDULED_APEX, {})
+    return [
+        advice(name, o.summary["inexact"]) for name, o in jobs.items() if o.summary.get("inexact")
+    ]
+
+
+def _say_added(
+    connection: Connection,
+    entry: AllowlistEntry,
+    outcome: Outcome,
+    existence: Existence | None,
+    warnings: list[str],
+) -> None:
+    out = output()
+    calls = existence.api_calls if existence is not None else None
     if out.json_mode:
-        out.json({"added": _entry_json(entry), "warnings": warnings})
+        state = "added" if outcome.added else "changed" if outcome.changed else "unchanged"
+        out.json(
+            {
+                "added": _entry_json(entry),
+                "outcome": state,
+                "changes": [change.as_json(connection) for change in outcome.changed],
+                "warnings": warnings,
+                "api_calls": calls,
+            }
+        )
         return
-    out.say(f"Allowlisted {automation} on {connection_id} (tier {tier}).")
-    if checked:
-        out.note(f"Checked whether it can be put back exactly ({CHECK_CALLS} API calls).")
+    where = f"{entry.automation} on {entry.connection_id}"
+    if outcome.added:
+        out.say(f"Allowlisted {where} (tier {entry.tier}).")
+    for change in outcome.changed:
+        out.say(f"Changed {change.describe(connection)}.")
+    if outcome.unchanged:
+        out.say(f"{where} was allowlisted already, as given (tier {entry.tier}): unchanged.")
+    if calls is None:
+        out.note("Not checked against the platform (--no-check).")
+    else:
+        out.note(f"Checked it on the platform ({counted(calls, 'API call')}).")
     for warning in warnings:
         out.say(f"Warning: {warning}")
 
@@ -206,155 +240,150 @@ def list_entries(connection_id: str | None) -> None:
         )
 
 
-def _read_csv(text: str) -> list[tuple[int, dict[str, Any]]]:
-    reader = csv.DictReader(text.splitlines())
-    missing = {"connection_id", "automation"} - set(reader.fieldnames or [])
-    if missing:
-        raise CliError(
-            f"CSV header (line 1) lacks {', '.join(sorted(missing))}",
-            code=ExitCode.BAD_INPUT,
-            hint=f"columns: {','.join(CSV_COLUMNS)}",
-        )
-    rows: list[tuple[int, dict[str, Any]]] = []
-    for raw in reader:
-        values = {k: (v or "").strip() for k, v in raw.items() if k is not None}
-        if not any(values.values()):
-            continue  # blank line
-        row: dict[str, Any] = {
-            k: v for k, v in values.items() if v != "" or k in ("connection_id", "automation")
-        }
-        for option in _FLAGS:
-            if values.get(option):
-                flag = values[option].lower()
-                row[option] = True if flag in _TRUE else False if flag in _FALSE else flag
-        if values.get("drives"):
-            # Connection ids this automation also spends calls on, separated by ; or spaces.
-            row["drives"] = values["drives"].replace(";", " ").split()
-        rows.append((reader.line_num, row))
-    return rows
-
-
-def _read_json(text: str) -> list[tuple[int, Any]]:
-    """Entries with the line each starts on: a JSON array, {"entries": [...]}, or JSON Lines."""
-    decoder = json.JSONDecoder()
-    stripped = text.lstrip()
-    if not stripped.startswith(("[", "{")) or (
-        stripped.startswith("{") and "\n{" in stripped.strip()
-    ):
-        return _read_json_lines(text)
-    try:
-        whole = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CliError(
-            f"not valid JSON: {exc.msg} at line {exc.lineno}", code=ExitCode.BAD_INPUT
-        ) from None
-    if isinstance(whole, dict):
-        if not isinstance(whole.get("entries"), list):
-            raise CliError('a JSON object must hold an "entries" array', code=ExitCode.BAD_INPUT)
-        start = text.index("[", text.index('"entries"'))
-    elif isinstance(whole, list):
-        start = text.index("[")
-    else:
-        raise CliError("expected a JSON array of entries", code=ExitCode.BAD_INPUT)
-    items: list[tuple[int, Any]] = []
-    index = start + 1
-    while True:
-        while index < len(text) and text[index] in " \t\r\n,":
-            index += 1
-        if index >= len(text) or text[index] == "]":
-            return items
-        value, end = decoder.raw_decode(text, index)
-        items.append((text.count("\n", 0, index) + 1, value))
-        index = end
-
-
-def _read_json_lines(text: str) -> list[tuple[int, Any]]:
-    items: list[tuple[int, Any]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            items.append((number, json.loads(line)))
-        except json.JSONDecodeError as exc:
-            items.append((number, ValueError(f"not valid JSON: {exc.msg}")))
-    return items
-
-
-def parse_file(path: Path) -> tuple[list[tuple[int, AllowlistEntry]], list[BadRow]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror}", code=ExitCode.BAD_INPUT) from None
-    rows = _read_csv(text) if path.suffix.lower() == ".csv" else _read_json(text)
-    good: list[tuple[int, AllowlistEntry]] = []
-    bad: list[BadRow] = []
-    for line, raw in rows:
-        if isinstance(raw, ValueError):
-            bad.append(BadRow(line, "(line)", str(raw)))
-            continue
-        if not isinstance(raw, dict):
-            bad.append(
-                BadRow(line, "(entry)", "must be an object with connection_id and automation")
-            )
-            continue
-        try:
-            good.append((line, AllowlistEntry.model_validate(raw)))
-        except ValidationError as exc:
-            field, message = describe(exc)
-            bad.append(BadRow(line, field, message))
-    return good, bad
-
-
 @allowlist.command("import")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--no-check", is_flag=True, help=NO_CHECK_HELP)
 @common_options
-def import_file(file: Path) -> None:
+def import_file(file: Path, no_check: bool) -> None:
     """Import entries from CSV or JSON; if any row is bad, nothing is imported.
 
     CSV header: connection_id,automation,tier,note,added_by,allow_managed,
     allow_inexact_restore,drives,brake_value,freeze_at_tier_1 (drives:
-    connection ids separated by ;). JSON: an array, {"entries": [...]}, or one object per line.
+    connection ids separated by ;). Separated by , or ; (Excel), UTF-8 with or without a
+    byte-order mark; lines starting with # are comments. JSON: an array,
+    {"entries": [...]}, or one object per line. Each automation is checked to exist (one
+    read per kind and connection) unless --no-check.
     """
     out = output()
     good, bad = parse_file(file)
+    checked = PlatformCheck()
     with target(out) as stack:
         connections, _ = stack.connections.load(include_disabled=True)
         known = {c.connection_id: c for c in connections}
-        bad += [
-            BadRow(
-                line,
-                "connection_id",
-                f"no connection {e.connection_id!r} ({command_line('connections', 'list')})",
-            )
-            for line, e in good
-            if e.connection_id not in known
-        ]
-        bad += [
-            BadRow(line, PROTECTED_FIELD, refused.removeprefix(f"{PROTECTED_FIELD}: "))
-            for line, e in good
-            if e.connection_id in known
-            and (refused := known[e.connection_id].protected.refusal(e.automation)) is not None
-        ]
+        bad += _refused_rows(good, known)
+        if not no_check:
+            storable = [(line, e) for line, e in good if not _refused(e, known)]
+            checked = _check_platforms(stack, storable, known)
+            bad += checked.not_found
         if bad:
-            bad.sort(key=lambda row: row.line)
-            if not out.json_mode:
-                out.table(
-                    f"{file}: {counted(len(bad), 'bad row')}, nothing imported",
-                    ["line", "field", "problem"],
-                    [[b.line, b.field, b.message] for b in bad],
-                )
-            fail(
-                CliError(
-                    f"{counted(len(bad), 'bad row')} in {file}; nothing imported",
-                    code=ExitCode.BAD_INPUT,
-                    hint="fix those lines and import the file again",
-                ),
-                out,
-                {"imported": 0, "bad_rows": [vars(b) for b in bad]},
-            )
-        for _, entry in good:
+            _refuse_file(file, bad, checked)
+        stored = {
+            (e.connection_id, e.automation): e
+            for cid in sorted({e.connection_id for _, e in good})
+            for e in stack.allowlist.for_connection(cid)[0]
+        }
+        outcome = compare([entry for _, entry in good], stored)
+        for entry in [*outcome.added, *(change.entry for change in outcome.changed)]:
             stack.allowlist.put(entry)
+    _say_imported(file, outcome, known, checked)
+
+
+def _refused(entry: AllowlistEntry, known: dict[str, Connection]) -> str | None:
+    """Why the entry may not be stored whatever the platform holds, or None."""
+    connection = known.get(entry.connection_id)
+    if connection is None:
+        return f"no connection {entry.connection_id!r} ({command_line('connections', 'list')})"
+    return connection.protected.refusal(entry.automation)
+
+
+def _refused_rows(
+    good: list[tuple[int, AllowlistEntry]], known: dict[str, Connection]
+) -> list[BadRow]:
+    rows = []
+    for line, entry in good:
+        refused = _refused(entry, known)
+        if refused is None:
+            continue
+        if entry.connection_id not in known:
+            rows.append(BadRow(line, "connection_id", refused))
+        else:
+            rows.append(BadRow(line, PROTECTED_FIELD, refused.removeprefix(f"{PROTECTED_FIELD}: ")))
+    return rows
+
+
+@dataclass
+class PlatformCheck:
+    """What checking a file's automations against the platforms found: the rows naming
+    nothing there, kinds left unchecked, the calls spent (None: not checked)."""
+
+    not_found: list[BadRow] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    api_calls: int | None = None
+
+    def say(self) -> None:
+        out = output()
+        if self.api_calls is None:
+            out.note("Not checked against the platforms (--no-check).")
+        else:
+            out.note(
+                f"Checked each automation on its platform ({counted(self.api_calls, 'API call')})."
+            )
+        for warning in self.warnings:
+            out.say(f"Warning: {warning}")
+
+
+def _check_platforms(
+    stack: Target, good: list[tuple[int, AllowlistEntry]], known: dict[str, Connection]
+) -> PlatformCheck:
+    """One existence check per connection among `good`."""
+    checked = PlatformCheck(api_calls=0)
+    for cid in sorted({entry.connection_id for _, entry in good}):
+        connection = known[cid]
+        entries = [(line, e) for line, e in good if e.connection_id == cid]
+        secret = stack.secret(connection.secret_id)
+        existence = asyncio.run(check_existence(connection, secret, [e for _, e in entries]))
+        checked.api_calls = (checked.api_calls or 0) + existence.api_calls
+        checked.warnings += existence.warnings(cid)
+        problems = {m.automation: m.problem(connection.platform) for m in existence.not_found}
+        checked.not_found += [
+            BadRow(line, "automation", problems[e.automation])
+            for line, e in entries
+            if e.automation in problems
+        ]
+    return checked
+
+
+def _refuse_file(file: Path, bad: list[BadRow], checked: PlatformCheck) -> None:
+    out = output()
+    bad.sort(key=lambda row: row.line)
+    if not out.json_mode:
+        out.table(
+            f"{file}: {counted(len(bad), 'bad row')}, nothing imported",
+            ["line", "field", "problem"],
+            [[b.line, b.field, b.message] for b in bad],
+        )
+        checked.say()
+    fail(
+        CliError(
+            f"{counted(len(bad), 'bad row')} in {file}; nothing imported",
+            code=ExitCode.BAD_INPUT,
+            hint="fix those lines and import the file again",
+        ),
+        out,
+        {"imported": 0, "bad_rows": [vars(b) for b in bad], "api_calls": checked.api_calls},
+    )
+
+
+def _say_imported(
+    file: Path, outcome: Outcome, known: dict[str, Connection], checked: PlatformCheck
+) -> None:
+    out = output()
     if out.json_mode:
-        out.json({"imported": len(good), "bad_rows": []})
-    else:
-        out.say(f"Imported {counted(len(good), 'entry', 'entries')} from {file}.")
+        out.json(
+            {
+                "imported": len(outcome.added) + len(outcome.changed) + len(outcome.unchanged),
+                "added": len(outcome.added),
+                "changed": [c.as_json(known[c.entry.connection_id]) for c in outcome.changed],
+                "unchanged": len(outcome.unchanged),
+                "bad_rows": [],
+                "api_calls": checked.api_calls,
+                "warnings": checked.warnings,
+            }
+        )
+        return
+    out.say(f"Imported {outcome.entries()} from {file}: {outcome.summary()}.")
+    for change in outcome.changed:
+        # One line each, never folded: a tier change decides whether the automatic brake
+        # still stops the automation.
+        click.echo(f"  {change.describe(known[change.entry.connection_id])}")
+    checked.say()

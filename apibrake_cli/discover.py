@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import io
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,14 +25,18 @@ from apibrake.incident.adapters.workflow import BRANCHING_NOTE
 from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.connection import Connection, Platform
 from apibrake.models.protected import KEEP_RUNNING, is_hubspot_connector
+from apibrake.models.rehearsal import RehearsalRecord
 from apibrake.models.words import counted
 from apibrake.platforms.connect import connect
 from apibrake.rehearsal.canaries import is_canary
+from apibrake_cli.allowlist_files import COMMENT
 from apibrake_cli.connections import require_connection
 from apibrake_cli.context import common_options, confirm, output, target
+from apibrake_cli.errors import CliError, ExitCode
 from apibrake_cli.output import moment
 from apibrake_cli.steps import command_line
 from apibrake_cli.suggest import (
+    DEFAULT_PROPOSALS,
     SUGGEST_CALLS,
     Gathered,
     Ranked,
@@ -41,9 +48,14 @@ from apibrake_cli.suggest import (
 # Flows view, flow versions, cron triggers, their classes and constructors; the global
 # describe; users, their frozen logins and LoginHistory. Each custom setting adds 2.
 SALESFORCE_CALLS = 9
-# Kinds a starter file never proposes: a kill switch needs its brake_value decided, a user
+# Kinds a starter file never holds: a kill switch needs its brake_value decided, a user
 # freeze is opt-in at tier 2 or higher.
 _NOT_STARTERS = ("setting:", "user:")
+STARTER_COLUMNS = ("connection_id", "automation", "tier", "note")
+NOT_PROPOSED = (
+    "Active, not proposed by --suggest (no evidence of activity, or past the first "
+    f"{DEFAULT_PROPOSALS}): delete the '{COMMENT} ' before a line to allowlist it."
+)
 FIELDS = ("automation", "type", "trigger", "active", "detail", "allowlisted")
 
 
@@ -77,44 +89,96 @@ def is_on(row: dict[str, Any]) -> bool:
     return row["active"] not in (None, "disabled", "DELETED", "COMPLETE", "PAUSED")
 
 
-def write_starter(path: Path, connection_id: str, rows: list[dict[str, Any]]) -> int:
-    """The active automations as allowlist entries to review, CSV for .csv, else JSON
-    (kill switches and users are listed by discover but never proposed)."""
-    entries = []
-    for row in rows:
-        if not is_on(row) or row.get("allowlisted"):
+def _starter_entry(connection_id: str, automation: str, note: str) -> dict[str, Any]:
+    entry = AllowlistEntry(connection_id=connection_id, automation=automation, note=note)
+    return entry.model_dump(mode="json", include={"connection_id", "automation", "tier", "note"})
+
+
+def starter_entries(
+    connection: Connection, ranked: list[Ranked], proposed: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """What `--suggest` proposes, as entries, and the other active automations a starter
+    may hold, best evidence first, to review. Kill switches and users are listed by
+    discover but never written (a brake_value and a freeze are a person's call, at tier 2);
+    nor are canaries (for `apibrake rehearse` alone), allowlisted ones (re-importing one
+    would reset it to tier 1) or protected consumers."""
+    cid = connection.connection_id
+    chosen = {item["automation"]: item for item in proposed}
+    entries = [_starter_entry(cid, item["automation"], item["note"]) for item in proposed]
+    rest = []
+    for item in ranked:
+        row = item.row
+        automation = str(row["automation"])
+        if automation in chosen or not is_on(row) or row.get("allowlisted") or row.get("canary"):
             continue
-        if str(row["automation"]).startswith(_NOT_STARTERS) or row.get("canary"):
-            continue  # a canary is for `apibrake rehearse` alone
-        entry = AllowlistEntry(
-            connection_id=connection_id,
-            automation=row["automation"],
-            note=f"review: {row.get('label') or ''} ({row.get('type')})".strip(),
+        if automation.startswith(_NOT_STARTERS) or connection.protected.refusal(automation):
+            continue
+        note = f"review: {row.get('label') or ''} ({row.get('type')})"
+        rest.append(_starter_entry(cid, automation, note))
+    return entries, rest
+
+
+def write_starter(
+    path: Path, entries: list[dict[str, Any]], commented: list[dict[str, Any]]
+) -> None:
+    """CSV for .csv (the rest as # comment lines), else JSON ({"entries": [...],
+    "not_proposed": [...]}: `allowlist import` reads "entries" alone)."""
+    if path.suffix.lower() != ".csv":
+        whole = {"entries": entries, "not_proposed": commented}
+        path.write_text(json.dumps(whole, indent=2) + "\n", encoding="utf-8")
+        return
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(STARTER_COLUMNS))
+        writer.writeheader()
+        writer.writerows(entries)
+        if not commented:
+            return
+        stream.write(f"{COMMENT} {NOT_PROPOSED}\r\n")
+        for entry in commented:
+            line = io.StringIO()
+            csv.DictWriter(line, fieldnames=list(STARTER_COLUMNS)).writerow(entry)
+            stream.write(f"{COMMENT} {line.getvalue()}")
+
+
+def refuse_to_replace(path: Path, *, force: bool) -> None:
+    """An existing file may hold a person's edits: replaced only with --force, and said
+    before any API call is spent."""
+    if path.exists() and not force:
+        raise CliError(
+            f"{path} exists: not replaced (it may hold your edits)",
+            code=ExitCode.BAD_INPUT,
+            hint="write to another file, or add --force to replace it",
         )
-        entries.append(
-            entry.model_dump(
-                mode="json",
-                exclude={
-                    "added_by",
-                    "allow_managed",
-                    "allow_inexact_restore",
-                    "drives",
-                    "brake_value",
-                    "freeze_at_tier_1",
-                    "canary",
-                },
-            )
+
+
+@dataclass(frozen=True)
+class Suggested:
+    """The automations ranked by evidence, what --suggest proposes, and when it was said."""
+
+    ranked: list[Ranked]
+    proposed: list[dict[str, Any]]
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Written:
+    path: Path
+    entries: int
+    commented: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "written": str(self.path),
+            "entries_written": self.entries,
+            "entries_commented_out": self.commented,
+        }
+
+    def say(self) -> None:
+        rest = f" ({self.commented} more commented out)" if self.commented else ""
+        output().say(
+            f"Wrote {counted(self.entries, 'entry', 'entries')}{rest} to {self.path}: review "
+            f"them, then {command_line('allowlist', 'import', str(self.path))}"
         )
-    if path.suffix.lower() == ".csv":
-        with path.open("w", newline="", encoding="utf-8") as stream:
-            writer = csv.DictWriter(
-                stream, fieldnames=["connection_id", "automation", "tier", "note"]
-            )
-            writer.writeheader()
-            writer.writerows(entries)
-    else:
-        path.write_text(json.dumps(entries, indent=2) + "\n", encoding="utf-8")
-    return len(entries)
 
 
 @click.command()
@@ -123,8 +187,11 @@ def write_starter(path: Path, connection_id: str, rows: list[dict[str, Any]]) ->
     "--write",
     "write_to",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Write a starter allowlist (.csv or .json) of the active automations not yet allowlisted.",
+    help="Write a starter allowlist (.csv or .json): what --suggest proposes, the other "
+    "active automations not yet allowlisted commented out (evidence costs the calls "
+    "--suggest spends). Never replaces a file without --force.",
 )
+@click.option("--force", is_flag=True, help="Let --write replace an existing file.")
 @click.option(
     "--suggest",
     is_flag=True,
@@ -133,18 +200,46 @@ def write_starter(path: Path, connection_id: str, rows: list[dict[str, Any]]) ->
 )
 @click.option("--yes", is_flag=True, help="Spend the API calls without asking.")
 @common_options
-def discover(connection_id: str, write_to: Path | None, suggest: bool, yes: bool) -> None:
+def discover(
+    connection_id: str, write_to: Path | None, force: bool, suggest: bool, yes: bool
+) -> None:
     """List the automations on the platform and mark the allowlisted ones."""
     out = output()
+    if write_to is not None:
+        refuse_to_replace(write_to, force=force)
+    ranks = suggest or write_to is not None  # a starter file holds what --suggest proposes
     with target(out) as stack:
         connection = require_connection(stack, connection_id)
-        cost = planned_calls(connection.platform, suggest=suggest)
+        cost = planned_calls(connection.platform, suggest=ranks)
         out.note(f"Discovery of {connection_id} spends {cost}.")
         confirm("Spend them?", yes=yes)
         secret = stack.secret(connection.secret_id)
         entries, _ = stack.allowlist.for_connection(connection_id)
         rehearsals = stack.state.rehearsals(connection_id)
-        rows, gathered = asyncio.run(inventory(connection, secret, suggest=suggest))
+        rows, gathered = asyncio.run(inventory(connection, secret, suggest=ranks))
+    _mark(rows, entries, rehearsals)
+    connector = connector_users(rows)
+    suggested = _rank(connection, rows, gathered) if ranks else None
+    written = None
+    if write_to is not None and suggested is not None:
+        proposed, commented = starter_entries(connection, suggested.ranked, suggested.proposed)
+        write_starter(write_to, proposed, commented)
+        written = Written(write_to, len(proposed), len(commented))
+    if suggest and suggested is not None:
+        _suggest(connection, suggested, gathered, written)
+    else:
+        _list(connection, rows, connector, written)
+    if not out.json_mode:
+        say_connector(connection, connector)
+
+
+def _mark(
+    rows: list[dict[str, Any]],
+    entries: list[AllowlistEntry],
+    rehearsals: Sequence[RehearsalRecord],
+) -> None:
+    """Each row's allowlist tier and whether it is a canary; a branching workflow's note
+    replaced by the rehearsal that proved its brake, if any."""
     tiers = {entry.automation: entry.tier for entry in entries}
     canaries = {entry.automation for entry in entries if entry.canary}
     branch_proof = next((r for r in rehearsals if r.proves_branch_updates), None)
@@ -157,27 +252,41 @@ def discover(connection_id: str, write_to: Path | None, suggest: bool, yes: bool
             when = moment(branch_proof.rehearsed_at)
             proven = f"; list branches: updates proven by the rehearsal of {when}"
             row["detail"] = str(row["detail"]).replace(BRANCHING_NOTE, proven)
-    connector = connector_users(rows)
-    written = write_starter(write_to, connection_id, rows) if write_to else None
-    if suggest:
-        _suggest(connection, rows, gathered)
-        if not output().json_mode:
-            say_connector(connection, connector)
-        return
+
+
+def _rank(connection: Connection, rows: list[dict[str, Any]], gathered: Gathered) -> Suggested:
+    now = datetime.now(UTC)
+    ranked = rank(rows, gathered, {}, now)
+    proposed = proposals(
+        connection.connection_id,
+        ranked,
+        now,
+        need_evidence=connection.platform is Platform.SALESFORCE,
+        protected=connection.protected,
+    )
+    return Suggested(ranked, proposed, now)
+
+
+def _list(
+    connection: Connection,
+    rows: list[dict[str, Any]],
+    connector: list[str],
+    written: Written | None,
+) -> None:
+    out = output()
     if out.json_mode:
         out.json(
             {
-                "connection_id": connection_id,
+                "connection_id": connection.connection_id,
                 "automations": rows,
-                "written": str(write_to) if write_to else None,
-                "entries_written": written,
+                **(written.as_json() if written else {"written": None, "entries_written": None}),
                 "connector_users": connector,
                 "protected_consumers": list(connection.protected_consumers),
             }
         )
         return
     out.table(
-        f"Automations of {connection_id} ({connection.platform.value})",
+        f"Automations of {connection.connection_id} ({connection.platform.value})",
         ["automation", "label", "type", "trigger / object", "active", "detail", "allowlisted"],
         [
             [
@@ -192,12 +301,8 @@ def discover(connection_id: str, write_to: Path | None, suggest: bool, yes: bool
             for r in rows
         ],
     )
-    if write_to:
-        out.say(
-            f"Wrote {counted(written or 0, 'entry', 'entries')} to {write_to}: review them, "
-            f"then {command_line('allowlist', 'import', str(write_to))}"
-        )
-    say_connector(connection, connector)
+    if written is not None:
+        written.say()
 
 
 def connector_users(rows: list[dict[str, Any]]) -> list[str]:
@@ -235,14 +340,13 @@ NO_DAILY_SHARES = (
 )
 
 
-def _suggest(connection: Connection, rows: list[dict[str, Any]], gathered: Gathered) -> None:
+def _suggest(
+    connection: Connection, suggested: Suggested, gathered: Gathered, written: Written | None
+) -> None:
     out = output()
-    now = datetime.now(UTC)
-    ranked = rank(rows, gathered, {}, now)
-    salesforce = connection.platform is Platform.SALESFORCE
-    proposed = proposals(connection.connection_id, ranked, now, need_evidence=salesforce)
+    ranked, proposed, now = suggested.ranked, suggested.proposed, suggested.now
     notes = [*gathered.notes]
-    if salesforce:
+    if connection.platform is Platform.SALESFORCE:
         notes.append(NO_DAILY_SHARES)
     else:
         notes.append("workflow runs: HubSpot's API records none, so enabled workflows are proposed")
@@ -253,6 +357,7 @@ def _suggest(connection: Connection, rows: list[dict[str, Any]], gathered: Gathe
                 "ranked": [_ranked_json(item, now) for item in ranked],
                 "proposed": proposed,
                 "notes": notes,
+                **(written.as_json() if written else {}),
             }
         )
         return
@@ -272,17 +377,18 @@ def _suggest(connection: Connection, rows: list[dict[str, Any]], gathered: Gathe
     )
     for note in notes:
         out.note(f"Evidence not used: {note}.")
-    if not proposed:
-        out.say(
-            "Nothing to propose: no active automation outside the allowlist shows activity. "
-            "A starter list of every active one:"
-        )
+    if proposed:
+        out.say("Proposed allowlist entries (review each, then run the line):")
+        for entry in proposed:
+            click.echo(f"  {entry['command']}")  # whole, never wrapped: a line to copy
+    else:
+        out.say("Nothing to propose: no active automation outside the allowlist shows activity.")
+    if written is not None:
+        written.say()
+    elif not proposed:
+        out.say("A starter file of every active one, commented out, to review:")
         starter = command_line("discover", connection.connection_id, "--write", "starter.csv")
         click.echo(f"  {starter}")
-        return
-    out.say("Proposed allowlist entries (review each, then run the line):")
-    for entry in proposed:
-        click.echo(f"  {entry['command']}")  # whole, never wrapped: a line to copy
 
 
 def _ranked_json(item: Ranked, now: datetime) -> dict[str, Any]:

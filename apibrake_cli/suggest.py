@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from apibrake.models.protected import NOTHING_PROTECTED, ProtectedConsumers
 from apibrake.models.words import counted
 from apibrake.platforms.salesforce import activity
 from apibrake.platforms.salesforce.activity import Dated, Refused
@@ -130,16 +131,20 @@ def proposals(
     *,
     need_evidence: bool = True,
     limit: int = DEFAULT_PROPOSALS,
+    protected: ProtectedConsumers = NOTHING_PROTECTED,
 ) -> list[dict[str, Any]]:
     """The active automations not yet allowlisted, best evidence first, each with the exact
     `apibrake allowlist add` line that adds it (its evidence as the entry's note). With
-    `need_evidence`, only those with some (a platform that records none proposes all)."""
+    `need_evidence`, only those with some (a platform that records none proposes all).
+    Never a canary or a protected consumer (`allowlist add` would refuse it)."""
     chosen = []
     for item in ranked:
-        if item.row.get("allowlisted") or not _is_on(item.row):
+        if item.row.get("allowlisted") or not _is_on(item.row) or item.row.get("canary"):
             continue
         if str(item.row["automation"]).startswith(("setting:", "user:")):
             continue  # a kill switch's brake_value and a user freeze are a person's call
+        if protected.refusal(str(item.row["automation"])) is not None:
+            continue
         reasons = item.proof.reasons(now)
         if need_evidence and not reasons:
             continue
@@ -149,6 +154,7 @@ def proposals(
                 "automation": item.row["automation"],
                 "score": item.score,
                 "evidence": reasons,
+                "note": note,
                 "command": command_line(
                     "allowlist", "add", connection_id, item.row["automation"], "--note", note
                 ),

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from apibrake_cli.allowlist import _read_csv
+from apibrake_cli.allowlist_files import read_csv
 
 
 def test_csv_drives_column_splits_on_semicolons_and_spaces() -> None:
-    rows = _read_csv(
+    rows = read_csv(
         "connection_id,automation,drives\n"
         "hs-portal,workflow:2001,sf-prod; sf-sandbox\n"
         "hs-portal,workflow:2002,\n"

@@ -124,7 +124,8 @@ def test_a_removed_write_permission_is_named_before_any_brake(
 
 def test_an_allowlist_entry_matching_nothing_is_named_before_any_brake(connected: Run) -> None:
     connected("allowlist", "add", "sf-local", "flow:Account_Revenue_Rollup")
-    connected("allowlist", "add", "sf-local", "flow:Lead_Assignmnet_Process")
+    # (--no-check: `allowlist add` itself would refuse the misspelt name)
+    connected("allowlist", "add", "sf-local", "flow:Lead_Assignmnet_Process", "--no-check")
     result = connected("connections", "test", "sf-local", "--json")
     assert result.exit_code == 0, result.output
     checks = {check["check"]: check for check in as_json(result)["checks"]}

@@ -41,7 +41,9 @@ def test_discover_lists_kill_switches_and_users_but_never_proposes_them(
     assert etl["detail"].startswith("1 API login in 7 days")
     assert etl["detail"].endswith("via Nightly ETL")
     starter = json.loads((tmp_path / "starter.json").read_text())
-    assert not [e for e in starter if e["automation"].startswith(("setting:", "user:"))]
+    written = starter["entries"] + starter["not_proposed"]
+    assert written  # the flows and the job, to review
+    assert not [e for e in written if e["automation"].startswith(("setting:", "user:"))]
 
 
 def test_discover_asks_before_spending(connected: Run) -> None:
@@ -68,7 +70,8 @@ def test_import_json_array(connected: Run, tmp_path: Path) -> None:
     (tmp_path / "allow.json").write_text(json.dumps(entries, indent=2))
     result = connected("allowlist", "import", "allow.json", "--json")
     assert result.exit_code == 0, result.output
-    assert as_json(result) == {"imported": 2, "bad_rows": []}
+    report = as_json(result)
+    assert (report["imported"], report["added"], report["bad_rows"]) == (2, 2, [])
 
 
 def test_bad_csv_reports_lines_and_imports_nothing(connected: Run, tmp_path: Path) -> None:
@@ -174,7 +177,9 @@ def test_import_speaks_plainly_and_counts_in_the_right_number(
     (tmp_path / "bad.csv").write_text(
         "connection_id,automation,tier\nsf-local,flwo:Typo,1\nsf-local,flow:Fine,x\n"
     )
-    (tmp_path / "one.csv").write_text("connection_id,automation\nsf-local,flow:Fine\n")
+    (tmp_path / "one.csv").write_text(
+        "connection_id,automation\nsf-local,flow:Account_Revenue_Rollup\n"
+    )
     (tmp_path / "typo.csv").write_text("connection_id,automation\nsf-local,flwo:Typo\n")
 
     bad = connected("allowlist", "import", "bad.csv")
@@ -188,4 +193,4 @@ def test_import_speaks_plainly_and_counts_in_the_right_number(
     assert not any(words in bad.output for words in ("Input should", "Value error"))
     assert "2 bad rows in bad.csv" in bad.stderr
     assert "1 bad row in typo.csv" in one_bad.stderr
-    assert "Imported 1 entry from one.csv." in one.stdout
+    assert "Imported 1 entry from one.csv: 1 added, 0 changed, 0 unchanged." in one.stdout

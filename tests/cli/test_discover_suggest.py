@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import shlex
 from datetime import UTC, datetime
+from pathlib import Path
 
+from apibrake_cli.errors import ExitCode
 from sandbox.server import Sandbox
 from tests.cli.conftest import Run, as_json
 
@@ -88,3 +90,59 @@ def test_hubspot_proposes_enabled_workflows_and_says_why_without_evidence(
     assert [entry["automation"] for entry in report["proposed"]] == ["workflow:101"]
     assert report["proposed"][0]["evidence"] == []
     assert any("HubSpot's API records none" in note for note in report["notes"])
+
+
+def test_write_holds_what_suggest_proposes_and_the_rest_commented_out(
+    connected: Run, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # Given a flow activated today, and a flow named as a protected consumer
+    _lately_changed_org(sandbox)
+    protected = connected("connections", "protect", "sf-local", "Lead_Assignment_Process")
+    assert protected.exit_code == 0, protected.output
+
+    written = connected("discover", "sf-local", "--yes", "--write", "allow.csv", "--json")
+    suggested = connected("discover", "sf-local", "--yes", "--suggest", "--json")
+
+    # Then the file's live rows are what --suggest proposes, the rest commented out
+    assert written.exit_code == 0, written.output
+    assert "13 Salesforce API calls" in written.stderr  # the evidence --suggest reads too
+    lines = (tmp_path / "allow.csv").read_text().splitlines()
+    live = [line.split(",")[1] for line in lines[1:] if not line.startswith("#")]
+    commented = [line.split(",")[1] for line in lines if line.startswith("# sf-local")]
+    proposed = [entry["automation"] for entry in as_json(suggested)["proposed"]]
+    assert live == proposed
+    assert "flow:Runaway_Rollup" in live
+    assert "flow:Account_Revenue_Rollup" in commented
+    report = as_json(written)
+    assert (report["entries_written"], report["entries_commented_out"]) == (
+        len(live),
+        len(commented),
+    )
+    # never a protected consumer, a user or a kill switch, not even commented out
+    text = (tmp_path / "allow.csv").read_text()
+    assert "Lead_Assignment_Process" not in text
+    assert "user:" not in text
+    assert "setting:" not in text
+    # And the file imports as written: the live rows alone
+    imported = connected("allowlist", "import", "allow.csv", "--json")
+    assert imported.exit_code == 0, imported.output
+    assert as_json(imported)["added"] == len(live)
+
+
+def test_write_never_replaces_a_file_without_force(
+    connected: Run, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    edited = "connection_id,automation,tier\nsf-local,flow:Account_Revenue_Rollup,2\n"
+    (tmp_path / "allow.csv").write_text(edited)
+
+    kept = connected("discover", "sf-local", "--yes", "--write", "allow.csv")
+
+    assert kept.exit_code == ExitCode.BAD_INPUT
+    said = " ".join(kept.stderr.split())
+    assert "allow.csv exists: not replaced" in said
+    assert "--force" in said
+    assert "spends" not in said  # refused before any API call
+    assert (tmp_path / "allow.csv").read_text() == edited
+    replaced = connected("discover", "sf-local", "--yes", "--write", "allow.csv", "--force")
+    assert replaced.exit_code == 0, replaced.output
+    assert (tmp_path / "allow.csv").read_text() != edited

@@ -217,14 +217,21 @@ def put_problems(body: Any, stored: dict[str, Any]) -> list[dict[str, Any]]:
                 "code": "INVALID_TYPE",
             }
         ]
+    return _field_problems(body, REQUIRED_ON_PUT[flow_kind])
+
+
+def _field_problems(
+    body: dict[str, Any], required: tuple[str, ...], settable: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """Read-only fields set (but `settable`), required ones missing, wrong JSON types."""
     problems = [
         {"message": f"{field} is read-only and cannot be set", "in": field, "code": "READ_ONLY"}
         for field in READ_ONLY_FIELDS
-        if field in body
+        if field in body and field not in settable
     ]
     problems += [
         {"message": f"{field} is required", "in": field, "code": "REQUIRED_FIELD"}
-        for field in REQUIRED_ON_PUT[flow_kind]
+        for field in required
         if field not in body
     ]
     problems += [
@@ -257,22 +264,7 @@ def create_problems(body: Any) -> list[dict[str, Any]]:
     if flow_kind not in FLOW_TYPES:
         return [{"message": f"type must be one of {', '.join(FLOW_TYPES)}", "in": "type",
                  "code": "INVALID_ENUM" if "type" in body else "REQUIRED_FIELD"}]  # fmt: skip
-    problems = [
-        {"message": f"{field} is read-only and cannot be set", "in": field, "code": "READ_ONLY"}
-        for field in READ_ONLY_FIELDS
-        if field in body and field not in _CREATE_ONLY
-    ]
-    problems += [
-        {"message": f"{field} is required", "in": field, "code": "REQUIRED_FIELD"}
-        for field in REQUIRED_ON_CREATE[flow_kind]
-        if field not in body
-    ]
-    problems += [
-        {"message": f"{field} has the wrong type", "in": field, "code": "INVALID_TYPE"}
-        for field, types in _JSON_TYPES.items()
-        if field in body and not _has_type(body[field], types)
-    ]
-    return problems
+    return _field_problems(body, REQUIRED_ON_CREATE[flow_kind], _CREATE_ONLY)
 
 
 def _has_type(value: Any, types: tuple[type, ...]) -> bool:

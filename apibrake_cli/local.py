@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -28,6 +28,7 @@ from apibrake_cli.target import FUNCTION_OUTPUTS, StackNames, Target
 from localaws import TEMPLATE_PATH, LocalAws
 from localaws.lambda_context import LocalLambdaContext
 from sandbox.clock import VirtualClock
+from sandbox.scenarios import SCENARIO_HISTORY, SCENARIOS
 from sandbox.server import Sandbox
 
 STATE_FILE = Path(".apibrake") / "local.json"
@@ -48,6 +49,17 @@ _CLEARED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 def real_time_sandbox() -> Sandbox:
     """A sandbox whose clock follows the wall clock, as the handlers' own clock does."""
     return Sandbox(clock=VirtualClock(datetime.now(UTC), speed=1.0))
+
+
+def scenario_sandbox(scenario: str) -> Sandbox:
+    """A sandbox in `scenario`'s starting state on the wall clock. It is built on a stopped
+    clock as far in the past as the scenario's history reaches (a runaway already under
+    way), so the calls that history spends are dated before now, then served live."""
+    clock = VirtualClock(datetime.now(UTC) - SCENARIO_HISTORY.get(scenario, timedelta(0)))
+    sandbox = Sandbox(clock=clock)
+    SCENARIOS[scenario](sandbox)
+    clock.follow_wall_clock()
+    return sandbox
 
 
 def local_state(aws: LocalAws, sandbox: Sandbox) -> dict[str, Any]:

@@ -20,7 +20,10 @@ def local() -> None:
     "--scenario",
     default="quiet",
     show_default=True,
-    help="Sandbox starting state (quiet, runaway-rollups, rehearsal: canaries deployed).",
+    help=(
+        "Sandbox starting state: quiet, incident (a runaway climbing through the warnings: "
+        "the runbook's walk-through), runaway-rollups, rehearsal (canaries deployed)."
+    ),
 )
 @click.option("--port", type=int, default=0, help="moto's port [default: a free one].")
 @click.option(
@@ -38,7 +41,7 @@ def up(scenario: str, port: int, state_file: Path | None) -> None:
             STATE_FILE,
             ensure_source_tree,
             local_state,
-            real_time_sandbox,
+            scenario_sandbox,
             write_state,
         )
         from localaws import LocalAws
@@ -53,9 +56,8 @@ def up(scenario: str, port: int, state_file: Path | None) -> None:
         )
     path = state_file or STATE_FILE
     stop_on_signals()
-    with LocalAws(port=port) as aws, real_time_sandbox() as sandbox:
+    with LocalAws(port=port) as aws, scenario_sandbox(scenario) as sandbox:
         try:
-            SCENARIOS[scenario](sandbox)
             state = local_state(aws, sandbox)
             write_state(state, path)
             _banner(state, path, scenario)
@@ -78,8 +80,31 @@ def _banner(state: dict[str, Any], path: Path, scenario: str) -> None:
     click.echo(f"hubspot      {creds['hubspot_url']}  token={creds['hubspot_token']}")
     click.echo(f"state file   {path} (sandbox scenario: {scenario})")
     click.echo("\nIn another terminal, in this directory:")
-    click.echo("  apibrake connections add sf-local --platform salesforce --from-sandbox --local")
-    click.echo("  apibrake connections add hs-local --platform hubspot --from-sandbox --local")
-    click.echo("  apibrake connections test sf-local --local")
-    click.echo("  apibrake discover sf-local --local --yes --write allowlist.csv")
+    for line in _next_commands(scenario):
+        click.echo(f"  {line}")
     click.echo("\nCtrl-C to stop.")
+
+
+def _next_commands(scenario: str) -> list[str]:
+    """The first commands against the stack; for the incident, the runbook's walk-through
+    (docs/runbook.md): the runaway allowlisted, so the monitor's brake has something to stop."""
+    from sandbox.scenarios import INCIDENT_FLOW, INCIDENT_WORKFLOW_ID
+
+    salesforce = "apibrake connections add sf-local --platform salesforce --from-sandbox --local"
+    hubspot = "apibrake connections add hs-local --platform hubspot --from-sandbox --local"
+    if scenario != "incident":
+        return [
+            salesforce,
+            hubspot,
+            "apibrake connections test sf-local --local",
+            "apibrake discover sf-local --local --yes --write allowlist.csv",
+        ]
+    return [
+        f"{salesforce} --find-connector",
+        hubspot,
+        f"apibrake allowlist add sf-local flow:{INCIDENT_FLOW} --local",
+        f"apibrake allowlist add hs-local workflow:{INCIDENT_WORKFLOW_ID} --local",
+        "apibrake status --check --local             # warnings: usage is past 70 %",
+        "apibrake consumers sf-local --local         # who spends the calls",
+        "apibrake status --watch 60 --check --local  # a check a minute: the brake",
+    ]

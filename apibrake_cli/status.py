@@ -44,6 +44,7 @@ def connection_rows(stack: Target, now: datetime) -> list[dict[str, Any]]:
             "minutes_to_brake": None,
             "minutes_to_exhaustion": None,
             "last_check": None,
+            "checked_seconds_ago": None,
             "open_incident": open_incidents.get(cid),
             "last_alert": claims[-1]["sk"] if claims else None,
             "last_alert_at": claims[-1].get("claimed_at") if claims else None,
@@ -61,6 +62,7 @@ def connection_rows(stack: Target, now: datetime) -> list[dict[str, Any]]:
                 minutes_to_brake=outlook.minutes_to_brake,
                 minutes_to_exhaustion=outlook.minutes_to_exhaustion,
                 last_check=latest.taken_at.isoformat(),
+                checked_seconds_ago=max(int((now - latest.taken_at).total_seconds()), 0),
             )
         rows.append(row)
     rows += [
@@ -70,10 +72,17 @@ def connection_rows(stack: Target, now: datetime) -> list[dict[str, Any]]:
     return rows
 
 
+def _checked(row: dict[str, Any], now: datetime) -> str:
+    """How old the row's data is: without --check, status shows the monitor's last reading."""
+    if not row["last_check"]:
+        return "never checked"
+    return f"checked {age(datetime.fromisoformat(row['last_check']), now)}"
+
+
 def _table_row(row: dict[str, Any], now: datetime) -> list[Any]:
     if "error" in row:
         return [row["connection_id"], "-", "-", "-", "-", "-", "-", row["error"]]
-    usage = f"{row['used']:,}/{row['limit']:,}" if row["used"] is not None else "never checked"
+    usage = f"{row['used']:,}/{row['limit']:,}" if row["used"] is not None else "-"
     percent = (
         f"{row['percent']:.1f}% (brake {row['brake_at']:g}%)" if row["percent"] is not None else "-"
     )
@@ -88,7 +97,7 @@ def _table_row(row: dict[str, Any], now: datetime) -> list[Any]:
             f"brake in {_minutes(row['minutes_to_brake'])}, "
             f"100% in {_minutes(row['minutes_to_exhaustion'])}"
         )
-    checked = age(datetime.fromisoformat(row["last_check"]), now) if row["last_check"] else "-"
+    checked = _checked(row, now)
     alert = (
         f"{row['last_alert']} ({age(datetime.fromisoformat(row['last_alert_at']), now)})"
         if row["last_alert"]
@@ -108,13 +117,16 @@ def _table_row(row: dict[str, Any], now: datetime) -> list[Any]:
 
 @click.command()
 @click.option(
-    "--check", is_flag=True, help="Run the usage monitor first (one call per connection)."
+    "--check",
+    is_flag=True,
+    help="Run the usage monitor first (one call per connection); with --watch, before every "
+    "refresh. Without it status shows the last check's data, and says how old it is.",
 )
 @click.option(
     "--watch",
     "watch_seconds",
     type=click.IntRange(min=1),
-    help="Refresh every N seconds until Ctrl-C.",
+    help="Refresh every N seconds until Ctrl-C (add --check for fresh data each time).",
 )
 @click.option(
     "--count",
@@ -170,4 +182,15 @@ def _show(out: Output, stack: Target, *, check: bool, clear: bool) -> None:
             "last alert",
         ],
         [_table_row(row, now) for row in rows],
+        caption=_freshness(checked=check),
+    )
+
+
+def _freshness(*, checked: bool) -> str:
+    """Where the figures come from: a check just run, or the monitor's last one per
+    connection (as old as its "last check" says: locally nothing checks unless asked)."""
+    if checked:
+        return "the monitor ran just now (--check)"
+    return (
+        'from each connection\'s last check (see "last check"); --check checks now, one call each'
     )

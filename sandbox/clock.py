@@ -34,6 +34,17 @@ class VirtualClock:
             self._base += delta
             return self._base
 
+    def follow_wall_clock(self) -> None:
+        """From now on read the wall clock, as the local stack's handlers do: a scenario is
+        built on a stopped clock (its history run by `advance`) and then served live."""
+        wall = datetime.now(UTC)
+        if wall < self.now():
+            raise ValueError("the clock is ahead of the wall clock; it only moves forward")
+        with self._lock:
+            self._base = wall
+            self._real_origin = time.monotonic()
+            self._speed = 1.0
+
     def set(self, moment: datetime) -> None:
         with self._lock:
             if moment < self._base:

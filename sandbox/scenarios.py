@@ -84,10 +84,78 @@ def runaway_rollups(sandbox: Sandbox) -> None:
     hs.set_background_rate(2_500)
 
 
+# --- the local walk-through (docs/runbook.md, "Rehearse locally") ------------------------
+
+# The runaway has been running this long when the walk-through starts: two of the
+# connector's 15-minute cycles, so its calls already flow at the steady rate.
+INCIDENT_RUNNING_FOR = timedelta(minutes=30)
+INCIDENT_FLOW = "Mass_Update_Contacts"
+INCIDENT_WORKFLOW_ID = "7001"
+# Where usage starts and how fast it climbs, with 1,000 calls an hour of background
+# traffic on each: Salesforce 77.5 % + 30,000 calls an hour passes 80 % in about 5
+# minutes and 90 % in about 25, but the monitor brakes ahead of 90 %, near 84 % after about
+# 12, because the connector's tail would otherwise reach 100 % (apibrake/watch/ahead.py);
+# HubSpot 76 % + 100,000 calls an hour (of 250,000) passes 80 % in about 6 minutes and
+# 90 % in about 20 (braked just before).
+INCIDENT_SALESFORCE_START = 0.775
+INCIDENT_SALESFORCE_CALLS_PER_HOUR = 30_000
+INCIDENT_HUBSPOT_START = 0.76
+INCIDENT_HUBSPOT_CALLS_PER_HOUR = 100_000
+_INCIDENT_CUSTOM_CODE_CALLS = 4
+_EARLIER_TODAY_HOURS = 20  # when the rest of the day's calls were made: none age out soon
+
+
+def incident(sandbox: Sandbox) -> None:
+    """A runaway under way, for the local walk-through: a mass-update flow changes the
+    contacts the HubSpot connector syncs (its calls climb through the org's warnings
+    within minutes) and an enrichment workflow's custom code climbs through the portal's.
+    Both have run for INCIDENT_RUNNING_FOR: building this moves the clock on by that much
+    (`apibrake local up` builds it that far in the past, then serves it live)."""
+    sf, hs = sandbox.salesforce, sandbox.hubspot
+    # With the Event Monitoring licence ApiTotalUsageEventLog names the callers within
+    # minutes, so `apibrake consumers` ranks them during the walk-through (without it the
+    # ranking waits for the next daily file).
+    sf.settings.event_monitoring_licensed = True
+    # The org's everyday automations were set up long ago: only the runaway's activation
+    # is a recent change.
+    sf.add_flow("Account_Revenue_Rollup", versions=3, active_version=3)
+    sf.add_flow("Lead_Assignment_Process", versions=2, active_version=2, process_type="Workflow")
+    sf.predate_setup(sandbox.clock.now() - timedelta(days=30))
+    sf.add_flow(
+        INCIDENT_FLOW,
+        trigger_type="Scheduled",
+        records_per_hour=records_costing(INCIDENT_SALESFORCE_CALLS_PER_HOUR),
+        changes_object="Contact",
+    )
+    hs.add_workflow(
+        "Contact enrichment (custom code)",
+        flow_id=INCIDENT_WORKFLOW_ID,
+        enabled=True,
+        enrolments_per_hour=INCIDENT_HUBSPOT_CALLS_PER_HOUR / _INCIDENT_CUSTOM_CODE_CALLS,
+        custom_code_calls=_INCIDENT_CUSTOM_CODE_CALLS,
+    )
+    hs.add_workflow("Welcome series", flow_id="7002", enabled=True)
+    sf.set_background_rate(1_000)
+    hs.set_background_rate(1_000)
+    # The sandbox's own model runs the runaway's first half hour: the flow's changes, the
+    # connector's cycles and calls, the workflow's enrolments.
+    sandbox.clock.advance(INCIDENT_RUNNING_FOR)
+    used, limit = sf.usage()
+    earlier = limit * INCIDENT_SALESFORCE_START - used
+    _backdate(sandbox, earlier / _EARLIER_TODAY_HOURS, _EARLIER_TODAY_HOURS, same_spenders=False)
+    used, limit = hs.usage()
+    hs.add_usage(int(limit * INCIDENT_HUBSPOT_START - used))
+
+
+# How far in the past `apibrake local up` builds a scenario, for the history it runs.
+SCENARIO_HISTORY: dict[str, timedelta] = {"incident": INCIDENT_RUNNING_FOR}
+
+
 SCENARIOS: dict[str, Callable[[Sandbox], None]] = {
     "quiet": quiet,
     "runaway-rollups": runaway_rollups,
     "rehearsal": rehearsal,
+    "incident": incident,
 }
 
 

@@ -13,6 +13,7 @@ from apibrake.warn.suspects import story as suspects_story
 from apibrake_cli.connections import require_connection
 from apibrake_cli.context import common_options, confirm, output, target
 from apibrake_cli.errors import LIMIT_ADVICE, CliError, ExitCode
+from apibrake_cli.incident_raise import raise_request_text
 from apibrake_cli.incident_state import (
     ALREADY_RUNNING,
     already_released,
@@ -273,10 +274,22 @@ def _listed_status(incident: dict[str, Any]) -> str:
 
 @click.command()
 @click.argument("incident_id", required=False)
+@click.option(
+    "--raise-request",
+    is_flag=True,
+    help="Print the pre-filled request for more API calls (a Salesforce case, HubSpot's pack).",
+)
 @common_options
-def incidents(incident_id: str | None) -> None:
+def incidents(incident_id: str | None, raise_request: bool) -> None:
     """Incident history, or the journal of one incident (what was changed, before and after)."""
     out = output()
+    if raise_request and incident_id is None:
+        raise CliError(
+            "--raise-request needs an incident: the request is written from its journal",
+            code=ExitCode.BAD_INPUT,
+            hint=f"list them with {command_line('incidents')}, then "
+            + command_line("incidents", "ID", "--raise-request"),
+        )
     with target(out) as stack:
         if incident_id is None:
             metas = incident_list(stack)
@@ -318,6 +331,13 @@ def incidents(incident_id: str | None) -> None:
                 hint=f"list them with {command_line('incidents')}",
             )
         rows = stack.journal.rows(incident_id)
+        if raise_request:
+            text = raise_request_text(stack, meta, rows)
+            if out.json_mode:
+                out.json({"incident_id": incident_id, "raise_request": text})
+            else:
+                click.echo(text)  # whole lines, never wrapped: text to paste into a case
+            return
     if out.json_mode:
         out.json(
             {

@@ -231,3 +231,45 @@ def test_shadow_incidents_are_marked_show_their_plan_and_are_never_released(
     assert released.exit_code == 2
     assert "nothing to release" in released.stderr
     assert sandbox.salesforce.flow("Account_Revenue_Rollup").active_version == 3
+
+
+def test_incidents_raise_request_prints_the_case_for_that_incident(
+    connected: Run, sandbox: Sandbox
+) -> None:
+    connected("allowlist", "add", "sf-local", "flow:Account_Revenue_Rollup")
+    connected("allowlist", "add", "hs-local", "workflow:101")
+    connected("status", "--check")  # a stored reading: the limit the request counts from
+    braked = connected("brake", "--reason", "usage at 92%", "--yes", "--json")
+    incidents = as_json(braked)["incidents"]
+    # When the raise is asked for each incident
+    salesforce = connected("incidents", incidents["sf-local"], "--raise-request")
+    hubspot = connected("incidents", incidents["hs-local"], "--raise-request")
+    as_data = connected("incidents", incidents["sf-local"], "--raise-request", "--json")
+    # Then Salesforce's is the case's answers, from the journal: what was braked, the limit
+    assert salesforce.exit_code == 0, salesforce.output
+    text = salesforce.stdout
+    assert text.startswith("Ask Salesforce for a temporary increase (paste into a case):")
+    assert "3. Organization ID: " in text
+    assert "Already switched off: flow:Account_Revenue_Rollup." in text
+    assert "(calls per hour x 24 - 100,000) x 1.5" in text  # the stored limit, no rate yet
+    assert "7. Needed until: " in text
+    assert as_json(as_data)["raise_request"] == text.rstrip("\n")
+    # and HubSpot's the pack, never a case
+    assert hubspot.exit_code == 0, hubspot.output
+    assert hubspot.stdout.startswith("Raise HubSpot's daily limit (API limit increase pack):")
+    assert "Organization ID" not in hubspot.stdout
+    # and no credential of either connection is in them
+    secrets = (
+        sandbox.salesforce.settings.client_secret,
+        sandbox.hubspot.settings.token,
+    )
+    assert not [s for s in secrets if s in text or s in hubspot.stdout]
+
+
+def test_a_raise_request_needs_an_incident(connected: Run) -> None:
+    missing = connected("incidents", "nope", "--raise-request")
+    without = connected("incidents", "--raise-request")
+    assert missing.exit_code == 3
+    assert "no incident 'nope'" in missing.stderr
+    assert without.exit_code == 2
+    assert "--raise-request needs an incident" in without.stderr

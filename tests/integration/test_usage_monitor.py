@@ -254,6 +254,29 @@ def test_salesforce_over_limit_is_critical_without_retry_storm(stack: LocalStack
     assert stack.sandbox.salesforce_server.requests_served - served == 1  # warm token
 
 
+def test_the_exhausted_alert_pre_fills_the_salesforce_case_without_a_call_more(
+    stack: LocalStack,
+) -> None:
+    # Given an org read at 50 %, then spent in the 20 minutes before the next check
+    stack.add_salesforce()
+    stack.sandbox.salesforce.add_usage(50_000)
+    stack.check()
+    tick(stack, 20)
+    stack.sandbox.salesforce.add_usage(51_000)
+    served = stack.sandbox.salesforce_server.requests_served
+    # When the monitor finds the limit exhausted
+    row = row_of(stack.check(), "sf-prod")
+    # Then the alert carries the case, with the org id the token names and the rate that
+    # spent the limit (at least 50,000 calls in 20 minutes), for no call beyond /limits
+    assert stack.sandbox.salesforce_server.requests_served - served == 1  # warm token
+    assert row["limit_exhausted"] is True
+    (alert,) = stack.alerts()
+    assert "Ask Salesforce for a temporary increase (paste into a case):" in alert.body
+    assert "3. Organization ID: 00D5g000004Sandbox" in alert.body
+    assert "per 24 hours on top of the limit of 100,000" in alert.body
+    assert "calls/hour x 24 h" in alert.body
+
+
 def test_hubspot_over_limit_is_critical_without_retry_storm(stack: LocalStack) -> None:
     stack.add_hubspot()
     stack.allow("hs-main", "workflow:12345")
@@ -266,6 +289,7 @@ def test_hubspot_over_limit_is_critical_without_retry_storm(stack: LocalStack) -
     assert alert.attributes["kind"] == "limit_exhausted"
     assert "API-based braking is no longer possible on HubSpot" in alert.body
     assert "workflow:12345" in alert.body
+    assert "Raise HubSpot's daily limit (API limit increase pack):" in alert.body
 
 
 # Broken connections -----------------------------------------------------------------------

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.attribution import Suspects
 from apibrake.models.connection import AutoBrake, Connection, Platform
+from apibrake.warn import raise_request
 from apibrake.warn import suspects as wording
 from apibrake.warn.publisher import Alert
 from apibrake.warn.rules import AlertKind, DueAlert
@@ -74,6 +75,11 @@ class AlertContext:
     # Who is spending the calls and what changed before the burn (attribution, issue 12).
     suspects: Suspects | None = None
     brake_ahead: BrakeAhead | None = None  # braked before the threshold: the rate, the projection
+    # What the limit-exhausted alert's pre-filled raise needs (warn/raise_request.py): the
+    # org id the token names, and the limit and rate of the readings before it ran out.
+    org_id: str | None = None
+    limit_before: int | None = None
+    rate_before_per_hour: float | None = None
 
 
 def compose(connection: Connection, due: DueAlert, context: AlertContext) -> Alert:
@@ -90,6 +96,7 @@ def compose(connection: Connection, due: DueAlert, context: AlertContext) -> Ale
         *_figures(connection, context.forecast),
         wording.section(suspects, now=now, salesforce=salesforce),
         _brake_scope(connection, due, context),
+        _raise_request(connection, due, context, suspects, now),
         _commands(connection, due, context),
     ]
     forecast = context.forecast
@@ -327,6 +334,35 @@ def _brake_scope(connection: Connection, due: DueAlert, context: AlertContext) -
         note = f" - {entry.note}" if entry.note else ""
         lines.append(f"  - {entry.automation} (tier {entry.tier}){note}")
     return "\n".join(lines)
+
+
+def _raise_request(
+    connection: Connection,
+    due: DueAlert,
+    context: AlertContext,
+    suspects: Suspects | None,
+    now: datetime,
+) -> str:
+    """Only when the limit is spent: more calls are then the one thing that restarts the
+    integrations before the window recovers. Email and chat only, never the SMS."""
+    if due.kind is not AlertKind.LIMIT_EXHAUSTED:
+        return ""
+    facts = raise_request.RaiseFacts(
+        platform=connection.platform,
+        connection_id=connection.connection_id,
+        label=connection.display_name,
+        today=now.astimezone(UTC).date(),
+        exhausted_at=now,
+        limit=context.limit_before,
+        rate_per_hour=context.rate_before_per_hour,
+        org_id=context.org_id,
+        suspects=suspects,
+        to_stop_by_hand=[
+            entry.automation
+            for entry in sorted(context.allowlist, key=lambda entry: (entry.tier, entry.automation))
+        ],
+    )
+    return raise_request.compose(facts)
 
 
 def brake_command(

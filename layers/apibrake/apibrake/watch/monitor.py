@@ -59,6 +59,7 @@ from apibrake.watch.cadence import Intervals
 from apibrake.watch.forecast import (
     DEFAULT_RATE_WINDOW,
     Forecast,
+    burn_rate_per_hour,
     forecast,
     rate_since_last_check,
 )
@@ -288,7 +289,8 @@ class UsageMonitor:
             read = await read_usage(connection, platform_client, now=self._clock())
         except DailyLimitExhausted as error:
             _count_calls(row, platform_client)
-            return await self._in_thread(self._exhausted, connection, row, error)
+            org_id = await _org_id_without_calls(connection, platform_client)
+            return await self._in_thread(self._exhausted, connection, row, error, org_id)
         except SecretInvalid as error:
             return await self._failed(connection, row, str(error), "SecretInvalid", error.field)
         except SecretUnreadable as error:
@@ -531,7 +533,11 @@ class UsageMonitor:
         return True
 
     def _exhausted(
-        self, connection: Connection, row: ConnectionCheck, error: DailyLimitExhausted
+        self,
+        connection: Connection,
+        row: ConnectionCheck,
+        error: DailyLimitExhausted,
+        org_id: str | None = None,
     ) -> ConnectionCheck:
         now = self._clock()
         row.temperature = Temperature.WARM  # the platform refuses calls: minute checks cannot help
@@ -545,10 +551,15 @@ class UsageMonitor:
         won = self._alerts.claim(connection, [exhausted_alert()], now=now, window_ends=ends)
         if won and connection.platform is Platform.SALESFORCE:
             row.suspects = self._collected_suspects(connection, now)
+        history = self._recent_readings(connection.connection_id, now) if won else []
+        limit, rate = _usage_before_exhaustion(connection, history, now)
         context = replace(
             self._context(None, error.message, False),
-            previous_check=self._previous_check(connection.connection_id, now) if won else None,
+            previous_check=_previous_check(history, now),
             suspects=row.suspects,
+            org_id=org_id,
+            limit_before=limit,
+            rate_before_per_hour=rate,
         )
         row.alerts_sent = self._alerts.send(connection, won, context)
         return row
@@ -625,18 +636,8 @@ class UsageMonitor:
             )
         return row
 
-    def _previous_check(self, connection_id: str, now: datetime) -> tuple[float, float] | None:
-        """(minutes ago, percent) of the last reading before the limit ran out: was it
-        exhausted between two checks (detection too late)?"""
-        readings = self._state.readings_since(connection_id, now - PREVIOUS_CHECK_LOOKBACK)
-        last = max(
-            (r for r in readings if r.taken_at < now and not r.stale),
-            key=lambda r: r.taken_at,
-            default=None,
-        )
-        if last is None:
-            return None
-        return (now - last.taken_at).total_seconds() / 60.0, last.percent
+    def _recent_readings(self, connection_id: str, now: datetime) -> list[UsageReading]:
+        return self._state.readings_since(connection_id, now - PREVIOUS_CHECK_LOOKBACK)
 
     def _window_ends(
         self, connection: Connection, now: datetime, resets_at: datetime | None
@@ -659,6 +660,58 @@ class UsageMonitor:
             region=self._options.region,
             horizon_minutes=self._options.forecast_horizon_minutes,
         )
+
+
+def _last_fresh(readings: list[UsageReading], now: datetime) -> UsageReading | None:
+    return max(
+        (r for r in readings if r.taken_at < now and not r.stale),
+        key=lambda r: r.taken_at,
+        default=None,
+    )
+
+
+def _previous_check(readings: list[UsageReading], now: datetime) -> tuple[float, float] | None:
+    """(minutes ago, percent) of the last reading before the limit ran out: was it
+    exhausted between two checks (detection too late)?"""
+    last = _last_fresh(readings, now)
+    if last is None:
+        return None
+    return (now - last.taken_at).total_seconds() / 60.0, last.percent
+
+
+def _usage_before_exhaustion(
+    connection: Connection, readings: list[UsageReading], now: datetime
+) -> tuple[int | None, float | None]:
+    """The limit and the burn per hour of the last hour, for the pre-filled raise. Usage
+    stands at the limit now (the platform refuses calls), so that point joins the readings:
+    a limit spent between two checks still gives a rate, at least the one that spent it."""
+    last = _last_fresh(readings, now)
+    if last is None or not last.limit:
+        return None, None
+    spent = UsageReading(
+        used=max(last.used, last.limit), limit=last.limit, taken_at=now, source=last.source
+    )
+    rate = burn_rate_per_hour(
+        [*readings, spent],
+        now=now,
+        window=DEFAULT_RATE_WINDOW,
+        resets=connection.platform is Platform.HUBSPOT,
+    )
+    return last.limit, rate
+
+
+async def _org_id_without_calls(connection: Connection, platform_client: Any) -> str | None:
+    """The Salesforce org id for the pre-filled raise, when the token names it: a bonus, so
+    any failure leaves the placeholder and the alert goes out all the same."""
+    find_org = getattr(platform_client, "org_id_without_calls", None)
+    if connection.platform is not Platform.SALESFORCE or find_org is None:
+        return None
+    try:
+        found: str | None = await find_org()
+    except Exception:
+        logger.warning("org id not known", extra={"connection_id": connection.connection_id})
+        return None
+    return found
 
 
 def _not_reached(connection: Connection) -> ConnectionCheck:

@@ -88,9 +88,12 @@ class SalesforceTokenProvider:
 
     async def org_id(self) -> str | None:
         """The org's id, from the token's identity URL (`.../id/<org id>/<user id>`)."""
-        identity = (await self._identified()).identity
-        parts = identity.rstrip("/").rsplit("/", 2) if identity else []
-        return parts[-2] if len(parts) == 3 else None
+        return _org_of((await self._identified()).identity)
+
+    async def org_id_from_token(self) -> str | None:
+        """The org's id only when the token answer carried its identity URL: never the
+        UserInfo call, for an org whose limit is spent (the raise asks for it then)."""
+        return _org_of((await self._current()).identity)
 
     async def _identified(self) -> CachedToken:
         """The token with its identity URL. An answer without `id` (reported in 2026) is
@@ -176,3 +179,8 @@ def _secret_parts(credentials: SalesforceClientCredentials | SalesforceJwtBearer
         credentials.client_id.get_secret_value(),
         credentials.client_secret.get_secret_value(),
     ]
+
+
+def _org_of(identity: str | None) -> str | None:
+    parts = identity.rstrip("/").rsplit("/", 2) if identity else []
+    return parts[-2] if len(parts) == 3 else None

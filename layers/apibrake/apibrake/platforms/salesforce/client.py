@@ -113,6 +113,15 @@ class SalesforceClient:
             self._org_id = found
         return self._org_id
 
+    async def org_id_without_calls(self) -> str | None:
+        """The org's id when the token already names it (free), else None: never a query,
+        for an org whose limit is spent."""
+        if self._org_id is not None:
+            return self._org_id
+        find_org = getattr(self._authorized.tokens, "org_id_from_token", None)
+        found: str | None = await find_org() if find_org is not None else None
+        return found
+
     async def describe_global(self) -> list[dict[str, Any]]:
         """Every sObject the user sees (`customSetting` marks custom settings)."""
         body = await self._authorized.request_parsed(

@@ -131,7 +131,15 @@ def _rehearse(stack: Target, connection_id: str, canary: Canary) -> RehearsalRec
         ]
     else:
         released = stack.invoke(
-            "restore", {"action": "release", "incident_id": record.incident_id, "force": True}
+            "restore",
+            {
+                "action": "release",
+                "incident_id": record.incident_id,
+                "force": True,
+                # Only the canary, decided by the restorer under the incident's lease: a
+                # real brake joining after the check above keeps its rows braked.
+                "only": [canary.automation],
+            },
         )
         record.calls += _calls(released, connection_id)
         record.released = _status(released, canary.automation) == "released"

@@ -146,3 +146,34 @@ def test_connections_test_shows_each_kind_rehearsed(connected: Run, sandbox: San
     for kind in ("flow", "scheduled_apex", "setting"):
         assert checks[f"{kind}: rehearsal"]["outcome"] == "ok"
         assert checks[f"{kind}: rehearsal"]["detail"].startswith("rehearsed ")
+
+
+def test_a_release_naming_only_some_rows_leaves_the_others_braked(
+    connected: Run, sandbox: Sandbox
+) -> None:
+    """The race the rehearsal's own check cannot close: a real brake joins the rehearsal's
+    incident after the check. The restorer, under the incident's lease, releases only the
+    rows the event names (`only`); the others stay braked and the incident open."""
+    connected("allowlist", "add", "sf-local", "flow:Account_Revenue_Rollup")
+    connected("allowlist", "add", "sf-local", "flow:Lead_Assignment_Process")
+    braked = connected("brake", "--connection", "sf-local", "--reason", "x", "--yes", "--json")
+    incident_id = as_json(braked)["incidents"]["sf-local"]
+    assert sandbox.salesforce.flow("Lead_Assignment_Process").active_version is None
+    with local_target(Output(json_mode=True)) as stack:
+        report = stack.invoke(
+            "restore",
+            {
+                "action": "release",
+                "incident_id": incident_id,
+                "force": True,
+                "only": ["flow:Account_Revenue_Rollup"],
+            },
+        )
+        meta = stack.journal.meta(incident_id)
+    released = {r["name"]: r["status"] for r in report["rows"]}
+    assert released["Account_Revenue_Rollup"] == "released"
+    assert released["Lead_Assignment_Process"] != "released"
+    assert sandbox.salesforce.flow("Account_Revenue_Rollup").active_version == 3
+    assert sandbox.salesforce.flow("Lead_Assignment_Process").active_version is None
+    assert meta is not None
+    assert meta.status == "open"

@@ -91,3 +91,11 @@ def test_a_two_hour_batch_that_ended_half_an_hour_ago_is_no_step() -> None:
             UsageReading(used=used, limit=LIMIT, taken_at=at, source=ReadingSource.LIMITS_ENDPOINT)
         )
     assert decide(series) is None
+
+
+def test_no_step_brake_at_or_below_the_release_threshold() -> None:
+    """A brake the scheduled release would undo before the next step stops nothing."""
+    series = stepped(74_000, steps=4)  # 86.3 % now
+    common = {"threshold": THRESHOLD, "now": series[-1].taken_at, "resets_at": None}
+    assert brake_before_next_step(series, rate_now_per_hour=0.0, floor=87.0, **common) is None
+    assert brake_before_next_step(series, rate_now_per_hour=0.0, floor=50.0, **common)

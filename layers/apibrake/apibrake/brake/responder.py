@@ -224,12 +224,14 @@ class _ConnectionBrake(IncidentWork):
             e.automation
             for e in usable
             if ADAPTERS[e.kind].platform is not self.connection.platform
+            # a protected consumer is never braked, named or not
+            or self.connection.protected.refusal(e.automation) is not None
         ]
         if refused:
             self.fail(
                 FailureCode.INVALID,
                 f"only names {', '.join(refused)}, not on the allowlist of {self.cid} for its "
-                "platform: nothing braked",
+                "platform, or protected: nothing braked",
                 "only",
             )
             self.refused = True

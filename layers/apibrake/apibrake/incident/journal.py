@@ -165,14 +165,21 @@ class JournalStore:
         return datetime.fromtimestamp(int(until), tz=UTC) if until is not None else None
 
     def save_meta(self, meta: IncidentMeta) -> None:
-        """Updates the header's fields, leaving a lease held on it in place."""
+        """Updates the header's fields, leaving a lease held on it in place. A field set
+        back to None is removed (an item leaves None out), not left at its old value: a
+        rehearsal's `only` a real brake cleared must not linger."""
         values = {k: v for k, v in self._meta_item(meta).items() if k not in ("pk", "sk")}
+        cleared = [k for k, v in meta.model_dump().items() if v is None and k not in values]
         names = {f"#f{i}": name for i, name in enumerate(values)}
+        removed = {f"#r{i}": name for i, name in enumerate(cleared)}
+        update = "SET " + ", ".join(f"{n} = :v{n[2:]}" for n in names)
+        if removed:
+            update += " REMOVE " + ", ".join(removed)
         self._dynamodb.update_item(
             TableName=self._table,
             Key={"pk": _incident_pk(meta.incident_id), "sk": {"S": "meta"}},
-            UpdateExpression="SET " + ", ".join(f"{n} = :v{n[2:]}" for n in names),
-            ExpressionAttributeNames=names,
+            UpdateExpression=update,
+            ExpressionAttributeNames={**names, **removed},
             ExpressionAttributeValues={f":v{i}": value for i, value in enumerate(values.values())},
         )
 

@@ -56,6 +56,8 @@ class ReleaseKey(BaseModel):
     incident_id: str  # "*" for the scheduled form
     force: bool
     window: str  # UTC five-minute slot of the request
+    # A rehearsal's release of its canary only is another request than the whole release.
+    only: list[str] | None = None
 
     @classmethod
     def of(cls, request: ReleaseEvent | ReleaseRecoveredEvent, now: datetime) -> ReleaseKey:
@@ -63,6 +65,7 @@ class ReleaseKey(BaseModel):
             incident_id=getattr(request, "incident_id", "*"),
             force=getattr(request, "force", False),
             window=f"{now:%Y-%m-%dT%H}:{now.minute // 5:02d}",
+            only=getattr(request, "only", None),
         )
 
     def already_running(self) -> dict[str, str]:

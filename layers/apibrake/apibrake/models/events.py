@@ -70,6 +70,9 @@ class ReleaseEvent(BaseModel):
     incident_id: Annotated[str, Field(min_length=1)]
     dry_run: bool = False
     force: bool = False  # operator override: release even if the window has not recovered
+    # Release only these allowlist keys' rows (a rehearsal's canary); the incident's other
+    # rows (a real brake that joined it) stay braked for the usual release.
+    only: Annotated[list[AutomationKey], Field(min_length=1, max_length=ONLY_MAX)] | None = None
 
 
 class ReleaseRecoveredEvent(BaseModel):

@@ -55,6 +55,7 @@ async def release(request: ReleaseEvent, deps: IncidentDeps, deadline: Deadline)
         work = _IncidentRelease(
             request.incident_id, deps, aws, deadline, request.dry_run, request.force
         )
+        work.only = set(request.only) if request.only else None
         outcome = await work.safely()
     return incident_report("release", request.incident_id, [outcome], dry_run=request.dry_run)
 
@@ -112,6 +113,7 @@ class _IncidentRelease(IncidentWork):
         self.driven: DrivenWindows | None = None  # set once the incident is known
         self.held: dict[int, str] = {}  # id(row) -> why it waits for a driven connection
         self.waiting: str | None = None  # why nothing is released yet
+        self.only: set[str] | None = None  # release only these keys' rows (a rehearsal)
         self.readings: list[UsageReading] = []  # the stored readings the recovery gate read
 
     async def run(self) -> ConnectionOutcome:
@@ -260,7 +262,11 @@ class _IncidentRelease(IncidentWork):
     async def _release(
         self, client: object, connection: Connection, meta: IncidentMeta, rows: list[JournalRow]
     ) -> None:
-        open_rows = _open_rows(rows)
+        open_rows = [
+            row
+            for row in _open_rows(rows)
+            if self.only is None or f"{row.kind.value}:{row.name}" in self.only
+        ]
         if not open_rows:
             await self.journal(rows)  # settled just now as "nothing to restore"
         acting = await self._release_open_rows(client, connection, meta, open_rows)

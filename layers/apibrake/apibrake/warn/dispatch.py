@@ -64,7 +64,8 @@ class AlertDispatcher:
             return []
         top = max(won, key=lambda alert: alert.rank)
         others = [alert.key for alert in won if alert is not top]
-        entries = self._allowlist(connection.connection_id)
+        # Canaries are never braked for real: an alert never lists them to switch off.
+        entries = [e for e in self._allowlist(connection.connection_id) if not e.canary]
         full = replace(context, allowlist=entries, also_crossed=others)
         try:
             self._publisher.publish(compose(connection, top, full))

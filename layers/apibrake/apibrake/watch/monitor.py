@@ -477,6 +477,9 @@ class UsageMonitor:
             resets_at=resets_at,
             rate_now_per_hour=rate_now,
             tail_minutes=connection.tail_minutes,
+            # Below release_below the scheduled release would put it all back before the
+            # next step: such a brake would stop nothing and alert again every hour.
+            floor=connection.release_below,
         )
 
     def _send_notices(self, connection: Connection, read: UsageRead, now: datetime) -> list[str]:

@@ -52,8 +52,10 @@ def brake_before_next_step(
     resets_at: datetime | None,
     rate_now_per_hour: float | None,
     tail_minutes: float = 0.0,
+    floor: float = 0.0,
 ) -> BrakeAhead | None:
-    """`readings`: one source's readings, the current one included (newest)."""
+    """`readings`: one source's readings, the current one included (newest); no brake
+    below `floor` percent (the connection's release_below)."""
     if resets_at is not None and resets_at - now < HOUR:
         return None  # the reset comes first
     ordered = _usable(readings, now, resets=resets_at is not None)
@@ -65,6 +67,8 @@ def brake_before_next_step(
     target = newest.limit * threshold / 100.0
     quiet = rate_now_per_hour is not None and rate_now_per_hour <= pace * QUIET_SHARE
     if pace <= 0 or newest.used >= target or newest.used + pace < target or not quiet:
+        return None
+    if newest.used <= newest.limit * floor / 100.0:
         return None
     if not all(_flat_stretch(ordered, marks[k + 1], marks[k], pace) for k in range(PACE_HOURS)):
         return None  # one long climb, not steps

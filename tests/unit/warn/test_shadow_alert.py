@@ -66,3 +66,18 @@ def test_nothing_running_is_said() -> None:
     told = alert([row("Old_Import", RowStatus.ALREADY_OFF)])
     assert "would have braked nothing" in told.body
     assert told.sms == "apibrake WARNING sf-prod: shadow: would have braked 0. Nothing changed."
+
+
+def test_a_plan_that_would_fail_says_so_not_nothing_to_brake() -> None:
+    told = alert(
+        [
+            row("Account_Rollup", RowStatus.WOULD_BRAKE, {"active_version": 3}),
+            row("Lead_Router", RowStatus.FAILED),
+        ]
+    )
+    assert told.subject == (
+        "[apibrake] WARNING sf-prod: shadow: would have braked 1 automation, would have "
+        "failed on 1, nothing changed"
+    )
+    assert "The real brake would have FAILED on these" in told.body
+    assert "It would have left alone" not in told.body

@@ -229,7 +229,8 @@ def would_have_braked(
     what it would have switched off, with each automation's state before, and that nothing
     changed. A warning, not critical: nothing stopped, and the threshold alerts still go out."""
     planned = [row for row in rows if row.status is RowStatus.WOULD_BRAKE]
-    left = [row for row in rows if row.status is not RowStatus.WOULD_BRAKE]
+    failing = [row for row in rows if row.status in _TROUBLE]
+    left = [row for row in rows if row.status is not RowStatus.WOULD_BRAKE and row not in failing]
     resolved = _resolved(rows, before)
     story = wording.story(resolved, None, now=now or datetime.now(UTC), braked_at=None)
     sections = [
@@ -238,6 +239,12 @@ def would_have_braked(
         f"{_PLATFORM_NAMES.get(platform, 'the platform')}.",
         f"Why: {reason}" if reason else "",
         _planned_text(planned),
+        (
+            "The real brake would have FAILED on these (fix them before trusting the "
+            "auto-brake: `apibrake connections test`):\n" + _rows_text(failing)
+        )
+        if failing
+        else "",
         ("It would have left alone:\n" + _rows_text(left)) if left else "",
         f"API calls spent on the plan (reads only): {calls}; the real brake would have spent "
         f"{planned_calls} more to make and verify the changes.",
@@ -246,10 +253,11 @@ def would_have_braked(
         story,
     ]
     count = len(planned)
+    failed = f", would have failed on {len(failing)}" if failing else ""
     return Alert(
         subject=(
             f"[apibrake] WARNING {connection_id}: shadow: would have braked {count} "
-            f"{'automation' if count == 1 else 'automations'}, nothing changed"
+            f"{'automation' if count == 1 else 'automations'}{failed}, nothing changed"
         ),
         body="\n\n".join(section.strip("\n") for section in sections if section) + "\n",
         sms=_shadow_sms(connection_id, planned),

@@ -81,7 +81,7 @@ def test_the_query_asks_both_id_forms_escaped_and_one_page() -> None:
     assert soql.endswith("LIMIT 2000")
 
 
-def test_calls_count_from_the_users_own_freeze_in_either_id_form() -> None:
+def test_calls_count_from_a_minute_after_the_users_own_freeze_in_either_id_form() -> None:
     (user,) = frozen_users([_row()], META)
 
     def event(uid: str, at: str) -> dict[str, Any]:
@@ -89,7 +89,8 @@ def test_calls_count_from_the_users_own_freeze_in_either_id_form() -> None:
 
     records = [
         event(USER_ID, "2026-11-02T12:05:00.000+0000"),
-        event(USER_ID[:15], "2026-11-02T12:00:07.000+0000"),
+        event(USER_ID[:15], "2026-11-02T12:01:07.000+0000"),
+        event(USER_ID, "2026-11-02T12:00:40.000+0000"),  # in flight at the freeze
         event(USER_ID, "2026-11-02T12:00:06.000+0000"),  # before the freeze
         event("0055g0000000009AAA", "2026-11-02T12:05:00.000+0000"),  # someone else
     ]

@@ -122,13 +122,19 @@ def event_log_calls_since(since: datetime, user_ids: Sequence[str]) -> str:
     )
 
 
+# A request already in flight when the freeze landed is logged just after it: calls in
+# this first minute prove nothing about the freeze (its alert advises an irreversible revoke).
+IN_FLIGHT = timedelta(minutes=1)
+
+
 def calls_after_freeze(records: Sequence[dict[str, Any]], user: FrozenUser) -> int:
-    """The user's events from its own `counted_from` (the query starts at the earliest)."""
+    """The user's events from its own `counted_from` plus IN_FLIGHT (the query starts at
+    the earliest)."""
     return sum(
         1
         for record in records
         if str(record.get("UserIdentifier") or "")[:15] == user.user_id[:15]
-        and parse_time(str(record.get("Timestamp"))) >= user.counted_from
+        and parse_time(str(record.get("Timestamp"))) >= user.counted_from + IN_FLIGHT
     )
 
 

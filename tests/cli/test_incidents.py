@@ -9,6 +9,10 @@ from apibrake.incident.records import SHADOW_STATUS, BrakeState, IncidentMeta, J
 from apibrake.models.allowlist import AutomationKind
 from apibrake.models.attribution import AttributionSource, Consumer, ConsumerKind, Suspects
 from apibrake.models.connection import Platform
+from apibrake.store.state import StateStore
+from apibrake.warn.rules import AUTO_BRAKE_KEY, MONITOR_REQUESTER
+from apibrake_cli.local import local_target
+from apibrake_cli.output import Output
 from localaws import LocalAws
 from sandbox.server import Sandbox
 from tests.cli.conftest import Run, as_json
@@ -273,3 +277,36 @@ def test_a_raise_request_needs_an_incident(connected: Run) -> None:
     assert "no incident 'nope'" in missing.stderr
     assert without.exit_code == 2
     assert "--raise-request needs an incident" in without.stderr
+
+
+def test_an_automatic_brake_finding_the_incident_held_gives_its_claim_back(
+    connected: Run, aws: LocalAws
+) -> None:
+    """A rehearsal (or a person) holds the incident when the monitor's brake arrives: the
+    monitor confirmed its once-a-window claim on invoking, so the responder gives it back
+    and the next tick brakes."""
+    connected("allowlist", "add", "sf-local", "flow:Account_Revenue_Rollup")
+    braked = connected("brake", "--connection", "sf-local", "--reason", "92%", "--yes", "--json")
+    incident_id = as_json(braked)["incidents"]["sf-local"]
+    journal = JournalStore(aws.client("dynamodb"), aws.table_name("StateTable"))
+    state = StateStore(
+        aws.client("dynamodb"), aws.table_name("StateTable"), reading_ttl=timedelta(hours=48)
+    )
+    now = datetime.now(UTC)
+    assert journal.acquire_lease(
+        incident_id, "a-rehearsal", now=now, until=now + timedelta(minutes=15)
+    )
+    assert state.claim_alert(
+        "sf-local", AUTO_BRAKE_KEY, now=now, window_ends=now + timedelta(hours=20)
+    )
+    state.confirm_alert_claim("sf-local", AUTO_BRAKE_KEY)
+
+    with local_target(Output(json_mode=True)) as stack:
+        report = stack.invoke(
+            "brake",
+            {"action": "brake", "connection_id": "sf-local", "tier": 2, "reason": "auto",
+             "requested_by": MONITOR_REQUESTER},
+        )  # fmt: skip
+
+    assert [e["code"] for e in report["errors"]] == ["busy"]
+    assert AUTO_BRAKE_KEY not in state.live_alert_claims("sf-local", now=datetime.now(UTC))

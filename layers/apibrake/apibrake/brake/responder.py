@@ -10,6 +10,7 @@ drive them (`drives`) braked in their own incidents.
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime, timedelta
 
 from apibrake.aws_threads import AWS_THREADS, AwsThreads
@@ -40,6 +41,7 @@ from apibrake.models.events import BrakeEvent
 from apibrake.models.reports import AutomationRow, FailureCode, IncidentReport, RowStatus
 from apibrake.store.allowlist import InvalidEntry
 from apibrake.warn.incident_alerts import human_must_act, summary_alert
+from apibrake.warn.rules import AUTO_BRAKE_KEY, MONITOR_REQUESTER
 
 # Connections braked at once: each holds platform connections and journal calls in flight.
 CONNECTIONS_AT_ONCE = 25
@@ -49,6 +51,8 @@ _RETRIED_STATES = frozenset({BrakeState.PENDING, BrakeState.FAILED})
 # A brake nobody told who burned the calls (a person's, a linked one) asks the attribution
 # sources about this window, from data already collected only: the brake spends no call on it.
 SUSPECTS_LOOKBACK = timedelta(hours=2)
+
+logger = logging.getLogger(__name__)
 
 
 def incident_id_for(connection_id: str, deps: IncidentDeps) -> str:
@@ -305,6 +309,7 @@ class _ConnectionBrake(IncidentWork):
             return True
         busy = self.meta.incident_id
         self.meta = None  # someone else holds it: leave it to them
+        self._let_the_monitor_try_again()
         self.outcome.rows += [brake_row(r) for r in self.deps.journal.rows(busy)]
         self.fail(
             FailureCode.BUSY,
@@ -312,6 +317,17 @@ class _ConnectionBrake(IncidentWork):
         )
         self.outcome.complete = False  # not cached: a later trigger does the work
         return False
+
+    def _let_the_monitor_try_again(self) -> None:
+        """The automatic brake found the incident held (a rehearsal's brake or release, a
+        person's brake): the monitor confirmed its once-a-window claim when it invoked us,
+        so give the claim back, or no tick would brake again until the window ends."""
+        if self.request.requested_by != MONITOR_REQUESTER or self.deps.state is None:
+            return
+        try:
+            self.deps.state.release_alert_claim(self.cid, AUTO_BRAKE_KEY)
+        except Exception:  # the brake's report must still go out
+            logger.exception("auto-brake claim not given back", extra={"connection_id": self.cid})
 
     def _finish(self) -> None:
         assert self.meta is not None

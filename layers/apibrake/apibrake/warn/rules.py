@@ -20,6 +20,8 @@ BRAKE_KEY_PREFIX = "brake:"
 OUTSIDE_REACH_KEY = "outside_reach"
 # The monitor claims the auto-brake once per window; closing an incident gives it back.
 AUTO_BRAKE_KEY = "auto_brake"
+# Who the automatic brake says asked for it (the brake event's `requested_by`).
+MONITOR_REQUESTER = "usage_monitor"
 
 
 class AlertKind(StrEnum):

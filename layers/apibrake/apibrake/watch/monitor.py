@@ -43,6 +43,7 @@ from apibrake.warn.notices import connection_notices
 from apibrake.warn.publisher import Alert, Severity
 from apibrake.warn.rules import (
     AUTO_BRAKE_KEY,
+    MONITOR_REQUESTER,
     AlertKind,
     DueAlert,
     brake_threshold_alert,
@@ -521,7 +522,7 @@ class UsageMonitor:
             action="brake",
             connection_id=cid,
             reason=brake_reason(connection, outlook, ahead),
-            requested_by="usage_monitor",
+            requested_by=MONITOR_REQUESTER,
             suspects=suspects,  # the brake report's "before": no platform call of its own
             tier=connection.auto_brake_tier,
         )

@@ -18,6 +18,7 @@ from apibrake.models.attribution import Suspects
 from apibrake.models.connection import Connection
 from apibrake.models.events import BrakeEvent
 from apibrake.warn.claims import AlertClaims
+from apibrake.warn.rules import MONITOR_REQUESTER
 from apibrake.warn.trigger import Invoker
 from apibrake.watch.ahead import BrakeAhead
 from apibrake.watch.forecast import Forecast
@@ -72,7 +73,7 @@ def start_shadow_brake(
         dry_run=True,
         shadow=True,
         reason=f"shadow mode: {brake_reason(connection, outlook, ahead, shadow=True)}",
-        requested_by="usage_monitor",
+        requested_by=MONITOR_REQUESTER,
         suspects=suspects,
         tier=connection.auto_brake_tier,  # what the real auto-brake would take
     )

@@ -206,17 +206,33 @@ def _invoke(
     "--incident", "incident_id", help="The incident to release [default: every recovered one]."
 )
 @click.option("--dry-run", is_flag=True, help="Plan only; change nothing.")
-@click.option("--force", is_flag=True, help="Release even if the window has not recovered.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Release even if the window has not recovered (held automations stay held).",
+)
+@click.option(
+    "--include",
+    "include",
+    multiple=True,
+    metavar="KIND:NAME",
+    help="Release this held automation too (a driver of the burn, once fixed). Repeatable.",
+)
 @common_options
-def release(incident_id: str | None, dry_run: bool, force: bool) -> None:
-    """Put back what a brake switched off, exactly as it was."""
+def release(incident_id: str | None, dry_run: bool, force: bool, include: tuple[str, ...]) -> None:
+    """Put back what a brake switched off, exactly as it was.
+
+    An automation that drove the burn and is unchanged since the brake is held braked;
+    fix it (a new flow version, a new workflow revision is seen as fixed), or name it with
+    --include to release it anyway."""
     out = output()
-    if force and not incident_id:
-        raise CliError(
-            "--force needs --incident ID",
-            code=ExitCode.BAD_INPUT,
-            hint=f"list them with {command_line('incidents')}",
-        )
+    for option, given in (("--force", force), ("--include", include)):
+        if given and not incident_id:
+            raise CliError(
+                f"{option} needs --incident ID",
+                code=ExitCode.BAD_INPUT,
+                hint=f"list them with {command_line('incidents')}",
+            )
     if incident_id:
         event: dict[str, Any] = {
             "action": "release",
@@ -224,6 +240,8 @@ def release(incident_id: str | None, dry_run: bool, force: bool) -> None:
             "dry_run": dry_run,
             "force": force,
         }
+        if include:
+            event["include"] = list(include)
     else:
         event = {"action": "release_recovered", "dry_run": dry_run}
     with target(out) as stack:
@@ -255,9 +273,23 @@ def release(incident_id: str | None, dry_run: bool, force: bool) -> None:
             else "no incident is open"
         )
         code = show_report(out, report, "Release", nothing)
+        explain_held(out, report, force=force)
         if is_busy(report):
             explain_busy(out, stack.journal, cids, "Run the same command again later.")
     raise click.exceptions.Exit(int(code))
+
+
+def explain_held(out: Output, report: dict[str, Any], *, force: bool) -> None:
+    """Held rows stay braked on purpose: say why, and that --force does not change it."""
+    held = [r for r in report.get("rows", []) if r.get("status") == "held"]
+    if not held or out.json_mode:
+        return
+    names = ", ".join(f"{r.get('kind')}:{r['name']}" for r in held)
+    out.say(
+        f"Held braked (they drove the burn and are unchanged since the brake): {names}. "
+        "Fix them, then release them with --include KIND:NAME"
+        + ("; --force does not release held automations." if force else ".")
+    )
 
 
 def incident_list(stack: Target) -> list[dict[str, Any]]:

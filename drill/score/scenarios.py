@@ -134,7 +134,7 @@ def _salesforce(name: str, state: Callable[..., None], *allowlist: str) -> Drill
 
 
 def _mass_update_reworked(sandbox: Sandbox) -> None:
-    sandbox.salesforce.set_flow_rate("Mass_Update_Accounts", records_costing(300))
+    sandbox.salesforce.rework_flow("Mass_Update_Accounts", records_costing(300))
 
 
 def _etl_batches_its_writes(sandbox: Sandbox) -> None:

@@ -186,6 +186,17 @@ class SalesforceOrg:
             self.accrue()
             self.records.flows[developer_name].records_per_hour = records_per_hour
 
+    def rework_flow(self, developer_name: str, records_per_hour: float) -> None:
+        """Its owner fixes the flow as Salesforce has it done: a new version saved (not yet
+        activated), and the pace it will have from now on."""
+        with self.lock:
+            self.accrue()
+            flow = self.records.flows[developer_name]
+            number = max(v.version_number for v in flow.versions) + 1
+            flow.versions.append(FlowVersion(self.ids.new(ids.FLOW_VERSION), number, is_draft=True))
+            flow.last_modified = self.clock.now()
+            flow.records_per_hour = records_per_hour
+
     def add_external_consumer(
         self, app_name: str, calls_per_hour: float, *, installed_by_hand: bool = False
     ) -> Caller:

@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 from apibrake.incident.journal import JournalStore
 from apibrake.incident.records import SHADOW_STATUS, BrakeState, IncidentMeta, JournalRow
 from apibrake.models.allowlist import AutomationKind
-from apibrake.models.attribution import AttributionSource, Consumer, ConsumerKind, Suspects
+from apibrake.models.attribution import (
+    AttributionSource,
+    Consumer,
+    ConsumerKind,
+    Driver,
+    DriverKind,
+    Suspects,
+)
 from apibrake.models.connection import Platform
 from apibrake.store.state import StateStore
 from apibrake.warn.rules import AUTO_BRAKE_KEY, MONITOR_REQUESTER
@@ -310,3 +317,39 @@ def test_an_automatic_brake_finding_the_incident_held_gives_its_claim_back(
 
     assert [e["code"] for e in report["errors"]] == ["busy"]
     assert AUTO_BRAKE_KEY not in state.live_alert_claims("sf-local", now=datetime.now(UTC))
+
+
+def test_a_held_driver_needs_include_and_force_alone_says_so(
+    connected: Run, sandbox: Sandbox, aws: LocalAws
+) -> None:
+    connected("allowlist", "add", "sf-local", "flow:Account_Revenue_Rollup")
+    braked = connected("brake", "--connection", "sf-local", "--reason", "92%", "--yes", "--json")
+    incident_id = as_json(braked)["incidents"]["sf-local"]
+    journal = JournalStore(aws.client("dynamodb"), aws.table_name("StateTable"))
+    meta = journal.meta(incident_id)
+    assert meta is not None
+    driver = Driver(
+        name="flow Account_Revenue_Rollup",
+        kind=DriverKind.SCHEDULED_RUNS,
+        count=24,
+        unit="runs",
+        automation="flow:Account_Revenue_Rollup",
+    )
+    journal.save_meta(  # as the monitor's brake event would have recorded it
+        meta.model_copy(
+            update={"suspects_before": Suspects(connection_id="sf-local", drivers=[driver])}
+        )
+    )
+
+    forced = connected("release", "--incident", incident_id, "--force")
+    included = connected(
+        "release", "--incident", incident_id, "--include", "flow:Account_Revenue_Rollup"
+    )
+
+    assert forced.exit_code == 0, forced.output
+    assert "held" in forced.stdout
+    assert "--force does not release held automations" in " ".join(forced.stdout.split())
+    assert included.exit_code == 0, included.output
+    assert "released" in included.stdout
+    assert sandbox.salesforce.flow("Account_Revenue_Rollup").active_version == 3
+    assert connected("release", "--include", "flow:X").exit_code == 2  # needs --incident

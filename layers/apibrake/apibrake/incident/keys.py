@@ -58,6 +58,8 @@ class ReleaseKey(BaseModel):
     window: str  # UTC five-minute slot of the request
     # A rehearsal's release of its canary only is another request than the whole release.
     only: list[str] | None = None
+    # Releasing held rows by name is another request than the release that held them.
+    include: list[str] | None = None
 
     @classmethod
     def of(cls, request: ReleaseEvent | ReleaseRecoveredEvent, now: datetime) -> ReleaseKey:
@@ -66,6 +68,7 @@ class ReleaseKey(BaseModel):
             force=getattr(request, "force", False),
             window=f"{now:%Y-%m-%dT%H}:{now.minute // 5:02d}",
             only=getattr(request, "only", None),
+            include=getattr(request, "include", None),
         )
 
     def already_running(self) -> dict[str, str]:

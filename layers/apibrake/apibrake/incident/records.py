@@ -50,6 +50,10 @@ class ReleaseState(StrEnum):
     NEEDS_HUMAN = "needs_human"
     FAILED = "failed"  # may be retried by the next release
     NOTHING = "nothing"  # the brake changed nothing here
+    # Kept braked on purpose: attribution named it as a driver of the burn and nobody has
+    # reworked it since, so putting it back would restart the fire (release/hold.py). Not
+    # settled: the incident stays open until a person fixes it or names it in `include`.
+    HELD = "held"
 
 
 # A shadow incident (auto_brake: shadow) journals what the brake would have changed. It has

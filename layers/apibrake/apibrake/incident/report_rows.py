@@ -23,6 +23,7 @@ _RELEASE_STATUS = {
     ReleaseState.FAILED: RowStatus.FAILED,
     ReleaseState.NOTHING: RowStatus.SKIPPED,
     ReleaseState.PENDING: RowStatus.SKIPPED,
+    ReleaseState.HELD: RowStatus.HELD,
 }
 
 

@@ -101,6 +101,9 @@ class Driver(BaseModel):
     automation: str | None = None  # the allowlist key when apibrake can stop it
     allowlisted: bool | None = None
     evidence: str = ""  # e.g. "activated after the newest usage data"
+    # When a person released it from an earlier incident without reworking it (within the
+    # last days): this burn is that runaway again (issue 25).
+    released_unchanged_at: datetime | None = None
 
 
 class Suspects(BaseModel):

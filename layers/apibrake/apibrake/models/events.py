@@ -73,6 +73,15 @@ class ReleaseEvent(BaseModel):
     # Release only these allowlist keys' rows (a rehearsal's canary); the incident's other
     # rows (a real brake that joined it) stay braked for the usual release.
     only: Annotated[list[AutomationKey], Field(min_length=1, max_length=ONLY_MAX)] | None = None
+    # Release these allowlist keys' held rows too: drivers of the burn a person has fixed
+    # (or accepts back unchanged). `force` alone never releases a held row.
+    include: Annotated[list[AutomationKey], Field(min_length=1, max_length=ONLY_MAX)] | None = None
+
+    @model_validator(mode="after")
+    def _include_sorted(self) -> ReleaseEvent:
+        if self.include is not None:
+            self.include = sorted(set(self.include))
+        return self
 
 
 class ReleaseRecoveredEvent(BaseModel):

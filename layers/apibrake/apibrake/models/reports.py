@@ -21,6 +21,7 @@ class RowStatus(StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"
     NEEDS_HUMAN = "needs_human"
+    HELD = "held"  # release kept it braked: it drove the burn and is unchanged since
 
 
 class AutomationRow(BaseModel):

@@ -4,7 +4,9 @@ Per incident: wait until the window has recovered (from stored readings when the
 spending no platform call), hold back rows that drive a connection still recovering, let
 the engine plan, act and verify, then close the incident once every row is settled and
 re-arm the connection's auto-brake. Anything a person changed since the brake is
-reported, never overwritten; a partial release resumes on the next run.
+reported, never overwritten; a partial release resumes on the next run. A driver of the
+burn that nobody reworked since the brake is held braked until a person fixes it or names
+it in `include` (release/hold.py).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from apibrake.models.reports import AutomationRow, FailureCode, IncidentReport
 from apibrake.models.usage import UsageReading
 from apibrake.release.driven import DrivenWindows
 from apibrake.release.freeze_watch import FreezeWatch
+from apibrake.release.hold import HoldPolicy, remember_released_unchanged
 from apibrake.release.rearm import rearm_brake
 from apibrake.release.recovery import recovery_from_stored, window_recovered
 from apibrake.warn.incident_alerts import summary_alert
@@ -56,6 +59,7 @@ async def release(request: ReleaseEvent, deps: IncidentDeps, deadline: Deadline)
             request.incident_id, deps, aws, deadline, request.dry_run, request.force
         )
         work.only = set(request.only) if request.only else None
+        work.include = frozenset(request.include or ())
         outcome = await work.safely()
     return incident_report("release", request.incident_id, [outcome], dry_run=request.dry_run)
 
@@ -111,9 +115,13 @@ class _IncidentRelease(IncidentWork):
         self.recovered_by_stored_data = False
         self.rearm = True  # closing the incident lets the monitor brake and alert again
         self.driven: DrivenWindows | None = None  # set once the incident is known
-        self.held: dict[int, str] = {}  # id(row) -> why it waits for a driven connection
+        self.awaiting_driven: dict[int, str] = {}  # id(row) -> why it waits for a driven connection
         self.waiting: str | None = None  # why nothing is released yet
         self.only: set[str] | None = None  # release only these keys' rows (a rehearsal)
+        self.include: frozenset[str] = frozenset()  # held rows a person releases explicitly
+        self.hold: HoldPolicy | None = None  # set once the incident is known
+        # Every open row was held before this run and still is: nothing new to tell.
+        self.same_holds = False
         self.readings: list[UsageReading] = []  # the stored readings the recovery gate read
 
     async def run(self) -> ConnectionOutcome:
@@ -135,6 +143,7 @@ class _IncidentRelease(IncidentWork):
             message = f"connection {meta.connection_id} no longer exists"
             return self.fail(FailureCode.NOT_FOUND, message, "connection_id")
         self.driven = DrivenWindows(self.deps, meta)
+        self.hold = HoldPolicy.for_incident(meta, self.include)
         if self.force:
             self.rearm = await self.off_loop(self._window_over, connection, meta)
         if not self.force and not await self.off_loop(self._may_start, connection, meta, rows):
@@ -184,8 +193,8 @@ class _IncidentRelease(IncidentWork):
         if decision is not None and not decision[0]:
             self.waiting = decision[1]
             return False
-        if self._hold_driving_rows(open_rows) == "all":
-            self.waiting = self._held_reasons()
+        if self._wait_for_driven(open_rows) == "all":
+            self.waiting = self._awaiting_reasons()
             return False
         return True
 
@@ -212,13 +221,13 @@ class _IncidentRelease(IncidentWork):
                 return False
         assert self.driven is not None
         await self.driven.decide_fresh(self.aws)
-        if await self.off_loop(self._hold_driving_rows, open_rows) == "all":
-            self.waiting = self._held_reasons()
+        if await self.off_loop(self._wait_for_driven, open_rows) == "all":
+            self.waiting = self._awaiting_reasons()
             self.fail(FailureCode.NOT_RECOVERED, f"not released yet: {self.waiting}")
             return False
         return True
 
-    def _hold_driving_rows(self, open_rows: list[JournalRow]) -> str:
+    def _wait_for_driven(self, open_rows: list[JournalRow]) -> str:
         """Holds back the rows that drive a connection not recovered yet; "all", "some" or
         "none" of `open_rows` are held. Blocking (DynamoDB reads)."""
         assert self.driven is not None
@@ -226,12 +235,12 @@ class _IncidentRelease(IncidentWork):
         for row in open_rows:
             why = self.driven.waiting_for(row)
             if why is not None:
-                self.held[id(row)] = why
-        held = sum(1 for row in open_rows if id(row) in self.held)
+                self.awaiting_driven[id(row)] = why
+        held = sum(1 for row in open_rows if id(row) in self.awaiting_driven)
         return "none" if not held else "all" if held == len(open_rows) else "some"
 
-    def _held_reasons(self) -> str:
-        return "; ".join(dict.fromkeys(self.held.values()))
+    def _awaiting_reasons(self) -> str:
+        return "; ".join(dict.fromkeys(self.awaiting_driven.values()))
 
     async def _watch_freezes(
         self,
@@ -284,21 +293,30 @@ class _IncidentRelease(IncidentWork):
             return None
         if not self.force and not await self._recovered_now(client, connection, meta, open_rows):
             return None
-        open_rows = [r for r in open_rows if id(r) not in self.held]
+        open_rows = [r for r in open_rows if id(r) not in self.awaiting_driven]
         self.worked = True
+        held_before = all(r.release is ReleaseState.HELD for r in open_rows)
         # Asked beside the plan's reads, and answered before anything is put back (so the
-        # release's own changes are not among the suspects).
-        suspects = asyncio.ensure_future(self._suspects_since_the_brake(client, connection, meta))
+        # release's own changes are not among the suspects). Asked once: a run that finds
+        # only the same held rows again spends no calls on it.
+        ask = not held_before or meta.suspects_after is None
+        suspects = (
+            asyncio.ensure_future(self._suspects_since_the_brake(client, connection, meta))
+            if ask
+            else None
+        )
         work = await engine.plan(Direction.RELEASE, client, open_rows, self._decide)
-        await suspects
+        if suspects is not None:
+            await suspects
+        self.same_holds = held_before and all(r.release is ReleaseState.HELD for r in open_rows)
         if work.exhausted is not None:
             message = f"not released: the platform refuses calls ({work.exhausted.message})"
             self.fail(FailureCode.LIMIT_EXHAUSTED, message)
             return None
         self.outcome.planned_calls = work.calls
-        if self.held:
+        if self.awaiting_driven:
             self.fail(
-                FailureCode.NOT_RECOVERED, f"partly released; the rest {self._held_reasons()}"
+                FailureCode.NOT_RECOVERED, f"partly released; the rest {self._awaiting_reasons()}"
             )
         if self.dry_run:
             return {id(row) for row in work.acting}
@@ -309,7 +327,24 @@ class _IncidentRelease(IncidentWork):
                 row.record(Direction.RELEASE, Outcome.FAILED, error=str(execution.exhausted))
             self.fail(FailureCode.LIMIT_EXHAUSTED, f"not released: {why}")
         await self.journal(open_rows)
+        await self._remember_released_unchanged(meta)
         return None
+
+    async def _remember_released_unchanged(self, meta: IncidentMeta) -> None:
+        """Drivers a person released unchanged (`include`): a new burn they drive within days
+        is told as such by the monitor's alert."""
+        assert self.hold is not None
+        released = [r for r in self.hold.released_unchanged if r.release is ReleaseState.RELEASED]
+        if not released or self.deps.state is None:
+            return
+        try:
+            await self.off_loop(
+                remember_released_unchanged, self.deps.state, meta, released, self.deps.now()
+            )
+        except Exception:  # only the later alert's note is lost; the release stands
+            logger.exception(
+                "released drivers not remembered", extra={"incident": meta.incident_id}
+            )
 
     async def _suspects_since_the_brake(
         self, client: object, connection: Connection, meta: IncidentMeta
@@ -324,6 +359,8 @@ class _IncidentRelease(IncidentWork):
 
     def _decide(self, adapter: Adapter[object], row: JournalRow, observed: Observed | None) -> bool:
         decision = adapter.decide_release(row, observed)
+        if decision.state is None and self.hold is not None:
+            decision = self.hold.decide(adapter, row, observed)
         if decision.state is not None:
             row.release, row.release_error = decision.state, decision.error
         return decision.state is None
@@ -333,8 +370,10 @@ class _IncidentRelease(IncidentWork):
         report = []
         for row in rows:
             line = release_row(row, would_release=acting is not None and id(row) in acting)
-            why = self.held.get(id(row)) or (
-                self.waiting if row.release not in SETTLED_RELEASE else None
+            why = self.awaiting_driven.get(id(row)) or (
+                self.waiting
+                if row.release not in SETTLED_RELEASE and row.release is not ReleaseState.HELD
+                else None
             )
             if why is not None:
                 line = line.model_copy(update={"error": f"not released yet: {why}"})
@@ -362,7 +401,7 @@ class _IncidentRelease(IncidentWork):
                 self.deps.journal.close(meta, now=self.deps.now())
                 if self.rearm:
                     self._rearm(meta.connection_id)
-            if self.worked:
+            if self.worked and not self.same_holds:
                 self._publish_summary(meta)
         finally:
             drop_lease(self.deps, self.incident_id)

@@ -10,6 +10,9 @@ Item keys (pk / sk):
 - cadence                  / <connection_id>       when the monitor last checked it, how hot
 - rehearsal#<connection_id> / <kind>               the last rehearsal of that kind (`apibrake
                                                    rehearse`): exact or not, calls, when
+- released#<connection_id>  / <kind>:<name>        a driver of a burn released unchanged
+                                                   (`include`): when, which incident (TTL
+                                                   3 days: a new burn it drives escalates)
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ _CADENCE_TTL = timedelta(days=2)
 # must be over: the monitor's Lambda timeout (50 s in template.yaml) plus a margin. A later
 # tick in the same window then sends the alert a cut-off invocation never sent.
 PENDING_CLAIM_GRACE = timedelta(seconds=60)
+# How long a driver released unchanged is remembered: a burn it drives again within this
+# time is told as "released unchanged, burning again" (issue 25).
+RELEASED_UNCHANGED_TTL = timedelta(days=3)
 
 
 def _epoch(moment: datetime) -> int:
@@ -307,6 +313,47 @@ class StateStore:
             )
             for item in answer["Items"]
         ]
+
+    # Drivers released unchanged --------------------------------------------------------------
+
+    def put_released_unchanged(
+        self, connection_id: str, automations: list[str], *, incident_id: str, now: datetime
+    ) -> None:
+        """Remembers drivers of a burn a person released without reworking them, for
+        RELEASED_UNCHANGED_TTL (a later release of the same one replaces its item)."""
+        requests = [
+            {
+                "PutRequest": {
+                    "Item": to_item(
+                        {
+                            "pk": f"released#{connection_id}",
+                            "sk": automation,
+                            "released_at": _iso(now),
+                            "incident_id": incident_id,
+                            "expires_at": _epoch(now + RELEASED_UNCHANGED_TTL),
+                        }
+                    )
+                }
+            }
+            for automation in automations
+        ]
+        batch_write(self._dynamodb, self._table, requests)
+
+    def released_unchanged(self, connection_id: str, *, now: datetime) -> dict[str, datetime]:
+        """Allowlist key -> when it was released unchanged, within RELEASED_UNCHANGED_TTL
+        (DynamoDB deletes expired items lazily: they are skipped here)."""
+        answer = self._dynamodb.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"released#{connection_id}"}},
+        )
+        found = {}
+        for item in answer["Items"]:
+            raw = from_item(item)
+            released_at = _time(raw.get("released_at"))
+            if released_at is not None and raw.get("expires_at", 0) > _epoch(now):
+                found[str(raw["sk"])] = released_at
+        return found
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -68,7 +68,15 @@ def driver_text(driver: Driver) -> str:
         unit = driver.unit or "runs"
         text = f"{driver.name}: {driver.count or 0:,} {unit}"
         text += f" ({_NOT_CALLS[unit]})" if unit in _NOT_CALLS else ""
-    return f"{text}, {driver.evidence}" if driver.evidence else text
+    text = f"{text}, {driver.evidence}" if driver.evidence else text
+    if driver.released_unchanged_at is not None:
+        text += f", {burning_again(driver.released_unchanged_at)}"
+    return text
+
+
+def burning_again(released_at: datetime) -> str:
+    """A driver released from an earlier incident although nobody had fixed it."""
+    return f"released on {released_at:%Y-%m-%d} unchanged, burning again"
 
 
 def change_text(change: SetupChange) -> str:

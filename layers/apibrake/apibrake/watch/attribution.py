@@ -4,7 +4,7 @@ critical alert is about to go out, and only then (a quiet check spends nothing).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +25,18 @@ logger = logging.getLogger(__name__)
 
 # The usage alerts that carry a Suspects section.
 SUSPECT_KINDS = frozenset({AlertKind.FORECAST, AlertKind.THRESHOLD, AlertKind.BRAKE_THRESHOLD})
+
+
+def with_released_unchanged(suspects: Suspects, released: Mapping[str, datetime]) -> Suspects:
+    """Each driver a person released unchanged from an earlier incident (state table,
+    `released#` items) marked so: the alert then says it is the same runaway again."""
+    drivers = [
+        d.model_copy(update={"released_unchanged_at": released[d.automation]})
+        if d.automation is not None and d.automation in released
+        else d
+        for d in suspects.drivers
+    ]
+    return suspects.model_copy(update={"drivers": drivers})
 
 
 def wants_suspects(won: Sequence[DueAlert]) -> bool:

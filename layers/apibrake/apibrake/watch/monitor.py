@@ -55,7 +55,11 @@ from apibrake.warn.rules import (
 from apibrake.warn.trigger import Invoker
 from apibrake.watch import cadence, pace
 from apibrake.watch.ahead import BrakeAhead, brake_ahead
-from apibrake.watch.attribution import gather_suspects, wants_suspects
+from apibrake.watch.attribution import (
+    gather_suspects,
+    wants_suspects,
+    with_released_unchanged,
+)
 from apibrake.watch.cadence import Intervals
 from apibrake.watch.forecast import (
     DEFAULT_RATE_WINDOW,
@@ -95,6 +99,8 @@ class ReadingStore(ClaimStore, Protocol):
     def claimed_at(self, connection_id: str, alert_key: str) -> datetime | None: ...
 
     def put_cadence_states(self, states: list[CadenceState], *, now: datetime) -> None: ...
+
+    def released_unchanged(self, connection_id: str, *, now: datetime) -> dict[str, datetime]: ...
 
 
 class AllowlistSource(Protocol):
@@ -332,7 +338,7 @@ class UsageMonitor:
             entries = (
                 await self._in_thread(self._allowlist.for_connection, connection.connection_id)
             )[0]
-            return await gather_suspects(
+            suspects = await gather_suspects(
                 connection, platform_client, reading, entries, self._attribution, self._clock()
             )
         except Exception:
@@ -340,6 +346,19 @@ class UsageMonitor:
                 "suspects not gathered", extra={"connection_id": connection.connection_id}
             )
             return None
+        if suspects is None or not any(d.automation for d in suspects.drivers):
+            return suspects
+        return await self._in_thread(self._burning_again, connection.connection_id, suspects)
+
+    def _burning_again(self, connection_id: str, suspects: Suspects) -> Suspects:
+        """The drivers a person released unchanged lately, marked so (blocking: one DynamoDB
+        query); unmarked when the query fails, the alert goes out all the same."""
+        try:
+            released = self._state.released_unchanged(connection_id, now=self._clock())
+        except Exception:
+            logger.exception("released drivers not read", extra={"connection_id": connection_id})
+            return suspects
+        return with_released_unchanged(suspects, released) if released else suspects
 
     async def _load_secret(self, connection: Connection) -> Mapping[str, Any]:
         return await self._in_thread(

@@ -177,6 +177,13 @@ class Adapter(ABC, Generic[ClientT]):
     @abstractmethod
     def decide_release(self, row: JournalRow, observed: Observed | None) -> ReleaseDecision: ...
 
+    def reworked_since(self, row: JournalRow, observed: Observed | None) -> bool:
+        """Whether someone reworked the automation since the brake (not counting the brake's
+        own change): release brings back a driver of the burn only then (release/hold.py).
+        False by default: a kind whose platform shows no sign of a rework."""
+        del row, observed
+        return False
+
     # Acting -----------------------------------------------------------------------------
 
     @abstractmethod

@@ -164,6 +164,12 @@ class FlowAdapter(Adapter[SalesforceClient]):
             "left as is",
         )
 
+    def reworked_since(self, row: JournalRow, observed: Observed | None) -> bool:
+        """A fix is a new flow version: the latest version is no longer the one recorded."""
+        recorded = (row.before or {}).get("latest_version")
+        latest = observed.summary.get("latest_version") if observed is not None else None
+        return recorded is not None and latest is not None and latest != recorded
+
     async def release(self, run: AdapterRun[SalesforceClient], rows: list[JournalRow]) -> None:
         await self._patch_all(run, rows, version=_recorded_version)
 

@@ -386,6 +386,17 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
             return ReleaseDecision(ReleaseState.NEEDS_HUMAN, row.restore_note)
         return RESTORE
 
+    def reworked_since(self, row: JournalRow, observed: Observed | None) -> bool:
+        """An aborted job shows nothing to compare; one scheduled again with another cron or
+        class was reworked (release leaves a re-scheduled job to a person anyway)."""
+        if observed is None:
+            return False
+        before, now = row.before or {}, observed.summary
+        return any(
+            now.get(key) is not None and now.get(key) != before.get(key)
+            for key in ("cron", "apex_class")
+        )
+
     def release_calls(self, count: int) -> int:
         return math.ceil(count / SCHEDULES_PER_BODY) + 1 if count else 0
 

@@ -162,6 +162,15 @@ class WorkflowAdapter(Adapter[HubSpotClient]):
             )
         return RESTORE
 
+    def reworked_since(self, row: JournalRow, observed: Observed | None) -> bool:
+        """A new revision that is neither the one recorded before the brake nor the one the
+        brake's own PUT made."""
+        if observed is None:
+            return False
+        known = {(row.before or {}).get("revisionId"), (row.after or {}).get("revisionId")}
+        known.discard(None)
+        return bool(known) and observed.summary.get("revisionId") not in known
+
     async def release(self, run: AdapterRun[HubSpotClient], rows: list[JournalRow]) -> None:
         await self._toggle_all(run, rows, enabled=True)
 

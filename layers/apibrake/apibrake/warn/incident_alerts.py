@@ -171,9 +171,10 @@ def _rows_text(rows: Sequence[AutomationRow]) -> str:
 
 
 def _change_text(row: AutomationRow) -> str:
-    """`: active_version=3 -> no active version`; nothing when no state was recorded."""
-    if not row.before and not row.after:
-        return ""
+    """`: active_version=3 -> no active version`; the state alone when nothing changed it,
+    nothing when no state was recorded."""
+    if not row.after:
+        return f": {state_text(row.before)}" if row.before else ""
     return f": {state_text(row.before)} -> {state_text(row.after)}"
 
 

@@ -23,6 +23,7 @@ from apibrake.http.transport import platform_client
 from apibrake.incident.adapters import adapters_for
 from apibrake.incident.adapters.workflow import BRANCHING_NOTE
 from apibrake.models.allowlist import AllowlistEntry
+from apibrake.models.automation_text import with_label
 from apibrake.models.connection import Connection, Platform
 from apibrake.models.protected import KEEP_RUNNING, is_hubspot_connector
 from apibrake.models.rehearsal import RehearsalRecord
@@ -366,7 +367,7 @@ def _suggest(
         ["automation", "active", "score", "evidence", "allowlisted"],
         [
             [
-                item.row["automation"],
+                with_label(item.row["automation"], item.row.get("label")),
                 item.row["active"],
                 f"{item.score:g}",
                 "; ".join(item.proof.reasons(now)) or "-",

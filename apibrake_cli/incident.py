@@ -9,6 +9,8 @@ from typing import Any
 import click
 
 from apibrake.incident.records import IncidentMeta, JournalRow
+from apibrake.incident.report_rows import journal_label
+from apibrake.models.automation_text import state_text, with_label
 from apibrake.warn.suspects import story as suspects_story
 from apibrake_cli.connections import require_connection
 from apibrake_cli.context import common_options, confirm, output, target
@@ -26,13 +28,6 @@ from apibrake_cli.steps import command_line
 from apibrake_cli.target import Target
 
 FAILED_STATES = {"failed", "needs_human"}
-
-
-def _state(value: Any) -> str:
-    if not value:
-        return "-"
-    shown = ("active_version", "state", "cron", "isEnabled", "revisionId")
-    return ", ".join(f"{k}={v}" for k, v in value.items() if k in shown) or "-"
 
 
 # A failure's machine-readable code -> the exit code, most serious first.
@@ -82,10 +77,10 @@ def show_report(out: Output, report: dict[str, Any], title: str, nothing: str) -
             [
                 [
                     r["connection_id"],
-                    f"{r.get('kind')}:{r['name']}",
+                    with_label(f"{r.get('kind')}:{r['name']}", r.get("label")),
                     r["status"],
-                    _state(r.get("before")),
-                    _state(r.get("after")),
+                    state_text(r.get("before")),
+                    state_text(r.get("after")),
                     r.get("error"),
                 ]
                 for r in report.get("rows", [])
@@ -391,12 +386,12 @@ def incidents(incident_id: str | None, raise_request: bool) -> None:
         ["automation", "before", "brake", "after", "release", "restored", "error"],
         [
             [
-                r.automation,
-                _state(r.before),
+                with_label(r.automation, journal_label(r)),
+                state_text(r.before),
                 r.brake.value,
-                _state(r.after),
+                state_text(r.after),
                 r.release.value if r.release else "-",
-                _state(r.restored),
+                state_text(r.restored),
                 r.error or r.release_error or r.restore_note,
             ]
             for r in rows
@@ -422,7 +417,15 @@ def _show_shadow_plan(out: Output, meta: IncidentMeta, rows: list[JournalRow]) -
     out.table(
         "Plan (nothing was changed)",
         ["automation", "before", "plan", "error"],
-        [[r.automation, _state(r.before), r.brake.value, r.error] for r in rows],
+        [
+            [
+                with_label(r.automation, journal_label(r)),
+                state_text(r.before),
+                r.brake.value,
+                r.error,
+            ]
+            for r in rows
+        ],
         caption=f"API calls spent on the plan (reads only): {meta.api_calls.get('plan', 0)}",
     )
     story = suspects_story(meta.suspects_before, None, now=meta.opened_at)

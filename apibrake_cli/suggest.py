@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from apibrake.models.automation_text import with_label
 from apibrake.models.protected import NOTHING_PROTECTED, ProtectedConsumers
 from apibrake.models.words import counted
 from apibrake.platforms.salesforce import activity
@@ -149,6 +150,7 @@ def proposals(
         if need_evidence and not reasons:
             continue
         note = "suggested: " + ("; ".join(reasons) or "active, no evidence of activity")
+        note += _name_note(item.row)
         chosen.append(
             {
                 "automation": item.row["automation"],
@@ -163,6 +165,13 @@ def proposals(
         if len(chosen) == limit:
             break
     return chosen
+
+
+def _name_note(row: Mapping[str, Any]) -> str:
+    """The platform's name for an automation whose key does not say it (a HubSpot
+    workflow's id), kept in the entry's note so the alerts that list the allowlist show it."""
+    automation, label = str(row["automation"]), row.get("label")
+    return f"; name: {label}" if with_label(automation, label) != automation else ""
 
 
 def _is_on(row: Mapping[str, Any]) -> bool:

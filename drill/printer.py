@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TextIO
+from typing import TextIO
 
 from apibrake.models.attribution import Suspects
+from apibrake.models.automation_text import state_text, with_label
 from apibrake.models.words import hourly_rate
 from drill.engine import DrillResult, Event, Sample
 
@@ -50,24 +51,6 @@ class LivePrinter:
         )
 
 
-def _state(value: Any) -> str:
-    if not value:
-        return "-"
-    return ", ".join(f"{k}={v}" for k, v in value.items() if k in _SHOWN)
-
-
-_SHOWN = (
-    "active_version",
-    "state",
-    "cron_expression",
-    "is_enabled",
-    "isEnabled",
-    "revision_id",
-    "revisionId",
-    "version",
-)
-
-
 def print_summary(result: DrillResult, out: TextIO) -> None:
     alerts: dict[str, int] = {}
     for event in result.events:
@@ -89,15 +72,16 @@ def print_summary(result: DrillResult, out: TextIO) -> None:
     }
     rows = [row for report in result.brake_reports for row in report.get("rows", [])]
     # The widest recorded state sets its column (a HubSpot workflow's is the longest).
-    width = max([len("braked from"), *(len(_state(row.get("before"))) for row in rows)])
+    width = max([len("braked from"), *(len(state_text(row.get("before"))) for row in rows)])
     header = f"{'automation':<48} {'braked from':<{width}} {'brake':<12} {'release':<10}"
     print(f"\n  {header}", file=out)
     for row in rows:
         key = (row["connection_id"], row["kind"], row["name"])
         after = released.get(key, {})
-        name = f"{row['connection_id']} {row['kind']}:{row['name']}"
+        automation = with_label(f"{row['kind']}:{row['name']}", row.get("label"))
+        name = f"{row['connection_id']} {automation}"
         print(
-            f"  {name:<48} {_state(row.get('before')):<{width}} {row['status']:<12} "
+            f"  {name:<48} {state_text(row.get('before')):<{width}} {row['status']:<12} "
             f"{after.get('status', 'not yet'):<10}",
             file=out,
         )

@@ -25,6 +25,7 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 
 from apibrake.models.attribution import Suspects
+from apibrake.models.automation_text import state_text, with_label
 from apibrake.models.connection import Connection
 from apibrake.warn import suspects as wording
 from apibrake.warn.chain import MAX_SHOWN, driver_text, short, with_verdict
@@ -415,10 +416,11 @@ def _automation_table(result: DrillResult) -> list[str]:
     ]
     for row in rows:
         back = released.get(_key(row), {})
-        name = f"{row['connection_id']} {row['kind']}:{row['name']}"
+        automation = with_label(f"{row['kind']}:{row['name']}", row.get("label"))
         lines.append(
-            f"| {_cell(name)} | {_state(row.get('before'))} | {_state(row.get('after'))} "
-            f"| {row['status']} | {_state(back.get('after'))} | {back.get('status', 'not yet')} |"
+            f"| {_cell(row['connection_id'] + ' ' + automation)} | {_state(row.get('before'))} "
+            f"| {_state(row.get('after'))} | {row['status']} | {_state(back.get('after'))} "
+            f"| {back.get('status', 'not yet')} |"
         )
     return lines
 
@@ -427,22 +429,8 @@ def _key(row: Mapping[str, Any]) -> tuple[str, str, str]:
     return (row["connection_id"], row["kind"], row["name"])
 
 
-_SHOWN = (
-    "active_version",
-    "state",
-    "cron_expression",
-    "apex_class",
-    "is_enabled",
-    "isEnabled",
-    "version",
-)
-
-
 def _state(value: Mapping[str, Any] | None) -> str:
-    if not value:
-        return "-"
-    shown = [f"{k}={v}" for k, v in value.items() if k in _SHOWN]
-    return _cell(", ".join(shown) or "-")
+    return _cell(state_text(value))
 
 
 def _cell(text: str) -> str:

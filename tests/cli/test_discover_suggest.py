@@ -92,6 +92,17 @@ def test_hubspot_proposes_enabled_workflows_and_says_why_without_evidence(
     assert any("HubSpot's API records none" in note for note in report["notes"])
 
 
+def test_suggest_names_a_workflow_beside_its_id(connected: Run) -> None:
+    result = connected("discover", "hs-local", "--suggest", "--yes")
+    report = as_json(connected("discover", "hs-local", "--suggest", "--yes", "--json"))
+
+    assert result.exit_code == 0, result.output
+    assert "workflow:101 (Lifecycle stage sync)" in " ".join(result.stdout.split())
+    (proposed,) = report["proposed"]
+    assert proposed["automation"] == "workflow:101"  # the key stays the id
+    assert proposed["note"].endswith("; name: Lifecycle stage sync")
+
+
 def test_write_holds_what_suggest_proposes_and_the_rest_commented_out(
     connected: Run, sandbox: Sandbox, tmp_path: Path
 ) -> None:

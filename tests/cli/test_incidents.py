@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apibrake.incident.journal import JournalStore
 from apibrake.incident.records import SHADOW_STATUS, BrakeState, IncidentMeta, JournalRow
@@ -86,6 +87,66 @@ def test_brake_then_release_and_the_journal(connected: Run, sandbox: Sandbox) ->
     assert {i["connection_id"] for i in as_json(history)["incidents"]} == {"sf-local", "hs-local"}
     assert "flow:Account_Revenue_Rollup" in journal.stdout
     assert "braked" in journal.stdout
+
+
+def _rows(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {f"{row['kind']}:{row['name']}": row for row in report["rows"]}
+
+
+def _lines(text: str, needle: str) -> list[str]:
+    return [line for line in text.splitlines() if needle in line]
+
+
+def test_a_dry_run_shows_the_change_it_would_make_and_the_workflow_by_name(
+    connected: Run,
+) -> None:
+    connected("allowlist", "add", "sf-local", "flow:Account_Revenue_Rollup")
+    connected("allowlist", "add", "hs-local", "workflow:101")
+    data = connected("brake", "--dry-run", "--reason", "rehearsal", "--json")
+    table = connected("brake", "--dry-run", "--reason", "rehearsal")
+    rows = _rows(as_json(data))
+    flow, workflow = rows["flow:Account_Revenue_Rollup"], rows["workflow:101"]
+    # The JSON keeps the key and the platform's fields, the name beside them
+    assert (flow["before"]["active_version"], flow["after"]["active_version"]) == (3, None)
+    assert (workflow["before"]["isEnabled"], workflow["after"]["isEnabled"]) == (True, False)
+    assert (workflow["name"], workflow["label"]) == ("101", "Lifecycle stage sync")
+    # The table says it in words, the workflow by its name
+    (flow_line,) = _lines(table.stdout, "flow:Account_Revenue_Rollup")
+    assert "active_version=3" in flow_line
+    assert "no active version" in flow_line
+    assert "active_version=None" not in table.stdout
+    assert "workflow:101 (Lifecycle stage sync)" in " ".join(table.stdout.split())
+
+
+def test_a_release_dry_run_shows_what_the_brake_left_and_what_comes_back(
+    connected: Run, sandbox: Sandbox
+) -> None:
+    connected("allowlist", "add", "sf-local", "flow:Account_Revenue_Rollup")
+    braked = connected("brake", "--connection", "sf-local", "--reason", "usage", "--yes", "--json")
+    incident_id = as_json(braked)["incidents"]["sf-local"]
+    args = ("release", "--incident", incident_id, "--force", "--dry-run")
+    data = connected(*args, "--json")
+    table = connected(*args)
+    (row,) = as_json(data)["rows"]
+    assert row["status"] == "would_release"
+    assert (row["before"]["active_version"], row["after"]["active_version"]) == (None, 3)
+    (line,) = _lines(table.stdout, "flow:Account_Revenue_Rollup")
+    assert line.index("no active version") < line.index("active_version=3")
+    assert sandbox.salesforce.flow("Account_Revenue_Rollup").active_version is None
+
+
+def test_the_journal_says_no_active_version_and_names_the_workflow(connected: Run) -> None:
+    connected("allowlist", "add", "sf-local", "flow:Account_Revenue_Rollup")
+    connected("allowlist", "add", "hs-local", "workflow:101")
+    incidents = as_json(connected("brake", "--reason", "usage", "--yes", "--json"))["incidents"]
+    flow_journal = connected("incidents", incidents["sf-local"])
+    workflow_journal = connected("incidents", incidents["hs-local"])
+    as_data = as_json(connected("incidents", incidents["hs-local"], "--json"))
+    (flow_line,) = _lines(flow_journal.stdout, "flow:Account_Revenue_Rollup")
+    assert "no active version" in flow_line
+    assert "active_version=None" not in flow_journal.stdout
+    assert "workflow:101 (Lifecycle stage sync)" in " ".join(workflow_journal.stdout.split())
+    assert [row["name"] for row in as_data["rows"]] == ["101"]  # the key stays the id
 
 
 def test_brake_asks_first(connected: Run, sandbox: Sandbox) -> None:

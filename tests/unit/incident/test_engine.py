@@ -73,6 +73,9 @@ class FakeAdapter(Adapter[FakePlatform]):
     def decide_release(self, row: JournalRow, observed: Observed | None) -> ReleaseDecision:
         return RESTORE
 
+    def planned_after(self, row: JournalRow) -> dict[str, Any]:
+        return {**(row.before or {}), "on": False}
+
     def brake_calls(self, count: int) -> int:
         return count + 1 if count else 0
 

@@ -27,7 +27,16 @@ _RELEASE_STATUS = {
 }
 
 
+def journal_label(row: JournalRow) -> str | None:
+    """The name the platform shows for the row's automation (a HubSpot workflow's), from
+    the state the journal recorded."""
+    return adapter_for(row.kind).label(row.before or row.after)
+
+
 def brake_row(row: JournalRow, *, would_brake: bool = False) -> AutomationRow:
+    """The row as the brake reports it; a planned one (dry run, shadow) shows as `after`
+    the state the brake would leave."""
+    adapter = adapter_for(row.kind)
     would_brake = would_brake or row.brake is BrakeState.WOULD_BRAKE
     status = RowStatus.WOULD_BRAKE if would_brake else _BRAKE_STATUS[row.brake]
     error = row.error
@@ -37,14 +46,15 @@ def brake_row(row: JournalRow, *, would_brake: bool = False) -> AutomationRow:
     if row.brake is BrakeState.BRAKED and not row.restorable:
         error = row.restore_note
     elif status in (RowStatus.BRAKED, RowStatus.WOULD_BRAKE):
-        note = row.restore_note or adapter_for(row.kind).off_note
+        note = row.restore_note or adapter.off_note
     return AutomationRow(
         platform=row.platform,
         connection_id=row.connection_id,
         kind=row.kind,
         name=row.name,
+        label=journal_label(row),
         before=row.before,
-        after=row.before if would_brake else row.after,
+        after=adapter.planned_after(row) if would_brake else row.after,
         status=status,
         error=error,
         note=note,
@@ -52,6 +62,9 @@ def brake_row(row: JournalRow, *, would_brake: bool = False) -> AutomationRow:
 
 
 def release_row(row: JournalRow, *, would_release: bool = False) -> AutomationRow:
+    """The row as the release reports it: `before` is what the brake left; a planned one
+    (dry run) shows as `after` the state the release would put back."""
+    adapter = adapter_for(row.kind)
     if would_release:
         status = RowStatus.WOULD_RELEASE
     elif row.release is None:
@@ -68,11 +81,10 @@ def release_row(row: JournalRow, *, would_release: bool = False) -> AutomationRo
         connection_id=row.connection_id,
         kind=row.kind,
         name=row.name,
+        label=journal_label(row),
         before=row.after,
-        after=row.restored,
+        after=adapter.planned_restore(row) if would_release else row.restored,
         status=status,
         error=error,
-        note=adapter_for(row.kind).off_note
-        if status in (RowStatus.RELEASED, RowStatus.WOULD_RELEASE)
-        else None,
+        note=adapter.off_note if status in (RowStatus.RELEASED, RowStatus.WOULD_RELEASE) else None,
     )

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from apibrake.models.allowlist import AutomationKind
 from apibrake.models.attribution import Suspects
+from apibrake.models.automation_text import with_label
 from apibrake.models.connection import Platform
 
 
@@ -29,11 +30,23 @@ class AutomationRow(BaseModel):
     connection_id: str
     kind: AutomationKind | None  # None when the allowlist entry itself was malformed
     name: str
+    # The name the platform shows, when the key does not say it (a HubSpot workflow's id).
+    label: str | None = None
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     status: RowStatus
     error: str | None = None
     note: str | None = None  # what the change means (HubSpot: off is not a pause)
+
+    @property
+    def automation(self) -> str:
+        """The allowlist's key, `kind:name` ('?' for a malformed entry's kind)."""
+        return f"{self.kind.value if self.kind else '?'}:{self.name}"
+
+    @property
+    def named_automation(self) -> str:
+        """The key with the platform's name beside it: `workflow:2001 (Enrichment)`."""
+        return with_label(self.automation, self.label)
 
 
 class FailureCode(StrEnum):

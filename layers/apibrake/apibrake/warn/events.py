@@ -135,7 +135,7 @@ def needs_human_events(
                 severity=Severity.CRITICAL,
                 incident_id=incident_id,
                 subject=f"[apibrake] CRITICAL {row.connection_id}: {action} needs a human: "
-                f"{_automation(row)}",
+                f"{row.named_automation}",
                 automation=_automation(row),
                 reason=row.error,
                 next_steps=[_by_hand(row, action, incident_id)],
@@ -152,9 +152,11 @@ def _automation(row: AutomationRow) -> str:
 
 def _by_hand(row: AutomationRow, action: str, incident_id: str | None) -> str:
     if action == "brake" and row.kind is not None:
-        return f"Switch {_automation(row)} off by hand: {adapter_for(row.kind).by_hand}"
+        return f"Switch {row.named_automation} off by hand: {adapter_for(row.kind).by_hand}"
     record = f": `apibrake incidents {incident_id}`" if incident_id else ""
-    return f"Handle {_automation(row)} by hand as the reason says, then check the record{record}"
+    return (
+        f"Handle {row.named_automation} by hand as the reason says, then check the record{record}"
+    )
 
 
 class EventPublisher:

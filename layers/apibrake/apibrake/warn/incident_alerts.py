@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from apibrake.incident.adapters import adapter_for
 from apibrake.models.alert import Alert, Severity
 from apibrake.models.attribution import Suspects
+from apibrake.models.automation_text import state_text
 from apibrake.models.reports import AutomationRow, RowStatus
 from apibrake.models.words import counted
 from apibrake.warn import suspects as wording
@@ -26,15 +27,14 @@ def human_must_act(
 ) -> Alert:
     """The platform refuses calls (or too few remain): a person must switch these off now."""
     lines = [
-        f"- {row.kind.value if row.kind else '?'}:{row.name}"
-        + (f" ({adapter_for(row.kind).by_hand})" if row.kind else "")
+        f"- {row.named_automation}" + (f" ({adapter_for(row.kind).by_hand})" if row.kind else "")
         for row in rows
     ]
     body = (
         f"apibrake could not brake connection {connection_id}: {why}\n\n"
         "Switch these off by hand now:\n" + "\n".join(lines) + "\n"
     )
-    names = ", ".join(row.name for row in rows[:5]) + (" ..." if len(rows) > 5 else "")
+    names = ", ".join(row.label or row.name for row in rows[:5]) + (" ..." if len(rows) > 5 else "")
     return Alert(
         subject=f"[apibrake] CRITICAL {connection_id}: human must act, brake blocked",
         body=body,
@@ -158,15 +158,24 @@ def summary_alert(
 
 
 def _rows_text(rows: Sequence[AutomationRow]) -> str:
-    """One line per automation, then what the changes mean, once per kind of note (HubSpot:
-    off is not a pause)."""
+    """One line per automation with its state before and after, then what the changes mean,
+    once per kind of note (HubSpot: off is not a pause)."""
     lines = [
-        f"{row.status.value:12} {row.kind.value if row.kind else '?'}:{row.name}"
+        f"{row.status.value:12} {row.named_automation}"
+        + _change_text(row)
         + (f"  ({row.error})" if row.error else "")
         for row in rows
     ]
     notes = list(dict.fromkeys(row.note for row in rows if row.note))
     return "\n".join(lines) + "\n" + "".join(f"\nNote: {note}.\n" for note in notes)
+
+
+def _change_text(row: AutomationRow) -> str:
+    """`: active_version=3 -> no active version`; the state alone when nothing changed it,
+    nothing when no state was recorded."""
+    if not row.after:
+        return f": {state_text(row.before)}" if row.before else ""
+    return f": {state_text(row.before)} -> {state_text(row.after)}"
 
 
 def _resolved(rows: Sequence[AutomationRow], suspects: Suspects | None) -> Suspects | None:
@@ -186,8 +195,7 @@ def _summary_steps(
 ) -> tuple[str, ...]:
     """What to do after a brake or release, exact commands first."""
     steps = [
-        f"Check by hand: {row.kind.value if row.kind else '?'}:{row.name}"
-        + (f" ({row.error})" if row.error else "")
+        f"Check by hand: {row.named_automation}" + (f" ({row.error})" if row.error else "")
         for row in trouble
     ]
     if dry_run:
@@ -280,10 +288,7 @@ def would_have_braked(
 def _planned_text(planned: Sequence[AutomationRow]) -> str:
     if not planned:
         return "It would have braked nothing: no allowlisted automation is running."
-    lines = [
-        f"  - {row.kind.value if row.kind else '?'}:{row.name}, before: {_before(row)}"
-        for row in planned
-    ]
+    lines = [f"  - {row.named_automation}, before: {_before(row)}" for row in planned]
     notes = list(dict.fromkeys(row.note for row in planned if row.note))
     return (
         "It would have braked:\n"
@@ -299,7 +304,9 @@ def _before(row: AutomationRow) -> str:
 
 
 def _shadow_sms(connection_id: str, planned: Sequence[AutomationRow]) -> str:
-    names = ", ".join(row.name for row in planned[:3]) + (" ..." if len(planned) > 3 else "")
+    names = ", ".join(row.label or row.name for row in planned[:3]) + (
+        " ..." if len(planned) > 3 else ""
+    )
     text = f"apibrake WARNING {connection_id}: shadow: would have braked {len(planned)}"
     text += f" ({names}). Nothing changed." if names else ". Nothing changed."
     return text if len(text) <= _SMS_SEGMENT else text[: _SMS_SEGMENT - 3] + "..."

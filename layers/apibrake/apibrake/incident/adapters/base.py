@@ -148,6 +148,12 @@ class Adapter(ABC, Generic[ClientT]):
     async def discover(self, client: ClientT) -> list[Discovered]:
         """Every automation of this kind the connection can see (`apibrake discover`)."""
 
+    def label(self, state: dict[str, Any] | None) -> str | None:
+        """The name the platform shows for the automation in a recorded state, when its key
+        does not say it (a HubSpot workflow's id); None by default."""
+        del state
+        return None
+
     # Deciding ---------------------------------------------------------------------------
 
     @abstractmethod
@@ -183,6 +189,15 @@ class Adapter(ABC, Generic[ClientT]):
         False by default: a kind whose platform shows no sign of a rework."""
         del row, observed
         return False
+
+    @abstractmethod
+    def planned_after(self, row: JournalRow) -> dict[str, Any]:
+        """The state the brake would leave the row's automation in, from its recorded
+        `before`: what a dry run shows as `after`."""
+
+    def planned_restore(self, row: JournalRow) -> dict[str, Any] | None:
+        """The state a release would put back: the one recorded before the brake."""
+        return row.before
 
     # Acting -----------------------------------------------------------------------------
 

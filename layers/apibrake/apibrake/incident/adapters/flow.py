@@ -139,6 +139,9 @@ class FlowAdapter(Adapter[SalesforceClient]):
         active = observed.summary.get("active_version") if observed else None
         return active is not None and active == _recorded_version(row)
 
+    def planned_after(self, row: JournalRow) -> dict[str, Any]:
+        return {**(row.before or {}), "active_version": None}
+
     def brake_calls(self, count: int) -> int:
         return math.ceil(count / MAX_COMPOSITE_SUBREQUESTS) + 1 if count else 0
 

@@ -233,6 +233,10 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
     def is_restored(self, row: JournalRow, observed: Observed | None) -> bool:
         return not self.is_off(observed)
 
+    def planned_after(self, row: JournalRow) -> dict[str, Any]:
+        """Aborted: no schedule left to fire."""
+        return {**(row.before or {}), "state": "DELETED", "next_fire_time": None}
+
     def decide_brake(self, entry: AllowlistEntry, observed: Observed | None) -> BrakeDecision:
         if observed is None:
             return BrakeDecision(BrakeState.ALREADY_OFF, None)
@@ -354,7 +358,7 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
         """The job's state once the call has worked; a re-created job's id is known only
         from the verification re-read."""
         if direction is Direction.BRAKE:
-            return {**(row.before or {}), "state": "DELETED", "next_fire_time": None}
+            return self.planned_after(row)
         return None
 
     async def _execute(

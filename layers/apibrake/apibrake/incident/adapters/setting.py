@@ -166,6 +166,10 @@ class SettingAdapter(Adapter[SalesforceClient]):
     def is_braked(self, row: JournalRow, observed: Observed | None) -> bool:
         return observed is not None and _value(observed) == brake_value(row)
 
+    def planned_after(self, row: JournalRow) -> dict[str, Any]:
+        """The org-default row holding the brake value (created when the org has none)."""
+        return {**(row.before or {}), "exists": True, "value": brake_value(row)}
+
     def is_restored(self, row: JournalRow, observed: Observed | None) -> bool:
         if observed is None:
             return False
@@ -276,8 +280,7 @@ class SettingAdapter(Adapter[SalesforceClient]):
             org_id = await run.client.org_id()
             record_id = await run.client.create_record(setting, {"SetupOwnerId": org_id, **values})
         for row in rows:
-            state = {**(row.before or {}), "exists": True, "record_id": record_id}
-            run.changed(row, {**state, "value": brake_value(row)})
+            run.changed(row, {**self.planned_after(row), "record_id": record_id})
 
     async def _release_setting(
         self, run: AdapterRun[SalesforceClient], rows: list[JournalRow]

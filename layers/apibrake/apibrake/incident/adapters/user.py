@@ -182,6 +182,13 @@ class UserAdapter(Adapter[SalesforceClient]):
     def is_restored(self, row: JournalRow, observed: Observed | None) -> bool:
         return observed is not None and _frozen(observed) is False
 
+    def label(self, state: dict[str, Any] | None) -> str | None:
+        name = (state or {}).get("name")
+        return str(name) if name else None
+
+    def planned_after(self, row: JournalRow) -> dict[str, Any]:
+        return {**(row.before or {}), "frozen": True}
+
     def decide_brake(self, entry: AllowlistEntry, observed: Observed | None) -> BrakeDecision:
         if observed is None:
             return BrakeDecision(BrakeState.SKIPPED, "no user with this username or Id")

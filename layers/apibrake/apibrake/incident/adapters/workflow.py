@@ -128,6 +128,13 @@ class WorkflowAdapter(Adapter[HubSpotClient]):
     def is_restored(self, row: JournalRow, observed: Observed | None) -> bool:
         return observed is not None and observed.summary.get("isEnabled") is True
 
+    def label(self, state: dict[str, Any] | None) -> str | None:
+        name = (state or {}).get("name")
+        return str(name) if name else None
+
+    def planned_after(self, row: JournalRow) -> dict[str, Any]:
+        return {**(row.before or {}), "isEnabled": False}
+
     def brake_calls(self, count: int) -> int:
         return count + 1 if count else 0  # one PUT each, one batch read to verify
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from apibrake.attribution import salesforce_sources as sources
 from apibrake.attribution.spending import Spender
@@ -27,6 +27,9 @@ from apibrake.models.attribution import (
 )
 from apibrake.models.protected import KEEP_RUNNING, ProtectedConsumers
 
+if TYPE_CHECKING:
+    from apibrake.platforms.salesforce.client import SalesforceClient
+
 MAX_DRIVERS = 10
 # Activations first (the likeliest start of a burn), then the work itself, most first.
 _ORDER = {DriverKind.ACTIVATION: 0, DriverKind.RECORD_CHANGES: 1, DriverKind.SCHEDULED_RUNS: 2}
@@ -36,7 +39,7 @@ _ORDER = {DriverKind.ACTIVATION: 0, DriverKind.RECORD_CHANGES: 1, DriverKind.SCH
 class Reach:
     """Where the driver sources look: the org, its allowlist, since when."""
 
-    client: Any
+    client: SalesforceClient
     entries: Sequence[AllowlistEntry]
     since: datetime
 

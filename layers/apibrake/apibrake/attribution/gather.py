@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from apibrake.attribution import drivers
 from apibrake.attribution import salesforce_sources as sources
@@ -33,6 +33,9 @@ from apibrake.attribution.tally import UsageTally
 from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.attribution import AttributionSource, Consumer, Suspects
 from apibrake.models.protected import NOTHING_PROTECTED, ProtectedConsumers
+
+if TYPE_CHECKING:
+    from apibrake.platforms.salesforce.client import SalesforceClient
 
 LIVE_WINDOW = timedelta(hours=2)  # how far back the near-real-time sources look
 CHANGES_WINDOW = timedelta(hours=24)  # setup changes that may have started the burn
@@ -51,7 +54,7 @@ class AttributionMemory(RefusalMemory, Protocol):
 @dataclass(frozen=True)
 class Gathering:
     connection_id: str
-    client: Any
+    client: SalesforceClient
     entries: Sequence[AllowlistEntry]
     memory: AttributionMemory
     budget: CallBudget

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
 
-from apibrake.attribution import late_files
-from apibrake.attribution import salesforce_sources as sources
+from apibrake.attribution import late_files, sources
 from apibrake.attribution.budget import CallBudget
 from apibrake.attribution.spending import RefusalMemory, Spender
 from apibrake.attribution.summary import DailySummary

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from apibrake.attribution import salesforce_sources as sources
+from apibrake.attribution import sources
 from apibrake.attribution.spending import Spender
 from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.attribution import (
@@ -96,7 +96,7 @@ def promote_new_activations(suspects: Suspects) -> None:
     """A flow activated after the newest data the consumer ranking covers cannot show in
     that ranking (yesterday's file predates it): its driver says so. Only activations are
     drivers: a run-mode change (`...WithSystemMode`) and apibrake's own re-activation at a
-    release never are (`salesforce_sources.activations`)."""
+    release never are (`sources.activations`)."""
     newest = suspects.data_as_of
     suspects.drivers = [
         driver.model_copy(update={"evidence": "after the newest usage data"})

@@ -21,12 +21,11 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
-from apibrake.attribution import drivers
-from apibrake.attribution import salesforce_sources as sources
+from apibrake.attribution import drivers, sources
 from apibrake.attribution.budget import CallBudget
 from apibrake.attribution.caller import keep_running
-from apibrake.attribution.salesforce_sources import SYNCED_OBJECTS
 from apibrake.attribution.soql import EVENTS_SAMPLED
+from apibrake.attribution.sources import SYNCED_OBJECTS
 from apibrake.attribution.spending import RefusalMemory, Spender
 from apibrake.attribution.summary import DailySummary
 from apibrake.attribution.tally import UsageTally

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 from pydantic import ValidationError
@@ -23,6 +23,9 @@ from apibrake_cli.context import WholeHelpGroup, common_options, confirm, output
 from apibrake_cli.errors import CliError, ExitCode, field_error
 from apibrake_cli.steps import command_line
 from apibrake_cli.target import Target
+
+if TYPE_CHECKING:
+    from apibrake.platforms.salesforce.client import SalesforceClient
 
 SHAPES_HELP = (
     'Salesforce: {"auth": "client_credentials", "instance_url": "https://acme.my.salesforce.com", '
@@ -203,7 +206,9 @@ def add(
 
 async def _connector_users(connection: Connection, secret: dict[str, Any]) -> list[str]:
     async with platform_client() as http:
-        return await hubspot_connector_users(connect(connection, secret, http))
+        # Asked for Salesforce connections only.
+        client = cast("SalesforceClient", connect(connection, secret, http))
+        return await hubspot_connector_users(client)
 
 
 def _protecting(connection: Connection, names: list[str]) -> Connection:

@@ -11,7 +11,7 @@ import click
 from apibrake.incident.records import IncidentMeta, JournalRow
 from apibrake.incident.report_rows import journal_label
 from apibrake.models.automation_text import state_text, with_label
-from apibrake.warn.suspects import story as suspects_story
+from apibrake.warn import wording
 from apibrake_cli.connections import require_connection
 from apibrake_cli.context import common_options, confirm, output, target
 from apibrake_cli.errors import LIMIT_ADVICE, CliError, ExitCode
@@ -397,7 +397,7 @@ def incidents(incident_id: str | None, raise_request: bool) -> None:
             for r in rows
         ],
     )
-    story = suspects_story(
+    story = wording.story(
         meta.suspects_before,
         meta.suspects_after,
         now=meta.closed_at or datetime.now(UTC),
@@ -428,6 +428,6 @@ def _show_shadow_plan(out: Output, meta: IncidentMeta, rows: list[JournalRow]) -
         ],
         caption=f"API calls spent on the plan (reads only): {meta.api_calls.get('plan', 0)}",
     )
-    story = suspects_story(meta.suspects_before, None, now=meta.opened_at)
+    story = wording.story(meta.suspects_before, None, now=meta.opened_at)
     if story:
         out.say(story)

@@ -27,7 +27,7 @@ from matplotlib.axes import Axes
 from apibrake.models.attribution import Suspects
 from apibrake.models.automation_text import state_text, with_label
 from apibrake.models.connection import Connection
-from apibrake.warn import suspects as wording
+from apibrake.warn import wording
 from apibrake.warn.chain import MAX_SHOWN, driver_text, short, with_verdict
 from drill.engine import DrillResult, Event
 from drill.scenarios import DrillScenario

@@ -10,6 +10,7 @@ from typing import Any
 
 from apibrake.attribution import AttributionStore
 from apibrake.models.attribution import AttributionSource
+from apibrake.store import table_keys
 from drill.stack import LocalStack
 from sandbox.salesforce import SalesforceSettings
 from sandbox.salesforce.connector import HUBSPOT_USERNAME, records_costing
@@ -58,7 +59,10 @@ def test_daily_collection_keeps_yesterdays_summary_with_a_ttl(stack: LocalStack)
     assert sum(summary.per_hour) == summary.total
     item = stack.aws.client("dynamodb").get_item(
         TableName=stack.aws.table_name("StateTable"),
-        Key={"pk": {"S": "attribution#sf-prod"}, "sk": {"S": f"daily#{summary.day}"}},
+        Key={
+            "pk": {"S": table_keys.attribution_pk("sf-prod")},
+            "sk": {"S": table_keys.daily_sk(summary.day)},
+        },
     )["Item"]
     ttl_days = (int(item["expires_at"]["N"]) - now.timestamp()) / 86_400
     assert 29.9 < ttl_days <= 30.0

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from apibrake.runtime import aws as runtime_aws
+from apibrake.store import table_keys
 from apibrake.watch import monitor as monitor_module
 from drill.stack import LocalStack
 
@@ -43,7 +44,7 @@ def test_a_death_while_suspects_are_gathered_ends_the_check_at_once(stack: Local
             time.sleep(0.5)  # the loop is unwinding the death by now
 
     def hubspot_dies(params: dict[str, Any], **_: Any) -> None:
-        if "reading#hs-main" in str(params):
+        if table_keys.reading_pk("hs-main") in str(params):
             assert gathering.wait(HANG_GUARD_SECONDS)
             died.set()
             raise ProcessDied("died writing hs-main's reading")

@@ -19,6 +19,7 @@ from typing import Any
 from apibrake.incident.records import IncidentMeta, JournalRow
 from apibrake.models.connection import Connection
 from apibrake.runtime import aws as runtime_aws
+from apibrake.store import table_keys
 from apibrake.store.items import from_item
 from drill.stack import LocalStack
 from localaws import LocalAws
@@ -198,9 +199,7 @@ class World:
     def journal_rows(self, cid: str | None = None) -> list[JournalRow]:
         rows = []
         for item in self._state_items():
-            if str(item.get("pk", "")).startswith("incident#") and str(
-                item.get("sk", "")
-            ).startswith("row#"):
+            if table_keys.is_journal_row(str(item.get("pk", "")), str(item.get("sk", ""))):
                 row = JournalRow.model_validate(item)
                 if cid is None or row.connection_id == cid:
                     rows.append(row)
@@ -215,12 +214,10 @@ class World:
         rows: dict[str, list[JournalRow]] = {}
         for item in self._state_items():
             pk, sk = str(item.get("pk", "")), str(item.get("sk", ""))
-            if not pk.startswith("incident#"):
-                continue
-            incident_id = pk.removeprefix("incident#")
-            if sk == "meta":
+            if table_keys.is_incident_meta(pk, sk):
                 metas.append(IncidentMeta.model_validate(item))
-            elif sk.startswith("row#"):
+            elif table_keys.is_journal_row(pk, sk):
+                incident_id = table_keys.incident_id_of(pk)
                 rows.setdefault(incident_id, []).append(JournalRow.model_validate(item))
         return metas, {meta.incident_id: rows.get(meta.incident_id, []) for meta in metas}
 
@@ -335,7 +332,7 @@ class World:
     def _note_unconfirmed_publish(self, call: dict[str, Any]) -> None:
         body = str(call.get("params", {}).get("body", b""))
         if "REMOVE pending_until" in body:
-            cid = next((c for c in PLATFORM if f"alert#{c}" in body), "")
+            cid = next((c for c in PLATFORM if table_keys.alert_pk(c) in body), "")
             self.seen.died_before_confirming.append((self.now(), cid))
 
     def clear_crash(self) -> None:

@@ -25,6 +25,7 @@ from apibrake.http.client import Timeouts
 from apibrake.http.retry import RetryPolicy
 from apibrake.incident.records import BrakeState, ReleaseState
 from apibrake.runtime import aws as runtime_aws
+from apibrake.store import table_keys
 from apibrake.store.items import from_item
 from drill.stack import LocalStack
 from localaws import LocalAws
@@ -113,10 +114,13 @@ class Soak:
 
     def _check_journalled(self, member: Member, mutation: Mutation) -> None:
         kind = KIND_OF[mutation.kind]
-        marker = self._get(f"open#{member.cid}", "incident")
+        marker = self._get(table_keys.open_pk(member.cid), table_keys.OPEN_SK)
         row = None
         if marker is not None:
-            row = self._get(f"incident#{marker['incident_id']}", f"row#{kind}:{mutation.target}")
+            row = self._get(
+                table_keys.incident_pk(str(marker["incident_id"])),
+                table_keys.row_sk(f"{kind}:{mutation.target}"),
+            )
         if turns_off(mutation):
             ok = row is not None and row.get("before") is not None and row.get("release") is None
         else:
@@ -242,7 +246,7 @@ class Soak:
             raise failures[0]
 
     def _open_incident(self, cid: str) -> str | None:
-        marker = self._get(f"open#{cid}", "incident")
+        marker = self._get(table_keys.open_pk(cid), table_keys.OPEN_SK)
         return str(marker["incident_id"]) if marker else None
 
     def _collect_alerts(self) -> None:
@@ -302,7 +306,7 @@ class Soak:
         return sum(
             1
             for item in self.state_items()
-            if str(item.get("pk", "")).startswith("incident#") and item.get("sk") == "meta"
+            if table_keys.is_incident_meta(str(item.get("pk", "")), str(item.get("sk", "")))
         )
 
     def _any_open(self) -> bool:
@@ -333,8 +337,7 @@ class Soak:
         rows = [
             item
             for item in self.state_items()
-            if str(item.get("pk", "")).startswith("incident#")
-            and str(item.get("sk", "")).startswith("row#")
+            if table_keys.is_journal_row(str(item.get("pk", "")), str(item.get("sk", "")))
         ]
         # Keyed by (connection, name): the orgs and portals share automation names.
         incidents_per_target: Counter[tuple[str, str]] = Counter()

@@ -20,7 +20,7 @@ from apibrake.models.protected import KEEP_RUNNING
 from apibrake.warn.messages import AlertContext, compose
 from apibrake.warn.publisher import Severity
 from apibrake.warn.rules import AlertKind, DueAlert
-from apibrake.warn.suspects import one_line, resolved, section, sms_part, story
+from apibrake.warn.wording import one_line, resolved, section, sms_part, story
 from tests.unit.warn.alert_kinds import outlook
 
 NOW = datetime(2026, 12, 7, 11, 5, tzinfo=UTC)

@@ -23,7 +23,7 @@ from apibrake.warn.rules import (
     exhausted_alert,
     usage_alerts,
 )
-from apibrake.warn.suspects import NEEDS_PERSON, resolved, section, story
+from apibrake.warn.wording import NEEDS_PERSON, resolved, section, story
 from tests.fixtures.chat_format import ChatNotification
 from tests.unit.warn.alert_kinds import ALLOWLIST, FUNCTION, HS, NOW, SF, SUSPECTS, outlook
 

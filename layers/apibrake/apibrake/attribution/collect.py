@@ -12,16 +12,18 @@ from __future__ import annotations
 import asyncio
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
 
-from apibrake.attribution import late_files
-from apibrake.attribution import salesforce_sources as sources
+from apibrake.attribution import late_files, sources
 from apibrake.attribution.budget import CallBudget
 from apibrake.attribution.spending import RefusalMemory, Spender
 from apibrake.attribution.summary import DailySummary
 from apibrake.models.attribution import AttributionSource
+
+if TYPE_CHECKING:
+    from apibrake.platforms.salesforce.client import SalesforceClient
 
 
 class CollectStatus(StrEnum):
@@ -60,7 +62,7 @@ class SummaryMemory(RefusalMemory, Protocol):
 
 async def collect_daily(
     connection_id: str,
-    client: Any,
+    client: SalesforceClient,
     memory: SummaryMemory,
     *,
     now: datetime,
@@ -126,7 +128,7 @@ async def _missed(result: Collected, memory: SummaryMemory, *, generating: bool)
 async def _download(
     result: Collected,
     record: dict[str, Any],
-    client: Any,
+    client: SalesforceClient,
     memory: SummaryMemory,
     spender: Spender,
 ) -> None:

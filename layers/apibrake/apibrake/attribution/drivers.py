@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
-from apibrake.attribution import salesforce_sources as sources
+from apibrake.attribution import sources
 from apibrake.attribution.spending import Spender
 from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.attribution import (
@@ -27,6 +27,9 @@ from apibrake.models.attribution import (
 )
 from apibrake.models.protected import KEEP_RUNNING, ProtectedConsumers
 
+if TYPE_CHECKING:
+    from apibrake.platforms.salesforce.client import SalesforceClient
+
 MAX_DRIVERS = 10
 # Activations first (the likeliest start of a burn), then the work itself, most first.
 _ORDER = {DriverKind.ACTIVATION: 0, DriverKind.RECORD_CHANGES: 1, DriverKind.SCHEDULED_RUNS: 2}
@@ -36,7 +39,7 @@ _ORDER = {DriverKind.ACTIVATION: 0, DriverKind.RECORD_CHANGES: 1, DriverKind.SCH
 class Reach:
     """Where the driver sources look: the org, its allowlist, since when."""
 
-    client: Any
+    client: SalesforceClient
     entries: Sequence[AllowlistEntry]
     since: datetime
 
@@ -93,7 +96,7 @@ def promote_new_activations(suspects: Suspects) -> None:
     """A flow activated after the newest data the consumer ranking covers cannot show in
     that ranking (yesterday's file predates it): its driver says so. Only activations are
     drivers: a run-mode change (`...WithSystemMode`) and apibrake's own re-activation at a
-    release never are (`salesforce_sources.activations`)."""
+    release never are (`sources.activations`)."""
     newest = suspects.data_as_of
     suspects.drivers = [
         driver.model_copy(update={"evidence": "after the newest usage data"})

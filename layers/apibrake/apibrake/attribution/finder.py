@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from apibrake.attribution.budget import CallBudget
 from apibrake.attribution.gather import (
@@ -20,6 +20,10 @@ from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.attribution import Suspects
 from apibrake.models.connection import Connection, Platform
 from apibrake.models.usage import UsageReading
+
+if TYPE_CHECKING:
+    from apibrake.platforms.client import PlatformClient
+    from apibrake.platforms.salesforce.client import SalesforceClient
 
 _RECENT_READING = timedelta(hours=1)
 
@@ -46,7 +50,7 @@ class AttributionFinder:
         self._now = now
 
     async def __call__(
-        self, connection: Connection, client: Any, *, since: datetime, calls_allowed: int
+        self, connection: Connection, client: PlatformClient, *, since: datetime, calls_allowed: int
     ) -> Suspects | None:
         cid, now = connection.connection_id, self._now()
         reading = await asyncio.to_thread(self._readings.latest_reading, cid, now - _RECENT_READING)
@@ -71,7 +75,7 @@ class AttributionFinder:
         )
         window = max(now - since, timedelta(minutes=5))
         job = Gathering(
-            cid, client, entries, self._memory, budget, now,
+            cid, cast("SalesforceClient", client), entries, self._memory, budget, now,
             live_window=window, changes_window=window, protected=connection.protected,
         )  # fmt: skip
         return _told(await salesforce_suspects(job))

@@ -19,20 +19,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from apibrake.attribution import drivers
-from apibrake.attribution import salesforce_sources as sources
+from apibrake.attribution import drivers, sources
 from apibrake.attribution.budget import CallBudget
 from apibrake.attribution.caller import keep_running
-from apibrake.attribution.salesforce_sources import SYNCED_OBJECTS
 from apibrake.attribution.soql import EVENTS_SAMPLED
+from apibrake.attribution.sources import SYNCED_OBJECTS
 from apibrake.attribution.spending import RefusalMemory, Spender
 from apibrake.attribution.summary import DailySummary
 from apibrake.attribution.tally import UsageTally
 from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.attribution import AttributionSource, Consumer, Suspects
 from apibrake.models.protected import NOTHING_PROTECTED, ProtectedConsumers
+
+if TYPE_CHECKING:
+    from apibrake.platforms.salesforce.client import SalesforceClient
 
 LIVE_WINDOW = timedelta(hours=2)  # how far back the near-real-time sources look
 CHANGES_WINDOW = timedelta(hours=24)  # setup changes that may have started the burn
@@ -51,7 +53,7 @@ class AttributionMemory(RefusalMemory, Protocol):
 @dataclass(frozen=True)
 class Gathering:
     connection_id: str
-    client: Any
+    client: SalesforceClient
     entries: Sequence[AllowlistEntry]
     memory: AttributionMemory
     budget: CallBudget

@@ -1,10 +1,9 @@
 """Remembered attribution data in the state table: collected daily summaries and refusals.
 
-Item keys (pk / sk):
-- attribution#<connection_id> / daily#<YYYY-MM-DD>        a day's ApiTotalUsage summary (TTL)
-- attribution#<connection_id> / unavailable#<source>      a source the org refused (TTL)
-- attribution#<connection_id> / missed#<YYYY-MM-DD>       a day whose daily file was not
-  published yet when collected: looked for again until it may no longer come (TTL)
+Item keys (store/table_keys.py): attribution#<connection_id> with daily#<day> (a day's
+ApiTotalUsage summary), unavailable#<source> (a source the org refused) and missed#<day> (a
+day whose daily file was not published yet when collected: looked for again until it may
+no longer come), each with a TTL.
 
 DynamoDB deletes expired items lazily, so reads also skip items past `expires_at`.
 """
@@ -17,6 +16,7 @@ from typing import Any
 
 from apibrake.attribution.summary import DailySummary
 from apibrake.models.attribution import AttributionSource
+from apibrake.store import table_keys
 from apibrake.store.items import from_item, to_item
 
 DEFAULT_SUMMARY_TTL = timedelta(days=30)
@@ -45,8 +45,8 @@ class AttributionStore:
 
     def put_daily_summary(self, summary: DailySummary) -> None:
         item = {
-            "pk": f"attribution#{summary.connection_id}",
-            "sk": f"daily#{summary.day.isoformat()}",
+            "pk": table_keys.attribution_pk(summary.connection_id),
+            "sk": table_keys.daily_sk(summary.day),
             "summary": summary.model_dump_json(),
             "expires_at": _epoch(summary.collected_at + self.summary_ttl),
         }
@@ -63,15 +63,16 @@ class AttributionStore:
             TableName=self._table,
             KeyConditionExpression="pk = :pk AND sk >= :since",
             ExpressionAttributeValues={
-                ":pk": {"S": f"attribution#{connection_id}"},
-                ":since": {"S": f"daily#{since.isoformat()}"},
+                ":pk": {"S": table_keys.attribution_pk(connection_id)},
+                ":since": {"S": table_keys.daily_sk(since)},
             },
             ScanIndexForward=False,
         )
         summaries = []
         for item in answer["Items"]:
             raw = from_item(item)
-            if not str(raw["sk"]).startswith("daily#") or raw["expires_at"] <= _epoch(now):
+            daily = str(raw["sk"]).startswith(table_keys.DAILY_PREFIX)
+            if not daily or raw["expires_at"] <= _epoch(now):
                 continue
             summaries.append(DailySummary.model_validate(json.loads(raw["summary"])))
         return summaries
@@ -80,8 +81,8 @@ class AttributionStore:
 
     def remember_missed_day(self, connection_id: str, day: date, *, until: datetime) -> None:
         item = {
-            "pk": f"attribution#{connection_id}",
-            "sk": f"missed#{day.isoformat()}",
+            "pk": table_keys.attribution_pk(connection_id),
+            "sk": table_keys.missed_sk(day),
             "expires_at": _epoch(until),
         }
         self._dynamodb.put_item(TableName=self._table, Item=to_item(item))
@@ -92,13 +93,13 @@ class AttributionStore:
             TableName=self._table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
             ExpressionAttributeValues={
-                ":pk": {"S": f"attribution#{connection_id}"},
-                ":prefix": {"S": "missed#"},
+                ":pk": {"S": table_keys.attribution_pk(connection_id)},
+                ":prefix": {"S": table_keys.MISSED_PREFIX},
             },
         )
         items = [from_item(item) for item in answer["Items"]]
         return [
-            date.fromisoformat(str(raw["sk"]).removeprefix("missed#"))
+            table_keys.missed_day_of(str(raw["sk"]))
             for raw in items
             if raw["expires_at"] > _epoch(now)
         ]
@@ -109,8 +110,8 @@ class AttributionStore:
         self, connection_id: str, source: AttributionSource, reason: str, *, now: datetime
     ) -> None:
         item = {
-            "pk": f"attribution#{connection_id}",
-            "sk": f"unavailable#{source.name}",
+            "pk": table_keys.attribution_pk(connection_id),
+            "sk": table_keys.unavailable_sk(source.name),
             "reason": reason[:500],
             "found_at": now.astimezone(UTC).isoformat(),
             "expires_at": _epoch(now + self.refusal_ttl),
@@ -123,14 +124,14 @@ class AttributionStore:
             TableName=self._table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
             ExpressionAttributeValues={
-                ":pk": {"S": f"attribution#{connection_id}"},
-                ":prefix": {"S": "unavailable#"},
+                ":pk": {"S": table_keys.attribution_pk(connection_id)},
+                ":prefix": {"S": table_keys.UNAVAILABLE_PREFIX},
             },
         )
         found = {}
         for item in answer["Items"]:
             raw = from_item(item)
-            name = str(raw["sk"]).removeprefix("unavailable#")
+            name = table_keys.unavailable_source_of(str(raw["sk"]))
             if raw["expires_at"] > _epoch(now) and name in AttributionSource.__members__:
                 found[AttributionSource[name]] = str(raw.get("reason", ""))
         return found

@@ -7,11 +7,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from apibrake.attribution.budget import CallBudget
 from apibrake.http.errors import DailyLimitExhausted, PermissionDenied, PlatformError
 from apibrake.models.attribution import AttributionSource
+
+if TYPE_CHECKING:
+    from apibrake.platforms.salesforce.client import SalesforceClient
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -31,7 +34,7 @@ class RefusalMemory(Protocol):
 @dataclass
 class Spender:
     connection_id: str
-    client: Any
+    client: SalesforceClient
     budget: CallBudget
     memory: RefusalMemory
     now: datetime

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from apibrake.aws_threads import AWS_THREADS, AwsThreads
 from apibrake.brake import shadow
@@ -42,6 +43,9 @@ from apibrake.models.reports import AutomationRow, FailureCode, IncidentReport, 
 from apibrake.store.allowlist import InvalidEntry
 from apibrake.warn.incident_alerts import human_must_act, summary_alert
 from apibrake.warn.rules import AUTO_BRAKE_KEY, MONITOR_REQUESTER
+
+if TYPE_CHECKING:
+    from apibrake.platforms.client import PlatformClient
 
 # Connections braked at once: each holds platform connections and journal calls in flight.
 CONNECTIONS_AT_ONCE = 25
@@ -264,7 +268,7 @@ class _ConnectionBrake(IncidentWork):
         )
         return row.model_copy(update={"error": f"{row.error}; {note}" if row.error else note})
 
-    async def _suspects_before(self, client: object) -> Suspects | None:
+    async def _suspects_before(self, client: PlatformClient) -> Suspects | None:
         """Who burned the calls before this brake: the journal's (a resumed incident), else
         what the monitor knew when it braked, else collected data (no platform call)."""
         if self.meta is not None and self.meta.suspects_before is not None:
@@ -365,7 +369,7 @@ class _ConnectionBrake(IncidentWork):
         return settled, rows
 
     async def _brake(
-        self, client: object, entries: list[AllowlistEntry], existing: dict[str, JournalRow]
+        self, client: PlatformClient, entries: list[AllowlistEntry], existing: dict[str, JournalRow]
     ) -> list[AutomationRow]:
         settled, rows = self._rows(entries, existing)
         self.worked, self.planned = bool(rows), rows
@@ -391,7 +395,7 @@ class _ConnectionBrake(IncidentWork):
         await self.journal(rows)
         return [brake_row(r) for r in settled + rows]
 
-    def _decide(self, adapter: Adapter[object], row: JournalRow, observed: Observed | None) -> bool:
+    def _decide(self, adapter: Adapter[Any], row: JournalRow, observed: Observed | None) -> bool:
         if id(row) in self.resumed:  # pending or failed earlier: the journal's `before` stands
             if adapter.is_braked(row, observed) and not adapter.is_braked(
                 row, Observed(row.before or {})
@@ -423,7 +427,7 @@ class _ConnectionBrake(IncidentWork):
             options=entry.kind_options(),
         )
 
-    async def _keep_reserve(self, client: object, work: engine.Plan) -> None:
+    async def _keep_reserve(self, client: PlatformClient, work: engine.Plan) -> None:
         """Records the usage the brake ran at and trims the plan to the calls that remain."""
         assert self.meta is not None
         reading = await fresh_reading(client, prefer_headers=True)

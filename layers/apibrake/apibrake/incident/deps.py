@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from apibrake.incident.journal import JournalStore
 from apibrake.incident.readings import STORED_READING_MAX_AGE
@@ -20,6 +20,9 @@ from apibrake.models.usage import UsageReading
 from apibrake.store.allowlist import AllowlistStore
 from apibrake.store.connections import ConnectionStore
 from apibrake.store.state import StateStore
+
+if TYPE_CHECKING:
+    from apibrake.platforms.client import PlatformClient
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +42,7 @@ class SuspectsFinder(Protocol):
     cannot tell."""
 
     async def __call__(
-        self, connection: Connection, client: Any, *, since: datetime, calls_allowed: int
+        self, connection: Connection, client: PlatformClient, *, since: datetime, calls_allowed: int
     ) -> Suspects | None: ...
 
 
@@ -60,8 +63,8 @@ class IncidentDeps:
     allowlist: AllowlistStore
     journal: JournalStore
     publish: Callable[[Alert], object]
-    # Connection -> SalesforceClient | HubSpotClient (secret loaded, nothing called yet).
-    open_client: Callable[[Connection], Any]
+    # Connection -> its platform's client (secret loaded, nothing called yet).
+    open_client: Callable[[Connection], PlatformClient]
     now: Callable[[], datetime] = utcnow
     # The monitor's stored readings: restore decides recovery from them without a call.
     state: StateStore | None = None
@@ -79,7 +82,12 @@ class IncidentDeps:
 
 
 async def find_suspects(
-    deps: IncidentDeps, connection: Connection, client: Any, *, since: datetime, calls: int
+    deps: IncidentDeps,
+    connection: Connection,
+    client: PlatformClient,
+    *,
+    since: datetime,
+    calls: int,
 ) -> Suspects | None:
     """The finder's answer; None when there is none or it fails (attribution is a help to a
     person, never a reason for a brake or release to fail)."""

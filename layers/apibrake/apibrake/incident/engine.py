@@ -18,13 +18,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apibrake.deadline import Deadline
 from apibrake.http.errors import DailyLimitExhausted, PlatformError
 from apibrake.incident.adapters import ADAPTERS, Adapter
 from apibrake.incident.adapters.base import AdapterRun, Observed
 from apibrake.incident.records import Direction, JournalRow, Outcome
+
+if TYPE_CHECKING:
+    from apibrake.platforms.client import PlatformClient
 
 # Decides one automation from what the plan's read showed; True: act on it (the decision
 # otherwise recorded on the row).
@@ -86,7 +89,9 @@ def _calls(direction: Direction, adapter: Adapter[Any], count: int) -> int:
     )
 
 
-async def plan(direction: Direction, client: Any, rows: list[JournalRow], decide: Decide) -> Plan:
+async def plan(
+    direction: Direction, client: PlatformClient, rows: list[JournalRow], decide: Decide
+) -> Plan:
     groups: dict[Any, list[JournalRow]] = {}
     for row in rows:
         groups.setdefault(row.kind, []).append(row)
@@ -117,7 +122,7 @@ async def plan(direction: Direction, client: Any, rows: list[JournalRow], decide
 
 
 def _read(
-    direction: Direction, adapter: Adapter[Any], client: Any, rows: list[JournalRow]
+    direction: Direction, adapter: Adapter[Any], client: PlatformClient, rows: list[JournalRow]
 ) -> Awaitable[dict[str, Observed]]:
     names = [row.name for row in rows]
     # The brake journals the full prior state; release and verification need less.
@@ -127,7 +132,7 @@ def _read(
 
 
 async def execute(
-    work: Plan, client: Any, deadline: Deadline, journal: Journal, *, concurrency: int
+    work: Plan, client: PlatformClient, deadline: Deadline, journal: Journal, *, concurrency: int
 ) -> Execution:
     runs = [
         (kind, AdapterRun(client, work.direction, deadline, journal, kind.observed, concurrency))
@@ -168,7 +173,9 @@ def _act(
     return adapter.brake(run, rows) if direction is Direction.BRAKE else adapter.release(run, rows)
 
 
-async def verify(work: Plan, execution: Execution, client: Any, deadline: Deadline) -> None:
+async def verify(
+    work: Plan, execution: Execution, client: PlatformClient, deadline: Deadline
+) -> None:
     """Re-reads every tried row once per kind; nothing when the platform refuses calls or
     no time is left (the journal then says what the act step saw)."""
     checks = [

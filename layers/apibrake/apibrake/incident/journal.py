@@ -1,11 +1,11 @@
 """The incident journal: what the brake changed, written before each change, on the state table.
 
-Keys follow the design at the top of `store/state.py`:
+Item keys (`store/table_keys.py`, with every other key of the table):
 - incident#<incident_id> / meta                the incident header (IncidentMeta)
 - incident#<incident_id> / row#<kind>:<name>   one JournalRow per automation
 - open#<connection_id>   / incident            the connection's open incident (one at most)
 - generation             / closed              how many incidents have closed, deployment-wide,
-                                               and the last one (not yet listed in state.py)
+                                               and the last one
 
 The generation is the brake's idempotency scope (`incident/keys.py`): every close bumps
 it in the same transaction, so a brake after a release never meets the report of the
@@ -26,6 +26,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from apibrake.incident.records import IncidentMeta, JournalRow, utcnow
+from apibrake.store import table_keys
 from apibrake.store.items import (
     batch_get,
     batch_write,
@@ -34,12 +35,12 @@ from apibrake.store.items import (
     to_item,
 )
 
-_GENERATION_KEY = {"pk": {"S": "generation"}, "sk": {"S": "closed"}}
+_GENERATION_KEY = {"pk": {"S": table_keys.GENERATION_PK}, "sk": {"S": table_keys.GENERATION_SK}}
 _ID_ATTEMPTS = 5  # an id already used by a closed incident (same second) gets a suffix
 
 
 def _incident_pk(incident_id: str) -> dict[str, str]:
-    return {"S": f"incident#{incident_id}"}
+    return {"S": table_keys.incident_pk(incident_id)}
 
 
 class JournalStore:
@@ -53,8 +54,8 @@ class JournalStore:
         """Opens `meta`, or returns the connection's already open incident (created=False).
         A closed incident's id is never reused: its journal would pass for this one's."""
         open_item = {
-            "pk": f"open#{meta.connection_id}",
-            "sk": "incident",
+            "pk": table_keys.open_pk(meta.connection_id),
+            "sk": table_keys.OPEN_SK,
             "incident_id": meta.incident_id,
             "opened_at": meta.opened_at.astimezone(UTC).isoformat(),
         }
@@ -114,7 +115,7 @@ class JournalStore:
     def open_incident_id(self, connection_id: str) -> str | None:
         answer = self._dynamodb.get_item(
             TableName=self._table,
-            Key={"pk": {"S": f"open#{connection_id}"}, "sk": {"S": "incident"}},
+            Key={"pk": {"S": table_keys.open_pk(connection_id)}, "sk": {"S": table_keys.OPEN_SK}},
             ConsistentRead=True,
         )
         item = answer.get("Item")
@@ -123,10 +124,13 @@ class JournalStore:
     def open_incident_ids(self, connection_ids: list[str]) -> dict[str, str]:
         """connection_id -> open incident id, for the connections that have one."""
         found: dict[str, str] = {}
-        keys = [{"pk": {"S": f"open#{cid}"}, "sk": {"S": "incident"}} for cid in connection_ids]
+        keys = [
+            {"pk": {"S": table_keys.open_pk(cid)}, "sk": {"S": table_keys.OPEN_SK}}
+            for cid in connection_ids
+        ]
         for item in batch_get(self._dynamodb, self._table, keys, consistent=True):
             values = from_item(item)
-            found[str(values["pk"]).removeprefix("open#")] = str(values["incident_id"])
+            found[table_keys.connection_of_open(str(values["pk"]))] = str(values["incident_id"])
         return found
 
     def incidents(self) -> list[IncidentMeta]:
@@ -138,7 +142,10 @@ class JournalStore:
             for page in paginator.paginate(
                 TableName=self._table,
                 FilterExpression="begins_with(pk, :incident) AND sk = :meta",
-                ExpressionAttributeValues={":incident": {"S": "incident#"}, ":meta": {"S": "meta"}},
+                ExpressionAttributeValues={
+                    ":incident": {"S": table_keys.INCIDENT_PREFIX},
+                    ":meta": {"S": table_keys.META_SK},
+                },
             )
             for item in page["Items"]
         ]
@@ -147,7 +154,7 @@ class JournalStore:
     def meta(self, incident_id: str) -> IncidentMeta | None:
         answer = self._dynamodb.get_item(
             TableName=self._table,
-            Key={"pk": _incident_pk(incident_id), "sk": {"S": "meta"}},
+            Key={"pk": _incident_pk(incident_id), "sk": {"S": table_keys.META_SK}},
             ConsistentRead=True,
         )
         item = answer.get("Item")
@@ -157,7 +164,7 @@ class JournalStore:
         """When the lease an invocation holds on the incident runs out (None: not held)."""
         answer = self._dynamodb.get_item(
             TableName=self._table,
-            Key={"pk": _incident_pk(incident_id), "sk": {"S": "meta"}},
+            Key={"pk": _incident_pk(incident_id), "sk": {"S": table_keys.META_SK}},
             ConsistentRead=True,
             ProjectionExpression="lease_until",
         )
@@ -177,7 +184,7 @@ class JournalStore:
             update += " REMOVE " + ", ".join(removed)
         self._dynamodb.update_item(
             TableName=self._table,
-            Key={"pk": _incident_pk(meta.incident_id), "sk": {"S": "meta"}},
+            Key={"pk": _incident_pk(meta.incident_id), "sk": {"S": table_keys.META_SK}},
             UpdateExpression=update,
             ExpressionAttributeNames={**names, **removed},
             ExpressionAttributeValues={f":v{i}": value for i, value in enumerate(values.values())},
@@ -203,8 +210,8 @@ class JournalStore:
                     "Delete": {
                         "TableName": self._table,
                         "Key": {
-                            "pk": {"S": f"open#{meta.connection_id}"},
-                            "sk": {"S": "incident"},
+                            "pk": {"S": table_keys.open_pk(meta.connection_id)},
+                            "sk": {"S": table_keys.OPEN_SK},
                         },
                         "ConditionExpression": "incident_id = :iid",
                         "ExpressionAttributeValues": {":iid": {"S": meta.incident_id}},
@@ -233,7 +240,7 @@ class JournalStore:
         try:
             self._dynamodb.update_item(
                 TableName=self._table,
-                Key={"pk": _incident_pk(incident_id), "sk": {"S": "meta"}},
+                Key={"pk": _incident_pk(incident_id), "sk": {"S": table_keys.META_SK}},
                 UpdateExpression="SET lease_owner = :owner, lease_until = :until",
                 ConditionExpression=(
                     "attribute_exists(pk) AND (attribute_not_exists(lease_until) "
@@ -255,7 +262,7 @@ class JournalStore:
         try:
             self._dynamodb.update_item(
                 TableName=self._table,
-                Key={"pk": _incident_pk(incident_id), "sk": {"S": "meta"}},
+                Key={"pk": _incident_pk(incident_id), "sk": {"S": table_keys.META_SK}},
                 UpdateExpression="REMOVE lease_owner, lease_until",
                 ConditionExpression="lease_owner = :owner",
                 ExpressionAttributeValues={":owner": {"S": owner}},
@@ -276,7 +283,10 @@ class JournalStore:
         pages = paginator.paginate(
             TableName=self._table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :row)",
-            ExpressionAttributeValues={":pk": _incident_pk(incident_id), ":row": {"S": "row#"}},
+            ExpressionAttributeValues={
+                ":pk": _incident_pk(incident_id),
+                ":row": {"S": table_keys.ROW_PREFIX},
+            },
             ConsistentRead=True,
         )
         rows = []
@@ -290,10 +300,14 @@ class JournalStore:
 
     def _meta_item(self, meta: IncidentMeta) -> dict[str, Any]:
         values = meta.model_dump(mode="json")
-        values.update(pk=f"incident#{meta.incident_id}", sk="meta")
+        values.update(pk=table_keys.incident_pk(meta.incident_id), sk=table_keys.META_SK)
         return to_item(values)
 
     def _row_item(self, incident_id: str, row: JournalRow, now: str) -> dict[str, Any]:
         values = row.model_dump(mode="json")
-        values.update(pk=f"incident#{incident_id}", sk=f"row#{row.automation}", updated_at=now)
+        values.update(
+            pk=table_keys.incident_pk(incident_id),
+            sk=table_keys.row_sk(row.automation),
+            updated_at=now,
+        )
         return to_item(values)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from apibrake.models.usage import ReadingSource, UsageReading
+
+if TYPE_CHECKING:
+    from apibrake.platforms.client import PlatformClient
 
 # The monitor stores a reading every 5 minutes: older means it stopped watching.
 STORED_READING_MAX_AGE = timedelta(minutes=15)
@@ -33,7 +36,7 @@ def current_reset(readings: Sequence[UsageReading], now: datetime) -> datetime |
     return latest.resets_at if latest is not None else None
 
 
-async def fresh_reading(client: Any, *, prefer_headers: bool) -> UsageReading:
+async def fresh_reading(client: PlatformClient, *, prefer_headers: bool) -> UsageReading:
     """The freshest usage figure: the last response's headers when allowed, else one call."""
     reading: UsageReading | None = client.http.last_header_reading if prefer_headers else None
     if reading is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from apibrake.aws_threads import AwsThreads
 from apibrake.deadline import Deadline
@@ -21,6 +21,9 @@ from apibrake.incident.records import JournalRow
 from apibrake.models.alert import Alert
 from apibrake.models.connection import Connection
 from apibrake.models.reports import AutomationRow, ConnectionFailure, FailureCode
+
+if TYPE_CHECKING:
+    from apibrake.platforms.client import PlatformClient
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -73,7 +76,7 @@ class IncidentWork(ABC):
         )
         return self.outcome
 
-    async def open_client(self, connection: Connection) -> Any | None:
+    async def open_client(self, connection: Connection) -> PlatformClient | None:
         """The connection's platform client; None (and the failure recorded) when its secret
         cannot be read. The error names the field, never a value."""
         try:
@@ -86,7 +89,7 @@ class IncidentWork(ABC):
         if rows and not self.dry_run and self.outcome.incident_id:
             await self.off_loop(self.deps.journal.put_rows, self.outcome.incident_id, rows)
 
-    async def act_and_verify(self, client: Any, work: engine.Plan) -> engine.Execution:
+    async def act_and_verify(self, client: PlatformClient, work: engine.Plan) -> engine.Execution:
         """Journals what needs no change, then changes and verifies the rest."""
         acting = {id(row) for row in work.acting}
         await self.journal([row for row in work.rows if id(row) not in acting])

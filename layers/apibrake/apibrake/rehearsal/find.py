@@ -4,7 +4,7 @@ inventories), and whether each is on, so a rehearsal has something to brake."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from apibrake.incident.adapters import adapter_for
 from apibrake.models.allowlist import AutomationKind
@@ -18,6 +18,11 @@ from apibrake.rehearsal.canaries import (
     workflow_canary_body,
     workflow_canary_key,
 )
+
+if TYPE_CHECKING:
+    from apibrake.platforms.hubspot.client import HubSpotClient
+    from apibrake.platforms.salesforce.client import SalesforceClient
+
 
 TURN_ON_WORKFLOW = (
     f"turn it on in HubSpot (Automation > Workflows > {CANARY_WORKFLOW_NAME}): it enrolls "
@@ -56,7 +61,7 @@ _NOT_READY = {
 }
 
 
-async def salesforce_canaries(client: Any) -> list[Canary]:
+async def salesforce_canaries(client: SalesforceClient) -> list[Canary]:
     """The three Salesforce canaries, read as a brake reads them (one read per kind)."""
     found = []
     for kind, automation in SALESFORCE_CANARIES.items():
@@ -75,7 +80,7 @@ async def salesforce_canaries(client: Any) -> list[Canary]:
     return found
 
 
-async def hubspot_canary(client: Any, *, create: bool) -> Canary:
+async def hubspot_canary(client: HubSpotClient, *, create: bool) -> Canary:
     """The canary workflow, found by its fixed name (its id is the portal's); created off
     when asked and absent. apibrake never turns a workflow on but by releasing its own
     brake, so a person turns the canary on once."""

@@ -21,7 +21,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apibrake.http.errors import DailyLimitExhausted, PermissionDenied, PlatformError
 from apibrake.incident.deps import IncidentDeps, SourceRefusals, publish_safely
@@ -32,6 +32,9 @@ from apibrake.models.usage import UsageReading
 from apibrake.platforms.salesforce.activity import parse_time
 from apibrake.platforms.salesforce.soql import soql_datetime, soql_strings
 from apibrake.warn.incident_alerts import FROZEN_STILL_SPENDING, frozen_still_spending
+
+if TYPE_CHECKING:
+    from apibrake.platforms.salesforce.client import SalesforceClient
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +164,7 @@ class FreezeWatch:
 
     async def safely(
         self,
-        open_client: Callable[[], Awaitable[Any | None]],
+        open_client: Callable[[], Awaitable[SalesforceClient | None]],
         readings: Sequence[UsageReading] = (),
     ) -> None:
         """`open_client` opens (or hands over) the platform client, awaited only once a call
@@ -183,7 +186,9 @@ class FreezeWatch:
         return alert_key(self.meta.incident_id, user.user_id)
 
     async def _watch(
-        self, open_client: Callable[[], Awaitable[Any | None]], readings: Sequence[UsageReading]
+        self,
+        open_client: Callable[[], Awaitable[SalesforceClient | None]],
+        readings: Sequence[UsageReading],
     ) -> None:
         deps, now = self.deps, self.deps.now()
         if deps.state is None or deps.refusals is None:
@@ -214,7 +219,11 @@ class FreezeWatch:
                 await self._alert(user, calls, at_least=len(records) >= EVENTS_READ)
 
     async def _events(
-        self, client: Any, due: Sequence[FrozenUser], refusals: SourceRefusals, now: datetime
+        self,
+        client: SalesforceClient,
+        due: Sequence[FrozenUser],
+        refusals: SourceRefusals,
+        now: datetime,
     ) -> list[dict[str, Any]] | None:
         """The due users' events since the earliest freeze; None when the org would not
         tell (remembered when it lacks the object)."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from apibrake.incident.adapters import Adapter
 from apibrake.incident.adapters.base import RESTORE, Observed, ReleaseDecision
@@ -66,7 +67,7 @@ class HoldPolicy:
         return cls(meta.incident_id, burn_drivers(meta.suspects_before), include)
 
     def decide(
-        self, adapter: Adapter[object], row: JournalRow, observed: Observed | None
+        self, adapter: Adapter[Any], row: JournalRow, observed: Observed | None
     ) -> ReleaseDecision:
         """HELD for an unchanged driver not named in `include`; RESTORE otherwise."""
         evidence = self.drivers.get(row.automation)

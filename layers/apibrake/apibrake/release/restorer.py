@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apibrake.aws_threads import AWS_THREADS, AwsThreads
 from apibrake.deadline import Deadline
@@ -46,6 +46,9 @@ from apibrake.release.hold import HoldPolicy, remember_released_unchanged
 from apibrake.release.rearm import rearm_brake
 from apibrake.release.recovery import recovery_from_stored, window_recovered
 from apibrake.warn.incident_alerts import summary_alert
+
+if TYPE_CHECKING:
+    from apibrake.platforms.client import PlatformClient
 
 logger = logging.getLogger(__name__)
 # Platform calls the release may spend on who burned the calls since the brake: the same
@@ -200,7 +203,7 @@ class _IncidentRelease(IncidentWork):
 
     async def _recovered_now(
         self,
-        client: object,
+        client: PlatformClient,
         connection: Connection,
         meta: IncidentMeta,
         open_rows: list[JournalRow],
@@ -247,7 +250,7 @@ class _IncidentRelease(IncidentWork):
         connection: Connection,
         meta: IncidentMeta,
         rows: list[JournalRow],
-        client: object | None = None,
+        client: PlatformClient | None = None,
     ) -> None:
         """While the incident waits: does a user its brake froze still spend calls
         (release/freeze_watch.py)? The client is opened only when a call is due; a dry run
@@ -269,7 +272,11 @@ class _IncidentRelease(IncidentWork):
     # Plan, act, verify -----------------------------------------------------------------------
 
     async def _release(
-        self, client: object, connection: Connection, meta: IncidentMeta, rows: list[JournalRow]
+        self,
+        client: PlatformClient,
+        connection: Connection,
+        meta: IncidentMeta,
+        rows: list[JournalRow],
     ) -> None:
         open_rows = [
             row
@@ -283,7 +290,7 @@ class _IncidentRelease(IncidentWork):
 
     async def _release_open_rows(
         self,
-        client: object,
+        client: PlatformClient,
         connection: Connection,
         meta: IncidentMeta,
         open_rows: list[JournalRow],
@@ -347,7 +354,7 @@ class _IncidentRelease(IncidentWork):
             )
 
     async def _suspects_since_the_brake(
-        self, client: object, connection: Connection, meta: IncidentMeta
+        self, client: PlatformClient, connection: Connection, meta: IncidentMeta
     ) -> None:
         """Who burned the calls since the brake, asked once the window has recovered and
         before anything is put back (so the release's own changes are not among them)."""
@@ -357,7 +364,7 @@ class _IncidentRelease(IncidentWork):
         self.outcome.suspects_after = after or meta.suspects_after
         meta.suspects_after = self.outcome.suspects_after
 
-    def _decide(self, adapter: Adapter[object], row: JournalRow, observed: Observed | None) -> bool:
+    def _decide(self, adapter: Adapter[Any], row: JournalRow, observed: Observed | None) -> bool:
         decision = adapter.decide_release(row, observed)
         if decision.state is None and self.hold is not None:
             decision = self.hold.decide(adapter, row, observed)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
@@ -32,6 +32,9 @@ from apibrake.warn.publisher import AlertPublisher
 from apibrake.warn.trigger import Invoker
 from apibrake.watch.metrics import UsageMetrics
 from apibrake.watch.monitor import MonitorOptions, UsageMonitor
+
+if TYPE_CHECKING:
+    from apibrake.platforms.client import PlatformClient
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ def incident_deps(
         else None
     )
 
-    def open_client(connection: Connection) -> Any:
+    def open_client(connection: Connection) -> PlatformClient:
         secret = load_connection_secret(connection, load_secret, settings.secret_prefix)
         return connect(connection, secret, http_client, budget=budget, now=now)
 

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
@@ -22,6 +22,9 @@ from apibrake.models.connection import Connection, Platform
 from apibrake.platforms.connect import connect, load_connection_secret
 from apibrake.store.connections import ConnectionStore
 from apibrake.store.state import StateStore
+
+if TYPE_CHECKING:
+    from apibrake.platforms.salesforce.client import SalesforceClient
 
 logger = logging.getLogger(__name__)
 _LAST_READING = timedelta(hours=2)
@@ -82,7 +85,10 @@ class UsageFileCollector:
             secret = await asyncio.to_thread(
                 load_connection_secret, connection, self._secrets, self._prefix
             )
-            platform_client = connect(connection, secret, client, now=self._clock)
+            # Only Salesforce connections are collected (`salesforce` above).
+            platform_client = cast(
+                "SalesforceClient", connect(connection, secret, client, now=self._clock)
+            )
             return await collect_daily(
                 cid, platform_client, self._memory, now=now, reserve_pct=connection.reserve_pct
             )

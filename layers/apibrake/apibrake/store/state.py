@@ -1,19 +1,6 @@
-"""The state table: usage readings, alert claims and the incident journal.
-
-Item keys (pk / sk):
-- reading#<connection_id>  / <ISO time>            one usage reading, expires with a TTL
-- alert#<connection_id>    / <alert key>           an alert claim, live until its window ends
-                                                   (pending until its publish is confirmed)
-- incident#<incident_id>   / meta                  the incident header
-- incident#<incident_id>   / row#<kind>:<name>     one journal row per automation
-- open#<connection_id>     / incident              the connection's open incident, if any
-- cadence                  / <connection_id>       when the monitor last checked it, how hot
-- rehearsal#<connection_id> / <kind>               the last rehearsal of that kind (`apibrake
-                                                   rehearse`): exact or not, calls, when
-- released#<connection_id>  / <kind>:<name>        a driver of a burn released unchanged
-                                                   (`include`): when, which incident (TTL
-                                                   3 days: a new burn it drives escalates)
-"""
+"""The state table: usage readings, alert claims, cadence states, rehearsals and drivers
+released unchanged (the incident journal is incident/journal.py, attribution's memory
+attribution/memory.py). Every item key's shape: store/table_keys.py."""
 
 from __future__ import annotations
 
@@ -25,10 +12,10 @@ from botocore.exceptions import ClientError
 from apibrake.models.cadence import CadenceState, Temperature
 from apibrake.models.rehearsal import RehearsalRecord
 from apibrake.models.usage import ReadingSource, UsageReading
+from apibrake.store import table_keys
 from apibrake.store.items import batch_write, from_item, is_conditional_failure, to_item
 
 _READING_FIELDS = "used, #limit, taken_at, #source, resets_at, stale"
-CADENCE_PK = "cadence"
 # A deleted or disabled connection's cadence state goes with its readings.
 _CADENCE_TTL = timedelta(days=2)
 # A claim whose publish was never confirmed is given up once the invocation that took it
@@ -68,10 +55,8 @@ class StateStore:
     def _reading_item(self, connection_id: str, reading: UsageReading) -> dict[str, Any]:
         values = reading.model_dump(mode="json")
         values.update(
-            pk=f"reading#{connection_id}",
-            # The source in the key keeps a header reading taken in the same instant as an
-            # endpoint reading from overwriting it; `sk >= <ISO time>` queries still work.
-            sk=f"{reading.taken_at.astimezone(UTC).isoformat()}#{reading.source.value}",
+            pk=table_keys.reading_pk(connection_id),
+            sk=table_keys.reading_sk(reading.taken_at, reading.source.value),
             expires_at=_epoch(reading.taken_at + self._reading_ttl),
         )
         return to_item(values)
@@ -83,8 +68,8 @@ class StateStore:
             TableName=self._table,
             KeyConditionExpression="pk = :pk AND sk >= :since",
             ExpressionAttributeValues={
-                ":pk": {"S": f"reading#{connection_id}"},
-                ":since": {"S": since.astimezone(UTC).isoformat()},
+                ":pk": {"S": table_keys.reading_pk(connection_id)},
+                ":since": {"S": table_keys.reading_since(since)},
             },
             # Only what a forecast reads: every check asks for an hour of readings, and the
             # bulky per-app breakdown would cost a read unit and a response's bytes each time.
@@ -116,8 +101,8 @@ class StateStore:
             TableName=self._table,
             KeyConditionExpression="pk = :pk AND sk >= :since",
             ExpressionAttributeValues={
-                ":pk": {"S": f"reading#{connection_id}"},
-                ":since": {"S": since.astimezone(UTC).isoformat()},
+                ":pk": {"S": table_keys.reading_pk(connection_id)},
+                ":since": {"S": table_keys.reading_since(since)},
             },
             ScanIndexForward=False,
             Limit=1,
@@ -136,7 +121,7 @@ class StateStore:
         """True for exactly one caller per key and window, however many run at once; and
         again once the claim's publish was never confirmed within PENDING_CLAIM_GRACE."""
         item = {
-            "pk": f"alert#{connection_id}",
+            "pk": table_keys.alert_pk(connection_id),
             "sk": alert_key,
             "claimed_at": now.astimezone(UTC).isoformat(),
             "window_ends": _epoch(window_ends),
@@ -163,7 +148,7 @@ class StateStore:
         try:
             self._dynamodb.update_item(
                 TableName=self._table,
-                Key={"pk": {"S": f"alert#{connection_id}"}, "sk": {"S": alert_key}},
+                Key={"pk": {"S": table_keys.alert_pk(connection_id)}, "sk": {"S": alert_key}},
                 UpdateExpression="REMOVE pending_until",
                 ConditionExpression="attribute_exists(pk)",
             )
@@ -183,7 +168,7 @@ class StateStore:
             {
                 "Update": {
                     "TableName": self._table,
-                    "Key": {"pk": {"S": f"alert#{connection_id}"}, "sk": {"S": key}},
+                    "Key": {"pk": {"S": table_keys.alert_pk(connection_id)}, "sk": {"S": key}},
                     "UpdateExpression": "REMOVE pending_until",
                     "ConditionExpression": "attribute_exists(pk)",
                 }
@@ -202,7 +187,7 @@ class StateStore:
         """Undo a claim whose alert could not be published, so the next run tries again."""
         self._dynamodb.delete_item(
             TableName=self._table,
-            Key={"pk": {"S": f"alert#{connection_id}"}, "sk": {"S": alert_key}},
+            Key={"pk": {"S": table_keys.alert_pk(connection_id)}, "sk": {"S": alert_key}},
         )
 
     def live_alert_claims(self, connection_id: str, *, now: datetime) -> set[str]:
@@ -218,7 +203,7 @@ class StateStore:
                 "OR pending_until > :now)"
             ),
             ExpressionAttributeValues={
-                ":pk": {"S": f"alert#{connection_id}"},
+                ":pk": {"S": table_keys.alert_pk(connection_id)},
                 ":now": {"N": str(_epoch(now))},
             },
             ProjectionExpression="sk",
@@ -230,7 +215,7 @@ class StateStore:
         """When the claim was taken (the auto-brake's: when the brake started), if held."""
         answer = self._dynamodb.get_item(
             TableName=self._table,
-            Key={"pk": {"S": f"alert#{connection_id}"}, "sk": {"S": alert_key}},
+            Key={"pk": {"S": table_keys.alert_pk(connection_id)}, "sk": {"S": alert_key}},
             ProjectionExpression="claimed_at",
             ConsistentRead=True,
         )
@@ -241,7 +226,7 @@ class StateStore:
         answer = self._dynamodb.query(
             TableName=self._table,
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": f"alert#{connection_id}"}},
+            ExpressionAttributeValues={":pk": {"S": table_keys.alert_pk(connection_id)}},
         )
         return [from_item(item) for item in answer["Items"]]
 
@@ -254,7 +239,7 @@ class StateStore:
         pages = paginator.paginate(
             TableName=self._table,
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": CADENCE_PK}},
+            ExpressionAttributeValues={":pk": {"S": table_keys.CADENCE_PK}},
         )
         states = {}
         for page in pages:
@@ -275,7 +260,7 @@ class StateStore:
                 "PutRequest": {
                     "Item": to_item(
                         {
-                            "pk": CADENCE_PK,
+                            "pk": table_keys.CADENCE_PK,
                             "sk": state.connection_id,
                             "checked_at": _iso(state.checked_at),
                             "temperature": state.temperature.value,
@@ -295,7 +280,7 @@ class StateStore:
         """Replaces the connection's last rehearsal of the record's kind (kept until the
         next one: it is what `connections test` shows)."""
         values = record.model_dump(mode="json")
-        values.update(pk=f"rehearsal#{record.connection_id}", sk=record.kind.value)
+        values.update(pk=table_keys.rehearsal_pk(record.connection_id), sk=record.kind.value)
         self._dynamodb.put_item(TableName=self._table, Item=to_item(values))
 
     def rehearsals(self, connection_id: str) -> list[RehearsalRecord]:
@@ -303,7 +288,7 @@ class StateStore:
         answer = self._dynamodb.query(
             TableName=self._table,
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": f"rehearsal#{connection_id}"}},
+            ExpressionAttributeValues={":pk": {"S": table_keys.rehearsal_pk(connection_id)}},
             ConsistentRead=True,
         )
         fields = RehearsalRecord.model_fields
@@ -326,7 +311,7 @@ class StateStore:
                 "PutRequest": {
                     "Item": to_item(
                         {
-                            "pk": f"released#{connection_id}",
+                            "pk": table_keys.released_pk(connection_id),
                             "sk": automation,
                             "released_at": _iso(now),
                             "incident_id": incident_id,
@@ -345,7 +330,7 @@ class StateStore:
         answer = self._dynamodb.query(
             TableName=self._table,
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": f"released#{connection_id}"}},
+            ExpressionAttributeValues={":pk": {"S": table_keys.released_pk(connection_id)}},
         )
         found = {}
         for item in answer["Items"]:

@@ -14,7 +14,7 @@ from apibrake.models.attribution import Suspects
 from apibrake.models.automation_text import state_text
 from apibrake.models.reports import AutomationRow, RowStatus
 from apibrake.models.words import counted
-from apibrake.warn import suspects as wording
+from apibrake.warn import wording
 from apibrake.warn.chain import when
 
 _TROUBLE = {RowStatus.FAILED, RowStatus.NEEDS_HUMAN}

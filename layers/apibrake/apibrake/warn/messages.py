@@ -15,8 +15,7 @@ from datetime import UTC, datetime
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.attribution import Suspects
 from apibrake.models.connection import AutoBrake, Connection, Platform
-from apibrake.warn import raise_request
-from apibrake.warn import suspects as wording
+from apibrake.warn import raise_request, wording
 from apibrake.warn.publisher import Alert
 from apibrake.warn.rules import AlertKind, DueAlert
 from apibrake.watch.ahead import BrakeAhead

@@ -6,9 +6,12 @@ an in-process invoker.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from apibrake.models.events import BrakeEvent
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda import LambdaClient
 
 
 class Invoker(Protocol):
@@ -18,7 +21,7 @@ class Invoker(Protocol):
 class LambdaInvoker:
     """Fire-and-forget (`InvocationType=Event`): the monitor must not wait for a brake."""
 
-    def __init__(self, lambda_client: Any, function_name: str) -> None:
+    def __init__(self, lambda_client: LambdaClient, function_name: str) -> None:
         self._lambda = lambda_client
         self.function_name = function_name
 

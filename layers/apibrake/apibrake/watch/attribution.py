@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from apibrake.attribution import (
     AttributionMemory,
@@ -20,6 +20,10 @@ from apibrake.models.attribution import Suspects
 from apibrake.models.connection import Connection, Platform
 from apibrake.models.usage import UsageReading
 from apibrake.warn.rules import AlertKind, DueAlert
+
+if TYPE_CHECKING:
+    from apibrake.platforms.client import PlatformClient
+    from apibrake.platforms.salesforce.client import SalesforceClient
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +49,7 @@ def wants_suspects(won: Sequence[DueAlert]) -> bool:
 
 async def gather_suspects(
     connection: Connection,
-    client: Any,
+    client: PlatformClient,
     reading: UsageReading,
     entries: Sequence[AllowlistEntry],
     memory: AttributionMemory,
@@ -60,7 +64,15 @@ async def gather_suspects(
         budget = CallBudget(
             limit=reading.limit, used=reading.used, reserve_pct=connection.reserve_pct
         )
-        job = Gathering(cid, client, entries, memory, budget, now, protected=connection.protected)
+        job = Gathering(
+            cid,
+            cast("SalesforceClient", client),
+            entries,
+            memory,
+            budget,
+            now,
+            protected=connection.protected,
+        )
         return await salesforce_suspects(job)
     except Exception:
         logger.exception("suspects not gathered", extra={"connection_id": cid})

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
 
@@ -73,6 +73,9 @@ from apibrake.watch.reset import window_end
 from apibrake.watch.shadow import brake_reason, start_shadow_brake
 from apibrake.watch.tick import TickPlan, next_state, plan_tick, schedule_next
 from apibrake.watch.usage import UsageRead, cached_portal_offset, read_usage
+
+if TYPE_CHECKING:
+    from apibrake.platforms.client import PlatformClient
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -281,7 +284,7 @@ class UsageMonitor:
         self, connection: Connection, client: httpx.AsyncClient, budget: RetryBudget
     ) -> ConnectionCheck:
         row = ConnectionCheck(connection_id=connection.connection_id, platform=connection.platform)
-        platform_client: Any = None
+        platform_client: PlatformClient | None = None
         try:
             secret = await self._load_secret(connection)
             platform_client = connect(
@@ -330,7 +333,7 @@ class UsageMonitor:
             return row
 
     async def _suspects(
-        self, connection: Connection, platform_client: Any, reading: UsageReading
+        self, connection: Connection, platform_client: PlatformClient, reading: UsageReading
     ) -> Suspects | None:
         """Attribution is a bonus: the alert goes out whatever happens here."""
         assert self._attribution is not None
@@ -723,7 +726,9 @@ def _usage_before_exhaustion(
     return last.limit, rate
 
 
-async def _org_id_without_calls(connection: Connection, platform_client: Any) -> str | None:
+async def _org_id_without_calls(
+    connection: Connection, platform_client: PlatformClient | None
+) -> str | None:
     """The Salesforce org id for the pre-filled raise, when the token names it: a bonus, so
     any failure leaves the placeholder and the alert goes out all the same."""
     find_org = getattr(platform_client, "org_id_without_calls", None)
@@ -754,7 +759,7 @@ def _unexpected(connection: Connection, error: Exception) -> ConnectionCheck:
     )
 
 
-def _count_calls(row: ConnectionCheck, platform_client: Any) -> None:
+def _count_calls(row: ConnectionCheck, platform_client: PlatformClient | None) -> None:
     if platform_client is not None:
         row.api_calls = platform_client.http.billable_calls
         row.auth_calls = platform_client.http.auth_calls

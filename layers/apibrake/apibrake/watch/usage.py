@@ -10,12 +10,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from apibrake.http.errors import PlatformError
 from apibrake.models.connection import Connection, Platform
 from apibrake.models.usage import UsageReading, UsageScope
 from apibrake.watch.reset import parse_utc_offset, window_end
+
+if TYPE_CHECKING:
+    from apibrake.platforms.client import PlatformClient
+    from apibrake.platforms.hubspot.client import HubSpotClient
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +40,7 @@ class UsageRead:
     api_versions: dict[str, str] = field(default_factory=dict)  # HubSpot: field -> version
 
 
-async def read_usage(connection: Connection, client: Any, *, now: datetime) -> UsageRead:
+async def read_usage(connection: Connection, client: PlatformClient, *, now: datetime) -> UsageRead:
     endpoint: UsageReading = await client.usage()
     header: UsageReading | None = client.http.last_header_reading
     stale = endpoint.stale or now - endpoint.taken_at > STALE_AFTER
@@ -58,7 +62,7 @@ async def read_usage(connection: Connection, client: Any, *, now: datetime) -> U
     resets_at = endpoint.resets_at if endpoint.resets_at and endpoint.resets_at > now else None
     offset = None
     if resets_at is None:
-        offset = await portal_offset(connection, client)
+        offset = await portal_offset(connection, cast("HubSpotClient", client))
     ends = window_end(now=now, resets_at=resets_at, rolling=False, utc_offset=offset)
     return UsageRead(current, tuple(readings), header, ends, ends, endpoint.gap, versions)
 
@@ -75,7 +79,7 @@ def _figure_to_act_on(endpoint: UsageReading, header: UsageReading | None) -> Us
     return max((endpoint, header), key=lambda r: (r.taken_at, r is endpoint))
 
 
-async def portal_offset(connection: Connection, client: Any) -> timedelta | None:
+async def portal_offset(connection: Connection, client: HubSpotClient) -> timedelta | None:
     """The portal's UTC offset (cached per container); None if HubSpot will not say."""
     cached = _PORTAL_OFFSETS.get(connection.connection_id)
     if cached is not None:

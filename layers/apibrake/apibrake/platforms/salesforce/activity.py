@@ -21,10 +21,13 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from apibrake.http.errors import PermissionDenied, RequestRejected
 from apibrake.platforms.salesforce.soql import soql_datetime
+
+if TYPE_CHECKING:
+    from apibrake.platforms.salesforce.client import SalesforceClient
 
 T = TypeVar("T")
 # The Display text names a flow this way (docs/platform-notes.md A4).
@@ -161,7 +164,9 @@ def record_changes_soql(sobject: str, since: datetime) -> str:
 # Readers ------------------------------------------------------------------------------------
 
 
-async def setup_audit(client: Any, since: datetime, *, limit: int = 50) -> list[AuditRow]:
+async def setup_audit(
+    client: SalesforceClient, since: datetime, *, limit: int = 50
+) -> list[AuditRow]:
     """SetupAuditTrail rows since `since`, newest first (one query, one page)."""
     rows = []
     for record in await client.query(setup_audit_soql(since, limit)):
@@ -180,7 +185,7 @@ async def setup_audit(client: Any, since: datetime, *, limit: int = 50) -> list[
     return rows
 
 
-async def job_runs(client: Any, since: datetime) -> list[JobRuns]:
+async def job_runs(client: SalesforceClient, since: datetime) -> list[JobRuns]:
     """Scheduled Apex runs per job since `since`, most first (runs, not calls)."""
     found = []
     for record in await client.query(job_runs_soql(since)):
@@ -190,7 +195,7 @@ async def job_runs(client: Any, since: datetime) -> list[JobRuns]:
     return found
 
 
-async def login_counts(client: Any, since: datetime) -> list[tuple[str, int]]:
+async def login_counts(client: SalesforceClient, since: datetime) -> list[tuple[str, int]]:
     """Logins per application since `since`, most first, as "Nightly ETL (REST)"."""
     hints = []
     for record in await client.query(login_counts_soql(since)):
@@ -202,7 +207,7 @@ async def login_counts(client: Any, since: datetime) -> list[tuple[str, int]]:
 
 
 async def record_changes(
-    client: Any, since: datetime, sobjects: Sequence[str]
+    client: SalesforceClient, since: datetime, sobjects: Sequence[str]
 ) -> tuple[list[RecordChanges], list[str]]:
     """Who changed how many records of each object since `since`, most first, in one
     composite call; and a note per object the org refused (not visible to the user)."""
@@ -226,7 +231,7 @@ async def record_changes(
 # `apibrake discover --suggest`'s evidence, one source each ----------------------------------
 
 
-async def apex_runs(client: Any, since: datetime) -> dict[str, int]:
+async def apex_runs(client: SalesforceClient, since: datetime) -> dict[str, int]:
     """Apex class name -> scheduled runs since `since` (one aggregate query, one page)."""
     records = await refusing(
         "AsyncApexJob",
@@ -244,7 +249,7 @@ async def apex_runs(client: Any, since: datetime) -> dict[str, int]:
     return runs
 
 
-async def setup_activations(client: Any, since: datetime) -> dict[str, Dated]:
+async def setup_activations(client: SalesforceClient, since: datetime) -> dict[str, Dated]:
     """flow:NAME -> its newest setup change since `since` (who activated or edited it)."""
     rows = await refusing("SetupAuditTrail", lambda: setup_audit(client, since, limit=200))
     found: dict[str, Dated] = {}
@@ -255,7 +260,7 @@ async def setup_activations(client: Any, since: datetime) -> dict[str, Dated]:
     return found
 
 
-async def flow_changes(client: Any) -> dict[str, Dated]:
+async def flow_changes(client: SalesforceClient) -> dict[str, Dated]:
     """flow:NAME -> LastModifiedDate of every active flow (activation or edit). Active means
     an ActiveVersionId: IsActive is false for a flow running an older version under a newer
     draft (docs/platform-notes.md S4)."""
@@ -275,7 +280,7 @@ async def flow_changes(client: Any) -> dict[str, Dated]:
     return found
 
 
-async def job_schedules(client: Any) -> dict[str, Dated]:
+async def job_schedules(client: SalesforceClient) -> dict[str, Dated]:
     """scheduled_apex:NAME -> when the job was scheduled (CronTrigger.CreatedDate)."""
     records = await refusing(
         "CronTrigger",

@@ -5,10 +5,13 @@ History, docs/platform-notes.md A5). Two queries: the logins of 7 days, then the
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apibrake.models.protected import is_hubspot_connector
 from apibrake.platforms.salesforce.soql import soql_strings
+
+if TYPE_CHECKING:
+    from apibrake.platforms.salesforce.client import SalesforceClient
 
 CONNECTOR_LOOKUP_CALLS = 2
 # Application filters nowhere (it only groups and sorts): the logins are read and sorted here.
@@ -28,7 +31,7 @@ def connector_user_ids(logins: Iterable[Mapping[str, Any]]) -> list[str]:
     return sorted(found)
 
 
-async def hubspot_connector_users(client: Any) -> list[str]:
+async def hubspot_connector_users(client: SalesforceClient) -> list[str]:
     """Usernames of the HubSpot connector's integration users (usually one); [] when none
     logged in over the last 7 days."""
     ids = connector_user_ids(await client.query(_LOGINS))

@@ -18,11 +18,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apibrake.http.errors import RequestRejected
 from apibrake.models.permissions import Permission, unique
 from apibrake.platforms.salesforce.soql import soql_strings
+
+if TYPE_CHECKING:
+    from apibrake.platforms.salesforce.client import SalesforceClient
 
 # One query, plus a retry for each of at most this many refused fields: each is one call.
 MAX_REFUSED_FIELDS = 2
@@ -71,7 +74,7 @@ def assignments_query(user_id: str, permissions: Iterable[Permission]) -> str:
 
 
 async def read_effective_permissions(
-    client: Any, permissions: Iterable[Permission]
+    client: SalesforceClient, permissions: Iterable[Permission]
 ) -> EffectivePermissions:
     """The user's permissions among `permissions`: one call (one more per refused field).
     Other refusals (no View Setup: the object is hidden) raise, as any query's would."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -16,6 +16,9 @@ from apibrake.http.errors import PlatformError
 from apibrake.models.allowlist import AllowlistEntry
 from apibrake.models.attribution import Consumer, Driver, DriverKind, SetupChange
 from apibrake.platforms.salesforce import activity
+
+if TYPE_CHECKING:
+    from apibrake.platforms.salesforce.client import SalesforceClient
 
 # The objects the HubSpot connector syncs by default (contacts and leads, companies as
 # accounts, deals as opportunities): an estimate from HubSpot's standard mappings, read when
@@ -34,7 +37,7 @@ class AggregatesRefused(Exception):
 
 
 async def setup_changes(
-    client: Any, since: datetime, entries: Sequence[AllowlistEntry]
+    client: SalesforceClient, since: datetime, entries: Sequence[AllowlistEntry]
 ) -> list[SetupChange]:
     own_user = await client.running_user_id()
     changes = []
@@ -88,7 +91,7 @@ def activations(changes: Sequence[SetupChange]) -> list[Driver]:
 
 
 async def event_log_consumers(
-    client: Any, since: datetime, entries: Sequence[AllowlistEntry]
+    client: SalesforceClient, since: datetime, entries: Sequence[AllowlistEntry]
 ) -> list[Consumer]:
     """Top callers since `since` from ApiTotalUsageEventLog (Event Monitoring licence)."""
     try:
@@ -113,7 +116,7 @@ async def event_log_consumers(
 
 
 async def event_log_sample(
-    client: Any, since: datetime, entries: Sequence[AllowlistEntry]
+    client: SalesforceClient, since: datetime, entries: Sequence[AllowlistEntry]
 ) -> tuple[list[Consumer], datetime | None]:
     """Callers among the newest events since `since`, counted here (no aggregates), and the
     oldest event's time when the sample stops short of `since` (None when it covers it)."""
@@ -132,7 +135,7 @@ async def event_log_sample(
 
 
 async def scheduled_runs(
-    client: Any, since: datetime, entries: Sequence[AllowlistEntry]
+    client: SalesforceClient, since: datetime, entries: Sequence[AllowlistEntry]
 ) -> list[Driver]:
     """Scheduled Apex runs per job since `since`: drivers counted in runs, not calls."""
     drivers = []
@@ -152,7 +155,7 @@ async def scheduled_runs(
 
 
 async def changed_records(
-    client: Any, since: datetime, sobjects: Sequence[str]
+    client: SalesforceClient, since: datetime, sobjects: Sequence[str]
 ) -> tuple[list[Driver], list[str]]:
     """Records changed per object and per changing user (an automation's work shows as its
     running user: the Automated Process user, a job's owner), most first; and a note per
@@ -174,7 +177,7 @@ async def changed_records(
 
 
 async def login_hints(
-    client: Any, since: datetime, entries: Sequence[AllowlistEntry]
+    client: SalesforceClient, since: datetime, entries: Sequence[AllowlistEntry]
 ) -> list[tuple[str, int]]:
     """Logins per application since `since`, most first: a hint of who is active (rows are
     logins, not calls), never a ranking. `entries` is unused: a login names an application,
@@ -191,13 +194,15 @@ def login_note(hints: Sequence[tuple[str, int]], window: timedelta) -> str:
     return f"logins in the last {span}: {listed}"
 
 
-async def daily_file_records(client: Any, first: date, last: date) -> dict[date, dict[str, Any]]:
+async def daily_file_records(
+    client: SalesforceClient, first: date, last: date
+) -> dict[date, dict[str, Any]]:
     """The daily files of the days `first` to `last`, by the day each covers."""
     records = await client.query(soql.daily_files(first, last))
     return {date.fromisoformat(str(r["LogDate"])[:10]): r for r in records}
 
 
-async def newest_hourly_files(client: Any) -> list[dict[str, Any]]:
+async def newest_hourly_files(client: SalesforceClient) -> list[dict[str, Any]]:
     """The records of the newest hour's files, by Sequence; [] when the org has none."""
     records = await client.query(soql.newest_hourly_files())
     if not records:
@@ -207,7 +212,7 @@ async def newest_hourly_files(client: Any) -> list[dict[str, Any]]:
     return sorted(same_hour, key=lambda r: int(r.get("Sequence") or 0))
 
 
-async def tally_file(client: Any, log_file_path: str) -> UsageTally:
+async def tally_file(client: SalesforceClient, log_file_path: str) -> UsageTally:
     """The file's counted calls, aggregated line by line as the body streams in."""
 
     async def consume(response: httpx.Response) -> UsageTally:

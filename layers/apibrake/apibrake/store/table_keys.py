@@ -1,0 +1,137 @@
+"""The state table's item keys (pk / sk), in one place: the stores write and query them,
+the tests that read the table directly build and scan them with the same functions.
+
+- reading#<connection_id>     / <ISO time>#<source>   one usage reading, expires with a TTL
+- alert#<connection_id>       / <alert key>           an alert claim, live until its window
+                                                      ends (pending until its publish is
+                                                      confirmed)
+- incident#<incident_id>      / meta                  the incident header
+- incident#<incident_id>      / row#<kind>:<name>     one journal row per automation
+- open#<connection_id>        / incident              the connection's open incident, if any
+- generation                  / closed                bumped by every close (journal.py)
+- cadence                     / <connection_id>       when the monitor last checked it, how hot
+- rehearsal#<connection_id>   / <kind>                the last rehearsal of that kind
+                                                      (`apibrake rehearse`)
+- released#<connection_id>    / <kind>:<name>         a driver of a burn released unchanged
+                                                      (`include`): when, which incident (TTL
+                                                      3 days: a new burn it drives escalates)
+- attribution#<connection_id> / daily#<YYYY-MM-DD>    a day's ApiTotalUsage summary (TTL)
+- attribution#<connection_id> / unavailable#<source>  a source the org refused (TTL)
+- attribution#<connection_id> / missed#<YYYY-MM-DD>   a day whose daily file was not
+                                                      published yet when collected (TTL)
+
+A key is a plain string here; the stores wrap it (`{"S": ...}`) where the low-level API
+wants it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+# Readings ---------------------------------------------------------------------------------
+
+
+def reading_pk(connection_id: str) -> str:
+    return f"reading#{connection_id}"
+
+
+def reading_sk(taken_at: datetime, source: str) -> str:
+    """The source in the key keeps a header reading taken in the same instant as an endpoint
+    reading from overwriting it; `sk >= <ISO time>` queries (`reading_since`) still work."""
+    return f"{reading_since(taken_at)}#{source}"
+
+
+def reading_since(moment: datetime) -> str:
+    """The lower bound of a `sk >= :since` query for the readings from `moment` on."""
+    return moment.astimezone(UTC).isoformat()
+
+
+# Alert claims -----------------------------------------------------------------------------
+
+
+def alert_pk(connection_id: str) -> str:
+    return f"alert#{connection_id}"
+
+
+# Incidents --------------------------------------------------------------------------------
+
+INCIDENT_PREFIX = "incident#"
+META_SK = "meta"
+ROW_PREFIX = "row#"
+OPEN_PREFIX = "open#"
+OPEN_SK = "incident"
+GENERATION_PK = "generation"
+GENERATION_SK = "closed"
+
+
+def incident_pk(incident_id: str) -> str:
+    return f"{INCIDENT_PREFIX}{incident_id}"
+
+
+def incident_id_of(pk: str) -> str:
+    return pk.removeprefix(INCIDENT_PREFIX)
+
+
+def row_sk(automation: str) -> str:
+    """`automation` is the row's `<kind>:<name>`."""
+    return f"{ROW_PREFIX}{automation}"
+
+
+def is_incident_meta(pk: str, sk: str) -> bool:
+    return pk.startswith(INCIDENT_PREFIX) and sk == META_SK
+
+
+def is_journal_row(pk: str, sk: str) -> bool:
+    return pk.startswith(INCIDENT_PREFIX) and sk.startswith(ROW_PREFIX)
+
+
+def open_pk(connection_id: str) -> str:
+    return f"{OPEN_PREFIX}{connection_id}"
+
+
+def connection_of_open(pk: str) -> str:
+    return pk.removeprefix(OPEN_PREFIX)
+
+
+# Cadence, rehearsals, drivers released unchanged ------------------------------------------
+
+CADENCE_PK = "cadence"
+
+
+def rehearsal_pk(connection_id: str) -> str:
+    return f"rehearsal#{connection_id}"
+
+
+def released_pk(connection_id: str) -> str:
+    return f"released#{connection_id}"
+
+
+# Attribution ------------------------------------------------------------------------------
+
+DAILY_PREFIX = "daily#"
+MISSED_PREFIX = "missed#"
+UNAVAILABLE_PREFIX = "unavailable#"
+
+
+def attribution_pk(connection_id: str) -> str:
+    return f"attribution#{connection_id}"
+
+
+def daily_sk(day: date) -> str:
+    return f"{DAILY_PREFIX}{day.isoformat()}"
+
+
+def missed_sk(day: date) -> str:
+    return f"{MISSED_PREFIX}{day.isoformat()}"
+
+
+def missed_day_of(sk: str) -> date:
+    return date.fromisoformat(sk.removeprefix(MISSED_PREFIX))
+
+
+def unavailable_sk(source_name: str) -> str:
+    return f"{UNAVAILABLE_PREFIX}{source_name}"
+
+
+def unavailable_source_of(sk: str) -> str:
+    return sk.removeprefix(UNAVAILABLE_PREFIX)

@@ -198,6 +198,8 @@ def braked_automations_back_or_reported(world: World) -> None:
                 continue
             if row.release is ReleaseState.NEEDS_HUMAN and (row.release_error or row.error):
                 continue
+            if row.release is ReleaseState.HELD and row.release_error:
+                continue  # kept braked on purpose: a driver nobody reworked, with its reason
             problems.append(
                 f"{incident_id} {row.automation}: brake {row.brake}, release {row.release} "
                 f"({row.release_error or row.error or 'no reason given'})"

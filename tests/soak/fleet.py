@@ -108,11 +108,17 @@ class Fleet:
         member.runaways += 1
 
     def fix_braked_runaways(self) -> None:
-        """A runaway the brake stopped is fixed by its owner before the release."""
+        """A runaway the brake stopped is fixed by its owner before the release: a flow as
+        Salesforce has it done (a new version saved), so the release sees the rework and
+        puts it back instead of holding it (release/hold.py)."""
         for member in self.members:
             if member.runaway_until_braked and not member.is_on(member.runaway_name):
                 rates = SALESFORCE_RATES if member.platform == "salesforce" else HUBSPOT_RATES
-                _set_rate(member, member.runaway_name, rates["automation"])
+                if member.platform == "salesforce":
+                    records = records_costing(rates["automation"])
+                    member.org.rework_flow(member.runaway_name, records)
+                else:
+                    _set_rate(member, member.runaway_name, rates["automation"])
                 member.runaway_until_braked = False
 
     def pick(self, rng: random.Random) -> Member:

@@ -354,6 +354,8 @@ class Soak:
             if brake in (BrakeState.BRAKED.value, BrakeState.PENDING.value) and not (
                 release in (ReleaseState.RELEASED.value, ReleaseState.NOTHING.value)
                 or (release == ReleaseState.NEEDS_HUMAN.value and row.get("release_error"))
+                # held on purpose, with its reason and the command to release it
+                or (release == ReleaseState.HELD.value and row.get("release_error"))
             ):
                 not_back += 1
         changes = [

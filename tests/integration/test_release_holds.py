@@ -4,7 +4,7 @@ rest comes back; a driver released unchanged that burns again is called out."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apibrake.models.attribution import (
@@ -86,6 +86,10 @@ def test_a_reworked_driver_is_released(stack: LocalStack) -> None:
     stack.release_incident(incident_id)
     # Its owner saves a fixed version (not activated yet)
     stack.sandbox.salesforce.rework_flow("Mass_Update_Accounts", 0.0)
+    # The scheduled release re-reads rows it only holds once an hour (each read is a call)
+    assert "held" in str(stack.release_recovered())
+    assert stack.sandbox.salesforce.flow("Mass_Update_Accounts").active_version is None
+    stack.sandbox.advance(timedelta(hours=1))
 
     released = stack.release_recovered()
 

@@ -150,6 +150,8 @@ class IncidentMeta(BaseModel):
     only: list[str] | None = None
     status: str = "open"  # open | closed | shadow (SHADOW_STATUS: a plan, never released)
     brake_complete: bool = False
+    # When the release last re-read rows it holds (release/hold.py): re-read hourly only.
+    held_checked_at: datetime | None = None
     closed_at: datetime | None = None
     # Usage when the brake ran: restore's hysteresis and HubSpot's reset come from here.
     trip_percent: float | None = None

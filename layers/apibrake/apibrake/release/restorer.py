@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from apibrake.aws_threads import AWS_THREADS, AwsThreads
@@ -54,6 +55,10 @@ logger = logging.getLogger(__name__)
 # Platform calls the release may spend on who burned the calls since the brake: the same
 # budget an alert has (issue 12), out of a window that has recovered by then.
 SUSPECTS_CALLS = 2
+
+# Held rows wait for a person to rework them; re-reading them costs a call each run.
+HELD_RECHECK_MINUTES = 60
+HELD_RECHECK = timedelta(minutes=HELD_RECHECK_MINUTES)
 
 
 async def release(request: ReleaseEvent, deps: IncidentDeps, deadline: Deadline) -> IncidentReport:
@@ -190,6 +195,12 @@ class _IncidentRelease(IncidentWork):
         open_rows = _open_rows(rows)
         if not open_rows:
             return True
+        if self._held_checked_lately(meta, open_rows):
+            self.waiting = (
+                "every open row is held (an unchanged driver of the burn); they are re-read "
+                f"for a rework at most every {HELD_RECHECK_MINUTES} min, or release one by name"
+            )
+            return False
         readings = self.readings = self.deps.recent_readings(connection.connection_id)
         decision = recovery_from_stored(connection, meta, readings, self.deps.now())
         self.recovered_by_stored_data = decision is not None and decision[0]
@@ -393,12 +404,24 @@ class _IncidentRelease(IncidentWork):
         if not self.dry_run:
             await self.off_loop(drop_lease, self.deps, self.incident_id)
 
+    def _held_checked_lately(self, meta: IncidentMeta, open_rows: list[JournalRow]) -> bool:
+        """Rows held and nothing else open, re-read less than HELD_RECHECK_MINUTES ago: no
+        call now (a rework waits for a person, and each re-read costs one)."""
+        if self.force or self.include:
+            return False
+        if not all(row.release is ReleaseState.HELD for row in open_rows):
+            return False
+        last = meta.held_checked_at
+        return last is not None and self.deps.now() - last < HELD_RECHECK
+
     def _finish(self, meta: IncidentMeta) -> None:
         """Records the calls spent, closes the incident once every row is settled (and
         re-arms the connection's auto-brake), tells subscribers, frees the lease."""
         try:
             spent = self.outcome.calls + sum(self.outcome.other_calls.values())
             meta.api_calls["release"] = meta.api_calls.get("release", 0) + spent
+            if self.worked and not self.dry_run:
+                meta.held_checked_at = self.deps.now()
             self.deps.journal.save_meta(meta)
             rows = self.deps.journal.rows(self.incident_id)
             settled = all(

@@ -26,6 +26,18 @@ from sandbox.server import Sandbox
 from tests.cli.conftest import Run, as_json
 
 
+def _braked_flow(connected: Run, aws: LocalAws) -> tuple[str, JournalStore, IncidentMeta]:
+    """sf-local's Account_Revenue_Rollup braked by hand: its incident, the journal, the
+    incident's header."""
+    connected("allowlist", "add", "sf-local", "flow:Account_Revenue_Rollup")
+    braked = connected("brake", "--connection", "sf-local", "--reason", "92%", "--yes", "--json")
+    incident_id = as_json(braked)["incidents"]["sf-local"]
+    journal = JournalStore(aws.client("dynamodb"), aws.table_name("StateTable"))
+    meta = journal.meta(incident_id)
+    assert meta is not None
+    return incident_id, journal, meta
+
+
 def test_status_before_and_after_a_check(connected: Run) -> None:
     before = connected("status", "--json")
     after = connected("status", "--check", "--json")
@@ -222,12 +234,7 @@ def test_a_brake_another_run_holds_says_which_incident_and_exits_busy(
 def test_the_journal_says_who_burned_the_calls(
     connected: Run, sandbox: Sandbox, aws: LocalAws
 ) -> None:
-    connected("allowlist", "add", "sf-local", "flow:Account_Revenue_Rollup")
-    braked = connected("brake", "--connection", "sf-local", "--reason", "92%", "--yes", "--json")
-    incident_id = as_json(braked)["incidents"]["sf-local"]
-    journal = JournalStore(aws.client("dynamodb"), aws.table_name("StateTable"))
-    meta = journal.meta(incident_id)
-    assert meta is not None
+    incident_id, journal, meta = _braked_flow(connected, aws)
     journal.save_meta(  # as the monitor's brake event would have recorded it
         meta.model_copy(
             update={
@@ -383,12 +390,7 @@ def test_an_automatic_brake_finding_the_incident_held_gives_its_claim_back(
 def test_a_held_driver_needs_include_and_force_alone_says_so(
     connected: Run, sandbox: Sandbox, aws: LocalAws
 ) -> None:
-    connected("allowlist", "add", "sf-local", "flow:Account_Revenue_Rollup")
-    braked = connected("brake", "--connection", "sf-local", "--reason", "92%", "--yes", "--json")
-    incident_id = as_json(braked)["incidents"]["sf-local"]
-    journal = JournalStore(aws.client("dynamodb"), aws.table_name("StateTable"))
-    meta = journal.meta(incident_id)
-    assert meta is not None
+    incident_id, journal, meta = _braked_flow(connected, aws)
     driver = Driver(
         name="flow Account_Revenue_Rollup",
         kind=DriverKind.SCHEDULED_RUNS,

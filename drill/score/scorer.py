@@ -157,7 +157,35 @@ def _release_exact(
     )
     if not released and not scenario.containable:
         return None  # the window never recovered: nothing to put back yet
-    return released and end_state == recording.state_before_brake
+    held = _held(recording)
+    return released and _without(end_state, held) == _without(recording.state_before_brake, held)
+
+
+# A held row (an unchanged driver the release keeps braked on purpose, release/hold.py) is
+# left out of "back exactly": it is reported held, with the command to release it.
+_STATE_SECTION = {
+    "flow": "flows",
+    "scheduled_apex": "jobs",
+    "workflow": "workflows",
+    "setting": "switches",
+    "user": "frozen",
+}
+
+
+def _held(recording: Recording) -> set[tuple[str, str]]:
+    """(state section, name) of the rows the release holds at its last run."""
+    last: dict[tuple[str, str], str] = {}
+    for record in recording.releases:
+        for row in record.report.get("rows", []):
+            last[(_STATE_SECTION.get(str(row.get("kind")), ""), str(row["name"]))] = row["status"]
+    return {key for key, status in last.items() if status == "held"}
+
+
+def _without(state: dict[str, Any], held: set[tuple[str, str]]) -> dict[str, Any]:
+    return {
+        section: {k: v for k, v in values.items() if (section, str(k)) not in held}
+        for section, values in state.items()
+    }
 
 
 def _critical_text_ok(scenario: ScoreScenario, critical: list[dict[str, Any]]) -> bool | None:

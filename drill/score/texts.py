@@ -84,8 +84,9 @@ against the daily limit) plus token calls. A check every 5 minutes is 288 a day;
 15 minutes, 96.
 - **apibrake calls**: what watch, brake and release spent together over the scenario.
 - **alerts (crit/warn/info)**: alerts published, by severity.
-- **release exact**: the automations after release equal those before the brake (*n/a*: \
-nothing braked, or the window never recovered).
+- **release exact**: the automations after release equal those before the brake, but for \
+the drivers the release holds (unchanged since the brake, kept braked on purpose with the \
+command to release them: issue 25) (*n/a*: nothing braked, or the window never recovered).
 - **oscillations**: brake/release cycles after the first (ping-pong around `brake_at`).
 - **consumer named** (issues 12, 20): is the first critical alert's top consumer the \
 scenario's true spender: the HubSpot connector for what in-org automations change, the \

@@ -150,8 +150,8 @@ def _release_exact(
     braked = any(landings(recording.brakes, cid) for cid in watched)
     if recording.state_before_brake is None or not braked:
         return None
-    released = any(
-        row["status"] == "released"
+    released = any(  # the release ran: it put rows back, or held drivers on purpose
+        row["status"] in ("released", "held")
         for record in recording.releases
         for row in record.report.get("rows", [])
     )

@@ -108,6 +108,7 @@ def run_drill(
             scenario.set_up(stack)
             end = start + timedelta(hours=hours)
             next_release = start + options.release_every
+            last_release: dict[str, list[str]] = {}  # connections -> the rows' statuses
             # As if this morning's collection had run: later alerts have yesterday's summary.
             stack.collect_usage_files()
             next_collect = _next_collection(start, options.collect_at_hour)
@@ -142,7 +143,13 @@ def run_drill(
                     published = True
                     next_release += options.release_every
                     report = stack.release_recovered()
-                    if any(row["status"] != "skipped" for row in report.get("rows", [])):
+                    # A run that only finds the same held rows again (re-read hourly at
+                    # most, nothing changed) is no news: the line is not printed again.
+                    statuses = sorted(row["status"] for row in report.get("rows", []))
+                    cids = _connections(report)
+                    news = set(statuses) - {"skipped"} and statuses != last_release.get(cids)
+                    if news:
+                        last_release[cids] = statuses
                         result.release_reports.append(report)
                         emit(Event(now, "release", _connections(report), _summary(report)))
                 for alert in stack.alerts() if published else []:

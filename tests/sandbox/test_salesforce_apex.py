@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -21,13 +21,6 @@ SUCCESS = {
     "exceptionMessage": None,
 }
 ALREADY_ABORTED = "System.StringException: Job does not exist or is already aborted."
-
-
-@pytest.fixture
-def sf(sandbox: Sandbox) -> Iterator[OrgClient]:
-    client = OrgClient(sandbox).login()
-    yield client
-    client.close()
 
 
 def _run(sf: OrgClient, body: str) -> dict[str, Any]:

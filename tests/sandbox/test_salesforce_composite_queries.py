@@ -3,21 +3,10 @@ answered (or refused) on its own (docs/platform-notes.md S3)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
-import pytest
-
-from sandbox.server import Sandbox
 from tests.sandbox.salesforce_support import API, OrgClient
-
-
-@pytest.fixture
-def sf(sandbox: Sandbox) -> Iterator[OrgClient]:
-    client = OrgClient(sandbox).login()
-    yield client
-    client.close()
 
 
 def _query(reference: str, soql: str) -> dict[str, Any]:

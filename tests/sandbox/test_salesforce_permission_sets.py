@@ -4,7 +4,6 @@ query over PermissionSetAssignment with the sets' Permissions fields nested."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,6 @@ import pytest
 
 from sandbox.salesforce import permissions
 from sandbox.salesforce.permission_sets import SHIPPED_SETS
-from sandbox.server import Sandbox
 from tests.sandbox.salesforce_support import OrgClient
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,13 +20,6 @@ QUERY = (
     "PermissionSet.PermissionsManageInteraction, PermissionSet.PermissionsAuthorApex "
     "FROM PermissionSetAssignment WHERE AssigneeId = '{}'"
 )
-
-
-@pytest.fixture
-def sf(sandbox: Sandbox) -> Iterator[OrgClient]:
-    client = OrgClient(sandbox).login()
-    yield client
-    client.close()
 
 
 def _assignments(sf: OrgClient) -> list[dict[str, Any]]:

@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
-from sandbox.server import Sandbox
 from tests.sandbox.salesforce_support import API, OrgClient
-
-
-@pytest.fixture
-def sf(sandbox: Sandbox) -> Iterator[OrgClient]:
-    client = OrgClient(sandbox).login()
-    yield client
-    client.close()
 
 
 def _error_code(response: httpx.Response) -> tuple[int, str]:

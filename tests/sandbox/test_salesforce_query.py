@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,13 +26,6 @@ QUEUED_CLASSES = (
     "SELECT ApexClass.Name, CronTriggerId FROM AsyncApexJob "
     "WHERE JobType = 'ScheduledApex' AND Status = 'Queued'"
 )
-
-
-@pytest.fixture
-def sf(sandbox: Sandbox) -> Iterator[OrgClient]:
-    client = OrgClient(sandbox).login()
-    yield client
-    client.close()
 
 
 def _records(response: Any) -> list[dict[str, Any]]:

@@ -4,10 +4,7 @@ rewritten, and never as API calls (docs/platform-notes.md S6)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-
-import pytest
 
 from sandbox.salesforce.automations import AUTOMATED_PROCESS_USER
 from sandbox.server import Sandbox
@@ -19,13 +16,6 @@ CHANGED_SINCE = (
     "WHERE LastModifiedDate >= {since} GROUP BY LastModifiedById, LastModifiedBy.Username "
     "ORDER BY COUNT(Id) DESC LIMIT 5"
 )
-
-
-@pytest.fixture
-def sf(sandbox: Sandbox) -> Iterator[OrgClient]:
-    client = OrgClient(sandbox).login()
-    yield client
-    client.close()
 
 
 def _changed(sf: OrgClient, sobject: str, hours: int) -> list[tuple[str, str, int]]:

@@ -3,11 +3,10 @@ the records automations change), the rolling 24 hours and the daily limit."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
 import httpx
-import pytest
 
 from sandbox.salesforce import SalesforceSettings
 from sandbox.salesforce.connector import records_costing
@@ -17,13 +16,6 @@ from tests.sandbox.salesforce_support import API, OrgClient, activation
 TOTAL_REQUESTS = [
     {"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}
 ]
-
-
-@pytest.fixture
-def sf(sandbox: Sandbox) -> Iterator[OrgClient]:
-    client = OrgClient(sandbox).login()
-    yield client
-    client.close()
 
 
 def _every_counted_call(sf: OrgClient) -> list[Callable[[], httpx.Response]]:

@@ -10,19 +10,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from apibrake.attribution.budget import CallBudget
-from apibrake.http.errors import DailyLimitExhausted, PermissionDenied, PlatformError
+from apibrake.http.errors import DailyLimitExhausted, PlatformError
 from apibrake.models.attribution import AttributionSource
+from apibrake.platforms.salesforce.errors import not_available
 
 if TYPE_CHECKING:
     from apibrake.platforms.salesforce.client import SalesforceClient
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-# A source the user cannot see, or the org does not have (no Event Monitoring licence):
-# Salesforce answers as for an unknown object (docs/platform-notes.md A3); a resource the
-# endpoint lacks (a composite the org's gateway does not serve) answers NOT_FOUND. Anything
-# else (a field or path this org's version refuses) is noted, not remembered.
-_NOT_AVAILABLE = frozenset({"INVALID_TYPE", "INSUFFICIENT_ACCESS", "NOT_FOUND"})
 
 
 class RefusalMemory(Protocol):
@@ -60,7 +56,7 @@ class Spender:
         return None
 
     async def _failed(self, source: AttributionSource, error: PlatformError) -> None:
-        if isinstance(error, PermissionDenied) or error.code in _NOT_AVAILABLE:
+        if not_available(error):
             reason = f"not available to this connection ({error.code or error.status})"
             await self.remember(source, reason)
             return

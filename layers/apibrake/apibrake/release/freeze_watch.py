@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from apibrake.http.errors import DailyLimitExhausted, PermissionDenied, PlatformError
+from apibrake.http.errors import DailyLimitExhausted, PlatformError
 from apibrake.incident.deps import IncidentDeps, SourceRefusals, publish_safely
 from apibrake.incident.records import SETTLED_RELEASE, BrakeState, IncidentMeta, JournalRow
 from apibrake.models.allowlist import AutomationKind
 from apibrake.models.attribution import AttributionSource
 from apibrake.models.usage import UsageReading
 from apibrake.platforms.salesforce.activity import parse_time
+from apibrake.platforms.salesforce.errors import not_available
 from apibrake.platforms.salesforce.soql import soql_datetime, soql_strings
 from apibrake.warn.incident_alerts import FROZEN_STILL_SPENDING, frozen_still_spending
 
@@ -55,9 +56,6 @@ EVENTS_READ = 2000  # one query page: the count says "at least" when it is full
 # The claim outlives any incident's wait: its key names the incident, so it never blocks
 # another one.
 ALERT_CLAIM_HOLDS = timedelta(days=7)
-# How Salesforce refuses an object the org lacks (no Event Monitoring licence) or the user
-# may not see: as attribution takes it (docs/platform-notes.md A3).
-_NOT_AVAILABLE = frozenset({"INVALID_TYPE", "INSUFFICIENT_ACCESS", "NOT_FOUND"})
 _SOURCE = AttributionSource.EVENT_LOG_OBJECT
 
 
@@ -236,7 +234,7 @@ class FreezeWatch:
             logger.info("frozen users not checked: daily limit", extra={"connection_id": self.cid})
             return None
         except PlatformError as error:
-            if isinstance(error, PermissionDenied) or error.code in _NOT_AVAILABLE:
+            if not_available(error):
                 reason = f"not available to this connection ({error.code or error.status})"
                 await self.off_loop(
                     refusals.remember_unavailable, self.cid, _SOURCE, reason, now=now

@@ -77,3 +77,16 @@ def _json_or_none(content: bytes) -> Any:
         return json.loads(content)
     except ValueError:
         return None
+
+
+# A source the user cannot see, or the org does not have (no Event Monitoring licence):
+# Salesforce answers as for an unknown object (docs/platform-notes.md A3); a resource the
+# endpoint lacks (a composite the org's gateway does not serve) answers NOT_FOUND. Anything
+# else (a field or path this org's version refuses) is noted, not remembered.
+NOT_AVAILABLE = frozenset({"INVALID_TYPE", "INSUFFICIENT_ACCESS", "NOT_FOUND"})
+
+
+def not_available(error: PlatformError) -> bool:
+    """Whether the org refused a source it does not have or the user may not see (to be
+    remembered, not retried), as opposed to a failure worth trying again."""
+    return isinstance(error, PermissionDenied) or error.code in NOT_AVAILABLE

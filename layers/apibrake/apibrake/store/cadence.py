@@ -1,0 +1,236 @@
+"""Cadence items of the state table (`cadence#<shard>` / <connection_id>) and the due index
+over them (the `DueIndex` GSI: partition `due_shard`, sort `due_at`, epoch seconds).
+
+Each item says when the monitor last checked a connection, how hot it was, and when it is
+due (`next_check_at`). `due_at` is the same moment, except while a planner holds a lease on
+the item: then it is the lease's end, so the item drops out of the due queries until the
+lease ends or the check writes the item afresh. A lease is a conditional write on
+`due_at`: of two overlapping ticks, only one leases a connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apibrake.models.cadence import CadenceState, Temperature
+from apibrake.store import table_keys
+from apibrake.store.items import (
+    batch_get,
+    batch_write,
+    from_item,
+    is_conditional_failure,
+    to_item,
+)
+
+# A deleted or disabled connection's cadence state goes with its readings.
+CADENCE_TTL = timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """One row of the due index: what the planner needs to order and lease it."""
+
+    connection_id: str
+    due_at: int  # epoch seconds; the lease's end while leased
+    next_check_at: int  # epoch seconds: when the cadence wants it checked
+    temperature: Temperature
+
+
+@dataclass(frozen=True)
+class IndexedState:
+    """A cadence state with the due-index value it was read with (the lease token)."""
+
+    state: CadenceState
+    due_at: int
+
+
+def epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+class CadenceStore:
+    def __init__(self, dynamodb: Any, table_name: str) -> None:
+        self._dynamodb = dynamodb
+        self._table = table_name
+
+    # every state (the in-process tick) ------------------------------------------------------
+
+    def states(self) -> dict[str, CadenceState]:
+        """Every connection's state: one query per shard (small items, ~10,000 a page)."""
+        states = {}
+        for pk in table_keys.cadence_pks():
+            for raw in self._query_partition(pk):
+                states[raw["sk"]] = _state(raw)
+        return states
+
+    def states_of(self, connection_ids: list[str]) -> dict[str, IndexedState]:
+        """The states of a few connections (a worker's batch), read strongly consistent."""
+        keys = [
+            {"pk": {"S": table_keys.cadence_pk(cid)}, "sk": {"S": cid}}
+            for cid in dict.fromkeys(connection_ids)
+        ]
+        found = {}
+        for item in batch_get(self._dynamodb, self._table, keys, consistent=True):
+            raw = from_item(item)
+            found[raw["sk"]] = IndexedState(_state(raw), int(raw.get("due_at", 0)))
+        return found
+
+    def connection_ids(self) -> set[str]:
+        """Which connections have a cadence item (the planner's sweep compares)."""
+        return {
+            str(raw["sk"])
+            for pk in table_keys.cadence_pks()
+            for raw in self._query_partition(pk, projection="sk")
+        }
+
+    def put(self, states: list[CadenceState], *, now: datetime) -> None:
+        """The states of checks just made, in batches of 25; each replaces its item, so a
+        lease on it ends with it."""
+        requests = [{"PutRequest": {"Item": _item(state, now)}} for state in states]
+        batch_write(self._dynamodb, self._table, requests)
+
+    # the due index (the fleet's planner and worker) ----------------------------------------
+
+    def due(self, now: datetime) -> Iterator[DueItem]:
+        """Items due at `now`, shard by shard, each shard's oldest first (eventually
+        consistent: a lease just taken may still show; its conditional write then fails)."""
+        for shard in range(table_keys.CADENCE_SHARDS):
+            paginator = self._dynamodb.get_paginator("query")
+            pages = paginator.paginate(
+                TableName=self._table,
+                IndexName=table_keys.DUE_INDEX,
+                KeyConditionExpression="due_shard = :shard AND due_at <= :now",
+                ExpressionAttributeValues={
+                    ":shard": {"S": str(shard)},
+                    ":now": {"N": str(epoch(now))},
+                },
+            )
+            for page in pages:
+                for item in page["Items"]:
+                    raw = from_item(item)
+                    yield DueItem(
+                        connection_id=str(raw["sk"]),
+                        due_at=int(raw["due_at"]),
+                        next_check_at=int(raw.get("next_check_at", raw["due_at"])),
+                        temperature=Temperature(raw.get("temperature", Temperature.CALM)),
+                    )
+
+    def lease(self, item: DueItem, until: datetime) -> int | None:
+        """Moves the item's `due_at` to `until` if nobody moved it since it was read; the
+        new value (the lease token a check message carries), or None: another tick has it."""
+        token = epoch(until)
+        try:
+            self._dynamodb.update_item(
+                TableName=self._table,
+                Key=_key(item.connection_id),
+                UpdateExpression="SET due_at = :until",
+                ConditionExpression="due_at = :seen",
+                ExpressionAttributeValues={
+                    ":until": {"N": str(token)},
+                    ":seen": {"N": str(item.due_at)},
+                },
+            )
+        except Exception as error:
+            if is_conditional_failure(error):
+                return None
+            raise
+        return token
+
+    def end_lease(self, connection_id: str, token: int, due_at: int) -> bool:
+        """Gives a lease back (the check did not happen): due again at `due_at`, unless the
+        item changed meanwhile."""
+        try:
+            self._dynamodb.update_item(
+                TableName=self._table,
+                Key=_key(connection_id),
+                UpdateExpression="SET due_at = :due",
+                ConditionExpression="due_at = :token",
+                ExpressionAttributeValues={
+                    ":due": {"N": str(due_at)},
+                    ":token": {"N": str(token)},
+                },
+            )
+        except Exception as error:
+            if is_conditional_failure(error):
+                return False
+            raise
+        return True
+
+    def seed(self, connection_ids: list[str], *, now: datetime) -> int:
+        """Never-checked connections join the index, due now; an item written meanwhile by
+        a check stays as it is. How many were added."""
+        added = 0
+        for cid in connection_ids:
+            try:
+                self._dynamodb.put_item(
+                    TableName=self._table,
+                    Item=_item(CadenceState(cid, None, Temperature.CALM, due_at=now), now),
+                    ConditionExpression="attribute_not_exists(pk)",
+                )
+            except Exception as error:
+                if is_conditional_failure(error):
+                    continue
+                raise
+            added += 1
+        return added
+
+    def drop(self, connection_ids: list[str]) -> None:
+        """Items of connections that are gone or disabled leave the index."""
+        requests = [{"DeleteRequest": {"Key": _key(cid)}} for cid in connection_ids]
+        batch_write(self._dynamodb, self._table, requests)
+
+    def _query_partition(self, pk: str, projection: str | None = None) -> Iterator[dict[str, Any]]:
+        extra = {"ProjectionExpression": projection} if projection else {}
+        paginator = self._dynamodb.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": pk}},
+            **extra,
+        )
+        for page in pages:
+            for item in page["Items"]:
+                yield from_item(item)
+
+
+def _key(connection_id: str) -> dict[str, Any]:
+    return {"pk": {"S": table_keys.cadence_pk(connection_id)}, "sk": {"S": connection_id}}
+
+
+def _item(state: CadenceState, now: datetime) -> dict[str, Any]:
+    due = epoch(state.due_at or state.deferred_until or state.checked_at or now)
+    return to_item(
+        {
+            "pk": table_keys.cadence_pk(state.connection_id),
+            "sk": state.connection_id,
+            "checked_at": _iso(state.checked_at),
+            "temperature": state.temperature.value,
+            "deferred_until": _iso(state.deferred_until),
+            "due_shard": table_keys.cadence_shard(state.connection_id),
+            "due_at": due,
+            "next_check_at": due,
+            "expires_at": epoch(now + CADENCE_TTL),
+        }
+    )
+
+
+def _state(raw: dict[str, Any]) -> CadenceState:
+    next_check = raw.get("next_check_at")
+    return CadenceState(
+        connection_id=raw["sk"],
+        checked_at=_time(raw.get("checked_at")),
+        temperature=Temperature(raw["temperature"]),
+        deferred_until=_time(raw.get("deferred_until")),
+        due_at=datetime.fromtimestamp(next_check, UTC) if next_check is not None else None,
+    )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None

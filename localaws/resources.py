@@ -136,11 +136,15 @@ def create_queue(
     _reject_unknown(
         logical_id, properties, _QUEUE_ATTRIBUTES | {"QueueName", "RedrivePolicy", "Tags"}
     )
-    attributes = {
+    attributes: dict[str, str] = {
         key: _attribute_text(value) for key, value in properties.items() if key in _QUEUE_ATTRIBUTES
     }
     tags = {tag["Key"]: tag["Value"] for tag in properties.get("Tags", [])}
-    return sqs.create_queue(QueueName=queue_name, Attributes=attributes, tags=tags)["QueueUrl"]
+    return sqs.create_queue(
+        QueueName=queue_name,
+        Attributes=attributes,  # type: ignore[arg-type]
+        tags=tags,
+    )["QueueUrl"]
 
 
 def set_redrive(sqs: SQSClient, queue_url: str, properties: dict[str, Any]) -> None:

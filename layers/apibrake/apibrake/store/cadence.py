@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from apibrake.models.cadence import CadenceState, Temperature
 from apibrake.store import table_keys
 from apibrake.store.items import (
@@ -133,7 +135,7 @@ class CadenceStore:
                     ":seen": {"N": str(item.due_at)},
                 },
             )
-        except Exception as error:
+        except ClientError as error:
             if is_conditional_failure(error):
                 return None
             raise
@@ -153,7 +155,7 @@ class CadenceStore:
                     ":token": {"N": str(token)},
                 },
             )
-        except Exception as error:
+        except ClientError as error:
             if is_conditional_failure(error):
                 return False
             raise
@@ -170,7 +172,7 @@ class CadenceStore:
                     Item=_item(CadenceState(cid, None, Temperature.CALM, due_at=now), now),
                     ConditionExpression="attribute_not_exists(pk)",
                 )
-            except Exception as error:
+            except ClientError as error:
                 if is_conditional_failure(error):
                     continue
                 raise

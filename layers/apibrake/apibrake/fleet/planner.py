@@ -3,7 +3,7 @@ write, so overlapping ticks never send one twice) and queues it, hot first.
 
 Cost per tick: one query per cadence shard for what is due, one conditional write per due
 connection, one SendMessageBatch per ten; never a read of every connection, except the
-sweep every SWEEP_EVERY minutes, which adds never-checked connections to the index.
+sweep once every SWEEP_EVERY (5 minutes), which adds never-checked connections to the index.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 URGENT_LEASE = timedelta(minutes=2)
 # Calm requests may wait behind the normal queue's concurrency cap.
 NORMAL_LEASE = timedelta(minutes=10)
-SWEEP_EVERY_MINUTES = 5
+SWEEP_EVERY = timedelta(minutes=5)
 LEASE_THREADS = 16
 _RANK = {Temperature.HOT: 0, Temperature.WARM: 1, Temperature.CALM: 2}
 
@@ -39,6 +39,8 @@ class DueIndex(Protocol):
     def lease(self, item: DueItem, until: datetime) -> int | None: ...
 
     def connection_ids(self) -> set[str]: ...
+
+    def claim_sweep(self, now: datetime, every: timedelta) -> bool: ...
 
     def seed(self, connection_ids: list[str], *, now: datetime) -> int: ...
 
@@ -97,11 +99,11 @@ class CheckPlanner:
         self._clock = clock
 
     def tick(self, deadline: Deadline | None = None, *, sweep: bool | None = None) -> PlanReport:
-        """`sweep`: None sweeps on every SWEEP_EVERY_MINUTES-th minute."""
+        """`sweep`: None sweeps once every SWEEP_EVERY (the first tick of a stack too)."""
         deadline = deadline or Deadline()
         now = self._clock()
         report = PlanReport(planned_at=now)
-        if sweep if sweep is not None else now.minute % SWEEP_EVERY_MINUTES == 0:
+        if sweep if sweep is not None else self._index.claim_sweep(now, SWEEP_EVERY):
             report.seeded, report.dropped = self._sweep(now)
         # A tick fires somewhere within its minute: what is due within half a tick is due.
         due = sorted(self._index.due(now + TICK_SLACK), key=_urgency)

@@ -179,6 +179,22 @@ class CadenceStore:
             added += 1
         return added
 
+    def claim_sweep(self, now: datetime, every: timedelta) -> bool:
+        """True for one tick per `every` (a conditional write: of overlapping ticks, one
+        sweeps); the first tick of a new stack sweeps at once."""
+        try:
+            self._dynamodb.put_item(
+                TableName=self._table,
+                Item=to_item({"pk": table_keys.SWEEP_PK, "sk": "sweep", "swept_at": epoch(now)}),
+                ConditionExpression="attribute_not_exists(pk) OR swept_at <= :before",
+                ExpressionAttributeValues={":before": {"N": str(epoch(now - every))}},
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return False
+            raise
+        return True
+
     def drop(self, connection_ids: list[str]) -> None:
         """Items of connections that are gone or disabled leave the index."""
         requests = [{"DeleteRequest": {"Key": _key(cid)}} for cid in connection_ids]

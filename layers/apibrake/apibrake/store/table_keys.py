@@ -12,6 +12,7 @@ the tests that read the table directly build and scan them with the same functio
 - cadence#<shard>             / <connection_id>       when the monitor last checked it, how hot,
                                                       when it is due (`due_at`, `due_shard`:
                                                       the DueIndex the fleet planner queries)
+- fleet                       / sweep                 when the fleet planner last swept
 - rehearsal#<connection_id>   / <kind>                the last rehearsal of that kind
                                                       (`apibrake rehearse`)
 - released#<connection_id>    / <kind>:<name>         a driver of a burn released unchanged
@@ -102,6 +103,7 @@ def connection_of_open(pk: str) -> str:
 # partition keys): a fleet's check writes never queue behind one partition.
 CADENCE_SHARDS = 8
 DUE_INDEX = "DueIndex"
+SWEEP_PK = "fleet"  # / sweep: when the planner last added new connections to the index
 
 
 def cadence_shard(connection_id: str) -> str:

@@ -36,7 +36,7 @@ _RANK = {Temperature.HOT: 0, Temperature.WARM: 1, Temperature.CALM: 2}
 class DueIndex(Protocol):
     def due(self, now: datetime) -> Iterator[DueItem]: ...
 
-    def lease(self, item: DueItem, until: datetime) -> int | None: ...
+    def lease(self, item: DueItem, until: datetime, now: datetime) -> int | None: ...
 
     def connection_ids(self) -> set[str]: ...
 
@@ -111,8 +111,7 @@ class CheckPlanner:
         report.overdue = sorted(
             item.connection_id
             for item in due
-            if item.temperature is Temperature.HOT
-            and now - _at(item.next_check_at) > TICK + TICK_SLACK
+            if item.temperature is Temperature.HOT and now - _at(item.due_at) > TICK + TICK_SLACK
         )
         leased = self._lease(due, now, deadline, report)
         for urgent in (True, False):
@@ -137,7 +136,8 @@ class CheckPlanner:
             if not deadline.has_time():
                 return "deadline"
             urgent = item.temperature is not Temperature.CALM
-            token = self._index.lease(item, now + (URGENT_LEASE if urgent else NORMAL_LEASE))
+            until = now + (URGENT_LEASE if urgent else NORMAL_LEASE)
+            token = self._index.lease(item, until, now)
             if token is None:
                 return "held"
             return CheckRequest(
@@ -145,7 +145,7 @@ class CheckPlanner:
                 lease=token,
                 urgent=urgent,
                 planned_at=now,
-                due_since=_at(item.next_check_at),
+                due_since=_at(item.due_at),
             )
 
         with ThreadPoolExecutor(LEASE_THREADS) as pool:
@@ -167,7 +167,7 @@ class CheckPlanner:
 
 def _urgency(item: DueItem) -> tuple[int, int]:
     """Hot first, then warm, then calm; within each the longest waiting first."""
-    return (_RANK[item.temperature], item.next_check_at)
+    return (_RANK[item.temperature], item.due_at)
 
 
 def _at(epoch_seconds: int) -> datetime:

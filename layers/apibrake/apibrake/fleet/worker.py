@@ -22,7 +22,7 @@ from apibrake.models.cadence import CadenceState
 from apibrake.models.connection import Connection
 from apibrake.models.fleet import CheckRequest
 from apibrake.models.reports import ConnectionFailure, FailureCode
-from apibrake.store.cadence import IndexedState, epoch
+from apibrake.store.cadence import IndexedState
 from apibrake.store.state import StateStore
 from apibrake.watch.monitor import ConnectionSource, ReadingStore
 from apibrake.watch.report import MonitorReport
@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 class BatchIndex(Protocol):
     def states_of(self, connection_ids: list[str]) -> dict[str, IndexedState]: ...
 
-    def end_lease(self, connection_id: str, token: int, due_at: int) -> bool: ...
+    def end_lease(self, connection_id: str, token: int) -> bool: ...
 
     def drop(self, connection_ids: list[str]) -> None: ...
 
@@ -125,7 +125,7 @@ class CheckWorker:
         current = {
             cid: request
             for cid, request in latest.items()
-            if cid in indexed and indexed[cid].due_at == request.lease
+            if cid in indexed and indexed[cid].lease_until == request.lease
         }
         outcome.stale = sorted(set(latest) - set(current))
         if not current:
@@ -153,9 +153,8 @@ class CheckWorker:
             logger.exception("batch check failed", extra={"connections": checked})
             outcome.failed = checked
             return outcome
-        for cid in checked:
-            if cid not in state.written:
-                request = current[cid]
-                if self._index.end_lease(cid, request.lease, epoch(request.due_since)):
-                    outcome.released.append(cid)
+        unwritten = [cid for cid in checked if cid not in state.written]
+        outcome.released = [
+            cid for cid in unwritten if self._index.end_lease(cid, current[cid].lease)
+        ]
         return outcome

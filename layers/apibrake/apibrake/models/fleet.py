@@ -14,8 +14,8 @@ class CheckRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     connection_id: ConnectionId
-    # The lease: the `due_at` the planner's conditional write set (epoch seconds). A worker
-    # checks only while the cadence item still holds it; anything else is a stale copy.
+    # The lease: the `lease_until` the planner's conditional write set (epoch seconds). A
+    # worker checks only while the cadence item still holds it; else it is a stale copy.
     lease: int = Field(ge=0)
     urgent: bool
     planned_at: datetime

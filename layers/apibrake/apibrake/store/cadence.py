@@ -2,10 +2,10 @@
 over them (the `DueIndex` GSI: partition `due_shard`, sort `due_at`, epoch seconds).
 
 Each item says when the monitor last checked a connection, how hot it was, and when it is
-due (`next_check_at`). `due_at` is the same moment, except while a planner holds a lease on
-the item: then it is the lease's end, so the item drops out of the due queries until the
-lease ends or the check writes the item afresh. A lease is a conditional write on
-`due_at`: of two overlapping ticks, only one leases a connection.
+due (`due_at`). A planner leases a due item by a conditional write of `lease_until` (not
+projected into the index, so a lease costs one write unit and never rewrites the index):
+of two overlapping ticks, only one leases a connection. The check that follows replaces
+the item, lease and all; a check that did not happen gives the lease back.
 """
 
 from __future__ import annotations
@@ -36,17 +36,16 @@ class DueItem:
     """One row of the due index: what the planner needs to order and lease it."""
 
     connection_id: str
-    due_at: int  # epoch seconds; the lease's end while leased
-    next_check_at: int  # epoch seconds: when the cadence wants it checked
+    due_at: int  # epoch seconds: when the cadence wants it checked
     temperature: Temperature
 
 
 @dataclass(frozen=True)
 class IndexedState:
-    """A cadence state with the due-index value it was read with (the lease token)."""
+    """A cadence state with the lease it was read with (the lease token, 0: none)."""
 
     state: CadenceState
-    due_at: int
+    lease_until: int
 
 
 def epoch(moment: datetime) -> int:
@@ -77,7 +76,7 @@ class CadenceStore:
         found = {}
         for item in batch_get(self._dynamodb, self._table, keys, consistent=True):
             raw = from_item(item)
-            found[raw["sk"]] = IndexedState(_state(raw), int(raw.get("due_at", 0)))
+            found[raw["sk"]] = IndexedState(_state(raw), int(raw.get("lease_until", 0)))
         return found
 
     def connection_ids(self) -> set[str]:
@@ -97,8 +96,8 @@ class CadenceStore:
     # the due index (the fleet's planner and worker) ----------------------------------------
 
     def due(self, now: datetime) -> Iterator[DueItem]:
-        """Items due at `now`, shard by shard, each shard's oldest first (eventually
-        consistent: a lease just taken may still show; its conditional write then fails)."""
+        """Items due at `now`, shard by shard, each shard's oldest first, leased or not (the
+        lease is not in the index: leasing a leased item fails its condition)."""
         for shard in range(table_keys.CADENCE_SHARDS):
             paginator = self._dynamodb.get_paginator("query")
             pages = paginator.paginate(
@@ -116,23 +115,25 @@ class CadenceStore:
                     yield DueItem(
                         connection_id=str(raw["sk"]),
                         due_at=int(raw["due_at"]),
-                        next_check_at=int(raw.get("next_check_at", raw["due_at"])),
                         temperature=Temperature(raw.get("temperature", Temperature.CALM)),
                     )
 
-    def lease(self, item: DueItem, until: datetime) -> int | None:
-        """Moves the item's `due_at` to `until` if nobody moved it since it was read; the
-        new value (the lease token a check message carries), or None: another tick has it."""
+    def lease(self, item: DueItem, until: datetime, now: datetime) -> int | None:
+        """Leases the item until `until` if it is still due and nobody holds a live lease;
+        the lease token a check request carries (`until`, epoch seconds), or None."""
         token = epoch(until)
         try:
             self._dynamodb.update_item(
                 TableName=self._table,
                 Key=_key(item.connection_id),
-                UpdateExpression="SET due_at = :until",
-                ConditionExpression="due_at = :seen",
+                UpdateExpression="SET lease_until = :until",
+                ConditionExpression=(
+                    "due_at = :due AND (attribute_not_exists(lease_until) OR lease_until <= :now)"
+                ),
                 ExpressionAttributeValues={
                     ":until": {"N": str(token)},
-                    ":seen": {"N": str(item.due_at)},
+                    ":due": {"N": str(item.due_at)},
+                    ":now": {"N": str(epoch(now))},
                 },
             )
         except ClientError as error:
@@ -141,19 +142,16 @@ class CadenceStore:
             raise
         return token
 
-    def end_lease(self, connection_id: str, token: int, due_at: int) -> bool:
-        """Gives a lease back (the check did not happen): due again at `due_at`, unless the
-        item changed meanwhile."""
+    def end_lease(self, connection_id: str, token: int) -> bool:
+        """Gives a lease back (the check did not happen): due again at once, unless the item
+        changed meanwhile."""
         try:
             self._dynamodb.update_item(
                 TableName=self._table,
                 Key=_key(connection_id),
-                UpdateExpression="SET due_at = :due",
-                ConditionExpression="due_at = :token",
-                ExpressionAttributeValues={
-                    ":due": {"N": str(due_at)},
-                    ":token": {"N": str(token)},
-                },
+                UpdateExpression="REMOVE lease_until",
+                ConditionExpression="lease_until = :token",
+                ExpressionAttributeValues={":token": {"N": str(token)}},
             )
         except ClientError as error:
             if is_conditional_failure(error):
@@ -229,20 +227,19 @@ def _item(state: CadenceState, now: datetime) -> dict[str, Any]:
             "deferred_until": _iso(state.deferred_until),
             "due_shard": table_keys.cadence_shard(state.connection_id),
             "due_at": due,
-            "next_check_at": due,
             "expires_at": epoch(now + CADENCE_TTL),
         }
     )
 
 
 def _state(raw: dict[str, Any]) -> CadenceState:
-    next_check = raw.get("next_check_at")
+    due = raw.get("due_at")
     return CadenceState(
         connection_id=raw["sk"],
         checked_at=_time(raw.get("checked_at")),
         temperature=Temperature(raw["temperature"]),
         deferred_until=_time(raw.get("deferred_until")),
-        due_at=datetime.fromtimestamp(next_check, UTC) if next_check is not None else None,
+        due_at=datetime.fromtimestamp(due, UTC) if due is not None else None,
     )
 
 

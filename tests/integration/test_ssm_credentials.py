@@ -25,9 +25,7 @@ def add_salesforce_in_ssm(stack: LocalStack, connection_id: str, parameter: str)
         Name=parameter, Value=json.dumps(secret), Type="SecureString", Overwrite=True
     )
     stack.connections.put(
-        Connection(
-            connection_id=connection_id, platform="salesforce", secret_id=f"ssm:{parameter}"
-        )
+        Connection(connection_id=connection_id, platform="salesforce", secret_id=f"ssm:{parameter}")
     )
 
 

@@ -69,6 +69,7 @@ class PlanReport:
     overdue: list[str] = field(default_factory=list)
     seeded: int = 0
     dropped: int = 0
+    urgent_sent_s: float = 0.0  # from the tick's start to its urgent requests sent
 
     def summary(self) -> dict[str, int]:
         return {
@@ -113,15 +114,17 @@ class CheckPlanner:
             for item in due
             if item.temperature is Temperature.HOT and now - _at(item.due_at) > TICK + TICK_SLACK
         )
-        leased = self._lease(due, now, deadline, report)
+        # Hot and warm ones leased and on their queue before the calm ones are leased.
         for urgent in (True, False):
-            requests = [request for request in leased if request.urgent is urgent]
-            if not requests:
-                continue
-            failed = self._queues.send(requests, urgent=urgent)
-            sent = [r.connection_id for r in requests if r.connection_id not in set(failed)]
-            (report.urgent if urgent else report.normal).extend(sent)
-            report.not_sent += failed
+            batch = [item for item in due if (item.temperature is not Temperature.CALM) is urgent]
+            requests = self._lease(batch, now, deadline, report)
+            if requests:
+                failed = self._queues.send(requests, urgent=urgent)
+                sent = [r.connection_id for r in requests if r.connection_id not in set(failed)]
+                (report.urgent if urgent else report.normal).extend(sent)
+                report.not_sent += failed
+            if urgent:
+                report.urgent_sent_s = (self._clock() - now).total_seconds()
         if report.overdue:
             logger.warning("hot connections checked late", extra={"overdue": report.overdue})
         return report
@@ -150,8 +153,8 @@ class CheckPlanner:
 
         with ThreadPoolExecutor(LEASE_THREADS) as pool:
             outcomes = list(pool.map(lease, due))
-        report.not_leased = outcomes.count("deadline")
-        report.held_elsewhere = outcomes.count("held")
+        report.not_leased += outcomes.count("deadline")
+        report.held_elsewhere += outcomes.count("held")
         return [outcome for outcome in outcomes if isinstance(outcome, CheckRequest)]
 
     def _sweep(self, now: datetime) -> tuple[int, int]:

@@ -1,11 +1,15 @@
-"""Cadence items of the state table (`cadence#<shard>` / <connection_id>) and the due index
-over them (the `DueIndex` GSI: partition `due_shard`, sort `due_at`, epoch seconds).
+"""Cadence items of the state table (`cadence#<shard>` / <connection_id>): the due index.
 
 Each item says when the monitor last checked a connection, how hot it was, and when it is
-due (`due_at`). A planner leases a due item by a conditional write of `lease_until` (not
-projected into the index, so a lease costs one write unit and never rewrites the index):
-of two overlapping ticks, only one leases a connection. The check that follows replaces
-the item, lease and all; a check that did not happen gives the lease back.
+due (`due_at`, epoch seconds). The fleet's planner reads the CADENCE_SHARDS partitions with
+a `due_at <= now` filter: small items (~150 bytes, ~10,000 a 1 MB page), so a tick at
+10,000 connections costs ~180 read units ($0.10 per 1,000 connections a month). A
+secondary index sorted by `due_at` would read less but rewrite its entry on every check (a
+key change is two index writes: ~$5 per 1,000 connections a month at docs/fleet.md's mix).
+
+A planner leases a due item by a conditional write of `lease_until` (one write unit): of two
+overlapping ticks, only one leases a connection. The check that follows replaces the item,
+lease and all; a check that did not happen gives the lease back.
 """
 
 from __future__ import annotations
@@ -96,16 +100,17 @@ class CadenceStore:
     # the due index (the fleet's planner and worker) ----------------------------------------
 
     def due(self, now: datetime) -> Iterator[DueItem]:
-        """Items due at `now`, shard by shard, each shard's oldest first, leased or not (the
-        lease is not in the index: leasing a leased item fails its condition)."""
-        for shard in range(table_keys.CADENCE_SHARDS):
+        """Items due at `now`, shard by shard, leased or not (leasing a leased item fails
+        its condition). Only the attributes the planner needs come back."""
+        for pk in table_keys.cadence_pks():
             paginator = self._dynamodb.get_paginator("query")
             pages = paginator.paginate(
                 TableName=self._table,
-                IndexName=table_keys.DUE_INDEX,
-                KeyConditionExpression="due_shard = :shard AND due_at <= :now",
+                KeyConditionExpression="pk = :pk",
+                FilterExpression="due_at <= :now",
+                ProjectionExpression="sk, due_at, temperature",
                 ExpressionAttributeValues={
-                    ":shard": {"S": str(shard)},
+                    ":pk": {"S": pk},
                     ":now": {"N": str(epoch(now))},
                 },
             )
@@ -225,7 +230,6 @@ def _item(state: CadenceState, now: datetime) -> dict[str, Any]:
             "checked_at": _iso(state.checked_at),
             "temperature": state.temperature.value,
             "deferred_until": _iso(state.deferred_until),
-            "due_shard": table_keys.cadence_shard(state.connection_id),
             "due_at": due,
             "expires_at": epoch(now + CADENCE_TTL),
         }

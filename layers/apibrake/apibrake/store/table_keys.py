@@ -10,8 +10,8 @@ the tests that read the table directly build and scan them with the same functio
 - open#<connection_id>        / incident              the connection's open incident, if any
 - generation                  / closed                bumped by every close (journal.py)
 - cadence#<shard>             / <connection_id>       when the monitor last checked it, how hot,
-                                                      when it is due (`due_at`, `due_shard`:
-                                                      the DueIndex the fleet planner queries)
+                                                      when it is due (`due_at`: the fleet
+                                                      planner's due index), its lease
 - fleet                       / sweep                 when the fleet planner last swept
 - rehearsal#<connection_id>   / <kind>                the last rehearsal of that kind
                                                       (`apibrake rehearse`)
@@ -99,10 +99,9 @@ def connection_of_open(pk: str) -> str:
 
 # Cadence, rehearsals, drivers released unchanged ------------------------------------------
 
-# Cadence items spread over this many partitions (and the due index over as many
-# partition keys): a fleet's check writes never queue behind one partition.
+# Cadence items spread over this many partitions: a fleet's check writes never queue behind
+# one partition, and the planner reads them side by side.
 CADENCE_SHARDS = 8
-DUE_INDEX = "DueIndex"
 SWEEP_PK = "fleet"  # / sweep: when the planner last added new connections to the index
 
 

@@ -2,7 +2,7 @@
 own check (watch/monitor.py), reading and writing only those connections' items.
 
 - A request whose lease the cadence item no longer holds is a stale copy (SQS delivers at
-  least once; a newer lease exists): skipped.
+  least once, docs/platform-notes.md W2; a newer lease exists): skipped.
 - A connection deleted or disabled since it was leased leaves the due index.
 - A check that did not happen (a platform error, the deadline) gives its lease back, so the
   next tick sends it again, as the in-process tick checks it again on its next tick.

@@ -36,9 +36,9 @@ def aws_client(service: str) -> Any:
 def secret_loader() -> Callable[[str], dict[str, Any]]:
     """Reads a connection's JSON credentials via Powertools Parameters: from Secrets Manager,
     or from an SSM Parameter Store SecureString when the id says `ssm:/name` (decrypted
-    with the stack's KMS key; no $0.40 a month per connection). One provider each per
-    container: its cache spares warm invocations a call per connection (a cold start, or a
-    test, begins afresh with `secret_loader.cache_clear()`)."""
+    with the stack's KMS key; no $0.40 a month per connection, docs/platform-notes.md W5).
+    One provider each per container: its cache spares warm invocations a call per
+    connection (a cold start, or a test, begins afresh with `secret_loader.cache_clear()`)."""
     secrets = parameters.SecretsProvider(boto3_client=aws_client("secretsmanager"))
     ssm = parameters.SSMProvider(boto3_client=aws_client("ssm"))
 

@@ -5,7 +5,8 @@ due (`due_at`, epoch seconds). The fleet's planner reads the CADENCE_SHARDS part
 a `due_at <= now` filter: small items (~150 bytes, ~10,000 a 1 MB page), so a tick at
 10,000 connections costs ~180 read units ($0.10 per 1,000 connections a month). A
 secondary index sorted by `due_at` would read less but rewrite its entry on every check (a
-key change is two index writes: ~$5 per 1,000 connections a month at docs/fleet.md's mix).
+key change is two index writes, docs/platform-notes.md W3: ~$5 per 1,000 connections a
+month at docs/fleet.md's mix).
 
 A planner leases a due item by a conditional write of `lease_until` (one write unit): of two
 overlapping ticks, only one leases a connection. The check that follows replaces the item,

@@ -161,3 +161,39 @@ def test_status_count_needs_watch(deployed: Run) -> None:
 
     assert result.exit_code == 2
     assert "--count needs --watch" in result.stderr
+
+
+def test_a_connection_stored_as_an_ssm_securestring_is_checked(
+    deployed: Run, sandbox: Sandbox, tmp_path: Any
+) -> None:
+    # Given an org added with its credentials as an SSM SecureString under the stack's key
+    secret_file = tmp_path / "sf.json"
+    secret_file.write_text(
+        json.dumps(
+            {
+                "auth": "client_credentials",
+                "instance_url": sandbox.salesforce_url,
+                "client_id": sandbox.salesforce.settings.client_id,
+                "client_secret": sandbox.salesforce.settings.client_secret,
+            }
+        ),
+        encoding="utf-8",
+    )
+    added = deployed(
+        "connections",
+        "add",
+        "sf-ssm",
+        "--platform",
+        "salesforce",
+        "--secret-file",
+        str(secret_file),
+        "--secret-id",
+        "ssm:/apibrake/sf-ssm",
+    )
+    assert added.exit_code == 0, added.output
+    # When the monitor checks it through Lambda Invoke
+    checked = deployed("status", "--check", "--json")
+    # Then it was read from Parameter Store: a reading, no error
+    assert checked.exit_code == 0, checked.output
+    rows = {row["connection_id"]: row for row in as_json(checked)["connections"]}
+    assert rows["sf-ssm"]["limit"] == 100_000

@@ -19,10 +19,10 @@ import boto3
 from botocore.config import Config
 
 from apibrake.incident.journal import JournalStore
+from apibrake.platforms.connect import SSM_PREFIX
 from apibrake.runtime.assembly import Stores, stores
 from apibrake.runtime.settings import Settings
 from apibrake.store.allowlist import AllowlistStore
-from apibrake.platforms.connect import SSM_PREFIX
 from apibrake.store.connections import ConnectionStore
 from apibrake.store.state import StateStore
 from apibrake_cli.errors import CliError, ExitCode

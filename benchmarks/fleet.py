@@ -449,7 +449,7 @@ def main() -> None:
         for size in SIZES:
             results.append(run_size(aws, sandbox, size, meter))
             print(f"  {size} connections done ({time.perf_counter() - started:.0f} s)", flush=True)
-    print_tables(results)
+            print_tables(results)  # so far: a long run's first sizes survive an interruption
 
 
 def print_tables(results: list[SizeResult]) -> None:

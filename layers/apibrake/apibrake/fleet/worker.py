@@ -120,23 +120,10 @@ class CheckWorker:
 
     def run(self, requests: list[CheckRequest], deadline: Deadline | None = None) -> BatchOutcome:
         outcome = BatchOutcome()
-        latest = {request.connection_id: request for request in requests}
-        indexed = self._index.states_of(list(latest))
-        current = {
-            cid: request
-            for cid, request in latest.items()
-            if cid in indexed and indexed[cid].lease_until == request.lease
-        }
-        outcome.stale = sorted(set(latest) - set(current))
+        current, indexed = self._current(requests, outcome)
         if not current:
             return outcome
-        connections, failures = self._connections.load(list(current))
-        outcome.dropped = sorted(
-            f.connection_id for f in failures if f.code is FailureCode.NOT_FOUND
-        )
-        if outcome.dropped:
-            self._index.drop(outcome.dropped)
-        invalid = [f for f in failures if f.code is not FailureCode.NOT_FOUND]
+        connections, invalid = self._load(list(current), outcome)
         checked = [c.connection_id for c in connections] + [f.connection_id for f in invalid]
         if not checked:
             return outcome
@@ -158,3 +145,30 @@ class CheckWorker:
             cid for cid in unwritten if self._index.end_lease(cid, current[cid].lease)
         ]
         return outcome
+
+    def _current(
+        self, requests: list[CheckRequest], outcome: BatchOutcome
+    ) -> tuple[dict[str, CheckRequest], dict[str, IndexedState]]:
+        """The requests whose lease the cadence item still holds; the rest are stale."""
+        latest = {request.connection_id: request for request in requests}
+        indexed = self._index.states_of(list(latest))
+        current = {
+            cid: request
+            for cid, request in latest.items()
+            if cid in indexed and indexed[cid].lease_until == request.lease
+        }
+        outcome.stale = sorted(set(latest) - set(current))
+        return current, indexed
+
+    def _load(
+        self, connection_ids: list[str], outcome: BatchOutcome
+    ) -> tuple[list[Connection], list[ConnectionFailure]]:
+        """The connections to check, and the items that do not validate (the monitor
+        reports them); deleted or disabled ones leave the index."""
+        connections, failures = self._connections.load(connection_ids)
+        outcome.dropped = sorted(
+            f.connection_id for f in failures if f.code is FailureCode.NOT_FOUND
+        )
+        if outcome.dropped:
+            self._index.drop(outcome.dropped)
+        return connections, [f for f in failures if f.code is not FailureCode.NOT_FOUND]

@@ -16,6 +16,7 @@ lease and all; a check that did not happen gives the lease back.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -101,28 +102,30 @@ class CadenceStore:
     # the due index (the fleet's planner and worker) ----------------------------------------
 
     def due(self, now: datetime) -> Iterator[DueItem]:
-        """Items due at `now`, shard by shard, leased or not (leasing a leased item fails
-        its condition). Only the attributes the planner needs come back."""
-        for pk in table_keys.cadence_pks():
-            paginator = self._dynamodb.get_paginator("query")
-            pages = paginator.paginate(
-                TableName=self._table,
-                KeyConditionExpression="pk = :pk",
-                FilterExpression="due_at <= :now",
-                ProjectionExpression="sk, due_at, temperature",
-                ExpressionAttributeValues={
-                    ":pk": {"S": pk},
-                    ":now": {"N": str(epoch(now))},
-                },
+        """Items due at `now`, leased or not (leasing a leased item fails its condition):
+        the shards read side by side, only the attributes the planner needs."""
+        with ThreadPoolExecutor(table_keys.CADENCE_SHARDS) as pool:
+            for found in pool.map(lambda pk: self._due_in(pk, now), table_keys.cadence_pks()):
+                yield from found
+
+    def _due_in(self, pk: str, now: datetime) -> list[DueItem]:
+        paginator = self._dynamodb.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            FilterExpression="due_at <= :now",
+            ProjectionExpression="sk, due_at, temperature",
+            ExpressionAttributeValues={":pk": {"S": pk}, ":now": {"N": str(epoch(now))}},
+        )
+        return [
+            DueItem(
+                connection_id=str(raw["sk"]),
+                due_at=int(raw["due_at"]),
+                temperature=Temperature(raw.get("temperature", Temperature.CALM)),
             )
-            for page in pages:
-                for item in page["Items"]:
-                    raw = from_item(item)
-                    yield DueItem(
-                        connection_id=str(raw["sk"]),
-                        due_at=int(raw["due_at"]),
-                        temperature=Temperature(raw.get("temperature", Temperature.CALM)),
-                    )
+            for page in pages
+            for raw in map(from_item, page["Items"])
+        ]
 
     def lease(self, item: DueItem, until: datetime, now: datetime) -> int | None:
         """Leases the item until `until` if it is still due and nobody holds a live lease;

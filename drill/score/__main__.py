@@ -23,7 +23,12 @@ def passed(scores: Sequence[ScenarioScore]) -> bool:
         if not score.brake_expected:
             ok = score.false_brakes == 0 and score.peak_percent < 100
         elif score.containable:
-            ok = score.contained and bool(score.release_exact)
+            # A repeat runaway's critical alert must say it was released unchanged.
+            ok = (
+                score.contained
+                and bool(score.release_exact)
+                and score.critical_text_ok is not False
+            )
         else:
             ok = bool(score.critical_text_ok)
         if not ok:

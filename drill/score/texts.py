@@ -87,6 +87,7 @@ against the daily limit) plus token calls. A check every 5 minutes is 288 a day;
 - **release exact**: the automations after release equal those before the brake, but for \
 the drivers the release holds (unchanged since the brake, kept braked on purpose with the \
 command to release them: issue 25) (*n/a*: nothing braked, or the window never recovered).
+- **repeat runaways** (issue 25): brakes that had to stop again what a release had put back, one per connection and brake run: the fire restarted because a driver came back unchanged. *(N held)*: the drivers the release holds at its last run instead (they drove the burn and nobody changed them since the brake; each held row prints the command that releases it once fixed). Scenario 20 is the hold; 21 is its owner releasing the driver unchanged, where the second critical alert must say "released on ... unchanged, burning again". Where a later brake stopped the automations again, **release exact** judges what the release put back right after it ran.
 - **oscillations**: brake/release cycles after the first (ping-pong around `brake_at`).
 - **consumer named** (issues 12, 20): is the first critical alert's top consumer the \
 scenario's true spender: the HubSpot connector for what in-org automations change, the \

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from drill.engine import DRILL_START
-from drill.scenarios import RUNAWAY_ROLLUPS, DrillScenario
+from drill.scenarios import RUNAWAY_ROLLUPS, DrillScenario, platform_name
 from drill.score import states as calm_states
 from drill.score.attribution import Culprit
 from drill.score.hooks import (
@@ -108,7 +108,10 @@ class EntryFieldsDrillScenario(DrillScenario):
     def allow_entries(self, stack: LocalStack) -> None:
         for connection_id, automations in self.allowlist.items():
             for automation in automations:
-                fields = self.entry_fields.get(automation, {})
+                fields = {
+                    **platform_name(stack, automation),
+                    **self.entry_fields.get(automation, {}),
+                }
                 stack.allow(connection_id, automation, added_by="drill", **fields)
 
 

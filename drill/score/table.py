@@ -111,7 +111,7 @@ def text_table(scores: Sequence[ScenarioScore]) -> str:
 
 
 def markdown_table(scores: Sequence[ScenarioScore]) -> str:
-    """The headline, the targets and the table, as README.md and docs/score.md carry them."""
+    """The headline, the targets and the table, as docs/score.md carries them."""
     headline = Headline.of(scores)
     targets = [
         f"- {target.goal}: **{_target_cell(target.met)}** ({target.value})"

@@ -166,7 +166,7 @@ def _say_added(
             }
         )
         return
-    where = f"{entry.automation} on {entry.connection_id}"
+    where = f"{entry.named_automation} on {entry.connection_id}"
     if outcome.added:
         out.say(f"Allowlisted {where} (tier {entry.tier}).")
     for change in outcome.changed:

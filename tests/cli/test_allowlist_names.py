@@ -21,6 +21,7 @@ def test_a_workflow_is_stored_with_its_name_and_listed_by_it(connected: Run) -> 
     assert added.exit_code == 0, added.output
     assert as_json(added)["added"]["label"] == "Lifecycle stage sync"
     assert NAMED in listed.stdout
+    assert f"{NAMED} on hs-local was allowlisted already" in again.stdout
     # Adding it again, as given, changes nothing: the name is read, not given
     assert "allowlisted already, as given (tier 1): unchanged" in again.stdout
 

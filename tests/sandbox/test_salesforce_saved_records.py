@@ -4,7 +4,7 @@ rewritten, and never as API calls (docs/platform-notes.md S6)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sandbox.salesforce.automations import AUTOMATED_PROCESS_USER
 from sandbox.server import Sandbox
@@ -45,3 +45,29 @@ def test_an_hourly_rollup_counts_its_records_once_as_the_automated_process_user(
     assert records == 100
     # Objects nobody changed have no rows; the saves themselves cost no call
     assert _changed(sf, "Lead", hours=24) == []
+
+
+def test_max_last_modified_date_dates_each_users_newest_change(
+    sandbox: Sandbox, sf: OrgClient
+) -> None:
+    # A data-load flow saving Leads for 12 minutes, then switched off
+    sf.org.add_flow("Lead_Import", records_per_hour=6_000, changes_object="Lead")
+    sandbox.advance(timedelta(minutes=12))
+    switched_off = sf.org.clock.now()
+    sf.org.activate_flow_by_hand("Lead_Import", None)
+    sandbox.advance(timedelta(minutes=8))
+
+    # When: the drivers check asks for each changing user's newest change
+    since = (sf.org.clock.now() - timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    response = sf.query(
+        "SELECT LastModifiedById, LastModifiedBy.Username, COUNT(Id) records, "
+        f"MAX(LastModifiedDate) latest FROM Lead WHERE LastModifiedDate >= {since} "
+        "GROUP BY LastModifiedById, LastModifiedBy.Username ORDER BY COUNT(Id) DESC LIMIT 5"
+    )
+
+    # Then: one row, about 1,200 records, whose newest change is the minute it stopped
+    assert response.status_code == 200, response.text
+    [row] = response.json()["records"]
+    assert 1_100 <= row["records"] <= 1_300
+    latest = datetime.strptime(row["latest"], "%Y-%m-%dT%H:%M:%S.%f%z")
+    assert switched_off - timedelta(minutes=2) <= latest <= switched_off

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from apibrake.platforms.salesforce.activity import record_changes_soql
 from sandbox.salesforce.automations import AUTOMATED_PROCESS_USER
 from sandbox.salesforce.connector import HUBSPOT_USERNAME
 from sandbox.server import Sandbox
@@ -66,12 +67,8 @@ def test_max_last_modified_date_dates_each_users_newest_change(
     sandbox.advance(timedelta(minutes=8))
 
     # When: the drivers check asks for each changing user's newest change
-    since = (sf.org.clock.now() - timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    response = sf.query(
-        "SELECT LastModifiedById, LastModifiedBy.Username, COUNT(Id) records, "
-        f"MAX(LastModifiedDate) latest FROM Lead WHERE LastModifiedDate >= {since} "
-        "GROUP BY LastModifiedById, LastModifiedBy.Username ORDER BY COUNT(Id) DESC LIMIT 5"
-    )
+    since = sf.org.clock.now() - timedelta(minutes=30)
+    response = sf.query(record_changes_soql("Lead", since, latest=True))
 
     # Then: one row, about 1,200 records, whose newest change is the minute it stopped
     assert response.status_code == 200, response.text

@@ -119,17 +119,26 @@ async def plan(
         if isinstance(read, BaseException):
             for row in group:
                 row.record(direction, Outcome.FAILED, error=f"{_READ_FAILED[direction]}: {read}")
-            continue
-        for row in group:
-            observed = read.get(row.name)
-            if observed is not None:
-                kind.observed[row.name] = observed
-            journalled = row.automation in resumed
-            if resume_or_decide(
-                direction, kind.adapter, row, observed, decide, journalled=journalled
-            ):
-                kind.act.append(row)
+        else:
+            _decide_kind(direction, kind, group, read, decide, resumed)
     return result
+
+
+def _decide_kind(
+    direction: Direction,
+    kind: KindPlan,
+    rows: list[JournalRow],
+    read: dict[str, Observed],
+    decide: Decide,
+    resumed: frozenset[str],
+) -> None:
+    for row in rows:
+        observed = read.get(row.name)
+        if observed is not None:
+            kind.observed[row.name] = observed
+        journalled = row.automation in resumed
+        if resume_or_decide(direction, kind.adapter, row, observed, decide, journalled=journalled):
+            kind.act.append(row)
 
 
 def _read(

@@ -166,7 +166,8 @@ class _ConnectionBrake(IncidentWork):
         try:  # from here on the lease is ours: _finish gives it back, whatever happens
             existing: dict[str, JournalRow] = {}
             if self.meta is not None:
-                existing = await self.off_loop(self.lifecycle.journalled, self.meta.incident_id)
+                journalled = await self.off_loop(self.lifecycle.journalled, self.meta.incident_id)
+                existing = {row.automation: row for row in journalled}
             rows = await self._brake(client, entries, existing)
         finally:
             self.outcome.suspects_before = await suspects

@@ -52,9 +52,9 @@ class IncidentLifecycle:
     def drop_lease(self, incident_id: str) -> None:
         self.deps.journal.release_lease(incident_id, self.deps.owner)
 
-    def journalled(self, incident_id: str) -> dict[str, JournalRow]:
-        """The incident's rows by their allowlist key."""
-        return {row.automation: row for row in self.deps.journal.rows(incident_id)}
+    def journalled(self, incident_id: str) -> list[JournalRow]:
+        """The incident's rows as journalled, to resume from (`still_open`)."""
+        return self.deps.journal.rows(incident_id)
 
     def finish(
         self, meta: IncidentMeta, *, calls: int, closes: Callable[[list[JournalRow]], bool]

@@ -134,7 +134,7 @@ class _IncidentRelease(IncidentWork):
         self.outcome.connection_id = meta.connection_id
         self.outcome.suspects_before = meta.suspects_before
         self.outcome.suspects_after = meta.suspects_after
-        rows = await self.off_loop(journal.rows, self.incident_id)
+        rows = await self.off_loop(self.lifecycle.journalled, self.incident_id)
         self.outcome.rows = self._rows(rows)
         if meta.status == "closed":
             return self.outcome

@@ -165,18 +165,7 @@ async def execute(
     )
     execution = Execution()
     for (kind, run), result in zip(runs, results, strict=True):
-        stopped = {row.automation for row in run.stopped}
-        tried = [row for row in kind.act if row.automation not in stopped]
-        execution.complete = execution.complete and not stopped
-        execution.tried.append((kind, tried))
-        if isinstance(result, DailyLimitExhausted):
-            execution.exhausted = result
-        elif isinstance(result, PlatformError):
-            for row in tried:
-                if row.outcome(work.direction) is Outcome.PENDING:
-                    row.record(work.direction, Outcome.FAILED, error=str(result))
-        elif isinstance(result, BaseException):
-            raise result
+        _settle_kind(work.direction, execution, kind, run, result)
     if execution.exhausted is not None:
         execution.stuck = [
             row
@@ -185,6 +174,29 @@ async def execute(
             if row.outcome(work.direction) is Outcome.PENDING
         ]
     return execution
+
+
+def _settle_kind(
+    direction: Direction,
+    execution: Execution,
+    kind: KindPlan,
+    run: AdapterRun[Any],
+    result: BaseException | None,
+) -> None:
+    """Notes what one kind's act step tried (the rows the deadline stopped were not); a
+    platform error fails the rows it left pending, a refusal stops the verification."""
+    stopped = {row.automation for row in run.stopped}
+    tried = [row for row in kind.act if row.automation not in stopped]
+    execution.complete = execution.complete and not stopped
+    execution.tried.append((kind, tried))
+    if isinstance(result, DailyLimitExhausted):
+        execution.exhausted = result
+    elif isinstance(result, PlatformError):
+        for row in tried:
+            if row.outcome(direction) is Outcome.PENDING:
+                row.record(direction, Outcome.FAILED, error=str(result))
+    elif isinstance(result, BaseException):
+        raise result
 
 
 def _act(

@@ -307,20 +307,7 @@ class _IncidentRelease(IncidentWork):
             return None
         open_rows = [r for r in open_rows if r.automation not in self.awaiting_driven]
         self.worked = True
-        held_before = all(r.release is ReleaseState.HELD for r in open_rows)
-        # Asked beside the plan's reads, and answered before anything is put back (so the
-        # release's own changes are not among the suspects). Asked once: a run that finds
-        # only the same held rows again spends no calls on it.
-        ask = not held_before or meta.suspects_after is None
-        suspects = (
-            asyncio.ensure_future(self._suspects_since_the_brake(client, connection, meta))
-            if ask
-            else None
-        )
-        work = await engine.plan(Direction.RELEASE, client, open_rows, self._decide)
-        if suspects is not None:
-            await suspects
-        self.same_holds = held_before and all(r.release is ReleaseState.HELD for r in open_rows)
+        work = await self._plan(client, connection, meta, open_rows)
         if work.exhausted is not None:
             message = f"not released: the platform refuses calls ({work.exhausted.message})"
             self.fail(FailureCode.LIMIT_EXHAUSTED, message)
@@ -332,15 +319,43 @@ class _IncidentRelease(IncidentWork):
             )
         if self.dry_run:
             return {row.automation for row in work.acting}
+        await self._act(client, work)
+        await self.journal(open_rows)
+        await self._remember_released_unchanged(meta)
+        return None
+
+    async def _plan(
+        self,
+        client: PlatformClient,
+        connection: Connection,
+        meta: IncidentMeta,
+        open_rows: list[JournalRow],
+    ) -> engine.Plan:
+        """The engine's plan, with who burned the calls since the brake asked beside its
+        reads and answered before anything is put back (so the release's own changes are
+        not among the suspects). Asked once: a run that finds only the same held rows again
+        spends no calls on it."""
+        held_before = all(r.release is ReleaseState.HELD for r in open_rows)
+        ask = not held_before or meta.suspects_after is None
+        suspects = (
+            asyncio.ensure_future(self._suspects_since_the_brake(client, connection, meta))
+            if ask
+            else None
+        )
+        work = await engine.plan(Direction.RELEASE, client, open_rows, self._decide)
+        if suspects is not None:
+            await suspects
+        self.same_holds = held_before and all(r.release is ReleaseState.HELD for r in open_rows)
+        return work
+
+    async def _act(self, client: PlatformClient, work: engine.Plan) -> None:
+        """Changes and verifies; rows the platform's refusal left pending failed."""
         execution = await self.act_and_verify(client, work)
         if execution.exhausted is not None:
             why = f"the platform refuses calls ({execution.exhausted.message})"
             for row in execution.stuck:
                 row.record(Direction.RELEASE, Outcome.FAILED, error=str(execution.exhausted))
             self.fail(FailureCode.LIMIT_EXHAUSTED, f"not released: {why}")
-        await self.journal(open_rows)
-        await self._remember_released_unchanged(meta)
-        return None
 
     async def _remember_released_unchanged(self, meta: IncidentMeta) -> None:
         """Drivers a person released unchanged (`include`): a new burn they drive within days

@@ -170,7 +170,7 @@ def _next_invocation(case: KindCase, sequence: Sequence) -> tuple[str, str | Non
     report row's status and wording, and the changes made."""
     row = case.row(sequence.brake, sequence.release)
     observed = case.shows(sequence.shows)
-    acts = resume.decide(
+    acts = resume.acts_on(
         sequence.direction,
         case.adapter,
         row,

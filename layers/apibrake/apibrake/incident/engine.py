@@ -26,8 +26,7 @@ from apibrake.http.errors import DailyLimitExhausted, PlatformError
 from apibrake.incident.adapters import ADAPTERS, Adapter
 from apibrake.incident.adapters.base import AdapterRun, Observed
 from apibrake.incident.records import Direction, JournalRow, Outcome
-from apibrake.incident.resume import Decide
-from apibrake.incident.resume import decide as resume_or_decide
+from apibrake.incident.resume import Decide, acts_on
 
 if TYPE_CHECKING:
     from apibrake.platforms.client import PlatformClient
@@ -137,7 +136,7 @@ def _decide_kind(
         if observed is not None:
             kind.observed[row.name] = observed
         journalled = row.automation in resumed
-        if resume_or_decide(direction, kind.adapter, row, observed, decide, journalled=journalled):
+        if acts_on(direction, kind.adapter, row, observed, decide, journalled=journalled):
             kind.act.append(row)
 
 

@@ -34,7 +34,7 @@ _TRIED = frozenset({ReleaseState.PENDING, ReleaseState.FAILED})
 _ON_AGAIN = frozenset({Shown.AS_RECORDED, Shown.BACK_ON})
 
 
-def decide(
+def acts_on(
     direction: Direction,
     adapter: Adapter[Any],
     row: JournalRow,

@@ -18,8 +18,8 @@ FUNCTIONS = resources_of_type(TEMPLATE, "AWS::Serverless::Function")
 ALARMS = resources_of_type(TEMPLATE, "AWS::CloudWatch::Alarm")
 LOG_GROUPS = resources_of_type(TEMPLATE, "AWS::Logs::LogGroup")
 GLOBAL_ENVIRONMENT = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
-# Where the monitor function emits its per-run metrics.
-MONITOR_APP = Path(__file__).resolve().parents[2] / "layers/apibrake/apibrake/runtime/watch.py"
+# Where the check planner emits its per-tick metrics (ChecksCompleted, OverdueChecks).
+MONITOR_APP = Path(__file__).resolve().parents[2] / "layers/apibrake/apibrake/runtime/fleet.py"
 _SEARCH_NAMESPACE = re.compile(r"SEARCH\('\{([^,}]+),")
 
 

@@ -132,3 +132,12 @@ def test_past_the_deadline_nothing_more_is_leased() -> None:
     report = planner(index, FakeQueues()).tick(spent, sweep=False)
     assert report.not_leased == 2
     assert index.leased == []
+
+
+def test_a_live_lease_seen_in_the_read_costs_no_write() -> None:
+    leased = DueItem("a", epoch(NOW), HOT, lease_until=epoch(NOW + timedelta(minutes=1)))
+    ended = DueItem("b", epoch(NOW), HOT, lease_until=epoch(NOW - timedelta(minutes=1)))
+    index = FakeIndex([leased, ended])
+    report = planner(index, FakeQueues()).tick(sweep=False)
+    assert index.leased == ["b"]  # the ended lease is taken over
+    assert report.held_elsewhere == 1

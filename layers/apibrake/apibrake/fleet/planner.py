@@ -136,6 +136,8 @@ class CheckPlanner:
         left, the rest waits for the next tick."""
 
         def lease(item: DueItem) -> CheckRequest | str:
+            if item.leased_at(now):
+                return "held"  # seen in the read: no write spent on it
             if not deadline.has_time():
                 return "deadline"
             urgent = item.temperature is not Temperature.CALM

@@ -44,6 +44,11 @@ class DueItem:
     connection_id: str
     due_at: int  # epoch seconds: when the cadence wants it checked
     temperature: Temperature
+    lease_until: int = 0  # epoch seconds; 0: never leased
+
+    def leased_at(self, now: datetime) -> bool:
+        """A live lease: another tick sent it and its check has not ended yet."""
+        return self.lease_until > epoch(now)
 
 
 @dataclass(frozen=True)
@@ -114,7 +119,7 @@ class CadenceStore:
             TableName=self._table,
             KeyConditionExpression="pk = :pk",
             FilterExpression="due_at <= :now",
-            ProjectionExpression="sk, due_at, temperature",
+            ProjectionExpression="sk, due_at, temperature, lease_until",
             ExpressionAttributeValues={":pk": {"S": pk}, ":now": {"N": str(epoch(now))}},
         )
         return [
@@ -122,6 +127,7 @@ class CadenceStore:
                 connection_id=str(raw["sk"]),
                 due_at=int(raw["due_at"]),
                 temperature=Temperature(raw.get("temperature", Temperature.CALM)),
+                lease_until=int(raw.get("lease_until", 0)),
             )
             for page in pages
             for raw in map(from_item, page["Items"])

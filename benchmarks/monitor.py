@@ -213,7 +213,7 @@ def main() -> None:
 
 def served_now(sandbox: Any) -> int:
     served: int = sandbox.salesforce_server.requests_served
-    return served + sandbox.hubspot_server.requests_served
+    return served + int(sandbox.hubspot_server.requests_served)
 
 
 if __name__ == "__main__":

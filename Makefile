@@ -61,8 +61,22 @@ format: $(STAMP)  ## apply ruff formatting and fixes
 typecheck: $(STAMP)  ## mypy, strict on the apibrake package
 	$(BIN)/mypy layers/apibrake/apibrake sandbox localaws functions drill apibrake_cli
 
-unit: $(STAMP)  ## the test suite without slow tests
-	$(BIN)/pytest -m "not slow" -q
+# The suite as two pytest processes side by side (no pytest-xdist): the suites that start a
+# stack per test (cli, integration, sandbox) in one, everything else in the other (the
+# containment score's scenarios, the drill, the model, the fault matrix, the unit tests;
+# a directory added under tests/ lands there by itself). Each process has its own moto
+# server and sandboxes on free ports; neither writes a pytest cache the other reads.
+STACK_SUITES := tests/cli tests/integration tests/sandbox
+PYTEST_FAST := $(BIN)/pytest -m "not slow" -q -p no:cacheprovider
+
+unit: $(STAMP)  ## the test suite without slow tests (two processes side by side)
+	@$(MAKE) --no-print-directory -j2 --output-sync=target unit-stack unit-rest
+
+unit-stack: $(STAMP)
+	$(PYTEST_FAST) $(STACK_SUITES)
+
+unit-rest: $(STAMP)
+	$(PYTEST_FAST) tests $(addprefix --ignore=,$(STACK_SUITES))
 
 test-all: $(STAMP)  ## every test, slow ones included
 	$(BIN)/pytest -q
@@ -103,7 +117,13 @@ package: $(PACKAGE_STAMP)  ## sdist + wheel without backend warnings, twine chec
 	$(PACKAGE_OUT)/bin/apibrake --help > /dev/null
 	@rm -rf build
 
-test: lint typecheck unit template-check security package  ## everything CI runs
+# CI's steps side by side: the two halves of the suite take most of the time, the checks
+# and their venvs (mostly waiting on pip and on subprocesses) fit beside them. Each step's
+# output is printed in one piece when it ends; the first failure stops what has not begun.
+test:  ## everything CI runs (its steps side by side, each printed when done)
+	@echo "lint, typecheck, the suite (two halves), template-check, security, package: side by side"
+	@$(MAKE) --no-print-directory -j4 --output-sync=target \
+	  lint typecheck unit-stack unit-rest template-check security package
 
 bench: $(STAMP)  ## benchmark tables (API calls, wall time, memory, import time)
 	$(BIN)/python -m benchmarks.monitor
@@ -128,5 +148,5 @@ clean:  ## remove venvs and build output
 	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(PACKAGE_VENV) $(PACKAGE_OUT) .aws-sam .mypy_cache \
 	  .ruff_cache .pytest_cache
 
-.PHONY: help venv lint format typecheck unit test-all template-check security package test bench \
+.PHONY: help venv lint format typecheck unit unit-stack unit-rest test-all template-check security package test bench \
 	reliability soak demo score clean

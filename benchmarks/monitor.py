@@ -34,13 +34,14 @@ def child(concurrency: int, runs: int, scheduled: bool = False) -> None:
 
     results = []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         report = app.handle({"scheduled": True} if scheduled else {})
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
         rows = report["connections"]
         results.append(
             {
                 "seconds": elapsed,
+                "cpu_seconds": cpu,  # every thread of the process: loop, AWS workers
                 "errors": sum(1 for row in rows if row["error"]),
                 "api_calls": [row["api_calls"] for row in rows],
                 "auth_calls": sum(row["auth_calls"] for row in rows),
@@ -173,6 +174,14 @@ def main() -> None:
             f"{CONNECTIONS} connections, sequential, cold: wall s",
             f"{sequential['runs'][0]['seconds']:.2f}",
             "(reference)",
+        ),
+        (
+            "CPU per check, ms (concurrent cold / warm / sequential)",
+            " / ".join(
+                f"{run['cpu_seconds'] * 1000 / max(run['checked'], 1):.1f}"
+                for run in (cold, warm, sequential["runs"][0])
+            ),
+            "(not worse)",
         ),
         (
             f"{CONNECTIONS} connections all calm, schedule tick: wall s (cold / warm)",

@@ -17,7 +17,7 @@ import pytest
 
 from apibrake.runtime import aws as runtime_aws
 from apibrake.store import table_keys
-from apibrake.watch import monitor as monitor_module
+from apibrake.watch.check import Checker
 from drill.stack import LocalStack
 
 HANG_GUARD_SECONDS = 30  # far above a normal check; only a hang gets near it
@@ -83,14 +83,14 @@ def test_a_bug_in_one_check_leaves_the_others_checked(
     stack.add_salesforce()
     stack.add_hubspot()
     stack.sandbox.hubspot.add_usage(100_000)
-    original = monitor_module.UsageMonitor._check_one
+    original = Checker.check
 
-    async def broken_for_salesforce(self: Any, connection: Any, *args: Any) -> Any:
+    async def broken_for_salesforce(self: Any, connection: Any) -> Any:
         if connection.connection_id == "sf-prod":
             raise RuntimeError("a bug outside every handler")
-        return await original(self, connection, *args)
+        return await original(self, connection)
 
-    monkeypatch.setattr(monitor_module.UsageMonitor, "_check_one", broken_for_salesforce)
+    monkeypatch.setattr(Checker, "check", broken_for_salesforce)
     report = stack.check()
     rows = {row["connection_id"]: row for row in report["connections"]}
     assert rows["sf-prod"]["error"] == "unexpected RuntimeError while checking"

@@ -31,8 +31,8 @@ from apibrake.warn.rules import (
     exhausted_alert,
     usage_alerts,
 )
+from apibrake.watch.failures import invalid_item_alert
 from apibrake.watch.forecast import Forecast
-from apibrake.watch.monitor import _invalid_item_alert
 
 SF = Connection(connection_id="sf-prod", platform="salesforce", secret_id="apibrake/sf")
 HS = Connection(connection_id="hs-main", platform="hubspot", secret_id="apibrake/hs")
@@ -188,7 +188,7 @@ def _every_kind() -> dict[str, Alert]:
         ),
         "usage_gap": notices[0].alert,
         "api_sunset": notices[1].alert,
-        "invalid_item": _invalid_item_alert("sf-bad", "field 'platform': not a platform"),
+        "invalid_item": invalid_item_alert("sf-bad", "field 'platform': not a platform"),
         "shadow_brake": would_have_braked(
             connection_id="sf-prod",
             platform="salesforce",

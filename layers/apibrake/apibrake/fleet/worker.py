@@ -24,7 +24,7 @@ from apibrake.models.fleet import CheckRequest
 from apibrake.models.reports import ConnectionFailure, FailureCode
 from apibrake.store.cadence import IndexedState
 from apibrake.store.state import StateStore
-from apibrake.watch.monitor import ConnectionSource, ReadingStore
+from apibrake.watch.ports import ConnectionSource, ReadingStore
 from apibrake.watch.report import MonitorReport
 
 logger = logging.getLogger(__name__)

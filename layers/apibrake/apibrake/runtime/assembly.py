@@ -30,13 +30,8 @@ from apibrake.store.state import StateStore
 from apibrake.warn.events import DetailType, EventPublisher
 from apibrake.warn.publisher import AlertPublisher
 from apibrake.warn.trigger import Invoker
-from apibrake.watch.monitor import (
-    ConnectionSource,
-    MetricsSink,
-    MonitorOptions,
-    ReadingStore,
-    UsageMonitor,
-)
+from apibrake.watch.monitor import MonitorOptions, UsageMonitor
+from apibrake.watch.ports import ConnectionSource, MetricsSink, ReadingStore
 
 if TYPE_CHECKING:
     from apibrake.platforms.client import PlatformClient

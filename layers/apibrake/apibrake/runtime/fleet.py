@@ -34,7 +34,7 @@ from apibrake.runtime.watch import connection_sink
 from apibrake.store.cadence import CadenceStore
 from apibrake.store.connections import ConnectionStore
 from apibrake.warn.trigger import Invoker, LambdaInvoker
-from apibrake.watch.monitor import ConnectionSource, ReadingStore
+from apibrake.watch.ports import ConnectionSource, ReadingStore
 
 _metrics = Metrics()  # one metric set per process: the handler flushes it
 

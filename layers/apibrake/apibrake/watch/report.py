@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
@@ -10,6 +11,10 @@ from apibrake.models.attribution import Suspects
 from apibrake.models.cadence import Temperature
 from apibrake.models.connection import Platform
 from apibrake.models.usage import ReadingSource, UsageScope
+
+if TYPE_CHECKING:
+    from apibrake.watch.forecast import Forecast
+    from apibrake.watch.usage import UsageRead
 
 
 class HeaderReading(BaseModel):
@@ -81,3 +86,25 @@ class MonitorReport(BaseModel):
             "alerts_sent": sum(len(check.alerts_sent) for check in self.connections),
             "auto_brakes": sum(check.auto_brake_triggered for check in self.connections),
         }
+
+
+def fill_reading(row: ConnectionCheck, outlook: Forecast, read: UsageRead) -> None:
+    """The row's usage columns, from the reading and its forecast."""
+    row.used = outlook.used
+    row.limit = outlook.limit
+    row.percent = round(outlook.percent, 2)
+    row.remaining = outlook.remaining
+    row.burn_rate_per_hour = _round(outlook.burn_rate_per_hour)
+    row.minutes_to_brake = _round(outlook.minutes_to_brake)
+    row.minutes_to_exhaustion = _round(outlook.minutes_to_exhaustion)
+    row.resets_at = read.resets_at
+    row.source = read.reading.source
+    row.stale = read.reading.stale
+    row.usage_scope = read.readings[0].scope
+    row.usage_gap = read.gap
+    if read.header is not None:
+        row.header_reading = HeaderReading(used=read.header.used, limit=read.header.limit)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)

@@ -17,6 +17,7 @@ from sandbox.faults import Fault, FaultKind
 from sandbox.http import Request, Response
 from sandbox.salesforce import errors, ids, permissions
 from sandbox.salesforce.apex import ApexException
+from sandbox.salesforce.apex_soap import DebuggingAllocation
 from sandbox.salesforce.api import SalesforceApi
 from sandbox.salesforce.auth import Sessions
 from sandbox.salesforce.automations import change_records, record_rates, running_jobs
@@ -69,6 +70,8 @@ class SalesforceOrg:
         self.sessions = Sessions(settings)
         self.ids = ids.IdFactory()
         self._usage = RollingUsage()
+        # Calls with a DebuggingHeader in the last 24 hours (the break-glass channel).
+        self.debugging_allocation = DebuggingAllocation()
         # Who made the calls, for the event log files (sandbox/salesforce/ledger.py).
         self.ledger = CallLedger()
         self.records.event_logs = EventLogs(self.ledger, settings)

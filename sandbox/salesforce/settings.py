@@ -84,6 +84,9 @@ class SalesforceSettings:
     # How long sessions a user had before a freeze keep working (undocumented by Salesforce:
     # docs/runbook.md); an external integration running as the user stops after it.
     frozen_sessions_last: timedelta = timedelta(0)
+    # Calls with a DebuggingHeader an org may make in 24 hours, served even after the daily
+    # limit is spent (SOAP API, DebuggingHeader: docs/platform-notes.md S1).
+    debugging_calls_per_day: int = 1000
 
     def grants(self, permission: str) -> bool:
         return self.granted_permissions is None or permission in self.granted_permissions

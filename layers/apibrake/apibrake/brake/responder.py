@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from apibrake.aws_threads import AWS_THREADS, AwsThreads
-from apibrake.brake import shadow
+from apibrake.brake import break_glass, shadow
 from apibrake.brake.drives import LinkedBrake, linked_brakes
 from apibrake.deadline import Deadline
 from apibrake.http.errors import DailyLimitExhausted
@@ -375,7 +375,7 @@ class _ConnectionBrake(IncidentWork):
         self.worked, self.planned = bool(rows), rows
         work = await engine.plan(Direction.BRAKE, client, rows, self._decide)
         if work.exhausted is not None:
-            return await self.off_loop(self._exhausted, settled, rows, work.exhausted)
+            return await self._glass_or_human(client, settled, rows, work.exhausted)
         self.outcome.planned_calls = work.calls
         if self.dry_run:
             if self.request.shadow:
@@ -388,12 +388,31 @@ class _ConnectionBrake(IncidentWork):
             try:
                 await self._keep_reserve(client, work)
             except DailyLimitExhausted as error:
-                return await self.off_loop(self._exhausted, settled, rows, error)
+                return await self._glass_or_human(client, settled, rows, error)
         execution = await self.act_and_verify(client, work)
         if execution.exhausted is not None:
             await self.off_loop(self._send_to_human, execution.stuck, execution.exhausted)
         await self.journal(rows)
         return [brake_row(r) for r in settled + rows]
+
+    async def _glass_or_human(
+        self,
+        client: PlatformClient,
+        settled: list[JournalRow],
+        rows: list[JournalRow],
+        error: DailyLimitExhausted,
+    ) -> list[AutomationRow]:
+        """REST is refused: what the break-glass channel can brake, it does; the rest goes
+        to a person (brake/break_glass.py)."""
+        glassed, rows = await break_glass.brake_rows(
+            self,
+            client,
+            rows,
+            connection=self.connection,
+            entries=self.entries,
+            resumed=self.resumed,
+        )
+        return await self.off_loop(self._exhausted, settled + glassed, rows, error)
 
     def _decide(self, adapter: Adapter[Any], row: JournalRow, observed: Observed | None) -> bool:
         if id(row) in self.resumed:  # pending or failed earlier: the journal's `before` stands
@@ -464,7 +483,7 @@ class _ConnectionBrake(IncidentWork):
             # change): it stays pending, so release still looks at it.
             if not (row.brake is BrakeState.PENDING and id(row) in self.resumed):
                 row.brake = BrakeState.NEEDS_HUMAN
-            row.error = f"{why}: switch it off by hand"
+            row.error = f"{why}: switch it off by hand{break_glass.why_not(row)}"
         if rows:
             self.fail(FailureCode.LIMIT_EXHAUSTED, f"{why}: a person must switch automations off")
             if not self.dry_run:

@@ -13,6 +13,7 @@ from apibrake.models.cadence import CadenceState, Temperature
 from apibrake.models.rehearsal import RehearsalRecord
 from apibrake.models.usage import ReadingSource, UsageReading
 from apibrake.store import table_keys
+from apibrake.store.debugging_calls import DebuggingCalls
 from apibrake.store.items import batch_write, from_item, is_conditional_failure, to_item
 
 _READING_FIELDS = "used, #limit, taken_at, #source, resets_at, stale"
@@ -36,6 +37,10 @@ class StateStore:
         self._dynamodb = dynamodb
         self._table = table_name
         self._reading_ttl = reading_ttl
+
+    def debugging_calls(self) -> DebuggingCalls:
+        """The break-glass channel's budget, kept in this table."""
+        return DebuggingCalls(self._dynamodb, self._table)
 
     # Readings -----------------------------------------------------------------------------
 

@@ -15,6 +15,8 @@ the tests that read the table directly build and scan them with the same functio
 - released#<connection_id>    / <kind>:<name>         a driver of a burn released unchanged
                                                       (`include`): when, which incident (TTL
                                                       3 days: a new burn it drives escalates)
+- debugging#<connection_id>   / <ISO time>#<id>       one DebuggingHeader call the break-glass
+                                                      channel spent (TTL a day and an hour)
 - attribution#<connection_id> / daily#<YYYY-MM-DD>    a day's ApiTotalUsage summary (TTL)
 - attribution#<connection_id> / unavailable#<source>  a source the org refused (TTL)
 - attribution#<connection_id> / missed#<YYYY-MM-DD>   a day whose daily file was not
@@ -44,6 +46,13 @@ def reading_sk(taken_at: datetime, source: str) -> str:
 def reading_since(moment: datetime) -> str:
     """The lower bound of a `sk >= :since` query for the readings from `moment` on."""
     return moment.astimezone(UTC).isoformat()
+
+
+# Break-glass calls -------------------------------------------------------------------------
+
+
+def debugging_pk(connection_id: str) -> str:
+    return f"debugging#{connection_id}"
 
 
 # Alert claims -----------------------------------------------------------------------------

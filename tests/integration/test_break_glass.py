@@ -1,0 +1,130 @@
+"""The break-glass brake over the wire: an org past its daily limit refuses REST, so the
+allowlisted jobs, kill switches and freezes are braked through SOAP executeAnonymous with a
+DebuggingHeader, journalled from the debug log, and released exactly through REST once the
+window has recovered (docs/platform-notes.md S1)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from apibrake.brake.break_glass import CHANNEL, FLOW_NOTE
+from apibrake.store.debugging_calls import DebuggingCalls
+from drill.stack import LocalStack
+from sandbox.salesforce.connector import records_costing
+from tests.integration.brake_support import api_mutations, rows_by_name, statuses
+
+SWITCH = "Trigger_Switches__c.Disable_Rollups__c"
+JOB = "Nightly_Rollup"
+ETL = "etl@acme.com"
+FLOW = "Account_Revenue_Rollup"
+INTEGRATION_USER_ZONE = "America/New_York"
+
+
+def _org_past_its_limit(stack: LocalStack) -> None:
+    """A job, a kill switch guarding a trigger, an ETL's user and a flow, all allowlisted;
+    the org at 101 % of its daily limit."""
+    sf = stack.sandbox.salesforce
+    sf.add_scheduled_job(
+        JOB, cron="0 0 2 * * ?", apex_class="RollupJob", time_zone=INTEGRATION_USER_ZONE
+    )
+    sf.switches.add_setting("Trigger_Switches__c", {"Disable_Rollups__c": False})
+    sf.switches.add_trigger(
+        "AccountRollupTrigger", records_per_hour=records_costing(2_000), switch=SWITCH
+    )
+    sf.switches.add_integration_user(ETL, calls_per_hour=3_000)
+    sf.add_flow(FLOW, records_per_hour=100)
+    stack.add_salesforce()
+    stack.allow("sf-prod", f"scheduled_apex:{JOB}", f"setting:{SWITCH}", f"flow:{FLOW}")
+    stack.allow("sf-prod", f"user:{ETL}", tier=2)
+    used, limit = sf.usage()
+    sf.add_usage(int(limit * 1.01) - used)
+
+
+def _spent(stack: LocalStack) -> int:
+    calls = DebuggingCalls(stack.aws.client("dynamodb"), stack.aws.table_name("StateTable"))
+    return calls.spent("sf-prod", now=stack.sandbox.clock.now())
+
+
+def test_an_org_past_its_limit_is_braked_through_the_glass_and_released_exactly(
+    stack: LocalStack,
+) -> None:
+    # Given an org at 101 % whose REST API refuses every call
+    _org_past_its_limit(stack)
+    sf = stack.sandbox.salesforce
+    job_before = sf.job(JOB)
+    assert job_before is not None
+    # When the brake runs
+    report = stack.brake(connection_id="sf-prod", reason="exhausted", tier=2)
+    # Then the job, the switch and the user are braked through one break-glass call
+    assert statuses(report) == {
+        JOB: "braked",
+        SWITCH: "braked",
+        ETL: "braked",
+        FLOW: "needs_human",
+    }
+    assert sf.job(JOB) is None
+    assert sf.switches.org_default(SWITCH) is True
+    assert sf.switches.user(ETL).frozen is True
+    assert sf.debugging_allocation.used(stack.sandbox.clock.now()) == 1
+    assert _spent(stack) == 1
+    # And each row's prior state came from the debug log, as the REST adapters journal it
+    rows = rows_by_name(report)
+    assert rows[JOB]["before"]["cron"] == "0 0 2 * * ?"
+    assert rows[JOB]["before"]["apex_class"] == "RollupJob"
+    assert rows[JOB]["before"]["time_zone"] == INTEGRATION_USER_ZONE
+    assert rows[SWITCH]["before"]["value"] is False
+    assert rows[ETL]["before"]["frozen"] is False
+    assert all(rows[name]["after"]["channel"] == CHANNEL for name in (JOB, SWITCH, ETL))
+    # And the flow goes to a person, told why Apex cannot switch it off
+    assert FLOW_NOTE in rows[FLOW]["error"]
+    assert sf.flow(FLOW).active_version is not None
+    # When the window recovers (a day later) and the scheduled release runs
+    stack.sandbox.advance(timedelta(hours=25))
+    stack.check()
+    released = stack.release_recovered()
+    # Then everything is back exactly, through REST
+    assert statuses(released) == {
+        JOB: "released",
+        SWITCH: "released",
+        ETL: "released",
+        FLOW: "skipped",  # never changed: nothing to put back
+    }
+    job_after = sf.job(JOB)
+    assert job_after is not None
+    assert (job_after.cron_expression, job_after.time_zone, job_after.owner_id) == (
+        job_before.cron_expression,
+        job_before.time_zone,
+        job_before.owner_id,
+    )
+    assert rows_by_name(released)[JOB]["error"] is None
+    assert sf.switches.org_default(SWITCH) is False
+    assert sf.switches.user(ETL).frozen is False
+    assert sf.debugging_allocation.used(stack.sandbox.clock.now()) == 0  # none on release
+
+
+def test_the_glass_is_never_used_while_rest_works(stack: LocalStack) -> None:
+    # Given the same org well within its limit
+    _org_past_its_limit(stack)
+    sf = stack.sandbox.salesforce
+    sf.add_usage(-int(sf.usage()[1] * 0.10))
+    # When the brake runs
+    report = stack.brake(connection_id="sf-prod", reason="hot", tier=2)
+    # Then it brakes through REST and spends nothing of the allocation
+    assert statuses(report)[SWITCH] == "braked"
+    assert sf.debugging_allocation.used(stack.sandbox.clock.now()) == 0
+    assert _spent(stack) == 0
+
+
+def test_a_spent_allocation_sends_the_rows_to_a_person(stack: LocalStack) -> None:
+    # Given an org past its limit whose DebuggingHeader calls are spent by others
+    _org_past_its_limit(stack)
+    sf = stack.sandbox.salesforce
+    sf.settings.debugging_calls_per_day = 0
+    # When the brake runs
+    report = stack.brake(connection_id="sf-prod", reason="exhausted", tier=2)
+    # Then nothing is changed and each row says why
+    assert set(statuses(report).values()) == {"needs_human"}
+    assert "apex log headers" in rows_by_name(report)[SWITCH]["error"]
+    assert api_mutations(stack.sandbox, "salesforce") == []
+    assert sf.switches.org_default(SWITCH) is False

@@ -2,7 +2,7 @@
 break-glass channel calls it: the envelope's SessionHeader (the OAuth access token) and
 DebuggingHeader, the org's allocation of calls with a DebuggingHeader (1,000 in 24 hours,
 served even after the daily limit is spent), faults, and the answer with the
-`DebuggingInfo` header's debug log (docs/platform-notes.md S1).
+`DebuggingInfo` header's debug log (docs/platform-notes.md S9).
 
 Which Apex runs is sandbox/salesforce/apex_blocks.py's: exactly the break-glass templates.
 Fault codes and strings: `REQUEST_LIMIT_EXCEEDED` and `INVALID_SESSION_ID` are the API's

@@ -85,7 +85,7 @@ class SalesforceSettings:
     # docs/runbook.md); an external integration running as the user stops after it.
     frozen_sessions_last: timedelta = timedelta(0)
     # Calls with a DebuggingHeader an org may make in 24 hours, served even after the daily
-    # limit is spent (SOAP API, DebuggingHeader: docs/platform-notes.md S1).
+    # limit is spent (SOAP API, DebuggingHeader: docs/platform-notes.md S9).
     debugging_calls_per_day: int = 1000
 
     def grants(self, permission: str) -> bool:

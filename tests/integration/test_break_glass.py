@@ -1,12 +1,11 @@
 """The break-glass brake over the wire: an org past its daily limit refuses REST, so the
 allowlisted jobs, kill switches and freezes are braked through SOAP executeAnonymous with a
 DebuggingHeader, journalled from the debug log, and released exactly through REST once the
-window has recovered (docs/platform-notes.md S1)."""
+window has recovered (docs/platform-notes.md S9)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from apibrake.brake.break_glass import CHANNEL, FLOW_NOTE
 from apibrake.store.debugging_calls import DebuggingCalls

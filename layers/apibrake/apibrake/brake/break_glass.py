@@ -1,7 +1,7 @@
 """The break-glass brake: when Salesforce refuses REST for the daily limit, the kinds Apex
 can change (scheduled Apex, `setting`, `user`) are braked through anonymous Apex sent over
 the Apex SOAP API with a DebuggingHeader, which Salesforce serves after the limit is spent,
-1,000 calls a day per org (docs/platform-notes.md S1).
+1,000 calls a day per org (docs/platform-notes.md S9).
 
 One block (platforms/salesforce/apex_blocks.py) reads each automation's prior state, prints
 it and changes it. Per block: the rows are journalled pending, one call of apibrake's

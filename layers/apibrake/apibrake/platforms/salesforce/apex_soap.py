@@ -1,6 +1,6 @@
 """Anonymous Apex through the Apex SOAP API with a `DebuggingHeader`: the break-glass channel.
 
-Salesforce documents (SOAP API, DebuggingHeader; docs/platform-notes.md S1): "Calls that
+Salesforce documents (SOAP API, DebuggingHeader; docs/platform-notes.md S9): "Calls that
 include DebuggingHeader are limited to 1,000 in a 24-hour period. You can continue to make
 these calls even after reaching the total request limit for an org." The call is
 `executeanonymous()` at `/services/Soap/s/<version>` (Apex guide, "SOAP API and SOAP

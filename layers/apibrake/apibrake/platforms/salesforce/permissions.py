@@ -53,7 +53,9 @@ MANAGE_FLOWS = Permission(
 AUTHOR_APEX = Permission(
     "AuthorApex",
     "Author Apex",
-    "executeAnonymous: System.abortJob and System.schedule of scheduled Apex jobs",
+    "executeAnonymous: System.abortJob and System.schedule of scheduled Apex jobs; and the "
+    "break-glass brake's Apex block over SOAP once REST is refused for the daily limit "
+    "(jobs, kill switches, freezes: each also needs its kind's own permission)",
     write=True,
 )
 MODIFY_METADATA = Permission(
@@ -144,8 +146,26 @@ FREEZE_USERS_SET = PermissionSet(
     (AutomationKind.USER,),
     (MANAGE_USERS,),
 )
+# The break-glass channel (brake/break_glass.py): anonymous Apex over SOAP once the limit
+# is spent. Assigned beside the sets of the kinds it brakes (settings, users), whose
+# permissions the Apex block also needs (anonymous Apex runs as the user).
+BREAK_GLASS_SET = PermissionSet(
+    "apibrake_Break_Glass",
+    "apibrake Break Glass",
+    "brake scheduled Apex, kill switches and freezes after the daily limit is spent "
+    "(Author Apex: runs any Apex it sends)",
+    (),
+    (AUTHOR_APEX, MODIFY_METADATA),
+)
 # Least first: the watch is the base every install assigns; the brakes follow by risk.
-PERMISSION_SETS = (WATCH_SET, FLOWS_SET, SCHEDULED_APEX_SET, SETTINGS_SET, FREEZE_USERS_SET)
+PERMISSION_SETS = (
+    WATCH_SET,
+    FLOWS_SET,
+    SCHEDULED_APEX_SET,
+    SETTINGS_SET,
+    FREEZE_USERS_SET,
+    BREAK_GLASS_SET,
+)
 
 
 def permission_set_for(permission: Permission) -> PermissionSet:

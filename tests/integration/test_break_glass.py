@@ -10,6 +10,7 @@ from datetime import timedelta
 from apibrake.brake.break_glass import CHANNEL, FLOW_NOTE
 from apibrake.store.debugging_calls import DebuggingCalls
 from drill.stack import LocalStack
+from sandbox.faults import Fault, FaultKind
 from sandbox.salesforce.connector import records_costing
 from tests.integration.brake_support import api_mutations, rows_by_name, statuses
 
@@ -18,6 +19,7 @@ JOB = "Nightly_Rollup"
 ETL = "etl@acme.com"
 FLOW = "Account_Revenue_Rollup"
 INTEGRATION_USER_ZONE = "America/New_York"
+SOAP = "/services/Soap/s/"
 
 
 def _org_past_its_limit(stack: LocalStack) -> None:
@@ -127,3 +129,34 @@ def test_a_spent_allocation_sends_the_rows_to_a_person(stack: LocalStack) -> Non
     assert "apex log headers" in rows_by_name(report)[SWITCH]["error"]
     assert api_mutations(stack.sandbox, "salesforce") == []
     assert sf.switches.org_default(SWITCH) is False
+
+
+def test_a_lost_answer_of_a_block_that_ran_is_settled_by_a_read(stack: LocalStack) -> None:
+    # Given an org past its limit, and the break-glass block's answer lost after it ran
+    _org_past_its_limit(stack)
+    sf = stack.sandbox.salesforce
+    stack.sandbox.salesforce_server.faults.add(Fault(kind=FaultKind.APPLIED_LOST, path=SOAP, method="POST"))
+    # When the brake runs
+    report = stack.brake(connection_id="sf-prod", reason="exhausted", tier=2)
+    # Then one read-only block shows them braked; their prior state went with the answer,
+    # so a person is told, and nothing is sent twice
+    rows = rows_by_name(report)
+    assert {rows[name]["status"] for name in (JOB, SWITCH, ETL)} == {"needs_human"}
+    assert "answer was lost" in rows[SWITCH]["error"]
+    assert sf.switches.org_default(SWITCH) is True
+    assert sf.debugging_allocation.used(stack.sandbox.clock.now()) == 2
+    assert _spent(stack) == 2
+
+
+def test_a_block_lost_before_it_ran_is_sent_once_more(stack: LocalStack) -> None:
+    # Given an org past its limit, and the connection reset before the block arrived
+    _org_past_its_limit(stack)
+    sf = stack.sandbox.salesforce
+    stack.sandbox.salesforce_server.faults.add(Fault(kind=FaultKind.RESET, path=SOAP, method="POST"))
+    # When the brake runs
+    report = stack.brake(connection_id="sf-prod", reason="exhausted", tier=2)
+    # Then the read shows nothing ran and the block goes once more: braked, journalled
+    rows = rows_by_name(report)
+    assert {rows[name]["status"] for name in (JOB, SWITCH, ETL)} == {"braked"}
+    assert rows[SWITCH]["before"]["value"] is False
+    assert sf.switches.org_default(SWITCH) is True

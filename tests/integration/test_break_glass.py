@@ -135,7 +135,9 @@ def test_a_lost_answer_of_a_block_that_ran_is_settled_by_a_read(stack: LocalStac
     # Given an org past its limit, and the break-glass block's answer lost after it ran
     _org_past_its_limit(stack)
     sf = stack.sandbox.salesforce
-    stack.sandbox.salesforce_server.faults.add(Fault(kind=FaultKind.APPLIED_LOST, path=SOAP, method="POST"))
+    stack.sandbox.salesforce_server.faults.add(
+        Fault(kind=FaultKind.APPLIED_LOST, path=SOAP, method="POST")
+    )
     # When the brake runs
     report = stack.brake(connection_id="sf-prod", reason="exhausted", tier=2)
     # Then one read-only block shows them braked; their prior state went with the answer,
@@ -152,7 +154,9 @@ def test_a_block_lost_before_it_ran_is_sent_once_more(stack: LocalStack) -> None
     # Given an org past its limit, and the connection reset before the block arrived
     _org_past_its_limit(stack)
     sf = stack.sandbox.salesforce
-    stack.sandbox.salesforce_server.faults.add(Fault(kind=FaultKind.RESET, path=SOAP, method="POST"))
+    stack.sandbox.salesforce_server.faults.add(
+        Fault(kind=FaultKind.RESET, path=SOAP, method="POST")
+    )
     # When the brake runs
     report = stack.brake(connection_id="sf-prod", reason="exhausted", tier=2)
     # Then the read shows nothing ran and the block goes once more: braked, journalled

@@ -80,6 +80,13 @@ MANAGE_USERS = Permission(
     "(grant it only when a user is allowlisted: it can freeze anyone); the UserLogin read "
     "needs it too, so the probe proves it",
 )
+MANAGE_PERMISSION_SETS = Permission(
+    "ManageProfilesPermissionsets",
+    "Manage Profiles and Permission Sets",
+    "DELETE and POST of SetupEntityAccess: removing a permission set's access to an "
+    "allowlisted connected app (`app` entries) and giving it back",
+    write=True,
+)
 MONITOR_LOGIN_HISTORY = Permission(
     "MonitorLoginHistory",
     "Monitor Login History",
@@ -146,6 +153,13 @@ FREEZE_USERS_SET = PermissionSet(
     (AutomationKind.USER,),
     (MANAGE_USERS,),
 )
+APPS_SET = PermissionSet(
+    "apibrake_Brake_Apps",
+    "apibrake Brake Apps",
+    "remove and give back a permission set's access to allowlisted connected apps",
+    (AutomationKind.APP,),
+    (VIEW_SETUP, MANAGE_PERMISSION_SETS),
+)
 # The break-glass channel (brake/break_glass.py): anonymous Apex over SOAP once the limit
 # is spent. Assigned beside the sets of the kinds it brakes (settings, users), whose
 # permissions the Apex block also needs (anonymous Apex runs as the user).
@@ -164,6 +178,7 @@ PERMISSION_SETS = (
     SCHEDULED_APEX_SET,
     SETTINGS_SET,
     FREEZE_USERS_SET,
+    APPS_SET,
     BREAK_GLASS_SET,
 )
 

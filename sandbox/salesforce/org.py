@@ -27,6 +27,7 @@ from sandbox.salesforce.callers import (
     background_caller,
     record_runs,
 )
+from sandbox.salesforce.connected_apps import ConnectedApps
 from sandbox.salesforce.connector import HubSpotConnector
 from sandbox.salesforce.cron import CronError, parse
 from sandbox.salesforce.event_logs import EventLogs
@@ -85,6 +86,9 @@ class SalesforceOrg:
         # Hierarchy custom settings, the triggers reading them, users to freeze.
         self.switches = KillSwitches(self)
         self.switches.ensure_login(self.records.users[settings.user_id])
+        # Connected apps and the permission sets granting them (the per-app brake).
+        self.connected_apps = ConnectedApps(self)
+        self.records.connected_apps = self.connected_apps
         # The consumer syncing the records automations change, and its integration user.
         self.connector = HubSpotConnector(self)
         connector_user = self.add_user(
@@ -135,6 +139,7 @@ class SalesforceOrg:
                 self._usage.add_rate(start, now, rate)
                 self.ledger.add_rate(start, now, caller, rate)
             self.switches.accrue(start, now)
+            self.connected_apps.accrue(start, now)
             change_records(self, start, now)
             self.connector.collect_actions(start, now)
             for job in running_jobs(self):
@@ -159,6 +164,7 @@ class SalesforceOrg:
             rates = list(self._external.items())
             rates += self.connector.spending_for(record_rates(self))
             rates += self.switches.rates()
+            rates += self.connected_apps.rates()
             return [(caller, rate) for caller, rate in rates if rate > 0]
 
     def usage(self) -> tuple[int, int]:

@@ -87,6 +87,9 @@ class SalesforceSettings:
     # Calls with a DebuggingHeader an org may make in 24 hours, served even after the daily
     # limit is spent (SOAP API, DebuggingHeader: docs/platform-notes.md S9).
     debugging_calls_per_day: int = 1000
+    # Whether an app's tokens issued before its permission set's access was removed keep
+    # working (unconfirmed, docs/platform-notes.md S10): True is the strict reading.
+    app_tokens_survive_unlink: bool = False
 
     def grants(self, permission: str) -> bool:
         return self.granted_permissions is None or permission in self.granted_permissions

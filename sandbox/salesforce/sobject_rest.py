@@ -125,6 +125,8 @@ class SObjectRest:
         return Response.json(200, {**body, "fields": fields})
 
     def create(self, request: Request) -> Response:
+        if request.params["sobject"].lower() == "setupentityaccess":
+            return self._org.connected_apps.create(request)
         setting = self._setting(request.params["sobject"])
         if setting is None or not setting.hierarchy:
             return errors.not_found()
@@ -163,6 +165,8 @@ class SObjectRest:
         return Response(204, b"")
 
     def delete(self, request: Request) -> Response:
+        if request.params["sobject"].lower() == "setupentityaccess":
+            return self._org.connected_apps.delete(request.params["record_id"])
         setting = self._setting(request.params["sobject"])
         row = setting.rows.get(ids.short(request.params["record_id"])) if setting else None
         if setting is None or row is None:

@@ -4,9 +4,14 @@ may self-authorize and protected consumers are refused (docs/platform-notes.md S
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
+from apibrake.release.freeze_watch import FREEZE_GRACE
+from apibrake.warn.incident_alerts import APP_STILL_SPENDING
 from drill.stack import LocalStack
+from localaws import ReceivedAlert
+from sandbox.salesforce import SalesforceSettings
 from tests.integration.brake_support import api_mutations, rows_by_name, statuses
 
 APP = "Acme ETL"
@@ -76,3 +81,55 @@ def test_a_protected_app_is_never_blocked(stack: LocalStack) -> None:
     report = stack.brake(connection_id="sf-prod", reason="test")
     assert rows_by_name(report)[APP]["status"] == "skipped"
     assert api_mutations(stack.sandbox, "salesforce") == []
+
+
+def _braked_etl(
+    stack_factory: Callable[..., LocalStack], *, tokens_survive: bool
+) -> tuple[LocalStack, dict[str, object]]:
+    """An org at 92 % with an ETL app spending 6,000 calls an hour through one permission
+    set, braked; the brake is past the grace and the monitor has read usage since."""
+    settings = SalesforceSettings(
+        event_monitoring_licensed=True, app_tokens_survive_unlink=tokens_survive
+    )
+    stack = stack_factory(salesforce=settings)
+    sf = stack.sandbox.salesforce
+    sf.connected_apps.add_app(APP, calls_per_hour=6_000, permission_sets=(SET,))
+    stack.add_salesforce()
+    stack.allow("sf-prod", f"app:{APP}", permission_set=SET)
+    sf.add_usage(92_000)
+    report = stack.brake(connection_id="sf-prod", reason="test")
+    assert statuses(report) == {APP: "braked"}
+    stack.sandbox.advance(FREEZE_GRACE + timedelta(minutes=6))
+    stack.check()
+    stack.alerts()
+    return stack, report
+
+
+def _app_alerts(stack: LocalStack) -> list[ReceivedAlert]:
+    return [a for a in stack.alerts() if a.attributes.get("kind") == APP_STILL_SPENDING]
+
+
+def test_an_app_whose_tokens_outlive_the_removal_is_alerted_once(
+    stack_factory: Callable[..., LocalStack],
+) -> None:
+    # Given the strict reading: tokens issued before the removal keep working
+    stack, braked = _braked_etl(stack_factory, tokens_survive=True)
+    # When the scheduled release runs twice, the window not recovered yet
+    stack.release_recovered()
+    (alert,) = _app_alerts(stack)
+    stack.sandbox.advance(timedelta(minutes=5))
+    stack.check()
+    stack.release_recovered()
+    # Then one critical alert named the app, the set and what to do
+    assert alert.attributes["severity"] == "critical"
+    assert APP in (alert.subject or "")
+    assert SET in alert.body
+    assert str(braked["incident_id"]) in alert.body
+    assert "Revoke the app's OAuth tokens" in alert.body
+    assert _app_alerts(stack) == []
+
+
+def test_an_app_that_stopped_alerts_nothing(stack_factory: Callable[..., LocalStack]) -> None:
+    stack, _ = _braked_etl(stack_factory, tokens_survive=False)
+    stack.release_recovered()
+    assert _app_alerts(stack) == []

@@ -76,6 +76,8 @@ class AppAdapter(Adapter[SalesforceClient]):
     )
     probe_description: ClassVar[str] = "query of SetupEntityAccess (LIMIT 1)"
     off_note: ClassVar[str | None] = TOKENS_NOTE
+    # Manage Profiles and Permission Sets edits every set: granted only with app entries.
+    opt_in: ClassVar[bool] = True
 
     async def probe(self, client: SalesforceClient) -> None:
         await client.query("SELECT Id FROM SetupEntityAccess LIMIT 1")

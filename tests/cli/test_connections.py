@@ -89,8 +89,8 @@ def test_write_permissions_held_show_which_sets_grant_them(connected: Run) -> No
         "flow needs ManageInteraction (Manage Flows)": ["apibrake_Brake_Flows"],
         # Author Apex: the scheduled jobs' set and the break-glass channel's
         "scheduled_apex needs AuthorApex (Author Apex)": [
-            "apibrake_Break_Glass",
             "apibrake_Brake_Scheduled_Apex",
+            "apibrake_Break_Glass",
         ],
         "setting needs CustomizeApplication (Customize Application)": ["apibrake_Brake_Settings"],
     }

@@ -164,3 +164,25 @@ def test_a_block_lost_before_it_ran_is_sent_once_more(stack: LocalStack) -> None
     assert {rows[name]["status"] for name in (JOB, SWITCH, ETL)} == {"braked"}
     assert rows[SWITCH]["before"]["value"] is False
     assert sf.switches.org_default(SWITCH) is True
+
+
+def test_the_monitor_starts_the_break_glass_brake_when_the_limit_is_spent(
+    stack: LocalStack,
+) -> None:
+    # Given an org past its limit, the automatic brake on (tier 1: the user stays a person's)
+    _org_past_its_limit(stack)
+    # When the monitor checks it
+    stack.check()
+    # Then the critical alert says the break-glass brake started and what is left by hand
+    (exhausted,) = [a for a in stack.alerts() if a.attributes.get("kind") == "limit_exhausted"]
+    assert "break-glass brake started" in (exhausted.subject or "")
+    assert "Flows cannot be braked that way" in exhausted.body
+    assert f"  - flow:{FLOW}: " in exhausted.body
+    assert f"  - user:{ETL}: " in exhausted.body  # tier 2: not the automatic brake's
+    assert f"  - setting:{SWITCH}: " not in exhausted.body
+    # And the brake it invoked brakes the tier-1 job and switch through the glass
+    (report,) = stack.run_auto_brakes()
+    assert statuses(report) == {JOB: "braked", SWITCH: "braked", FLOW: "needs_human"}
+    # And a second check in the same window starts nothing more
+    stack.check()
+    assert stack.run_auto_brakes() == []

@@ -30,7 +30,7 @@ from apibrake.incident.adapters.apex_restore import by_hand, cannot_recreate, di
 from apibrake.incident.adapters.user import USER_ID
 from apibrake.incident.records import BrakeState, Direction, JournalRow, Outcome
 from apibrake.incident.work import IncidentWork
-from apibrake.models.allowlist import AllowlistEntry, AutomationKind
+from apibrake.models.allowlist import BREAK_GLASS_KINDS, AllowlistEntry, AutomationKind
 from apibrake.models.connection import Connection
 from apibrake.models.protected import ProtectedConsumers
 from apibrake.platforms.salesforce import apex_blocks
@@ -43,9 +43,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-GLASS_KINDS = frozenset(
-    {AutomationKind.SCHEDULED_APEX, AutomationKind.SETTING, AutomationKind.USER}
-)
+GLASS_KINDS = BREAK_GLASS_KINDS
 # Apex allows 100 SOQL queries a transaction; a job or a user takes two.
 ROWS_PER_BLOCK = 40
 GLASS = "break-glass"

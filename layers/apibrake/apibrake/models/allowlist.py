@@ -56,6 +56,12 @@ _NAME_RULES: dict[AutomationKind, tuple[re.Pattern[str], str]] = {
         "a connected app's name (ConnectedApplication.Name, up to 80 characters)",
     ),
 }
+# Kinds anonymous Apex can change: braked through the break-glass channel once Salesforce
+# refuses REST for the daily limit (brake/break_glass.py). Flows cannot be (Apex has no
+# way to deactivate one without an API callout).
+BREAK_GLASS_KINDS = frozenset(
+    {AutomationKind.SCHEDULED_APEX, AutomationKind.SETTING, AutomationKind.USER}
+)
 # A permission set's API name: a letter first, then letters, digits, single underscores.
 PERMISSION_SET_NAME = re.compile(r"^[A-Za-z](?:_?[A-Za-z0-9]){0,79}$")
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from apibrake.models.allowlist import AllowlistEntry, AutomationKind
+from apibrake.models.allowlist import BREAK_GLASS_KINDS, AllowlistEntry, AutomationKind
 from apibrake.models.attribution import Suspects
 from apibrake.models.connection import AutoBrake, Connection, Platform
 from apibrake.warn import raise_request, wording
@@ -129,6 +129,8 @@ def _suspects(connection: Connection, due: DueAlert, context: AlertContext) -> S
 def _headline(connection: Connection, due: DueAlert, context: AlertContext) -> str:
     forecast = context.forecast
     percent = f"{forecast.percent:.0f}% " if forecast else ""
+    if due.kind is AlertKind.LIMIT_EXHAUSTED and context.auto_brake_triggered:
+        return "daily API limit exhausted, break-glass brake started"
     if due.kind is AlertKind.LIMIT_EXHAUSTED:
         return "daily API limit exhausted, brake by API impossible"
     if due.kind is AlertKind.OUTSIDE_REACH:
@@ -169,6 +171,17 @@ def _situation(
             f"apibrake could not read this connection's API usage: {context.error}\n"
             "Until this is fixed the connection is not watched and will not be braked "
             "automatically. Check the connection item, its secret and the credentials."
+        )
+    if due.kind is AlertKind.LIMIT_EXHAUSTED and context.auto_brake_triggered:
+        reason = f" ({context.error})" if context.error else ""
+        return (
+            f"The {platform} daily API limit is exhausted{reason}: its REST API refuses every "
+            f"call, {_until_recovery(connection, context.forecast)}. apibrake has started the "
+            "break-glass brake: the allowlisted scheduled Apex jobs, kill switches and user "
+            "freezes are braked through anonymous Apex over the SOAP API, which Salesforce "
+            "serves after the limit (see the incident report that follows). Flows cannot be "
+            "braked that way: a human must switch the others off in the UI now."
+            + _late_detection(connection, context)
         )
     if due.kind is AlertKind.LIMIT_EXHAUSTED:
         reason = f" ({context.error})" if context.error else ""
@@ -319,6 +332,9 @@ def _prediction(connection: Connection, forecast: Forecast) -> str:
 def _brake_scope(connection: Connection, due: DueAlert, context: AlertContext) -> str:
     entries = sorted(context.allowlist, key=lambda entry: (entry.tier, entry.automation))
     if due.kind is AlertKind.LIMIT_EXHAUSTED:
+        entries = _by_hand(connection, context)
+        if not entries and context.auto_brake_triggered:
+            return "The break-glass brake takes every allowlisted automation: nothing by hand."
         if not entries:
             return "No automations are allowlisted: find the busiest ones in the platform's UI."
         lines = ["Turn these allowlisted automations off by hand:"]
@@ -356,10 +372,7 @@ def _raise_request(
         rate_per_hour=context.rate_before_per_hour,
         org_id=context.org_id,
         suspects=suspects,
-        to_stop_by_hand=[
-            entry.automation
-            for entry in sorted(context.allowlist, key=lambda entry: (entry.tier, entry.automation))
-        ],
+        to_stop_by_hand=[entry.automation for entry in _by_hand(connection, context)],
     )
     return raise_request.compose(facts)
 
@@ -410,7 +423,7 @@ def _next_steps(
     """What to do now, in order, for channels that show steps apart (chat)."""
     cid = connection.connection_id
     if due.kind is AlertKind.LIMIT_EXHAUSTED:
-        entries = sorted(context.allowlist, key=lambda entry: (entry.tier, entry.automation))
+        entries = _by_hand(connection, context)
         if not entries:
             return ("Find the busiest automations in the platform's UI and turn them off.",)
         return tuple(
@@ -438,8 +451,13 @@ def _sms(
     usage = f" {forecast.percent:.0f}% ({forecast.used}/{forecast.limit})" if forecast else ""
     prefix = f"apibrake {due.severity.value.upper()} {connection.connection_id}:"
     if due.kind is AlertKind.LIMIT_EXHAUSTED:
-        names = ", ".join(entry.name for entry in context.allowlist)
-        text = f"{prefix} {platform} API limit exhausted. API brake impossible: turn off in UI"
+        names = ", ".join(entry.name for entry in _by_hand(connection, context))
+        started = context.auto_brake_triggered
+        text = f"{prefix} {platform} API limit exhausted. " + (
+            "Break-glass brake started; turn off in UI"
+            if started
+            else "API brake impossible: turn off in UI"
+        )
         text += f": {names}" if names else "."
         if context.previous_check and context.previous_check[1] < connection.effective_brake_at:
             text += " Detected too late: check more often."
@@ -499,3 +517,17 @@ def _duration(minutes: float) -> str:
 
 def _when(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _by_hand(connection: Connection, context: AlertContext) -> list[AllowlistEntry]:
+    """The allowlisted automations a person switches off after exhaustion, in tier order: all
+    of them, or, once the break-glass brake started, those it does not take (other kinds,
+    higher tiers: brake/break_glass.py)."""
+    entries = sorted(context.allowlist, key=lambda entry: (entry.tier, entry.automation))
+    if not context.auto_brake_triggered:
+        return entries
+    return [
+        entry
+        for entry in entries
+        if entry.kind not in BREAK_GLASS_KINDS or entry.tier > connection.auto_brake_tier
+    ]

@@ -23,7 +23,7 @@ from apibrake.http import transport
 from apibrake.http.client import Timeouts
 from apibrake.http.errors import DailyLimitExhausted, PlatformError
 from apibrake.http.retry import RetryBudget, RetryPolicy
-from apibrake.models.allowlist import AllowlistEntry
+from apibrake.models.allowlist import BREAK_GLASS_KINDS, AllowlistEntry
 from apibrake.models.attribution import Suspects
 from apibrake.models.cadence import CadenceState, Temperature
 from apibrake.models.connection import Connection, Platform
@@ -535,6 +535,18 @@ class UsageMonitor:
         ahead: BrakeAhead | None = None,
         suspects: Suspects | None = None,
     ) -> bool:
+        reason = brake_reason(connection, outlook, ahead)
+        return self._start_brake(connection, reason, now, window_ends, suspects)
+
+    def _start_brake(
+        self,
+        connection: Connection,
+        reason: str,
+        now: datetime,
+        window_ends: datetime,
+        suspects: Suspects | None,
+    ) -> bool:
+        """Invokes the automatic brake once per window (the AUTO_BRAKE_KEY claim)."""
         if not connection.brakes_automatically or self._invoker is None:
             return False
         cid = connection.connection_id
@@ -543,7 +555,7 @@ class UsageMonitor:
         event = BrakeEvent(
             action="brake",
             connection_id=cid,
-            reason=brake_reason(connection, outlook, ahead),
+            reason=reason,
             requested_by=MONITOR_REQUESTER,
             suspects=suspects,  # the brake report's "before": no platform call of its own
             tier=connection.auto_brake_tier,
@@ -577,10 +589,15 @@ class UsageMonitor:
         won = self._alerts.claim(connection, [exhausted_alert()], now=now, window_ends=ends)
         if won and connection.platform is Platform.SALESFORCE:
             row.suspects = self._collected_suspects(connection, now)
+        if self._glass_can_brake(connection):
+            reason = f"daily API limit exhausted ({error.message}): break-glass brake"
+            row.auto_brake_triggered = self._start_brake(
+                connection, reason, now, ends, row.suspects
+            )
         history = self._recent_readings(connection.connection_id, now) if won else []
         limit, rate = _usage_before_exhaustion(connection, history, now)
         context = replace(
-            self._context(None, error.message, False),
+            self._context(None, error.message, row.auto_brake_triggered),
             previous_check=_previous_check(history, now),
             suspects=row.suspects,
             org_id=org_id,
@@ -589,6 +606,26 @@ class UsageMonitor:
         )
         row.alerts_sent = self._alerts.send(connection, won, context)
         return row
+
+    def _glass_can_brake(self, connection: Connection) -> bool:
+        """A Salesforce org refusing REST still serves the break-glass channel: worth an
+        automatic brake when its allowlist holds a kind Apex can change (blocking: reads the
+        allowlist)."""
+        if connection.platform is not Platform.SALESFORCE or not connection.brakes_automatically:
+            return False
+        try:
+            entries = self._allowlist.for_connection(connection.connection_id)[0]
+        except Exception:
+            logger.exception(
+                "allowlist not read", extra={"connection_id": connection.connection_id}
+            )
+            return False
+        return any(
+            entry.kind in BREAK_GLASS_KINDS
+            and entry.tier <= connection.auto_brake_tier
+            and not entry.canary
+            for entry in entries
+        )
 
     def _collected_suspects(self, connection: Connection, now: datetime) -> Suspects | None:
         """The collected daily summary only: the org refuses calls, none is spent."""

@@ -67,12 +67,12 @@ def handle_soap(org: SalesforceOrg, request: Request) -> Response:
     if apex is None:
         return fault("soapenv:Client", "No operation available for request executeAnonymous")
     debugging = root.find(f".//{{{APEX}}}DebuggingHeader") is not None
-    used, limit = org.usage()
+    used, _ = org.usage()
     if debugging:
         if org.debugging_allocation.used(now) >= org.settings.debugging_calls_per_day:
             return fault("sf:UNKNOWN_EXCEPTION", ALLOCATION_SPENT)
         org.debugging_allocation.spend(now)
-    elif used >= limit:
+    elif used >= org.hard_cap():
         return fault("sf:REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
     org.count_call(request_caller(org.settings, request))
     if not org.settings.grants(permissions.AUTHOR_APEX):

@@ -90,8 +90,8 @@ class SalesforceApi:
             return errors.not_found()
         if not org.settings.grants(permissions.API_ENABLED):
             return permissions.api_disabled()
-        used, limit = org.usage()
-        if used >= limit:
+        used, _ = org.usage()
+        if used >= org.hard_cap():
             # Refused calls are not counted.
             return self._with_limit_info(errors.total_requests_exceeded())
         org.count_call(request_caller(org.settings, request))

@@ -66,6 +66,11 @@ class SalesforceOrg:
         self.audit = audit
         self.settings = settings
         self.records = OrgRecords(org_id=settings.org_id)
+        self.records.organization = {
+            "OrganizationType": settings.org_type,
+            "IsSandbox": settings.is_sandbox,
+            "TrialExpirationDate": "2026-12-31" if settings.trial else None,
+        }
         # The integration user: who System.schedule runs as, in whose time zone.
         self.add_user(settings.user_id, settings.username, settings.user_time_zone)
         self.sessions = Sessions(settings)
@@ -98,6 +103,7 @@ class SalesforceOrg:
         )
         connector_user.name = "HubSpot Integration"
         self._api = SalesforceApi(self)
+        self.refresh_entitlement()
 
     # --- PlatformApp -----------------------------------------------------------------------
 
@@ -140,6 +146,7 @@ class SalesforceOrg:
                 self.ledger.add_rate(start, now, caller, rate)
             self.switches.accrue(start, now)
             self.connected_apps.accrue(start, now)
+            self.refresh_entitlement()
             change_records(self, start, now)
             self.connector.collect_actions(start, now)
             for job in running_jobs(self):
@@ -166,6 +173,24 @@ class SalesforceOrg:
             rates += self.switches.rates()
             rates += self.connected_apps.rates()
             return [(caller, rate) for caller, rate in rates if rate > 0]
+
+    def refresh_entitlement(self) -> None:
+        """The 30-day API entitlement row: allowed 30 daily limits, used 30 times the rolling
+        day (a stand-in for Salesforce's own aggregation)."""
+        used = self._usage.used(self.clock.now())
+        self.records.entitlement = {
+            "Id": "0Tu5g000000ApiReq",
+            "Setting": "ApiRequests",
+            "MasterLabel": "API Requests",
+            "AmountUsed": float(used * 30),
+            "CurrentAmountAllowed": float(self.settings.daily_limit * 30),
+            "OverageGrace": self.settings.overage_pct,
+            "Frequency": "Monthly",
+        }
+
+    def hard_cap(self) -> int:
+        """Where the platform refuses: the daily limit, past it by the overage if any."""
+        return int(self.settings.daily_limit * (1 + self.settings.overage_pct / 100))
 
     def usage(self) -> tuple[int, int]:
         """(calls used in the rolling 24 hours, daily limit) at the clock's now."""

@@ -217,3 +217,7 @@ class OrgRecords:
     triggers: list[Trigger] = field(default_factory=list)
     saved: SavedRecords = field(default_factory=SavedRecords)  # who last saved which records
     org_id: str = ""  # the Organization record's id
+    # The Organization record's kind (OrganizationType, IsSandbox, TrialExpirationDate).
+    organization: dict[str, Any] = field(default_factory=dict)
+    # The TenantUsageEntitlement row of API requests, kept current by the org (None: none).
+    entitlement: dict[str, Any] | None = None

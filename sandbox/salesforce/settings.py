@@ -35,6 +35,13 @@ class SalesforceSettings:
     # JWT bearer is accepted only when the RS256 assertion verifies with this key.
     jwt_public_key_pem: str | None = None
     daily_limit: int = 100_000
+    # The soft limit (docs/platform-notes.md S2, S11): a paid org may run past its daily limit
+    # by a share Salesforce does not publish; here `overage_pct` of the limit, then refused.
+    # Sandboxes, Developer Edition and trials have none (0, the default: refused at 100 %).
+    overage_pct: float = 0.0
+    org_type: str = "Enterprise Edition"  # Organization.OrganizationType
+    is_sandbox: bool = False
+    trial: bool = False
     api_versions: tuple[str, ...] = SUPPORTED_VERSIONS
     # Whether a token answer carries `id` (the identity URL). One 2026 report shows a client
     # credentials answer without it: False is that strict reading (UserInfo still says who).

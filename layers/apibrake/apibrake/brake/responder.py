@@ -457,7 +457,10 @@ class _ConnectionBrake(IncidentWork):
             stored = await self.off_loop(self.deps.recent_readings, self.cid)
             self.meta.resets_at = current_reset(stored, self.deps.now())
         needed = work.calls
-        if reading.remaining >= needed:
+        if reading.remaining >= needed or reading.used >= reading.limit:
+            # Served at or past the limit: in overage, a paid org's soft limit
+            # (docs/platform-notes.md S2): calls go through until the hard cap; a refusal
+            # then goes to the break-glass brake.
             return
         why = f"only {reading.remaining} API calls left, the brake needs {needed}"
         cut = work.trim(reading.remaining)  # what the calls allow, in allowlist order

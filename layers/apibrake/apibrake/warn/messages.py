@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from apibrake.models.allowlist import BREAK_GLASS_KINDS, AllowlistEntry, AutomationKind
 from apibrake.models.attribution import Suspects
 from apibrake.models.connection import AutoBrake, Connection, Platform
+from apibrake.models.entitlement import Entitlement
 from apibrake.warn import raise_request, wording
 from apibrake.warn.publisher import Alert
 from apibrake.warn.rules import AlertKind, DueAlert
@@ -79,6 +80,8 @@ class AlertContext:
     org_id: str | None = None
     limit_before: int | None = None
     rate_before_per_hour: float | None = None
+    # The org's kind and 30-day entitlement (read daily): past 100 %, in overage or not.
+    entitlement: Entitlement | None = None
 
 
 def compose(connection: Connection, due: DueAlert, context: AlertContext) -> Alert:
@@ -129,6 +132,8 @@ def _suspects(connection: Connection, due: DueAlert, context: AlertContext) -> S
 def _headline(connection: Connection, due: DueAlert, context: AlertContext) -> str:
     forecast = context.forecast
     percent = f"{forecast.percent:.0f}% " if forecast else ""
+    if due.kind is AlertKind.IN_OVERAGE:
+        return f"{percent}of daily API limit used: in overage, calls still served"
     if due.kind is AlertKind.LIMIT_EXHAUSTED and context.auto_brake_triggered:
         return "daily API limit exhausted, break-glass brake started"
     if due.kind is AlertKind.LIMIT_EXHAUSTED:
@@ -172,6 +177,8 @@ def _situation(
             "Until this is fixed the connection is not watched and will not be braked "
             "automatically. Check the connection item, its secret and the credentials."
         )
+    if due.kind is AlertKind.IN_OVERAGE:
+        return _in_overage(connection, context)
     if due.kind is AlertKind.LIMIT_EXHAUSTED and context.auto_brake_triggered:
         reason = f" ({context.error})" if context.error else ""
         return (
@@ -189,7 +196,7 @@ def _situation(
             f"The {platform} daily API limit is exhausted{reason}. API-based braking is no "
             f"longer possible on {platform}: its API refuses every call, apibrake's included, "
             f"{_until_recovery(connection, context.forecast)}. A human must act in the "
-            f"{platform} UI now." + _late_detection(connection, context)
+            f"{platform} UI now." + _no_overage(context) + _late_detection(connection, context)
         )
     if due.kind is AlertKind.OUTSIDE_REACH:
         rate = context.rate_now_per_hour or 0.0
@@ -531,3 +538,38 @@ def _by_hand(connection: Connection, context: AlertContext) -> list[AllowlistEnt
         for entry in entries
         if entry.kind not in BREAK_GLASS_KINDS or entry.tier > connection.auto_brake_tier
     ]
+
+
+def _in_overage(connection: Connection, context: AlertContext) -> str:
+    """Past 100 %, still served: a paid org's soft limit (models/entitlement.py)."""
+    action = (
+        "apibrake has started the automatic brake (see the incident report that follows)."
+        if context.auto_brake_triggered
+        else "Brake now with the command below: calls are still served."
+    )
+    return (
+        "Usage is past the daily API limit and Salesforce still serves calls: paid orgs may "
+        'run past it "by a certain amount, if possible", up to a hard cap Salesforce does '
+        "not publish (docs/platform-notes.md S2). This org is in overage: braking by API "
+        f"still works now, and stops working at the cap. {action}" + _thirty_days(context)
+    )
+
+
+def _thirty_days(context: AlertContext) -> str:
+    entitlement = context.entitlement
+    if entitlement is None or entitlement.percent_30d is None:
+        return ""
+    return (
+        f" The 30-day API entitlement ({entitlement.setting or 'API requests'}) stands at "
+        f"{entitlement.percent_30d:.0f}% (read {_when(entitlement.read_at)})."
+    )
+
+
+def _no_overage(context: AlertContext) -> str:
+    reason = context.entitlement.no_overage_reason if context.entitlement else None
+    if reason is None:
+        return ""
+    return (
+        f" This org is {reason}: it has no overage (the soft limit is for paid orgs), so "
+        "Salesforce refuses calls from 100 %."
+    )

@@ -27,6 +27,7 @@ from apibrake.models.allowlist import BREAK_GLASS_KINDS, AllowlistEntry
 from apibrake.models.attribution import Suspects
 from apibrake.models.cadence import CadenceState, Temperature
 from apibrake.models.connection import Connection, Platform
+from apibrake.models.entitlement import Entitlement
 from apibrake.models.events import BrakeEvent
 from apibrake.models.reports import ConnectionFailure
 from apibrake.models.usage import UsageReading
@@ -36,6 +37,7 @@ from apibrake.platforms.connect import (
     connect,
     load_connection_secret,
 )
+from apibrake.store.entitlements import Entitlements
 from apibrake.warn.claims import ClaimStore, RunClaims
 from apibrake.warn.dispatch import AlertDispatcher, Publisher
 from apibrake.warn.messages import AlertContext
@@ -43,6 +45,7 @@ from apibrake.warn.notices import connection_notices
 from apibrake.warn.publisher import Alert, Severity
 from apibrake.warn.rules import (
     AUTO_BRAKE_KEY,
+    FULL,
     MONITOR_REQUESTER,
     AlertKind,
     DueAlert,
@@ -105,6 +108,8 @@ class ReadingStore(ClaimStore, Protocol):
 
     def released_unchanged(self, connection_id: str, *, now: datetime) -> dict[str, datetime]: ...
 
+    def entitlements(self) -> Entitlements: ...
+
 
 class AllowlistSource(Protocol):
     def for_connection(self, connection_id: str) -> tuple[list[AllowlistEntry], list[Any]]: ...
@@ -125,6 +130,7 @@ class Assessment:
     due: list[DueAlert]
     won: list[DueAlert]
     ahead: BrakeAhead | None
+    entitlement: Entitlement | None = None  # read only at 100 % and past it
 
 
 @dataclass(frozen=True)
@@ -393,8 +399,13 @@ class UsageMonitor:
             rate_now_per_hour=rate_now,
             horizon_minutes=self._options.forecast_horizon_minutes,
         )
+        entitlement = self._entitlement(connection, outlook)
         due = usage_alerts(
-            connection, outlook, horizon_minutes=self._options.forecast_horizon_minutes
+            connection,
+            outlook,
+            horizon_minutes=self._options.forecast_horizon_minutes,
+            # A reading past 100 % was served: in overage, unless the org has none.
+            in_overage=entitlement is not None and entitlement.no_overage_reason is None,
         )
         ahead = None
         if not any(alert.kind is AlertKind.BRAKE_THRESHOLD for alert in due):
@@ -402,7 +413,7 @@ class UsageMonitor:
             if ahead is not None and connection.brakes_automatically:  # a shadow brakes nothing
                 due = [*due, brake_threshold_alert(connection.effective_brake_at)]
         won = self._alerts.claim(connection, due, now=now, window_ends=read.window_ends)
-        return Assessment(now, outlook, heat, rate_now, due, won, ahead)
+        return Assessment(now, outlook, heat, rate_now, due, won, ahead, entitlement)
 
     def _act(
         self, connection: Connection, row: ConnectionCheck, read: UsageRead, assessed: Assessment
@@ -441,6 +452,7 @@ class UsageMonitor:
             rate_now_per_hour=reach_rate,
             suspects=row.suspects,
             brake_ahead=ahead,
+            entitlement=assessed.entitlement,
         )
         row.alerts_sent = self._alerts.send(connection, won, context)
         row.alerts_sent += self._send_notices(connection, read, now)
@@ -601,11 +613,34 @@ class UsageMonitor:
             previous_check=_previous_check(history, now),
             suspects=row.suspects,
             org_id=org_id,
+            entitlement=self._stored_entitlement(connection) if won else None,
             limit_before=limit,
             rate_before_per_hour=rate,
         )
         row.alerts_sent = self._alerts.send(connection, won, context)
         return row
+
+    def _entitlement(self, connection: Connection, outlook: Forecast) -> Entitlement | None:
+        """The org's stored entitlement (the daily collection's), only for a Salesforce
+        reading at 100 % or past it: one item read (blocking). A paid org whose entitlement
+        was never read counts as one: it answered past its limit."""
+        if connection.platform is not Platform.SALESFORCE or outlook.percent < FULL:
+            return None
+        found = self._stored_entitlement(connection)
+        return found or Entitlement(connection_id=connection.connection_id, read_at=self._clock())
+
+    def _stored_entitlement(self, connection: Connection) -> Entitlement | None:
+        """The daily collection's reading of the org's kind and entitlement (one item read,
+        blocking); None when there is none or it cannot be read."""
+        if connection.platform is not Platform.SALESFORCE:
+            return None
+        try:
+            return self._state.entitlements().get(connection.connection_id)
+        except Exception:
+            logger.exception(
+                "entitlement not read", extra={"connection_id": connection.connection_id}
+            )
+            return None
 
     def _glass_can_brake(self, connection: Connection) -> bool:
         """A Salesforce org refusing REST still serves the break-glass channel: worth an

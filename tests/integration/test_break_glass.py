@@ -8,6 +8,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from apibrake.brake.break_glass import CHANNEL, FLOW_NOTE
+from apibrake.incident.records import IncidentMeta, JournalRow
+from apibrake.models.allowlist import AutomationKind
+from apibrake.models.connection import Platform
 from apibrake.store.debugging_calls import DebuggingCalls
 from drill.stack import LocalStack
 from sandbox.faults import Fault, FaultKind
@@ -186,3 +189,70 @@ def test_the_monitor_starts_the_break_glass_brake_when_the_limit_is_spent(
     # And a second check in the same window starts nothing more
     stack.check()
     assert stack.run_auto_brakes() == []
+
+
+def test_a_lost_answer_whose_settling_read_fails_goes_to_a_person(stack: LocalStack) -> None:
+    # Given the block's answer lost after it ran, and the settling read refused too
+    _org_past_its_limit(stack)
+    sf = stack.sandbox.salesforce
+    faults = stack.sandbox.salesforce_server.faults
+    faults.add(Fault(kind=FaultKind.APPLIED_LOST, path=SOAP, method="POST"))
+    faults.add(Fault(kind=FaultKind.STATUS, status=503, path=SOAP, method="POST"))
+    # When the brake runs
+    report = stack.brake(connection_id="sf-prod", reason="exhausted", tier=2)
+    # Then a person is told, and nothing is sent blind a second time
+    row = rows_by_name(report)[SWITCH]
+    assert row["status"] == "needs_human"
+    assert "settling re-read failed" in row["error"]
+    assert sf.debugging_allocation.used(stack.sandbox.clock.now()) == 1  # the 503 never got in
+
+
+def _died_after_journalling(stack: LocalStack) -> None:
+    """An open incident whose invocation journalled the switch pending (no prior state: the
+    break-glass channel learns it from the answer) and died before the answer."""
+    meta = IncidentMeta(
+        incident_id="sf-prod-died",
+        connection_id="sf-prod",
+        platform=Platform.SALESFORCE,
+        opened_at=stack.sandbox.clock.now(),
+        reason="exhausted",
+    )
+    stack.journal.open_incident(meta)
+    row = JournalRow(
+        connection_id="sf-prod",
+        platform=Platform.SALESFORCE,
+        kind=AutomationKind.SETTING,
+        name=SWITCH,
+        options={"brake_value": True},
+    )
+    stack.journal.put_rows(meta.incident_id, [row])
+
+
+def test_a_block_that_ran_before_its_invocation_died_goes_to_a_person(stack: LocalStack) -> None:
+    # Given the block ran (the switch is on) and its invocation died before the answer
+    _org_past_its_limit(stack)
+    sf = stack.sandbox.salesforce
+    _died_after_journalling(stack)
+    sf.switches.set_by_hand(SWITCH, True)
+    # When the next brake runs, the org still past its limit
+    report = stack.brake(connection_id="sf-prod", reason="exhausted again", tier=2)
+    # Then one read settles it: braked by a block whose prior state is lost, never re-run
+    # as new (which would journal the braked state as the one to put back)
+    row = rows_by_name(report)[SWITCH]
+    assert report["incident_id"] == "sf-prod-died"
+    assert row["status"] == "needs_human"
+    assert row["before"] is None
+
+
+def test_a_block_that_never_ran_is_sent_after_the_settling_read(stack: LocalStack) -> None:
+    # Given an invocation that died before its block reached the org
+    _org_past_its_limit(stack)
+    sf = stack.sandbox.salesforce
+    _died_after_journalling(stack)
+    # When the next brake runs
+    report = stack.brake(connection_id="sf-prod", reason="exhausted again", tier=2)
+    # Then the read shows it untouched, and the block goes: braked, journalled exactly
+    row = rows_by_name(report)[SWITCH]
+    assert row["status"] == "braked"
+    assert row["before"]["value"] is False
+    assert sf.switches.org_default(SWITCH) is True

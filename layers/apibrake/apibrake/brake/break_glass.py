@@ -103,13 +103,16 @@ async def brake_rows(
         )
 
     fresh = [row for row in rows if id(row) not in resumed]
-    glass = GlassBrake(
-        client, incident_id, cid, work.journal, budget, connection.protected, entries
-    )
+    # An earlier invocation died between its block and the answer: settled by a re-read.
+    interrupted = [row for row in rows if id(row) in resumed and _interrupted(row)]
+    glass = GlassBrake(client, work.journal, budget, connection.protected, entries)
     left = await glass.brake(fresh)
+    left += await glass.settle(interrupted, "an earlier invocation ended before its answer")
     kept = {id(row) for row in left}
-    done = [row for row in fresh if id(row) not in kept]
-    return done, left + [row for row in rows if id(row) in resumed]
+    tried = fresh + interrupted
+    done = [row for row in tried if id(row) not in kept]
+    tried_ids = {id(row) for row in tried}
+    return done, left + [row for row in rows if id(row) not in tried_ids]
 
 
 @dataclass
@@ -117,8 +120,6 @@ class GlassBrake:
     """One connection's break-glass brake, inside the responder's incident."""
 
     client: SalesforceClient
-    incident_id: str
-    connection_id: str
     journal: Callable[[list[JournalRow]], Awaitable[None]]
     budget: Callable[[], Awaitable[bool]]  # counts one call; False when spent
     protected: ProtectedConsumers
@@ -146,7 +147,8 @@ class GlassBrake:
         except DailyLimitExhausted as error:  # the DebuggingHeader allocation is spent too
             return self._refused(rows, str(error))
         except PlatformError as error:
-            return await self._settle(rows, error, resent=resent)
+            logger.warning("break-glass answer lost", extra={"error": str(error)})
+            return await self.settle(rows, str(error), resent=resent)
         printed = apex_blocks.parse_log(answer.debug_log)
         if answer.result.problem is not None or not printed.complete:
             why = answer.result.problem or "the debug log came back without the block's lines"
@@ -162,12 +164,13 @@ class GlassBrake:
         await self.journal(rows)
         return left
 
-    async def _settle(
-        self, rows: list[JournalRow], error: PlatformError, *, resent: bool
+    async def settle(
+        self, rows: list[JournalRow], error: str, *, resent: bool = False
     ) -> list[JournalRow]:
-        """A lost answer: a read-only block tells whether the block ran (it is one
-        transaction); if not, it is sent once more."""
-        logger.warning("break-glass answer lost", extra={"error": str(error)})
+        """A block that may have run (its answer lost, or its invocation ended): a read-only
+        block tells whether it ran (it is one transaction); if not, it is sent once more."""
+        if not rows:
+            return []
         if not await self.budget():
             return self._refused(rows, f"{error}; {BUDGET_SPENT}")
         apex = apex_blocks.block(self._statements(rows, change=False))
@@ -295,6 +298,12 @@ class GlassBrake:
             after = {**user, "frozen": True}
             row.record(Direction.BRAKE, Outcome.CHANGED, state=_via(after, last_modified=True))
         return False
+
+
+def _interrupted(row: JournalRow) -> bool:
+    """Journalled pending by a break-glass block whose answer never came: the channel
+    journals no prior state before its answer (a REST brake always has)."""
+    return _can_glass(row) and row.brake is BrakeState.PENDING and row.before is None
 
 
 def _can_glass(row: JournalRow) -> bool:

@@ -146,7 +146,6 @@ class SalesforceOrg:
                 self.ledger.add_rate(start, now, caller, rate)
             self.switches.accrue(start, now)
             self.connected_apps.accrue(start, now)
-            self.refresh_entitlement()
             change_records(self, start, now)
             self.connector.collect_actions(start, now)
             for job in running_jobs(self):
@@ -156,6 +155,8 @@ class SalesforceOrg:
             self.records.saved.prune(now)
             self.ledger.prune(now)
             self._accrued_to = now
+            # Last: reading the rolling usage ages out what the cycles above still count.
+            self.refresh_entitlement()
 
     def spend_rate(self, start: datetime, end: datetime, caller: Caller, per_hour: float) -> None:
         """Calls an API client makes steadily over [start, end), which may reach past now

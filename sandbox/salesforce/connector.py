@@ -199,6 +199,7 @@ class HubSpotConnector:
                 self.caller(sobject, write=True),
                 synced * WRITE_BACK_SHARE / RECORDS_PER_WRITE_CALL,
             )
+            self._save_write_backs(at, sobject, synced * WRITE_BACK_SHARE)
         actions = sum(self._actions.values())
         if actions:
             self._actions.clear()
@@ -212,6 +213,16 @@ class HubSpotConnector:
         for sobject, records in self._errored.items():
             self._spend(at, self.caller(sobject, write=True), records * CALLS_PER_RECORD)
         self._errored.clear()
+
+    def _save_write_backs(self, at: datetime, sobject: str, records: float) -> None:
+        """Its write-backs are saves like any other: SOQL shows its user as the records'
+        LastModifiedById, spread like its calls. They never re-enter the change queue (no
+        source says the connector syncs its own writes back)."""
+        per_hour = records / (SYNC_DURATION.total_seconds() / 3600)
+        writer = Change(
+            sobject, Driver(f"consumer:{self.settings.app_name}", self.settings.username)
+        )
+        self.org.records.saved.add_rate(at, at + SYNC_DURATION, writer, per_hour)
 
     def _spend(self, at: datetime, caller: Caller, calls: float) -> None:
         """`calls` made evenly over SYNC_DURATION from `at`."""

@@ -96,12 +96,12 @@ def _aggregate(
     """AggregateResult records: grouped fields by their own name, aggregates by alias or
     expr0, expr1, ... (as Salesforce names them)."""
     groups = [_resolve(sobject, name) for name in query.group_by]
-    totals: dict[tuple[Any, ...], list[float]] = {}
+    totals: dict[tuple[Any, ...], list[Any]] = {}
     for row in rows:
         key = tuple(path.value(row) for path in groups)
-        sums = totals.setdefault(key, [0.0] * len(query.aggregates))
+        sums = totals.setdefault(key, [_EMPTY[a.function] for a in query.aggregates])
         for index, aggregate in enumerate(query.aggregates):
-            sums[index] += _contribution(sobject, aggregate, row)
+            sums[index] = _combine(sobject, aggregate, row, sums[index])
     names = _aggregate_names(query.aggregates)
     results = []
     for key, sums in totals.items():
@@ -111,7 +111,8 @@ def _aggregate(
             name = path.field.rsplit(".", 1)[-1]
             record[name] = key[[g.label.lower() for g in groups].index(path.label.lower())]
         for name, value in zip(names, sums, strict=True):
-            record[name] = int(value) if value == int(value) else value
+            numeric = isinstance(value, float) and value == int(value)
+            record[name] = int(value) if numeric else value
         results.append(record)
     if query.order_by:
         order, descending = query.order_by
@@ -137,12 +138,19 @@ def _aggregate_names(aggregates: tuple[Aggregate, ...]) -> list[str]:
     return names
 
 
-def _contribution(sobject: SObjectType, aggregate: Aggregate, row: Row) -> float:
+# What a group starts from: MAX ignores nulls and answers null for a group of nulls.
+_EMPTY: dict[str, Any] = {"COUNT": 0.0, "SUM": 0.0, "MAX": None}
+
+
+def _combine(sobject: SObjectType, aggregate: Aggregate, row: Row, so_far: Any) -> Any:
     value = _resolve(sobject, aggregate.field).value(row)
     weight = float(row.get(WEIGHT, 1))
     if aggregate.function == "COUNT":
-        return weight if value is not None else 0.0
-    return weight * float(value or 0)
+        return so_far + (weight if value is not None else 0.0)
+    if aggregate.function == "MAX":
+        # Same-format dateTimes, numbers and strings all compare by value.
+        return value if so_far is None or (value is not None and value > so_far) else so_far
+    return so_far + weight * float(value or 0)
 
 
 def _sobject(name: str, tooling: bool, hidden: frozenset[str], records: OrgRecords) -> SObjectType:

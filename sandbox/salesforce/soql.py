@@ -4,8 +4,8 @@
 Conditions compare a field with =, !=, <, >, <=, >=, IN (...) or NOT IN (...) against string,
 number, boolean, null or dateTime (2026-12-02T06:00:00Z) literals, or the date literals TODAY,
 YESTERDAY and LAST_N_DAYS:n (a range of UTC days: = inside it, < before it, > after it).
-With GROUP BY, the select list may hold COUNT(field) and SUM(field), each with an optional
-alias, and ORDER BY may name an aggregate or its alias.
+With GROUP BY, the select list may hold COUNT(field), SUM(field) and MAX(field), each with an
+optional alias, and ORDER BY may name an aggregate or its alias.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ _TOKEN = re.compile(
 _KEYWORDS = {
     "SELECT", "FROM", "WHERE", "AND", "IN", "NOT", "LIMIT", "ORDER", "BY", "ASC", "DESC", "GROUP",
 }  # fmt: skip
-_AGGREGATES = {"COUNT", "SUM"}
+_AGGREGATES = {"COUNT", "SUM", "MAX"}
 _UNSUPPORTED = {"OR", "HAVING", "OFFSET", "TYPEOF", "WITH", "FOR", "USING", "LIKE"}
 
 
@@ -63,7 +63,7 @@ class Condition:
 
 @dataclass(frozen=True)
 class Aggregate:
-    function: str  # COUNT | SUM
+    function: str  # COUNT | SUM | MAX
     field: str
     alias: str | None
 

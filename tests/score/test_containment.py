@@ -4,38 +4,23 @@ runs in a fresh process."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from drill.score.scenarios import SCORE_SCENARIOS, ScoreScenario
 from drill.score.scorer import ScenarioScore
 from drill.score.suite import run_suite
 
-# A known trade-off, kept visible (strict: it fails the day it passes). Braking ahead for
-# the connector's tail contains scenario 10 (60,000 calls an hour, 103 % without it); the
-# same guard brakes this 70,000-an-hour data load that would have stopped at 87 %: nothing
-# the monitor can read tells the two apart when it must decide.
-TAIL_GUARD_TRADE_OFF = pytest.mark.xfail(
-    strict=True, reason="the tail guard brakes a burst it cannot tell from scenario 10"
-)
-FAST = [
-    pytest.param(s, marks=TAIL_GUARD_TRADE_OFF) if s.key == "short-burst" else s
-    for s in SCORE_SCENARIOS
-    if s.fast
-]
+FAST = [s for s in SCORE_SCENARIOS if s.fast]
 SLOW = [s for s in SCORE_SCENARIOS if not s.fast]
 
 
-def _ids(scenarios: list[Any]) -> list[str]:
-    plain = [s.values[0] if hasattr(s, "values") else s for s in scenarios]
-    return [f"{s.number}-{s.key}" for s in plain]
+def _ids(scenarios: list[ScoreScenario]) -> list[str]:
+    return [f"{s.number}-{s.key}" for s in scenarios]
 
 
 @pytest.fixture(scope="module")
 def fast_scores() -> dict[str, ScenarioScore]:
-    plain = [s.values[0] if hasattr(s, "values") else s for s in FAST]
-    return {score.key: score for score in run_suite(plain)}
+    return {score.key: score for score in run_suite(FAST)}
 
 
 def _assert_outcome(scenario: ScoreScenario, score: ScenarioScore) -> None:

@@ -10,6 +10,7 @@ import pytest
 from apibrake.incident.adapters import ADAPTERS, adapters_for
 from apibrake.incident.adapters.base import Observed
 from apibrake.incident.records import BrakeState, Direction, JournalRow, ReleaseState
+from apibrake.incident.resume import release_decision
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Platform
 
@@ -134,7 +135,7 @@ def test_workflow_brake_decisions(observed: Observed | None, state: BrakeState |
 def test_flow_release_decisions(
     row: JournalRow, observed: Observed | None, state: ReleaseState | None
 ) -> None:
-    assert FLOW.decide_release(row, observed).state is state
+    assert release_decision(FLOW, row, observed).state is state
 
 
 @pytest.mark.parametrize(
@@ -169,7 +170,7 @@ def test_flow_release_decisions(
 def test_scheduled_apex_release_decisions(
     row: JournalRow, observed: Observed | None, state: ReleaseState | None
 ) -> None:
-    assert APEX.decide_release(row, observed).state is state
+    assert release_decision(APEX, row, observed).state is state
 
 
 BRAKED_WF = {
@@ -213,7 +214,7 @@ BRAKED_WF = {
 def test_workflow_release_decisions(
     row: JournalRow, observed: Observed | None, state: ReleaseState | None
 ) -> None:
-    assert WORKFLOW.decide_release(row, observed).state is state
+    assert release_decision(WORKFLOW, row, observed).state is state
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import pytest
 from apibrake.incident.adapters import ADAPTERS
 from apibrake.incident.adapters.base import Observed
 from apibrake.incident.records import BrakeState, Direction, JournalRow, ReleaseState
+from apibrake.incident.resume import release_decision
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Platform
 
@@ -109,12 +110,12 @@ def test_setting_brake_decisions(
 def test_setting_release_decisions(
     row: JournalRow, observed: Observed | None, state: ReleaseState | None
 ) -> None:
-    assert SETTING.decide_release(row, observed).state is state
+    assert release_decision(SETTING, row, observed).state is state
 
 
 def test_setting_changed_to_a_third_value_is_left_alone() -> None:
     row = _row(AutomationKind.SETTING, ROW, options={"brake_value": False}, **BRAKED)
-    decision = SETTING.decide_release(row, _seen(**SET))
+    decision = release_decision(SETTING, row, _seen(**SET))
     assert decision.state is ReleaseState.NEEDS_HUMAN
     assert "by hand" in (decision.error or "")
 
@@ -191,7 +192,7 @@ def test_user_brake_decisions(observed: Observed | None, state: BrakeState | Non
 def test_user_release_decisions(
     row: JournalRow, observed: Observed | None, state: ReleaseState | None
 ) -> None:
-    assert USER.decide_release(row, observed).state is state
+    assert release_decision(USER, row, observed).state is state
 
 
 @pytest.mark.parametrize(

@@ -14,13 +14,11 @@ from apibrake.incident.adapters import ADAPTERS
 from apibrake.incident.adapters.base import (
     ACT,
     LANDED,
-    RESTORE,
     Adapter,
     AdapterRun,
     BrakeDecision,
     Discovered,
     Observed,
-    ReleaseDecision,
 )
 from apibrake.incident.records import Direction, JournalRow, Outcome
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
@@ -69,9 +67,6 @@ class FakeAdapter(Adapter[FakePlatform]):
 
     def decide_brake(self, entry: AllowlistEntry, observed: Observed | None) -> BrakeDecision:
         return ACT
-
-    def decide_release(self, row: JournalRow, observed: Observed | None) -> ReleaseDecision:
-        return RESTORE
 
     def planned_after(self, row: JournalRow) -> dict[str, Any]:
         return {**(row.before or {}), "on": False}

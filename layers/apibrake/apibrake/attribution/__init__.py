@@ -22,11 +22,13 @@ from apibrake.attribution.gather import (
 )
 from apibrake.attribution.hubspot import hubspot_suspects
 from apibrake.attribution.memory import AttributionStore
+from apibrake.attribution.sources import SYNCED_OBJECTS
 from apibrake.attribution.summary import CallerCalls, DailySummary
 from apibrake.attribution.tally import UsageTally
 
 __all__ = [
     "MAX_CALLS_PER_ALERT",
+    "SYNCED_OBJECTS",
     "AttributionFinder",
     "AttributionMemory",
     "AttributionStore",

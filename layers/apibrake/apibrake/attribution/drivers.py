@@ -25,7 +25,7 @@ from apibrake.models.attribution import (
     DriverKind,
     Suspects,
 )
-from apibrake.models.protected import KEEP_RUNNING, ProtectedConsumers
+from apibrake.models.protected import KEEP_RUNNING, NOTHING_PROTECTED, ProtectedConsumers
 
 if TYPE_CHECKING:
     from apibrake.platforms.salesforce.client import SalesforceClient
@@ -42,6 +42,8 @@ class Reach:
     client: SalesforceClient
     entries: Sequence[AllowlistEntry]
     since: datetime
+    # Their own saves (the HubSpot connector's write-backs) are the sync, never a driver.
+    protected: ProtectedConsumers = NOTHING_PROTECTED
 
 
 async def setup_changes(suspects: Suspects, spender: Spender, reach: Reach) -> None:
@@ -81,7 +83,7 @@ async def record_changes(
     if answer is None:
         return False
     changed, notes = answer
-    add(suspects, changed)
+    add(suspects, [d for d in changed if not (d.who and reach.protected.reason(d.who))])
     suspects.notes += notes
     return True
 

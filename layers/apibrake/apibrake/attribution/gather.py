@@ -79,7 +79,7 @@ async def salesforce_suspects(job: Gathering) -> Suspects:
     suspects = Suspects(connection_id=job.connection_id)
     if recent:
         _from_daily_summary(suspects, recent[0], job.entries)
-    reach = drivers.Reach(job.client, job.entries, now - job.changes_window)
+    reach = drivers.Reach(job.client, job.entries, now - job.changes_window, job.protected)
     await drivers.setup_changes(suspects, spender, reach)
     await _live_consumers(suspects, spender, job)
     await _drivers_work(suspects, spender, job)
@@ -145,7 +145,7 @@ async def _drivers_work(suspects: Suspects, spender: Spender, job: Gathering) ->
     """What the automations did, as calls remain: the records changed first when the top
     consumer syncs what others change (its drivers are whoever changed them), else the
     scheduled runs first."""
-    reach = drivers.Reach(job.client, job.entries, job.now - job.live_window)
+    reach = drivers.Reach(job.client, job.entries, job.now - job.live_window, job.protected)
     if drivers.feeds_a_sync(suspects, job.protected):
         await drivers.record_changes(suspects, spender, reach, SYNCED_OBJECTS)
         await drivers.scheduled_runs(suspects, spender, reach)

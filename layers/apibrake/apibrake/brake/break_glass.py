@@ -80,8 +80,8 @@ async def brake_rows(
     rows: list[JournalRow],
     *,
     connection: Connection,
-    entries: dict[int, AllowlistEntry],
-    resumed: set[int],
+    entries: dict[str, AllowlistEntry],
+    resumed: set[str],
 ) -> tuple[list[JournalRow], list[JournalRow]]:
     """(braked or settled through the break-glass channel, left for a person). Nothing on a
     dry run, a HubSpot connection, or rows an earlier invocation journalled (their prior
@@ -102,9 +102,9 @@ async def brake_rows(
             budget=DEBUGGING_CALLS_PER_DAY,
         )
 
-    fresh = [row for row in rows if id(row) not in resumed]
+    fresh = [row for row in rows if row.automation not in resumed]
     # An earlier invocation died between its block and the answer: settled by a re-read.
-    interrupted = [row for row in rows if id(row) in resumed and _interrupted(row)]
+    interrupted = [row for row in rows if row.automation in resumed and _interrupted(row)]
     glass = GlassBrake(client, work.journal, budget, connection.protected, entries)
     left = await glass.brake(fresh)
     left += await glass.settle(interrupted, "an earlier invocation ended before its answer")
@@ -123,7 +123,7 @@ class GlassBrake:
     journal: Callable[[list[JournalRow]], Awaitable[None]]
     budget: Callable[[], Awaitable[bool]]  # counts one call; False when spent
     protected: ProtectedConsumers
-    entries: dict[int, AllowlistEntry]  # id(row) -> its entry
+    entries: dict[str, AllowlistEntry]  # allowlist key -> its entry
 
     async def brake(self, rows: list[JournalRow]) -> list[JournalRow]:
         """Brakes what it can; returns the rows left for a person."""
@@ -203,7 +203,7 @@ class GlassBrake:
         excluded = [name for name in self.protected.names if USER_ID.match(name)]
         for row in rows:
             if row.kind is AutomationKind.SCHEDULED_APEX:
-                allow = self.entries[id(row)].allow_inexact_restore
+                allow = self.entries[row.automation].allow_inexact_restore
                 statements.append(
                     apex_blocks.job_statement(row.name, allow_inexact=allow, change=change)
                 )
@@ -246,7 +246,7 @@ class GlassBrake:
         if job is None:
             row.brake = BrakeState.ALREADY_OFF  # no firing job of that name
             return False
-        aborted = self.entries[id(row)].allow_inexact_restore or (
+        aborted = self.entries[row.automation].allow_inexact_restore or (
             job.get("owner_id") == printed.user_id
             and not job.get("end_time")
             and job.get("time_zone") == printed.time_zone

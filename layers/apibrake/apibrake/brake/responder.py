@@ -23,7 +23,7 @@ from apibrake.incident import engine
 from apibrake.incident.adapters import ADAPTERS, Adapter
 from apibrake.incident.adapters.base import Observed
 from apibrake.incident.deps import IncidentDeps, find_suspects
-from apibrake.incident.lease import drop_lease, take_lease
+from apibrake.incident.lifecycle import resumes_brake, still_open
 from apibrake.incident.outcome import ConnectionOutcome, incident_report
 from apibrake.incident.readings import current_reset, fresh_reading
 from apibrake.incident.records import (
@@ -49,9 +49,6 @@ if TYPE_CHECKING:
 
 # Connections braked at once: each holds platform connections and journal calls in flight.
 CONNECTIONS_AT_ONCE = 25
-# Journal rows a new brake looks at again: interrupted ones and failed ones (a sick
-# platform, a refused change) - the rest are settled.
-_RETRIED_STATES = frozenset({BrakeState.PENDING, BrakeState.FAILED})
 # A brake nobody told who burned the calls (a person's, a linked one) asks the attribution
 # sources about this window, from data already collected only: the brake spends no call on it.
 SUSPECTS_LOOKBACK = timedelta(hours=2)
@@ -147,8 +144,8 @@ class _ConnectionBrake(IncidentWork):
         # A linked brake: only these entries (they drive a connection braked now).
         self.linked = linked
         self.unknown_drives: dict[str, list[str]] = {}  # automation -> unknown ids
-        self.entries: dict[int, AllowlistEntry] = {}  # id(row) -> its entry
-        self.resumed: set[int] = set()  # id(row) of rows an earlier invocation journalled
+        self.entries: dict[str, AllowlistEntry] = {}  # allowlist key -> its entry
+        self.resumed: set[str] = set()  # keys of rows an earlier invocation journalled
         self.meta: IncidentMeta | None = None
         self.planned: list[JournalRow] = []  # the rows the plan looked at (shadow journals them)
         self.worked = False  # this invocation looked at or changed something
@@ -169,7 +166,7 @@ class _ConnectionBrake(IncidentWork):
         try:  # from here on the lease is ours: _finish gives it back, whatever happens
             existing: dict[str, JournalRow] = {}
             if self.meta is not None:
-                journalled = await self.off_loop(self.deps.journal.rows, self.meta.incident_id)
+                journalled = await self.off_loop(self.lifecycle.journalled, self.meta.incident_id)
                 existing = {row.automation: row for row in journalled}
             rows = await self._brake(client, entries, existing)
         finally:
@@ -295,7 +292,7 @@ class _ConnectionBrake(IncidentWork):
             tier=self.request.tier,
             only=self.request.only,
         )
-        self.meta, _created = self.deps.journal.open_incident(meta)
+        self.meta = self.lifecycle.open(meta)
         self.outcome.incident_id = self.meta.incident_id
         if self.request.only is not None and self.meta.only != self.request.only:
             # A rehearsal never joins another incident: its forced release would put back
@@ -307,7 +304,7 @@ class _ConnectionBrake(IncidentWork):
                 "joins it; nothing done (release it first)",
             )
             return False
-        if take_lease(self.deps, self.meta.incident_id):
+        if self.lifecycle.take_lease(self.meta.incident_id):
             if self.request.only is None and self.meta.only is not None:
                 self.meta.only = None  # a real brake joined a rehearsal: a real incident now
             return True
@@ -335,18 +332,16 @@ class _ConnectionBrake(IncidentWork):
 
     def _finish(self) -> None:
         assert self.meta is not None
-        journal, meta = self.deps.journal, self.meta
-        try:
-            rows = journal.rows(meta.incident_id)
-            meta.brake_complete = self.outcome.complete and all(
-                r.brake is not BrakeState.PENDING for r in rows
-            )
-            meta.api_calls["brake"] = meta.api_calls.get("brake", 0) + self.outcome.calls
-            journal.save_meta(meta)
-            if meta.brake_complete and not any(r.brake in CHANGED_STATES for r in rows):
-                journal.close(meta, now=self.deps.now())  # nothing to release
-        finally:
-            drop_lease(self.deps, meta.incident_id)
+        self.lifecycle.finish(self.meta, calls=self.outcome.calls, closes=self._closes)
+
+    def _closes(self, rows: list[JournalRow]) -> bool:
+        """Notes on the header whether every row was looked at; closes the incident when
+        so and the brake changed nothing (nothing to release)."""
+        assert self.meta is not None
+        self.meta.brake_complete = self.outcome.complete and all(
+            r.brake is not BrakeState.PENDING for r in rows
+        )
+        return self.meta.brake_complete and not any(r.brake in CHANGED_STATES for r in rows)
 
     # Plan, reserve, act ------------------------------------------------------------------
 
@@ -355,16 +350,17 @@ class _ConnectionBrake(IncidentWork):
     ) -> tuple[list[JournalRow], list[JournalRow]]:
         """(settled by an earlier invocation, to look at now)."""
         settled, rows = [], []
+        open_rows = {row.automation for row in still_open(Direction.BRAKE, list(existing.values()))}
         for entry in entries:
             row = existing.get(entry.automation)
-            if row is not None and row.brake not in _RETRIED_STATES:
+            if row is not None and row.automation not in open_rows:
                 settled.append(row)
                 continue
-            if row is not None and not (row.brake is BrakeState.FAILED and row.before is None):
-                self.resumed.add(id(row))  # its journalled `before` stands
+            if row is not None and resumes_brake(row):
+                self.resumed.add(row.automation)  # its journalled `before` stands
             else:  # new, or its inventory failed last time: nothing journalled worth keeping
                 row = self._new_row(entry)
-            self.entries[id(row)] = entry
+            self.entries[row.automation] = entry
             rows.append(row)
         return settled, rows
 
@@ -373,16 +369,18 @@ class _ConnectionBrake(IncidentWork):
     ) -> list[AutomationRow]:
         settled, rows = self._rows(entries, existing)
         self.worked, self.planned = bool(rows), rows
-        work = await engine.plan(Direction.BRAKE, client, rows, self._decide)
+        work = await engine.plan(
+            Direction.BRAKE, client, rows, self._decide, resumed=frozenset(self.resumed)
+        )
         if work.exhausted is not None:
             return await self._glass_or_human(client, settled, rows, work.exhausted)
         self.outcome.planned_calls = work.calls
         if self.dry_run:
             if self.request.shadow:
                 shadow.mark_planned(rows, work.acting)
-            acting = {id(row) for row in work.acting}
+            acting = {row.automation for row in work.acting}
             return [brake_row(r) for r in settled] + [
-                brake_row(r, would_brake=id(r) in acting) for r in rows
+                brake_row(r, would_brake=r.automation in acting) for r in rows
             ]
         if work.calls:
             try:
@@ -415,23 +413,14 @@ class _ConnectionBrake(IncidentWork):
         return await self.off_loop(self._exhausted, settled + glassed, rows, error)
 
     def _decide(self, adapter: Adapter[Any], row: JournalRow, observed: Observed | None) -> bool:
-        if id(row) in self.resumed:  # pending or failed earlier: the journal's `before` stands
-            if adapter.is_braked(row, observed) and not adapter.is_braked(
-                row, Observed(row.before or {})
-            ):
-                row.brake, row.after = BrakeState.BRAKED, observed.summary if observed else None
-                row.error = None
-            elif adapter.is_braked(row, observed):
-                row.brake = BrakeState.ALREADY_OFF
-            elif row.brake is BrakeState.FAILED:
-                row.brake, row.error = BrakeState.PENDING, None  # still on: try once more
-            return row.brake is BrakeState.PENDING
+        """A row nothing was journalled for (the engine resumes the others): records what
+        the platform shows as its prior state, then vets it."""
         row.before = dict(observed.summary) if observed else None
         protected = adapter.protected_reason(observed, self.connection.protected)
         if protected is not None:
             row.brake, row.error = BrakeState.SKIPPED, protected
             return False
-        decision = adapter.decide_brake(self.entries[id(row)], observed)
+        decision = adapter.decide_brake(self.entries[row.automation], observed)
         if decision.state is not None:
             row.brake, row.error = decision.state, decision.error
         return decision.state is None
@@ -484,7 +473,7 @@ class _ConnectionBrake(IncidentWork):
         for row in rows:
             # A row an earlier run left pending may be off already (it crashed after the
             # change): it stays pending, so release still looks at it.
-            if not (row.brake is BrakeState.PENDING and id(row) in self.resumed):
+            if not (row.brake is BrakeState.PENDING and row.automation in self.resumed):
                 row.brake = BrakeState.NEEDS_HUMAN
             row.error = f"{why}: switch it off by hand{break_glass.why_not(row)}"
         if rows:

@@ -33,9 +33,9 @@ def shadow_incident_id(connection_id: str, now: datetime) -> str:
 
 def mark_planned(rows: list[JournalRow], acting: list[JournalRow]) -> None:
     """The rows the real brake would have changed read `would_brake` in the journal."""
-    planned = {id(row) for row in acting}
+    planned = {row.automation for row in acting}
     for row in rows:
-        if id(row) in planned:
+        if row.automation in planned:
             row.brake = BrakeState.WOULD_BRAKE
 
 

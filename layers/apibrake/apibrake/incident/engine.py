@@ -1,6 +1,7 @@
 """The incident engine: plan -> execute -> verify, the same for brake and release.
 
-- `plan`: one read per kind (concurrently), a decision per automation, the API calls the
+- `plan`: one read per kind (concurrently), a decision per automation (the one resume rule,
+  `incident/resume.py`, then the policy's say on what it leaves open), the API calls the
   change would spend; a refused read (daily limit) is reported once, on the plan.
 - `execute`: every kind's change concurrently; adapters journal each batch before its
   call (through `AdapterRun`), the deadline stops new batches, platform errors become
@@ -25,13 +26,11 @@ from apibrake.http.errors import DailyLimitExhausted, PlatformError
 from apibrake.incident.adapters import ADAPTERS, Adapter
 from apibrake.incident.adapters.base import AdapterRun, Observed
 from apibrake.incident.records import Direction, JournalRow, Outcome
+from apibrake.incident.resume import Decide, acts_on
 
 if TYPE_CHECKING:
     from apibrake.platforms.client import PlatformClient
 
-# Decides one automation from what the plan's read showed; True: act on it (the decision
-# otherwise recorded on the row).
-Decide = Callable[[Adapter[Any], JournalRow, Observed | None], bool]
 Journal = Callable[[list[JournalRow]], Awaitable[None]]
 
 _READ_FAILED = {Direction.BRAKE: "inventory failed", Direction.RELEASE: "re-read failed"}
@@ -90,8 +89,15 @@ def _calls(direction: Direction, adapter: Adapter[Any], count: int) -> int:
 
 
 async def plan(
-    direction: Direction, client: PlatformClient, rows: list[JournalRow], decide: Decide
+    direction: Direction,
+    client: PlatformClient,
+    rows: list[JournalRow],
+    decide: Decide,
+    *,
+    resumed: frozenset[str] = frozenset(),
 ) -> Plan:
+    """`decide`: the policy's say on what the resume rule leaves open; `resumed`: the keys
+    of brake rows an earlier invocation journalled (their recorded prior state stands)."""
     groups: dict[Any, list[JournalRow]] = {}
     for row in rows:
         groups.setdefault(row.kind, []).append(row)
@@ -109,16 +115,29 @@ async def plan(
         result.kinds = []
         return result
     for kind, group, read in zip(kinds, groups.values(), reads, strict=True):
-        for row in group:
-            if isinstance(read, BaseException):
+        if isinstance(read, BaseException):
+            for row in group:
                 row.record(direction, Outcome.FAILED, error=f"{_READ_FAILED[direction]}: {read}")
-                continue
-            observed = read.get(row.name)
-            if observed is not None:
-                kind.observed[row.name] = observed
-            if decide(kind.adapter, row, observed):
-                kind.act.append(row)
+        else:
+            _decide_kind(direction, kind, group, read, decide, resumed)
     return result
+
+
+def _decide_kind(
+    direction: Direction,
+    kind: KindPlan,
+    rows: list[JournalRow],
+    read: dict[str, Observed],
+    decide: Decide,
+    resumed: frozenset[str],
+) -> None:
+    for row in rows:
+        observed = read.get(row.name)
+        if observed is not None:
+            kind.observed[row.name] = observed
+        journalled = row.automation in resumed
+        if acts_on(direction, kind.adapter, row, observed, decide, journalled=journalled):
+            kind.act.append(row)
 
 
 def _read(
@@ -145,18 +164,7 @@ async def execute(
     )
     execution = Execution()
     for (kind, run), result in zip(runs, results, strict=True):
-        stopped = {id(row) for row in run.stopped}
-        tried = [row for row in kind.act if id(row) not in stopped]
-        execution.complete = execution.complete and not stopped
-        execution.tried.append((kind, tried))
-        if isinstance(result, DailyLimitExhausted):
-            execution.exhausted = result
-        elif isinstance(result, PlatformError):
-            for row in tried:
-                if row.outcome(work.direction) is Outcome.PENDING:
-                    row.record(work.direction, Outcome.FAILED, error=str(result))
-        elif isinstance(result, BaseException):
-            raise result
+        _settle_kind(work.direction, execution, kind, run, result)
     if execution.exhausted is not None:
         execution.stuck = [
             row
@@ -165,6 +173,29 @@ async def execute(
             if row.outcome(work.direction) is Outcome.PENDING
         ]
     return execution
+
+
+def _settle_kind(
+    direction: Direction,
+    execution: Execution,
+    kind: KindPlan,
+    run: AdapterRun[Any],
+    result: BaseException | None,
+) -> None:
+    """Notes what one kind's act step tried (the rows the deadline stopped were not); a
+    platform error fails the rows it left pending, a refusal stops the verification."""
+    stopped = {row.automation for row in run.stopped}
+    tried = [row for row in kind.act if row.automation not in stopped]
+    execution.complete = execution.complete and not stopped
+    execution.tried.append((kind, tried))
+    if isinstance(result, DailyLimitExhausted):
+        execution.exhausted = result
+    elif isinstance(result, PlatformError):
+        for row in tried:
+            if row.outcome(direction) is Outcome.PENDING:
+                row.record(direction, Outcome.FAILED, error=str(result))
+    elif isinstance(result, BaseException):
+        raise result
 
 
 def _act(

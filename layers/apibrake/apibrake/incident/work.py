@@ -1,8 +1,9 @@
 """One connection's incident in one invocation: what brake and release policies share.
 
 It holds the invocation's dependencies, its AWS worker threads (every DynamoDB, SNS and
-Secrets Manager call leaves the event loop through them) and the connection's outcome,
-and runs the engine's act-and-verify on a plan.
+Secrets Manager call leaves the event loop through them), the connection's outcome and
+its incident's lifecycle (open, lease, resume, close: `lifecycle.py`), and runs the
+engine's act-and-verify on a plan.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from apibrake.aws_threads import AwsThreads
 from apibrake.deadline import Deadline
 from apibrake.incident import engine
 from apibrake.incident.deps import IncidentDeps, publish_safely
+from apibrake.incident.lifecycle import IncidentLifecycle
 from apibrake.incident.outcome import ConnectionOutcome
-from apibrake.incident.records import JournalRow
+from apibrake.incident.records import Direction, JournalRow
 from apibrake.models.alert import Alert
 from apibrake.models.connection import Connection
 from apibrake.models.reports import AutomationRow, ConnectionFailure, FailureCode
@@ -46,6 +48,7 @@ class IncidentWork(ABC):
         self.deadline = deadline
         self.outcome = outcome
         self.dry_run = dry_run
+        self.lifecycle = IncidentLifecycle(deps, Direction(self.action))
 
     @abstractmethod
     async def run(self) -> ConnectionOutcome: ...
@@ -91,8 +94,8 @@ class IncidentWork(ABC):
 
     async def act_and_verify(self, client: PlatformClient, work: engine.Plan) -> engine.Execution:
         """Journals what needs no change, then changes and verifies the rest."""
-        acting = {id(row) for row in work.acting}
-        await self.journal([row for row in work.rows if id(row) not in acting])
+        acting = {row.automation for row in work.acting}
+        await self.journal([row for row in work.rows if row.automation not in acting])
         execution = await engine.execute(
             work, client, self.deadline, self.journal, concurrency=self.deps.concurrency
         )

@@ -23,11 +23,10 @@ from apibrake.incident import engine
 from apibrake.incident.adapters import Adapter
 from apibrake.incident.adapters.base import Observed
 from apibrake.incident.deps import IncidentDeps, find_suspects
-from apibrake.incident.lease import drop_lease, take_lease
+from apibrake.incident.lifecycle import nothing_left_to_release, still_open
 from apibrake.incident.outcome import ConnectionOutcome, incident_report
 from apibrake.incident.readings import fresh_reading
 from apibrake.incident.records import (
-    CHANGED_STATES,
     SETTLED_RELEASE,
     Direction,
     IncidentMeta,
@@ -95,14 +94,6 @@ async def release_recovered(
     return incident_report("release", run_id, outcomes, dry_run=request.dry_run, failures=failures)
 
 
-def _open_rows(rows: list[JournalRow]) -> list[JournalRow]:
-    """The rows release still has to settle (rows the brake never changed settle at once)."""
-    for row in rows:
-        if row.brake not in CHANGED_STATES and row.release is None:
-            row.release = ReleaseState.NOTHING
-    return [r for r in rows if r.release not in SETTLED_RELEASE]
-
-
 class _IncidentRelease(IncidentWork):
     action = "release"
 
@@ -123,7 +114,8 @@ class _IncidentRelease(IncidentWork):
         self.recovered_by_stored_data = False
         self.rearm = True  # closing the incident lets the monitor brake and alert again
         self.driven: DrivenWindows | None = None  # set once the incident is known
-        self.awaiting_driven: dict[int, str] = {}  # id(row) -> why it waits for a driven connection
+        # allowlist key -> why its row waits for a driven connection
+        self.awaiting_driven: dict[str, str] = {}
         self.waiting: str | None = None  # why nothing is released yet
         self.only: set[str] | None = None  # release only these keys' rows (a rehearsal)
         self.include: frozenset[str] = frozenset()  # held rows a person releases explicitly
@@ -142,7 +134,7 @@ class _IncidentRelease(IncidentWork):
         self.outcome.connection_id = meta.connection_id
         self.outcome.suspects_before = meta.suspects_before
         self.outcome.suspects_after = meta.suspects_after
-        rows = await self.off_loop(journal.rows, self.incident_id)
+        rows = await self.off_loop(self.lifecycle.journalled, self.incident_id)
         self.outcome.rows = self._rows(rows)
         if meta.status == "closed":
             return self.outcome
@@ -158,7 +150,9 @@ class _IncidentRelease(IncidentWork):
             self.outcome.rows = self._rows(rows)
             await self._watch_freezes(connection, meta, rows)
             return self.fail(FailureCode.NOT_RECOVERED, f"not released yet: {self.waiting}")
-        if not self.dry_run and not await self.off_loop(take_lease, self.deps, self.incident_id):
+        if not self.dry_run and not await self.off_loop(
+            self.lifecycle.take_lease, self.incident_id
+        ):
             message = "another invocation is working on this incident; nothing done"
             return self.fail(FailureCode.BUSY, message)
         client = await self.open_client(connection)
@@ -192,7 +186,7 @@ class _IncidentRelease(IncidentWork):
     ) -> bool:
         """False when stored data already says the window (or every driven one) has not
         recovered: no lease, no client, no platform call. Blocking (DynamoDB reads)."""
-        open_rows = _open_rows(rows)
+        open_rows = still_open(Direction.RELEASE, rows)
         if not open_rows:
             return True
         if self._held_checked_lately(meta, open_rows):
@@ -249,8 +243,8 @@ class _IncidentRelease(IncidentWork):
         for row in open_rows:
             why = self.driven.waiting_for(row)
             if why is not None:
-                self.awaiting_driven[id(row)] = why
-        held = sum(1 for row in open_rows if id(row) in self.awaiting_driven)
+                self.awaiting_driven[row.automation] = why
+        held = sum(1 for row in open_rows if row.automation in self.awaiting_driven)
         return "none" if not held else "all" if held == len(open_rows) else "some"
 
     def _awaiting_reasons(self) -> str:
@@ -291,8 +285,8 @@ class _IncidentRelease(IncidentWork):
     ) -> None:
         open_rows = [
             row
-            for row in _open_rows(rows)
-            if self.only is None or f"{row.kind.value}:{row.name}" in self.only
+            for row in still_open(Direction.RELEASE, rows)
+            if self.only is None or row.automation in self.only
         ]
         if not open_rows:
             await self.journal(rows)  # settled just now as "nothing to restore"
@@ -305,28 +299,15 @@ class _IncidentRelease(IncidentWork):
         connection: Connection,
         meta: IncidentMeta,
         open_rows: list[JournalRow],
-    ) -> set[int] | None:
+    ) -> set[str] | None:
         """Plans, acts and verifies; returns the rows a dry run would act on."""
         if not open_rows:
             return None
         if not self.force and not await self._recovered_now(client, connection, meta, open_rows):
             return None
-        open_rows = [r for r in open_rows if id(r) not in self.awaiting_driven]
+        open_rows = [r for r in open_rows if r.automation not in self.awaiting_driven]
         self.worked = True
-        held_before = all(r.release is ReleaseState.HELD for r in open_rows)
-        # Asked beside the plan's reads, and answered before anything is put back (so the
-        # release's own changes are not among the suspects). Asked once: a run that finds
-        # only the same held rows again spends no calls on it.
-        ask = not held_before or meta.suspects_after is None
-        suspects = (
-            asyncio.ensure_future(self._suspects_since_the_brake(client, connection, meta))
-            if ask
-            else None
-        )
-        work = await engine.plan(Direction.RELEASE, client, open_rows, self._decide)
-        if suspects is not None:
-            await suspects
-        self.same_holds = held_before and all(r.release is ReleaseState.HELD for r in open_rows)
+        work = await self._plan(client, connection, meta, open_rows)
         if work.exhausted is not None:
             message = f"not released: the platform refuses calls ({work.exhausted.message})"
             self.fail(FailureCode.LIMIT_EXHAUSTED, message)
@@ -337,16 +318,44 @@ class _IncidentRelease(IncidentWork):
                 FailureCode.NOT_RECOVERED, f"partly released; the rest {self._awaiting_reasons()}"
             )
         if self.dry_run:
-            return {id(row) for row in work.acting}
+            return {row.automation for row in work.acting}
+        await self._act(client, work)
+        await self.journal(open_rows)
+        await self._remember_released_unchanged(meta)
+        return None
+
+    async def _plan(
+        self,
+        client: PlatformClient,
+        connection: Connection,
+        meta: IncidentMeta,
+        open_rows: list[JournalRow],
+    ) -> engine.Plan:
+        """The engine's plan, with who burned the calls since the brake asked beside its
+        reads and answered before anything is put back (so the release's own changes are
+        not among the suspects). Asked once: a run that finds only the same held rows again
+        spends no calls on it."""
+        held_before = all(r.release is ReleaseState.HELD for r in open_rows)
+        ask = not held_before or meta.suspects_after is None
+        suspects = (
+            asyncio.ensure_future(self._suspects_since_the_brake(client, connection, meta))
+            if ask
+            else None
+        )
+        work = await engine.plan(Direction.RELEASE, client, open_rows, self._decide)
+        if suspects is not None:
+            await suspects
+        self.same_holds = held_before and all(r.release is ReleaseState.HELD for r in open_rows)
+        return work
+
+    async def _act(self, client: PlatformClient, work: engine.Plan) -> None:
+        """Changes and verifies; rows the platform's refusal left pending failed."""
         execution = await self.act_and_verify(client, work)
         if execution.exhausted is not None:
             why = f"the platform refuses calls ({execution.exhausted.message})"
             for row in execution.stuck:
                 row.record(Direction.RELEASE, Outcome.FAILED, error=str(execution.exhausted))
             self.fail(FailureCode.LIMIT_EXHAUSTED, f"not released: {why}")
-        await self.journal(open_rows)
-        await self._remember_released_unchanged(meta)
-        return None
 
     async def _remember_released_unchanged(self, meta: IncidentMeta) -> None:
         """Drivers a person released unchanged (`include`): a new burn they drive within days
@@ -376,19 +385,21 @@ class _IncidentRelease(IncidentWork):
         meta.suspects_after = self.outcome.suspects_after
 
     def _decide(self, adapter: Adapter[Any], row: JournalRow, observed: Observed | None) -> bool:
-        decision = adapter.decide_release(row, observed)
-        if decision.state is None and self.hold is not None:
-            decision = self.hold.decide(adapter, row, observed)
+        """A row the engine's resume rule would restore: held instead when it is an
+        unchanged driver of the burn (release/hold.py)."""
+        if self.hold is None:
+            return True
+        decision = self.hold.decide(adapter, row, observed)
         if decision.state is not None:
             row.release, row.release_error = decision.state, decision.error
         return decision.state is None
 
-    def _rows(self, rows: list[JournalRow], acting: set[int] | None = None) -> list[AutomationRow]:
+    def _rows(self, rows: list[JournalRow], acting: set[str] | None = None) -> list[AutomationRow]:
         """Report rows; a row that waits says what for."""
         report = []
         for row in rows:
-            line = release_row(row, would_release=acting is not None and id(row) in acting)
-            why = self.awaiting_driven.get(id(row)) or (
+            line = release_row(row, would_release=acting is not None and row.automation in acting)
+            why = self.awaiting_driven.get(row.automation) or (
                 self.waiting
                 if row.release not in SETTLED_RELEASE and row.release is not ReleaseState.HELD
                 else None
@@ -402,7 +413,7 @@ class _IncidentRelease(IncidentWork):
 
     async def _unlease(self) -> None:
         if not self.dry_run:
-            await self.off_loop(drop_lease, self.deps, self.incident_id)
+            await self.off_loop(self.lifecycle.drop_lease, self.incident_id)
 
     def _held_checked_lately(self, meta: IncidentMeta, open_rows: list[JournalRow]) -> bool:
         """Rows held and nothing else open, re-read less than HELD_RECHECK_MINUTES ago: no
@@ -416,25 +427,18 @@ class _IncidentRelease(IncidentWork):
 
     def _finish(self, meta: IncidentMeta) -> None:
         """Records the calls spent, closes the incident once every row is settled (and
-        re-arms the connection's auto-brake), tells subscribers, frees the lease."""
-        try:
-            spent = self.outcome.calls + sum(self.outcome.other_calls.values())
-            meta.api_calls["release"] = meta.api_calls.get("release", 0) + spent
-            if self.worked and not self.dry_run:
-                meta.held_checked_at = self.deps.now()
-            self.deps.journal.save_meta(meta)
-            rows = self.deps.journal.rows(self.incident_id)
-            settled = all(
-                r.release in SETTLED_RELEASE or r.brake not in CHANGED_STATES for r in rows
-            )
-            if settled and self.outcome.failure is None:
-                self.deps.journal.close(meta, now=self.deps.now())
-                if self.rearm:
-                    self._rearm(meta.connection_id)
-            if self.worked and not self.same_holds:
-                self._publish_summary(meta)
-        finally:
-            drop_lease(self.deps, self.incident_id)
+        re-arms the connection's auto-brake), tells subscribers; the lease is freed."""
+        spent = self.outcome.calls + sum(self.outcome.other_calls.values())
+        if self.worked and not self.dry_run:
+            meta.held_checked_at = self.deps.now()
+        closes = self.outcome.failure is None
+        closed = self.lifecycle.finish(
+            meta, calls=spent, closes=lambda rows: closes and nothing_left_to_release(rows)
+        )
+        if closed and self.rearm:
+            self._rearm(meta.connection_id)
+        if self.worked and not self.same_holds:
+            self._publish_summary(meta)
 
     def _publish_summary(self, meta: IncidentMeta) -> None:
         self.publish(

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import httpx
 
@@ -64,6 +64,7 @@ from apibrake.watch.attribution import (
     with_released_unchanged,
 )
 from apibrake.watch.cadence import Intervals
+from apibrake.watch.drivers_now import read_drivers_now
 from apibrake.watch.forecast import (
     DEFAULT_RATE_WINDOW,
     Forecast,
@@ -79,6 +80,7 @@ from apibrake.watch.usage import UsageRead, cached_portal_offset, read_usage
 
 if TYPE_CHECKING:
     from apibrake.platforms.client import PlatformClient
+    from apibrake.platforms.salesforce.client import SalesforceClient
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -130,6 +132,7 @@ class Assessment:
     due: list[DueAlert]
     won: list[DueAlert]
     ahead: BrakeAhead | None
+    given_back: tuple[str, ...] = ()  # claims to give back: the brake they were for stood down
     entitlement: Entitlement | None = None  # read only at 100 % and past it
 
 
@@ -326,6 +329,9 @@ class UsageMonitor:
             # Thread, loop, thread: no worker ever waits on the event loop, so neither an
             # exception nor a cancellation can leave the two waiting on each other.
             assessed = await self._in_thread(self._assess, connection, row, read)
+            if _brakes_for_the_tail_alone(connection, assessed):
+                assessed = await self._unless_drivers_stopped(connection, platform_client, assessed)
+                _count_calls(row, platform_client)
             if self._attribution is not None and wants_suspects(assessed.won):
                 # Before the brake: its report's "before" is what the alert names.
                 row.suspects = await self._suspects(connection, platform_client, read.reading)
@@ -358,6 +364,35 @@ class UsageMonitor:
         if suspects is None or not any(d.automation for d in suspects.drivers):
             return suspects
         return await self._in_thread(self._burning_again, connection.connection_id, suspects)
+
+    async def _unless_drivers_stopped(
+        self, connection: Connection, platform_client: PlatformClient, assessed: Assessment
+    ) -> Assessment:
+        """A brake ahead for the tail alone stands down when the records' drivers have
+        stopped: the tail is spent whatever apibrake does (watch/drivers_now.py)."""
+        assert assessed.ahead is not None
+        # A Salesforce connection's client (checked by the caller), never imported here:
+        # the platform modules load on first use.
+        client = cast("SalesforceClient", platform_client)
+        found = await read_drivers_now(client, connection.protected, assessed.now)
+        if found is None or not found.stopped(assessed.ahead.rate_per_hour):
+            return assessed
+        logger.info(
+            "brake ahead stood down: the drivers stopped changing records",
+            extra={
+                "connection_id": connection.connection_id,
+                "records": found.records,
+                "recent_records": found.recent_records,
+            },
+        )
+        braking = [a for a in assessed.won if a.kind is AlertKind.BRAKE_THRESHOLD]
+        return replace(
+            assessed,
+            ahead=None,
+            due=[a for a in assessed.due if a.kind is not AlertKind.BRAKE_THRESHOLD],
+            won=[a for a in assessed.won if a.kind is not AlertKind.BRAKE_THRESHOLD],
+            given_back=tuple(a.key for a in braking),
+        )
 
     def _burning_again(self, connection_id: str, suspects: Suspects) -> Suspects:
         """The drivers a person released unchanged lately, marked so (blocking: one DynamoDB
@@ -413,13 +448,15 @@ class UsageMonitor:
             if ahead is not None and connection.brakes_automatically:  # a shadow brakes nothing
                 due = [*due, brake_threshold_alert(connection.effective_brake_at)]
         won = self._alerts.claim(connection, due, now=now, window_ends=read.window_ends)
-        return Assessment(now, outlook, heat, rate_now, due, won, ahead, entitlement)
+        return Assessment(now, outlook, heat, rate_now, due, won, ahead, entitlement=entitlement)
 
     def _act(
         self, connection: Connection, row: ConnectionCheck, read: UsageRead, assessed: Assessment
     ) -> ConnectionCheck:
         """Brakes if due, then sends the alerts won (blocking)."""
         now, outlook, due, ahead = assessed.now, assessed.outlook, assessed.due, assessed.ahead
+        for key in assessed.given_back:
+            self._claims.release_alert_claim(connection.connection_id, key)
         won = list(assessed.won)
         reach_rate = None
         threshold_due = any(alert.kind is AlertKind.BRAKE_THRESHOLD for alert in due)
@@ -758,6 +795,18 @@ class UsageMonitor:
             region=self._options.region,
             horizon_minutes=self._options.forecast_horizon_minutes,
         )
+
+
+def _brakes_for_the_tail_alone(connection: Connection, assessed: Assessment) -> bool:
+    """A Salesforce brake ahead that only the tail calls for (usage would not cross the
+    threshold before the next check), about to start for real or in shadow."""
+    ahead = assessed.ahead
+    if ahead is None or ahead.peak_with_tail_percent is None or ahead.hourly_steps:
+        return False
+    if connection.platform is not Platform.SALESFORCE:
+        return False
+    braking = any(a.kind is AlertKind.BRAKE_THRESHOLD for a in assessed.won)
+    return braking or connection.brakes_in_shadow
 
 
 def _last_fresh(readings: list[UsageReading], now: datetime) -> UsageReading | None:

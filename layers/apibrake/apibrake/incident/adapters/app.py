@@ -21,16 +21,15 @@ from typing import Any, ClassVar
 from apibrake.http.errors import DailyLimitExhausted, NotFound, PlatformError
 from apibrake.incident.adapters.base import (
     ACT,
-    RESTORE,
     Adapter,
     AdapterRun,
     BrakeDecision,
     Discovered,
     Observed,
-    ReleaseDecision,
+    Shown,
     chunks,
 )
-from apibrake.incident.records import BrakeState, Direction, JournalRow, ReleaseState
+from apibrake.incident.records import BrakeState, Direction, JournalRow
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Platform
 from apibrake.models.permissions import Permission
@@ -194,24 +193,17 @@ class AppAdapter(Adapter[SalesforceClient]):
             return None
         return f"protected consumer ({PROTECTED_FIELD}), {reason}; never blocked"
 
-    def decide_release(self, row: JournalRow, observed: Observed | None) -> ReleaseDecision:
-        if _link(row.before, permission_set(row)) is None:
-            return ReleaseDecision(ReleaseState.NOTHING)
-        if observed is None:
-            return ReleaseDecision(
-                ReleaseState.NEEDS_HUMAN,
+    def nothing_to_restore(self, row: JournalRow) -> bool:
+        """The brake recorded no grant of the entry's permission set to the app."""
+        return _link(row.before, permission_set(row)) is None
+
+    def changed_note(self, row: JournalRow, observed: Observed | None, shown: Shown) -> str:
+        if shown is Shown.GONE or observed is None:
+            return (
                 "the connected app is no longer readable (deleted?); give permission set "
-                f"{permission_set(row)} access to it by hand if it should have it",
+                f"{permission_set(row)} access to it by hand if it should have it"
             )
-        if self.is_restored(row, observed):
-            if row.release is ReleaseState.PENDING:
-                return ReleaseDecision(ReleaseState.RELEASED)  # our earlier POST landed
-            if row.brake is BrakeState.PENDING:
-                return ReleaseDecision(ReleaseState.NOTHING)  # the removal never reached it
-            return ReleaseDecision(
-                ReleaseState.NEEDS_HUMAN, "access given back by hand since the brake; left as is"
-            )
-        return RESTORE
+        return "access given back by hand since the brake; left as is"
 
     # Acting -------------------------------------------------------------------------------
 

@@ -1,12 +1,23 @@
 """What every automation kind's adapter knows, in both directions.
 
-The engine (`incident/engine.py`) owns the journal and the order of steps; an adapter owns
-the platform calls of one kind: how to read it, whether to act on each automation, how to
-switch it off (`brake`) and back (`release`), and what "done" looks like when it is read
-again (`reached`). Next to its calls it declares what a person and the CLI need: the
-permissions or scopes, the by-hand steps for alerts, a read probe for
-`apibrake connections test` and the discovery query for `apibrake discover`.
-Adding a kind is one file beside this one, registered in `__init__.py`.
+The engine (`incident/engine.py`) owns the journal, the order of steps and the one resume
+rule (`incident/resume.py`); an adapter only describes its kind:
+
+- read: `inventory` (all a brake journals), `observe` (a cheaper re-read), `probe`,
+  `discover`;
+- compare: `is_off` / `is_braked` (what the brake sets), `is_restored` (the recorded state
+  again), `compare` (what the platform shows next to the journal row, as a `Shown`), and
+  the words for a person's change (`changed_note`);
+- vet a fresh brake: `decide_brake` (missing, managed, not restorable...);
+- apply: `brake` and `release`, recording each outcome through `AdapterRun`.
+
+Whether a step is already done, still to do or was changed by a person is the engine's
+decision from those answers, the same for every kind. Next to its calls an adapter
+declares what a person and the CLI need: the permissions or scopes, the by-hand steps for
+alerts, a read probe for `apibrake connections test` and the discovery query for
+`apibrake discover`. Adding a kind is one file beside this one, registered in
+`__init__.py`: the abstract methods below, and `compare`/`changed_note` when the platform
+shows more than on/off (a revision, a modification time).
 """
 
 from __future__ import annotations
@@ -14,6 +25,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 
 from apibrake.deadline import Deadline
@@ -42,6 +54,18 @@ class Observed:
 
     summary: dict[str, Any]  # what the journal and the report record
     raw: Any = None  # what a later call needs (e.g. the full HubSpot flow for its PUT)
+
+
+class Shown(StrEnum):
+    """What the platform shows now next to a journal row: the adapter's description, from
+    which the engine's resume rule decides (`incident/resume.py`)."""
+
+    AS_RECORDED = "as_recorded"  # the state journalled before the brake, untouched since
+    BACK_ON = "back_on"  # on again, but not as recorded (a new revision, a new job id)
+    AS_BRAKED = "as_braked"  # what the brake left
+    EDITED_OFF = "edited_off"  # still off, but changed by someone since the brake
+    OTHER = "other"  # neither as recorded nor as braked: changed by someone
+    GONE = "gone"  # not readable any more: deleted, or out of the user's sight
 
 
 class BrakeDecision(NamedTuple):
@@ -180,8 +204,29 @@ class Adapter(ABC, Generic[ClientT]):
         del observed, protected
         return None
 
-    @abstractmethod
-    def decide_release(self, row: JournalRow, observed: Observed | None) -> ReleaseDecision: ...
+    def nothing_to_restore(self, row: JournalRow) -> bool:
+        """Whether the brake recorded nothing to put back: no prior state, or it was off
+        already."""
+        return not row.before or self.is_off(Observed(row.before))
+
+    def compare(self, row: JournalRow, observed: Observed | None) -> Shown:
+        """What `observed` is next to the row's journal. By default from `is_restored` and
+        `is_braked`; a kind whose platform keeps a revision or a modification time tells
+        AS_RECORDED from BACK_ON and AS_BRAKED from EDITED_OFF too."""
+        if observed is None and not self.absent_is_gone:
+            return Shown.GONE
+        if self.is_restored(row, observed):
+            return Shown.AS_RECORDED
+        if self.is_braked(row, observed):
+            return Shown.AS_BRAKED
+        return Shown.OTHER
+
+    def changed_note(self, row: JournalRow, observed: Observed | None, shown: Shown) -> str:
+        """Why release leaves the row to a person, in the kind's words, for a `shown` that
+        is neither what the brake left nor untouched."""
+        if shown is Shown.GONE:
+            return "no longer readable on the platform; put it back by hand"
+        return "changed by hand since the brake; left as is"
 
     def reworked_since(self, row: JournalRow, observed: Observed | None) -> bool:
         """Whether someone reworked the automation since the brake (not counting the brake's

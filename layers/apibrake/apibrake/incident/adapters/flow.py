@@ -15,16 +15,15 @@ from typing import Any, ClassVar
 from apibrake.http.errors import DailyLimitExhausted, PlatformError
 from apibrake.incident.adapters.base import (
     ACT,
-    RESTORE,
     Adapter,
     AdapterRun,
     BrakeDecision,
     Discovered,
     Observed,
-    ReleaseDecision,
+    Shown,
     chunks,
 )
-from apibrake.incident.records import BrakeState, Direction, JournalRow, ReleaseState
+from apibrake.incident.records import BrakeState, Direction, JournalRow
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Platform
 from apibrake.models.permissions import Permission
@@ -148,23 +147,13 @@ class FlowAdapter(Adapter[SalesforceClient]):
     async def brake(self, run: AdapterRun[SalesforceClient], rows: list[JournalRow]) -> None:
         await self._patch_all(run, rows, version=lambda row: None)
 
-    def decide_release(self, row: JournalRow, observed: Observed | None) -> ReleaseDecision:
-        recorded = (row.before or {}).get("active_version")
-        if recorded is None:
-            return ReleaseDecision(ReleaseState.NOTHING)
-        if observed is None:
-            return ReleaseDecision(ReleaseState.NEEDS_HUMAN, "the flow is no longer in the org")
-        active = observed.summary.get("active_version")
-        if active is None:
-            return RESTORE
-        if row.brake is BrakeState.PENDING and active == recorded:
-            return ReleaseDecision(ReleaseState.NOTHING)  # the brake never reached it
-        if row.release is ReleaseState.PENDING and active == recorded:
-            return ReleaseDecision(ReleaseState.RELEASED)  # our earlier restore took effect
-        return ReleaseDecision(
-            ReleaseState.NEEDS_HUMAN,
-            f"re-activated by hand since the brake (version {active}, recorded {recorded}); "
-            "left as is",
+    def changed_note(self, row: JournalRow, observed: Observed | None, shown: Shown) -> str:
+        if shown is Shown.GONE:
+            return "the flow is no longer in the org"
+        active = observed.summary.get("active_version") if observed else None
+        return (
+            f"re-activated by hand since the brake (version {active}, recorded "
+            f"{_recorded_version(row)}); left as is"
         )
 
     def reworked_since(self, row: JournalRow, observed: Observed | None) -> bool:

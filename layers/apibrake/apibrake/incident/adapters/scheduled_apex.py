@@ -26,20 +26,18 @@ from apibrake.incident.adapters.apex_restore import (
 )
 from apibrake.incident.adapters.base import (
     ACT,
-    RESTORE,
     Adapter,
     AdapterRun,
     BrakeDecision,
     Discovered,
     Observed,
-    ReleaseDecision,
+    Shown,
 )
 from apibrake.incident.records import (
     BrakeState,
     Direction,
     JournalRow,
     Outcome,
-    ReleaseState,
 )
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Platform
@@ -372,23 +370,19 @@ class ScheduledApexAdapter(Adapter[SalesforceClient]):
             return error
         return result
 
-    def decide_release(self, row: JournalRow, observed: Observed | None) -> ReleaseDecision:
-        before = row.before or {}
-        if not before or self.is_off(Observed(before)):
-            return ReleaseDecision(ReleaseState.NOTHING)
-        if observed is not None:
-            if row.brake is BrakeState.PENDING and observed.summary.get("id") == before.get("id"):
-                return ReleaseDecision(ReleaseState.NOTHING)  # the abort never reached it
-            if row.release is ReleaseState.PENDING:
-                return ReleaseDecision(ReleaseState.RELEASED)  # our earlier schedule landed
-            return ReleaseDecision(
-                ReleaseState.NEEDS_HUMAN,
-                f"re-scheduled by hand since the brake (cron {observed.summary.get('cron')}); "
-                "left as is",
-            )
-        if not row.restorable:
-            return ReleaseDecision(ReleaseState.NEEDS_HUMAN, row.restore_note)
-        return RESTORE
+    def compare(self, row: JournalRow, observed: Observed | None) -> Shown:
+        """Absent is aborted, as the brake left it. A job of the name that is there again is
+        the recorded one (the abort never reached it) only by its id; any other was
+        scheduled since, by apibrake's restore or by a person."""
+        if observed is None:
+            return super().compare(row, observed)
+        if observed.summary.get("id") == (row.before or {}).get("id"):
+            return Shown.AS_RECORDED
+        return Shown.BACK_ON
+
+    def changed_note(self, row: JournalRow, observed: Observed | None, shown: Shown) -> str:
+        cron = observed.summary.get("cron") if observed is not None else None
+        return f"re-scheduled by hand since the brake (cron {cron}); left as is"
 
     def reworked_since(self, row: JournalRow, observed: Observed | None) -> bool:
         """An aborted job shows nothing to compare; one scheduled again with another cron or

@@ -20,15 +20,14 @@ from typing import Any, ClassVar
 from apibrake.http.errors import DailyLimitExhausted, PlatformError
 from apibrake.incident.adapters.base import (
     ACT,
-    RESTORE,
     Adapter,
     AdapterRun,
     BrakeDecision,
     Discovered,
     Observed,
-    ReleaseDecision,
+    Shown,
 )
-from apibrake.incident.records import BrakeState, Direction, JournalRow, Outcome, ReleaseState
+from apibrake.incident.records import BrakeState, Direction, JournalRow, Outcome
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Platform
 from apibrake.models.permissions import Permission
@@ -190,38 +189,27 @@ class SettingAdapter(Adapter[SalesforceClient]):
             return BrakeDecision(BrakeState.ALREADY_OFF)
         return ACT
 
-    def decide_release(self, row: JournalRow, observed: Observed | None) -> ReleaseDecision:
+    def nothing_to_restore(self, row: JournalRow) -> bool:
+        return not row.before  # a checkbox the brake found set already was never changed
+
+    def changed_note(self, row: JournalRow, observed: Observed | None, shown: Shown) -> str:
         before = row.before or {}
-        if not before:
-            return ReleaseDecision(ReleaseState.NOTHING)
-        if observed is None:
-            return ReleaseDecision(
-                ReleaseState.NEEDS_HUMAN,
+        if shown is Shown.GONE or observed is None:
+            return (
                 "the setting's field is no longer readable (deleted, or the integration user "
-                f"lost Customize Application); set it back to {_restore_value(row)} by hand",
+                f"lost Customize Application); set it back to {_restore_value(row)} by hand"
             )
-        if self.is_restored(row, observed):
-            if row.release is ReleaseState.PENDING:
-                return ReleaseDecision(ReleaseState.RELEASED)  # our earlier restore landed
-            if row.brake is BrakeState.PENDING:
-                return ReleaseDecision(ReleaseState.NOTHING)  # the brake never reached it
-            return ReleaseDecision(
-                ReleaseState.NEEDS_HUMAN, "set back by hand since the brake; left as is"
-            )
-        current = observed.summary
-        if before.get("exists") and not current.get("exists"):
-            return ReleaseDecision(
-                ReleaseState.NEEDS_HUMAN,
+        if shown is Shown.AS_RECORDED:
+            return "set back by hand since the brake; left as is"
+        if before.get("exists") and not observed.summary.get("exists"):
+            return (
                 "the org-default row was deleted since the brake; not re-created, set "
-                f"{current.get('field')} to {before.get('value')} by hand if it should be",
+                f"{observed.summary.get('field')} to {before.get('value')} by hand if it should be"
             )
-        if _value(observed) != brake_value(row):
-            return ReleaseDecision(
-                ReleaseState.NEEDS_HUMAN,
-                f"changed by hand since the brake (now {_value(observed)}, recorded "
-                f"{before.get('value')}, the brake set {brake_value(row)}); left as is",
-            )
-        return RESTORE
+        return (
+            f"changed by hand since the brake (now {_value(observed)}, recorded "
+            f"{before.get('value')}, the brake set {brake_value(row)}); left as is"
+        )
 
     # Acting -------------------------------------------------------------------------------
 

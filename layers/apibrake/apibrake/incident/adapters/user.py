@@ -22,16 +22,15 @@ from typing import Any, ClassVar
 from apibrake.http.errors import DailyLimitExhausted, PlatformError
 from apibrake.incident.adapters.base import (
     ACT,
-    RESTORE,
     Adapter,
     AdapterRun,
     BrakeDecision,
     Discovered,
     Observed,
-    ReleaseDecision,
+    Shown,
     chunks,
 )
-from apibrake.incident.records import BrakeState, Direction, JournalRow, ReleaseState
+from apibrake.incident.records import BrakeState, Direction, JournalRow
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Platform
 from apibrake.models.permissions import Permission
@@ -223,32 +222,31 @@ class UserAdapter(Adapter[SalesforceClient]):
             return None
         return f"protected consumer ({PROTECTED_FIELD}), {reason}; never frozen"
 
-    def decide_release(self, row: JournalRow, observed: Observed | None) -> ReleaseDecision:
-        before = row.before or {}
-        if before.get("frozen") is not False:
-            return ReleaseDecision(ReleaseState.NOTHING)  # apibrake did not freeze it
-        if observed is None:
-            return ReleaseDecision(
-                ReleaseState.NEEDS_HUMAN, "the user is no longer readable; unfreeze it in Setup"
-            )
-        current = observed.summary
-        if current.get("frozen") is False:
-            if row.release is ReleaseState.PENDING:
-                return ReleaseDecision(ReleaseState.RELEASED)  # our earlier unfreeze landed
-            if row.brake is BrakeState.PENDING:
-                return ReleaseDecision(ReleaseState.NOTHING)  # the freeze never reached it
-            return ReleaseDecision(
-                ReleaseState.NEEDS_HUMAN, "unfrozen by hand since the brake; left as is"
-            )
+    def nothing_to_restore(self, row: JournalRow) -> bool:
+        return (row.before or {}).get("frozen") is not False  # apibrake did not freeze it
+
+    def compare(self, row: JournalRow, observed: Observed | None) -> Shown:
+        """Not unfrozen (frozen, or its login unreadable): the freeze stands, unless its
+        login was modified since the brake's own change (someone froze it again)."""
+        shown = super().compare(row, observed)
+        if observed is None or shown not in (Shown.AS_BRAKED, Shown.OTHER):
+            return shown
         ours = (row.after or {}).get("last_modified") if row.brake is BrakeState.BRAKED else None
-        if ours and current.get("last_modified") != ours:
-            return ReleaseDecision(
-                ReleaseState.NEEDS_HUMAN,
+        if ours and observed.summary.get("last_modified") != ours:
+            return Shown.EDITED_OFF
+        return Shown.AS_BRAKED
+
+    def changed_note(self, row: JournalRow, observed: Observed | None, shown: Shown) -> str:
+        if shown is Shown.GONE or observed is None:
+            return "the user is no longer readable; unfreeze it in Setup"
+        if shown is Shown.EDITED_OFF:
+            ours = (row.after or {}).get("last_modified")
+            return (
                 f"its login was changed since the freeze (UserLogin modified {ours} -> "
-                f"{current.get('last_modified')}): someone froze it again; left frozen, "
-                "unfreeze it in Setup if that freeze was not meant to stay",
+                f"{observed.summary.get('last_modified')}): someone froze it again; left frozen, "
+                "unfreeze it in Setup if that freeze was not meant to stay"
             )
-        return RESTORE
+        return "unfrozen by hand since the brake; left as is"
 
     # Acting -------------------------------------------------------------------------------
 

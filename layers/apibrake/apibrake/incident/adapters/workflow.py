@@ -13,16 +13,15 @@ from typing import Any, ClassVar
 from apibrake.http.errors import DailyLimitExhausted, PlatformError, RequestRejected
 from apibrake.incident.adapters.base import (
     ACT,
-    RESTORE,
     Adapter,
     AdapterRun,
     BrakeDecision,
     Discovered,
     Observed,
-    ReleaseDecision,
+    Shown,
     chunks,
 )
-from apibrake.incident.records import BrakeState, Direction, JournalRow, ReleaseState
+from apibrake.incident.records import BrakeState, Direction, JournalRow
 from apibrake.models.allowlist import AllowlistEntry, AutomationKind
 from apibrake.models.connection import Platform
 from apibrake.models.permissions import Permission
@@ -141,33 +140,32 @@ class WorkflowAdapter(Adapter[HubSpotClient]):
     async def brake(self, run: AdapterRun[HubSpotClient], rows: list[JournalRow]) -> None:
         await self._toggle_all(run, rows, enabled=False)
 
-    def decide_release(self, row: JournalRow, observed: Observed | None) -> ReleaseDecision:
-        before, after = row.before or {}, row.after or {}
-        if before.get("isEnabled") is not True:
-            return ReleaseDecision(ReleaseState.NOTHING)
-        if observed is None:
-            return ReleaseDecision(
-                ReleaseState.NEEDS_HUMAN, "the workflow is no longer in the portal"
+    def compare(self, row: JournalRow, observed: Observed | None) -> Shown:
+        """On again with the revision recorded before the brake: untouched (the brake never
+        reached it); off with another revision than the brake's own PUT made: edited."""
+        shown = super().compare(row, observed)
+        revision = observed.summary.get("revisionId") if observed is not None else None
+        if shown is Shown.AS_RECORDED and revision != (row.before or {}).get("revisionId"):
+            return Shown.BACK_ON
+        if shown is Shown.AS_BRAKED and revision != self._braked_revision(row, revision):
+            return Shown.EDITED_OFF
+        return shown
+
+    def _braked_revision(self, row: JournalRow, current: Any) -> Any:
+        """The revision the brake's PUT left; `current` when the journal knows none."""
+        ours = (row.after or {}).get("revisionId") if row.brake is BrakeState.BRAKED else None
+        return ours if ours is not None else current
+
+    def changed_note(self, row: JournalRow, observed: Observed | None, shown: Shown) -> str:
+        if shown is Shown.GONE or observed is None:
+            return "the workflow is no longer in the portal"
+        if shown is Shown.EDITED_OFF:
+            ours, now = (row.after or {}).get("revisionId"), observed.summary.get("revisionId")
+            return (
+                f"edited since the brake (revision {ours} -> {now}); not re-enabled, check it "
+                "and enable it by hand"
             )
-        current = observed.summary
-        if current.get("isEnabled") is True:
-            if row.release is ReleaseState.PENDING:
-                return ReleaseDecision(ReleaseState.RELEASED)  # our earlier PUT landed
-            if row.brake is BrakeState.PENDING and current.get("revisionId") == before.get(
-                "revisionId"
-            ):
-                return ReleaseDecision(ReleaseState.NOTHING)  # the brake never reached it
-            return ReleaseDecision(
-                ReleaseState.NEEDS_HUMAN, "re-enabled by hand since the brake; left as is"
-            )
-        ours = after.get("revisionId") if row.brake is BrakeState.BRAKED else None
-        if ours is not None and current.get("revisionId") != ours:
-            return ReleaseDecision(
-                ReleaseState.NEEDS_HUMAN,
-                f"edited since the brake (revision {ours} -> {current.get('revisionId')}); "
-                "not re-enabled, check it and enable it by hand",
-            )
-        return RESTORE
+        return "re-enabled by hand since the brake; left as is"
 
     def reworked_since(self, row: JournalRow, observed: Observed | None) -> bool:
         """A new revision that is neither the one recorded before the brake nor the one the

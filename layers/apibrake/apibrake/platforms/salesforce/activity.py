@@ -114,6 +114,7 @@ class RecordChanges:
     user_id: str
     username: str
     records: int
+    latest: datetime | None = None  # the newest change, when the query asked for it
 
 
 # Queries ------------------------------------------------------------------------------------
@@ -148,13 +149,15 @@ def login_counts_soql(since: datetime) -> str:
     )
 
 
-def record_changes_soql(sobject: str, since: datetime) -> str:
+def record_changes_soql(sobject: str, since: datetime, *, latest: bool = False) -> str:
     """The users who last changed the object's records since `since`, most records first
-    (LastModifiedById and LastModifiedDate are standard on every object)."""
+    (LastModifiedById and LastModifiedDate are standard on every object); with `latest`,
+    each one's newest change too (MAX() takes dateTime fields: platform-notes S6)."""
     if not _SOBJECT.match(sobject):
         raise ValueError(f"not an object API name: {sobject!r}")
+    newest = ", MAX(LastModifiedDate) latest" if latest else ""
     return (
-        "SELECT LastModifiedById, LastModifiedBy.Username, COUNT(Id) records "  # noqa: S608 - a checked API name and a formatted datetime
+        f"SELECT LastModifiedById, LastModifiedBy.Username, COUNT(Id) records{newest} "  # noqa: S608 - a checked API name and a formatted datetime
         f"FROM {sobject} WHERE LastModifiedDate >= {soql_datetime(since)} "
         "GROUP BY LastModifiedById, LastModifiedBy.Username "
         f"ORDER BY COUNT(Id) DESC LIMIT {CHANGING_USERS_PER_OBJECT}"
@@ -207,12 +210,12 @@ async def login_counts(client: SalesforceClient, since: datetime) -> list[tuple[
 
 
 async def record_changes(
-    client: SalesforceClient, since: datetime, sobjects: Sequence[str]
+    client: SalesforceClient, since: datetime, sobjects: Sequence[str], *, latest: bool = False
 ) -> tuple[list[RecordChanges], list[str]]:
     """Who changed how many records of each object since `since`, most first, in one
     composite call; and a note per object the org refused (not visible to the user)."""
     answers = await client.query_many(
-        {sobject: record_changes_soql(sobject, since) for sobject in sobjects}
+        {sobject: record_changes_soql(sobject, since, latest=latest) for sobject in sobjects}
     )
     found, refused = [], []
     for sobject, records in answers.items():
@@ -223,7 +226,16 @@ async def record_changes(
         for record in records:
             user_id = str(record.get("LastModifiedById") or "")
             username = str(record.get("Username") or user_id or "unknown")
-            found.append(RecordChanges(sobject, user_id, username, int(record.get("records") or 0)))
+            newest = record.get("latest")
+            found.append(
+                RecordChanges(
+                    sobject,
+                    user_id,
+                    username,
+                    int(record.get("records") or 0),
+                    parse_time(str(newest)) if newest else None,
+                )
+            )
     found.sort(key=lambda change: (-change.records, change.sobject, change.username))
     return found, refused
 

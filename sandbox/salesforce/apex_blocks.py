@@ -88,6 +88,19 @@ class _Block:
         self.now = org.clock.now()
         self.log: list[str] = []
         self.line = 0
+        self.dml: dict[bool, str] = {}  # setup object or not -> the first object changed
+
+    def changing(self, sobject: str, *, setup: bool) -> None:
+        """DML on setup objects (User, UserLogin, ...) cannot share a transaction with DML on
+        other objects (Apex guide, "sObjects That Can't Be Used Together in DML Operations")."""
+        other = self.dml.get(not setup)
+        if other is not None:
+            raise ApexException(
+                "System.DmlException: MIXED_DML_OPERATION, DML operation on setup object is "
+                "not permitted after you have updated a non-setup object (or vice versa): "
+                f"{sobject}, original object: {other}"
+            )
+        self.dml.setdefault(setup, sobject)
 
     def debug(self, what: str, value: str) -> None:
         stamp = self.now.strftime("%H:%M:%S.%f")[:-3]
@@ -216,6 +229,7 @@ def _setting_action(
         block.debug("setting", _serialize(record))
         if change is None:
             return
+        block.changing(setting.name, setup=False)
         if row is None:
             created = switches.create_row(setting, block.org.settings.org_id, values, "api")
 
@@ -247,6 +261,7 @@ def _user_action(users: str, logins: str, freeze: str | None) -> Callable[[_Bloc
                 mine = ids.short(user.id) == ids.short(org.settings.user_id)
                 if freeze is None or not user.is_active or user.frozen or mine:
                     continue
+                block.changing("UserLogin", setup=True)
                 old = (user.frozen, user.login_modified, user.stopped_at)
                 org.switches.set_frozen(user, True, "api")
 

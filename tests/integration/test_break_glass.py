@@ -70,8 +70,9 @@ def test_an_org_past_its_limit_is_braked_through_the_glass_and_released_exactly(
     assert sf.job(JOB) is None
     assert sf.switches.org_default(SWITCH) is True
     assert sf.switches.user(ETL).frozen is True
-    assert sf.debugging_allocation.used(stack.sandbox.clock.now()) == 1
-    assert _spent(stack) == 1
+    # Two blocks: the freeze's DML (a setup object) cannot share the setting's transaction
+    assert sf.debugging_allocation.used(stack.sandbox.clock.now()) == 2
+    assert _spent(stack) == 2
     # And each row's prior state came from the debug log, as the REST adapters journal it
     rows = rows_by_name(report)
     assert rows[JOB]["before"]["cron"] == "0 0 2 * * ?"
@@ -144,13 +145,14 @@ def test_a_lost_answer_of_a_block_that_ran_is_settled_by_a_read(stack: LocalStac
     # When the brake runs
     report = stack.brake(connection_id="sf-prod", reason="exhausted", tier=2)
     # Then one read-only block shows them braked; their prior state went with the answer,
-    # so a person is told, and nothing is sent twice
+    # so a person is told, and nothing is sent twice (the freeze's own block went through)
     rows = rows_by_name(report)
-    assert {rows[name]["status"] for name in (JOB, SWITCH, ETL)} == {"needs_human"}
+    assert {rows[name]["status"] for name in (JOB, SWITCH)} == {"needs_human"}
+    assert rows[ETL]["status"] == "braked"
     assert "answer was lost" in rows[SWITCH]["error"]
     assert sf.switches.org_default(SWITCH) is True
-    assert sf.debugging_allocation.used(stack.sandbox.clock.now()) == 2
-    assert _spent(stack) == 2
+    assert sf.debugging_allocation.used(stack.sandbox.clock.now()) == 3
+    assert _spent(stack) == 3
 
 
 def test_a_block_lost_before_it_ran_is_sent_once_more(stack: LocalStack) -> None:
@@ -204,7 +206,8 @@ def test_a_lost_answer_whose_settling_read_fails_goes_to_a_person(stack: LocalSt
     row = rows_by_name(report)[SWITCH]
     assert row["status"] == "needs_human"
     assert "settling re-read failed" in row["error"]
-    assert sf.debugging_allocation.used(stack.sandbox.clock.now()) == 1  # the 503 never got in
+    # the lost block and the freeze's block; the 503 never got in
+    assert sf.debugging_allocation.used(stack.sandbox.clock.now()) == 2
 
 
 def _died_after_journalling(stack: LocalStack) -> None:

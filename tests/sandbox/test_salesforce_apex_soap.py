@@ -128,3 +128,19 @@ def test_a_setting_the_user_cannot_see_does_not_compile(sf: OrgClient) -> None:
     answer = _run(sf, apex_blocks.setting_statement("Missing__c", {"Disable__c": True}, 0))
     assert answer.result.compiled is False
     assert "Invalid type" in (answer.result.compile_problem or "")
+
+
+def test_a_freeze_and_a_setting_in_one_block_fail_as_mixed_dml(sf: OrgClient) -> None:
+    # Given a switch and a user: DML on a setup object (UserLogin) and on a custom setting
+    sf.org.switches.add_setting(SWITCH_SETTING, {"Disable__c": False})
+    etl = sf.org.switches.add_integration_user("etl@acme.com")
+    # When one block changes both
+    answer = _run(
+        sf,
+        apex_blocks.setting_statement(SWITCH_SETTING, {"Disable__c": True}, 0),
+        apex_blocks.user_statement("etl@acme.com"),
+    )
+    # Then it fails as Salesforce's MIXED_DML_OPERATION, and rolls back the setting too
+    assert "MIXED_DML_OPERATION" in (answer.result.exception_message or "")
+    assert sf.org.switches.org_default(f"{SWITCH_SETTING}.Disable__c") is False
+    assert etl.frozen is False

@@ -107,7 +107,8 @@ async def brake_rows(
     interrupted = [row for row in rows if row.automation in resumed and _interrupted(row)]
     glass = GlassBrake(client, work.journal, budget, connection.protected, entries)
     left = await glass.brake(fresh)
-    left += await glass.settle(interrupted, "an earlier invocation ended before its answer")
+    for group in _same_block(interrupted):
+        left += await glass.settle(group, "an earlier invocation ended before its answer")
     kept = {id(row) for row in left}
     tried = fresh + interrupted
     done = [row for row in tried if id(row) not in kept]
@@ -126,11 +127,13 @@ class GlassBrake:
     entries: dict[str, AllowlistEntry]  # allowlist key -> its entry
 
     async def brake(self, rows: list[JournalRow]) -> list[JournalRow]:
-        """Brakes what it can; returns the rows left for a person."""
-        glass = [row for row in rows if _can_glass(row)]
+        """Brakes what it can; returns the rows left for a person. Freezes go in blocks of
+        their own: UserLogin sits with User among the setup objects, whose DML cannot share
+        a transaction with other DML (a setting's upsert)."""
         left = [row for row in rows if not _can_glass(row)]
-        for start in range(0, len(glass), ROWS_PER_BLOCK):
-            left += await self._block(glass[start : start + ROWS_PER_BLOCK])
+        for group in _same_block([row for row in rows if _can_glass(row)]):
+            for start in range(0, len(group), ROWS_PER_BLOCK):
+                left += await self._block(group[start : start + ROWS_PER_BLOCK])
         return left
 
     async def _block(self, rows: list[JournalRow], *, resent: bool = False) -> list[JournalRow]:
@@ -298,6 +301,13 @@ class GlassBrake:
             after = {**user, "frozen": True}
             row.record(Direction.BRAKE, Outcome.CHANGED, state=_via(after, last_modified=True))
         return False
+
+
+def _same_block(rows: list[JournalRow]) -> list[list[JournalRow]]:
+    """Rows as `GlassBrake.brake` groups them into blocks: freezes apart."""
+    freezes = [row for row in rows if row.kind is AutomationKind.USER]
+    others = [row for row in rows if row.kind is not AutomationKind.USER]
+    return [group for group in (others, freezes) if group]
 
 
 def _interrupted(row: JournalRow) -> bool:

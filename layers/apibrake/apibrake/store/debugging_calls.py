@@ -15,8 +15,9 @@ from typing import Any
 from apibrake.store import table_keys
 from apibrake.store.items import to_item
 
-# apibrake's share of the org's 1,000 a day: a brake spends one per 40 automations (and one
-# more to settle a lost answer), so this covers many incidents and leaves the rest to people.
+# apibrake's share of the org's 1,000 a day: a brake spends one per 40 jobs and switches
+# and one per 40 freezes (and one more to settle a lost answer), so this covers many
+# incidents and leaves the rest to people.
 DEBUGGING_CALLS_PER_DAY = 100
 WINDOW = timedelta(hours=24)
 _KEEP = WINDOW + timedelta(hours=1)

@@ -118,6 +118,8 @@ def add(
                 "names what changes the records",
             )
         existence = None if no_check else _existing(stack, connection, entry)
+        if existence is not None:
+            entry = existence.labelled(entry)
         stored, _ = stack.allowlist.for_connection(connection_id)
         outcome = compare([entry], {(e.connection_id, e.automation): e for e in stored})
         stack.allowlist.put(entry)
@@ -173,7 +175,7 @@ def _say_added(
             }
         )
         return
-    where = f"{entry.automation} on {entry.connection_id}"
+    where = f"{entry.named_automation} on {entry.connection_id}"
     if outcome.added:
         out.say(f"Allowlisted {where} (tier {entry.tier}).")
     for change in outcome.changed:
@@ -239,7 +241,7 @@ def list_entries(connection_id: str | None) -> None:
         "Allowlist",
         ["connection", "automation", "tier", "note", "added by", "managed ok"],
         [
-            [e.connection_id, e.automation, e.tier, e.note, e.added_by, e.allow_managed]
+            [e.connection_id, e.named_automation, e.tier, e.note, e.added_by, e.allow_managed]
             for e in entries
         ],
     )
@@ -274,6 +276,7 @@ def import_file(file: Path, no_check: bool) -> None:
             storable = [(line, e) for line, e in good if not _refused(e, known)]
             checked = _check_platforms(stack, storable, known)
             bad += checked.not_found
+            good = [(line, checked.labelled(entry)) for line, entry in good]
         if bad:
             _refuse_file(file, bad, checked)
         stored = {
@@ -282,7 +285,11 @@ def import_file(file: Path, no_check: bool) -> None:
             for e in stack.allowlist.for_connection(cid)[0]
         }
         outcome = compare([entry for _, entry in good], stored)
-        for entry in [*outcome.added, *(change.entry for change in outcome.changed)]:
+        # An unchanged row is stored again only to keep the platform's newer name.
+        renamed = [
+            e for e in outcome.unchanged if e.label != stored[(e.connection_id, e.automation)].label
+        ]
+        for entry in [*outcome.added, *(change.entry for change in outcome.changed), *renamed]:
             stack.allowlist.put(entry)
     _say_imported(file, outcome, known, checked)
 
@@ -318,6 +325,12 @@ class PlatformCheck:
     not_found: list[BadRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     api_calls: int | None = None
+    # (connection, automation) -> the name the platform showed for it.
+    labels: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def labelled(self, entry: AllowlistEntry) -> AllowlistEntry:
+        label = self.labels.get((entry.connection_id, entry.automation))
+        return entry.model_copy(update={"label": label}) if label else entry
 
     def say(self) -> None:
         out = output()
@@ -343,6 +356,9 @@ def _check_platforms(
         existence = asyncio.run(check_existence(connection, secret, [e for _, e in entries]))
         checked.api_calls = (checked.api_calls or 0) + existence.api_calls
         checked.warnings += existence.warnings(cid)
+        for _, entry in entries:
+            if label := existence.labelled(entry).label:
+                checked.labels[(cid, entry.automation)] = label
         problems = {m.automation: m.problem(connection.platform) for m in existence.not_found}
         checked.not_found += [
             BadRow(line, "automation", problems[e.automation])

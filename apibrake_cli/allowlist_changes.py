@@ -105,7 +105,8 @@ def compare(
         old = stored.get((entry.connection_id, entry.automation))
         if old is None:
             outcome.added.append(entry)
-        elif old == entry:
+        elif old.model_copy(update={"label": entry.label}) == entry:
+            # The platform's name is read at each check, not given: a new one is no change.
             outcome.unchanged.append(entry)
         else:
             outcome.changed.append(Change(entry, old))

@@ -61,6 +61,13 @@ class Existence:
     unchecked: dict[AutomationKind, str] = field(default_factory=dict)
     api_calls: int = 0
 
+    def labelled(self, entry: AllowlistEntry) -> AllowlistEntry:
+        """The entry with the name the platform showed for it (a HubSpot workflow's),
+        when the key does not say it; as given otherwise."""
+        observed = self.observed.get(entry.kind, {}).get(entry.name)
+        label = adapter_for(entry.kind).label(observed.summary) if observed else None
+        return entry.model_copy(update={"label": label}) if label else entry
+
     def warnings(self, connection_id: str) -> list[str]:
         test = command_line("connections", "test", connection_id)
         return [

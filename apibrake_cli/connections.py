@@ -69,7 +69,15 @@ def _read_secret(secret_file: Path | None) -> dict[str, Any]:
             ) from None
         where = str(secret_file)
     else:
-        text = click.prompt("Secret JSON (input hidden)", hide_input=True, err=True)
+        # A whole JSON object typed blind on one line is easy to get wrong: say the file
+        # is the better way before asking.
+        click.echo(
+            "No --secret-file given. Easier: write the secret's JSON to a file, run again "
+            "with --secret-file FILE, then delete the file. Or paste the JSON on one line "
+            "below (hidden).",
+            err=True,
+        )
+        text = click.prompt("Secret JSON, one line (input hidden)", hide_input=True, err=True)
         where = "the secret typed"
     try:
         value = json.loads(text)
@@ -91,7 +99,8 @@ def _read_secret(secret_file: Path | None) -> dict[str, Any]:
 @click.option(
     "--secret-file",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="JSON credentials (else a hidden prompt).",
+    help="A JSON file with the credentials (the way to give them); without it, a hidden "
+    "one-line prompt.",
 )
 @click.option("--from-sandbox", is_flag=True, help="Local only: the sandbox's own credentials.")
 @click.option("--secret-id", help="Secrets Manager name [default: apibrake/CONNECTION_ID].")
@@ -142,8 +151,8 @@ def add(
     find_connector: bool,
     disabled: bool,
 ) -> None:
-    """Add or update a connection and store its secret (from --secret-file or a prompt,
-    never from the command line)."""
+    """Add or update a connection and store its secret: from --secret-file FILE (a JSON
+    file), else a hidden one-line prompt; never from the command line."""
     out = output()
     if shadow_brake and auto_brake is not None:
         raise CliError(

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from drill.engine import DrillOptions, run_drill
+from drill.excerpt import DEMO_EXCERPT, demo_excerpt
 from drill.printer import LivePrinter, print_critical_alert, print_summary
 from drill.report import default_folder, scenario_thresholds, write_report
 from drill.scenarios import DRILL_SCENARIOS
@@ -30,6 +31,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="where to write the chart and summary (default drill-report/<scenario>-<time>/)",
     )
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        default=None,
+        help="also replace the demo excerpt in this README with this run's events",
+    )
     args = parser.parse_args(argv)
 
     # The handlers log JSON for CloudWatch; in a terminal the drill's own lines say more.
@@ -45,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     folder = args.report_dir or default_folder(scenario.name)
     write_report(result, folder, scenario_thresholds(scenario))
     print(f"\nReport: {folder}/summary.md, chart {folder}/usage.png")
+    if args.readme:
+        DEMO_EXCERPT.write_into(args.readme, demo_excerpt(result))
+        print(f"Demo excerpt: {args.readme}")
     return 0
 
 

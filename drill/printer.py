@@ -19,6 +19,15 @@ def _bar(percent: float) -> str:
     return "█" * filled + "░" * (BAR_WIDTH - filled)
 
 
+def event_line(event: Event) -> str:
+    """An alert, brake or release as the drill prints it."""
+    severity = f"[{event.severity}] " if event.severity else ""
+    return (
+        f"  {ICONS.get(event.kind, '*')} {event.at:%a %H:%M} UTC  {event.kind:<7} "
+        f"{event.connection_id:<10} {severity}{event.text}"
+    )
+
+
 class LivePrinter:
     """Prints one usage line per connection per simulated hour and every event as it happens."""
 
@@ -28,12 +37,7 @@ class LivePrinter:
 
     def __call__(self, item: Sample | Event) -> None:
         if isinstance(item, Event):
-            severity = f"[{item.severity}] " if item.severity else ""
-            print(
-                f"  {ICONS.get(item.kind, '*')} {item.at:%a %H:%M} UTC  {item.kind:<7} "
-                f"{item.connection_id:<10} {severity}{item.text}",
-                file=self._out,
-            )
+            print(event_line(item), file=self._out)
             if item.suspects and item.severity == "critical":  # who to blame, when it counts
                 for line in item.suspects.splitlines():
                     print(f"{' ' * 19}{line}", file=self._out)

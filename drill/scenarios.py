@@ -37,7 +37,20 @@ class DrillScenario:
 
     def allow_entries(self, stack: LocalStack) -> None:
         for connection_id, automations in self.allowlist.items():
-            stack.allow(connection_id, *automations, added_by="drill")
+            for automation in automations:
+                stack.allow(
+                    connection_id, automation, added_by="drill", **platform_name(stack, automation)
+                )
+
+
+def platform_name(stack: LocalStack, automation: str) -> dict[str, str]:
+    """A HubSpot workflow's name, as `apibrake allowlist add` stores it from its check, so
+    the drill's alerts name it beside its id; nothing for the other kinds (their key is
+    their name)."""
+    kind, _, name = automation.partition(":")
+    if kind != "workflow" or name not in stack.sandbox.hubspot.flows:
+        return {}
+    return {"label": str(stack.sandbox.hubspot.workflow(name)["name"])}
 
 
 RUNAWAY_ROLLUPS = DrillScenario(

@@ -349,6 +349,31 @@ def workflow_salesforce_actions(sandbox: Sandbox) -> None:
     _backdate(sandbox, 70_000 / 20, 20, same_spenders=False)  # the wave is today's
 
 
+REPEAT_FLOW = "Opportunity_Score_Recalc"
+
+
+def repeat_runaway(sandbox: Sandbox) -> None:
+    """A scoring flow activated this morning re-scores every opportunity (20,000 of the
+    connector's calls an hour) from 60 % of the org's day, beside a lead-assignment process
+    set up long ago that spends nothing. The rest of the day's calls were made 19 and 20
+    hours ago, so they age out within five hours of the start: the window recovers the same
+    day, and the release comes within hours of the brake (a repeat runaway shows the same
+    day)."""
+    sf = sandbox.salesforce
+    sf.add_flow("Lead_Assignment_Process", versions=2, active_version=2, process_type="Workflow")
+    sf.predate_setup(sandbox.clock.now() - timedelta(days=30))
+    sf.add_flow(
+        REPEAT_FLOW,
+        versions=2,
+        active_version=2,
+        trigger_type="Scheduled",
+        records_per_hour=records_costing(20_000),
+        changes_object="Opportunity",
+    )
+    sf.set_background_rate(500)
+    _backdate(sandbox, 30_000, 2, ended_hours_ago=18, same_spenders=False)
+
+
 SCENARIOS.update(
     {
         "runaway-rollups-backlog-30": rollups_with_backlog(30),
@@ -362,5 +387,6 @@ SCENARIOS.update(
         "noisy-neighbour": noisy_neighbour,
         "late-detection": late_detection,
         "trigger-runaway": trigger_runaway,
+        "repeat-runaway": repeat_runaway,
     }
 )

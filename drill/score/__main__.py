@@ -9,11 +9,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from apibrake.models.words import counted
-from drill.score.readme import write_into_readme
 from drill.score.scenarios import BY_KEY, SCORE_SCENARIOS
 from drill.score.scorer import ScenarioScore
 from drill.score.suite import run_suite
-from drill.score.table import as_json, markdown, markdown_table, text_table
+from drill.score.table import as_json, markdown, text_table
 
 
 def passed(scores: Sequence[ScenarioScore]) -> bool:
@@ -23,7 +22,12 @@ def passed(scores: Sequence[ScenarioScore]) -> bool:
         if not score.brake_expected:
             ok = score.false_brakes == 0 and score.peak_percent < 100
         elif score.containable:
-            ok = score.contained and bool(score.release_exact)
+            # A repeat runaway's critical alert must say it was released unchanged.
+            ok = (
+                score.contained
+                and bool(score.release_exact)
+                and score.critical_text_ok is not False
+            )
         else:
             ok = bool(score.critical_text_ok)
         if not ok:
@@ -35,9 +39,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m drill.score", description=__doc__)
     parser.add_argument("--json", type=Path, default=Path("drill-report/score.json"))
     parser.add_argument("--markdown", type=Path, default=None, help="also write a Markdown page")
-    parser.add_argument(
-        "--readme", type=Path, default=None, help="replace the score table in this README"
-    )
     parser.add_argument("--only", nargs="*", choices=sorted(BY_KEY), help="scenario keys")
     parser.add_argument("--fast", action="store_true", help="only the scenarios make test runs")
     parser.add_argument("--workers", type=int, default=None, help="processes (default: cores)")
@@ -64,9 +65,6 @@ def main(argv: list[str] | None = None) -> int:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
         args.markdown.write_text(markdown(scores))
         print(f"Markdown: {args.markdown}")
-    if args.readme:
-        write_into_readme(args.readme, markdown_table(scores))
-        print(f"README table: {args.readme}")
     return 0 if passed(scores) else 1
 
 

@@ -1,6 +1,7 @@
 """What happens to a scenario's platforms while it runs: spikes, a cross-platform link,
 wobbling traffic, a runaway that starts between two checks, a flow that runs for a while
-and stops, faults while braking, an owner who fixes the culprit once it is braked.
+and stops, faults while braking, an owner who fixes the culprit once it is braked, an
+owner who releases the held culprit unchanged.
 
 A hook object is made fresh for every run; `on_tick` runs every simulated minute before
 the checks, `before_brake` right before incident_responder runs. A hook that starts the
@@ -9,6 +10,7 @@ scenario's burn itself remembers when (`burn_start`), for the minutes-to-first-a
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -167,6 +169,33 @@ class OwnerFixesOnceBraked(Hooks):
         ):
             self.fix(stack.sandbox)
             self.fixed = True
+
+
+@dataclass
+class OwnerReleasesHeldUnchanged(Hooks):
+    """The release holds the driver of the burn (unchanged since the brake) and prints the
+    command that releases it; its owner runs that command without fixing anything, so the
+    same automation comes back as it was and burns again."""
+
+    released: bool = False
+
+    def on_tick(self, stack: LocalStack) -> None:
+        if self.released or not isinstance(stack, RecordingStack):
+            return
+        for record in stack.recording.releases:
+            for row in record.report.get("rows", []):
+                if row.get("status") == "held":
+                    incident_id, automation = held_release_command(str(row.get("error")))
+                    stack.release_incident(incident_id, include=[automation])
+                    self.released = True
+                    return
+
+
+def held_release_command(error: str) -> tuple[str, str]:
+    """The incident and the automation of the command a held row prints
+    (`apibrake release --incident ID --include KIND:NAME`, between backticks)."""
+    argv = shlex.split(error.split("`")[1])
+    return argv[argv.index("--incident") + 1], argv[argv.index("--include") + 1]
 
 
 @dataclass

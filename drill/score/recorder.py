@@ -20,6 +20,8 @@ from sandbox.server import Sandbox
 class Recorded:
     at: datetime
     report: dict[str, Any]
+    # A release's: the automations right after it (a later brake may change them again).
+    state_after: dict[str, Any] | None = None
 
 
 @dataclass
@@ -98,7 +100,9 @@ class RecordingStack(LocalStack):
 
     def release(self, event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         report = super().release(event, context)
-        self.recording.releases.append(Recorded(self._now(), report))
+        self.recording.releases.append(
+            Recorded(self._now(), report, state_after=automation_state(self.sandbox))
+        )
         return report
 
     def alerts(self) -> list[ReceivedAlert]:

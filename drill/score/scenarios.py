@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from drill.engine import DRILL_START
-from drill.scenarios import RUNAWAY_ROLLUPS, DrillScenario
+from drill.scenarios import RUNAWAY_ROLLUPS, DrillScenario, platform_name
 from drill.score import states as calm_states
 from drill.score.attribution import Culprit
 from drill.score.hooks import (
@@ -25,6 +25,7 @@ from drill.score.hooks import (
     Hooks,
     LinkedSync,
     OwnerFixesOnceBraked,
+    OwnerReleasesHeldUnchanged,
     RunawayStartsAfter,
     Together,
     WobblingTraffic,
@@ -81,7 +82,8 @@ class ScoreScenario:
     check_every: timedelta | None = None
     hooks: Callable[[], Hooks] = Hooks
     fast: bool = False  # part of `make test`
-    # Unwinnable scenarios: words the critical alerts must contain (lower case).
+    # Words the critical alerts must contain (lower case): an unwinnable scenario's (what
+    # apibrake cannot do), a repeat runaway's (released unchanged, burning again).
     critical_says: tuple[str, ...] = field(default_factory=tuple)
     # False: usage stays below brake_at on its own, and any brake is a false brake.
     brake_expected: bool = True
@@ -106,7 +108,10 @@ class EntryFieldsDrillScenario(DrillScenario):
     def allow_entries(self, stack: LocalStack) -> None:
         for connection_id, automations in self.allowlist.items():
             for automation in automations:
-                fields = self.entry_fields.get(automation, {})
+                fields = {
+                    **platform_name(stack, automation),
+                    **self.entry_fields.get(automation, {}),
+                }
                 stack.allow(connection_id, automation, added_by="drill", **fields)
 
 
@@ -532,6 +537,49 @@ SCORE_SCENARIOS += (
                 drivers_knowable=False,
             ),
         ),
+    ),
+)
+
+_REPEAT_DRIVER = f"flow:{states.REPEAT_FLOW}"
+_REPEAT = _salesforce(
+    "repeat-runaway", states.repeat_runaway, _REPEAT_DRIVER, "flow:Lead_Assignment_Process"
+)
+# The flow runs away today: yesterday's file predates it, so no source counts the
+# connector's calls yet; its activation this morning names the driver.
+_REPEAT_CULPRITS = (
+    Culprit(
+        "sf-prod", CONNECTOR, drivers=(_REPEAT_DRIVER,), records=("Opportunity",), knowable=False
+    ),
+)
+# Brake, the older calls age out (4 and 5 hours in), the release, and the second climb.
+_REPEAT_HOURS = 9
+
+# Issue 25: a release that does not restart the fire.
+SCORE_SCENARIOS += (
+    ScoreScenario(
+        20,
+        "repeat-runaway-held",
+        "Runaway flow, the release holds it",
+        "A scoring flow runs away and is braked with a lead-assignment process beside it; "
+        "the window recovers the same day. The release puts the process back and holds the "
+        "flow (it drove the burn and nobody changed it), with the command that releases it "
+        "once fixed: no repeat runaway.",
+        replace(_REPEAT, name="repeat-runaway-held"),
+        hours=_REPEAT_HOURS,
+        culprits=_REPEAT_CULPRITS,
+    ),
+    ScoreScenario(
+        21,
+        "repeat-runaway-released",
+        "Runaway flow released unchanged, burning again",
+        "Scenario 20, but its owner runs the held row's command without fixing the flow: "
+        "it comes back as it was and runs away again. apibrake brakes it a second time, and "
+        "the critical alert says it was released unchanged and is burning again.",
+        replace(_REPEAT, name="repeat-runaway-released"),
+        hours=_REPEAT_HOURS,
+        hooks=OwnerReleasesHeldUnchanged,
+        culprits=_REPEAT_CULPRITS,
+        critical_says=("unchanged, burning again",),
     ),
 )
 

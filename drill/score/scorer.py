@@ -63,6 +63,10 @@ class ScenarioScore:
     tail_percent: float | None = None
     minutes_to_flat: float | None = None
     tail_still_burning: bool = False
+    # Issue 25: automations a release put back that a later brake had to stop again, and
+    # the drivers the release holds at its last run (unchanged since the brake).
+    repeat_runaways: int = 0
+    held: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -158,7 +162,51 @@ def _release_exact(
     if not released and not scenario.containable:
         return None  # the window never recovered: nothing to put back yet
     held = _held(recording)
-    return released and _without(end_state, held) == _without(recording.state_before_brake, held)
+    after = _state_after_release(recording) or end_state
+    return released and _without(after, held) == _without(recording.state_before_brake, held)
+
+
+def _state_after_release(recording: Recording) -> dict[str, Any] | None:
+    """The automations right after the last release that put rows back, when a brake
+    landed after it (a repeat runaway braked again): the end of the run then shows that
+    brake, not the release. None: judge the release by the end of the run."""
+    putting_back = [
+        record
+        for record in recording.releases
+        if any(row["status"] == "released" for row in record.report.get("rows", []))
+    ]
+    if not putting_back:
+        return None
+    last = putting_back[-1]
+    braked_later = any(
+        brake.at > last.at
+        and any(row["status"] == "braked" for row in brake.report.get("rows", []))
+        for brake in recording.brakes
+    )
+    return last.state_after if braked_later else None
+
+
+def repeat_runaways(recording: Recording) -> int:
+    """Brakes that had to stop again what a release had put back, one per connection and
+    brake run: the fire restarted (a driver released unchanged). The collateral braked
+    again beside it is part of the same repeat."""
+    runs = sorted(
+        [(r.at, "release", r.report) for r in recording.releases]
+        + [(b.at, "brake", b.report) for b in recording.brakes],
+        key=lambda run: run[0],
+    )
+    released: set[tuple[str, str, str]] = set()
+    repeats = 0
+    for _, action, report in runs:
+        again: set[str] = set()
+        for row in report.get("rows", []):
+            key = (str(row["connection_id"]), str(row.get("kind")), str(row.get("name")))
+            if action == "release" and row["status"] == "released":
+                released.add(key)
+            elif action == "brake" and row["status"] == "braked" and key in released:
+                again.add(key[0])
+        repeats += len(again)
+    return repeats
 
 
 # A held row (an unchanged driver the release keeps braked on purpose, release/hold.py) is
@@ -254,6 +302,8 @@ def score(
         peak_percent=round(trace.peak_percent(), 1),
         apibrake_calls=apibrake_calls(recording),
         release_exact=_release_exact(scenario, recording, end_state, watched),
+        repeat_runaways=repeat_runaways(recording),
+        held=len(_held(recording)),
         oscillations=braking.oscillations,
         notes=notes,
         brake_expected=scenario.brake_expected,

@@ -28,6 +28,7 @@ HEADERS = (
     "apibrake calls",
     "alerts (crit/warn/info)",
     "release exact",
+    "repeat runaways",
     "oscillations",
     "consumer named",
     "driver named",
@@ -61,6 +62,11 @@ def _contained(score: ScenarioScore) -> str:
     return "NO"
 
 
+def _repeats(score: ScenarioScore) -> str:
+    held = f" ({score.held} held)" if score.held else ""
+    return f"{score.repeat_runaways}{held}"
+
+
 def _cells(score: ScenarioScore) -> tuple[str, ...]:
     alerts = score.alerts
     return (
@@ -80,6 +86,7 @@ def _cells(score: ScenarioScore) -> tuple[str, ...]:
         str(score.apibrake_calls),
         f"{alerts.get('critical', 0)}/{alerts.get('warning', 0)}/{alerts.get('info', 0)}",
         _yes_no(score.release_exact),
+        _repeats(score),
         str(score.oscillations),
         score.consumer_named,
         score.driver_named,
@@ -104,7 +111,7 @@ def text_table(scores: Sequence[ScenarioScore]) -> str:
 
 
 def markdown_table(scores: Sequence[ScenarioScore]) -> str:
-    """The headline, the targets and the table, as README.md and docs/score.md carry them."""
+    """The headline, the targets and the table, as docs/score.md carries them."""
     headline = Headline.of(scores)
     targets = [
         f"- {target.goal}: **{_target_cell(target.met)}** ({target.value})"

@@ -52,6 +52,20 @@ def test_secret_from_prompt_is_validated_without_echo(run: Run) -> None:
     assert "pat-xyz-123" not in result.output
 
 
+def test_the_prompt_offers_the_secret_file_first(run: Run) -> None:
+    typed = json.dumps({"auth": "token", "base_url": "http://127.0.0.1:1", "access_token": "p"})
+    result = run("connections", "add", "hs", "--platform", "hubspot", input=typed + "\n")
+    helped = run("connections", "add", "--help")
+
+    assert result.exit_code == 0, result.output
+    # Before the blind one-line prompt, the file is named as the easier way
+    assert result.stderr.index("--secret-file FILE") < result.stderr.index("Secret JSON")
+    # The help offers the file first: the option comes before --from-sandbox and says so
+    help_text = " ".join(helped.stdout.split())
+    assert help_text.index("--secret-file") < help_text.index("--from-sandbox")
+    assert "from --secret-file FILE (a JSON file), else a hidden one-line prompt" in help_text
+
+
 def test_bad_connection_field_names_it(run: Run) -> None:
     result = run(
         "connections", "add", "sf", "--platform", "salesforce", "--from-sandbox",

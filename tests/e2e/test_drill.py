@@ -207,3 +207,17 @@ def test_the_seed_s_critical_alert_names_the_connector_as_consumer_and_the_flows
     drivers = alert.email.split("Drivers (what changed the records it reads):", 1)[1]
     assert "flow Account_Rollup_Hourly" in drivers
     assert "on the allowlist: the brake stops it" in drivers
+
+
+def test_alerts_name_the_hubspot_workflow_beside_its_id(
+    drill: tuple[DrillResult, _Observer],
+) -> None:
+    """Names, not ids (issue 25 item 3): the drill allowlists the workflow as `allowlist
+    add` stores it, with the name its check read."""
+    result, _ = drill
+    emails = [
+        e.email for e in result.events if e.kind == "alert" and e.connection_id == "hs-portal"
+    ]
+
+    assert any("  - workflow:2001 (Chatty contact enrichment) (tier 1)" in e for e in emails)
+    assert not any("  - workflow:2001 (tier 1)" in e for e in emails)

@@ -112,7 +112,7 @@ def test_a_drill_nobody_could_attribute_says_so() -> None:
 
 def test_each_connection_s_first_critical_alert_is_shown() -> None:
     result = _result()
-    hubspot = "Suspects: per-app call counts are only in HubSpot's UI"
+    hubspot = "Suspects: HubSpot shows calls per app only in its own UI"
     result.events.insert(
         0, Event(T0, "alert", "hs-portal", "[apibrake] CRITICAL", "critical", hubspot)
     )

@@ -202,7 +202,7 @@ def test_hubspot_suspects_come_free_from_usage_by_app_type(stack: LocalStack) ->
     assert suspects["source"] == AttributionSource.USAGE_BY_APP_TYPE.value
     assert [c["name"] for c in suspects["consumers"]] == ["legacy private apps", "service keys"]
     assert suspects["api_calls"] == 0
-    assert any("only in HubSpot's UI" in note for note in suspects["notes"])
+    assert any("HubSpot shows calls per app only in its own UI" in n for n in suspects["notes"])
 
 
 def test_an_exhausted_org_gets_the_collected_summary_and_no_call(stack: LocalStack) -> None:

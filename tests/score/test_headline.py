@@ -1,16 +1,14 @@
-"""The headline, its targets, the JSON document and the README table."""
+"""The headline, its targets and the JSON document."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from drill.score.__main__ import passed
 from drill.score.headline import Headline
-from drill.score.readme import END, START, write_into_readme
 from drill.score.schedule import parse_rate
 from drill.score.scorer import ScenarioScore
 from drill.score.table import as_json, markdown, text_table
@@ -123,18 +121,3 @@ def test_the_check_schedule_is_read_as_an_interval(expression: str, minutes: int
 def test_a_cron_check_schedule_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="CheckSchedule"):
         parse_rate("cron(0/5 * * * ? *)")
-
-
-def test_the_readme_table_is_replaced_between_its_markers(tmp_path: Path) -> None:
-    readme = tmp_path / "README.md"
-    readme.write_text(f"# Title\n\n{START}\nold table\n{END}\n\n## Next\n")
-    write_into_readme(readme, "new table")
-    assert readme.read_text() == f"# Title\n\n{START}\nnew table\n{END}\n\n## Next\n"
-
-
-def test_a_readme_without_markers_is_left_alone(tmp_path: Path) -> None:
-    readme = tmp_path / "README.md"
-    readme.write_text("# Title\n")
-    with pytest.raises(ValueError, match="markers"):
-        write_into_readme(readme, "new table")
-    assert readme.read_text() == "# Title\n"

@@ -11,9 +11,14 @@ from apibrake.models.usage import UsageReading
 # HubSpot's usage guidelines: a private app's calls are on its Logs tab; an app's requests
 # under Monitoring in its details (developers.hubspot.com/docs/api/usage-details).
 PER_APP_PAGE = (
-    "per-app call counts are only in HubSpot's UI: Development > Legacy apps > the app > "
-    "Logs for a legacy private app; the app's Monitoring section for other apps "
-    "(https://developers.hubspot.com/docs/api/usage-details)"
+    "HubSpot shows calls per app only in its own UI: for a legacy private app, Development > "
+    "Legacy apps > the app > Logs; for other apps, the app's Monitoring section "
+    "(https://developers.hubspot.com/docs/api/usage-details)."
+)
+# The reading came from an endpoint that does not split the day's calls by app type.
+NO_APP_TYPES = (
+    "This usage reading does not split the day's calls by app type (only HubSpot's "
+    "2027-03-beta usage endpoint does)."
 )
 _APP_TYPE_NAMES = {
     "SERVICE_KEY": "service keys",
@@ -26,9 +31,7 @@ def hubspot_suspects(connection_id: str, reading: UsageReading, now: datetime) -
     suspects = Suspects(connection_id=connection_id, notes=[PER_APP_PAGE])
     by_type = {name: calls for name, calls in reading.by_app_type.items() if calls > 0}
     if not by_type:
-        suspects.notes.insert(
-            0, "usageByAppType not in this reading (account-info 2027-03-beta gives it)"
-        )
+        suspects.notes.insert(0, NO_APP_TYPES)
         return suspects
     total = sum(by_type.values())
     suspects.consumers = [

@@ -16,6 +16,8 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from apibrake.models.automation_text import with_label
+
 
 class AutomationKind(StrEnum):
     FLOW = "flow"  # Salesforce FlowDefinition DeveloperName (Process Builder too)
@@ -110,6 +112,10 @@ class AllowlistEntry(BaseModel):
     tier: Annotated[int, Field(ge=1, le=9)] = 1
     note: str = ""
     added_by: str = ""
+    # The name the platform shows when the key does not say it (a HubSpot workflow's name
+    # beside its id), read when the entry was added and checked; alerts print it beside
+    # the key, so a person reads a name, not an id.
+    label: str = ""
     # Managed-package (namespaced) flows are only attempted when the entry says so.
     allow_managed: bool = False
     # A scheduled Apex job apibrake cannot re-create exactly (another time zone or owner,
@@ -180,6 +186,11 @@ class AllowlistEntry(BaseModel):
                 "underscores, up to 80)",
                 self.permission_set,
             )
+
+    @property
+    def named_automation(self) -> str:
+        """The key with the platform's name beside it: `workflow:2001 (Enrichment)`."""
+        return with_label(self.automation, self.label or None)
 
     @property
     def kind(self) -> AutomationKind:

@@ -346,7 +346,8 @@ def _brake_scope(connection: Connection, due: DueAlert, context: AlertContext) -
             return "No automations are allowlisted: find the busiest ones in the platform's UI."
         lines = ["Turn these allowlisted automations off by hand:"]
         lines += [
-            f"  - {entry.automation}: {_UI_PLACES[entry.kind]} {entry.name}" for entry in entries
+            f"  - {entry.named_automation}: {_UI_PLACES[entry.kind]} {entry.label or entry.name}"
+            for entry in entries
         ]
         return "\n".join(lines)
     if not entries:
@@ -354,7 +355,7 @@ def _brake_scope(connection: Connection, due: DueAlert, context: AlertContext) -
     lines = [f"The brake (tier 1 at {connection.effective_brake_at:g}%) would stop:"]
     for entry in entries:
         note = f" - {entry.note}" if entry.note else ""
-        lines.append(f"  - {entry.automation} (tier {entry.tier}){note}")
+        lines.append(f"  - {entry.named_automation} (tier {entry.tier}){note}")
     return "\n".join(lines)
 
 

@@ -101,13 +101,18 @@ def age(delta: timedelta) -> str:
     return f"{hours} h" if hours < 48 else f"{round(hours / 24)} days"
 
 
+def sentences(notes: list[str]) -> str:
+    """Notes run together as sentences, each ending with its full stop."""
+    return " ".join(note if note.endswith((".", "!", "?")) else f"{note}." for note in notes)
+
+
 def section(suspects: Suspects | None, *, now: datetime, salesforce: bool) -> str:
     """The email's Suspects section, or "" when there is nothing worth saying."""
     if suspects is None:
         return ""
     if is_empty(suspects):
         notes = suspects.notes or ([ENABLE_EVENT_LOGS] if salesforce else [])
-        return "Suspects: " + " ".join(notes) if notes else ""
+        return "Suspects: " + sentences(notes) if notes else ""
     if suspects.consumers:
         source = provenance(suspects, now)
         lines = [f"Suspects ({source}):" if source else "Suspects:"]
@@ -133,7 +138,7 @@ def one_line(suspects: Suspects | None, *, now: datetime, salesforce: bool) -> s
         return ""
     if is_empty(suspects):
         notes = suspects.notes or ([ENABLE_EVENT_LOGS] if salesforce else [])
-        return " ".join(notes)
+        return sentences(notes)
     parts = []
     if suspects.consumers:
         named = "; ".join(

@@ -285,9 +285,13 @@ def import_file(file: Path, no_check: bool) -> None:
             for e in stack.allowlist.for_connection(cid)[0]
         }
         outcome = compare([entry for _, entry in good], stored)
-        # An unchanged row is stored again only to keep the platform's newer name.
+        # An unchanged row is stored again only to keep the platform's newer name, or, when
+        # it drives another connection, to carry the DrivesIndex marker (rows stored before
+        # the index existed lack it, and a brake's linked-brake lookup reads the index).
         renamed = [
-            e for e in outcome.unchanged if e.label != stored[(e.connection_id, e.automation)].label
+            e
+            for e in outcome.unchanged
+            if e.label != stored[(e.connection_id, e.automation)].label or e.drives
         ]
         for entry in [*outcome.added, *(change.entry for change in outcome.changed), *renamed]:
             stack.allowlist.put(entry)

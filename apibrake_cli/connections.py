@@ -103,7 +103,11 @@ def _read_secret(secret_file: Path | None) -> dict[str, Any]:
     "one-line prompt.",
 )
 @click.option("--from-sandbox", is_flag=True, help="Local only: the sandbox's own credentials.")
-@click.option("--secret-id", help="Secrets Manager name [default: apibrake/CONNECTION_ID].")
+@click.option(
+    "--secret-id",
+    help="Secrets Manager name, or ssm:/NAME for an SSM SecureString under the stack's key "
+    "[default: apibrake/CONNECTION_ID].",
+)
 @click.option("--label", default="")
 @click.option(
     "--warn-at", type=float, multiple=True, help="Warning threshold %, repeatable [70, 80]."

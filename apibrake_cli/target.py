@@ -19,6 +19,7 @@ import boto3
 from botocore.config import Config
 
 from apibrake.incident.journal import JournalStore
+from apibrake.platforms.connect import SSM_PREFIX
 from apibrake.runtime.assembly import Stores, stores
 from apibrake.runtime.settings import Settings
 from apibrake.store.allowlist import AllowlistStore
@@ -49,6 +50,9 @@ class StackNames:
     state_table: str
     alert_topic_arn: str
     functions: dict[str, str]  # monitor | brake | restore -> function name
+    # The key SSM SecureStrings are stored under (output CredentialsKeyArn; a stack from
+    # before it: SSM's default key).
+    credentials_key: str | None = None
 
     @classmethod
     def from_outputs(cls, outputs: dict[str, str], where: str) -> StackNames:
@@ -62,6 +66,7 @@ class StackNames:
         return cls(
             **{field: outputs[output] for field, output in OUTPUTS.items()},
             functions={role: outputs[output] for role, output in FUNCTION_OUTPUTS.items()},
+            credentials_key=outputs.get("CredentialsKeyArn"),
         )
 
 
@@ -129,7 +134,10 @@ class Target:
         return value
 
     def put_secret(self, secret_id: str, value: dict[str, Any]) -> str:
-        """Creates or updates the secret; returns 'created' or 'updated'."""
+        """Creates or updates the secret (an `ssm:/name` id: a SecureString under the stack's
+        key); returns 'created' or 'updated'."""
+        if secret_id.startswith(SSM_PREFIX):
+            return self._put_parameter(secret_id.removeprefix(SSM_PREFIX), json.dumps(value))
         secrets = self.client("secretsmanager")
         text = json.dumps(value)
         try:
@@ -139,7 +147,21 @@ class Target:
             secrets.put_secret_value(SecretId=secret_id, SecretString=text)
             return "updated"
 
+    def _put_parameter(self, name: str, text: str) -> str:
+        ssm = self.client("ssm")
+        try:
+            ssm.get_parameter(Name=name)
+            action = "updated"
+        except ssm.exceptions.ParameterNotFound:
+            action = "created"
+        key = {"KeyId": self.names.credentials_key} if self.names.credentials_key else {}
+        ssm.put_parameter(Name=name, Value=text, Type="SecureString", Overwrite=True, **key)
+        return action
+
     def delete_secret(self, secret_id: str) -> None:
+        if secret_id.startswith(SSM_PREFIX):
+            self.client("ssm").delete_parameter(Name=secret_id.removeprefix(SSM_PREFIX))
+            return
         self.client("secretsmanager").delete_secret(SecretId=secret_id, RecoveryWindowInDays=7)
 
     def invoke(self, role: str, event: dict[str, Any]) -> dict[str, Any]:

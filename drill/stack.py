@@ -22,12 +22,20 @@ from apibrake.runtime import container
 from apibrake.runtime.assembly import stores
 from apibrake.runtime.settings import Settings
 from apibrake.store.items import to_item
-from localaws import LocalAws, ReceivedAlert, load_template
+from localaws import LocalAws, ReceivedAlert, load_template, sqs_source
 from localaws.lambda_context import LocalLambdaContext
 from localaws.template import function_properties
 from sandbox.server import Sandbox
 
-FUNCTIONS = ("UsageMonitorFunction", "IncidentResponderFunction", "RestoreFunction")
+FUNCTIONS = (
+    "UsageMonitorFunction",
+    "IncidentResponderFunction",
+    "RestoreFunction",
+    "CheckPlannerFunction",
+    "CheckWorkerFunction",
+)
+# The queues the worker drains, urgent first (template.yaml's CheckWorkerFunction events).
+CHECK_QUEUES = ("UrgentCheckQueue", "NormalCheckQueue")
 
 
 class QueuedInvoker:
@@ -48,8 +56,9 @@ class QueuedInvoker:
 
 @functools.cache
 def schedule_input() -> dict[str, Any]:
-    """What the monitor's schedule sends on each tick, as template.yaml declares it."""
-    events = function_properties(load_template(), "UsageMonitorFunction")["Events"]
+    """What the check schedule sends on each tick, as template.yaml declares it (to the
+    fleet's planner; the in-process tick takes the same event)."""
+    events = function_properties(load_template(), "CheckPlannerFunction")["Events"]
     answer: dict[str, Any] = json.loads(events["Check"]["Properties"]["Input"])
     return answer
 
@@ -76,6 +85,8 @@ class LocalStack:
         self.monitor_app = _handler("usage_monitor")
         self.responder_app = _handler("incident_responder")
         self.restore_app = _handler("restore")
+        self.planner_app = _handler("check_planner")
+        self.worker_app = _handler("check_worker")
         self.forget_caches()
 
     def _apply_function_environment(self, overrides: Mapping[str, str]) -> None:
@@ -87,7 +98,13 @@ class LocalStack:
 
     def _flush_metrics(self) -> None:
         # lambda_handler's log_metrics would flush per invocation; handle() leaves them queued.
-        for app in (self.monitor_app, self.responder_app, self.restore_app):
+        for app in (
+            self.monitor_app,
+            self.responder_app,
+            self.restore_app,
+            self.planner_app,
+            self.worker_app,
+        ):
             app.metrics.clear_metrics()
 
     @staticmethod
@@ -171,6 +188,34 @@ class LocalStack:
         )
         self._flush_metrics()
         return report
+
+    def plan(self) -> dict[str, Any]:
+        """One tick of the fleet's planner (check_planner): the due connections leased and
+        queued, nothing checked yet."""
+        report: dict[str, Any] = self.planner_app.handle(
+            self.schedule_event(), clock=self.sandbox.clock.now
+        )
+        self._flush_metrics()
+        return report
+
+    def work(self) -> list[dict[str, Any]]:
+        """The worker drains the check queues, urgent first, as the event source mappings
+        would; the answers (`batchItemFailures`) of its batches."""
+        sqs = self.aws.client("sqs")
+        answers = []
+
+        def handle(event: dict[str, Any]) -> dict[str, Any]:
+            answer: dict[str, Any] = self.worker_app.handle(
+                event, clock=self.sandbox.clock.now, invoker=self.invoker
+            )
+            return answer
+
+        for logical_id in CHECK_QUEUES:
+            url = self.aws.queue_url(logical_id)
+            arn = self.aws.resolve({"Fn::GetAtt": [logical_id, "Arn"]})
+            answers += sqs_source.drain(sqs, url, arn, handle).answers
+        self._flush_metrics()
+        return answers
 
     def collect_usage_files(self) -> dict[str, Any]:
         """The daily schedule's usage_monitor run: yesterday's ApiTotalUsage summaries."""

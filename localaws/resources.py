@@ -8,14 +8,17 @@ quietly drifting from what would be deployed.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
 
 TABLE_TYPE = "AWS::DynamoDB::Table"
 TOPIC_TYPE = "AWS::SNS::Topic"
+QUEUE_TYPE = "AWS::SQS::Queue"
 
 # CloudFormation properties that CreateTable accepts unchanged.
 _TABLE_PASS_THROUGH = {
@@ -108,3 +111,49 @@ def create_topic(
         Name=topic_name, Attributes=attributes, Tags=properties.get("Tags", [])
     )
     return response["TopicArn"]
+
+
+# CloudFormation properties that are queue attributes of the same name.
+_QUEUE_ATTRIBUTES = {
+    "DelaySeconds",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "VisibilityTimeout",
+    "SqsManagedSseEnabled",
+    "KmsMasterKeyId",
+    "KmsDataKeyReusePeriodSeconds",
+    "FifoQueue",
+    "ContentBasedDeduplication",
+}
+
+
+def create_queue(
+    sqs: SQSClient, queue_name: str, logical_id: str, properties: dict[str, Any]
+) -> str:
+    """Create one queue from its (resolved) CloudFormation properties, without its redrive
+    policy (the dead-letter queue may not exist yet: `set_redrive` adds it); returns its URL."""
+    _reject_unknown(
+        logical_id, properties, _QUEUE_ATTRIBUTES | {"QueueName", "RedrivePolicy", "Tags"}
+    )
+    attributes: dict[str, str] = {
+        key: _attribute_text(value) for key, value in properties.items() if key in _QUEUE_ATTRIBUTES
+    }
+    tags = {tag["Key"]: tag["Value"] for tag in properties.get("Tags", [])}
+    return sqs.create_queue(
+        QueueName=queue_name,
+        Attributes=attributes,  # type: ignore[arg-type]
+        tags=tags,
+    )["QueueUrl"]
+
+
+def set_redrive(sqs: SQSClient, queue_url: str, properties: dict[str, Any]) -> None:
+    """The queue's dead-letter queue, once every queue exists."""
+    redrive = properties.get("RedrivePolicy")
+    if redrive:
+        text = redrive if isinstance(redrive, str) else json.dumps(redrive)
+        sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"RedrivePolicy": text})
+
+
+def _attribute_text(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)

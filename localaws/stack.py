@@ -23,7 +23,15 @@ from localaws.child_server import ChildServer
 from localaws.inbox import AlertInbox, EventInbox
 from localaws.intrinsics import IntrinsicResolver
 from localaws.placeholders import KMS_KEY_TYPE, NAME_PROPERTIES, kms_key_id
-from localaws.resources import TABLE_TYPE, TOPIC_TYPE, create_table, create_topic
+from localaws.resources import (
+    QUEUE_TYPE,
+    TABLE_TYPE,
+    TOPIC_TYPE,
+    create_queue,
+    create_table,
+    create_topic,
+    set_redrive,
+)
 from localaws.template import TEMPLATE_PATH, Template, function_properties, load_template
 
 if TYPE_CHECKING:
@@ -78,6 +86,11 @@ class LocalAws:
         self.function_names: dict[str, str] = {
             logical_id: self._physical_name(logical_id)
             for logical_id in self.live_resources(FUNCTION_TYPE)
+        }
+        # A queue's URL (its Ref) names the endpoint: known once moto runs.
+        self.queue_names: dict[str, str] = {
+            logical_id: self._physical_name(logical_id)
+            for logical_id in self.live_resources(QUEUE_TYPE)
         }
         # Declared, never created: see localaws.placeholders.
         self.kms_key_ids: dict[str, str] = {
@@ -134,6 +147,10 @@ class LocalAws:
     def table_name(self, logical_id: str) -> str:
         """Local name of a table, e.g. table_name("StateTable")."""
         return self.table_names[logical_id]
+
+    def queue_url(self, logical_id: str) -> str:
+        """Local URL of a queue, e.g. queue_url("UrgentCheckQueue")."""
+        return f"{self.endpoint_url}/{self.account_id}/{self.queue_names[logical_id]}"
 
     @property
     def alert_topic_arn(self) -> str:
@@ -286,6 +303,22 @@ class LocalAws:
             arn = create_topic(sns, self._physical_name(logical_id), logical_id, properties)
             if arn != self.topic_arns[logical_id]:
                 raise RuntimeError(f"moto named {logical_id} {arn}, expected {self.topic_arns}")
+        self._create_queues(resolver)
+
+    def _create_queues(self, resolver: IntrinsicResolver) -> None:
+        sqs: SQSClient = self.client("sqs")
+        queues = self.live_resources(QUEUE_TYPE)
+        created = {}
+        for logical_id, resource in queues.items():
+            properties = resolver.resolve(resource.get("Properties", {}))
+            url = create_queue(sqs, self.queue_names[logical_id], logical_id, properties)
+            if url != self.queue_url(logical_id):
+                raise RuntimeError(
+                    f"moto gave {logical_id} {url}, expected {self.queue_url(logical_id)}"
+                )
+            created[logical_id] = properties
+        for logical_id, properties in created.items():
+            set_redrive(sqs, self.queue_url(logical_id), properties)
 
     def _resolver(self) -> IntrinsicResolver:
         refs: dict[str, Any] = {
@@ -301,6 +334,7 @@ class LocalAws:
             **self.topic_arns,
             **self.function_names,
             **self.kms_key_ids,
+            **{logical_id: self.queue_url(logical_id) for logical_id in self.queue_names},
             **{
                 logical_id: self._arn("lambda", f"layer:{self._physical_name(logical_id)}:1")
                 for logical_id in self.live_resources(LAYER_TYPE)
@@ -314,6 +348,10 @@ class LocalAws:
             attributes[(logical_id, "TopicName")] = arn.rsplit(":", 1)[1]
         for logical_id, name in self.function_names.items():
             attributes[(logical_id, "Arn")] = self._arn("lambda", f"function:{name}")
+        for logical_id, name in self.queue_names.items():
+            attributes[(logical_id, "Arn")] = self._arn("sqs", name)
+            attributes[(logical_id, "QueueName")] = name
+            attributes[(logical_id, "QueueUrl")] = self.queue_url(logical_id)
         for logical_id, key_id in self.kms_key_ids.items():
             attributes[(logical_id, "Arn")] = self._arn("kms", f"key/{key_id}")
             attributes[(logical_id, "KeyId")] = key_id

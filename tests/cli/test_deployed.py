@@ -9,10 +9,14 @@ differ from a real account: AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_LAMBDA.
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
+from apibrake_cli import status
 from apibrake_cli.main import app
+from apibrake_cli.target import Target
 from localaws import LocalAws
 from sandbox.server import Sandbox
 from tests.cli.conftest import Run, as_json
@@ -31,6 +35,28 @@ def test_status_check_runs_the_monitor_of_the_stack(deployed_connected: Run) -> 
     assert rows["hs-local"]["last_check"] is not None
     assert "stack apibrake" in table.stdout
     assert "never checked" not in table.stdout
+
+
+def test_status_check_pages_the_fleet_one_invoke_per_page(
+    deployed_connected: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given pages of one connection (a fleet's pages hold CHECK_PAGE)
+    monkeypatch.setattr(status, "CHECK_PAGE", 1)
+    invoked: list[dict[str, Any]] = []
+    real_invoke = Target.invoke
+
+    def invoke(self: Target, role: str, event: dict[str, Any]) -> dict[str, Any]:
+        invoked.append(event)
+        return real_invoke(self, role, event)
+
+    monkeypatch.setattr(Target, "invoke", invoke)
+    # When status checks now
+    checked = deployed_connected("status", "--check", "--json")
+    # Then the monitor ran once per page, each for its own connections, and both are fresh
+    assert checked.exit_code == 0, checked.output
+    assert sorted(event["connection_ids"][0] for event in invoked) == ["hs-local", "sf-local"]
+    rows = {row["connection_id"]: row for row in as_json(checked)["connections"]}
+    assert all(row["last_check"] is not None for row in rows.values())
 
 
 def test_brake_dry_run_changes_nothing(deployed_connected: Run, sandbox: Sandbox) -> None:
@@ -135,3 +161,39 @@ def test_status_count_needs_watch(deployed: Run) -> None:
 
     assert result.exit_code == 2
     assert "--count needs --watch" in result.stderr
+
+
+def test_a_connection_stored_as_an_ssm_securestring_is_checked(
+    deployed: Run, sandbox: Sandbox, tmp_path: Any
+) -> None:
+    # Given an org added with its credentials as an SSM SecureString under the stack's key
+    secret_file = tmp_path / "sf.json"
+    secret_file.write_text(
+        json.dumps(
+            {
+                "auth": "client_credentials",
+                "instance_url": sandbox.salesforce_url,
+                "client_id": sandbox.salesforce.settings.client_id,
+                "client_secret": sandbox.salesforce.settings.client_secret,
+            }
+        ),
+        encoding="utf-8",
+    )
+    added = deployed(
+        "connections",
+        "add",
+        "sf-ssm",
+        "--platform",
+        "salesforce",
+        "--secret-file",
+        str(secret_file),
+        "--secret-id",
+        "ssm:/apibrake/sf-ssm",
+    )
+    assert added.exit_code == 0, added.output
+    # When the monitor checks it through Lambda Invoke
+    checked = deployed("status", "--check", "--json")
+    # Then it was read from Parameter Store: a reading, no error
+    assert checked.exit_code == 0, checked.output
+    rows = {row["connection_id"]: row for row in as_json(checked)["connections"]}
+    assert rows["sf-ssm"]["limit"] == 100_000

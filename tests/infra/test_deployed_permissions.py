@@ -23,11 +23,19 @@ SAM_FUNCTIONS = resources_of_type(load_template(), "AWS::Serverless::Function")
 NO_VALUE = {"Ref": "AWS::NoValue"}
 # The one managed policy SAM attaches to every role it makes: CloudWatch Logs only.
 BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+# What SAM attaches for an SQS event source: receive, delete and read attributes of queues.
+SQS_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"
+# The planner only leases and queues: it publishes no alert and no event.
+SILENT_FUNCTIONS = {"CheckPlannerFunction"}
 # The chat relay's role (template.yaml, only with a Slack or Teams channel): read-only.
 CHAT_ROLE = "ChatChannelRole"
 CLOUDWATCH_READ_ONLY = {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/CloudWatchReadOnlyAccess"}
 # Wildcards AWS needs: a table's indexes, and secrets (their ARNs end in random characters).
-ALLOWED_RESOURCE_WILDCARDS = ("table/${tableName}/index/*", "secret:${SecretPrefix}*")
+ALLOWED_RESOURCE_WILDCARDS = (
+    "table/${tableName}/index/*",
+    "secret:${SecretPrefix}*",
+    "parameter/${SecretPrefix}*",
+)
 ACCOUNT_PRINCIPALS = (
     {"Ref": "AWS::AccountId"},
     {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"},
@@ -82,7 +90,7 @@ def test_every_lambda_permission_stays_in_the_account() -> None:
         assert "FunctionUrlAuthType" not in properties
 
 
-def test_only_the_monitor_may_invoke_the_incident_responder() -> None:
+def test_only_the_monitor_and_the_check_worker_may_invoke_the_incident_responder() -> None:
     invokers = {
         role_id: statement["Resource"]
         for role_id in ROLES
@@ -92,7 +100,8 @@ def test_only_the_monitor_may_invoke_the_incident_responder() -> None:
     }
 
     assert invokers == {
-        "UsageMonitorFunctionRole": {"Fn::GetAtt": ["IncidentResponderFunction", "Arn"]}
+        "UsageMonitorFunctionRole": {"Fn::GetAtt": ["IncidentResponderFunction", "Arn"]},
+        "CheckWorkerFunctionRole": {"Fn::GetAtt": ["IncidentResponderFunction", "Arn"]},
     }
     assert not [
         permission
@@ -129,7 +138,10 @@ def test_roles_are_assumed_only_by_lambda_or_the_scheduler(role_id: str) -> None
     ]
 
     assert set(principals) <= {"lambda.amazonaws.com", "scheduler.amazonaws.com"}
-    assert set(properties.get("ManagedPolicyArns", [])) <= {BASIC_EXECUTION}
+    allowed = {BASIC_EXECUTION} | (
+        {SQS_EXECUTION} if role_id == "CheckWorkerFunctionRole" else set()
+    )
+    assert set(properties.get("ManagedPolicyArns", [])) <= allowed
 
 
 def test_only_the_default_event_bus_may_be_put_on() -> None:
@@ -140,7 +152,8 @@ def test_only_the_default_event_bus_may_be_put_on() -> None:
         if any(action.startswith("events:") for action in _as_list(statement["Action"]))
     ]
 
-    assert len(grants) == len(SAM_FUNCTIONS)  # one per function: every one publishes alerts
+    # one per function that publishes alerts: all but the planner
+    assert len(grants) == len(set(SAM_FUNCTIONS) - SILENT_FUNCTIONS)
     for grant in grants:
         assert _as_list(grant["Action"]) == ["events:PutEvents"]
         assert grant["Resource"]["Fn::Sub"].endswith(":event-bus/default")

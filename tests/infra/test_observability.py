@@ -18,8 +18,8 @@ FUNCTIONS = resources_of_type(TEMPLATE, "AWS::Serverless::Function")
 ALARMS = resources_of_type(TEMPLATE, "AWS::CloudWatch::Alarm")
 LOG_GROUPS = resources_of_type(TEMPLATE, "AWS::Logs::LogGroup")
 GLOBAL_ENVIRONMENT = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
-# Where the monitor function emits its per-run metrics.
-MONITOR_APP = Path(__file__).resolve().parents[2] / "layers/apibrake/apibrake/runtime/watch.py"
+# Where the check planner emits its per-tick metrics (ChecksCompleted, OverdueChecks).
+MONITOR_APP = Path(__file__).resolve().parents[2] / "layers/apibrake/apibrake/runtime/fleet.py"
 _SEARCH_NAMESPACE = re.compile(r"SEARCH\('\{([^,}]+),")
 
 
@@ -35,7 +35,7 @@ def test_every_function_failure_raises_an_alarm() -> None:
     watched = {
         dimension["Value"]["Ref"]
         for alarm in ALARMS.values()
-        if alarm["Properties"]["Namespace"] == "AWS/Lambda"
+        if alarm["Properties"].get("Namespace") == "AWS/Lambda"
         and alarm["Properties"]["MetricName"] == "Errors"
         and alarm["Properties"]["Threshold"] == 1
         and alarm["Properties"]["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
@@ -57,15 +57,27 @@ def test_a_silent_monitor_raises_an_alarm() -> None:
     assert f'"{properties["MetricName"]}"' in MONITOR_APP.read_text(encoding="utf-8")
 
 
-def test_dashboard_is_json_over_the_functions_metrics_namespace() -> None:
-    stack = LocalAws()
+@pytest.mark.parametrize("per_connection", ["true", "false"])
+def test_dashboard_is_json_over_the_functions_metrics_and_logs(per_connection: str) -> None:
+    stack = LocalAws(parameters={"PerConnectionMetrics": per_connection})
     body = stack.resolve(RESOURCES["UsageDashboard"]["Properties"]["DashboardBody"])
 
     widgets = json.loads(body)["widgets"]
     namespaces = set(_SEARCH_NAMESPACE.findall(body))
+    queries = [w["properties"]["query"] for w in widgets if w["type"] == "log"]
 
     assert {widget["properties"]["region"] for widget in widgets} == {stack.region}
-    assert namespaces == {GLOBAL_ENVIRONMENT["POWERTOOLS_METRICS_NAMESPACE"]}
+    # per-connection metrics graphed only when they exist
+    expected = (
+        {GLOBAL_ENVIRONMENT["POWERTOOLS_METRICS_NAMESPACE"]} if per_connection == "true" else set()
+    )
+    assert namespaces == expected
+    # each connection's values from the checks' log lines, in both function log groups
+    assert queries
+    for query in queries:
+        assert "SOURCE '/aws/lambda/apibrake-CheckWorkerFunction'" in query
+        assert "SOURCE '/aws/lambda/apibrake-UsageMonitorFunction'" in query
+        assert "filter message = 'connection checked'" in query
 
 
 def test_dashboard_url_output_opens_the_dashboard() -> None:
@@ -109,7 +121,7 @@ def test_schedules_send_json_objects() -> None:
     }
 
     assert inputs == {
-        ("UsageMonitorFunction", "Check"): {"scheduled": True},  # a tick: only the due ones
+        ("CheckPlannerFunction", "Check"): {"scheduled": True},  # a tick: only the due ones
         ("UsageMonitorFunction", "CollectUsageFiles"): {"collect": "usage_files"},
         ("RestoreFunction", "ReleaseRecovered"): {"action": "release_recovered"},
     }

@@ -38,11 +38,13 @@ def _schedule_periods_seconds(function_id: str) -> list[int]:
     return periods
 
 
-def test_template_declares_the_three_functions_and_four_tables() -> None:
+def test_template_declares_the_five_functions_and_four_tables() -> None:
     assert set(FUNCTIONS) == {
         "UsageMonitorFunction",
         "IncidentResponderFunction",
         "RestoreFunction",
+        "CheckPlannerFunction",
+        "CheckWorkerFunction",
     }
     assert set(TABLES) == {"ConnectionsTable", "AllowlistTable", "StateTable", "IdempotencyTable"}
 
@@ -55,10 +57,11 @@ def test_functions_run_python312_on_arm64(function_id: str) -> None:
     assert properties["Architectures"] == ["arm64"]
 
 
-def test_the_monitor_ticks_every_minute() -> None:
+def test_the_planner_ticks_every_minute() -> None:
     # Each connection's cadence decides when it is checked; the schedule only ticks.
-    # (its other schedule is the daily usage-file collection)
-    assert _schedule_periods_seconds("UsageMonitorFunction") == [60, 86_400]
+    # (the monitor keeps the daily usage-file collection)
+    assert _schedule_periods_seconds("CheckPlannerFunction") == [60]
+    assert _schedule_periods_seconds("UsageMonitorFunction") == [86_400]
 
 
 @pytest.mark.parametrize("function_id", sorted(FUNCTIONS))
@@ -69,10 +72,10 @@ def test_function_timeout_is_below_its_schedule_period(function_id: str) -> None
         assert timeout < period
 
 
-def test_scheduled_functions_are_the_monitor_and_restore() -> None:
+def test_scheduled_functions_are_the_planner_the_monitor_and_restore() -> None:
     scheduled = {function_id for function_id in FUNCTIONS if _schedule_periods_seconds(function_id)}
 
-    assert scheduled == {"UsageMonitorFunction", "RestoreFunction"}
+    assert scheduled == {"CheckPlannerFunction", "UsageMonitorFunction", "RestoreFunction"}
 
 
 def test_only_the_monitor_knows_the_incident_function(local_aws: LocalAws) -> None:

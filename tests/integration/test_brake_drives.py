@@ -193,3 +193,35 @@ def test_allowlist_entry_drives_round_trips_without_duplicates() -> None:
     )
     assert entry.drives == ("sf-a",)
     assert entry.model_dump(mode="json")["drives"] == ["sf-a"]
+
+
+def test_the_linked_brake_lookup_is_one_index_query_however_many_connections(
+    stack: LocalStack,
+) -> None:
+    # Given the linked setup and twenty more connections with allowlists of their own
+    _linked_setup(stack)
+    for number in range(20):
+        stack.add_hubspot(f"hs-{number:02d}")
+        stack.allow(f"hs-{number:02d}", "workflow:1")
+    stack.sandbox.salesforce.add_usage(92_000)
+    queries: list[dict[str, Any]] = []
+    from apibrake.runtime import aws
+
+    dynamodb = aws.aws_client("dynamodb")
+    allowlist_table = stack.aws.table_name("AllowlistTable")
+
+    def count(params: dict[str, Any], **_: Any) -> None:
+        if params.get("TableName") == allowlist_table:
+            queries.append(params)
+
+    dynamodb.meta.events.register("provide-client-params.dynamodb.Query", count)
+    try:
+        # When sf-prod is braked
+        stack.brake({"connection_id": "sf-prod", "dry_run": True, "requested_by": "ops"})
+    finally:
+        dynamodb.meta.events.unregister("provide-client-params.dynamodb.Query", count)
+    # Then the entries driving it were found with one query of the DrivesIndex, none per
+    # connection (the braked connection's own allowlist and the linked one's are read too)
+    index_queries = [q for q in queries if q.get("IndexName") == "DrivesIndex"]
+    assert len(index_queries) == 1
+    assert len(queries) - len(index_queries) <= 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -465,28 +466,56 @@ def test_narrowed_event_and_invalid_event(stack: LocalStack) -> None:
     assert invalid["field"] == "connection_ids"
 
 
-def test_lambda_handler_emits_emf_metrics(
-    stack: LocalStack, capsys: pytest.CaptureFixture[str]
+@dataclass
+class MonitorContext:
+    function_name: str = "apibrake-UsageMonitorFunction"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:x"
+    aws_request_id: str = "req-1"
+
+
+def _printed(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    return [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")
+    ]
+
+
+def test_lambda_handler_emits_fleet_metrics_and_each_connection_as_log_fields(
+    stack: LocalStack, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    from dataclasses import dataclass
-
-    @dataclass
-    class Context:
-        function_name: str = "apibrake-UsageMonitorFunction"
-        memory_limit_in_mb: int = 256
-        invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:x"
-        aws_request_id: str = "req-1"
-
     # The handler's Powertools objects read their environment at import, as in Lambda.
     handler = importlib.reload(app)
     stack.add_salesforce()
-    result = handler.lambda_handler({}, Context())
+    result = handler.lambda_handler({}, MonitorContext())
     assert result["summary"]["checked"] == 1
-    documents = [
-        json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line
-    ]
+    printed = _printed(capsys)
+    documents = [d for d in printed if "_aws" in d]
+    # Then no metric carries a connection_id dimension (PerConnectionMetrics is off) ...
+    assert not any("connection_id" in d for d in documents)
+    fleet = next(d for d in documents if "ChecksCompleted" in d)
+    for name in ("ConnectionsChecked", "ConnectionsFailing", "OverdueChecks", "AlertsSent"):
+        assert name in fleet
+    assert "BrakesStarted" in fleet
+    # ... and the connection's values are one structured log line the dashboard reads
+    line = next(r for r in caplog.records if r.getMessage() == "connection checked")
+    assert line.connection_id == "sf-prod"  # type: ignore[attr-defined]
+    assert line.platform == "salesforce"  # type: ignore[attr-defined]
+    assert 0 <= line.usage_percent <= 100  # type: ignore[attr-defined]
+    assert line.calls_remaining > 0  # type: ignore[attr-defined]
+
+
+def test_per_connection_metrics_are_opt_in(
+    stack: LocalStack, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the stack deployed with PerConnectionMetrics=true
+    monkeypatch.setenv("PER_CONNECTION_METRICS", "true")
+    LocalStack.forget_caches()
+    handler = importlib.reload(app)
+    stack.add_salesforce()
+    handler.lambda_handler({}, MonitorContext())
+    documents = [d for d in _printed(capsys) if "_aws" in d]
+    # Then each connection has its EMF document too
     per_connection = next(d for d in documents if d.get("connection_id") == "sf-prod")
     assert per_connection["platform"] == "salesforce"
     names = {m["Name"] for m in per_connection["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
     assert {"UsagePercent", "CallsUsed", "CallsRemaining"} <= names
-    assert any("ChecksCompleted" in d for d in documents)

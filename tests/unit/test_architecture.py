@@ -1,6 +1,7 @@
 """The layer's imports point one way, and the handlers only reach the composition root.
 
-models <- store, http, platforms <- incident, attribution <- watch, warn, brake, release <- runtime
+models <- store, http, platforms <- incident, attribution <- watch, warn, brake, release,
+fleet <- runtime
 
 Every import counts, lazy and type-only ones included: an upward edge is a design
 problem whether or not it runs at import time.
@@ -22,7 +23,7 @@ LAYERS: list[frozenset[str]] = [
     frozenset({"models", "deadline", "aws_threads", "__init__"}),
     frozenset({"store", "http", "platforms"}),
     frozenset({"incident", "attribution"}),
-    frozenset({"watch", "warn", "brake", "release", "rehearsal"}),
+    frozenset({"watch", "warn", "brake", "release", "rehearsal", "fleet"}),
     frozenset({"runtime"}),
 ]
 # Edges the layers would allow but the design does not: the two directions of an
@@ -32,6 +33,9 @@ FORBIDDEN = {
     ("release", "brake"),
     ("brake", "watch"),
     ("release", "watch"),
+    ("brake", "fleet"),
+    ("release", "fleet"),
+    ("watch", "fleet"),
 }
 HANDLER_MAY_IMPORT = ("apibrake.runtime", "apibrake.models")
 
@@ -99,7 +103,8 @@ def test_only_the_composition_root_uses_the_monitor_module() -> None:
     users = [
         module
         for module, imported in _layer_edges()
-        if imported == "apibrake.watch.monitor" and _package(module) not in {"watch", "runtime"}
+        if imported == "apibrake.watch.monitor"
+        and _package(module) not in {"watch", "runtime", "fleet"}
     ]
     assert users == []
 

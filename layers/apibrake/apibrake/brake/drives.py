@@ -1,14 +1,12 @@
 """Cross-connection links: allowlist entries whose automation also spends another
 connection's calls (`drives`), so that connection's brake must reach them too.
 
-Finding them costs one allowlist query per other enabled connection, filtered by DynamoDB
-(`contains(drives, ...)`), run concurrently: for the tens of connections one deployment
-watches that is cheaper than a scan of the whole allowlist, and needs no extra index.
+Finding them costs one query of the allowlist's sparse DrivesIndex (only entries that drive
+another connection are in it), whatever the fleet's size: not a query per connection.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -44,12 +42,10 @@ async def linked_brakes(
     candidates = [c for c in every if c.enabled and c.connection_id not in targets]
     if not targets or not candidates:
         return []
-    found = await asyncio.gather(
-        *(aws.call(deps.allowlist.driving, c.connection_id, targets) for c in candidates)
-    )
+    found = await aws.call(deps.allowlist.driving_any, targets)
     links = []
-    for connection, entries in zip(candidates, found, strict=True):
-        usable = [e for e in entries if e.tier <= tier]
+    for connection in candidates:
+        usable = [e for e in found.get(connection.connection_id, []) if e.tier <= tier]
         if usable:
             driven = sorted({d for e in usable for d in e.drives if d in targets})
             links.append(LinkedBrake(connection, usable, tuple(driven)))

@@ -3,7 +3,7 @@ checked it, and how hot usage was then (the state table's `cadence` partition)."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -24,3 +24,6 @@ class CadenceState:
     # A check that failed for its configuration (the secret) waits its interval before the
     # next try; one that failed on the platform's side is tried again on the next tick.
     deferred_until: datetime | None = None
+    # When it is due next (its interval after the check, or the deferral): the key of the
+    # due index the fleet's planner queries. Derived, so left out of equality.
+    due_at: datetime | None = field(default=None, compare=False)

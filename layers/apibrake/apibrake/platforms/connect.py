@@ -49,6 +49,18 @@ class SecretUnreadable(ValueError):
 ERROR_TEXT_LIMIT = 200
 
 
+SSM_PREFIX = "ssm:"
+
+
+def stored_name(secret_id: str) -> str:
+    """The name the functions' IAM scope applies to: a Secrets Manager name as it is, an SSM
+    parameter (`ssm:/apibrake/sf-prod`) without the marker and its leading slash (the
+    parameter's ARN ends `parameter/apibrake/sf-prod`)."""
+    if secret_id.startswith(SSM_PREFIX):
+        return secret_id.removeprefix(SSM_PREFIX).lstrip("/")
+    return secret_id
+
+
 def load_connection_secret(
     connection: Connection, loader: Callable[[str], Mapping[str, Any]], prefix: str
 ) -> Mapping[str, Any]:
@@ -56,7 +68,7 @@ def load_connection_secret(
     functions' IAM scope), else SecretUnreadable. The one way every path loads a secret:
     a loader's error becomes SecretUnreadable with its text clipped."""
     secret_id = connection.secret_id
-    if prefix and not secret_id.startswith(prefix):
+    if prefix and not stored_name(secret_id).startswith(prefix):
         raise SecretUnreadable(
             secret_id,
             f"secret_id {secret_id} is outside the prefix {prefix!r} the functions may read",

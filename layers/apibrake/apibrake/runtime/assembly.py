@@ -30,8 +30,13 @@ from apibrake.store.state import StateStore
 from apibrake.warn.events import DetailType, EventPublisher
 from apibrake.warn.publisher import AlertPublisher
 from apibrake.warn.trigger import Invoker
-from apibrake.watch.metrics import UsageMetrics
-from apibrake.watch.monitor import MonitorOptions, UsageMonitor
+from apibrake.watch.monitor import (
+    ConnectionSource,
+    MetricsSink,
+    MonitorOptions,
+    ReadingStore,
+    UsageMonitor,
+)
 
 if TYPE_CHECKING:
     from apibrake.platforms.client import PlatformClient
@@ -154,10 +159,14 @@ def usage_monitor(
     sns: Any,
     load_secret: Callable[[str], dict[str, Any]],
     invoker: Invoker | None,
-    metrics: UsageMetrics,
+    metrics: MetricsSink,
     clock: Callable[[], datetime] | None = None,
     events: Any = None,
+    connections: ConnectionSource | None = None,
+    state: ReadingStore | None = None,
 ) -> UsageMonitor:
+    """The monitor over the tables; `connections` and `state` narrow it (the fleet worker's
+    batch)."""
     options = MonitorOptions(
         forecast_horizon_minutes=settings.forecast_horizon_minutes,
         max_concurrency=settings.max_concurrency,
@@ -169,8 +178,8 @@ def usage_monitor(
     extra: dict[str, Any] = {} if clock is None else {"clock": clock}
     tables = stores(settings, dynamodb)
     return UsageMonitor(
-        connections=tables.connections,
-        state=tables.state,
+        connections=connections or tables.connections,
+        state=state or tables.state,
         allowlist=tables.allowlist,
         publisher=AlertPublisher(
             sns, settings.alert_topic_arn, events=event_publisher(settings, events)

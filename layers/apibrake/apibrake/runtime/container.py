@@ -14,7 +14,7 @@ from typing import Any
 from apibrake.http.token_cache import TOKEN_CACHE
 from apibrake.platforms.hubspot.client import forget_beta_refusals
 from apibrake.runtime import aws
-from apibrake.runtime.settings import IncidentSettings, MonitorSettings
+from apibrake.runtime.settings import IncidentSettings, MonitorSettings, PlannerSettings
 from apibrake.watch.usage import forget_portal_offsets
 
 # Per-container caches beyond this module's own, registered by their owners.
@@ -31,6 +31,11 @@ def incident_settings() -> IncidentSettings:
     return IncidentSettings.from_env()
 
 
+@functools.cache
+def planner_settings() -> PlannerSettings:
+    return PlannerSettings.from_env()
+
+
 def on_forget(forget_one: Callable[[], Any]) -> None:
     _FORGETTERS.append(forget_one)
 
@@ -38,6 +43,7 @@ def on_forget(forget_one: Callable[[], Any]) -> None:
 def forget() -> None:
     monitor_settings.cache_clear()
     incident_settings.cache_clear()
+    planner_settings.cache_clear()
     # A client cached for one local moto process would keep talking to it.
     aws.aws_client.cache_clear()
     aws.secret_loader.cache_clear()

@@ -47,6 +47,16 @@ class MonitorSettings(Settings):
     forecast_horizon_minutes: int = Field(default=60, ge=1, le=24 * 60)
     # How long a collected daily ApiTotalUsage summary stays in the state table.
     usage_summary_ttl_days: int = Field(default=30, ge=1, le=366)
+    # Each connection's values as CloudWatch metrics too (PerConnectionMetrics); off, they
+    # are structured log fields only (watch/log_fields.py).
+    per_connection_metrics: bool = False
+
+
+class PlannerSettings(Settings):
+    """The fleet planner's: where it sends the check requests."""
+
+    urgent_queue_url: str = Field(min_length=1)
+    normal_queue_url: str = Field(min_length=1)
 
 
 class IncidentSettings(Settings):

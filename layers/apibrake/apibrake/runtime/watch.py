@@ -19,6 +19,7 @@ from apibrake.models.events import MonitorEvent
 from apibrake.runtime import aws, container
 from apibrake.runtime.assembly import usage_file_collector, usage_monitor
 from apibrake.warn.trigger import Invoker, LambdaInvoker
+from apibrake.watch.log_fields import UsageLogFields
 from apibrake.watch.metrics import UsageMetrics
 
 _metrics = Metrics()  # Powertools metrics share one set per process: the handler flushes it
@@ -46,9 +47,7 @@ def check_usage(
         events=aws.aws_client("events") if settings.publish_events else None,
         load_secret=aws.secret_loader(),
         invoker=invoker,
-        metrics=UsageMetrics(
-            namespace=_metrics.namespace or "ApiBrake", service=_metrics.service or "apibrake"
-        ),
+        metrics=connection_sink(settings.per_connection_metrics),
         clock=clock,
     )
     report = monitor.run(
@@ -61,6 +60,14 @@ def check_usage(
         logger.warning("usage check stopped at the deadline", extra=summary)
     _count_check(summary)
     return {"summary": summary, "complete": report.complete, **report.model_dump(mode="json")}
+
+
+def connection_sink(per_connection_metrics: bool) -> UsageLogFields:
+    """Each check as log fields; as custom metrics too only when opted in."""
+    metrics = UsageMetrics(
+        namespace=_metrics.namespace or "ApiBrake", service=_metrics.service or "apibrake"
+    )
+    return UsageLogFields(metrics if per_connection_metrics else None)
 
 
 def collect_usage_files(
@@ -91,6 +98,8 @@ def _count_check(summary: dict[str, Any]) -> None:
         ("ConnectionsNotReached", "not_reached"),
         ("ConnectionsNotDue", "not_due"),
         ("OverdueChecks", "overdue"),
+        ("AlertsSent", "alerts_sent"),
+        ("BrakesStarted", "auto_brakes"),
     ):
         _metrics.add_metric(name=name, unit=MetricUnit.Count, value=summary[key])
 

@@ -23,6 +23,12 @@ class InvalidEntry:
     error: str
 
 
+# The allowlist's DrivesIndex: only entries that drive another connection carry this
+# attribute (`drives_marker`), so the sparse index holds just them.
+DRIVES_INDEX = "DrivesIndex"
+DRIVES_MARKER = "drives"
+
+
 class AllowlistStore:
     def __init__(self, dynamodb: Any, table_name: str) -> None:
         self._dynamodb = dynamodb
@@ -48,35 +54,38 @@ class AllowlistStore:
                     invalid.append(InvalidEntry(connection_id, automation, field, message))
         return entries, invalid
 
-    def driving(self, connection_id: str, targets: Collection[str]) -> list[AllowlistEntry]:
-        """`connection_id`'s valid entries whose `drives` names any of `targets`: one query
-        of that connection's items, filtered by DynamoDB (malformed entries are left to the
-        connection's own brake to report)."""
-        wanted = sorted(targets)
+    def driving_any(self, targets: Collection[str]) -> dict[str, list[AllowlistEntry]]:
+        """Every connection's valid entries whose `drives` names any of `targets`, by
+        connection: one query of the sparse DrivesIndex (only entries that drive another
+        connection are in it), however many connections the deployment watches."""
+        wanted = set(targets)
         if not wanted:
-            return []
-        values: dict[str, Any] = {":cid": {"S": connection_id}}
-        values.update({f":t{i}": {"S": target} for i, target in enumerate(wanted)})
+            return {}
         paginator = self._dynamodb.get_paginator("query")
         pages = paginator.paginate(
             TableName=self._table,
-            KeyConditionExpression="connection_id = :cid",
-            FilterExpression=" OR ".join(f"contains(drives, :t{i})" for i in range(len(wanted))),
-            ExpressionAttributeValues=values,
+            IndexName=DRIVES_INDEX,
+            KeyConditionExpression="drives_marker = :marker",
+            ExpressionAttributeValues={":marker": {"S": DRIVES_MARKER}},
         )
-        found: list[AllowlistEntry] = []
+        found: dict[str, list[AllowlistEntry]] = {}
         for page in pages:
             for item in page["Items"]:
+                raw = from_item(item)
+                raw.pop("drives_marker", None)
                 try:
-                    entry = AllowlistEntry.model_validate(from_item(item))
+                    entry = AllowlistEntry.model_validate(raw)
                 except ValidationError:
-                    continue
-                if any(target in entry.drives for target in wanted):
-                    found.append(entry)
+                    continue  # its own connection's brake reports it
+                if wanted & set(entry.drives):
+                    found.setdefault(entry.connection_id, []).append(entry)
         return found
 
     def put(self, entry: AllowlistEntry) -> None:
-        self._dynamodb.put_item(TableName=self._table, Item=to_item(entry.model_dump(mode="json")))
+        values = entry.model_dump(mode="json")
+        if entry.drives:
+            values["drives_marker"] = DRIVES_MARKER
+        self._dynamodb.put_item(TableName=self._table, Item=to_item(values))
 
     def delete(self, connection_id: str, automation: str) -> None:
         self._dynamodb.delete_item(

@@ -53,6 +53,20 @@ class ConnectionStore:
             ]
         return connections, failures
 
+    def enabled_ids(self) -> set[str]:
+        """The ids of every item not switched off (`enabled` absent counts as on), valid or
+        not: the fleet planner's sweep reads only these two attributes."""
+        paginator = self._dynamodb.get_paginator("scan")
+        pages = paginator.paginate(
+            TableName=self._table, ProjectionExpression="connection_id, enabled"
+        )
+        return {
+            str(raw["connection_id"])
+            for page in pages
+            for raw in map(from_item, page["Items"])
+            if "connection_id" in raw and raw.get("enabled", True) is not False
+        }
+
     def get(self, connection_id: str) -> Connection | None:
         connections, failures = self.load([connection_id], include_disabled=True)
         if failures:

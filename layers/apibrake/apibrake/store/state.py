@@ -9,17 +9,16 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from apibrake.models.cadence import CadenceState, Temperature
+from apibrake.models.cadence import CadenceState
 from apibrake.models.rehearsal import RehearsalRecord
 from apibrake.models.usage import ReadingSource, UsageReading
 from apibrake.store import table_keys
+from apibrake.store.cadence import CadenceStore
 from apibrake.store.debugging_calls import DebuggingCalls
 from apibrake.store.entitlements import Entitlements
 from apibrake.store.items import batch_write, from_item, is_conditional_failure, to_item
 
 _READING_FIELDS = "used, #limit, taken_at, #source, resets_at, stale"
-# A deleted or disabled connection's cadence state goes with its readings.
-_CADENCE_TTL = timedelta(days=2)
 # A claim whose publish was never confirmed is given up once the invocation that took it
 # must be over: the monitor's Lambda timeout (50 s in template.yaml) plus a margin. A later
 # tick in the same window then sends the alert a cut-off invocation never sent.
@@ -242,47 +241,18 @@ class StateStore:
 
     # Cadence ------------------------------------------------------------------------------
 
+    @property
+    def cadence(self) -> CadenceStore:
+        """The cadence items and their due index (store/cadence.py)."""
+        return CadenceStore(self._dynamodb, self._table)
+
     def cadence_states(self) -> dict[str, CadenceState]:
-        """Every connection's cadence state in one query: one partition, small items, so a
-        tick reads them all with one request (a page holds 1 MB, thousands of them)."""
-        paginator = self._dynamodb.get_paginator("query")
-        pages = paginator.paginate(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": table_keys.CADENCE_PK}},
-        )
-        states = {}
-        for page in pages:
-            for item in page["Items"]:
-                raw = from_item(item)
-                states[raw["sk"]] = CadenceState(
-                    connection_id=raw["sk"],
-                    checked_at=_time(raw.get("checked_at")),
-                    temperature=Temperature(raw["temperature"]),
-                    deferred_until=_time(raw.get("deferred_until")),
-                )
-        return states
+        """Every connection's cadence state: one query per cadence shard."""
+        return self.cadence.states()
 
     def put_cadence_states(self, states: list[CadenceState], *, now: datetime) -> None:
         """The states of one tick's checks, in batches of 25."""
-        requests = [
-            {
-                "PutRequest": {
-                    "Item": to_item(
-                        {
-                            "pk": table_keys.CADENCE_PK,
-                            "sk": state.connection_id,
-                            "checked_at": _iso(state.checked_at),
-                            "temperature": state.temperature.value,
-                            "deferred_until": _iso(state.deferred_until),
-                            "expires_at": _epoch(now + _CADENCE_TTL),
-                        }
-                    )
-                }
-            }
-            for state in states
-        ]
-        batch_write(self._dynamodb, self._table, requests)
+        self.cadence.put(states, now=now)
 
     # Rehearsals ---------------------------------------------------------------------------
 

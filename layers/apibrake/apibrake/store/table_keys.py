@@ -9,7 +9,10 @@ the tests that read the table directly build and scan them with the same functio
 - incident#<incident_id>      / row#<kind>:<name>     one journal row per automation
 - open#<connection_id>        / incident              the connection's open incident, if any
 - generation                  / closed                bumped by every close (journal.py)
-- cadence                     / <connection_id>       when the monitor last checked it, how hot
+- cadence#<shard>             / <connection_id>       when the monitor last checked it, how hot,
+                                                      when it is due (`due_at`: the fleet
+                                                      planner's due index), its lease
+- fleet                       / sweep                 when the fleet planner last swept
 - rehearsal#<connection_id>   / <kind>                the last rehearsal of that kind
                                                       (`apibrake rehearse`)
 - released#<connection_id>    / <kind>:<name>         a driver of a burn released unchanged
@@ -30,6 +33,7 @@ wants it.
 
 from __future__ import annotations
 
+import zlib
 from datetime import UTC, date, datetime
 
 # Readings ---------------------------------------------------------------------------------
@@ -110,7 +114,23 @@ def connection_of_open(pk: str) -> str:
 
 # Cadence, rehearsals, drivers released unchanged ------------------------------------------
 
-CADENCE_PK = "cadence"
+# Cadence items spread over this many partitions: a fleet's check writes never queue behind
+# one partition, and the planner reads them side by side.
+CADENCE_SHARDS = 8
+SWEEP_PK = "fleet"  # / sweep: when the planner last added new connections to the index
+
+
+def cadence_shard(connection_id: str) -> str:
+    """A stable shard (crc32, not Python's salted hash) of the connection's cadence item."""
+    return str(zlib.crc32(connection_id.encode("utf-8")) % CADENCE_SHARDS)
+
+
+def cadence_pk(connection_id: str) -> str:
+    return f"cadence#{cadence_shard(connection_id)}"
+
+
+def cadence_pks() -> list[str]:
+    return [f"cadence#{shard}" for shard in range(CADENCE_SHARDS)]
 
 
 def rehearsal_pk(connection_id: str) -> str:

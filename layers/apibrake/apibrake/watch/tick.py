@@ -76,7 +76,18 @@ def schedule_next(checks: list[ConnectionCheck], plan: TickPlan, checked_at: dat
 
 
 def next_state(check: ConnectionCheck, plan: TickPlan, checked_at: datetime) -> CadenceState | None:
-    """None: keep the stored state (not checked, or a platform error: due next tick)."""
+    """None: keep the stored state (not checked, or a platform error: due next tick). The
+    state carries when it is due next, for the fleet's due index."""
+    state = _next_state(check, plan, checked_at)
+    if state is None:
+        return None
+    due = cadence.next_check_at(state, plan.intervals[check.connection_id])
+    return replace(state, due_at=due or state.deferred_until or checked_at)
+
+
+def _next_state(
+    check: ConnectionCheck, plan: TickPlan, checked_at: datetime
+) -> CadenceState | None:
     cid = check.connection_id
     previous = plan.states.get(cid)
     if check.not_due or check.not_reached:

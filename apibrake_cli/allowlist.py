@@ -65,6 +65,12 @@ def _entry_json(entry: AllowlistEntry) -> dict[str, Any]:
     is_flag=True,
     help="user entries: allow tier 1 (a user freeze is tier 2 or higher otherwise).",
 )
+@click.option(
+    "--permission-set",
+    default=None,
+    help="app entries: the permission set (API name) whose access to the app the brake "
+    "removes (required for app entries).",
+)
 @click.option("--no-check", is_flag=True, help=NO_CHECK_HELP)
 @common_options
 def add(
@@ -77,10 +83,12 @@ def add(
     allow_inexact_restore: bool,
     brake_value: bool | None,
     freeze_at_tier_1: bool,
+    permission_set: str | None,
     no_check: bool,
 ) -> None:
     """Allow the brake to switch AUTOMATION off (flow:NAME, scheduled_apex:NAME, workflow:ID,
-    setting:Setting__c.Field__c, user:USERNAME at tier 2 or higher)."""
+    setting:Setting__c.Field__c, user:USERNAME at tier 2 or higher, app:NAME with
+    --permission-set)."""
     out = output()
     try:
         entry = AllowlistEntry(
@@ -93,6 +101,7 @@ def add(
             allow_inexact_restore=allow_inexact_restore,
             brake_value=brake_value,
             freeze_at_tier_1=freeze_at_tier_1,
+            permission_set=permission_set,
         )
     except ValidationError as exc:
         raise field_error(exc, f"allowlist entry {automation}") from None
@@ -250,7 +259,7 @@ def import_file(file: Path, no_check: bool) -> None:
     """Import entries from CSV or JSON; if any row is bad, nothing is imported.
 
     CSV header: connection_id,automation,tier,note,added_by,allow_managed,
-    allow_inexact_restore,drives,brake_value,freeze_at_tier_1 (drives:
+    allow_inexact_restore,drives,brake_value,freeze_at_tier_1,permission_set (drives:
     connection ids separated by ;). Separated by , or ; (Excel), UTF-8 with or without a
     byte-order mark; lines starting with # are comments. JSON: an array,
     {"entries": [...]}, or one object per line. Each automation is checked to exist (one

@@ -32,6 +32,7 @@ CSV_COLUMNS = (
     "drives",
     "brake_value",
     "freeze_at_tier_1",
+    "permission_set",
 )
 REQUIRED_COLUMNS = ("connection_id", "automation")
 DELIMITERS = (",", ";")

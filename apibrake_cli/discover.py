@@ -47,11 +47,12 @@ from apibrake_cli.suggest import (
 )
 
 # Flows view, flow versions, cron triggers, their classes and constructors; the global
-# describe; users, their frozen logins and LoginHistory. Each custom setting adds 2.
-SALESFORCE_CALLS = 9
+# describe; users, their frozen logins and LoginHistory; connected apps and their
+# permission-set links. Each custom setting adds 2.
+SALESFORCE_CALLS = 11
 # Kinds a starter file never holds: a kill switch needs its brake_value decided, a user
-# freeze is opt-in at tier 2 or higher.
-_NOT_STARTERS = ("setting:", "user:")
+# freeze is opt-in at tier 2 or higher, an app entry needs its permission set named.
+_NOT_STARTERS = ("setting:", "user:", "app:")
 STARTER_COLUMNS = ("connection_id", "automation", "tier", "note")
 NOT_PROPOSED = (
     "Active, not proposed by --suggest (no evidence of activity, or past the first "

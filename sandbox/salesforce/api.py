@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from sandbox.http import BadRequest, Request, Response, Router
 from sandbox.salesforce import errors, ids, permissions
+from sandbox.salesforce.apex_soap import SOAP_PREFIX, handle_soap
 from sandbox.salesforce.callers import request_caller
 from sandbox.salesforce.composite import run_composite
 from sandbox.salesforce.limits import limits_payload
@@ -78,6 +79,8 @@ class SalesforceApi:
             return org.sessions.userinfo(request, now, _instance_url(request))
         if path == VERSIONS_PATH and request.method == "GET":
             return Response.json(200, self._versions())  # free: not counted
+        if path.startswith(SOAP_PREFIX):
+            return handle_soap(org, request)  # its own gate: the DebuggingHeader allocation
         if not path.startswith(_API_PREFIX):
             return errors.not_found()
         if not org.sessions.is_valid(request.bearer_token(), now):
@@ -87,8 +90,8 @@ class SalesforceApi:
             return errors.not_found()
         if not org.settings.grants(permissions.API_ENABLED):
             return permissions.api_disabled()
-        used, limit = org.usage()
-        if used >= limit:
+        used, _ = org.usage()
+        if used >= org.hard_cap():
             # Refused calls are not counted.
             return self._with_limit_info(errors.total_requests_exceeded())
         org.count_call(request_caller(org.settings, request))

@@ -17,6 +17,7 @@ from sandbox.faults import Fault, FaultKind
 from sandbox.http import Request, Response
 from sandbox.salesforce import errors, ids, permissions
 from sandbox.salesforce.apex import ApexException
+from sandbox.salesforce.apex_soap import DebuggingAllocation
 from sandbox.salesforce.api import SalesforceApi
 from sandbox.salesforce.auth import Sessions
 from sandbox.salesforce.automations import change_records, record_rates, running_jobs
@@ -26,6 +27,7 @@ from sandbox.salesforce.callers import (
     background_caller,
     record_runs,
 )
+from sandbox.salesforce.connected_apps import ConnectedApps
 from sandbox.salesforce.connector import HubSpotConnector
 from sandbox.salesforce.cron import CronError, parse
 from sandbox.salesforce.event_logs import EventLogs
@@ -64,11 +66,18 @@ class SalesforceOrg:
         self.audit = audit
         self.settings = settings
         self.records = OrgRecords(org_id=settings.org_id)
+        self.records.organization = {
+            "OrganizationType": settings.org_type,
+            "IsSandbox": settings.is_sandbox,
+            "TrialExpirationDate": "2026-12-31" if settings.trial else None,
+        }
         # The integration user: who System.schedule runs as, in whose time zone.
         self.add_user(settings.user_id, settings.username, settings.user_time_zone)
         self.sessions = Sessions(settings)
         self.ids = ids.IdFactory()
         self._usage = RollingUsage()
+        # Calls with a DebuggingHeader in the last 24 hours (the break-glass channel).
+        self.debugging_allocation = DebuggingAllocation()
         # Who made the calls, for the event log files (sandbox/salesforce/ledger.py).
         self.ledger = CallLedger()
         self.records.event_logs = EventLogs(self.ledger, settings)
@@ -82,6 +91,9 @@ class SalesforceOrg:
         # Hierarchy custom settings, the triggers reading them, users to freeze.
         self.switches = KillSwitches(self)
         self.switches.ensure_login(self.records.users[settings.user_id])
+        # Connected apps and the permission sets granting them (the per-app brake).
+        self.connected_apps = ConnectedApps(self)
+        self.records.connected_apps = self.connected_apps
         # The consumer syncing the records automations change, and its integration user.
         self.connector = HubSpotConnector(self)
         connector_user = self.add_user(
@@ -91,6 +103,7 @@ class SalesforceOrg:
         )
         connector_user.name = "HubSpot Integration"
         self._api = SalesforceApi(self)
+        self.refresh_entitlement()
 
     # --- PlatformApp -----------------------------------------------------------------------
 
@@ -132,6 +145,7 @@ class SalesforceOrg:
                 self._usage.add_rate(start, now, rate)
                 self.ledger.add_rate(start, now, caller, rate)
             self.switches.accrue(start, now)
+            self.connected_apps.accrue(start, now)
             change_records(self, start, now)
             self.connector.collect_actions(start, now)
             for job in running_jobs(self):
@@ -141,6 +155,8 @@ class SalesforceOrg:
             self.records.saved.prune(now)
             self.ledger.prune(now)
             self._accrued_to = now
+            # Last: reading the rolling usage ages out what the cycles above still count.
+            self.refresh_entitlement()
 
     def spend_rate(self, start: datetime, end: datetime, caller: Caller, per_hour: float) -> None:
         """Calls an API client makes steadily over [start, end), which may reach past now
@@ -156,7 +172,26 @@ class SalesforceOrg:
             rates = list(self._external.items())
             rates += self.connector.spending_for(record_rates(self))
             rates += self.switches.rates()
+            rates += self.connected_apps.rates()
             return [(caller, rate) for caller, rate in rates if rate > 0]
+
+    def refresh_entitlement(self) -> None:
+        """The 30-day API entitlement row: allowed 30 daily limits, used 30 times the rolling
+        day (a stand-in for Salesforce's own aggregation)."""
+        used = self._usage.used(self.clock.now())
+        self.records.entitlement = {
+            "Id": "0Tu5g000000ApiReq",
+            "Setting": "ApiRequests",
+            "MasterLabel": "API Requests",
+            "AmountUsed": float(used * 30),
+            "CurrentAmountAllowed": float(self.settings.daily_limit * 30),
+            "OverageGrace": self.settings.overage_pct,
+            "Frequency": "Monthly",
+        }
+
+    def hard_cap(self) -> int:
+        """Where the platform refuses: the daily limit, past it by the overage if any."""
+        return int(self.settings.daily_limit * (1 + self.settings.overage_pct / 100))
 
     def usage(self) -> tuple[int, int]:
         """(calls used in the rolling 24 hours, daily limit) at the clock's now."""

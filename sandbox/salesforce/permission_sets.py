@@ -35,8 +35,13 @@ SHIPPED_SETS: dict[str, frozenset[str]] = {
         {permissions.VIEW_SETUP, permissions.CUSTOMIZE_APPLICATION}
     ),
     "apibrake_Brake_Freeze_Users": frozenset(
-        {permissions.VIEW_SETUP, permissions.MANAGE_USERS, permissions.MONITOR_LOGIN_HISTORY}
+        {permissions.VIEW_SETUP, permissions.MANAGE_USERS, permissions.MONITOR_LOGIN_HISTORY,
+         permissions.MANAGE_PERMISSION_SETS}
     ),
+    "apibrake_Brake_Apps": frozenset(
+        {permissions.VIEW_SETUP, permissions.MANAGE_PERMISSION_SETS}
+    ),
+    "apibrake_Break_Glass": frozenset({permissions.AUTHOR_APEX, permissions.MODIFY_METADATA}),
 }  # fmt: skip
 PROFILE_ID = "00e5g000000IntgPrf"
 # The profile grants API Enabled (an API-only integration profile) and whatever no shipped

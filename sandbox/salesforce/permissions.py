@@ -31,6 +31,7 @@ VIEW_EVENT_LOG_OBJECT_DATA = "ViewEventLogObjectData"
 CUSTOMIZE_APPLICATION = "CustomizeApplication"  # custom settings through the API
 MANAGE_USERS = "ManageUsers"  # UserLogin
 MONITOR_LOGIN_HISTORY = "MonitorLoginHistory"  # LoginHistory, without Manage Users
+MANAGE_PERMISSION_SETS = "ManageProfilesPermissionsets"  # SetupEntityAccess create, delete
 KNOWN = frozenset(
     {
         API_ENABLED,
@@ -43,13 +44,14 @@ KNOWN = frozenset(
         CUSTOMIZE_APPLICATION,
         MANAGE_USERS,
         MONITOR_LOGIN_HISTORY,
+        MANAGE_PERMISSION_SETS,
     }
 )  # fmt: skip
 
 # Objects a query sees only with View Setup and Configuration (lower case, as SOQL matches).
 SETUP_OBJECTS = frozenset(
     {"flowdefinition", "flowdefinitionview", "crontrigger", "cronjobdetail", "asyncapexjob",
-     "apexclass", "setupaudittrail"}
+     "apexclass", "setupaudittrail", "connectedapplication", "setupentityaccess"}
 )  # fmt: skip
 # PermissionSet needs View Setup and Configuration (or Assign Permission Sets, Manage
 # Profiles and Permission Sets, ...); PermissionSetAssignment View Setup and Configuration,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from sandbox.salesforce.connected_apps import APP_QUERY_TYPES
 from sandbox.salesforce.records import OrgRecords
 from sandbox.salesforce.sobject_rest import QUERY_TYPES, setting_type
 from sandbox.salesforce.sobjects import SOBJECT_TYPES, WEIGHT, Row, SObjectType
@@ -156,6 +157,7 @@ def _sobject(name: str, tooling: bool, hidden: frozenset[str], records: OrgRecor
     sobject = (
         SOBJECT_TYPES.get(name.lower())
         or QUERY_TYPES.get(name.lower())
+        or APP_QUERY_TYPES.get(name.lower())
         or setting_type(records, name)
     )
     visible = sobject is not None and name.lower() not in hidden

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sandbox.salesforce.saved_records import SavedRecords
 
 if TYPE_CHECKING:
+    from sandbox.salesforce.connected_apps import ConnectedApps
     from sandbox.salesforce.event_logs import EventLogs
     from sandbox.salesforce.permission_sets import PermissionAssignments
 
@@ -210,7 +211,13 @@ class OrgRecords:
     event_logs: EventLogs | None = None  # ApiTotalUsage files and event log rows
     # The integration user's permission sets and assignments (PermissionSet queries).
     permission_assignments: PermissionAssignments | None = None
+    # Connected apps and the permission sets granting them (sandbox/salesforce/connected_apps.py).
+    connected_apps: ConnectedApps | None = None
     settings: dict[str, HierarchySetting] = field(default_factory=dict)  # by lower-case name
     triggers: list[Trigger] = field(default_factory=list)
     saved: SavedRecords = field(default_factory=SavedRecords)  # who last saved which records
     org_id: str = ""  # the Organization record's id
+    # The Organization record's kind (OrganizationType, IsSandbox, TrialExpirationDate).
+    organization: dict[str, Any] = field(default_factory=dict)
+    # The TenantUsageEntitlement row of API requests, kept current by the org (None: none).
+    entitlement: dict[str, Any] | None = None

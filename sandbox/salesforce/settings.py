@@ -35,6 +35,13 @@ class SalesforceSettings:
     # JWT bearer is accepted only when the RS256 assertion verifies with this key.
     jwt_public_key_pem: str | None = None
     daily_limit: int = 100_000
+    # The soft limit (docs/platform-notes.md S2, S11): a paid org may run past its daily limit
+    # by a share Salesforce does not publish; here `overage_pct` of the limit, then refused.
+    # Sandboxes, Developer Edition and trials have none (0, the default: refused at 100 %).
+    overage_pct: float = 0.0
+    org_type: str = "Enterprise Edition"  # Organization.OrganizationType
+    is_sandbox: bool = False
+    trial: bool = False
     api_versions: tuple[str, ...] = SUPPORTED_VERSIONS
     # Whether a token answer carries `id` (the identity URL). One 2026 report shows a client
     # credentials answer without it: False is that strict reading (UserInfo still says who).
@@ -84,6 +91,12 @@ class SalesforceSettings:
     # How long sessions a user had before a freeze keep working (undocumented by Salesforce:
     # docs/runbook.md); an external integration running as the user stops after it.
     frozen_sessions_last: timedelta = timedelta(0)
+    # Calls with a DebuggingHeader an org may make in 24 hours, served even after the daily
+    # limit is spent (SOAP API, DebuggingHeader: docs/platform-notes.md S9).
+    debugging_calls_per_day: int = 1000
+    # Whether an app's tokens issued before its permission set's access was removed keep
+    # working (unconfirmed, docs/platform-notes.md S10): True is the strict reading.
+    app_tokens_survive_unlink: bool = False
 
     def grants(self, permission: str) -> bool:
         return self.granted_permissions is None or permission in self.granted_permissions

@@ -65,7 +65,16 @@ def _user_logins(records: OrgRecords, now: datetime) -> list[Row]:
 
 
 def _organizations(records: OrgRecords, now: datetime) -> list[Row]:
-    return [{"Id": records.org_id, "Name": "apibrake sandbox"}] if records.org_id else []
+    if not records.org_id:
+        return []
+    return [{"Id": records.org_id, "Name": "apibrake sandbox", **records.organization}]
+
+
+def _entitlements(records: OrgRecords, now: datetime) -> list[Row]:
+    """The 30-day API requests entitlement: a stand-in (the real row's Setting name is not
+    documented): allowed 30 daily limits, used 30 times the rolling day's usage so far."""
+    found = records.entitlement
+    return [dict(found)] if found else []
 
 
 QUERY_TYPES = {
@@ -78,7 +87,28 @@ QUERY_TYPES = {
             _user_logins,
             tooling=False,
         ),
-        SObjectType("Organization", ("Id", "Name"), (), _organizations, tooling=False),
+        SObjectType(
+            "Organization",
+            ("Id", "Name", "OrganizationType", "IsSandbox", "TrialExpirationDate"),
+            (),
+            _organizations,
+            tooling=False,
+        ),
+        SObjectType(
+            "TenantUsageEntitlement",
+            (
+                "Id",
+                "Setting",
+                "MasterLabel",
+                "AmountUsed",
+                "CurrentAmountAllowed",
+                "OverageGrace",
+                "Frequency",
+            ),
+            (),
+            _entitlements,
+            tooling=False,
+        ),
     )
 }
 
@@ -125,6 +155,8 @@ class SObjectRest:
         return Response.json(200, {**body, "fields": fields})
 
     def create(self, request: Request) -> Response:
+        if request.params["sobject"].lower() == "setupentityaccess":
+            return self._org.connected_apps.create(request)
         setting = self._setting(request.params["sobject"])
         if setting is None or not setting.hierarchy:
             return errors.not_found()
@@ -163,6 +195,8 @@ class SObjectRest:
         return Response(204, b"")
 
     def delete(self, request: Request) -> Response:
+        if request.params["sobject"].lower() == "setupentityaccess":
+            return self._org.connected_apps.delete(request.params["record_id"])
         setting = self._setting(request.params["sobject"])
         row = setting.rows.get(ids.short(request.params["record_id"])) if setting else None
         if setting is None or row is None:

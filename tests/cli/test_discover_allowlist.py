@@ -22,7 +22,7 @@ def test_discover_lists_and_marks_allowlisted(connected: Run) -> None:
     assert (job["trigger"], job["apex_class"]) == ("0 0 2 * * ?", "OppSyncJob")
     assert job["next_fire_time"]
     assert job["exact_restore"] is True  # owned by the integration user, in its zone
-    assert "9 Salesforce API calls, 2 more per custom setting" in result.stderr
+    assert "11 Salesforce API calls, 2 more per custom setting" in result.stderr
 
 
 def test_discover_lists_kill_switches_and_users_but_never_proposes_them(

@@ -47,7 +47,7 @@ def test_suggest_ranks_what_changed_lately_and_proposes_allowlist_lines(
     assert argv[5] == "--note"
     assert argv[6].startswith("suggested: changed")
     assert any("daily ApiTotalUsage summary" in note for note in report["notes"])
-    assert "13 Salesforce API calls" in result.stderr  # discovery's 9 and the evidence's 4
+    assert "15 Salesforce API calls" in result.stderr  # discovery's 11 and the evidence's 4
 
 
 def test_a_proposed_line_runs_as_printed(connected: Run, sandbox: Sandbox) -> None:
@@ -116,7 +116,7 @@ def test_write_holds_what_suggest_proposes_and_the_rest_commented_out(
 
     # Then the file's live rows are what --suggest proposes, the rest commented out
     assert written.exit_code == 0, written.output
-    assert "13 Salesforce API calls" in written.stderr  # the evidence --suggest reads too
+    assert "15 Salesforce API calls" in written.stderr  # the evidence --suggest reads too
     lines = (tmp_path / "allow.csv").read_text().splitlines()
     live = [line.split(",")[1] for line in lines[1:] if not line.startswith("#")]
     commented = [line.split(",")[1] for line in lines if line.startswith("# sf-local")]

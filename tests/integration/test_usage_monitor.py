@@ -235,8 +235,10 @@ def test_stale_hubspot_cache_yields_to_fresh_headers(
 
 def test_salesforce_over_limit_is_critical_without_retry_storm(stack: LocalStack) -> None:
     stack.add_salesforce()
+    # Flows only: a kind Apex can change would start the break-glass brake instead
+    # (tests/integration/test_break_glass.py).
     stack.allow("sf-prod", "flow:Account_Rollup")
-    stack.allow("sf-prod", "scheduled_apex:Nightly Sync")
+    stack.allow("sf-prod", "flow:Nightly_Sync")
     stack.sandbox.salesforce.add_usage(100_000)
     served = stack.sandbox.salesforce_server.requests_served
     row = row_of(stack.check(), "sf-prod")
@@ -249,7 +251,7 @@ def test_salesforce_over_limit_is_critical_without_retry_storm(stack: LocalStack
     assert alert.attributes["kind"] == "limit_exhausted"
     assert "API-based braking is no longer possible on Salesforce" in alert.body
     assert "flow:Account_Rollup" in alert.body
-    assert "Nightly Sync" in alert.body
+    assert "Nightly_Sync" in alert.body
     served = stack.sandbox.salesforce_server.requests_served
     assert row_of(stack.check(), "sf-prod")["alerts_sent"] == []
     assert stack.sandbox.salesforce_server.requests_served - served == 1  # warm token

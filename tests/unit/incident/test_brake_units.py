@@ -30,7 +30,14 @@ T0 = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
 
 
 def test_one_adapter_per_kind_each_declaring_permissions() -> None:
-    assert {k.value for k in ADAPTERS} == {"flow", "scheduled_apex", "setting", "user", "workflow"}
+    assert {k.value for k in ADAPTERS} == {
+        "flow",
+        "scheduled_apex",
+        "setting",
+        "user",
+        "app",
+        "workflow",
+    }
     assert [k.value for k in required_permissions(Platform.HUBSPOT)] == ["workflow"]
     assert all(adapter.permissions for adapter in ADAPTERS.values())
 

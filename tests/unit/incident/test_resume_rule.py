@@ -77,6 +77,8 @@ SWITCH_ROW = {"exists": True, "record_id": "a0B1", "value": False, "last_modifie
 JOB = {"id": "08e1", "name": "Rollup", "cron": "0 0 * * * ?", "state": "WAITING"}
 FLOW = {"id": "300", "active_version": 3, "latest_version": 3, "namespace": None}
 WORKFLOW = {"id": "9", "name": "Nurture", "isEnabled": True, "revisionId": "5"}
+_LINK = {"link_id": "0J01", "parent_id": "0PS1", "permission_set": "ETL", "setup_entity_id": "0H4"}
+APP = {"app_id": "0H4", "app_name": "x", "admin_approved": True, "links": [_LINK]}
 
 KINDS = [
     KindCase(AutomationKind.FLOW, FLOW, {**FLOW, "active_version": None}, FLOW),
@@ -105,6 +107,13 @@ KINDS = [
         None,  # aborted: the job is gone
         {**JOB, "id": "08e2"},  # re-created: a new CronTrigger
         options={},
+    ),
+    KindCase(
+        AutomationKind.APP,
+        APP,
+        {**APP, "links": []},  # the permission set's grant removed
+        {**APP, "links": [{**_LINK, "link_id": "0J02"}]},  # re-created: a new row
+        options={"permission_set": "ETL"},
     ),
 ]
 

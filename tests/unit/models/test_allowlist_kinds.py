@@ -1,4 +1,4 @@
-"""Allowlist entries of the `setting` and `user` kinds: names, options, the user tier rule;
+"""Allowlist entries of the `setting`, `user` and `app` kinds: names, options, the user tier rule;
 every refusal names the field it is about."""
 
 from __future__ import annotations
@@ -23,11 +23,16 @@ def _entry(automation: str, **options: Any) -> AllowlistEntry:
         ("user:etl@acme.com", {"tier": 2}, {}),
         ("user:005000000000001AAA", {"tier": 3}, {}),
         ("user:etl@acme.com", {"freeze_at_tier_1": True}, {}),
+        (
+            "app:Acme ETL",
+            {"permission_set": "ETL_Integration"},
+            {"permission_set": "ETL_Integration"},
+        ),
     ],
 )
 def test_valid_entries(automation: str, options: dict[str, Any], kind_options: Any) -> None:
     entry = _entry(automation, **options)
-    assert entry.kind in (AutomationKind.SETTING, AutomationKind.USER)
+    assert entry.kind in (AutomationKind.SETTING, AutomationKind.USER, AutomationKind.APP)
     assert entry.kind_options() == kind_options
 
 
@@ -42,6 +47,10 @@ def test_valid_entries(automation: str, options: dict[str, Any], kind_options: A
         ("setting:Switches.Disable", {}, "automation", "Setting__c.Field__c"),
         ("user:not-a-username", {"tier": 2}, "automation", "username"),
         ("user:a'b@acme.com", {"tier": 2}, "automation", "username"),
+        ("app:Acme ETL", {}, "permission_set", "required for app entries"),
+        ("app:Acme ETL", {"permission_set": "ETL Set"}, "permission_set", "API name"),
+        ("flow:Rollup", {"permission_set": "ETL"}, "permission_set", "only for app"),
+        ("app:a:b", {"permission_set": "ETL"}, "automation", "connected app's name"),
     ],
 )
 def test_refusals_name_the_field(

@@ -29,7 +29,7 @@ def _described(**fields: Any) -> tuple[str, str]:
             {"automation": "flwo:X"},
             (
                 "automation",
-                "unknown kind 'flwo' (one of: flow, scheduled_apex, workflow, setting, user)",
+                "unknown kind 'flwo' (one of: flow, scheduled_apex, workflow, setting, user, app)",
             ),
         ),
         ({"automation": "flow:X", "tier": "x"}, ("tier", "must be a whole number, got 'x'")),

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from apibrake.aws_threads import AWS_THREADS, AwsThreads
-from apibrake.brake import shadow
+from apibrake.brake import break_glass, shadow
 from apibrake.brake.drives import LinkedBrake, linked_brakes
 from apibrake.deadline import Deadline
 from apibrake.http.errors import DailyLimitExhausted
@@ -373,7 +373,7 @@ class _ConnectionBrake(IncidentWork):
             Direction.BRAKE, client, rows, self._decide, resumed=frozenset(self.resumed)
         )
         if work.exhausted is not None:
-            return await self.off_loop(self._exhausted, settled, rows, work.exhausted)
+            return await self._glass_or_human(client, settled, rows, work.exhausted)
         self.outcome.planned_calls = work.calls
         if self.dry_run:
             if self.request.shadow:
@@ -386,12 +386,31 @@ class _ConnectionBrake(IncidentWork):
             try:
                 await self._keep_reserve(client, work)
             except DailyLimitExhausted as error:
-                return await self.off_loop(self._exhausted, settled, rows, error)
+                return await self._glass_or_human(client, settled, rows, error)
         execution = await self.act_and_verify(client, work)
         if execution.exhausted is not None:
             await self.off_loop(self._send_to_human, execution.stuck, execution.exhausted)
         await self.journal(rows)
         return [brake_row(r) for r in settled + rows]
+
+    async def _glass_or_human(
+        self,
+        client: PlatformClient,
+        settled: list[JournalRow],
+        rows: list[JournalRow],
+        error: DailyLimitExhausted,
+    ) -> list[AutomationRow]:
+        """REST is refused: what the break-glass channel can brake, it does; the rest goes
+        to a person (brake/break_glass.py)."""
+        glassed, rows = await break_glass.brake_rows(
+            self,
+            client,
+            rows,
+            connection=self.connection,
+            entries=self.entries,
+            resumed=self.resumed,
+        )
+        return await self.off_loop(self._exhausted, settled + glassed, rows, error)
 
     def _decide(self, adapter: Adapter[Any], row: JournalRow, observed: Observed | None) -> bool:
         """A row nothing was journalled for (the engine resumes the others): records what
@@ -427,7 +446,10 @@ class _ConnectionBrake(IncidentWork):
             stored = await self.off_loop(self.deps.recent_readings, self.cid)
             self.meta.resets_at = current_reset(stored, self.deps.now())
         needed = work.calls
-        if reading.remaining >= needed:
+        if reading.remaining >= needed or reading.used >= reading.limit:
+            # Served at or past the limit: in overage, a paid org's soft limit
+            # (docs/platform-notes.md S2): calls go through until the hard cap; a refusal
+            # then goes to the break-glass brake.
             return
         why = f"only {reading.remaining} API calls left, the brake needs {needed}"
         cut = work.trim(reading.remaining)  # what the calls allow, in allowlist order
@@ -453,7 +475,7 @@ class _ConnectionBrake(IncidentWork):
             # change): it stays pending, so release still looks at it.
             if not (row.brake is BrakeState.PENDING and row.automation in self.resumed):
                 row.brake = BrakeState.NEEDS_HUMAN
-            row.error = f"{why}: switch it off by hand"
+            row.error = f"{why}: switch it off by hand{break_glass.why_not(row)}"
         if rows:
             self.fail(FailureCode.LIMIT_EXHAUSTED, f"{why}: a person must switch automations off")
             if not self.dry_run:

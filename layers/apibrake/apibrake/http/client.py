@@ -157,6 +157,7 @@ class PlatformHttp:
         kind: CallKind = CallKind.API,
         retry: bool = True,
         change: Change | None = None,
+        content: bytes | None = None,
     ) -> T:
         """Like `request`, with `parse` inside the retry loop so a malformed body is retried.
         `change` marks a call that changes something (see `Change`)."""
@@ -174,6 +175,7 @@ class PlatformHttp:
                     headers=headers,
                     kind=kind,
                     work=change is not None,
+                    content=content,
                 )
                 return parse(response)
             except PlatformError as error:
@@ -271,6 +273,7 @@ class PlatformHttp:
         headers: Mapping[str, str] | None,
         kind: CallKind,
         work: bool,
+        content: bytes | None = None,
     ) -> httpx.Response:
         path = httpx.URL(url).path
         try:
@@ -280,6 +283,7 @@ class PlatformHttp:
                 params=params,
                 json=json,
                 data=data,
+                content=content,
                 headers=headers,
                 timeout=self._timeouts.as_httpx(work=work),
             )

@@ -27,6 +27,8 @@ class AutomationKind(StrEnum):
         "setting"  # Salesforce hierarchy custom setting field, org default: Object__c.Field__c
     )
     USER = "user"  # Salesforce user to freeze (UserLogin.IsFrozen): username or 005 Id
+    # Salesforce connected app: its access through one permission set (SetupEntityAccess)
+    APP = "app"
 
 
 _NAME_RULES: dict[AutomationKind, tuple[re.Pattern[str], str]] = {
@@ -51,12 +53,25 @@ _NAME_RULES: dict[AutomationKind, tuple[re.Pattern[str], str]] = {
         re.compile(r"^(?:005[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?|[^@\s,']{1,80}@[^@\s,']{1,80})$"),
         "a Salesforce username (name@domain) or a User Id (005...)",
     ),
+    AutomationKind.APP: (
+        re.compile(r"^[^\x00-\x1f:,]{1,80}$"),
+        "a connected app's name (ConnectedApplication.Name, up to 80 characters)",
+    ),
 }
+# Kinds anonymous Apex can change: braked through the break-glass channel once Salesforce
+# refuses REST for the daily limit (brake/break_glass.py). Flows cannot be (Apex has no
+# way to deactivate one without an API callout).
+BREAK_GLASS_KINDS = frozenset(
+    {AutomationKind.SCHEDULED_APEX, AutomationKind.SETTING, AutomationKind.USER}
+)
+# A permission set's API name: a letter first, then letters, digits, single underscores.
+PERMISSION_SET_NAME = re.compile(r"^[A-Za-z](?:_?[A-Za-z0-9]){0,79}$")
 
 # Options that mean something for one kind only: set on another kind, they are refused.
 _KIND_OPTIONS: dict[str, AutomationKind] = {
     "brake_value": AutomationKind.SETTING,
     "freeze_at_tier_1": AutomationKind.USER,
+    "permission_set": AutomationKind.APP,
 }
 
 
@@ -114,6 +129,8 @@ class AllowlistEntry(BaseModel):
     brake_value: bool | None = None
     # A `user` entry freezes a login: tier 2 or higher unless the entry says so.
     freeze_at_tier_1: bool = False
+    # An `app` entry: the permission set (API name) whose access to the app the brake removes.
+    permission_set: str | None = None
     # A rehearsal canary (`apibrake rehearse`): a harmless automation that only a brake
     # naming it in its event's `only` touches, so a real brake never spends calls on it.
     canary: bool = False
@@ -143,6 +160,8 @@ class AllowlistEntry(BaseModel):
                 raise _field_error(
                     option, f"only for {only.value} entries, not {kind.value}", value
                 )
+        if kind is AutomationKind.APP:
+            self._check_permission_set()
         if kind is AutomationKind.USER and self.tier < 2 and not self.freeze_at_tier_1:
             raise _field_error(
                 "tier",
@@ -151,6 +170,22 @@ class AllowlistEntry(BaseModel):
                 self.tier,
             )
         return self
+
+    def _check_permission_set(self) -> None:
+        if self.permission_set is None:
+            raise _field_error(
+                "permission_set",
+                "required for app entries: the permission set (API name) whose access to the "
+                "app the brake removes",
+                None,
+            )
+        if not PERMISSION_SET_NAME.match(self.permission_set):
+            raise _field_error(
+                "permission_set",
+                "not a permission set API name (a letter, then letters, digits and single "
+                "underscores, up to 80)",
+                self.permission_set,
+            )
 
     @property
     def named_automation(self) -> str:
@@ -169,4 +204,6 @@ class AllowlistEntry(BaseModel):
         """What the brake of this entry's kind needs from the entry (journalled on its row)."""
         if self.kind is AutomationKind.SETTING:
             return {"brake_value": True if self.brake_value is None else self.brake_value}
+        if self.kind is AutomationKind.APP:
+            return {"permission_set": self.permission_set}
         return {}

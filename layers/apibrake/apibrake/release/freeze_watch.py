@@ -139,7 +139,7 @@ def calls_after_freeze(records: Sequence[dict[str, Any]], user: FrozenUser) -> i
     )
 
 
-def _whole_second_after(moment: datetime) -> datetime:
+def whole_second_after(moment: datetime) -> datetime:
     """SOQL's dateTime literal has whole seconds: rounding up never counts an earlier call."""
     whole = moment.replace(microsecond=0)
     return whole if whole == moment else whole + timedelta(seconds=1)
@@ -168,13 +168,20 @@ class FreezeWatch:
         """`open_client` opens (or hands over) the platform client, awaited only once a call
         is due; `readings` are the stored ones the release read. Never raises: the release
         goes on whatever happens here."""
-        try:
-            await self._watch(open_client, readings)
-        except Exception:
-            logger.exception(
-                "frozen users not checked",
-                extra={"incident_id": self.meta.incident_id, "connection_id": self.cid},
-            )
+        # Imported here: the app watch builds on this module's reader and rules.
+        from apibrake.release.app_watch import AppWatch
+
+        for what, watch in (
+            ("frozen users", self._watch),
+            ("blocked apps", AppWatch(self.deps, self.off_loop, self.meta, self.rows).watch),
+        ):
+            try:
+                await watch(open_client, readings)
+            except Exception:
+                logger.exception(
+                    f"{what} not checked",
+                    extra={"incident_id": self.meta.incident_id, "connection_id": self.cid},
+                )
 
     @property
     def cid(self) -> str:
@@ -200,52 +207,24 @@ class FreezeWatch:
             return
         alerted = await self.off_loop(deps.state.live_alert_claims, self.cid, now=now)
         due = [user for user in due if self._key(user) not in alerted]
-        if not due or _limit_spent(readings):
+        if not due or limit_spent(readings):
             return
-        refused = await self.off_loop(deps.refusals.unavailable, self.cid, now=now)
-        if _SOURCE in refused:
+        reader = EventReader(self.cid, self.off_loop, deps.refusals, now)
+        if await reader.refused_before():
             return
         client = await open_client()
         if client is None:
             return
-        records = await self._events(client, due, deps.refusals, now)
+        since = whole_second_after(min(user.counted_from for user in due))
+        records = await reader.read(
+            client, event_log_calls_since(since, [user.user_id for user in due])
+        )
         if records is None:
             return
         for user in due:
             calls = calls_after_freeze(records, user)
             if calls > 0:
                 await self._alert(user, calls, at_least=len(records) >= EVENTS_READ)
-
-    async def _events(
-        self,
-        client: SalesforceClient,
-        due: Sequence[FrozenUser],
-        refusals: SourceRefusals,
-        now: datetime,
-    ) -> list[dict[str, Any]] | None:
-        """The due users' events since the earliest freeze; None when the org would not
-        tell (remembered when it lacks the object)."""
-        since = _whole_second_after(min(user.counted_from for user in due))
-        try:
-            records: list[dict[str, Any]] = await client.query(
-                event_log_calls_since(since, [user.user_id for user in due])
-            )
-        except DailyLimitExhausted:
-            logger.info("frozen users not checked: daily limit", extra={"connection_id": self.cid})
-            return None
-        except PlatformError as error:
-            if not_available(error):
-                reason = f"not available to this connection ({error.code or error.status})"
-                await self.off_loop(
-                    refusals.remember_unavailable, self.cid, _SOURCE, reason, now=now
-                )
-            else:
-                logger.warning(
-                    "frozen users not checked",
-                    extra={"connection_id": self.cid, "error": str(error)},
-                )
-            return None
-        return records
 
     async def _alert(self, user: FrozenUser, calls: int, *, at_least: bool) -> None:
         """One alert per incident and user, however many runs (or invocations at once) see
@@ -286,9 +265,48 @@ class FreezeWatch:
         )
 
 
-def _limit_spent(readings: Sequence[UsageReading]) -> bool:
+def limit_spent(readings: Sequence[UsageReading]) -> bool:
     """The newest stored reading says the daily limit is spent: a query would be refused."""
     if not readings:
         return False
     latest = max(readings, key=lambda reading: reading.taken_at)
     return latest.limit > 0 and latest.used >= latest.limit
+
+
+class EventReader:
+    """ApiTotalUsageEventLog reads of the watches: an org that lacks the object (no Event
+    Monitoring licence, no permission) is remembered with attribution's refusals and not
+    asked again; the daily limit or another failure skips this run."""
+
+    def __init__(
+        self,
+        connection_id: str,
+        off_loop: Callable[..., Awaitable[Any]],
+        refusals: SourceRefusals,
+        now: datetime,
+    ) -> None:
+        self.cid, self.off_loop, self.refusals, self.now = connection_id, off_loop, refusals, now
+
+    async def refused_before(self) -> bool:
+        refused = await self.off_loop(self.refusals.unavailable, self.cid, now=self.now)
+        return _SOURCE in refused
+
+    async def read(self, client: SalesforceClient, soql: str) -> list[dict[str, Any]] | None:
+        """The query's records; None when the org would not tell."""
+        try:
+            records: list[dict[str, Any]] = await client.query(soql)
+        except DailyLimitExhausted:
+            logger.info("event log not read: daily limit", extra={"connection_id": self.cid})
+            return None
+        except PlatformError as error:
+            if not_available(error):
+                reason = f"not available to this connection ({error.code or error.status})"
+                await self.off_loop(
+                    self.refusals.remember_unavailable, self.cid, _SOURCE, reason, now=self.now
+                )
+            else:
+                logger.warning(
+                    "event log not read", extra={"connection_id": self.cid, "error": str(error)}
+                )
+            return None
+        return records

@@ -20,6 +20,7 @@ from apibrake.attribution import AttributionStore, Collected, CollectStatus, col
 from apibrake.http import transport
 from apibrake.models.connection import Connection, Platform
 from apibrake.platforms.connect import connect, load_connection_secret
+from apibrake.platforms.salesforce.entitlement import read_entitlement
 from apibrake.store.connections import ConnectionStore
 from apibrake.store.state import StateStore
 
@@ -89,9 +90,11 @@ class UsageFileCollector:
             platform_client = cast(
                 "SalesforceClient", connect(connection, secret, client, now=self._clock)
             )
-            return await collect_daily(
+            collected = await collect_daily(
                 cid, platform_client, self._memory, now=now, reserve_pct=connection.reserve_pct
             )
+            await self._read_entitlement(platform_client, cid, now)
+            return collected
         except Exception as error:  # one connection never stops the others
             logger.exception("usage file collection failed", extra={"connection_id": cid})
             return [
@@ -102,6 +105,15 @@ class UsageFileCollector:
                     note=type(error).__name__,
                 )
             ]
+
+    async def _read_entitlement(self, client: SalesforceClient, cid: str, now: datetime) -> None:
+        """Once a day: may this org run past 100 % (a paid org), and its 30-day figures
+        (one call). Never fails the collection."""
+        try:
+            entitlement = await read_entitlement(client, cid, now=now)
+            await asyncio.to_thread(self._state.entitlements().put, entitlement)
+        except Exception:
+            logger.exception("entitlement not read", extra={"connection_id": cid})
 
     def _in_reserve(self, connection: Connection, now: datetime) -> bool:
         readings = self._state.readings_since(connection.connection_id, now - _LAST_READING)

@@ -14,6 +14,8 @@ from apibrake.models.rehearsal import RehearsalRecord
 from apibrake.models.usage import ReadingSource, UsageReading
 from apibrake.store import table_keys
 from apibrake.store.cadence import CadenceStore
+from apibrake.store.debugging_calls import DebuggingCalls
+from apibrake.store.entitlements import Entitlements
 from apibrake.store.items import batch_write, from_item, is_conditional_failure, to_item
 
 _READING_FIELDS = "used, #limit, taken_at, #source, resets_at, stale"
@@ -35,6 +37,14 @@ class StateStore:
         self._dynamodb = dynamodb
         self._table = table_name
         self._reading_ttl = reading_ttl
+
+    def debugging_calls(self) -> DebuggingCalls:
+        """The break-glass channel's budget, kept in this table."""
+        return DebuggingCalls(self._dynamodb, self._table)
+
+    def entitlements(self) -> Entitlements:
+        """The connections' soft-limit readings, kept in this table."""
+        return Entitlements(self._dynamodb, self._table)
 
     # Readings -----------------------------------------------------------------------------
 

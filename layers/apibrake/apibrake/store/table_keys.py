@@ -18,6 +18,10 @@ the tests that read the table directly build and scan them with the same functio
 - released#<connection_id>    / <kind>:<name>         a driver of a burn released unchanged
                                                       (`include`): when, which incident (TTL
                                                       3 days: a new burn it drives escalates)
+- debugging#<connection_id>   / <ISO time>#<id>       one DebuggingHeader call the break-glass
+                                                      channel spent (TTL a day and an hour)
+- entitlement#<connection_id> / latest               the org's kind and 30-day API entitlement
+                                                      (read daily: may it run past 100 %?)
 - attribution#<connection_id> / daily#<YYYY-MM-DD>    a day's ApiTotalUsage summary (TTL)
 - attribution#<connection_id> / unavailable#<source>  a source the org refused (TTL)
 - attribution#<connection_id> / missed#<YYYY-MM-DD>   a day whose daily file was not
@@ -48,6 +52,17 @@ def reading_sk(taken_at: datetime, source: str) -> str:
 def reading_since(moment: datetime) -> str:
     """The lower bound of a `sk >= :since` query for the readings from `moment` on."""
     return moment.astimezone(UTC).isoformat()
+
+
+# Break-glass calls -------------------------------------------------------------------------
+
+
+def debugging_pk(connection_id: str) -> str:
+    return f"debugging#{connection_id}"
+
+
+def entitlement_pk(connection_id: str) -> str:
+    return f"entitlement#{connection_id}"
 
 
 # Alert claims -----------------------------------------------------------------------------

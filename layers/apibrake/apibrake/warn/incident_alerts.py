@@ -48,6 +48,7 @@ def human_must_act(
 
 
 FROZEN_STILL_SPENDING = "frozen_still_spending"  # the alert's kind (SNS attribute, event)
+APP_STILL_SPENDING = "app_still_spending"
 # Where a person ends what a freeze may leave alive (docs/runbook.md "After a user freeze").
 REVOKE_TOKENS = (
     "Revoke the user's OAuth tokens: Setup > Apps > Connected Apps > Connected Apps OAuth "
@@ -102,6 +103,54 @@ def frozen_still_spending(
         kind=FROZEN_STILL_SPENDING,
         incident_id=incident_id,
         next_steps=(REVOKE_TOKENS, END_ACCESS),
+    )
+
+
+def app_still_spending(
+    *,
+    connection_id: str,
+    platform: str,
+    incident_id: str,
+    app: str,
+    permission_set: str,
+    counted_from: datetime,
+    calls: int,
+    at_least: bool,
+    now: datetime,
+) -> Alert:
+    """A connected app the brake cut off from a permission set still makes API calls: its
+    tokens from before work on, or it reaches the org another way."""
+    spent = ("at least " if at_least else "") + counted(calls, "API call")
+    steps = (
+        f"Revoke the app's OAuth tokens: Setup > Connected Apps OAuth Usage > {app} > Revoke "
+        "(not reversible: its users authorize again)",
+        "Or freeze the user it runs as (allowlist `user:USERNAME` at tier 2) and pause the "
+        "integration at its source",
+    )
+    body = (
+        f"apibrake removed permission set {permission_set}'s access to connected app {app} "
+        f"(connection {connection_id}, incident {incident_id}), and the app is still "
+        f"spending the org's calls: {spent} counted against the daily limit since "
+        f"{when(counted_from)} (ApiTotalUsageEventLog, read {when(now)}).\n\n"
+        "Whether tokens issued before the removal keep working is not documented by "
+        "Salesforce (docs/platform-notes.md S10); for this app they did, or another "
+        "permission set or profile still grants it. apibrake never revokes anything: a "
+        "person must.\n\nWhat to do now:\n- " + "\n- ".join(steps) + "\n"
+        "This alert is sent once per incident and app.\n"
+    )
+    return Alert(
+        subject=f"[apibrake] CRITICAL {connection_id}: app {app[:40]} still spending",
+        body=body,
+        sms=(
+            f"apibrake {connection_id}: app {app} still spending ({spent} since "
+            f"{when(counted_from)}). Revoke its OAuth tokens."
+        ),
+        severity=Severity.CRITICAL,
+        connection_id=connection_id,
+        platform=platform,
+        kind=APP_STILL_SPENDING,
+        incident_id=incident_id,
+        next_steps=steps,
     )
 
 

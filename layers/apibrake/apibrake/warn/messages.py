@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from apibrake.models.allowlist import AllowlistEntry, AutomationKind
+from apibrake.models.allowlist import BREAK_GLASS_KINDS, AllowlistEntry, AutomationKind
 from apibrake.models.attribution import Suspects
 from apibrake.models.connection import AutoBrake, Connection, Platform
+from apibrake.models.entitlement import Entitlement
 from apibrake.warn import raise_request, wording
 from apibrake.warn.publisher import Alert
 from apibrake.warn.rules import AlertKind, DueAlert
@@ -79,6 +80,8 @@ class AlertContext:
     org_id: str | None = None
     limit_before: int | None = None
     rate_before_per_hour: float | None = None
+    # The org's kind and 30-day entitlement (read daily): past 100 %, in overage or not.
+    entitlement: Entitlement | None = None
 
 
 def compose(connection: Connection, due: DueAlert, context: AlertContext) -> Alert:
@@ -129,6 +132,10 @@ def _suspects(connection: Connection, due: DueAlert, context: AlertContext) -> S
 def _headline(connection: Connection, due: DueAlert, context: AlertContext) -> str:
     forecast = context.forecast
     percent = f"{forecast.percent:.0f}% " if forecast else ""
+    if due.kind is AlertKind.IN_OVERAGE:
+        return f"{percent}of daily API limit used: in overage, calls still served"
+    if due.kind is AlertKind.LIMIT_EXHAUSTED and context.auto_brake_triggered:
+        return "daily API limit exhausted, break-glass brake started"
     if due.kind is AlertKind.LIMIT_EXHAUSTED:
         return "daily API limit exhausted, brake by API impossible"
     if due.kind is AlertKind.OUTSIDE_REACH:
@@ -170,13 +177,26 @@ def _situation(
             "Until this is fixed the connection is not watched and will not be braked "
             "automatically. Check the connection item, its secret and the credentials."
         )
+    if due.kind is AlertKind.IN_OVERAGE:
+        return _in_overage(connection, context)
+    if due.kind is AlertKind.LIMIT_EXHAUSTED and context.auto_brake_triggered:
+        reason = f" ({context.error})" if context.error else ""
+        return (
+            f"The {platform} daily API limit is exhausted{reason}: its REST API refuses every "
+            f"call, {_until_recovery(connection, context.forecast)}. apibrake has started the "
+            "break-glass brake: the allowlisted scheduled Apex jobs, kill switches and user "
+            "freezes are braked through anonymous Apex over the SOAP API, which Salesforce "
+            "serves after the limit (see the incident report that follows). Flows cannot be "
+            "braked that way: a human must switch the others off in the UI now."
+            + _late_detection(connection, context)
+        )
     if due.kind is AlertKind.LIMIT_EXHAUSTED:
         reason = f" ({context.error})" if context.error else ""
         return (
             f"The {platform} daily API limit is exhausted{reason}. API-based braking is no "
             f"longer possible on {platform}: its API refuses every call, apibrake's included, "
             f"{_until_recovery(connection, context.forecast)}. A human must act in the "
-            f"{platform} UI now." + _late_detection(connection, context)
+            f"{platform} UI now." + _no_overage(context) + _late_detection(connection, context)
         )
     if due.kind is AlertKind.OUTSIDE_REACH:
         rate = context.rate_now_per_hour or 0.0
@@ -319,6 +339,9 @@ def _prediction(connection: Connection, forecast: Forecast) -> str:
 def _brake_scope(connection: Connection, due: DueAlert, context: AlertContext) -> str:
     entries = sorted(context.allowlist, key=lambda entry: (entry.tier, entry.automation))
     if due.kind is AlertKind.LIMIT_EXHAUSTED:
+        entries = _by_hand(connection, context)
+        if not entries and context.auto_brake_triggered:
+            return "The break-glass brake takes every allowlisted automation: nothing by hand."
         if not entries:
             return "No automations are allowlisted: find the busiest ones in the platform's UI."
         lines = ["Turn these allowlisted automations off by hand:"]
@@ -357,10 +380,7 @@ def _raise_request(
         rate_per_hour=context.rate_before_per_hour,
         org_id=context.org_id,
         suspects=suspects,
-        to_stop_by_hand=[
-            entry.automation
-            for entry in sorted(context.allowlist, key=lambda entry: (entry.tier, entry.automation))
-        ],
+        to_stop_by_hand=[entry.automation for entry in _by_hand(connection, context)],
     )
     return raise_request.compose(facts)
 
@@ -411,7 +431,7 @@ def _next_steps(
     """What to do now, in order, for channels that show steps apart (chat)."""
     cid = connection.connection_id
     if due.kind is AlertKind.LIMIT_EXHAUSTED:
-        entries = sorted(context.allowlist, key=lambda entry: (entry.tier, entry.automation))
+        entries = _by_hand(connection, context)
         if not entries:
             return ("Find the busiest automations in the platform's UI and turn them off.",)
         return tuple(
@@ -439,8 +459,13 @@ def _sms(
     usage = f" {forecast.percent:.0f}% ({forecast.used}/{forecast.limit})" if forecast else ""
     prefix = f"apibrake {due.severity.value.upper()} {connection.connection_id}:"
     if due.kind is AlertKind.LIMIT_EXHAUSTED:
-        names = ", ".join(entry.name for entry in context.allowlist)
-        text = f"{prefix} {platform} API limit exhausted. API brake impossible: turn off in UI"
+        names = ", ".join(entry.name for entry in _by_hand(connection, context))
+        started = context.auto_brake_triggered
+        text = f"{prefix} {platform} API limit exhausted. " + (
+            "Break-glass brake started; turn off in UI"
+            if started
+            else "API brake impossible: turn off in UI"
+        )
         text += f": {names}" if names else "."
         if context.previous_check and context.previous_check[1] < connection.effective_brake_at:
             text += " Detected too late: check more often."
@@ -500,3 +525,52 @@ def _duration(minutes: float) -> str:
 
 def _when(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _by_hand(connection: Connection, context: AlertContext) -> list[AllowlistEntry]:
+    """The allowlisted automations a person switches off after exhaustion, in tier order: all
+    of them, or, once the break-glass brake started, those it does not take (other kinds,
+    higher tiers: brake/break_glass.py)."""
+    entries = sorted(context.allowlist, key=lambda entry: (entry.tier, entry.automation))
+    if not context.auto_brake_triggered:
+        return entries
+    return [
+        entry
+        for entry in entries
+        if entry.kind not in BREAK_GLASS_KINDS or entry.tier > connection.auto_brake_tier
+    ]
+
+
+def _in_overage(connection: Connection, context: AlertContext) -> str:
+    """Past 100 %, still served: a paid org's soft limit (models/entitlement.py)."""
+    action = (
+        "apibrake has started the automatic brake (see the incident report that follows)."
+        if context.auto_brake_triggered
+        else "Brake now with the command below: calls are still served."
+    )
+    return (
+        "Usage is past the daily API limit and Salesforce still serves calls: paid orgs may "
+        'run past it "by a certain amount, if possible", up to a hard cap Salesforce does '
+        "not publish (docs/platform-notes.md S2). This org is in overage: braking by API "
+        f"still works now, and stops working at the cap. {action}" + _thirty_days(context)
+    )
+
+
+def _thirty_days(context: AlertContext) -> str:
+    entitlement = context.entitlement
+    if entitlement is None or entitlement.percent_30d is None:
+        return ""
+    return (
+        f" The 30-day API entitlement ({entitlement.setting or 'API requests'}) stands at "
+        f"{entitlement.percent_30d:.0f}% (read {_when(entitlement.read_at)})."
+    )
+
+
+def _no_overage(context: AlertContext) -> str:
+    reason = context.entitlement.no_overage_reason if context.entitlement else None
+    if reason is None:
+        return ""
+    return (
+        f" This org is {reason}: it has no overage (the soft limit is for paid orgs), so "
+        "Salesforce refuses calls from 100 %."
+    )

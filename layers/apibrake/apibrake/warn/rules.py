@@ -29,6 +29,8 @@ class AlertKind(StrEnum):
     THRESHOLD = "threshold"
     BRAKE_THRESHOLD = "brake_threshold"
     LIMIT_EXHAUSTED = "limit_exhausted"
+    # Past 100 % and still served: a paid Salesforce org's soft limit (models/entitlement.py)
+    IN_OVERAGE = "in_overage"
     OUTSIDE_REACH = "outside_reach"
     CONNECTION_ERROR = "connection_error"
 
@@ -52,10 +54,12 @@ def _pct(value: float) -> str:
 
 
 def usage_alerts(
-    connection: Connection, forecast: Forecast, *, horizon_minutes: float
+    connection: Connection, forecast: Forecast, *, horizon_minutes: float, in_overage: bool = False
 ) -> list[DueAlert]:
     """Every alert this forecast crosses, lowest first (the dispatcher claims them all and
-    publishes the highest, so a jump from 50 % to 95 % sends one message, not three)."""
+    publishes the highest, so a jump from 50 % to 95 % sends one message, not three).
+    `in_overage`: the reading is past 100 % and was served (a paid org's soft limit): its
+    own alert, so the refusal that may follow still gets the "exhausted" one."""
     percent = forecast.percent
     brake_at = connection.effective_brake_at
     due = [
@@ -66,7 +70,7 @@ def usage_alerts(
     if percent >= brake_at:
         due.append(brake_threshold_alert(brake_at))
     if percent >= FULL:
-        due.append(exhausted_alert())
+        due.append(overage_alert() if in_overage else exhausted_alert())
     minutes = forecast.minutes_to_brake
     if percent < brake_at and minutes is not None and minutes <= horizon_minutes:
         due.append(
@@ -94,6 +98,11 @@ def brake_threshold_alert(brake_at: float) -> DueAlert:
 def exhausted_alert() -> DueAlert:
     """100 % reached, or the platform already refuses calls: braking by API is over."""
     return DueAlert("limit:100", AlertKind.LIMIT_EXHAUSTED, Severity.CRITICAL, FULL)
+
+
+def overage_alert() -> DueAlert:
+    """Past 100 %, and the platform still serves calls (up to a hard cap it does not publish)."""
+    return DueAlert("overage:100", AlertKind.IN_OVERAGE, Severity.CRITICAL, FULL)
 
 
 def outside_reach_alert(

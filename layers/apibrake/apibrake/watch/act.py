@@ -29,6 +29,7 @@ from apibrake.watch.decide import (
     history_since,
     standing_down,
 )
+from apibrake.watch.overage import reading_entitlement
 from apibrake.watch.report import ConnectionCheck, fill_reading
 from apibrake.watch.shadow import brake_reason, start_shadow_brake
 from apibrake.watch.tools import RunTools
@@ -113,7 +114,15 @@ class ReadingActions:
         tools.state.put_readings(connection.connection_id, list(read.readings))
         since = history_since(now, tools.options.rate_window)
         history = tools.state.readings_since(connection.connection_id, since)
-        decision = decide(connection, read, history, now=now, settings=tools.decision_settings)
+        entitlement = reading_entitlement(tools.state, connection, read.reading.percent, now)
+        decision = decide(
+            connection,
+            read,
+            history,
+            now=now,
+            settings=tools.decision_settings,
+            entitlement=entitlement,
+        )
         fill_reading(row, decision.outlook, read)
         won = tools.alerts.claim(connection, decision.due, now=now, window_ends=read.window_ends)
         return Assessed(now, decision, won)
@@ -153,6 +162,7 @@ class ReadingActions:
             rate_now_per_hour=reach_rate,
             suspects=row.suspects,
             brake_ahead=decision.ahead,
+            entitlement=decision.entitlement,
         )
         row.alerts_sent = tools.alerts.send(connection, won, context)
         row.alerts_sent += self._send_notices(connection, decision.notices, now)
@@ -168,29 +178,8 @@ class ReadingActions:
         suspects: Suspects | None,
     ) -> bool:
         """The automatic brake, once per window: claimed, invoked, then confirmed."""
-        claims, invoker = self._tools.claims, self._tools.invoker
-        if invoker is None:
-            return False
-        cid = connection.connection_id
-        if not claims.claim_alert(cid, AUTO_BRAKE_KEY, now=now, window_ends=window_ends):
-            return False  # already started in this window, by this or a concurrent run
-        event = BrakeEvent(
-            action="brake",
-            connection_id=cid,
-            reason=brake_reason(connection, decision.outlook, decision.ahead),
-            requested_by=MONITOR_REQUESTER,
-            suspects=suspects,  # the brake report's "before": no platform call of its own
-            tier=connection.auto_brake_tier,
-        )
-        try:
-            invoker.invoke(event)
-        except Exception:
-            logger.exception("auto-brake invoke failed", extra={"connection_id": cid})
-            claims.release_alert_claim(cid, AUTO_BRAKE_KEY)
-            return False
-        claims.confirm_alert_claim(cid, AUTO_BRAKE_KEY)
-        logger.info("auto-brake started", extra={"connection_id": cid})
-        return True
+        reason = brake_reason(connection, decision.outlook, decision.ahead)
+        return start_auto_brake(self._tools, connection, reason, now, window_ends, suspects)
 
     def _in_the_tail(self, connection: Connection, now: datetime) -> bool:
         """Within brake_tail_minutes of the brake, consumers still sync the records changed
@@ -233,3 +222,38 @@ class ReadingActions:
             logger.exception("released drivers not read", extra={"connection_id": connection_id})
             return suspects
         return with_released_unchanged(suspects, released) if released else suspects
+
+
+def start_auto_brake(
+    tools: RunTools,
+    connection: Connection,
+    reason: str,
+    now: datetime,
+    window_ends: datetime,
+    suspects: Suspects | None,
+) -> bool:
+    """Invokes the automatic brake once per window (the AUTO_BRAKE_KEY claim): claimed,
+    invoked, then confirmed; the claim given back when the invoke fails."""
+    claims, invoker = tools.claims, tools.invoker
+    if not connection.brakes_automatically or invoker is None:
+        return False
+    cid = connection.connection_id
+    if not claims.claim_alert(cid, AUTO_BRAKE_KEY, now=now, window_ends=window_ends):
+        return False  # already started in this window, by this or a concurrent run
+    event = BrakeEvent(
+        action="brake",
+        connection_id=cid,
+        reason=reason,
+        requested_by=MONITOR_REQUESTER,
+        suspects=suspects,  # the brake report's "before": no platform call of its own
+        tier=connection.auto_brake_tier,
+    )
+    try:
+        invoker.invoke(event)
+    except Exception:
+        logger.exception("auto-brake invoke failed", extra={"connection_id": cid})
+        claims.release_alert_claim(cid, AUTO_BRAKE_KEY)
+        return False
+    claims.confirm_alert_claim(cid, AUTO_BRAKE_KEY)
+    logger.info("auto-brake started", extra={"connection_id": cid})
+    return True

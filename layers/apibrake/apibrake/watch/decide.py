@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from apibrake.models.cadence import Temperature
 from apibrake.models.connection import Connection, Platform
+from apibrake.models.entitlement import Entitlement
 from apibrake.models.usage import UsageReading
 from apibrake.warn.notices import Notice, connection_notices
 from apibrake.warn.rules import (
@@ -64,6 +65,7 @@ class Decision:
     shadow_brake: bool  # ask for the shadow brake's plan (claimed once per window)
     if_not_braked: IfNotBraked | None  # what to check when `brake` claims nothing
     notices: tuple[Notice, ...]  # set-up notices, each claimed once per its period
+    entitlement: Entitlement | None = None  # a Salesforce reading at 100 % or past it
 
 
 def history_since(now: datetime, rate_window: timedelta) -> datetime:
@@ -79,7 +81,10 @@ def decide(
     *,
     now: datetime,
     settings: DecisionSettings,
+    entitlement: Entitlement | None = None,
 ) -> Decision:
+    """`entitlement`: the org's soft limit, given for a Salesforce reading at 100 % or past
+    it (watch/overage.py): served past 100 %, it is in overage unless the org has none."""
     outlook = forecast(
         read.reading,
         history,
@@ -93,7 +98,12 @@ def decide(
     heat = cadence.temperature(
         connection, outlook, rate_now_per_hour=rate_now, horizon_minutes=settings.horizon_minutes
     )
-    due = usage_alerts(connection, outlook, horizon_minutes=settings.horizon_minutes)
+    due = usage_alerts(
+        connection,
+        outlook,
+        horizon_minutes=settings.horizon_minutes,
+        in_overage=entitlement is not None and entitlement.no_overage_reason is None,
+    )
     ahead = None
     if not _threshold_due(due):
         ahead = _brake_ahead(connection, same_source, heat, now, read, rate_now, settings)
@@ -121,6 +131,7 @@ def decide(
         notices=tuple(
             connection_notices(connection, gap=read.gap, api_versions=read.api_versions, now=now)
         ),
+        entitlement=entitlement,
     )
 
 

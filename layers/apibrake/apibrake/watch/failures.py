@@ -17,7 +17,9 @@ from apibrake.models.reports import ConnectionFailure
 from apibrake.models.usage import UsageReading
 from apibrake.warn.publisher import Alert, Severity
 from apibrake.warn.rules import AlertKind, connection_error_alert, exhausted_alert
+from apibrake.watch.act import start_auto_brake
 from apibrake.watch.forecast import DEFAULT_RATE_WINDOW, burn_rate_per_hour
+from apibrake.watch.overage import glass_can_brake, stored_entitlement
 from apibrake.watch.report import ConnectionCheck
 from apibrake.watch.tools import RunTools, alert_window_ends
 
@@ -52,6 +54,11 @@ class FailureActions:
         won = tools.alerts.claim(connection, [exhausted_alert()], now=now, window_ends=ends)
         if won and connection.platform is Platform.SALESFORCE:
             row.suspects = self._collected_suspects(connection, now)
+        if glass_can_brake(tools.allowlist, connection):
+            reason = f"daily API limit exhausted ({error.message}): break-glass brake"
+            row.auto_brake_triggered = start_auto_brake(
+                tools, connection, reason, now, ends, row.suspects
+            )
         history = (
             tools.state.readings_since(connection.connection_id, now - PREVIOUS_CHECK_LOOKBACK)
             if won
@@ -59,10 +66,11 @@ class FailureActions:
         )
         limit, rate = usage_before_exhaustion(connection, history, now)
         context = replace(
-            tools.context(None, error.message, False),
+            tools.context(None, error.message, row.auto_brake_triggered),
             previous_check=previous_check(history, now),
             suspects=row.suspects,
             org_id=org_id,
+            entitlement=stored_entitlement(tools.state, connection) if won else None,
             limit_before=limit,
             rate_before_per_hour=rate,
         )

@@ -11,6 +11,7 @@ from apibrake.models.cadence import CadenceState
 from apibrake.models.connection import Connection
 from apibrake.models.reports import ConnectionFailure
 from apibrake.models.usage import UsageReading
+from apibrake.store.entitlements import Entitlements
 from apibrake.warn.claims import ClaimStore
 from apibrake.watch.report import ConnectionCheck
 
@@ -33,6 +34,8 @@ class ReadingStore(ClaimStore, Protocol):
     def put_cadence_states(self, states: list[CadenceState], *, now: datetime) -> None: ...
 
     def released_unchanged(self, connection_id: str, *, now: datetime) -> dict[str, datetime]: ...
+
+    def entitlements(self) -> Entitlements: ...
 
 
 class AllowlistSource(Protocol):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from apibrake.incident.adapters.app import AppAdapter
 from apibrake.incident.adapters.base import Adapter
 from apibrake.incident.adapters.flow import FlowAdapter
 from apibrake.incident.adapters.scheduled_apex import ScheduledApexAdapter
@@ -26,6 +27,7 @@ ADAPTERS: dict[AutomationKind, Adapter[Any]] = {
         ScheduledApexAdapter(),
         SettingAdapter(),
         UserAdapter(),
+        AppAdapter(),
         WorkflowAdapter(),
     )
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from xml.etree import ElementTree
 
 import httpx
 
@@ -27,10 +28,22 @@ from apibrake.platforms.salesforce.models import parse_error_items
 
 SALESFORCE = Platform.SALESFORCE.value
 REQUEST_LIMIT_EXCEEDED = "REQUEST_LIMIT_EXCEEDED"
+# The org's 1,000 DebuggingHeader calls a day are spent ("This org has reached its daily
+# usage limit of apex log headers"; its fault code is not documented: known by its words).
+DEBUGGING_ALLOCATION_WORDS = "apex log headers"
+DEBUGGING_ALLOCATION_SPENT = "DEBUGGING_HEADER_LIMIT"
+_SOAP_ENVELOPE = "http://schemas.xmlsoap.org/soap/envelope/"
+
+
+class DebuggingAllocationSpent(DailyLimitExhausted):
+    """The break-glass channel is refused too: the org's DebuggingHeader calls are spent."""
 
 
 def classify_salesforce_error(response: httpx.Response, kind: CallKind) -> PlatformError:
     status = response.status_code
+    soap = soap_fault(response.content)
+    if soap is not None:
+        return _soap_error(*soap, status=status)
     code, message = _code_and_message(response)
     if status >= 500:
         return PlatformUnavailable(SALESFORCE, message, status=status, code=code)
@@ -58,6 +71,38 @@ def _limit_error(message: str, status: int) -> PlatformError:
     if message.lstrip().lower().startswith("concurrent"):
         return RateLimited(SALESFORCE, message, status=status, code=REQUEST_LIMIT_EXCEEDED)
     return DailyLimitExhausted(SALESFORCE, message, status=status, code=REQUEST_LIMIT_EXCEEDED)
+
+
+def soap_fault(content: bytes) -> tuple[str, str] | None:
+    """(faultcode without its prefix, faultstring) of a SOAP fault (the Apex SOAP API answers
+    errors so, with HTTP 500); None for any other body."""
+    if not content.lstrip().startswith(b"<"):
+        return None
+    try:
+        root = ElementTree.fromstring(content)  # noqa: S314 - our own org's answer
+    except ElementTree.ParseError:
+        return None
+    found = root.find(f".//{{{_SOAP_ENVELOPE}}}Fault")
+    if found is None:
+        return None
+    code = (found.findtext("faultcode") or "").rpartition(":")[2]
+    return code, found.findtext("faultstring") or code
+
+
+def _soap_error(code: str, message: str, *, status: int) -> PlatformError:
+    if DEBUGGING_ALLOCATION_WORDS in message.lower():
+        return DebuggingAllocationSpent(
+            SALESFORCE, message, status=status, code=DEBUGGING_ALLOCATION_SPENT
+        )
+    if code == REQUEST_LIMIT_EXCEEDED:
+        return _limit_error(message, status)
+    if code == "INVALID_SESSION_ID":
+        return AuthenticationFailed(SALESFORCE, message, status=401, code=code)
+    if code in ("INSUFFICIENT_ACCESS", "API_DISABLED_FOR_ORG"):
+        return PermissionDenied(SALESFORCE, message, status=status, code=code)
+    if code in ("SERVER_UNAVAILABLE", "UNKNOWN_EXCEPTION"):
+        return PlatformUnavailable(SALESFORCE, message, status=status, code=code)
+    return RequestRejected(SALESFORCE, message, status=status, code=code)
 
 
 def _code_and_message(response: httpx.Response) -> tuple[str | None, str]:

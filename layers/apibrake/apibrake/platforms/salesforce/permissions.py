@@ -53,7 +53,9 @@ MANAGE_FLOWS = Permission(
 AUTHOR_APEX = Permission(
     "AuthorApex",
     "Author Apex",
-    "executeAnonymous: System.abortJob and System.schedule of scheduled Apex jobs",
+    "executeAnonymous: System.abortJob and System.schedule of scheduled Apex jobs; and the "
+    "break-glass brake's Apex block over SOAP once REST is refused for the daily limit "
+    "(jobs, kill switches, freezes: each also needs its kind's own permission)",
     write=True,
 )
 MODIFY_METADATA = Permission(
@@ -77,6 +79,13 @@ MANAGE_USERS = Permission(
     "query and PATCH of UserLogin.IsFrozen: freezing and unfreezing allowlisted users "
     "(grant it only when a user is allowlisted: it can freeze anyone); the UserLogin read "
     "needs it too, so the probe proves it",
+)
+MANAGE_PERMISSION_SETS = Permission(
+    "ManageProfilesPermissionsets",
+    "Manage Profiles and Permission Sets",
+    "DELETE and POST of SetupEntityAccess: removing a permission set's access to an "
+    "allowlisted connected app (`app` entries) and giving it back",
+    write=True,
 )
 MONITOR_LOGIN_HISTORY = Permission(
     "MonitorLoginHistory",
@@ -144,8 +153,34 @@ FREEZE_USERS_SET = PermissionSet(
     (AutomationKind.USER,),
     (MANAGE_USERS,),
 )
+APPS_SET = PermissionSet(
+    "apibrake_Brake_Apps",
+    "apibrake Brake Apps",
+    "remove and give back a permission set's access to allowlisted connected apps",
+    (AutomationKind.APP,),
+    (VIEW_SETUP, MANAGE_PERMISSION_SETS),
+)
+# The break-glass channel (brake/break_glass.py): anonymous Apex over SOAP once the limit
+# is spent. Assigned beside the sets of the kinds it brakes (settings, users), whose
+# permissions the Apex block also needs (anonymous Apex runs as the user).
+BREAK_GLASS_SET = PermissionSet(
+    "apibrake_Break_Glass",
+    "apibrake Break Glass",
+    "brake scheduled Apex, kill switches and freezes after the daily limit is spent "
+    "(Author Apex: runs any Apex it sends)",
+    (),
+    (AUTHOR_APEX, MODIFY_METADATA),
+)
 # Least first: the watch is the base every install assigns; the brakes follow by risk.
-PERMISSION_SETS = (WATCH_SET, FLOWS_SET, SCHEDULED_APEX_SET, SETTINGS_SET, FREEZE_USERS_SET)
+PERMISSION_SETS = (
+    WATCH_SET,
+    FLOWS_SET,
+    SCHEDULED_APEX_SET,
+    SETTINGS_SET,
+    FREEZE_USERS_SET,
+    APPS_SET,
+    BREAK_GLASS_SET,
+)
 
 
 def permission_set_for(permission: Permission) -> PermissionSet:

@@ -1,0 +1,67 @@
+"""The soft limit over the wire: a paid org past 100 % whose calls are still served is "in
+overage" (braking by API still works) until the platform refuses, and the alerts say which;
+a Developer Edition org is told it has none (docs/platform-notes.md S2, S11)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from drill.stack import LocalStack
+from sandbox.salesforce import SalesforceSettings
+from tests.integration.brake_support import statuses
+
+FLOW = "Account_Rollup_Hourly"
+
+
+def _org(stack_factory: Callable[..., LocalStack], **settings: object) -> LocalStack:
+    stack = stack_factory(salesforce=SalesforceSettings(**settings))  # type: ignore[arg-type]
+    stack.sandbox.salesforce.add_flow(FLOW)
+    stack.add_salesforce()
+    stack.allow("sf-prod", f"flow:{FLOW}")
+    stack.collect_usage_files()  # the daily collection reads the org's kind and entitlement
+    return stack
+
+
+def _kinds(stack: LocalStack) -> list[str]:
+    return [alert.attributes["kind"] for alert in stack.alerts()]
+
+
+def test_a_paid_org_past_its_limit_is_in_overage_until_refused(
+    stack_factory: Callable[..., LocalStack],
+) -> None:
+    # Given a paid org that Salesforce lets run 10 % past its limit, read at 100 %
+    stack = _org(stack_factory, overage_pct=10.0)
+    sf = stack.sandbox.salesforce
+    used, limit = sf.usage()
+    sf.add_usage(limit - used + 500)
+    # When the monitor checks it
+    stack.check()
+    # Then the critical alert says "in overage", calls still served, and the brake ran by API
+    alerts = stack.alerts()
+    (overage,) = [a for a in alerts if a.attributes["kind"] == "in_overage"]
+    assert "in overage, calls still served" in (overage.subject or "")
+    assert "braking by API still works now" in overage.body
+    assert "30-day API entitlement" in overage.body
+    (report,) = stack.run_auto_brakes()
+    assert statuses(report) == {FLOW: "braked"}
+    # When the platform then refuses (the hard cap)
+    used, _ = sf.usage()
+    sf.add_usage(sf.hard_cap() - used + 1)
+    stack.check()
+    # Then the "exhausted" alert still goes out: the alerts said which
+    assert "limit_exhausted" in _kinds(stack)
+
+
+def test_a_developer_edition_org_is_told_it_has_no_overage(
+    stack_factory: Callable[..., LocalStack],
+) -> None:
+    # Given a Developer Edition org at its limit (refused at 100 %)
+    stack = _org(stack_factory, org_type="Developer Edition")
+    sf = stack.sandbox.salesforce
+    used, limit = sf.usage()
+    sf.add_usage(limit - used)
+    # When the monitor checks it
+    stack.check()
+    # Then the exhausted alert says it has no overage
+    (exhausted,) = [a for a in stack.alerts() if a.attributes["kind"] == "limit_exhausted"]
+    assert "Developer Edition org: it has no overage" in exhausted.body

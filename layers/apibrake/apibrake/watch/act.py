@@ -31,7 +31,7 @@ from apibrake.watch.decide import (
 )
 from apibrake.watch.overage import reading_entitlement
 from apibrake.watch.report import ConnectionCheck, fill_reading
-from apibrake.watch.shadow import brake_reason, start_shadow_brake
+from apibrake.watch.shadow import SHADOW_BRAKE_KEY, brake_reason, start_shadow_brake
 from apibrake.watch.tools import RunTools
 from apibrake.watch.usage import UsageRead
 
@@ -68,7 +68,7 @@ class ReadingActions:
     ) -> ConnectionCheck | SuspectsWanted:
         """Stores, decides and claims; acts at once unless suspects are to be gathered."""
         assessed = self._assess(connection, row, read)
-        check_drivers = for_the_tail_alone(connection, assessed.decision)
+        check_drivers = self._brakes_for_the_tail_alone(connection, assessed)
         entries = None
         if self._tools.attribution is not None and wants_suspects(assessed.won):
             # None when unreadable: attribution is a bonus, the alert goes out without it
@@ -96,6 +96,19 @@ class ReadingActions:
             suspects = self._burning_again(connection.connection_id, suspects)
         row.suspects = suspects
         return self._act(connection, row, read, assessed)
+
+    def _brakes_for_the_tail_alone(self, connection: Connection, assessed: Assessed) -> bool:
+        """A brake ahead for the tail alone that would really start now: its alert claim
+        won, or (in shadow) the shadow brake not yet asked for in this window. A brake
+        started earlier in the window spends no call on the drivers check."""
+        decision = assessed.decision
+        if not for_the_tail_alone(connection, decision):
+            return False
+        if any(a.kind is AlertKind.BRAKE_THRESHOLD for a in assessed.won):
+            return True
+        if not decision.shadow_brake:
+            return False
+        return self._tools.state.claimed_at(connection.connection_id, SHADOW_BRAKE_KEY) is None
 
     def _stand_down(self, connection: Connection, assessed: Assessed) -> Assessed:
         braking = [a for a in assessed.won if a.kind is AlertKind.BRAKE_THRESHOLD]

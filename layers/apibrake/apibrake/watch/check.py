@@ -137,7 +137,14 @@ class Checker:
         # A Salesforce connection's client (for_the_tail_alone checked): never imported
         # here, the platform modules load on first use.
         client = cast("SalesforceClient", platform_client)
-        found = await read_drivers_now(client, connection.protected, assessed.now)
+        try:
+            found = await read_drivers_now(client, connection.protected, assessed.now)
+        except Exception:  # a surprise in the answer: the brake stands, the alerts go out
+            logger.exception(
+                "drivers check failed: the brake stands",
+                extra={"connection_id": connection.connection_id},
+            )
+            return False
         return found is not None and found.stopped(ahead.rate_per_hour)
 
     async def _suspects(

@@ -54,11 +54,7 @@ class FailureActions:
         won = tools.alerts.claim(connection, [exhausted_alert()], now=now, window_ends=ends)
         if won and connection.platform is Platform.SALESFORCE:
             row.suspects = self._collected_suspects(connection, now)
-        if glass_can_brake(tools.allowlist, connection):
-            reason = f"daily API limit exhausted ({error.message}): break-glass brake"
-            row.auto_brake_triggered = start_auto_brake(
-                tools, connection, reason, now, ends, row.suspects
-            )
+        row.auto_brake_triggered = self._break_glass(connection, error, now, ends, row.suspects)
         history = (
             tools.state.readings_since(connection.connection_id, now - PREVIOUS_CHECK_LOOKBACK)
             if won
@@ -76,6 +72,28 @@ class FailureActions:
         )
         row.alerts_sent = tools.alerts.send(connection, won, context)
         return row
+
+    def _break_glass(
+        self,
+        connection: Connection,
+        error: DailyLimitExhausted,
+        now: datetime,
+        ends: datetime,
+        suspects: Suspects | None,
+    ) -> bool:
+        """The break-glass brake, where the allowlist holds a kind Apex can change: a bonus
+        to the exhausted alert, whose claim is already held, so any failure here is logged
+        and the alert still goes out."""
+        try:
+            if not glass_can_brake(self._tools.allowlist, connection):
+                return False
+            reason = f"daily API limit exhausted ({error.message}): break-glass brake"
+            return start_auto_brake(self._tools, connection, reason, now, ends, suspects)
+        except Exception:
+            logger.exception(
+                "break-glass brake not started", extra={"connection_id": connection.connection_id}
+            )
+            return False
 
     def failed(
         self, connection: Connection, row: ConnectionCheck, message: str, error_type: str

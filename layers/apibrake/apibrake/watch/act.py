@@ -84,7 +84,6 @@ class ReadingActions:
         read: UsageRead,
         assessed: Assessed,
         suspects: Suspects | None,
-        *,
         drivers_stopped: bool = False,
     ) -> ConnectionCheck:
         """After the suspects were gathered: brakes if due, sends the alerts won. A brake

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 import httpx
@@ -113,12 +112,7 @@ class Checker:
                 suspects = await self._suspects(connection, platform_client, read, done.entries)
             count_calls(row, platform_client)  # what the sources cost counts too
             return await self.threads.call(
-                partial(actions.finish, drivers_stopped=stopped),
-                connection,
-                row,
-                read,
-                done.assessed,
-                suspects,
+                actions.finish, connection, row, read, done.assessed, suspects, stopped
             )
         except Exception as error:
             logger.exception(

@@ -12,6 +12,7 @@ from apibrake.incident.records import IncidentMeta, JournalRow
 from apibrake.models.allowlist import AutomationKind
 from apibrake.models.connection import Platform
 from apibrake.store.debugging_calls import DebuggingCalls
+from apibrake.warn.rules import brake_threshold_alert
 from drill.stack import LocalStack
 from sandbox.faults import Fault, FaultKind
 from sandbox.salesforce.connector import records_costing
@@ -191,6 +192,9 @@ def test_the_monitor_starts_the_break_glass_brake_when_the_limit_is_spent(
     # And a second check in the same window starts nothing more
     stack.check()
     assert stack.run_auto_brakes() == []
+    # And once the org is served again in this window, "brake threshold reached" is not
+    # news: the exhausted alert said the brake started
+    assert stack.state.claimed_at("sf-prod", brake_threshold_alert(90.0).key) is not None
 
 
 def test_a_lost_answer_whose_settling_read_fails_goes_to_a_person(stack: LocalStack) -> None:

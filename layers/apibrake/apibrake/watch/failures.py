@@ -16,7 +16,12 @@ from apibrake.models.connection import Connection, Platform
 from apibrake.models.reports import ConnectionFailure
 from apibrake.models.usage import UsageReading
 from apibrake.warn.publisher import Alert, Severity
-from apibrake.warn.rules import AlertKind, connection_error_alert, exhausted_alert
+from apibrake.warn.rules import (
+    AlertKind,
+    brake_threshold_alert,
+    connection_error_alert,
+    exhausted_alert,
+)
 from apibrake.watch.act import start_auto_brake
 from apibrake.watch.forecast import DEFAULT_RATE_WINDOW, burn_rate_per_hour
 from apibrake.watch.overage import glass_can_brake, stored_entitlement
@@ -88,7 +93,15 @@ class FailureActions:
             if not glass_can_brake(self._tools.allowlist, connection):
                 return False
             reason = f"daily API limit exhausted ({error.message}): break-glass brake"
-            return start_auto_brake(self._tools, connection, reason, now, ends, suspects)
+            started = start_auto_brake(self._tools, connection, reason, now, ends, suspects)
+            if started:
+                # The exhausted alert says the brake started: once the org is served again
+                # in this window, "brake threshold reached" would be news of nothing.
+                key = brake_threshold_alert(connection.effective_brake_at).key
+                claims = self._tools.claims
+                if claims.claim_alert(connection.connection_id, key, now=now, window_ends=ends):
+                    claims.confirm_alert_claim(connection.connection_id, key)
+            return started
         except Exception:
             logger.exception(
                 "break-glass brake not started", extra={"connection_id": connection.connection_id}

@@ -294,6 +294,40 @@ def trigger_runaway(sandbox: Sandbox) -> None:
     _backdate(sandbox, 70_000 / 20, 20, same_spenders=False)  # the trigger runs away today
 
 
+# Yesterday's morning batch window, 18 to 24 hours ago: the first calls to age out of an
+# exhausted org's rolling 24 hours (from an hour after the start, one batch hour an hour).
+NIGHT_BATCH_CALLS = 62_500
+NIGHT_BATCH_HOURS = range(18, 24)
+
+
+def exhausted_at_night(sandbox: Sandbox) -> None:
+    """Scenario 15's trigger runaway an hour on, at night: it has used the org's last calls
+    (101 %) and keeps re-firing, its changes waiting for the connector while the org
+    refuses. Yesterday's morning batch ages out first (`NIGHT_BATCH_HOURS`); without a
+    brake the connector's catch-up eats what ages out, and the org stays refused."""
+    sf = sandbox.salesforce
+    sf.switches.add_setting(
+        "Trigger_Switches__c", {"Disable_Rollups__c": False, "Disable_Integrations__c": False}
+    )
+    sf.switches.add_trigger(
+        "OpportunityRollupTrigger", records_per_hour=records_costing(30_000), switch=TRIGGER_SWITCH
+    )
+    sf.set_background_rate(500)
+    now = sandbox.clock.now()
+    for hours_ago in NIGHT_BATCH_HOURS:
+        sf.add_usage(
+            NIGHT_BATCH_CALLS // len(NIGHT_BATCH_HOURS), at=now - timedelta(hours=hours_ago)
+        )
+    quiet_hours = range(2, min(NIGHT_BATCH_HOURS))
+    for hours_ago in quiet_hours:  # the background traffic of the evening
+        sf.add_usage(500, at=now - timedelta(hours=hours_ago))
+    # The rest, the trigger's last hour before the limit ran out (today: no file names the
+    # connector's calls yet).
+    batch = NIGHT_BATCH_CALLS // len(NIGHT_BATCH_HOURS) * len(NIGHT_BATCH_HOURS)
+    last_hour = 101_000 - batch - 500 * len(quiet_hours)
+    sf.add_usage(last_hour, at=now - timedelta(minutes=30))
+
+
 def late_detection(sandbox: Sandbox) -> None:
     """A quiet org at 60 %; a mass-update flow exists but is not running yet."""
     sf = sandbox.salesforce
@@ -387,6 +421,7 @@ SCENARIOS.update(
         "noisy-neighbour": noisy_neighbour,
         "late-detection": late_detection,
         "trigger-runaway": trigger_runaway,
+        "exhausted-at-night": exhausted_at_night,
         "repeat-runaway": repeat_runaway,
     }
 )

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from apibrake.models.words import counted
+from drill.score.measures import NextWindow
 from drill.score.scenarios import BY_KEY, SCORE_SCENARIOS
 from drill.score.scorer import ScenarioScore
 from drill.score.suite import run_suite
@@ -17,7 +18,8 @@ from drill.score.table import as_json, markdown, text_table
 
 def passed(scores: Sequence[ScenarioScore]) -> bool:
     """Containable runaways contained and released exactly, unwinnable ones alerted
-    clearly, no false brake where none was due."""
+    clearly, the next window protected where a break-glass brake can protect it, no false
+    brake where none was due."""
     for score in scores:
         if not score.brake_expected:
             ok = score.false_brakes == 0 and score.peak_percent < 100
@@ -30,6 +32,10 @@ def passed(scores: Sequence[ScenarioScore]) -> bool:
             )
         else:
             ok = bool(score.critical_text_ok)
+        if score.protects_next_window:
+            # Issue 23: served again after the exhaustion, and never refused again; the
+            # break-glass brake released exactly once the window recovered.
+            ok = ok and score.next_window_protected == NextWindow.YES and bool(score.release_exact)
         if not ok:
             return False
     return True

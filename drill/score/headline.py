@@ -1,7 +1,8 @@
 """The score's headline and its targets (issue 13): every containable runaway contained
 with under 0.5 % of the daily limit burned past brake_at, zero false brakes, and at most
 100 watch calls per calm day per connection; and (issue 20) at most 1 % of the daily
-limit burned after the brake (the tail) in the seed's case."""
+limit burned after the brake (the tail) in the seed's case. Issue 23 counts the runaways
+whose next window was protected once an exhausted org was served again."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from drill.score.measures import NextWindow
 from drill.score.scorer import ScenarioScore
 
 MAX_PERCENT_PAST_BRAKE_AT = 0.5
@@ -36,6 +38,9 @@ class Headline:
     unwinnable: int
     seed_tail_percent: float | None = None  # None: the seed's case did not run
     worst_tail_percent: float | None = None  # over the containable runaways
+    # Issue 23: runaways served again after an exhaustion, and those never refused again.
+    next_window_protected: int = 0
+    served_again: int = 0
 
     @classmethod
     def of(cls, scores: Sequence[ScenarioScore]) -> Headline:
@@ -49,6 +54,11 @@ class Headline:
         ]
         calm = [s.watch_calls_per_day for s in scores if s.calm_day]
         tails = [s.tail_percent for s in runaways if s.tail_percent is not None]
+        served = [
+            s.next_window_protected
+            for s in scores
+            if s.brake_expected and s.next_window_protected in (NextWindow.YES, NextWindow.NO)
+        ]
         seed = [s.tail_percent for s in scores if s.key == SEED_KEY and s.tail_percent is not None]
         return cls(
             contained=sum(s.contained for s in runaways),
@@ -60,6 +70,8 @@ class Headline:
             unwinnable=len(unwinnable),
             seed_tail_percent=max(seed, default=None),
             worst_tail_percent=max(tails, default=None),
+            next_window_protected=served.count(NextWindow.YES),
+            served_again=len(served),
         )
 
     def targets(self) -> list[Target]:
@@ -106,7 +118,9 @@ class Headline:
             f"watch calls per calm day {'-' if calm is None else f'{calm:.0f}'}; "
             "worst tail after the brake "
             f"{'-' if tail is None else f'{tail:.2f} % of the daily limit'}; "
-            f"unwinnable scenarios alerted clearly {self.unwinnable_alerted} / {self.unwinnable}"
+            f"unwinnable scenarios alerted clearly {self.unwinnable_alerted} / {self.unwinnable}; "
+            "next window protected after an exhaustion "
+            f"{self.next_window_protected} / {self.served_again}"
         )
 
     def targets_text(self) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from drill.score.recorder import Recorded
 
@@ -117,3 +118,34 @@ def minutes_to_first_alert(checks: Iterable[Recorded], burn_start: datetime) -> 
         ):
             return (record.at - burn_start).total_seconds() / 60
     return None
+
+
+class NextWindow(StrEnum):
+    """Once an exhausted org is served again, does usage stay under 100 % for the rest of
+    the run?"""
+
+    YES = "yes"
+    NO = "no"  # refused again
+    STILL_REFUSED = "still refused"  # exhausted, and not served again before the run ended
+    NOT_APPLICABLE = "n/a"  # never exhausted
+
+
+def next_window(trace: Trace) -> NextWindow:
+    """The worst connection's: after the first sample under 100 % that follows the first at
+    or over it, does any sample reach 100 % again?"""
+    verdicts = {_next_window(rows) for rows in trace.samples.values()}
+    for worst_first in (NextWindow.NO, NextWindow.STILL_REFUSED, NextWindow.YES):
+        if worst_first in verdicts:
+            return worst_first
+    return NextWindow.NOT_APPLICABLE
+
+
+def _next_window(rows: Sequence[tuple[datetime, int, int]]) -> NextWindow:
+    full = [used >= limit for _, used, limit in rows]
+    if True not in full:
+        return NextWindow.NOT_APPLICABLE
+    exhausted = full.index(True)
+    if False not in full[exhausted:]:
+        return NextWindow.STILL_REFUSED
+    served = full.index(False, exhausted)
+    return NextWindow.NO if True in full[served:] else NextWindow.YES

@@ -91,6 +91,9 @@ class ScoreScenario:
     burn_starts: timedelta | None = timedelta(0)
     culprits: tuple[Culprit, ...] = ()  # who really burns the calls (attribution column)
     calm_day: bool = False  # its watch calls per day are the headline's "per calm day"
+    # True: apibrake must keep the org under 100 % once it is served again after an
+    # exhaustion (issue 23: the break-glass brake protects the next window).
+    protects_next_window: bool = False
 
     @property
     def interval(self) -> timedelta:
@@ -239,8 +242,10 @@ SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
         5,
         "already-over",
         "Already over (101 %)",
-        "The limit was used up before the first check: nothing can be braked by API. The "
-        "alert says so at once and names what to switch off by hand.",
+        "The limit was used up before the first check, and only a flow is allowlisted: "
+        "REST is refused, and Apex cannot deactivate a flow, so not even the break-glass "
+        "channel can brake it. The alert says so at once and names what to switch off by "
+        "hand (22 is the same night with a kill switch the break-glass brake can set).",
         _salesforce("already-over", states.already_over, "flow:Account_Rollup_Hourly"),
         hours=0.5,
         containable=False,
@@ -580,6 +585,51 @@ SCORE_SCENARIOS += (
         hooks=OwnerReleasesHeldUnchanged,
         culprits=_REPEAT_CULPRITS,
         critical_says=("unchanged, burning again",),
+    ),
+)
+
+# Issue 23: the break-glass channel. Three in the morning (New York): the window recovers
+# as yesterday's morning batch ages out, one to six hours in, and the release follows.
+_NIGHT = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+SCORE_SCENARIOS += (
+    ScoreScenario(
+        22,
+        "exhausted-at-night",
+        "Exhausted at night, the runaway still running at the reset",
+        "Scenario 15's trigger runaway an hour on, at night: it has used the org's last "
+        "calls (101 %) and keeps re-firing. REST is refused, so no brake lands before the "
+        "refusal; the monitor starts the break-glass brake, which sets the trigger's kill "
+        "switch through SOAP `executeAnonymous` (`DebuggingHeader` calls are served past "
+        "the limit). Salesforce's window is a rolling 24 hours: as yesterday's calls age out "
+        "the org is served again, the connector syncs only the minute of changes made "
+        "before the brake, and usage stays under 100 % (next window protected); the switch "
+        "goes back through REST once under release_below. Without apibrake the trigger's "
+        "changes pile up while the org refuses, and the connector's catch-up eats every "
+        "call that ages out: refused into the next window.",
+        _salesforce(
+            "exhausted-at-night", states.exhausted_at_night, f"setting:{states.TRIGGER_SWITCH}"
+        ),
+        # Served again an hour in, under release_below (50 %) six hours in, then an hour
+        # with the switch back on.
+        hours=7,
+        start=_NIGHT,
+        containable=False,  # refused before the first check: no brake can land before it
+        protects_next_window=True,
+        hooks=lambda: OwnerFixesOnceBraked(_trigger_stops_refiring),
+        critical_says=("exhausted", "break-glass brake started"),
+        culprits=(
+            Culprit(
+                "sf-prod",
+                CONNECTOR,
+                drivers=("OpportunityRollupTrigger", f"setting:{states.TRIGGER_SWITCH}"),
+                records=("Opportunity",),
+                # Its first critical alert comes while the org refuses every REST query:
+                # no source of either can be read then.
+                knowable=False,
+                drivers_knowable=False,
+            ),
+        ),
     ),
 )
 

@@ -9,11 +9,13 @@ from typing import Any
 
 from drill.score.attribution import Named, attribution
 from drill.score.measures import (
+    NextWindow,
     PastBrakeAt,
     Trace,
     brake_runs,
     landings,
     minutes_to_first_alert,
+    next_window,
     past_brake_at,
     watch_calls_per_day,
 )
@@ -67,6 +69,10 @@ class ScenarioScore:
     # the drivers the release holds at its last run (unchanged since the brake).
     repeat_runaways: int = 0
     held: int = 0
+    # Issue 23: once an exhausted org is served again, usage stays under 100 % for the rest
+    # of the run (measures.NextWindow: yes, no, still refused, n/a).
+    next_window_protected: str = NextWindow.NOT_APPLICABLE.value
+    protects_next_window: bool = False  # the scenario expects it (ScoreScenario's)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -299,6 +305,8 @@ def score(
         containable=scenario.containable,
         contained=bool(in_time) and all(in_time) and not any(refused.values()),
         braked_before_refusal=all(in_time) if in_time else None,
+        next_window_protected=next_window(trace).value,
+        protects_next_window=scenario.protects_next_window,
         peak_percent=round(trace.peak_percent(), 1),
         apibrake_calls=apibrake_calls(recording),
         release_exact=_release_exact(scenario, recording, end_state, watched),

@@ -14,7 +14,7 @@ HEADLINE_AND_TARGETS = """\
 The line above the table sums the run up:
 
 - **contained X / Y containable**: of the runaways braking by API can stop (not 5, 7 and \
-10, and not the scenarios where no brake is due), how many were contained.
+22, and not the scenarios where no brake is due), how many were contained.
 - **false brakes**: brakes in the scenarios where none was due (11, 12 and 13), added up.
 - **worst burned past brake_at**: the largest *% of limit brake_at→braked* over the \
 containable runaways.
@@ -22,8 +22,12 @@ containable runaways.
 watching a healthy connection costs each day (8 simulated hours, counted per day).
 - **worst tail after the brake**: the largest *tail % of limit* over the containable \
 runaways (issue 20).
-- **unwinnable scenarios alerted clearly**: of 5, 7 and 10, how many got the critical \
-alert that says what apibrake cannot do.
+- **unwinnable scenarios alerted clearly**: of 5, 7 and 22, how many got the critical \
+alert that says what apibrake cannot do (22: that the limit is exhausted and the \
+break-glass brake started).
+- **next window protected after an exhaustion** (issue 23): of the runaways whose org was \
+served again after running out (*next window protected* yes or no), how many stayed under \
+100 % for the rest of the run.
 
 The targets (issue 13), each printed with whether this run met it:
 
@@ -38,7 +42,8 @@ a 100,000-call Salesforce org, 1,250 of a 250,000-call HubSpot portal),
 
 A target no scenario of the run measures (with `--only`, say) reads "not measured". \
 `python -m drill.score` exits non-zero when a containable runaway is not contained or not \
-released exactly, an unwinnable one is not alerted clearly, or a brake was false; the \
+released exactly, an unwinnable one is not alerted clearly, the break-glass scenario (22) \
+does not protect the next window or release exactly, or a brake was false; the \
 0.5 %, 100-call and tail targets are goals to reach, printed but not enforced.
 
 Since issue 20 the sandbox is causal: flows, jobs and triggers change records and spend no \
@@ -55,6 +60,16 @@ first refusal. *no (unwinnable; alerted)*: braking by API cannot contain the sce
 the critical alert says so; *n/a (no brake due)*: usage stays below `brake_at` on its own.
 - **braked before refusal**: every connection that crossed `brake_at` was braked before \
 its platform refused a call (*n/a*: none crossed it).
+- **next window protected** (issue 23): once an org that ran out (usage at 100 % or over, \
+refused) is served again, as yesterday's calls age out of Salesforce's rolling 24 hours or \
+HubSpot resets, usage stays under 100 % for the rest of the run (*yes*) or reaches it again \
+(*no*: the runaway, or the connector catching up on what it changed meanwhile, ate the \
+freed calls). *still refused*: not served again before the run ended (5 runs half an hour; \
+with only a flow allowlisted, which Apex cannot deactivate, nothing stops it before its \
+window comes); *n/a*: never exhausted. In 22 the break-glass brake (SOAP \
+`executeAnonymous` with `DebuggingHeader`, served past the limit) sets a kill switch \
+while REST is refused: braked after the refusal, so not contained, but the next window is \
+protected. The worst connection counts.
 - **false brakes**: brake runs in a scenario where no brake was due (*-*: a brake is due \
 here). A false brake stops work that was about to finish on its own.
 - **peak %**: the highest usage of any connection, sampled every simulated minute.

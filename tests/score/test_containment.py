@@ -38,6 +38,11 @@ def _assert_outcome(scenario: ScoreScenario, score: ScenarioScore) -> None:
         # Then: a critical alert says early and clearly what apibrake cannot do
         assert not score.contained
         assert score.critical_text_ok, score.critical_alerts
+    if scenario.protects_next_window:
+        # Then (issue 23): once served again the org stays under its limit, and the
+        # break-glass brake is put back exactly after the recovery
+        assert score.next_window_protected == "yes", score.notes
+        assert score.release_exact is True
 
 
 @pytest.mark.timeout(600)

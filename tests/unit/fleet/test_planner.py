@@ -3,7 +3,7 @@ connection left unchecked is reported overdue."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -26,7 +26,8 @@ class FakeIndex:
         self.ended: list[tuple[str, int]] = []
         self.seeded: list[str] = []
         self.sweep_released = False
-        self.on_seed = lambda count: None  # what a seed write costs (a fake clock advances)
+        # What seed writes cost (a test's fake remaining time goes down).
+        self.on_seed: Callable[[int], None] = lambda count: None
 
     def due(self, now: datetime) -> Iterator[DueItem]:
         return iter([item for item in self.items if item.due_at <= epoch(now)])

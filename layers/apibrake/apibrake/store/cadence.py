@@ -214,9 +214,11 @@ class CadenceStore:
         return True
 
     def release_sweep(self) -> None:
-        """A sweep cut short by the deadline: the next tick claims the sweep again."""
-        self._dynamodb.delete_item(
-            TableName=self._table, Key={"pk": {"S": table_keys.SWEEP_PK}, "sk": {"S": "sweep"}}
+        """A sweep cut short by the deadline: the next tick claims the sweep again (as
+        though the last sweep were long ago; the same write claim_sweep makes)."""
+        self._dynamodb.put_item(
+            TableName=self._table,
+            Item=to_item({"pk": table_keys.SWEEP_PK, "sk": "sweep", "swept_at": 0}),
         )
 
     def drop(self, connection_ids: list[str]) -> None:

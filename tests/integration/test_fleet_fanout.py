@@ -14,9 +14,13 @@ from typing import Any
 
 import pytest
 
+from apibrake.deadline import Deadline
+from apibrake.fleet.planner import SEED_CHUNK, CheckPlanner
+from apibrake.fleet.queues import SqsCheckQueues
 from apibrake.models.cadence import Temperature
 from apibrake.models.fleet import CheckRequest
 from apibrake.runtime import fleet
+from apibrake.store.cadence import CadenceStore
 from drill.stack import LocalStack
 from sandbox.faults import Fault, FaultKind
 
@@ -181,3 +185,58 @@ def test_a_body_that_is_no_check_request_is_dropped_with_its_field(stack: LocalS
     # When the worker receives it, Then it is not retried (it could never succeed)
     assert no_failures(stack.work())
     assert "lease" in CheckRequest.model_fields
+
+
+def test_a_request_sqs_did_not_take_is_sent_by_the_next_tick(
+    stack: LocalStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an org due for its first check, and SQS refusing the tick's requests
+    stack.add_salesforce()
+
+    def refused(self: SqsCheckQueues, requests: list[CheckRequest], *, urgent: bool) -> list[str]:
+        return [request.connection_id for request in requests]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(SqsCheckQueues, "send", refused)
+        assert stack.plan()["not_sent"] == ["sf-prod"]
+    # When the next tick comes, a minute later (its calm lease would have run 10)
+    minutes(stack, 1)
+    # Then it is sent: the lease ended with the refused send
+    assert stack.plan()["normal"] == ["sf-prod"]
+
+
+class Enabled:
+    def __init__(self, connection_ids: set[str]) -> None:
+        self.connection_ids = connection_ids
+
+    def enabled_ids(self) -> set[str]:
+        return set(self.connection_ids)
+
+
+def test_seeding_cut_short_by_the_deadline_is_finished_by_the_next_tick(
+    stack: LocalStack,
+) -> None:
+    # Given (after an upgrade, say) more connections to seed than one tick has time for
+    ids = {f"sf-{n:03}" for n in range(SEED_CHUNK + 20)}
+    aws = stack.aws
+    planner = CheckPlanner(
+        index=CadenceStore(aws.client("dynamodb"), aws.table_name("StateTable")),
+        connections=Enabled(ids),
+        queues=SqsCheckQueues(
+            aws.client("sqs"),
+            urgent_url=aws.queue_url("UrgentCheckQueue"),
+            normal_url=aws.queue_url("NormalCheckQueue"),
+        ),
+        clock=stack.sandbox.clock.now,
+    )
+    budget = iter([60_000])  # time for one chunk of seeds, then the deadline's margin
+
+    # When a tick's deadline comes after its first chunk of seeds
+    first = planner.tick(Deadline(lambda: next(budget, 0)))
+    # Then it seeded that chunk and left the rest
+    assert (first.seeded, first.not_seeded) == (SEED_CHUNK, 20)
+    # and the next tick sweeps again (not 5 minutes on), seeds the rest and queues them all
+    minutes(stack, 1)
+    second = planner.tick(Deadline())
+    assert (second.seeded, second.not_seeded) == (20, 0)
+    assert sorted(first.normal + second.normal) == sorted(ids)

@@ -3,13 +3,13 @@ connection left unchecked is reported overdue."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from apibrake.deadline import Deadline
-from apibrake.fleet.planner import CheckPlanner
+from apibrake.fleet.planner import SEED_CHUNK, URGENT_LEASE, CheckPlanner
 from apibrake.models.cadence import Temperature
 from apibrake.models.fleet import CheckRequest
 from apibrake.store.cadence import DueItem, epoch
@@ -23,7 +23,11 @@ class FakeIndex:
         self.items = items
         self.held = set(held)
         self.leased: list[str] = []
-        self.swept = False
+        self.ended: list[tuple[str, int]] = []
+        self.seeded: list[str] = []
+        self.sweep_released = False
+        # What seed writes cost (a test's fake remaining time goes down).
+        self.on_seed: Callable[[int], None] = lambda count: None
 
     def due(self, now: datetime) -> Iterator[DueItem]:
         return iter([item for item in self.items if item.due_at <= epoch(now)])
@@ -35,22 +39,37 @@ class FakeIndex:
         self.leased.append(item.connection_id)
         return epoch(until)
 
+    def end_lease(self, connection_id: str, token: int) -> bool:
+        self.held.discard(connection_id)
+        self.ended.append((connection_id, token))
+        return True
+
     def connection_ids(self) -> set[str]:
         return {item.connection_id for item in self.items}
 
     def claim_sweep(self, now: datetime, every: timedelta) -> bool:
-        return False
+        claimed, self.sweep_released = self.sweep_released, False  # free once released
+        return claimed
 
-    def seed(self, connection_ids: list[str], *, now: datetime) -> int:
-        return len(connection_ids)
+    def release_sweep(self) -> None:
+        self.sweep_released = True
+
+    def seed(self, connection_ids: list[str], *, now: datetime) -> list[str]:
+        self.on_seed(len(connection_ids))
+        self.seeded += connection_ids
+        self.items += [DueItem(cid, epoch(now), CALM) for cid in connection_ids]
+        return list(connection_ids)
 
     def drop(self, connection_ids: list[str]) -> None:
         pass
 
 
 class FakeConnections:
+    def __init__(self, enabled: set[str] | None = None) -> None:
+        self.enabled = enabled or set()
+
     def enabled_ids(self) -> set[str]:
-        return set()
+        return set(self.enabled)
 
 
 class FakeQueues:
@@ -67,9 +86,11 @@ def item(cid: str, heat: Temperature, due_minutes_ago: float) -> DueItem:
     return DueItem(cid, epoch(NOW - timedelta(minutes=due_minutes_ago)), heat)
 
 
-def planner(index: FakeIndex, queues: FakeQueues) -> CheckPlanner:
+def planner(
+    index: FakeIndex, queues: FakeQueues, connections: FakeConnections | None = None
+) -> CheckPlanner:
     return CheckPlanner(
-        index=index, connections=FakeConnections(), queues=queues, clock=lambda: NOW
+        index=index, connections=connections or FakeConnections(), queues=queues, clock=lambda: NOW
     )
 
 
@@ -119,11 +140,16 @@ def test_a_connection_leased_by_an_overlapping_tick_is_not_sent_again() -> None:
     assert report.normal == ["b"]
 
 
-def test_what_sqs_refuses_is_reported_not_sent() -> None:
+def test_what_sqs_refuses_is_reported_not_sent_and_its_lease_ends() -> None:
     queues = FakeQueues(refuse=frozenset({"a"}))
-    report = planner(FakeIndex([item("a", HOT, 0), item("b", HOT, 0)]), queues).tick(sweep=False)
+    index = FakeIndex([item("a", HOT, 0), item("b", HOT, 0)])
+    report = planner(index, queues).tick(sweep=False)
     assert report.not_sent == ["a"]
     assert report.urgent == ["b"]
+    # the lease ends (no check is coming), so the next tick sends it, not one 2 minutes on
+    assert index.ended == [("a", epoch(NOW + URGENT_LEASE))]
+    queues.refuse = frozenset()
+    assert planner(index, queues).tick(sweep=False).urgent == ["a"]
 
 
 def test_past_the_deadline_nothing_more_is_leased() -> None:
@@ -141,3 +167,39 @@ def test_a_live_lease_seen_in_the_read_costs_no_write() -> None:
     report = planner(index, FakeQueues()).tick(sweep=False)
     assert index.leased == ["b"]  # the ended lease is taken over
     assert report.held_elsewhere == 1
+
+
+def test_seeding_comes_after_what_is_due_and_stops_at_the_deadline() -> None:
+    # Given a hot connection due, and (after an upgrade) 1,000 connections to seed, each
+    # seed write taking 0.1 s of a tick with 20 s left before the deadline's margin
+    index = FakeIndex([item("hot", HOT, 0)])
+    enabled = {f"c{n:04}" for n in range(1000)} | {"hot"}
+    left_ms = [30_000]
+
+    def spend(count: int) -> None:
+        left_ms[0] -= 100 * count
+
+    index.on_seed = spend
+    deadline = Deadline(lambda: left_ms[0])
+    queues = FakeQueues()
+    # When the planner ticks and sweeps
+    report = planner(index, queues, FakeConnections(enabled)).tick(deadline, sweep=True)
+    # Then the hot connection is queued, and seeding stopped at the deadline
+    assert report.urgent == ["hot"]
+    assert 0 < report.seeded < 1000
+    assert report.seeded % SEED_CHUNK == 0
+    assert report.seeded + report.not_seeded == 1000
+    # and the rest waits for the next tick, which sweeps again
+    assert index.sweep_released
+    left_ms[0] = 1_000_000
+    later = planner(index, queues, FakeConnections(enabled)).tick(Deadline(lambda: left_ms[0]))
+    assert later.seeded == report.not_seeded
+    assert sorted(index.seeded) == sorted(enabled - {"hot"})
+    assert not index.sweep_released
+
+
+def test_connections_seeded_on_a_tick_are_queued_on_it() -> None:
+    index = FakeIndex([])
+    report = planner(index, FakeQueues(), FakeConnections({"a", "b"})).tick(sweep=True)
+    assert report.seeded == 2
+    assert sorted(report.normal) == ["a", "b"]

@@ -150,3 +150,21 @@ def test_a_check_that_raises_fails_its_batch_and_keeps_the_leases() -> None:
     outcome, _ = run([request("a", 100)], index, {"a"}, set(), raises=True)
     assert outcome.failed == ["a"]
     assert index.ended == []
+
+
+def test_of_two_copies_for_one_connection_the_one_holding_the_lease_is_checked() -> None:
+    # Given a batch holding the current request for "a" and, after it, a stale copy
+    index = FakeIndex({"a": 200})
+    for batch in ([request("a", 200), request("a", 100)], [request("a", 100), request("a", 200)]):
+        # When the worker runs it, whatever the order
+        outcome, monitors = run(batch, index, {"a"}, {"a"})
+        # Then the current one is checked, not skipped as stale
+        assert monitors[0].checked == ["a"]
+        assert outcome.stale == []
+
+
+def test_a_connection_whose_copies_all_lost_their_lease_is_stale() -> None:
+    index = FakeIndex({"a": 300})
+    outcome, monitors = run([request("a", 100), request("a", 200)], index, {"a"}, {"a"})
+    assert outcome.stale == ["a"]
+    assert monitors == []

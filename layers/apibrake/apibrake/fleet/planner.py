@@ -4,6 +4,8 @@ write, so overlapping ticks never send one twice) and queues it, hot first.
 Cost per tick: one query per cadence shard for what is due, one conditional write per due
 connection, one SendMessageBatch per ten; never a read of every connection, except the
 sweep once every SWEEP_EVERY (5 minutes), which adds never-checked connections to the index.
+The sweep comes after what is due is queued, and seeds only while the deadline allows (an
+upgrade can leave every connection to seed): the rest waits for the next tick's sweep.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Protocol
 from apibrake.deadline import Deadline
 from apibrake.models.cadence import Temperature
 from apibrake.models.fleet import CheckRequest
-from apibrake.store.cadence import DueItem
+from apibrake.store.cadence import DueItem, epoch
 from apibrake.watch.cadence import TICK, TICK_SLACK
 
 logger = logging.getLogger(__name__)
@@ -30,6 +32,8 @@ URGENT_LEASE = timedelta(minutes=2)
 NORMAL_LEASE = timedelta(minutes=10)
 SWEEP_EVERY = timedelta(minutes=5)
 LEASE_THREADS = 16
+# Seeds between deadline checks (the store writes them several at a time).
+SEED_CHUNK = 64
 _RANK = {Temperature.HOT: 0, Temperature.WARM: 1, Temperature.CALM: 2}
 
 
@@ -38,11 +42,15 @@ class DueIndex(Protocol):
 
     def lease(self, item: DueItem, until: datetime, now: datetime) -> int | None: ...
 
+    def end_lease(self, connection_id: str, token: int) -> bool: ...
+
     def connection_ids(self) -> set[str]: ...
 
     def claim_sweep(self, now: datetime, every: timedelta) -> bool: ...
 
-    def seed(self, connection_ids: list[str], *, now: datetime) -> int: ...
+    def release_sweep(self) -> None: ...
+
+    def seed(self, connection_ids: list[str], *, now: datetime) -> list[str]: ...
 
     def drop(self, connection_ids: list[str]) -> None: ...
 
@@ -68,6 +76,7 @@ class PlanReport:
     not_leased: int = 0  # the deadline came first: due on the next tick
     overdue: list[str] = field(default_factory=list)
     seeded: int = 0
+    not_seeded: int = 0  # the deadline came first: the next tick sweeps again
     dropped: int = 0
     urgent_sent_s: float = 0.0  # from the tick's start to its urgent requests sent
 
@@ -81,6 +90,7 @@ class PlanReport:
             "not_leased": self.not_leased,
             "overdue": len(self.overdue),
             "seeded": self.seeded,
+            "not_seeded": self.not_seeded,
             "dropped": self.dropped,
         }
 
@@ -104,8 +114,7 @@ class CheckPlanner:
         deadline = deadline or Deadline()
         now = self._clock()
         report = PlanReport(planned_at=now)
-        if sweep if sweep is not None else self._index.claim_sweep(now, SWEEP_EVERY):
-            report.seeded, report.dropped = self._sweep(now)
+        sweeping = sweep if sweep is not None else self._index.claim_sweep(now, SWEEP_EVERY)
         # A tick fires somewhere within its minute: what is due within half a tick is due.
         due = sorted(self._index.due(now + TICK_SLACK), key=_urgency)
         report.due = len(due)
@@ -117,17 +126,49 @@ class CheckPlanner:
         # Hot and warm ones leased and on their queue before the calm ones are leased.
         for urgent in (True, False):
             batch = [item for item in due if (item.temperature is not Temperature.CALM) is urgent]
-            requests = self._lease(batch, now, deadline, report)
-            if requests:
-                failed = self._queues.send(requests, urgent=urgent)
-                sent = [r.connection_id for r in requests if r.connection_id not in set(failed)]
-                (report.urgent if urgent else report.normal).extend(sent)
-                report.not_sent += failed
+            self._queue(batch, urgent, now, deadline, report)
             if urgent:
                 report.urgent_sent_s = (self._clock() - now).total_seconds()
+        if sweeping:
+            # Never checked: calm and due now, so queued on this tick while time is left.
+            seeded = self._sweep(now, deadline, report)
+            fresh = [DueItem(cid, epoch(now), Temperature.CALM) for cid in seeded]
+            self._queue(fresh, False, now, deadline, report)
         if report.overdue:
             logger.warning("hot connections checked late", extra={"overdue": report.overdue})
         return report
+
+    def _queue(
+        self,
+        items: list[DueItem],
+        urgent: bool,
+        now: datetime,
+        deadline: Deadline,
+        report: PlanReport,
+    ) -> None:
+        requests = self._lease(items, now, deadline, report)
+        if not requests:
+            return
+        failed = set(self._queues.send(requests, urgent=urgent))
+        sent = [r.connection_id for r in requests if r.connection_id not in failed]
+        (report.urgent if urgent else report.normal).extend(sent)
+        not_sent = [r for r in requests if r.connection_id in failed]
+        report.not_sent += [r.connection_id for r in not_sent]
+        self._end_leases(not_sent)
+
+    def _end_leases(self, requests: list[CheckRequest]) -> None:
+        """A request SQS did not take is no check coming: its lease ends, so the next tick
+        sends it again (a live lease would hide it for the lease's 2 or 10 minutes)."""
+
+        def end(request: CheckRequest) -> None:
+            try:
+                self._index.end_lease(request.connection_id, request.lease)
+            except Exception:  # the lease then ends at its time
+                logger.exception("lease not ended", extra={"connection_id": request.connection_id})
+
+        if requests:
+            with ThreadPoolExecutor(LEASE_THREADS) as pool:
+                list(pool.map(end, requests))
 
     def _lease(
         self, due: list[DueItem], now: datetime, deadline: Deadline, report: PlanReport
@@ -159,15 +200,28 @@ class CheckPlanner:
         report.held_elsewhere += outcomes.count("held")
         return [outcome for outcome in outcomes if isinstance(outcome, CheckRequest)]
 
-    def _sweep(self, now: datetime) -> tuple[int, int]:
-        """Enabled connections without a cadence item join the index; items of connections
-        deleted or disabled leave it."""
+    def _sweep(self, now: datetime, deadline: Deadline, report: PlanReport) -> list[str]:
+        """Enabled connections without a cadence item join the index, while the deadline
+        allows (if it comes first, the next tick sweeps again); items of connections deleted
+        or disabled leave it. The connections seeded."""
         enabled = self._connections.enabled_ids()
         indexed = self._index.connection_ids()
         gone = sorted(indexed - enabled)
         if gone:
             self._index.drop(gone)
-        return self._index.seed(sorted(enabled - indexed), now=now), len(gone)
+        report.dropped = len(gone)
+        missing = sorted(enabled - indexed)
+        seeded: list[str] = []
+        tried = 0
+        while tried < len(missing) and deadline.has_time():
+            chunk = missing[tried : tried + SEED_CHUNK]
+            seeded += self._index.seed(chunk, now=now)
+            tried += len(chunk)
+        report.seeded = len(seeded)
+        report.not_seeded = len(missing) - tried
+        if report.not_seeded:
+            self._index.release_sweep()
+        return seeded
 
 
 def _urgency(item: DueItem) -> tuple[int, int]:

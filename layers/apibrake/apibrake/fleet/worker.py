@@ -149,15 +149,18 @@ class CheckWorker:
     def _current(
         self, requests: list[CheckRequest], outcome: BatchOutcome
     ) -> tuple[dict[str, CheckRequest], dict[str, IndexedState]]:
-        """The requests whose lease the cadence item still holds; the rest are stale."""
-        latest = {request.connection_id: request for request in requests}
-        indexed = self._index.states_of(list(latest))
+        """The requests whose lease the cadence item still holds; the rest are stale. Of
+        two copies for one connection in a batch (SQS delivers at least once), the one
+        holding the lease is kept whatever their order: a stale copy never hides it."""
+        asked = list(dict.fromkeys(request.connection_id for request in requests))
+        indexed = self._index.states_of(asked)
         current = {
-            cid: request
-            for cid, request in latest.items()
-            if cid in indexed and indexed[cid].lease_until == request.lease
+            request.connection_id: request
+            for request in requests
+            if request.connection_id in indexed
+            and indexed[request.connection_id].lease_until == request.lease
         }
-        outcome.stale = sorted(set(latest) - set(current))
+        outcome.stale = sorted(set(asked) - set(current))
         return current, indexed
 
     def _load(

@@ -3,7 +3,13 @@ Salesforce connection's yesterday ApiTotalUsage summary into the state table, an
 earlier day's whose file came late.
 
 One connection failing never stops the others. A connection whose last reading already
-sits in its reserve (or past its limit) spends nothing.
+sits in its reserve (or past its limit) spends nothing on usage files.
+
+The org's entitlement (its kind: may it run past 100 %) is read first, whether or not the
+files are collected: the reserve keeps the last calls for the brake, and this one composite
+call a day is what tells the brake and its alerts, at 100 %, whether calls are still served
+(a paid org in overage) or refused (a sandbox, Developer Edition or trial org). The orgs in
+their reserve are the ones about to need it; skipping it there left them unknown.
 """
 
 from __future__ import annotations
@@ -74,7 +80,17 @@ class UsageFileCollector:
         cid = connection.connection_id
         day = (now - timedelta(days=1)).date()
         try:
-            if await asyncio.to_thread(self._in_reserve, connection, now):
+            in_reserve = await asyncio.to_thread(self._in_reserve, connection, now)
+            secret = await asyncio.to_thread(
+                load_connection_secret, connection, self._secrets, self._prefix
+            )
+            # Only Salesforce connections are collected (`salesforce` above).
+            platform_client = cast(
+                "SalesforceClient", connect(connection, secret, client, now=self._clock)
+            )
+            # First, and in the reserve too: see the module's docstring.
+            await self._read_entitlement(platform_client, cid, now)
+            if in_reserve:
                 return [
                     Collected(
                         connection_id=cid,
@@ -83,18 +99,9 @@ class UsageFileCollector:
                         note="the last reading is inside the reserve the brake keeps",
                     )
                 ]
-            secret = await asyncio.to_thread(
-                load_connection_secret, connection, self._secrets, self._prefix
-            )
-            # Only Salesforce connections are collected (`salesforce` above).
-            platform_client = cast(
-                "SalesforceClient", connect(connection, secret, client, now=self._clock)
-            )
-            collected = await collect_daily(
+            return await collect_daily(
                 cid, platform_client, self._memory, now=now, reserve_pct=connection.reserve_pct
             )
-            await self._read_entitlement(platform_client, cid, now)
-            return collected
         except Exception as error:  # one connection never stops the others
             logger.exception("usage file collection failed", extra={"connection_id": cid})
             return [

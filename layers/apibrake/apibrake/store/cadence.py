@@ -35,6 +35,8 @@ from apibrake.store.items import (
 
 # A deleted or disabled connection's cadence state goes with its readings.
 CADENCE_TTL = timedelta(days=2)
+# Conditional writes in flight while seeding (an upgrade seeds every connection).
+SEED_THREADS = 16
 
 
 @dataclass(frozen=True)
@@ -174,11 +176,11 @@ class CadenceStore:
             raise
         return True
 
-    def seed(self, connection_ids: list[str], *, now: datetime) -> int:
-        """Never-checked connections join the index, due now; an item written meanwhile by
-        a check stays as it is. How many were added."""
-        added = 0
-        for cid in connection_ids:
+    def seed(self, connection_ids: list[str], *, now: datetime) -> list[str]:
+        """Never-checked connections join the index, due now, several writes at a time; an
+        item written meanwhile by a check stays as it is. The connections added."""
+
+        def seed_one(cid: str) -> bool:
             try:
                 self._dynamodb.put_item(
                     TableName=self._table,
@@ -187,10 +189,13 @@ class CadenceStore:
                 )
             except ClientError as error:
                 if is_conditional_failure(error):
-                    continue
+                    return False
                 raise
-            added += 1
-        return added
+            return True
+
+        with ThreadPoolExecutor(SEED_THREADS) as pool:
+            added = list(pool.map(seed_one, connection_ids))
+        return [cid for cid, was_added in zip(connection_ids, added, strict=True) if was_added]
 
     def claim_sweep(self, now: datetime, every: timedelta) -> bool:
         """True for one tick per `every` (a conditional write: of overlapping ticks, one
@@ -207,6 +212,14 @@ class CadenceStore:
                 return False
             raise
         return True
+
+    def release_sweep(self) -> None:
+        """A sweep cut short by the deadline: the next tick claims the sweep again (as
+        though the last sweep were long ago; the same write claim_sweep makes)."""
+        self._dynamodb.put_item(
+            TableName=self._table,
+            Item=to_item({"pk": table_keys.SWEEP_PK, "sk": "sweep", "swept_at": 0}),
+        )
 
     def drop(self, connection_ids: list[str]) -> None:
         """Items of connections that are gone or disabled leave the index."""

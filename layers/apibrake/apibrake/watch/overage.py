@@ -32,12 +32,16 @@ def stored_entitlement(state: ReadingStore, connection: Connection) -> Entitleme
 def reading_entitlement(
     state: ReadingStore, connection: Connection, percent: float, now: datetime
 ) -> Entitlement | None:
-    """Only for a Salesforce reading at 100 % or past it: a paid org whose entitlement was
-    never read counts as one (it answered past its limit)."""
+    """Only for a Salesforce reading at 100 % or past it. An org whose entitlement was never
+    read counts as a paid one only past 100 %: only a paid org answers past its limit. At
+    exactly 100 % it may be a sandbox, Developer Edition or trial org, refused from there, so
+    nothing is claimed (not "in overage, calls still served")."""
     if connection.platform is not Platform.SALESFORCE or percent < FULL:
         return None
     found = stored_entitlement(state, connection)
-    return found or Entitlement(connection_id=connection.connection_id, read_at=now)
+    if found is not None or percent <= FULL:
+        return found
+    return Entitlement(connection_id=connection.connection_id, read_at=now)
 
 
 def glass_can_brake(allowlist: AllowlistSource, connection: Connection) -> bool:

@@ -1,14 +1,14 @@
 """The anonymous Apex of apibrake's break-glass channel, interpreted: exactly its templates
 (layers/apibrake/apibrake/platforms/salesforce/apex_blocks.py), nothing else.
 
-A body is the `me` line, then one statement per line, then the `end` line: a scheduled job by name (read, print,
-abort when the template's condition holds), a hierarchy custom setting's org default (read,
-print, set fields, upsert), a user and its UserLogin (read, print, freeze). Each template
-may come without its change (the settling re-read). The queries in the templates run
-through the same SOQL engine as the REST API, their `:t.Id` / `:u.Id` binds replaced by the
-record's id; what `System.debug` prints is `JSON.serialize` of the record (compact JSON,
-the REST record's shape). The block is one transaction: an exception rolls back all of it.
-Any other statement does not compile.
+A body is the `me` line, one statement per line, then the `end` line: a scheduled job by
+name (read, print, abort when the template's condition holds), a hierarchy custom setting's
+org default (read, print, set fields, upsert), a user and its UserLogin (read, print,
+freeze). Each template may come without its change (the settling re-read). The queries in
+the templates run through the same SOQL engine as the REST API, their `:t.Id` / `:u.Id`
+binds replaced by the record's id; what `System.debug` prints is `JSON.serialize` of the
+record (compact JSON, the REST record's shape). The block is one transaction: an exception
+rolls back all of it. Any other statement does not compile.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from apibrake.brake.break_glass import CHANNEL, FLOW_NOTE
-from apibrake.incident.records import IncidentMeta, JournalRow
+from apibrake.incident.records import GLASS_PENDING, IncidentMeta, JournalRow
 from apibrake.models.allowlist import AutomationKind
 from apibrake.models.connection import Platform
 from apibrake.store.debugging_calls import DebuggingCalls
@@ -211,8 +211,9 @@ def test_a_lost_answer_whose_settling_read_fails_goes_to_a_person(stack: LocalSt
 
 
 def _died_after_journalling(stack: LocalStack) -> None:
-    """An open incident whose invocation journalled the switch pending (no prior state: the
-    break-glass channel learns it from the answer) and died before the answer."""
+    """An open incident whose invocation journalled the switch pending as a break-glass
+    block does (no prior state: the channel learns it from the answer) and died before the
+    answer."""
     meta = IncidentMeta(
         incident_id="sf-prod-died",
         connection_id="sf-prod",
@@ -226,7 +227,7 @@ def _died_after_journalling(stack: LocalStack) -> None:
         platform=Platform.SALESFORCE,
         kind=AutomationKind.SETTING,
         name=SWITCH,
-        options={"brake_value": True},
+        options={"brake_value": True, GLASS_PENDING: True},
     )
     stack.journal.put_rows(meta.incident_id, [row])
 

@@ -260,3 +260,25 @@ def test_a_block_that_never_ran_is_sent_after_the_settling_read(stack: LocalStac
     assert row["status"] == "braked"
     assert row["before"]["value"] is False
     assert sf.switches.org_default(SWITCH) is True
+
+
+def test_a_user_named_by_id_is_left_by_hand_when_the_break_glass_brake_starts(
+    stack: LocalStack,
+) -> None:
+    # Given an org past its limit whose only allowlisted entries are a switch and a user
+    # named by Id (the break-glass block finds users by username: it cannot take it)
+    sf = stack.sandbox.salesforce
+    sf.switches.add_setting("Trigger_Switches__c", {"Disable_Rollups__c": False})
+    user = sf.switches.add_integration_user(ETL, calls_per_hour=3_000)
+    stack.add_salesforce()
+    stack.allow("sf-prod", f"setting:{SWITCH}")
+    stack.allow("sf-prod", f"user:{user.id}", freeze_at_tier_1=True)
+    used, limit = sf.usage()
+    sf.add_usage(int(limit * 1.01) - used)
+    # When the monitor checks it
+    stack.check()
+    # Then the alert lists the user for a person, never "nothing by hand"
+    (exhausted,) = [a for a in stack.alerts() if a.attributes.get("kind") == "limit_exhausted"]
+    assert "nothing by hand" not in exhausted.body
+    assert f"  - user:{user.id}: " in exhausted.body
+    assert f"  - setting:{SWITCH}: " not in exhausted.body

@@ -37,7 +37,12 @@ from apibrake.incident.records import (
     Outcome,
 )
 from apibrake.incident.work import IncidentWork
-from apibrake.models.allowlist import BREAK_GLASS_KINDS, AllowlistEntry, AutomationKind
+from apibrake.models.allowlist import (
+    BREAK_GLASS_KINDS,
+    AllowlistEntry,
+    AutomationKind,
+    break_glass_takes,
+)
 from apibrake.models.connection import Connection
 from apibrake.models.protected import ProtectedConsumers
 from apibrake.platforms.salesforce import apex_blocks
@@ -379,11 +384,8 @@ def _interrupted(row: JournalRow) -> bool:
 
 
 def _can_glass(row: JournalRow) -> bool:
-    if row.kind not in GLASS_KINDS:
-        return False
-    # A user named by Id: the block finds users by username (protected ones by Id are
-    # excluded in the query, by username by the allowlist itself).
-    return not (row.kind is AutomationKind.USER and USER_ID.match(row.name))
+    # Protected users by Id are excluded in the block's query, by username before it.
+    return break_glass_takes(row.kind, row.name)
 
 
 def _via(state: dict[str, Any], *, last_modified: bool = False) -> dict[str, Any]:

@@ -8,7 +8,12 @@ it and changes it. Per block: the rows are journalled pending, one call of apibr
 budget is counted (store/debugging_calls.py), the block runs, its debug log is parsed into
 each row's `before` and journalled, and only then is the row recorded as braked. A block
 whose answer is lost may have run: one read-only block settles it (a block is one
-transaction: it ran whole or not at all); if it did not run it is sent once more.
+transaction: if any row still shows what the block would change, none of it ran); if it did
+not run it is sent once more, and a block sent twice that never ran goes to a person. One
+that ran goes to a person too, to put back: its prior states went with the answer (or with
+the cut lines of its debug log, whose last line is the block's end marker). The rows are
+journalled pending marked as the channel's (GLASS_PENDING), so a release after a crash
+never takes their missing prior state for "nothing to restore".
 
 Release needs nothing from here: the journal holds the same states the REST adapters
 record, and the release goes through REST once the window has recovered.
@@ -27,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from apibrake.http.errors import DailyLimitExhausted, PlatformError
 from apibrake.incident.adapters.apex_restore import by_hand, cannot_recreate, differences
-from apibrake.incident.adapters.user import PROTECTED_FIELD, USER_ID
+from apibrake.incident.adapters.user import USER_ID
 from apibrake.incident.records import (
     GLASS_PENDING,
     PRIOR_STATE_LOST,
@@ -44,7 +49,7 @@ from apibrake.models.allowlist import (
     break_glass_takes,
 )
 from apibrake.models.connection import Connection
-from apibrake.models.protected import ProtectedConsumers
+from apibrake.models.protected import PROTECTED_FIELD, ProtectedConsumers
 from apibrake.platforms.salesforce import apex_blocks
 from apibrake.platforms.salesforce.apex_blocks import Printed
 from apibrake.platforms.salesforce.client import SalesforceClient

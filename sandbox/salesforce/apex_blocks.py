@@ -1,14 +1,14 @@
 """The anonymous Apex of apibrake's break-glass channel, interpreted: exactly its templates
 (layers/apibrake/apibrake/platforms/salesforce/apex_blocks.py), nothing else.
 
-A body is the `me` line, then one statement per line: a scheduled job by name (read, print,
-abort when the template's condition holds), a hierarchy custom setting's org default (read,
-print, set fields, upsert), a user and its UserLogin (read, print, freeze). Each template
-may come without its change (the settling re-read). The queries in the templates run
-through the same SOQL engine as the REST API, their `:t.Id` / `:u.Id` binds replaced by the
-record's id; what `System.debug` prints is `JSON.serialize` of the record (compact JSON,
-the REST record's shape). The block is one transaction: an exception rolls back all of it.
-Any other statement does not compile.
+A body is the `me` line, one statement per line, then the `end` line: a scheduled job by
+name (read, print, abort when the template's condition holds), a hierarchy custom setting's
+org default (read, print, set fields, upsert), a user and its UserLogin (read, print,
+freeze). Each template may come without its change (the settling re-read). The queries in
+the templates run through the same SOQL engine as the REST API, their `:t.Id` / `:u.Id`
+binds replaced by the record's id; what `System.debug` prints is `JSON.serialize` of the
+record (compact JSON, the REST record's shape). The block is one transaction: an exception
+rolls back all of it. Any other statement does not compile.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ _ME = re.compile(
         "+UserInfo.getTimeZone().getID());"
     )
 )
+_END = re.compile(re.escape("System.debug(LoggingLevel.ERROR,'apibrake|end|');"))
 _JOB = re.compile(
     r"for\(CronTrigger t:"
     + _SOQL
@@ -160,7 +161,9 @@ def _compile(org: SalesforceOrg, lines: list[str]) -> list[tuple[int, Callable[[
         )
     actions: list[tuple[int, Callable[[_Block], None]]] = [(1, _me)]
     for number, text in enumerate(lines[1:], start=2):
-        if found := _JOB.fullmatch(text):
+        if _END.fullmatch(text) and number == len(lines):
+            actions.append((number, _end))
+        elif found := _JOB.fullmatch(text):
             actions.append((number, _job_action(*found.groups())))
         elif found := _SETTING.fullmatch(text):
             actions.append((number, _setting_action(org, number, found)))
@@ -175,6 +178,10 @@ def _compile(org: SalesforceOrg, lines: list[str]) -> list[tuple[int, Callable[[
 def _me(block: _Block) -> None:
     settings = block.org.settings
     block.debug("me", f"{settings.user_id}|{settings.user_time_zone}")
+
+
+def _end(block: _Block) -> None:
+    block.debug("end", "")
 
 
 def _job_action(jobs: str, classes: str, allow: str | None) -> Callable[[_Block], None]:

@@ -80,7 +80,15 @@ def handle_soap(org: SalesforceOrg, request: Request) -> Response:
             "sf:INSUFFICIENT_ACCESS", "INSUFFICIENT_ACCESS: user lacks the Author Apex permission"
         )
     result, log = run_block(org, apex)
-    return _answer(result, log if debugging else None)
+    return _answer(result, _cut(org, log) if debugging else None)
+
+
+def _cut(org: SalesforceOrg, log: str) -> str:
+    """The log as the org returns it: cut to its size limit when one is set."""
+    limit = org.settings.debug_log_max_chars
+    if limit is None or len(log) <= limit:
+        return log
+    return log[len(log) - limit :] if org.settings.debug_log_loses == "older" else log[:limit]
 
 
 def fault(code: str, message: str, status: int = 500) -> Response:

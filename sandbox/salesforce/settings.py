@@ -94,6 +94,11 @@ class SalesforceSettings:
     # Calls with a DebuggingHeader an org may make in 24 hours, served even after the daily
     # limit is spent (SOAP API, DebuggingHeader: docs/platform-notes.md S9).
     debugging_calls_per_day: int = 1000
+    # The debug log a DebuggingHeader call returns, cut to this many characters (None: whole).
+    # A log over its size limit loses its older lines (docs/platform-notes.md S9); whether the
+    # header's copy can lose its newer ones is not documented: `debug_log_loses` picks.
+    debug_log_max_chars: int | None = None
+    debug_log_loses: str = "older"  # "older" (its start) or "newer" (its end)
     # Whether an app's tokens issued before its permission set's access was removed keep
     # working (unconfirmed, docs/platform-notes.md S10): True is the strict reading.
     app_tokens_survive_unlink: bool = False

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from apibrake.brake.break_glass import CHANNEL, FLOW_NOTE
-from apibrake.incident.records import IncidentMeta, JournalRow
+from apibrake.incident.records import GLASS_PENDING, IncidentMeta, JournalRow
 from apibrake.models.allowlist import AutomationKind
 from apibrake.models.connection import Platform
 from apibrake.store.debugging_calls import DebuggingCalls
@@ -215,8 +215,9 @@ def test_a_lost_answer_whose_settling_read_fails_goes_to_a_person(stack: LocalSt
 
 
 def _died_after_journalling(stack: LocalStack) -> None:
-    """An open incident whose invocation journalled the switch pending (no prior state: the
-    break-glass channel learns it from the answer) and died before the answer."""
+    """An open incident whose invocation journalled the switch pending as a break-glass
+    block does (no prior state: the channel learns it from the answer) and died before the
+    answer."""
     meta = IncidentMeta(
         incident_id="sf-prod-died",
         connection_id="sf-prod",
@@ -230,7 +231,7 @@ def _died_after_journalling(stack: LocalStack) -> None:
         platform=Platform.SALESFORCE,
         kind=AutomationKind.SETTING,
         name=SWITCH,
-        options={"brake_value": True},
+        options={"brake_value": True, GLASS_PENDING: True},
     )
     stack.journal.put_rows(meta.incident_id, [row])
 
@@ -263,3 +264,25 @@ def test_a_block_that_never_ran_is_sent_after_the_settling_read(stack: LocalStac
     assert row["status"] == "braked"
     assert row["before"]["value"] is False
     assert sf.switches.org_default(SWITCH) is True
+
+
+def test_a_user_named_by_id_is_left_by_hand_when_the_break_glass_brake_starts(
+    stack: LocalStack,
+) -> None:
+    # Given an org past its limit whose only allowlisted entries are a switch and a user
+    # named by Id (the break-glass block finds users by username: it cannot take it)
+    sf = stack.sandbox.salesforce
+    sf.switches.add_setting("Trigger_Switches__c", {"Disable_Rollups__c": False})
+    user = sf.switches.add_integration_user(ETL, calls_per_hour=3_000)
+    stack.add_salesforce()
+    stack.allow("sf-prod", f"setting:{SWITCH}")
+    stack.allow("sf-prod", f"user:{user.id}", freeze_at_tier_1=True)
+    used, limit = sf.usage()
+    sf.add_usage(int(limit * 1.01) - used)
+    # When the monitor checks it
+    stack.check()
+    # Then the alert lists the user for a person, never "nothing by hand"
+    (exhausted,) = [a for a in stack.alerts() if a.attributes.get("kind") == "limit_exhausted"]
+    assert "nothing by hand" not in exhausted.body
+    assert f"  - user:{user.id}: " in exhausted.body
+    assert f"  - setting:{SWITCH}: " not in exhausted.body

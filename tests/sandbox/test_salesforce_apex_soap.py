@@ -144,3 +144,35 @@ def test_a_freeze_and_a_setting_in_one_block_fail_as_mixed_dml(sf: OrgClient) ->
     assert "MIXED_DML_OPERATION" in (answer.result.exception_message or "")
     assert sf.org.switches.org_default(f"{SWITCH_SETTING}.Disable__c") is False
     assert etl.frozen is False
+
+
+def test_a_whole_log_ends_with_the_blocks_end_marker(sf: OrgClient) -> None:
+    sf.org.switches.add_setting(SWITCH_SETTING, {"Disable__c": False})
+    answer = _run(sf, apex_blocks.setting_statement(SWITCH_SETTING, {"Disable__c": True}, 0))
+    printed = apex_blocks.parse_log(answer.debug_log)
+    assert printed.ended
+    assert printed.complete
+
+
+def test_a_log_cut_at_either_end_is_told_from_a_whole_one(sf: OrgClient) -> None:
+    # Given an org whose debug log comes back cut, and a block that ran and committed
+    sf.org.switches.add_setting(SWITCH_SETTING, {"Disable__c": False})
+    sf.org.settings.debug_log_max_chars = 200
+    statement = apex_blocks.setting_statement(SWITCH_SETTING, {"Disable__c": True}, 0)
+    for loses, first_line, end_marker in (("older", False, True), ("newer", True, False)):
+        sf.org.settings.debug_log_loses = loses
+        answer = _run(sf, statement)
+        # Then the block succeeded, its log is cut at that end, and the parse says so
+        assert answer.result.problem is None
+        assert len(answer.debug_log) == 200
+        printed = apex_blocks.parse_log(answer.debug_log)
+        assert (printed.user_id is not None, printed.ended) == (first_line, end_marker)
+        assert not printed.complete
+    assert sf.org.switches.org_default(f"{SWITCH_SETTING}.Disable__c") is True
+
+
+def test_the_end_marker_is_only_a_blocks_last_line(sf: OrgClient) -> None:
+    body = "\n".join([apex_blocks.ME, apex_blocks.END, apex_blocks.END])
+    response = _soap(sf, body)
+    assert response.status_code == 200
+    assert parse_response(response.content).result.problem is not None

@@ -17,6 +17,7 @@ from apibrake.incident import resume
 from apibrake.incident.adapters import ADAPTERS
 from apibrake.incident.adapters.base import Adapter, Observed
 from apibrake.incident.records import (
+    GLASS_PENDING,
     BrakeState,
     Direction,
     JournalRow,
@@ -42,14 +43,18 @@ class KindCase:
     def adapter(self) -> Adapter[Any]:
         return ADAPTERS[self.kind]
 
-    def row(self, brake: BrakeState, release: ReleaseState | None) -> JournalRow:
+    def row(
+        self, brake: BrakeState, release: ReleaseState | None, *, glass: bool = False
+    ) -> JournalRow:
+        """`glass`: journalled pending by a break-glass block, which learns the prior state
+        from its answer (none came)."""
         row = JournalRow(
             connection_id="c",
             platform=self.adapter.platform,
             kind=self.kind,
             name="x",
-            options=self.options,
-            before=self.before,
+            options={**self.options, **({GLASS_PENDING: True} if glass else {})},
+            before=None if glass else self.before,
             brake=brake,
             release=release,
         )
@@ -170,14 +175,24 @@ SEQUENCES = {
     ),
     "held driver, then let go": Sequence(R, BRAKED, R_HELD, "braked", "released", None, 1),
 }
+# A break-glass block's answer never came (its invocation died): no prior state journalled.
+LOST = resume.GLASS_LOST
+GLASS_SEQUENCES = {
+    "brake again, the block had run": Sequence(B, PENDING, None, "braked", "needs_human", LOST, 0),
+    "brake again, the block never ran": Sequence(B, PENDING, None, "recorded", "braked", None, 1),
+    "release, the block had run": Sequence(R, PENDING, None, "braked", "needs_human", LOST, 0),
+    "release, the block never ran": Sequence(R, PENDING, None, "recorded", "skipped", NOTHING, 0),
+}
 # A person put it back on while it was braked: left to them, in the kind's words.
 BY_HAND = Sequence(R, BRAKED, None, "restored", "needs_human", "by hand", 0)
 
 
-def _next_invocation(case: KindCase, sequence: Sequence) -> tuple[str, str | None, int]:
+def _next_invocation(
+    case: KindCase, sequence: Sequence, *, glass: bool = False
+) -> tuple[str, str | None, int]:
     """The next invocation's plan decision for the row, its change assumed to work; the
     report row's status and wording, and the changes made."""
-    row = case.row(sequence.brake, sequence.release)
+    row = case.row(sequence.brake, sequence.release, glass=glass)
     observed = case.shows(sequence.shows)
     acts = resume.acts_on(
         sequence.direction,
@@ -204,6 +219,23 @@ def test_the_same_crash_sequence_ends_the_same_for_every_kind(name: str) -> None
     ends = {case.kind.value: _next_invocation(case, sequence) for case in KINDS}
     expected = (sequence.status, sequence.error, sequence.changes)
     assert ends == dict.fromkeys(ends, expected)
+
+
+@pytest.mark.parametrize("name", list(GLASS_SEQUENCES))
+def test_a_break_glass_row_whose_answer_never_came_ends_the_same_for_every_kind(
+    name: str,
+) -> None:
+    """Never "nothing to restore" nor "braked" without a prior state when it shows braked:
+    the block ran, and only a person can put it back."""
+    sequence = GLASS_SEQUENCES[name]
+    ends = {case.kind.value: _next_invocation(case, sequence, glass=True) for case in KINDS}
+    expected = (sequence.status, sequence.error, sequence.changes)
+    assert ends == dict.fromkeys(ends, expected)
+
+
+def test_a_break_glass_row_whose_answer_never_came_says_a_person_puts_it_back() -> None:
+    assert "break-glass block whose answer was lost" in LOST
+    assert "put it back by hand" in LOST
 
 
 def test_a_restore_by_hand_is_left_to_the_person_for_every_kind() -> None:

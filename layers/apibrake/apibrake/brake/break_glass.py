@@ -8,7 +8,12 @@ it and changes it. Per block: the rows are journalled pending, one call of apibr
 budget is counted (store/debugging_calls.py), the block runs, its debug log is parsed into
 each row's `before` and journalled, and only then is the row recorded as braked. A block
 whose answer is lost may have run: one read-only block settles it (a block is one
-transaction: it ran whole or not at all); if it did not run it is sent once more.
+transaction: if any row still shows what the block would change, none of it ran); if it did
+not run it is sent once more, and a block sent twice that never ran goes to a person. One
+that ran goes to a person too, to put back: its prior states went with the answer (or with
+the cut lines of its debug log, whose last line is the block's end marker). The rows are
+journalled pending marked as the channel's (GLASS_PENDING), so a release after a crash
+never takes their missing prior state for "nothing to restore".
 
 Release needs nothing from here: the journal holds the same states the REST adapters
 record, and the release goes through REST once the window has recovered.
@@ -28,11 +33,23 @@ from typing import TYPE_CHECKING, Any
 from apibrake.http.errors import DailyLimitExhausted, PlatformError
 from apibrake.incident.adapters.apex_restore import by_hand, cannot_recreate, differences
 from apibrake.incident.adapters.user import USER_ID
-from apibrake.incident.records import BrakeState, Direction, JournalRow, Outcome
+from apibrake.incident.records import (
+    GLASS_PENDING,
+    PRIOR_STATE_LOST,
+    BrakeState,
+    Direction,
+    JournalRow,
+    Outcome,
+)
 from apibrake.incident.work import IncidentWork
-from apibrake.models.allowlist import BREAK_GLASS_KINDS, AllowlistEntry, AutomationKind
+from apibrake.models.allowlist import (
+    BREAK_GLASS_KINDS,
+    AllowlistEntry,
+    AutomationKind,
+    break_glass_takes,
+)
 from apibrake.models.connection import Connection
-from apibrake.models.protected import ProtectedConsumers
+from apibrake.models.protected import PROTECTED_FIELD, ProtectedConsumers
 from apibrake.platforms.salesforce import apex_blocks
 from apibrake.platforms.salesforce.apex_blocks import Printed
 from apibrake.platforms.salesforce.client import SalesforceClient
@@ -44,6 +61,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 GLASS_KINDS = BREAK_GLASS_KINDS
+_UNDECIDED = frozenset({BrakeState.PENDING, BrakeState.FAILED})
 # Apex allows 100 SOQL queries a transaction; a job or a user takes two.
 ROWS_PER_BLOCK = 40
 GLASS = "break-glass"
@@ -57,10 +75,9 @@ BUDGET_SPENT = (
     f"{GLASS}: apibrake's budget ({DEBUGGING_CALLS_PER_DAY} DebuggingHeader calls in 24 "
     "hours) is spent"
 )
-LOST = (
-    "the break-glass block's answer was lost and a re-read shows it braked: its prior "
-    "state went with the answer; check the Setup Audit Trail and put it back by hand after "
-    "the incident"
+LOST = f"the break-glass block's answer was lost and a re-read shows it ran: {PRIOR_STATE_LOST}"
+LOG_CUT = "the break-glass block ran, and its debug log came back cut: " + PRIOR_STATE_LOST.replace(
+    "the block's answer", "the cut lines"
 )
 
 
@@ -102,15 +119,22 @@ async def brake_rows(
             budget=DEBUGGING_CALLS_PER_DAY,
         )
 
-    fresh = [row for row in rows if row.automation not in resumed]
+    # Rows the plan decided already (skipped, off already, a person's) keep their decision;
+    # one whose read failed is still undecided.
+    new = [row for row in rows if row.automation not in resumed]
+    decided = [row for row in new if row.brake not in _UNDECIDED]
+    protected = [row for row in new if row.brake in _UNDECIDED and _protected(row, connection)]
+    fresh = [row for row in new if row.brake in _UNDECIDED]
     # An earlier invocation died between its block and the answer: settled by a re-read.
     interrupted = [row for row in rows if row.automation in resumed and _interrupted(row)]
+    if decided or protected:
+        await work.journal(decided + protected)
     glass = GlassBrake(client, work.journal, budget, connection.protected, entries)
     left = await glass.brake(fresh)
     for group in _same_block(interrupted):
         left += await glass.settle(group, "an earlier invocation ended before its answer")
     kept = {id(row) for row in left}
-    tried = fresh + interrupted
+    tried = decided + protected + fresh + interrupted
     done = [row for row in tried if id(row) not in kept]
     tried_ids = {id(row) for row in tried}
     return done, left + [row for row in rows if id(row) not in tried_ids]
@@ -143,6 +167,8 @@ class GlassBrake:
             return rows
         for row in rows:
             row.brake, row.error = BrakeState.PENDING, None
+            # No prior state before the answer: release must not read "nothing to restore"
+            row.options[GLASS_PENDING] = True
         await self.journal(rows)  # pending before the call: a crash leaves them for release
         apex = apex_blocks.block(self._statements(rows, change=True))
         try:
@@ -153,10 +179,13 @@ class GlassBrake:
             logger.warning("break-glass answer lost", extra={"error": str(error)})
             return await self.settle(rows, str(error), resent=resent)
         printed = apex_blocks.parse_log(answer.debug_log)
-        if answer.result.problem is not None or not printed.complete:
-            why = answer.result.problem or "the debug log came back without the block's lines"
+        if answer.result.problem is not None:
+            why = answer.result.problem
             logger.warning("break-glass block failed", extra={"problem": why})
             return self._refused(rows, f"{GLASS} block failed: {why}")
+        if not printed.complete:  # it ran and committed; what it printed is not all here
+            logger.warning("break-glass debug log cut")
+            return await self._lost(rows, LOG_CUT)
         for row in rows:
             self._journal_before(row, printed)
         await self.journal(rows)  # the prior states, before any row is recorded as changed
@@ -184,13 +213,35 @@ class GlassBrake:
         printed = apex_blocks.parse_log(answer.debug_log)
         if answer.result.problem is not None or not printed.complete:
             return self._refused(rows, f"{error}; the settling re-read failed")
-        braked = [row for row in rows if _shows_braked(row, printed)]
-        if not braked and not resent:
+        # One transaction: a row still showing what the block would change means none ran.
+        if any(self._still_on(row, printed) for row in rows):
+            if resent:
+                return self._refused(rows, f"{error}; sent twice, not run")
             return await self._block(rows, resent=True)
+        return await self._lost(rows, LOST)
+
+    async def _lost(self, rows: list[JournalRow], why: str) -> list[JournalRow]:
+        """A block that ran, its prior states lost: each row goes to a person to put back."""
         for row in rows:
-            row.record(Direction.BRAKE, Outcome.NEEDS_HUMAN, error=LOST)
+            row.record(Direction.BRAKE, Outcome.NEEDS_HUMAN, error=why)
         await self.journal(rows)
         return []
+
+    def _still_on(self, row: JournalRow, printed: Printed) -> bool:
+        """Whether a read shows the row in a state its block would have changed."""
+        state = _prior_state(row, printed)
+        if state is None:
+            return False
+        if row.kind is AutomationKind.SCHEDULED_APEX:
+            return _would_abort(state, printed, self.entries[row.automation])
+        if row.kind is AutomationKind.SETTING:
+            return bool(state.get("value") != row.options.get("brake_value", True))
+        return bool(
+            state.get("is_active") is True
+            and state.get("login_id")
+            and state.get("frozen") is False
+            and not state.get("is_apibrake")
+        )
 
     def _refused(self, rows: list[JournalRow], why: str) -> list[JournalRow]:
         note = why if why.startswith(GLASS) else f"{GLASS} refused: {why}"
@@ -228,6 +279,7 @@ class GlassBrake:
 
     def _journal_before(self, row: JournalRow, printed: Printed) -> None:
         row.before = _prior_state(row, printed)
+        row.options.pop(GLASS_PENDING, None)  # what it printed is journalled now
 
     def _record(self, row: JournalRow, printed: Printed) -> bool:
         """Records what the block did to the row; True when a person must act."""
@@ -249,12 +301,7 @@ class GlassBrake:
         if job is None:
             row.brake = BrakeState.ALREADY_OFF  # no firing job of that name
             return False
-        aborted = self.entries[row.automation].allow_inexact_restore or (
-            job.get("owner_id") == printed.user_id
-            and not job.get("end_time")
-            and job.get("time_zone") == printed.time_zone
-        )
-        if not aborted:
+        if not _would_abort(job, printed, self.entries[row.automation]):
             row.record(
                 Direction.BRAKE,
                 Outcome.NEEDS_HUMAN,
@@ -310,6 +357,31 @@ def _same_block(rows: list[JournalRow]) -> list[list[JournalRow]]:
     return [group for group in (others, freezes) if group]
 
 
+def _would_abort(job: dict[str, Any], printed: Printed, entry: AllowlistEntry) -> bool:
+    """The job template's abort condition (platforms/salesforce/apex_blocks.py)."""
+    return entry.allow_inexact_restore or (
+        str(job.get("owner_id"))[:15] == str(printed.user_id)[:15]
+        and not job.get("end_time")
+        and job.get("time_zone") == printed.time_zone
+    )
+
+
+def _protected(row: JournalRow, connection: Connection) -> bool:
+    """A user the connection now protects by username: skipped, as the REST brake skips it
+    (the allowlist's own check ran when the entry was added, maybe before it was protected;
+    one protected by Id is left out by the block's query)."""
+    if row.kind is not AutomationKind.USER:
+        return False
+    reason = connection.protected.reason(row.name)
+    if reason is None:
+        return False
+    row.brake, row.error = (
+        BrakeState.SKIPPED,
+        f"protected consumer ({PROTECTED_FIELD}), {reason}; never frozen",
+    )
+    return True
+
+
 def _interrupted(row: JournalRow) -> bool:
     """Journalled pending by a break-glass block whose answer never came: the channel
     journals no prior state before its answer (a REST brake always has)."""
@@ -317,11 +389,8 @@ def _interrupted(row: JournalRow) -> bool:
 
 
 def _can_glass(row: JournalRow) -> bool:
-    if row.kind not in GLASS_KINDS:
-        return False
-    # A user named by Id: the block finds users by username (protected ones by Id are
-    # excluded in the query, by username by the allowlist itself).
-    return not (row.kind is AutomationKind.USER and USER_ID.match(row.name))
+    # Protected users by Id are excluded in the block's query, by username before it.
+    return break_glass_takes(row.kind, row.name)
 
 
 def _via(state: dict[str, Any], *, last_modified: bool = False) -> dict[str, Any]:
@@ -422,13 +491,3 @@ def _user_state(username: str, printed: Printed) -> dict[str, Any] | None:
         "is_apibrake": bool(printed.user_id)
         and str(user.get("Id"))[:15] == str(printed.user_id)[:15],
     }
-
-
-def _shows_braked(row: JournalRow, printed: Printed) -> bool:
-    """Whether a settling re-read shows the row as its block would have left it."""
-    state = _prior_state(row, printed)
-    if row.kind is AutomationKind.SCHEDULED_APEX:
-        return state is None
-    if row.kind is AutomationKind.SETTING:
-        return state is not None and state.get("value") == row.options.get("brake_value", True)
-    return state is not None and state.get("frozen") is True

@@ -59,6 +59,15 @@ class ReleaseState(StrEnum):
 # A shadow incident (auto_brake: shadow) journals what the brake would have changed. It has
 # no open marker and no lease, so it never blocks a real brake nor waits for a release.
 SHADOW_STATUS = "shadow"
+# A row's options key: journalled pending by a break-glass block, which reads the prior state
+# and changes it in one call (brake/break_glass.py), so it journals no prior state before.
+GLASS_PENDING = "glass_pending"
+# What a person is told about a row such a block may have changed with its prior state lost.
+PRIOR_STATE_LOST = (
+    "its prior state went with the block's answer; check the Setup Audit Trail and put it "
+    "back by hand after the incident"
+)
+
 # Rows in these brake states were changed by us (or may have been): release looks at them.
 CHANGED_STATES = frozenset({BrakeState.BRAKED, BrakeState.PENDING})
 # A row is settled for release when it reached one of these.
@@ -106,6 +115,12 @@ class JournalRow(BaseModel):
     @property
     def automation(self) -> str:
         return f"{self.kind.value}:{self.name}"
+
+    @property
+    def glass_unanswered(self) -> bool:
+        """Journalled pending by a break-glass block whose answer never came: whether the
+        block changed it is unknown, and if it did, its prior state is lost."""
+        return bool(self.options.get(GLASS_PENDING)) and self.before is None
 
     def outcome(self, direction: Direction) -> Outcome | None:
         """The row's state in `direction` as an Outcome; None for the states no act step

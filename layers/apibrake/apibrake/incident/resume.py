@@ -23,7 +23,14 @@ from apibrake.incident.adapters.base import (
     ReleaseDecision,
     Shown,
 )
-from apibrake.incident.records import BrakeState, Direction, JournalRow, Outcome, ReleaseState
+from apibrake.incident.records import (
+    PRIOR_STATE_LOST,
+    BrakeState,
+    Direction,
+    JournalRow,
+    Outcome,
+    ReleaseState,
+)
 
 # The policy's say on a row the rule leaves to it; True: act on it (the decision otherwise
 # recorded on the row).
@@ -32,6 +39,12 @@ Decide = Callable[[Adapter[Any], JournalRow, Observed | None], bool]
 # A release row an earlier invocation journalled and tried: its change may have landed.
 _TRIED = frozenset({ReleaseState.PENDING, ReleaseState.FAILED})
 _ON_AGAIN = frozenset({Shown.AS_RECORDED, Shown.BACK_ON})
+# A break-glass block's answer never came (incident/records.py GLASS_PENDING) and the
+# platform shows the row braked: the block ran (or it was off already; nobody can tell).
+GLASS_LOST = (
+    f"off, and a break-glass block whose answer was lost may have switched it off: "
+    f"{PRIOR_STATE_LOST}"
+)
 
 
 def acts_on(
@@ -47,6 +60,10 @@ def acts_on(
     earlier invocation (its recorded prior state stands); every release row was."""
     if direction is Direction.RELEASE:
         return resume_release(adapter, row, observed) and policy(adapter, row, observed)
+    if journalled and row.glass_unanswered:
+        # Still on: the block never ran, and nothing of its prior state is journalled:
+        # looked at as a new row (the policy journals what the platform shows, then vets).
+        return resume_brake(adapter, row, observed) and policy(adapter, row, observed)
     if journalled:
         return resume_brake(adapter, row, observed)
     return policy(adapter, row, observed)
@@ -54,9 +71,12 @@ def acts_on(
 
 def resume_brake(adapter: Adapter[Any], row: JournalRow, observed: Observed | None) -> bool:
     """A brake row left pending (or failed) by an earlier invocation; True: still on, switch
-    it off (again)."""
+    it off (again). A break-glass row whose answer never came, shown braked: the block ran,
+    and its prior state is lost; never recorded as changed (release would find nothing)."""
     if adapter.is_braked(row, observed):
-        if adapter.is_braked(row, Observed(row.before or {})):
+        if row.glass_unanswered:
+            row.record(Direction.BRAKE, Outcome.NEEDS_HUMAN, error=GLASS_LOST)
+        elif adapter.is_braked(row, Observed(row.before or {})):
             row.brake = BrakeState.ALREADY_OFF  # it was off before the brake
         else:  # the earlier change landed
             row.record(Direction.BRAKE, Outcome.CHANGED, state=_summary(observed))
@@ -80,7 +100,13 @@ def release_decision(
 ) -> ReleaseDecision:
     """Restore, or why not. An earlier restore (pending, or failed on a lost answer) that
     the platform shows landed is released; an automation back as recorded while its brake
-    was still pending was never reached; anything else a person changed is theirs."""
+    was still pending was never reached; anything else a person changed is theirs. A
+    break-glass block whose answer never came: shown braked, it ran, and only a person can
+    put it back (its prior state is lost); shown on, it never changed it."""
+    if row.glass_unanswered and row.brake is BrakeState.PENDING:
+        if adapter.is_braked(row, observed):
+            return ReleaseDecision(ReleaseState.NEEDS_HUMAN, GLASS_LOST)
+        return ReleaseDecision(ReleaseState.NOTHING)
     if adapter.nothing_to_restore(row):
         return ReleaseDecision(ReleaseState.NOTHING)
     shown = adapter.compare(row, observed)

@@ -64,6 +64,17 @@ _NAME_RULES: dict[AutomationKind, tuple[re.Pattern[str], str]] = {
 BREAK_GLASS_KINDS = frozenset(
     {AutomationKind.SCHEDULED_APEX, AutomationKind.SETTING, AutomationKind.USER}
 )
+_SALESFORCE_USER_ID = re.compile(r"^005[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$")
+
+
+def break_glass_takes(kind: AutomationKind, name: str) -> bool:
+    """Whether the break-glass brake can brake this automation: a kind Apex can change, but
+    not a user named by Id (its block finds users by username)."""
+    if kind not in BREAK_GLASS_KINDS:
+        return False
+    return not (kind is AutomationKind.USER and _SALESFORCE_USER_ID.match(name))
+
+
 # A permission set's API name: a letter first, then letters, digits, single underscores.
 PERMISSION_SET_NAME = re.compile(r"^[A-Za-z](?:_?[A-Za-z0-9]){0,79}$")
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from apibrake.models.allowlist import BREAK_GLASS_KINDS, AllowlistEntry, AutomationKind
+from apibrake.models.allowlist import AllowlistEntry, AutomationKind, break_glass_takes
 from apibrake.models.attribution import Suspects
 from apibrake.models.connection import AutoBrake, Connection, Platform
 from apibrake.models.entitlement import Entitlement
@@ -530,14 +530,14 @@ def _when(moment: datetime) -> str:
 def _by_hand(connection: Connection, context: AlertContext) -> list[AllowlistEntry]:
     """The allowlisted automations a person switches off after exhaustion, in tier order: all
     of them, or, once the break-glass brake started, those it does not take (other kinds,
-    higher tiers: brake/break_glass.py)."""
+    higher tiers, users named by Id: brake/break_glass.py)."""
     entries = sorted(context.allowlist, key=lambda entry: (entry.tier, entry.automation))
     if not context.auto_brake_triggered:
         return entries
     return [
         entry
         for entry in entries
-        if entry.kind not in BREAK_GLASS_KINDS or entry.tier > connection.auto_brake_tier
+        if not break_glass_takes(entry.kind, entry.name) or entry.tier > connection.auto_brake_tier
     ]
 
 

@@ -13,7 +13,9 @@ text with quoted values in their slots, so the sandbox can interpret exactly the
 - `setting`: a hierarchy custom setting's org default (`getOrgDefaults()`), its fields set
   to their brake values and upserted (the org-default row created when there is none);
 - `user`: a user by username and its UserLogin, frozen unless inactive, frozen already, or
-  apibrake's own user.
+  apibrake's own user;
+- `end`: the block's last line, printed once every statement ran: a log cut at either end
+  (a log over its size limit loses lines) is told from a whole one.
 
 A block runs as one transaction: an exception rolls all of it back (Apex guide, Anonymous
 Blocks), so either every printed state was changed as the template says, or none was.
@@ -55,6 +57,7 @@ _JOB_ABORT = (
 _USER_QUERY = "SELECT Id,Username,Name,IsActive FROM User WHERE Username={username}"
 _LOGIN_QUERY = "SELECT Id,UserId,IsFrozen,LastModifiedDate FROM UserLogin WHERE UserId=:u.Id"
 _FREEZE = "if(u.IsActive&&!l.IsFrozen&&u.Id!=UserInfo.getUserId()){l.IsFrozen=true;update l;}"
+END = "System.debug(LoggingLevel.ERROR,'apibrake|end|');"
 
 
 def job_statement(name: str, *, allow_inexact: bool, change: bool = True) -> str:
@@ -101,8 +104,9 @@ def user_statement(username: str, *, change: bool = True, excluded_ids: Iterable
 
 
 def block(statements: Iterable[str]) -> str:
-    """One anonymous block: who runs it first, then one statement per line."""
-    return "\n".join([ME, *statements])
+    """One anonymous block: who runs it first, then one statement per line, then the end
+    marker."""
+    return "\n".join([ME, *statements, END])
 
 
 @dataclass
@@ -116,11 +120,12 @@ class Printed:
     settings: list[dict[str, Any]] = field(default_factory=list)
     users: list[dict[str, Any]] = field(default_factory=list)
     logins: list[dict[str, Any]] = field(default_factory=list)
+    ended: bool = False  # the end marker printed
 
     @property
     def complete(self) -> bool:
-        """The block's first line printed: its log was returned (not cut)."""
-        return self.user_id is not None
+        """The block's first and last lines printed: its whole log came back (not cut)."""
+        return self.user_id is not None and self.ended
 
 
 _LISTS = {
@@ -144,6 +149,9 @@ def parse_log(debug_log: str) -> Printed:
         if what == "me":
             user_id, _, zone = value.partition("|")
             printed.user_id, printed.time_zone = user_id or None, zone or None
+            continue
+        if what == "end":
+            printed.ended = True
             continue
         if what not in _LISTS:
             continue

@@ -16,20 +16,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from apibrake.incident.deps import IncidentDeps, publish_safely
+from apibrake.incident.deps import IncidentDeps
 from apibrake.incident.records import SETTLED_RELEASE, BrakeState, IncidentMeta, JournalRow
 from apibrake.models.allowlist import AutomationKind
 from apibrake.models.usage import UsageReading
 from apibrake.platforms.salesforce.activity import parse_time
 from apibrake.platforms.salesforce.soql import soql_datetime, soql_strings
 from apibrake.release.freeze_watch import (
-    ALERT_CLAIM_HOLDS,
     BRAKE_RUNS_AT_MOST,
     EVENTS_READ,
     FREEZE_GRACE,
     IN_FLIGHT,
     WATCH_FOR,
     EventReader,
+    alert_once,
     limit_spent,
     whole_second_after,
 )
@@ -139,27 +139,20 @@ class AppWatch:
                 await self._alert(app, calls, at_least=len(records) >= EVENTS_READ)
 
     async def _alert(self, app: BlockedApp, calls: int, *, at_least: bool) -> None:
-        state, now = self.deps.state, self.deps.now()
-        key = alert_key(self.meta.incident_id, app.app_id)
-        assert state is not None
-        won = await self.off_loop(
-            state.claim_alert, self.cid, key, now=now, window_ends=now + ALERT_CLAIM_HOLDS
+        await alert_once(
+            self.off_loop,
+            self.deps,
+            self.cid,
+            alert_key(self.meta.incident_id, app.app_id),
+            lambda now: app_still_spending(
+                connection_id=self.cid,
+                platform=self.meta.platform.value,
+                incident_id=self.meta.incident_id,
+                app=app.name,
+                permission_set=app.permission_set,
+                counted_from=app.counted_from,
+                calls=calls,
+                at_least=at_least,
+                now=now,
+            ),
         )
-        if not won:
-            return
-        alert = app_still_spending(
-            connection_id=self.cid,
-            platform=self.meta.platform.value,
-            incident_id=self.meta.incident_id,
-            app=app.name,
-            permission_set=app.permission_set,
-            counted_from=app.counted_from,
-            calls=calls,
-            at_least=at_least,
-            now=now,
-        )
-        problem = await self.off_loop(publish_safely, self.deps, alert)
-        if problem is None:
-            await self.off_loop(state.confirm_alert_claim, self.cid, key)
-        else:
-            await self.off_loop(state.release_alert_claim, self.cid, key)

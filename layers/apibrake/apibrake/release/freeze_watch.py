@@ -33,6 +33,7 @@ from apibrake.platforms.salesforce.activity import parse_time
 from apibrake.platforms.salesforce.errors import not_available
 from apibrake.platforms.salesforce.soql import soql_datetime, soql_strings
 from apibrake.warn.incident_alerts import FROZEN_STILL_SPENDING, frozen_still_spending
+from apibrake.warn.publisher import Alert
 
 if TYPE_CHECKING:
     from apibrake.platforms.salesforce.client import SalesforceClient
@@ -229,30 +230,26 @@ class FreezeWatch:
     async def _alert(self, user: FrozenUser, calls: int, *, at_least: bool) -> None:
         """One alert per incident and user, however many runs (or invocations at once) see
         the calls: the claim decides, and is given back when the alert cannot go out."""
-        state, now, key = self.deps.state, self.deps.now(), self._key(user)
-        assert state is not None
-        won = await self.off_loop(
-            state.claim_alert, self.cid, key, now=now, window_ends=now + ALERT_CLAIM_HOLDS
+        alerted = await alert_once(
+            self.off_loop,
+            self.deps,
+            self.cid,
+            self._key(user),
+            lambda now: frozen_still_spending(
+                connection_id=self.cid,
+                platform=self.meta.platform.value,
+                incident_id=self.meta.incident_id,
+                user=user.username,
+                user_id=user.user_id,
+                frozen_at=user.frozen_at,
+                counted_from=user.counted_from,
+                calls=calls,
+                at_least=at_least,
+                now=now,
+            ),
         )
-        if not won:
-            return
-        alert = frozen_still_spending(
-            connection_id=self.cid,
-            platform=self.meta.platform.value,
-            incident_id=self.meta.incident_id,
-            user=user.username,
-            user_id=user.user_id,
-            frozen_at=user.frozen_at,
-            counted_from=user.counted_from,
-            calls=calls,
-            at_least=at_least,
-            now=now,
-        )
-        problem = await self.off_loop(publish_safely, self.deps, alert)
-        if problem is None:
-            await self.off_loop(state.confirm_alert_claim, self.cid, key)
-        else:
-            await self.off_loop(state.release_alert_claim, self.cid, key)
+        if alerted is None:
+            return  # another run alerted already
         logger.warning(
             "frozen user still spending",
             extra={
@@ -260,9 +257,34 @@ class FreezeWatch:
                 "incident_id": self.meta.incident_id,
                 "user_id": user.user_id,
                 "calls": calls,
-                "alerted": problem is None,
+                "alerted": alerted,
             },
         )
+
+
+async def alert_once(
+    off_loop: Callable[..., Awaitable[Any]],
+    deps: IncidentDeps,
+    connection_id: str,
+    key: str,
+    build: Callable[[datetime], Alert],
+) -> bool | None:
+    """One alert per key however many runs (or invocations at once) see the cause: the
+    claim decides, and is given back when the alert cannot go out. None: claimed by
+    another run; else whether it went out."""
+    state, now = deps.state, deps.now()
+    assert state is not None
+    won = await off_loop(
+        state.claim_alert, connection_id, key, now=now, window_ends=now + ALERT_CLAIM_HOLDS
+    )
+    if not won:
+        return None
+    problem = await off_loop(publish_safely, deps, build(now))
+    if problem is None:
+        await off_loop(state.confirm_alert_claim, connection_id, key)
+    else:
+        await off_loop(state.release_alert_claim, connection_id, key)
+    return problem is None
 
 
 def limit_spent(readings: Sequence[UsageReading]) -> bool:

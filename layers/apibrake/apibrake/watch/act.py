@@ -31,7 +31,12 @@ from apibrake.watch.decide import (
 )
 from apibrake.watch.overage import reading_entitlement
 from apibrake.watch.report import ConnectionCheck, fill_reading
-from apibrake.watch.shadow import SHADOW_BRAKE_KEY, brake_reason, start_shadow_brake
+from apibrake.watch.shadow import (
+    SHADOW_BRAKE_KEY,
+    brake_reason,
+    invoke_once,
+    start_shadow_brake,
+)
 from apibrake.watch.tools import RunTools
 from apibrake.watch.usage import UsageRead
 
@@ -246,26 +251,16 @@ def start_auto_brake(
 ) -> bool:
     """Invokes the automatic brake once per window (the AUTO_BRAKE_KEY claim): claimed,
     invoked, then confirmed; the claim given back when the invoke fails."""
-    claims, invoker = tools.claims, tools.invoker
-    if not connection.brakes_automatically or invoker is None:
+    if not connection.brakes_automatically or tools.invoker is None:
         return False
-    cid = connection.connection_id
-    if not claims.claim_alert(cid, AUTO_BRAKE_KEY, now=now, window_ends=window_ends):
-        return False  # already started in this window, by this or a concurrent run
     event = BrakeEvent(
         action="brake",
-        connection_id=cid,
+        connection_id=connection.connection_id,
         reason=reason,
         requested_by=MONITOR_REQUESTER,
         suspects=suspects,  # the brake report's "before": no platform call of its own
         tier=connection.auto_brake_tier,
     )
-    try:
-        invoker.invoke(event)
-    except Exception:
-        logger.exception("auto-brake invoke failed", extra={"connection_id": cid})
-        claims.release_alert_claim(cid, AUTO_BRAKE_KEY)
-        return False
-    claims.confirm_alert_claim(cid, AUTO_BRAKE_KEY)
-    logger.info("auto-brake started", extra={"connection_id": cid})
-    return True
+    return invoke_once(
+        tools.claims, tools.invoker, AUTO_BRAKE_KEY, event, now=now, window_ends=window_ends
+    )

@@ -64,12 +64,9 @@ def start_shadow_brake(
     suspects: Suspects | None,
 ) -> bool:
     """Asks for the shadow plan, once per window; True when this check asked for it."""
-    cid = connection.connection_id
-    if not claims.claim_alert(cid, SHADOW_BRAKE_KEY, now=now, window_ends=window_ends):
-        return False  # asked earlier in this window, by this or a concurrent run
     event = BrakeEvent(
         action="brake",
-        connection_id=cid,
+        connection_id=connection.connection_id,
         dry_run=True,
         shadow=True,
         reason=f"shadow mode: {brake_reason(connection, outlook, ahead, shadow=True)}",
@@ -77,12 +74,31 @@ def start_shadow_brake(
         suspects=suspects,
         tier=connection.auto_brake_tier,  # what the real auto-brake would take
     )
+    return invoke_once(claims, invoker, SHADOW_BRAKE_KEY, event, now=now, window_ends=window_ends)
+
+
+def invoke_once(
+    claims: AlertClaims,
+    invoker: Invoker,
+    key: str,
+    event: BrakeEvent,
+    *,
+    now: datetime,
+    window_ends: datetime,
+) -> bool:
+    """Invokes the incident function once per window: the claim under `key` decides, is
+    confirmed after the invoke and given back when it fails (the next check asks again).
+    True when this check invoked it."""
+    cid = event.connection_id
+    assert cid is not None
+    if not claims.claim_alert(cid, key, now=now, window_ends=window_ends):
+        return False  # invoked earlier in this window, by this or a concurrent run
     try:
         invoker.invoke(event)
     except Exception:
-        logger.exception("shadow brake invoke failed", extra={"connection_id": cid})
-        claims.release_alert_claim(cid, SHADOW_BRAKE_KEY)  # the next check asks again
+        logger.exception("brake invoke failed", extra={"connection_id": cid, "key": key})
+        claims.release_alert_claim(cid, key)
         return False
-    claims.confirm_alert_claim(cid, SHADOW_BRAKE_KEY)
-    logger.info("shadow brake asked for", extra={"connection_id": cid})
+    claims.confirm_alert_claim(cid, key)
+    logger.info("brake invoked", extra={"connection_id": cid, "key": key, "dry_run": event.dry_run})
     return True

@@ -104,13 +104,33 @@ async def brake_rows(
     dry run, a HubSpot connection, or rows an earlier invocation journalled (their prior
     state stands; a person looks at them as before)."""
     incident_id = work.outcome.incident_id
-    state = work.deps.state
-    if work.dry_run or not incident_id or state is None or not isinstance(client, SalesforceClient):
+    if work.dry_run or not incident_id or work.deps.state is None:
         return [], rows
-    calls = state.debugging_calls()
-    cid = connection.connection_id
+    if not isinstance(client, SalesforceClient):
+        return [], rows
+    budget = _budget(work, connection.connection_id, incident_id)
+    glass = GlassBrake(client, work.journal, budget, connection.protected, entries)
+    sorted_rows = _SortedRows.of(rows, connection, resumed)
+    if sorted_rows.decided:
+        await work.journal(sorted_rows.decided)
+    left = await glass.brake(sorted_rows.fresh)
+    for group in _same_block(sorted_rows.interrupted):
+        left += await glass.settle(group, "an earlier invocation ended before its answer")
+    # Rows by their allowlist key: one journal row per automation in an incident.
+    kept = {row.automation for row in left}
+    tried = sorted_rows.tried
+    done = [row for row in tried if row.automation not in kept]
+    tried_keys = {row.automation for row in tried}
+    return done, left + [row for row in rows if row.automation not in tried_keys]
 
-    async def budget() -> bool:
+
+def _budget(work: IncidentWork, cid: str, incident_id: str) -> Callable[[], Awaitable[bool]]:
+    """Counts one DebuggingHeader call of the connection's daily budget; False when spent."""
+    state = work.deps.state
+    assert state is not None
+    calls = state.debugging_calls()
+
+    async def take() -> bool:
         return await work.off_loop(
             calls.take,
             cid,
@@ -119,25 +139,33 @@ async def brake_rows(
             budget=DEBUGGING_CALLS_PER_DAY,
         )
 
-    # Rows the plan decided already (skipped, off already, a person's) keep their decision;
-    # one whose read failed is still undecided.
-    new = [row for row in rows if row.automation not in resumed]
-    decided = [row for row in new if row.brake not in _UNDECIDED]
-    protected = [row for row in new if row.brake in _UNDECIDED and _protected(row, connection)]
-    fresh = [row for row in new if row.brake in _UNDECIDED]
-    # An earlier invocation died between its block and the answer: settled by a re-read.
-    interrupted = [row for row in rows if row.automation in resumed and _interrupted(row)]
-    if decided or protected:
-        await work.journal(decided + protected)
-    glass = GlassBrake(client, work.journal, budget, connection.protected, entries)
-    left = await glass.brake(fresh)
-    for group in _same_block(interrupted):
-        left += await glass.settle(group, "an earlier invocation ended before its answer")
-    kept = {id(row) for row in left}
-    tried = decided + protected + fresh + interrupted
-    done = [row for row in tried if id(row) not in kept]
-    tried_ids = {id(row) for row in tried}
-    return done, left + [row for row in rows if id(row) not in tried_ids]
+    return take
+
+
+@dataclass(frozen=True)
+class _SortedRows:
+    """The rows the break-glass brake is handed, sorted: decided already (skipped, off
+    already, a person's, or a user the connection now protects: journalled as they are),
+    fresh (still undecided, or whose read failed: braked through the glass), interrupted (an
+    earlier invocation died between its block and the answer: settled by a re-read)."""
+
+    decided: list[JournalRow]
+    fresh: list[JournalRow]
+    interrupted: list[JournalRow]
+
+    @classmethod
+    def of(cls, rows: list[JournalRow], connection: Connection, resumed: set[str]) -> _SortedRows:
+        new = [row for row in rows if row.automation not in resumed]
+        decided = [row for row in new if row.brake not in _UNDECIDED]
+        # `_protected` marks the row skipped, so it leaves the undecided ones.
+        decided += [r for r in new if r.brake in _UNDECIDED and _protected(r, connection)]
+        fresh = [row for row in new if row.brake in _UNDECIDED]
+        interrupted = [row for row in rows if row.automation in resumed and _interrupted(row)]
+        return cls(decided, fresh, interrupted)
+
+    @property
+    def tried(self) -> list[JournalRow]:
+        return self.decided + self.fresh + self.interrupted
 
 
 @dataclass

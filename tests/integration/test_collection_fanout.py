@@ -147,3 +147,29 @@ def test_an_org_that_keeps_refusing_ends_in_the_dead_letter_queue(stack: LocalSt
     request = json.loads(dead["Body"])
     assert request["collect"] == "usage_files"
     assert collected_ids(stack) == [cid for cid in ORGS if cid != request["connection_id"]]
+
+
+def test_a_check_and_a_collection_of_one_org_share_a_batch(stack: LocalStack) -> None:
+    # Given an org due for its first check and for its daily collection, both queued
+    stack.add_salesforce("sf-a")
+    yesterday_of_calls(stack)
+    assert stack.plan()["normal"] == ["sf-a"]
+    assert stack.plan_collection()["queued"] == ["sf-a"]
+    # When the worker takes both in one batch
+    answers = stack.work()
+    # Then the org is checked (its cadence stored) and its yesterday collected
+    assert [answer["batchItemFailures"] for answer in answers] == [[]]
+    assert "sf-a" in stack.state.cadence_states()
+    assert collected_ids(stack) == ["sf-a"]
+
+
+def test_a_collect_request_without_its_connection_is_dropped_not_retried(
+    stack: LocalStack,
+) -> None:
+    # Given a collect request that names no connection
+    stack.aws.client("sqs").send_message(
+        QueueUrl=stack.aws.queue_url("NormalCheckQueue"),
+        MessageBody=json.dumps({"collect": "usage_files"}),
+    )
+    # When the worker receives it, Then it is not retried (it could never succeed)
+    assert [answer["batchItemFailures"] for answer in stack.work()] == [[]]

@@ -198,6 +198,15 @@ class LocalStack:
         self._flush_metrics()
         return report
 
+    def plan_collection(self) -> dict[str, Any]:
+        """The daily collection schedule's planner run: one collect request per enabled
+        Salesforce connection on the normal queue, nothing collected yet."""
+        report: dict[str, Any] = self.planner_app.handle(
+            {"collect": "usage_files"}, clock=self.sandbox.clock.now
+        )
+        self._flush_metrics()
+        return report
+
     def work(self) -> list[dict[str, Any]]:
         """The worker drains the check queues, urgent first, as the event source mappings
         would; the answers (`batchItemFailures`) of its batches."""
@@ -218,7 +227,9 @@ class LocalStack:
         return answers
 
     def collect_usage_files(self) -> dict[str, Any]:
-        """The daily schedule's usage_monitor run: yesterday's ApiTotalUsage summaries."""
+        """An operator's usage_monitor run with {"collect": "usage_files"}: every Salesforce
+        connection's yesterday ApiTotalUsage summary in one run (the schedule fans out:
+        `plan_collection`, then `work`)."""
         return self.check({"collect": "usage_files"})
 
     def run_auto_brakes(self) -> list[dict[str, Any]]:

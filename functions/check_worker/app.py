@@ -1,5 +1,6 @@
-"""check_worker: check the connections of one SQS batch of check requests; answer with the
-requests SQS should deliver again (partial batch failures)."""
+"""check_worker: check the connections of one SQS batch of check requests, and collect the
+usage files of its collect requests; answer with the messages SQS should deliver again
+(partial batch failures)."""
 
 from __future__ import annotations
 

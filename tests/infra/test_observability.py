@@ -122,7 +122,7 @@ def test_schedules_send_json_objects() -> None:
 
     assert inputs == {
         ("CheckPlannerFunction", "Check"): {"scheduled": True},  # a tick: only the due ones
-        ("UsageMonitorFunction", "CollectUsageFiles"): {"collect": "usage_files"},
+        ("CheckPlannerFunction", "CollectUsageFiles"): {"collect": "usage_files"},
         ("RestoreFunction", "ReleaseRecovered"): {"action": "release_recovered"},
     }
 

@@ -57,11 +57,11 @@ def test_functions_run_python312_on_arm64(function_id: str) -> None:
     assert properties["Architectures"] == ["arm64"]
 
 
-def test_the_planner_ticks_every_minute() -> None:
-    # Each connection's cadence decides when it is checked; the schedule only ticks.
-    # (the monitor keeps the daily usage-file collection)
-    assert _schedule_periods_seconds("CheckPlannerFunction") == [60]
-    assert _schedule_periods_seconds("UsageMonitorFunction") == [86_400]
+def test_the_planner_ticks_every_minute_and_queues_the_daily_collection() -> None:
+    # Each connection's cadence decides when it is checked; the schedule only ticks. The
+    # daily usage-file collection is the planner's too (fanned out to the worker).
+    assert sorted(_schedule_periods_seconds("CheckPlannerFunction")) == [60, 86_400]
+    assert _schedule_periods_seconds("UsageMonitorFunction") == []
 
 
 @pytest.mark.parametrize("function_id", sorted(FUNCTIONS))
@@ -72,10 +72,11 @@ def test_function_timeout_is_below_its_schedule_period(function_id: str) -> None
         assert timeout < period
 
 
-def test_scheduled_functions_are_the_planner_the_monitor_and_restore() -> None:
+def test_scheduled_functions_are_the_planner_and_restore() -> None:
+    # The usage monitor runs when an operator invokes it; no schedule of its own.
     scheduled = {function_id for function_id in FUNCTIONS if _schedule_periods_seconds(function_id)}
 
-    assert scheduled == {"CheckPlannerFunction", "UsageMonitorFunction", "RestoreFunction"}
+    assert scheduled == {"CheckPlannerFunction", "RestoreFunction"}
 
 
 def test_only_the_monitor_knows_the_incident_function(local_aws: LocalAws) -> None:

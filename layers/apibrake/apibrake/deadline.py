@@ -34,3 +34,12 @@ class Deadline:
             elif remaining <= self._margin_ms + reserve_ms:
                 return False  # too little for this call; something shorter may still start
         return not self.reached
+
+    def seconds_left(self) -> float | None:
+        """How long new work may still run before the margin (None: no deadline); a bound
+        for work that cannot check `has_time` as it goes (one connection's collection)."""
+        if self._remaining_ms is None:
+            return None
+        if self.reached:
+            return 0.0
+        return max(0.0, (self._remaining_ms() - self._margin_ms) / 1000)

@@ -1,11 +1,13 @@
-"""The two check queues (SQS): urgent for hot and warm connections, normal for calm ones."""
+"""The two check queues (SQS): urgent for hot and warm connections, normal for calm ones and
+for the daily collection's requests."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
-from apibrake.models.fleet import CheckRequest
+from apibrake.models.fleet import CheckRequest, CollectRequest
 
 logger = logging.getLogger(__name__)
 SEND_BATCH_MAX = 10  # SQS's limit per SendMessageBatch
@@ -16,7 +18,7 @@ class SqsCheckQueues:
         self._sqs = sqs
         self._urls = {True: urgent_url, False: normal_url}
 
-    def send(self, requests: list[CheckRequest], *, urgent: bool) -> list[str]:
+    def send(self, requests: Sequence[CheckRequest | CollectRequest], *, urgent: bool) -> list[str]:
         """Ten a call; the connection ids SQS refused (their lease ends, then they are due
         again)."""
         failed: list[str] = []

@@ -1,9 +1,10 @@
-"""The check request: what the fleet's planner sends a worker through SQS, one message per
-connection due (docs/fleet.md)."""
+"""The fleet's messages through SQS (docs/fleet.md): a check request, one per connection
+due; a collect request, one per Salesforce connection for the daily usage-file collection."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,3 +22,14 @@ class CheckRequest(BaseModel):
     planned_at: datetime
     # When the cadence wanted it checked (the worker's delay is measured from it).
     due_since: datetime
+
+
+class CollectRequest(BaseModel):
+    """One connection's daily usage-file collection (the planner's `{"collect":
+    "usage_files"}` run). No lease: a second copy finds the day already collected."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    collect: Literal["usage_files"]
+    connection_id: ConnectionId
+    planned_at: datetime

@@ -2,8 +2,11 @@
 Salesforce connection's yesterday ApiTotalUsage summary into the state table, and any
 earlier day's whose file came late.
 
-One connection failing never stops the others. A connection whose last reading already
-sits in its reserve (or past its limit) spends nothing on usage files.
+One connection failing never stops the others. The deadline bounds each connection's
+collection: one not started, or not finished, before it is FAILED (the fleet's worker then
+has SQS deliver it again; a direct run leaves it to the late-file catch-up of the next day).
+A connection whose last reading already sits in its reserve (or past its limit) spends
+nothing on usage files.
 
 The org's entitlement (its kind: may it run past 100 %) is read first, whether or not the
 files are collected: the reserve keeps the last calls for the brake, and this one composite
@@ -23,6 +26,7 @@ from typing import TYPE_CHECKING, Any, cast
 import httpx
 
 from apibrake.attribution import AttributionStore, Collected, CollectStatus, collect_daily
+from apibrake.deadline import Deadline
 from apibrake.http import transport
 from apibrake.models.connection import Connection, Platform
 from apibrake.platforms.connect import connect, load_connection_secret
@@ -59,10 +63,15 @@ class UsageFileCollector:
         self._http_client = http_client or transport.platform_client
         self._max_concurrency = max_concurrency
 
-    def run(self, connection_ids: list[str] | None = None) -> list[Collected]:
-        return asyncio.run(self.collect(connection_ids))
+    def run(
+        self, connection_ids: list[str] | None = None, deadline: Deadline | None = None
+    ) -> list[Collected]:
+        return asyncio.run(self.collect(connection_ids, deadline))
 
-    async def collect(self, connection_ids: list[str] | None = None) -> list[Collected]:
+    async def collect(
+        self, connection_ids: list[str] | None = None, deadline: Deadline | None = None
+    ) -> list[Collected]:
+        deadline = deadline or Deadline()
         connections, _ = await asyncio.to_thread(self._connections.load, connection_ids)
         salesforce = [c for c in connections if c.platform is Platform.SALESFORCE]
         gate = asyncio.Semaphore(self._max_concurrency)
@@ -70,10 +79,25 @@ class UsageFileCollector:
 
             async def bounded(connection: Connection) -> list[Collected]:
                 async with gate:
-                    return await self._one(connection, client)
+                    return await self._within(deadline, connection, client)
 
             per_connection = await asyncio.gather(*(bounded(c) for c in salesforce))
             return [result for results in per_connection for result in results]
+
+    async def _within(
+        self, deadline: Deadline, connection: Connection, client: httpx.AsyncClient
+    ) -> list[Collected]:
+        """The connection's collection, cut off at the deadline (a download can be long)."""
+        if not deadline.has_time():
+            return [_failed(connection, self._clock(), "not started: the deadline came first")]
+        try:
+            return await asyncio.wait_for(self._one(connection, client), deadline.seconds_left())
+        except TimeoutError:
+            logger.warning(
+                "usage file collection cut off at the deadline",
+                extra={"connection_id": connection.connection_id},
+            )
+            return [_failed(connection, self._clock(), "cut off: the deadline came first")]
 
     async def _one(self, connection: Connection, client: httpx.AsyncClient) -> list[Collected]:
         now = self._clock()
@@ -104,14 +128,7 @@ class UsageFileCollector:
             )
         except Exception as error:  # one connection never stops the others
             logger.exception("usage file collection failed", extra={"connection_id": cid})
-            return [
-                Collected(
-                    connection_id=cid,
-                    day=day,
-                    status=CollectStatus.FAILED,
-                    note=type(error).__name__,
-                )
-            ]
+            return [_failed(connection, now, type(error).__name__)]
 
     async def _read_entitlement(self, client: SalesforceClient, cid: str, now: datetime) -> None:
         """Once a day: may this org run past 100 % (a paid org), and its 30-day figures
@@ -128,3 +145,10 @@ class UsageFileCollector:
             return False
         last = max(readings, key=lambda reading: reading.taken_at)
         return last.limit > 0 and last.used >= last.limit * (1 - connection.reserve_pct / 100)
+
+
+def _failed(connection: Connection, now: datetime, note: str) -> Collected:
+    day = (now - timedelta(days=1)).date()
+    return Collected(
+        connection_id=connection.connection_id, day=day, status=CollectStatus.FAILED, note=note
+    )

@@ -1,12 +1,14 @@
 """The fleet's two functions (check_planner, check_worker): one call each for its handler.
 
 The planner's tick leases what is due and queues it; the worker checks a batch of check
-requests with the monitor, reporting only the requests SQS should deliver again
+requests with the monitor, and collects the usage files of its collect requests
+(runtime/fleet_collect.py), reporting only the messages SQS should deliver again
 (Powertools' batch utility: partial batch failures).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,10 +28,11 @@ from apibrake.fleet.planner import CheckPlanner
 from apibrake.fleet.queues import SqsCheckQueues
 from apibrake.fleet.worker import BatchOutcome, BatchState, CheckWorker
 from apibrake.models.cadence import CadenceState
-from apibrake.models.fleet import CheckRequest
+from apibrake.models.fleet import CheckRequest, CollectRequest
 from apibrake.models.validation import describe
 from apibrake.runtime import aws, container
 from apibrake.runtime.assembly import usage_monitor
+from apibrake.runtime.fleet_collect import collect_requests
 from apibrake.runtime.watch import connection_sink
 from apibrake.store.cadence import CadenceStore
 from apibrake.store.connections import ConnectionStore
@@ -86,12 +89,44 @@ def check_batch(
     clock: Callable[[], datetime] | None = None,
     invoker: Invoker | None = None,
 ) -> dict[str, Any]:
-    """One SQS batch: the `batchItemFailures` answer, naming only the requests to retry."""
-    requests: dict[str, CheckRequest] = {}
+    """One SQS batch of check requests and collect requests (the daily collection's): the
+    `batchItemFailures` answer, naming only the messages to deliver again."""
+    checks: dict[str, CheckRequest] = {}
+    collects: dict[str, CollectRequest] = {}
     for record in event.get("Records", []):
         request = _parse(record, logger)
-        if request is not None:
-            requests[record["messageId"]] = request
+        if isinstance(request, CollectRequest):
+            collects[record["messageId"]] = request
+        elif request is not None:
+            checks[record["messageId"]] = request
+    retry: set[str] = set()
+    if checks:
+        retry |= _check(checks, context, logger, clock=clock, invoker=invoker)
+    if collects:
+        outcome = collect_requests(list(collects.values()), context, logger, clock=clock)
+        failed = set(outcome.failed)
+        retry |= {mid for mid, request in collects.items() if request.connection_id in failed}
+
+    def record_handler(record: SQSRecord) -> None:
+        if record.message_id in retry:
+            raise CheckNotDone(record.message_id)
+
+    processor = BatchProcessor(event_type=EventType.SQS)
+    answer = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    return dict(answer)
+
+
+def _check(
+    requests: dict[str, CheckRequest],
+    context: Any,
+    logger: Logger,
+    *,
+    clock: Callable[[], datetime] | None,
+    invoker: Invoker | None,
+) -> set[str]:
+    """The check requests of a batch; the message ids of the ones to retry."""
     outcome = _worker(invoker, clock).run(list(requests.values()), Deadline.from_context(context))
     _count_batch(outcome)
     logger.info(
@@ -105,24 +140,18 @@ def check_batch(
             "max_delay_s": round(max(outcome.delays.values(), default=0.0), 1),
         },
     )
-    retry = set(outcome.failed)
-
-    def record_handler(record: SQSRecord) -> None:
-        request = requests.get(record.message_id)
-        if request is not None and request.connection_id in retry:
-            raise CheckNotDone(request.connection_id)
-
-    processor = BatchProcessor(event_type=EventType.SQS)
-    answer = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
-    return dict(answer)
+    failed = set(outcome.failed)
+    return {mid for mid, request in requests.items() if request.connection_id in failed}
 
 
-def _parse(record: dict[str, Any], logger: Logger) -> CheckRequest | None:
-    """A body that is no check request can never succeed: logged with its field, dropped."""
+def _parse(record: dict[str, Any], logger: Logger) -> CheckRequest | CollectRequest | None:
+    """A body that is no request can never succeed: logged with its field, dropped. A body
+    naming `collect` is a collect request; any other, a check request."""
+    body = record.get("body", "")
     try:
-        return CheckRequest.model_validate_json(record.get("body", ""))
+        if _names_collect(body):
+            return CollectRequest.model_validate_json(body)
+        return CheckRequest.model_validate_json(body)
     except ValidationError as error:
         field, message = describe(error)
         logger.error(
@@ -130,6 +159,14 @@ def _parse(record: dict[str, Any], logger: Logger) -> CheckRequest | None:
             extra={"message_id": record.get("messageId"), "field": field, "error": message},
         )
         return None
+
+
+def _names_collect(body: str) -> bool:
+    try:
+        decoded = json.loads(body)
+    except ValueError:
+        return False  # the check request's parse names what is wrong
+    return isinstance(decoded, dict) and "collect" in decoded
 
 
 def _worker(invoker: Invoker | None, clock: Callable[[], datetime] | None) -> CheckWorker:

@@ -37,7 +37,7 @@ def check_usage(
     or, for the daily schedule's input, yesterday's usage files collected."""
     settings = container.monitor_settings()
     if request.collect == "usage_files":
-        return collect_usage_files(request, logger, clock=clock)
+        return collect_usage_files(request, context, logger, clock=clock)
     if invoker is None and settings.incident_function_name:
         invoker = LambdaInvoker(aws.aws_client("lambda"), settings.incident_function_name)
     monitor = usage_monitor(
@@ -71,15 +71,21 @@ def connection_sink(per_connection_metrics: bool) -> UsageLogFields:
 
 
 def collect_usage_files(
-    request: MonitorEvent, logger: Logger, *, clock: Callable[[], datetime] | None = None
+    request: MonitorEvent,
+    context: Any,
+    logger: Logger,
+    *,
+    clock: Callable[[], datetime] | None = None,
 ) -> dict[str, Any]:
+    """Every Salesforce connection (or `connection_ids`) in this one run, within its
+    deadline: the operator's direct invoke; the schedule fans out (runtime/fleet_collect.py)."""
     collector = usage_file_collector(
         container.monitor_settings(),
         dynamodb=aws.aws_client("dynamodb"),
         load_secret=aws.secret_loader(),
         clock=clock,
     )
-    results = collector.run(request.connection_ids)
+    results = collector.run(request.connection_ids, Deadline.from_context(context))
     counts = Counter(result.status.value for result in results)
     logger.info("usage files collected", extra={"statuses": dict(counts)})
     return {

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from apibrake.models.connection import Connection
+from apibrake.models.connection import Connection, Platform
 from apibrake.models.reports import ConnectionFailure, FailureCode
 from apibrake.models.validation import describe
 from apibrake.store.items import batch_get, from_item, to_item
@@ -53,18 +53,22 @@ class ConnectionStore:
             ]
         return connections, failures
 
-    def enabled_ids(self) -> set[str]:
+    def enabled_ids(self, platform: Platform | None = None) -> set[str]:
         """The ids of every item not switched off (`enabled` absent counts as on), valid or
-        not: the fleet planner's sweep reads only these two attributes."""
+        not, of one platform if given: the fleet planner reads only these attributes."""
         paginator = self._dynamodb.get_paginator("scan")
         pages = paginator.paginate(
-            TableName=self._table, ProjectionExpression="connection_id, enabled"
+            TableName=self._table,
+            ProjectionExpression="connection_id, enabled, #platform",
+            ExpressionAttributeNames={"#platform": "platform"},
         )
         return {
             str(raw["connection_id"])
             for page in pages
             for raw in map(from_item, page["Items"])
-            if "connection_id" in raw and raw.get("enabled", True) is not False
+            if "connection_id" in raw
+            and raw.get("enabled", True) is not False
+            and (platform is None or raw.get("platform") == platform.value)
         }
 
     def get(self, connection_id: str) -> Connection | None:

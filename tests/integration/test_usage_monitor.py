@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from apibrake.watch import log_fields
 from drill.stack import LocalStack
 from sandbox.faults import Fault, FaultKind
 from sandbox.hubspot.settings import HubSpotSettings
@@ -486,7 +488,15 @@ def test_lambda_handler_emits_fleet_metrics_and_each_connection_as_log_fields(
     # The handler's Powertools objects read their environment at import, as in Lambda.
     handler = importlib.reload(app)
     stack.add_salesforce()
-    result = handler.lambda_handler({}, MonitorContext())
+    # Its handlers, not root's: what other functions' loggers set up (propagation, levels)
+    # in the same test process must not hide the line from this test.
+    fields_logger = logging.getLogger(log_fields.__name__)
+    fields_logger.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.INFO, logger=log_fields.__name__):
+            result = handler.lambda_handler({}, MonitorContext())
+    finally:
+        fields_logger.removeHandler(caplog.handler)
     assert result["summary"]["checked"] == 1
     printed = _printed(capsys)
     documents = [d for d in printed if "_aws" in d]

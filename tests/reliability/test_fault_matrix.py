@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from apibrake.incident.records import IncidentMeta
+from apibrake.models.allowlist import BREAK_GLASS_KINDS, AutomationKind
 from apibrake.models.connection import Platform
 from drill.stack import LocalStack
 from sandbox.faults import FaultKind
@@ -150,6 +151,14 @@ def check_daily_limit(scenario: Scenario, cell: Cell) -> None:
         assert result["limit_exhausted"] is True
         assert refused == 1  # never retried: every retry would be refused too
         critical = [a for a in scenario.stack.alerts() if a.attributes["kind"] == "limit_exhausted"]
+    elif cell.phase == "brake" and AutomationKind(scenario.kind) in BREAK_GLASS_KINDS:
+        # Kinds Apex can change go on through the break-glass channel (SOAP, not refused):
+        # braked and journalled, the inventory refused once and never retried
+        assert set(statuses(result).values()) == {"braked"}
+        assert refused == 1
+        assert not any(scenario.states().values())
+        scenario.assert_journal_matches_platform(str(result["incident_id"]))
+        return
     elif cell.phase == "brake":
         assert set(statuses(result).values()) == {"needs_human"}
         assert refused == 1  # the inventory, refused once, then straight to a human

@@ -18,13 +18,20 @@ from apibrake_cli.local import STATE_FILE, is_live, read_state
 from apibrake_cli.main import app
 from tests.cli.conftest import Run, as_json
 
+# The CLI as a terminal starts it: Ctrl-C raises KeyboardInterrupt. A test run started in
+# the background of a shell (nohup, `cmd &`) inherits SIGINT ignored, and so would the CLI.
+AS_FROM_A_TERMINAL = (
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('apibrake_cli.main', run_name='__main__', alter_sys=True)"
+)
+
 
 @contextmanager
 def apibrake(*args: str, cwd: Path) -> Iterator[subprocess.Popen[str]]:
     """The CLI in its own process (this checkout's code, this process's environment)."""
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-u", "-m", "apibrake_cli.main", *args],
+        [sys.executable, "-u", "-c", AS_FROM_A_TERMINAL, *args],
         cwd=cwd,
         env=environment,
         stdin=subprocess.DEVNULL,

@@ -25,13 +25,10 @@ from apibrake.platforms.salesforce.soql import soql_datetime, soql_strings
 from apibrake.release.freeze_watch import (
     BRAKE_RUNS_AT_MOST,
     EVENTS_READ,
-    FREEZE_GRACE,
     IN_FLIGHT,
-    WATCH_FOR,
-    EventReader,
+    Watched,
     alert_once,
-    limit_spent,
-    whole_second_after,
+    watch_for_calls,
 )
 from apibrake.warn.incident_alerts import APP_STILL_SPENDING, app_still_spending
 
@@ -107,36 +104,21 @@ class AppWatch:
         open_client: Callable[[], Awaitable[SalesforceClient | None]],
         readings: Sequence[UsageReading],
     ) -> None:
-        deps, now = self.deps, self.deps.now()
-        if deps.state is None or deps.refusals is None:
-            return
-        due = [
-            app
-            for app in blocked_apps(self.rows, self.meta)
-            if FREEZE_GRACE <= now - app.counted_from <= FREEZE_GRACE + WATCH_FOR
-        ]
-        if not due:
-            return
-        alerted = await self.off_loop(deps.state.live_alert_claims, self.cid, now=now)
-        due = [app for app in due if alert_key(self.meta.incident_id, app.app_id) not in alerted]
-        if not due or limit_spent(readings):
-            return
-        reader = EventReader(self.cid, self.off_loop, deps.refusals, now)
-        if await reader.refused_before():
-            return
-        client = await open_client()
-        if client is None:
-            return
-        since = whole_second_after(min(app.counted_from for app in due))
-        records = await reader.read(
-            client, event_log_app_calls_since(since, [a.app_id for a in due])
+        await watch_for_calls(
+            self.deps,
+            self.off_loop,
+            self.cid,
+            Watched(
+                subjects=blocked_apps(self.rows, self.meta),
+                counted_from=lambda app: app.counted_from,
+                key=lambda app: alert_key(self.meta.incident_id, app.app_id),
+                query=lambda since, due: event_log_app_calls_since(since, [a.app_id for a in due]),
+                calls=lambda records, app: calls_after_brake(records, app),
+                alert=self._alert,
+            ),
+            open_client,
+            readings,
         )
-        if records is None:
-            return
-        for app in due:
-            calls = calls_after_brake(records, app)
-            if calls > 0:
-                await self._alert(app, calls, at_least=len(records) >= EVENTS_READ)
 
     async def _alert(self, app: BlockedApp, calls: int, *, at_least: bool) -> None:
         await alert_once(

@@ -21,7 +21,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from apibrake.http.errors import DailyLimitExhausted, PlatformError
 from apibrake.incident.deps import IncidentDeps, SourceRefusals, publish_safely
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from apibrake.platforms.salesforce.client import SalesforceClient
 
 logger = logging.getLogger(__name__)
+S = TypeVar("S")  # a watched subject: a frozen user, a blocked app
 
 # How old a freeze must be before its effect is judged: the event log object is near real
 # time, not instant (events show up minutes late), and one release run (15 minutes apart by
@@ -196,36 +197,21 @@ class FreezeWatch:
         open_client: Callable[[], Awaitable[SalesforceClient | None]],
         readings: Sequence[UsageReading],
     ) -> None:
-        deps, now = self.deps, self.deps.now()
-        if deps.state is None or deps.refusals is None:
-            return
-        due = [
-            user
-            for user in frozen_users(self.rows, self.meta)
-            if FREEZE_GRACE <= now - user.counted_from <= FREEZE_GRACE + WATCH_FOR
-        ]
-        if not due:
-            return
-        alerted = await self.off_loop(deps.state.live_alert_claims, self.cid, now=now)
-        due = [user for user in due if self._key(user) not in alerted]
-        if not due or limit_spent(readings):
-            return
-        reader = EventReader(self.cid, self.off_loop, deps.refusals, now)
-        if await reader.refused_before():
-            return
-        client = await open_client()
-        if client is None:
-            return
-        since = whole_second_after(min(user.counted_from for user in due))
-        records = await reader.read(
-            client, event_log_calls_since(since, [user.user_id for user in due])
+        await watch_for_calls(
+            self.deps,
+            self.off_loop,
+            self.cid,
+            Watched(
+                subjects=frozen_users(self.rows, self.meta),
+                counted_from=lambda user: user.counted_from,
+                key=self._key,
+                query=lambda since, due: event_log_calls_since(since, [u.user_id for u in due]),
+                calls=lambda records, user: calls_after_freeze(records, user),
+                alert=self._alert,
+            ),
+            open_client,
+            readings,
         )
-        if records is None:
-            return
-        for user in due:
-            calls = calls_after_freeze(records, user)
-            if calls > 0:
-                await self._alert(user, calls, at_least=len(records) >= EVENTS_READ)
 
     async def _alert(self, user: FrozenUser, calls: int, *, at_least: bool) -> None:
         """One alert per incident and user, however many runs (or invocations at once) see
@@ -260,6 +246,61 @@ class FreezeWatch:
                 "alerted": alerted,
             },
         )
+
+
+@dataclass(frozen=True)
+class Watched(Generic[S]):
+    """What a watch looks at after a brake: its subjects (frozen users, blocked apps), and
+    per subject when calls start to count, its alert's key, the event-log query of its
+    calls since a moment, its calls in the answer, and its alert."""
+
+    subjects: list[S]
+    counted_from: Callable[[S], datetime]
+    key: Callable[[S], str]
+    query: Callable[[datetime, list[S]], str]
+    calls: Callable[[Sequence[dict[str, Any]], S], int]
+    alert: Callable[..., Awaitable[None]]  # (subject, calls, *, at_least)
+
+
+async def watch_for_calls(
+    deps: IncidentDeps,
+    off_loop: Callable[..., Awaitable[Any]],
+    connection_id: str,
+    watched: Watched[S],
+    open_client: Callable[[], Awaitable[SalesforceClient | None]],
+    readings: Sequence[UsageReading],
+) -> None:
+    """One query of the event log object for the subjects past their grace and still
+    watched, not alerted yet, while the limit allows and the object was never refused;
+    then an alert per subject still spending."""
+    now = deps.now()
+    if deps.state is None or deps.refusals is None:
+        return
+    due = [
+        subject
+        for subject in watched.subjects
+        if FREEZE_GRACE <= now - watched.counted_from(subject) <= FREEZE_GRACE + WATCH_FOR
+    ]
+    if not due:
+        return
+    alerted = await off_loop(deps.state.live_alert_claims, connection_id, now=now)
+    due = [subject for subject in due if watched.key(subject) not in alerted]
+    if not due or limit_spent(readings):
+        return
+    reader = EventReader(connection_id, off_loop, deps.refusals, now)
+    if await reader.refused_before():
+        return
+    client = await open_client()
+    if client is None:
+        return
+    since = whole_second_after(min(watched.counted_from(subject) for subject in due))
+    records = await reader.read(client, watched.query(since, due))
+    if records is None:
+        return
+    for subject in due:
+        calls = watched.calls(records, subject)
+        if calls > 0:
+            await watched.alert(subject, calls, at_least=len(records) >= EVENTS_READ)
 
 
 async def alert_once(

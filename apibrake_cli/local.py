@@ -7,6 +7,7 @@ attach to it while its endpoint answers, else start a throwaway pair for one com
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import logging
@@ -137,15 +138,23 @@ def is_live(state: dict[str, Any]) -> bool:
     return True
 
 
+@functools.cache
+def _local_session(region: str) -> boto3.Session:
+    """One session per process for the local stack (fixed dummy credentials): the service
+    models a session reads and parses for its first clients (~0.1 s a command) are read
+    once, not once per command, where many commands run in one process (`local up`, tests)."""
+    return boto3.Session(
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # noqa: S106 - moto's dummy credentials
+        region_name=region,
+    )
+
+
 class LocalTarget(Target):
     kind = "local"
 
     def __init__(self, state: dict[str, Any]) -> None:
-        session = boto3.Session(
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",  # noqa: S106 - moto's dummy credentials
-            region_name=state["region"],
-        )
+        session = _local_session(state["region"])
         super().__init__(StackNames.from_outputs(state["outputs"], "the local stack"), session)
         self.local = state
 

@@ -107,6 +107,36 @@ def documented_sns_subjects() -> None:
     SNSBackend.publish = publish  # type: ignore[method-assign]
 
 
+def one_rsa_key_per_size() -> None:
+    """RSA key material drawn once per process and size, not once per KMS key and per SNS
+    subscription. moto draws a fresh 2,048-bit key for every KMS key (each DynamoDB table
+    with SSE creates one) and for every HTTP subscription's message signatures: ~10 % of the
+    emulator's CPU in the test suite, whose every reset creates tables and inboxes. Nothing
+    local checks those signatures or tells keys apart by their RSA material; a symmetric
+    KMS key encrypts with key material of its own, which stays one per key."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from moto.kms.utils import RSAPrivateKey
+    from moto.sns.models import Subscription
+
+    drawn: dict[int, rsa.RSAPrivateKey] = {}
+    draw_kms_key = RSAPrivateKey.__init__
+
+    def kms_key(self: RSAPrivateKey, key_size: int) -> None:
+        if key_size not in drawn:
+            draw_kms_key(self, key_size)  # moto's own checks of the size, then its key
+            drawn[key_size] = self.private_key
+        self.key_size = key_size
+        self.private_key = drawn[key_size]
+
+    def signing_key(self: Subscription) -> rsa.RSAPrivateKey:
+        if 2048 not in drawn:
+            drawn[2048] = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        return drawn[2048]
+
+    RSAPrivateKey.__init__ = kms_key  # type: ignore[method-assign]
+    Subscription.private_key = signing_key  # type: ignore[method-assign, assignment]
+
+
 def serve(host: str, port: int) -> None:
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
@@ -123,6 +153,7 @@ def serve(host: str, port: int) -> None:
     partition_queries()
     plain_item_reads()
     documented_sns_subjects()
+    one_rsa_key_per_size()
     app = DomainDispatcherApplication(create_backend_app)
     server = make_server(
         host, port, serialised(app), threaded=True, request_handler=MotoRequestHandler

@@ -1,6 +1,6 @@
 """The containment score as regression checks: outcomes (contained, exact release, the
 right critical alerts, no false brake where none is due), never timings. Each scenario
-runs in a fresh process."""
+runs in a fresh process; the fast ones start beside the suite (conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,18 +9,13 @@ import pytest
 from drill.score.scenarios import SCORE_SCENARIOS, ScoreScenario
 from drill.score.scorer import ScenarioScore
 from drill.score.suite import run_suite
+from tests.score.conftest import FAST
 
-FAST = [s for s in SCORE_SCENARIOS if s.fast]
 SLOW = [s for s in SCORE_SCENARIOS if not s.fast]
 
 
 def _ids(scenarios: list[ScoreScenario]) -> list[str]:
     return [f"{s.number}-{s.key}" for s in scenarios]
-
-
-@pytest.fixture(scope="module")
-def fast_scores() -> dict[str, ScenarioScore]:
-    return {score.key: score for score in run_suite(FAST)}
 
 
 def _assert_outcome(scenario: ScoreScenario, score: ScenarioScore) -> None:

@@ -103,10 +103,10 @@ package: $(PACKAGE_STAMP)  ## sdist + wheel without backend warnings, twine chec
 	$(PACKAGE_OUT)/bin/apibrake --help > /dev/null
 	@rm -rf build
 
-# The suite is the long pole and keeps about one core busy (7.4 min of CPU for 7.4 min of
-# wall time); the checks, and the venvs they install, run beside it on the other core at
-# a lower priority, so they fill idle time instead of slowing the suite. Each step's output
-# is printed in one piece when it ends. (Two pytest processes side by side were tried: on
+# The suite is the long pole and keeps about one core busy; the checks, and the venvs they
+# install, run beside it on the other core at a lower priority, as do the fast score
+# scenarios (started by tests/score/conftest.py), so they fill idle time instead of slowing
+# the suite. Each step's output is printed in one piece when it ends. (Two pytest processes side by side were tried: on
 # this 2-core machine, shared, they took 32-39 % longer than the same tests one after the
 # other: the suite waits on round trips between processes, not on CPU alone.)
 test: $(STAMP)  ## everything CI runs (the checks beside the suite, each printed when done)

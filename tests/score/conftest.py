@@ -16,6 +16,9 @@ _started: list[SuiteInBackground] = []
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    option = session.config.option
+    if option.collectonly or option.setupplan:  # nothing will run
+        return
     if any("fast_scores" in getattr(item, "fixturenames", ()) for item in session.items):
         _started.append(SuiteInBackground(FAST))
 

@@ -186,3 +186,23 @@ def test_an_alert_whose_claims_were_half_confirmed_is_not_sent_twice(
         state.promises_hold()
     finally:
         state.teardown()
+
+
+def test_an_org_past_its_limit_is_braked_through_the_glass_with_its_row_journalled_first(
+    local_aws: LocalAws, function_env: None, fast_retries: None
+) -> None:
+    # Found by the deep profile (seed-free shrink, December 2026): at 101 % REST is refused,
+    # the monitor brakes the scheduled job through the break-glass channel, whose row is
+    # journalled `glass_pending` before the block and gets its prior state from the block's
+    # log. The world's "row before change" check only knew REST's order (prior state first).
+    state = machine_for(local_aws)()
+    try:
+        state.promises_hold()
+        state.usage_jumps(connection="sf-1", percent=101)
+        state.promises_hold()
+        state.monitor_ticks()
+        state.promises_hold()
+        state.all_quiet()
+        state.promises_hold()
+    finally:
+        state.teardown()

@@ -180,7 +180,7 @@ class World:
         cid = SF if mutation.platform == "salesforce" else HS
         rows = [row for row in self.journal_rows(cid) if row.name == mutation.target]
         if turns_off(mutation):
-            ok = any(row.before is not None and row.release is None for row in rows)
+            ok = any(row.release is None and _prior_state_kept(row) for row in rows)
         else:
             ok = any(row.release is not None for row in rows)
         if not ok:
@@ -406,3 +406,11 @@ class RunsOutAfter:
     def get_remaining_time_in_millis(self) -> int:
         self.looks += 1
         return 60_000 if self.looks <= self.allowed else 5_000
+
+
+def _prior_state_kept(row: JournalRow) -> bool:
+    """A REST brake reads the prior state into the row before its change. A break-glass
+    block (issue 23) prints the prior state and changes it in one Apex transaction, so its
+    row is journalled pending with `glass_pending` before the block and gets `before` from
+    the block's debug log; an answer lost with that log sends the row to a person."""
+    return row.before is not None or row.glass_unanswered

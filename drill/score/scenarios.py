@@ -170,6 +170,16 @@ _NOISY_NEIGHBOUR_FROZEN = EntryFieldsDrillScenario(
 # Salesforce's release waits for the rolling 24 h to fall below release_below: about 19
 # hours after these brakes, so these runs are long (and cheap: calm ticks call nothing).
 _UNTIL_SALESFORCE_RELEASE = 20
+# The trigger-driven runaway's spender and drivers (scenarios 15 and 22). Unlicensed org:
+# yesterday's file predates the runaway, so no source counts the connector's calls yet; the
+# opportunities the trigger changes do show.
+_TRIGGER_CULPRIT = Culprit(
+    "sf-prod",
+    CONNECTOR,
+    drivers=("OpportunityRollupTrigger", f"setting:{states.TRIGGER_SWITCH}"),
+    records=("Opportunity",),
+    knowable=False,
+)
 
 SCORE_SCENARIOS: tuple[ScoreScenario, ...] = (
     ScoreScenario(
@@ -447,17 +457,7 @@ SCORE_SCENARIOS += (
         _salesforce("trigger-runaway", states.trigger_runaway, f"setting:{states.TRIGGER_SWITCH}"),
         hours=_UNTIL_SALESFORCE_RELEASE,
         hooks=lambda: OwnerFixesOnceBraked(_trigger_stops_refiring),
-        # Unlicensed org: yesterday's file predates the runaway, so no source counts the
-        # connector's calls yet; the opportunities the trigger changes do show.
-        culprits=(
-            Culprit(
-                "sf-prod",
-                CONNECTOR,
-                drivers=("OpportunityRollupTrigger", f"setting:{states.TRIGGER_SWITCH}"),
-                records=("Opportunity",),
-                knowable=False,
-            ),
-        ),
+        culprits=(_TRIGGER_CULPRIT,),
     ),
 )
 
@@ -618,18 +618,9 @@ SCORE_SCENARIOS += (
         protects_next_window=True,
         hooks=lambda: OwnerFixesOnceBraked(_trigger_stops_refiring),
         critical_says=("exhausted", "break-glass brake started"),
-        culprits=(
-            Culprit(
-                "sf-prod",
-                CONNECTOR,
-                drivers=("OpportunityRollupTrigger", f"setting:{states.TRIGGER_SWITCH}"),
-                records=("Opportunity",),
-                # Its first critical alert comes while the org refuses every REST query:
-                # no source of either can be read then.
-                knowable=False,
-                drivers_knowable=False,
-            ),
-        ),
+        # Its first critical alert comes while the org refuses every REST query: no source
+        # of the drivers can be read then either.
+        culprits=(replace(_TRIGGER_CULPRIT, drivers_knowable=False),),
     ),
 )
 
